@@ -1,0 +1,40 @@
+package dev.resident;
+
+import dev.resident.demo.DemoApp;
+import dev.resident.registry.PasswordHash;
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.WebServer;
+import sun.misc.Signal;
+
+/**
+ * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password
+ * <password>} prints a hash for the {@code resident.users} config.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 2 && args[0].equals("hash-password")) {
+            System.out.println(PasswordHash.create(args[1]));
+            return;
+        }
+        LogConfig.configureRuntime();
+        Config config = ResidentConfig.load(System.getenv());
+        Resident resident = Resident.create(config, DemoApp.pageTypes());
+        WebServer server = WebServer.builder()
+                .config(config.get("server"))
+                .shutdownHook(false) // our own drain must run before the server stops
+                .update(resident::setup)
+                .build()
+                .start();
+        Runnable stop = () -> {
+            resident.drainAndStop(server);
+            System.exit(0);
+        };
+        Signal.handle(new Signal("TERM"), signal -> stop.run());
+        Signal.handle(new Signal("INT"), signal -> stop.run());
+        System.out.println("Resident listening on http://localhost:" + server.port() + "/");
+    }
+}

@@ -1,0 +1,93 @@
+package dev.resident;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Loads the configuration: {@code application.yaml} from the classpath, an optional file named by
+ * {@code RESIDENT_CONFIG}, Helidon's environment and system-property sources, and on top the short
+ * environment names documented in the README ({@code PORT}, {@code IPC_BACKEND}, ...).
+ */
+public final class ResidentConfig {
+    /** Short environment names and the config keys they set. */
+    static final Map<String, String> ENV_ALIASES = Map.ofEntries(
+            Map.entry("PORT", "server.port"),
+            Map.entry("HOST", "server.host"),
+            Map.entry("IPC_BACKEND", "ipc.backend"),
+            Map.entry("NATS_URL", "ipc.nats.url"),
+            Map.entry("NATS_PREFIX", "ipc.nats.prefix"),
+            Map.entry("NATS_CREDENTIALS", "ipc.nats.credentials"),
+            Map.entry("NATS_USER", "ipc.nats.user"),
+            Map.entry("NATS_PASSWORD", "ipc.nats.password"),
+            Map.entry("NATS_TOKEN", "ipc.nats.token"),
+            Map.entry("PROCESS_ID", "resident.process"),
+            Map.entry("ADMIN_TOKEN", "resident.admin-token"),
+            Map.entry("BENCH_PAGES", "resident.bench-pages"),
+            Map.entry("HEARTBEAT", "resident.ws.heartbeat"),
+            Map.entry("SOCKET_QUEUE", "resident.ws.queue"),
+            Map.entry("ALLOWED_ORIGINS", "resident.ws.allowed-origins"),
+            Map.entry("PAGE_TTL", "resident.pages.idle-ttl"),
+            Map.entry("GUEST_TTL", "resident.connections.guest-ttl"),
+            Map.entry("CONNECTION_TTL", "resident.connections.user-ttl"),
+            Map.entry("MAX_BODY", "resident.limits.max-body"),
+            Map.entry("MAX_WS_MESSAGE", "resident.limits.max-ws-message"),
+            Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
+            Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
+            Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"));
+
+    private ResidentConfig() {
+    }
+
+    /** The configuration of a server started from the command line. */
+    public static Config load(Map<String, String> env) {
+        Map<String, String> overrides = new HashMap<>();
+        ENV_ALIASES.forEach((name, key) -> {
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                overrides.put(key, value);
+            }
+        });
+        Config.Builder builder = Config.builder().addSource(ConfigSources.create(overrides));
+        String file = env.get("RESIDENT_CONFIG");
+        if (file != null && !file.isBlank()) {
+            builder.addSource(ConfigSources.file(file));
+        }
+        return builder.addSource(ConfigSources.classpath("application.yaml")).build();
+    }
+
+    /** The packaged defaults with {@code overrides} (config keys) on top; for tests and embedding. */
+    public static Config withOverrides(Map<String, String> overrides) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(overrides))
+                .addSource(ConfigSources.classpath("application.yaml"))
+                .build();
+    }
+
+    /** A duration written {@code 30s}, {@code 500ms}, {@code 10m}, {@code 2h}, plain seconds, or ISO-8601. */
+    public static Duration duration(Config node, Duration fallback) {
+        return node.asString().map(ResidentConfig::parseDuration).orElse(fallback);
+    }
+
+    static Duration parseDuration(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.startsWith("p")) {
+            return Duration.parse(value.toUpperCase(Locale.ROOT));
+        }
+        if (value.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+        }
+        long amount = Long.parseLong(value.replaceAll("[smh]$", ""));
+        return switch (value.charAt(value.length() - 1)) {
+            case 'm' -> Duration.ofMinutes(amount);
+            case 'h' -> Duration.ofHours(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+    }
+}

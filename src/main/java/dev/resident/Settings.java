@@ -1,0 +1,61 @@
+package dev.resident;
+
+import dev.resident.page.PageSettings;
+import dev.resident.registry.RegistrySettings;
+import dev.resident.web.WebSettings;
+import io.helidon.config.Config;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static dev.resident.ResidentConfig.duration;
+
+/** Reads the {@code resident} config node into the settings records each package takes. */
+final class Settings {
+    private Settings() {
+    }
+
+    static RegistrySettings registry(Config resident) {
+        Config limits = resident.get("limits");
+        PageSettings pages = new PageSettings(
+                duration(resident.get("pages.idle-ttl"), Duration.ofSeconds(600)),
+                limits.get("max-pending-rpc").asInt().orElse(1024),
+                resident.get("pages.history.max-messages").asInt().orElse(1000),
+                duration(resident.get("pages.history.max-age"), Duration.ofMinutes(10)));
+        return new RegistrySettings(
+                resident.get("process").asString().orElse(""),
+                pages,
+                limits.get("max-pages-per-connection").asInt().orElse(64),
+                duration(resident.get("connections.guest-ttl"), Duration.ofSeconds(1800)),
+                duration(resident.get("connections.user-ttl"), Duration.ofSeconds(7200)),
+                duration(resident.get("sweep-interval"), Duration.ofSeconds(10)));
+    }
+
+    static WebSettings web(Config resident) {
+        Config limits = resident.get("limits");
+        Config ws = resident.get("ws");
+        return new WebSettings(
+                resident.get("admin-token").asString().orElse(""),
+                limits.get("max-body").asInt().orElse(1 << 20),
+                limits.get("max-ws-message").asInt().orElse(1 << 20),
+                duration(ws.get("heartbeat"), Duration.ofSeconds(30)),
+                ws.get("queue").asInt().orElse(1024),
+                duration(ws.get("close-timeout"), Duration.ofSeconds(5)),
+                origins(ws.get("allowed-origins")),
+                duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)));
+    }
+
+    static Duration shutdownGrace(Config resident) {
+        return duration(resident.get("shutdown.grace"), Duration.ofSeconds(20));
+    }
+
+    /** A list in YAML or a comma-separated string from the environment. */
+    private static Set<String> origins(Config node) {
+        List<String> listed = node.asList(String.class).orElseGet(() -> node.asString()
+                .map(text -> Arrays.asList(text.split(","))).orElse(List.of()));
+        return listed.stream().map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+}

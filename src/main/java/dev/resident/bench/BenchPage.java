@@ -1,0 +1,70 @@
+package dev.resident.bench;
+
+import dev.resident.json.Json;
+import dev.resident.page.Page;
+import dev.resident.page.PageType;
+import dev.resident.page.Params;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built-in {@code /_bench} page type of PROTOCOL.md, used by the bench harness and the
+ * peers' smoke test. Its methods let any guest publish dbevents and notifications: turn it off
+ * in production ({@code resident.bench-pages: false}).
+ */
+public final class BenchPage {
+    public static final String PATH = "/_bench";
+    private final Page page;
+    private long count;
+
+    private BenchPage(Page page, Params params) {
+        this.page = page;
+        page.data().set("count", 0);
+        params.strings("tables").forEach(page::subscribe);
+    }
+
+    public static PageType<BenchPage> type() {
+        return PageType.builder(PATH, BenchPage::new)
+                .method("echo", BenchPage::echo)
+                .method("inc", BenchPage::inc)
+                .method("notify", BenchPage::notifyUser)
+                .method("dbevent", BenchPage::dbevent)
+                .method("work", BenchPage::work)
+                .build();
+    }
+
+    private Object echo(Params params) {
+        return params.node();
+    }
+
+    private Object inc(Params params) {
+        count += params.integer("by", 1);
+        page.data().set("count", count);
+        return count;
+    }
+
+    private Object notifyUser(Params params) {
+        String topic = params.string("topic");
+        page.notifyUser(params.string("user", page.user()), topic, params.value("payload"));
+        return true;
+    }
+
+    private Object dbevent(Params params) {
+        String table = params.string("table");
+        page.publishDbEvent(table, params.array("events"));
+        return params.array("events").size();
+    }
+
+    private Object work(Params params) throws InterruptedException {
+        long ioMs = params.integer("io_ms", 0, 0, 10_000);
+        long cpuMs = params.integer("cpu_ms", 0, 0, 10_000);
+        if (ioMs > 0) {
+            Thread.sleep(ioMs); // stands for a blocking JDBC query: parks the virtual thread
+        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cpuMs);
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait(); // burns CPU as page code computing would
+        }
+        return Json.object().put("ok", true);
+    }
+}

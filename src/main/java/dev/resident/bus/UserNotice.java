@@ -1,0 +1,14 @@
+package dev.resident.bus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A notification for every page of one user.
+ *
+ * @param user    addressee
+ * @param topic   what it is about
+ * @param payload any JSON
+ * @param from    sending user, or null
+ */
+public record UserNotice(String user, String topic, JsonNode payload, String from) {
+}

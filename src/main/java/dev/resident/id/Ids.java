@@ -1,0 +1,42 @@
+package dev.resident.id;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+/**
+ * Identifiers of connections and pages: 16 random bytes from a CSPRNG, base64url without padding
+ * (22 characters). In multi-process mode a page id carries its process as a {@code |pNN} suffix.
+ */
+public final class Ids {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{22}(\\|p[0-9]{2,})?");
+
+    private Ids() {
+    }
+
+    /** A fresh 22-character id. */
+    public static String newId() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return ENCODER.encodeToString(bytes);
+    }
+
+    /** A fresh page id, suffixed with {@code |<process>} when a process name is set. */
+    public static String newPageId(String process) {
+        String id = newId();
+        return process == null || process.isEmpty() ? id : id + "|" + process;
+    }
+
+    /** Whether {@code id} has the shape of a connection or page id (cheap check before any lookup). */
+    public static boolean isWellFormed(String id) {
+        return id != null && id.length() <= 40 && ID.matcher(id).matches();
+    }
+
+    /** The process suffix of a page id ({@code p02}), or null when it has none. */
+    public static String processOf(String pageId) {
+        int bar = pageId.indexOf('|');
+        return bar < 0 ? null : pageId.substring(bar + 1);
+    }
+}

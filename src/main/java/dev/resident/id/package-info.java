@@ -1,0 +1,2 @@
+/** Connection and page identifiers. */
+package dev.resident.id;

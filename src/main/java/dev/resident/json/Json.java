@@ -1,0 +1,80 @@
+package dev.resident.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The one JSON codec of the server: a shared, thread-safe Jackson mapper and a few helpers. */
+public final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    static {
+        // Deeply nested input is an attack, not data.
+        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+    }
+
+    private Json() {
+    }
+
+    /** Parses JSON text; throws {@link MalformedJsonException} on anything that is not JSON. */
+    public static JsonNode parse(byte[] bytes) {
+        try {
+            JsonNode node = MAPPER.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedJsonException("empty body");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new MalformedJsonException("malformed JSON");
+        }
+    }
+
+    /** Parses JSON text; throws {@link MalformedJsonException} on anything that is not JSON. */
+    public static JsonNode parse(String text) {
+        try {
+            JsonNode node = MAPPER.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedJsonException("empty message");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new MalformedJsonException("malformed JSON");
+        }
+    }
+
+    /** Encodes a value (a {@link JsonNode}, a record, a map, a primitive) as JSON text. */
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Converts any value the page code returns into a tree. */
+    public static JsonNode toTree(Object value) {
+        return value instanceof JsonNode node ? node : MAPPER.valueToTree(value);
+    }
+
+    public static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    public static ArrayNode array() {
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    /** JSON text that a parser rejected. */
+    public static final class MalformedJsonException extends RuntimeException {
+        public MalformedJsonException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The JSON codec shared by every layer. */
+package dev.resident.json;

@@ -1,0 +1,91 @@
+package dev.resident.metrics;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * The server's meters, all tagged with the process name so several servers in one JVM (tests)
+ * or one scrape (a cluster) stay apart. Served by Helidon observe at {@code /observe/metrics}.
+ */
+public final class ResidentMeters implements AutoCloseable {
+    private final MeterRegistry registry = Metrics.globalRegistry();
+    private final Tag process;
+    private final List<Meter> created = new CopyOnWriteArrayList<>();
+    private final Map<String, Timer> rpcTimers = new ConcurrentHashMap<>();
+
+    public final Counter messagesPushed;
+    public final Counter dbeventsPublished;
+    public final Counter dbeventsDelivered;
+    public final Counter notificationsDelivered;
+    public final Counter broadcastsDelivered;
+    public final Counter resyncs;
+    public final Counter slowConsumerCloses;
+    public final Counter pagesCreated;
+    public final Counter pagesExpired;
+    public final Counter connectionsExpired;
+    public final Counter busMalformed;
+    public final Counter busReconnects;
+    public final Counter busSlowConsumers;
+
+    public ResidentMeters(String processName) {
+        this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
+        messagesPushed = counter("resident.messages.pushed", "page messages queued to open sockets");
+        dbeventsPublished = counter("resident.dbevents.published", "dbevent batches delivered to this process");
+        dbeventsDelivered = counter("resident.dbevents.delivered", "dbevent messages appended to pages");
+        notificationsDelivered = counter("resident.notifications.delivered", "notify messages appended to pages");
+        broadcastsDelivered = counter("resident.broadcasts.delivered", "broadcast messages appended to pages");
+        resyncs = counter("resident.resyncs", "replays answered with a resync");
+        slowConsumerCloses = counter("resident.sockets.slow.consumer.closes", "sockets closed with 1013");
+        pagesCreated = counter("resident.pages.created", "pages opened");
+        pagesExpired = counter("resident.pages.expired", "pages dropped by the expiry sweep");
+        connectionsExpired = counter("resident.connections.expired", "connections dropped by the expiry sweep");
+        busMalformed = counter("resident.bus.malformed", "bus messages dropped as malformed");
+        busReconnects = counter("resident.bus.reconnects", "bus reconnections");
+        busSlowConsumers = counter("resident.bus.slow.consumers", "bus slow-consumer reports");
+    }
+
+    /** A gauge read on every scrape. */
+    public void gauge(String name, String description, Supplier<? extends Number> value) {
+        created.add(registry.getOrCreate(Gauge.builder(name, () -> value.get().doubleValue())
+                .description(description)
+                .tags(List.of(process))));
+    }
+
+    /** Records the duration of one rpc of a known method. */
+    public void rpc(String method, Duration duration) {
+        rpcTimers.computeIfAbsent(method, m -> {
+            Timer timer = registry.getOrCreate(Timer.builder("resident.rpc")
+                    .description("rpc duration by method")
+                    .publishPercentileHistogram(true)
+                    .tags(List.of(process, Tag.create("method", m))));
+            created.add(timer);
+            return timer;
+        }).record(duration);
+    }
+
+    private Counter counter(String name, String description) {
+        Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
+        created.add(counter);
+        return counter;
+    }
+
+    /** Removes this server's meters, so a later server in the same JVM starts from zero. */
+    @Override
+    public void close() {
+        created.forEach(registry::remove);
+        created.clear();
+        rpcTimers.clear();
+    }
+}

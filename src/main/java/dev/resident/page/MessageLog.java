@@ -1,0 +1,185 @@
+package dev.resident.page;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
+
+/**
+ * A page's outgoing messages: assigns each its seq, keeps the last ones (bounded by count and
+ * age) for replay, hands them to the live outbox and wakes long-polls. Seq order, history order
+ * and outbox order are the same because all three happen under one lock.
+ */
+final class MessageLog {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private final String epoch;
+    private final int maxMessages;
+    private final long maxAgeMillis;
+    private final ArrayDeque<Entry> history = new ArrayDeque<>(4);
+    private long seq;
+    private Outbox outbox;
+
+    MessageLog(String epoch, int maxMessages, Duration maxAge) {
+        this.epoch = epoch;
+        this.maxMessages = maxMessages;
+        this.maxAgeMillis = maxAge.toMillis();
+    }
+
+    String epoch() {
+        return epoch;
+    }
+
+    long seq() {
+        lock.lock();
+        try {
+            return seq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends a message of kind {@code t}; {@code body} is the rest of the JSON object after
+     * {@code "seq":N,} including the closing brace, encoded once by the caller.
+     */
+    void append(String t, String body) {
+        lock.lock();
+        try {
+            seq++;
+            String text = "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
+            long now = System.currentTimeMillis();
+            history.addLast(new Entry(seq, now, text));
+            trim(now);
+            if (outbox != null) {
+                outbox.offer(text);
+            }
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Messages after {@code after}, or a resync. */
+    Replay after(long after) {
+        lock.lock();
+        try {
+            return replay(after);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Like {@link #after(long)}, but waits up to {@code wait} for a first message. */
+    Replay await(long after, Duration wait) throws InterruptedException {
+        long nanos = wait.toNanos();
+        lock.lock();
+        try {
+            while (seq <= after && nanos > 0) {
+                nanos = arrived.awaitNanos(nanos);
+            }
+            return replay(after);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes {@code next} the live outbox: it first receives {@code hello(seq)}, then the replay
+     * after {@code after} (or a resync frame), then every new message. A previous outbox is
+     * closed with 4409.
+     *
+     * @param after       the client's last seen seq, or -1 for none
+     * @param clientEpoch the epoch the client holds, or null
+     */
+    void attach(Outbox next, LongFunction<String> hello, long after, String clientEpoch) {
+        Outbox previous;
+        lock.lock();
+        try {
+            previous = outbox;
+            outbox = next;
+            next.offer(hello.apply(seq));
+            boolean epochChanged = clientEpoch != null && !clientEpoch.isEmpty() && !clientEpoch.equals(epoch);
+            Replay replay = after < 0 ? new Replay(false, seq, List.of()) : replay(after);
+            if (epochChanged || replay.resync()) {
+                next.offer("{\"t\":\"resync\"}");
+            } else {
+                replay.messages().forEach(next::offer);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (previous != null) {
+            previous.close(4409, "replaced by a newer socket");
+        }
+    }
+
+    /** Forgets {@code gone} if it is still the live outbox. */
+    void detach(Outbox gone) {
+        lock.lock();
+        try {
+            if (outbox == gone) {
+                outbox = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Outbox outbox() {
+        lock.lock();
+        try {
+            return outbox;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes long-polls (the page is closing) and closes the live outbox. */
+    void close(int code, String reason) {
+        Outbox live;
+        lock.lock();
+        try {
+            live = outbox;
+            outbox = null;
+            arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (live != null) {
+            live.close(code, reason);
+        }
+    }
+
+    private Replay replay(long after) {
+        if (after >= seq) {
+            // a client ahead of the page comes from another epoch
+            return after == seq ? new Replay(false, seq, List.of()) : new Replay(true, seq, List.of());
+        }
+        trim(System.currentTimeMillis());
+        if (after < 0 || history.isEmpty() || after < history.peekFirst().seq - 1) {
+            return new Replay(true, seq, List.of());
+        }
+        List<String> messages = new ArrayList<>((int) (seq - after));
+        for (Entry entry : history) {
+            if (entry.seq > after) {
+                messages.add(entry.text);
+            }
+        }
+        return new Replay(false, seq, messages);
+    }
+
+    private void trim(long now) {
+        long oldest = now - maxAgeMillis;
+        while (history.size() > maxMessages
+                || (!history.isEmpty() && history.peekFirst().at < oldest)) {
+            history.removeFirst();
+        }
+    }
+
+    private record Entry(long seq, long at, String text) {
+    }
+}

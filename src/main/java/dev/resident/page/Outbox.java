@@ -1,0 +1,14 @@
+package dev.resident.page;
+
+/** Where a page's messages go live: its open socket. */
+public interface Outbox {
+
+    /**
+     * Queues a message for sending without blocking. When the outbox cannot take it, it closes
+     * itself (the client resumes later with {@code after}).
+     */
+    void offer(String message);
+
+    /** Closes the outbox because a newer one replaced it or the page is gone. */
+    void close(int code, String reason);
+}

@@ -1,0 +1,43 @@
+package dev.resident.page;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import java.util.Set;
+
+/** The API a page type's code sees of its own resident page. */
+public interface Page {
+
+    /** The page id (opaque; ends with {@code |pNN} in multi-process mode). */
+    String id();
+
+    /** The page type's path. */
+    String path();
+
+    /** The user of the page's connection ({@code guest_<connection id>} before login). */
+    String user();
+
+    /** The page's client data; changes are pushed to the browser as {@code data} messages. */
+    PageData data();
+
+    Store userStore();
+
+    Store connectionStore();
+
+    Store globalStore();
+
+    /** Receives dbevents of {@code table} from now on (the page's own ones included). */
+    void subscribe(String table);
+
+    void unsubscribe(String table);
+
+    Set<String> tables();
+
+    /** Publishes changes of a table, as page code does after a commit. */
+    void publishDbEvent(String table, ArrayNode events);
+
+    /** Sends a notification to every page of {@code user}. */
+    void notifyUser(String user, String topic, Object payload);
+
+    /** Sends a message to every page of the site. */
+    void broadcast(String topic, Object payload);
+}

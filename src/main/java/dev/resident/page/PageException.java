@@ -1,0 +1,42 @@
+package dev.resident.page;
+
+/**
+ * A request the page refuses, with the protocol error code and HTTP status it maps to. Page code
+ * throws {@link #unprocessable(String)} when its params are wrong; stack traces are not kept
+ * because these are answers, not bugs.
+ */
+public class PageException extends RuntimeException {
+    private final String code;
+    private final int status;
+
+    public PageException(int status, String code, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+    }
+
+    /** The params of a page method (or of the open hook) were rejected: 422 {@code unprocessable}. */
+    public static PageException unprocessable(String message) {
+        return new PageException(422, "unprocessable", message);
+    }
+
+    public static PageException unknownMethod(String method) {
+        return new PageException(404, "unknown_method", "unknown method " + method);
+    }
+
+    public static PageException unknownPage() {
+        return new PageException(404, "unknown_page", "unknown page");
+    }
+
+    public static PageException rateLimited(String message) {
+        return new PageException(429, "rate_limited", message);
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public int status() {
+        return status;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.resident.page;
+
+import dev.resident.bus.Bus;
+
+/** What a live page needs from the registries that hold it. */
+public interface PageHost {
+
+    /** The user of a connection ({@code guest_<id>} before login). */
+    String userOf(String connectionId);
+
+    Store userStore(String connectionId);
+
+    Store connectionStore(String connectionId);
+
+    Store globalStore();
+
+    /** Starts delivering dbevents of {@code table} to {@code page}. */
+    void subscribe(ResidentPage page, String table);
+
+    void unsubscribe(ResidentPage page, String table);
+
+    Bus bus();
+}

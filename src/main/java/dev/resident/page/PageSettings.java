@@ -1,0 +1,14 @@
+package dev.resident.page;
+
+import java.time.Duration;
+
+/**
+ * Limits of every resident page.
+ *
+ * @param idleTtl         a page without socket expires after this long without rpc or poll (legacy: 600 s)
+ * @param maxPendingRpc   calls waiting for one page beyond this are refused with 429 {@code rate_limited}
+ * @param historyMessages how many messages each page keeps for replay
+ * @param historyAge      how long each page keeps a message for replay
+ */
+public record PageSettings(Duration idleTtl, int maxPendingRpc, int historyMessages, Duration historyAge) {
+}

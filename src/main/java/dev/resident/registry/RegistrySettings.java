@@ -1,0 +1,19 @@
+package dev.resident.registry;
+
+import dev.resident.page.PageSettings;
+
+import java.time.Duration;
+
+/**
+ * Limits and ages of the registries (defaults from the legacy register).
+ *
+ * @param process            process name carried by page ids ({@code p02}), empty in single-process mode
+ * @param pages              limits of each page
+ * @param maxPagesPerConnection beyond this a connection gets 429 {@code too_many_pages}
+ * @param guestTtl           a guest connection without pages expires after this (1800 s)
+ * @param userTtl            a logged-in connection without pages expires after this (7200 s)
+ * @param sweepInterval      how often expiry runs
+ */
+public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
+                               Duration guestTtl, Duration userTtl, Duration sweepInterval) {
+}

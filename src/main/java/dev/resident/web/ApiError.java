@@ -1,0 +1,41 @@
+package dev.resident.web;
+
+/** An error answer of the HTTP API, {@code {"error":{"code","message"}}} with its status. */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String code;
+
+    public ApiError(int status, String code, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+    }
+
+    public static ApiError badRequest(String message) {
+        return new ApiError(400, "bad_request", message);
+    }
+
+    public static ApiError unauthorized(String message) {
+        return new ApiError(401, "unauthorized", message);
+    }
+
+    public static ApiError forbidden(String message) {
+        return new ApiError(403, "forbidden", message);
+    }
+
+    public static ApiError tooLarge(String message) {
+        return new ApiError(413, "too_large", message);
+    }
+
+    public static ApiError unavailable(String message) {
+        return new ApiError(503, "unavailable", message);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+}

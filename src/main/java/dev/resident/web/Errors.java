@@ -1,0 +1,57 @@
+package dev.resident.web;
+
+import dev.resident.id.Ids;
+import dev.resident.json.Json;
+import dev.resident.page.PageException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Turns every failure into {@code {"error":{"code","message"}}}: protocol errors keep their
+ * status, anything unexpected becomes a logged 500 {@code internal} with an id and no stack trace
+ * on the wire.
+ */
+public final class Errors {
+    private static final System.Logger LOGGER = System.getLogger(Errors.class.getName());
+
+    private Errors() {
+    }
+
+    public static void register(HttpRouting.Builder routing) {
+        routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+                .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+                .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
+                .error(Exception.class, (req, res, e) -> internal(res, e));
+    }
+
+    /** Sends an error answer (with {@code Retry-After} on 503). */
+    public static void send(ServerResponse res, int status, String code, String message) {
+        if (status == 503) {
+            res.header(HeaderNames.RETRY_AFTER, "5");
+        }
+        res.status(Status.create(status));
+        Responses.json(res, "{\"error\":" + body(code, message) + "}");
+    }
+
+    /** The {@code {"code","message"}} object. */
+    public static String body(String code, String message) {
+        return Json.write(Json.object().put("code", code).put("message", message));
+    }
+
+    /** Logs an unexpected failure under a fresh id and returns that id. */
+    public static String logInternal(Throwable e) {
+        String id = Ids.newId().substring(0, 12);
+        LOGGER.log(Level.ERROR, "internal error id=" + id, e);
+        return id;
+    }
+
+    private static void internal(ServerResponse res, Throwable e) {
+        String id = logInternal(e);
+        res.status(Status.INTERNAL_SERVER_ERROR_500);
+        Responses.json(res, "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"id\":\"" + id + "\"}}");
+    }
+}

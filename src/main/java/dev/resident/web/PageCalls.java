@@ -1,0 +1,31 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Lifecycle;
+import dev.resident.page.PageException;
+import dev.resident.page.ResidentPage;
+
+import java.time.Duration;
+
+/** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method. */
+final class PageCalls {
+    private PageCalls() {
+    }
+
+    /** The encoded result of {@code method} on {@code page}. */
+    static String call(ResidentPage page, String method, JsonNode params, Lifecycle lifecycle, ResidentMeters meters)
+            throws Exception {
+        if (!page.hasMethod(method)) {
+            throw PageException.unknownMethod(method);
+        }
+        long start = System.nanoTime();
+        lifecycle.enter();
+        try {
+            return page.call(method, params);
+        } finally {
+            lifecycle.exit();
+            meters.rpc(method, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Lifecycle;
+import dev.resident.page.PageException;
+import dev.resident.page.ResidentPage;
+import dev.resident.registry.Connection;
+import dev.resident.registry.Registry;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+
+import java.util.Optional;
+
+/**
+ * {@code GET /_/ws?page_id&after&epoch}: the socket of one page. Helidon creates one listener per
+ * connection and calls it on that connection's own virtual thread, so the fields need no locking;
+ * rpc frames run right here, one after the other, like HTTP calls on the same page.
+ */
+final class PageSocket implements WsListener {
+    private final Registry registry;
+    private final Sockets sockets;
+    private final Lifecycle lifecycle;
+    private final ResidentMeters meters;
+    private final WebSettings settings;
+    private final StringBuilder fragments = new StringBuilder();
+    private SocketQuery query;
+    private boolean originAllowed;
+    private String cookie;
+    private ResidentPage page;
+    private SocketChannel channel;
+
+    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+        this.registry = registry;
+        this.sockets = sockets;
+        this.lifecycle = lifecycle;
+        this.meters = meters;
+        this.settings = settings;
+    }
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+        query = SocketQuery.parse(prologue.query().rawValue());
+        cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
+        originAllowed = OriginCheck.allowed(headers.first(HeaderNames.ORIGIN).orElse(null),
+                headers.first(HeaderNames.HOST).orElse(null), settings.allowedOrigins());
+        return Optional.empty();
+    }
+
+    @Override
+    public void onOpen(WsSession session) {
+        if (!originAllowed) {
+            session.close(1008, "origin not allowed");
+            return;
+        }
+        if (lifecycle.draining()) {
+            session.close(1001, "server going away");
+            return;
+        }
+        Connection connection = registry.find(cookie).orElse(null);
+        page = registry.page(connection, query.pageId()).orElse(null);
+        if (page == null) {
+            session.close(4404, "unknown page");
+            return;
+        }
+        channel = new SocketChannel(session, settings, meters);
+        sockets.add(channel);
+        ResidentPage attached = page;
+        channel.start(finished -> {
+            sockets.remove(finished);
+            attached.detach(finished);
+        });
+        page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch());
+        if (lifecycle.draining()) {
+            channel.close(1001, "server going away"); // the drain may have run between the check and add
+        }
+    }
+
+    @Override
+    public void onMessage(WsSession session, String text, boolean last) {
+        if (channel == null || channel.isClosing()) {
+            return;
+        }
+        if (fragments.length() + text.length() > settings.maxMessageBytes()) {
+            fragments.setLength(0);
+            channel.close(1009, "message too big");
+            return;
+        }
+        fragments.append(text);
+        if (last) {
+            String message = fragments.toString();
+            fragments.setLength(0);
+            handle(message);
+        }
+    }
+
+    @Override
+    public void onMessage(WsSession session, BufferData buffer, boolean last) {
+        if (channel != null) {
+            channel.close(1003, "text frames only");
+        }
+    }
+
+    @Override
+    public void onPing(WsSession session, BufferData buffer) {
+        session.pong(buffer);
+    }
+
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+        release();
+    }
+
+    @Override
+    public void onError(WsSession session, Throwable t) {
+        release();
+    }
+
+    private void handle(String text) {
+        JsonNode frame;
+        try {
+            frame = Json.parse(text);
+        } catch (Json.MalformedJsonException e) {
+            channel.offer(errorFrame(null, "bad_request", "malformed JSON"));
+            return;
+        }
+        page.touch();
+        if (!frame.isObject() || !"rpc".equals(frame.path("t").asText())) {
+            return; // pong and frames of later protocol versions
+        }
+        JsonNode id = frame.get("id");
+        JsonNode method = frame.get("method");
+        if (method == null || !method.isTextual()) {
+            channel.offer(errorFrame(id, "bad_request", "method must be a string"));
+            return;
+        }
+        try {
+            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters);
+            channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
+                    + ",\"seq\":" + page.seq() + "}");
+        } catch (PageException e) {
+            channel.offer(errorFrame(id, e.code(), e.getMessage()));
+            if (page.isClosed()) {
+                channel.close(4404, "unknown page");
+            }
+        } catch (Exception e) {
+            channel.offer(errorFrame(id, "internal", Errors.logInternal(e)));
+        }
+    }
+
+    private void release() {
+        if (channel != null) {
+            channel.released();
+        }
+    }
+
+    private static String hello(ResidentPage page, long seq) {
+        return Json.write(Json.object().put("t", "hello").put("page_id", page.id())
+                .put("epoch", page.epoch()).put("seq", seq));
+    }
+
+    private static String errorFrame(JsonNode id, String code, String message) {
+        return "{\"t\":\"error\",\"id\":" + Json.write(id) + ",\"code\":\"" + code + "\",\"message\":"
+                + Json.write(message) + "}";
+    }
+}

@@ -1,0 +1,132 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Lifecycle;
+import dev.resident.page.PageException;
+import dev.resident.page.Replay;
+import dev.resident.page.ResidentPage;
+import dev.resident.registry.Connection;
+import dev.resident.registry.Registry;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.time.Duration;
+
+/** The page endpoints: open, rpc, long-poll and close. */
+public final class PagesService implements HttpService {
+    private final Registry registry;
+    private final Lifecycle lifecycle;
+    private final ResidentMeters meters;
+    private final WebSettings settings;
+
+    public PagesService(Registry registry, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+        this.registry = registry;
+        this.lifecycle = lifecycle;
+        this.meters = meters;
+        this.settings = settings;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/pages", this::open)
+                .post("/rpc", this::rpc)
+                .get("/poll", this::poll)
+                .post("/close", this::close);
+    }
+
+    private void open(ServerRequest req, ServerResponse res) throws Exception {
+        if (lifecycle.draining()) {
+            throw ApiError.unavailable("server is draining");
+        }
+        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        String path = Responses.string(body, "path");
+        Connection connection = ConnectionCookie.connect(registry, req, res);
+        ResidentPage page = registry.openPage(connection, path, body.get("params"));
+        String reply = Json.write(Json.object()
+                .put("page_id", page.id())
+                .put("epoch", page.epoch())
+                .put("seq", page.seq())
+                .put("user", connection.user())
+                .set("data", page.data().snapshot()));
+        Responses.json(res, Status.CREATED_201, reply);
+    }
+
+    private void rpc(ServerRequest req, ServerResponse res) throws Exception {
+        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        ResidentPage page = ownedPage(req, body.get("page_id"));
+        String method = Responses.string(body, "method");
+        long after = after(body.get("after"));
+        String result = PageCalls.call(page, method, body.get("params"), lifecycle, meters);
+        Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
+        if (replay.resync()) {
+            meters.resyncs.increment();
+        }
+        Responses.json(res, "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
+                + String.join(",", replay.messages()) + "]" + (replay.resync() ? ",\"resync\":true}" : "}"));
+    }
+
+    private void poll(ServerRequest req, ServerResponse res) throws Exception {
+        String pageId = req.query().first("page_id").orElseThrow(() -> ApiError.badRequest("page_id is required"));
+        ResidentPage page = ownedPage(req, Json.object().textNode(pageId));
+        long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
+        long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
+        Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
+        if (wait.compareTo(settings.maxPollWait()) > 0) {
+            wait = settings.maxPollWait();
+        }
+        String epoch = req.query().first("epoch").orElse(null);
+        Replay replay = epoch != null && !epoch.equals(page.epoch())
+                ? new Replay(true, page.seq(), java.util.List.of())
+                : page.await(after, wait);
+        if (replay.resync()) {
+            meters.resyncs.increment();
+            Responses.json(res, "{\"resync\":true,\"seq\":" + replay.seq() + ",\"epoch\":\"" + page.epoch() + "\"}");
+            return;
+        }
+        Responses.json(res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]}");
+    }
+
+    private void close(ServerRequest req, ServerResponse res) {
+        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        ResidentPage page = ownedPage(req, body.get("page_id"));
+        registry.closePage(page, 1000, "page closed");
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** The page named by {@code pageId} if it belongs to the request's connection; 404 otherwise. */
+    private ResidentPage ownedPage(ServerRequest req, JsonNode pageId) {
+        if (pageId == null || !pageId.isTextual() || pageId.textValue().isEmpty()) {
+            throw ApiError.badRequest("page_id must be a non-empty string");
+        }
+        Connection connection = ConnectionCookie.find(registry, req).orElse(null);
+        return registry.page(connection, pageId.textValue()).orElseThrow(PageException::unknownPage);
+    }
+
+    /** The {@code after} of an rpc: -1 when absent. */
+    private static long after(JsonNode after) {
+        if (after == null || after.isNull()) {
+            return -1;
+        }
+        if (!after.isIntegralNumber() || !after.canConvertToLong() || after.longValue() < 0) {
+            throw ApiError.badRequest("after must be a non-negative integer");
+        }
+        return after.longValue();
+    }
+
+    private static long parseLong(String text, String name) {
+        try {
+            long value = Long.parseLong(text);
+            if (value < 0) {
+                throw ApiError.badRequest(name + " must be a non-negative integer");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest(name + " must be a non-negative integer");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Reading bounded JSON bodies and writing JSON answers. */
+final class Responses {
+    private static final io.helidon.http.Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
+
+    private Responses() {
+    }
+
+    static void json(ServerResponse res, String json) {
+        res.header(JSON).send(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void json(ServerResponse res, Status status, String json) {
+        res.status(status);
+        json(res, json);
+    }
+
+    /**
+     * The request body as a JSON object, read up to {@code maxBytes}.
+     *
+     * @throws ApiError 413 when larger, 400 when not a JSON object
+     */
+    static JsonNode objectBody(ServerRequest req, int maxBytes) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBytes) {
+            throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length == 0) {
+            throw ApiError.badRequest("a JSON object body is required");
+        }
+        JsonNode body = Json.parse(bytes);
+        if (!body.isObject()) {
+            throw ApiError.badRequest("body must be a JSON object");
+        }
+        return body;
+    }
+
+    /** A required string field. */
+    static String string(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
+            throw ApiError.badRequest(field + " must be a non-empty string");
+        }
+        return value.textValue();
+    }
+}

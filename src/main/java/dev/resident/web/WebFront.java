@@ -1,0 +1,46 @@
+package dev.resident.web;
+
+import dev.resident.bus.Bus;
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Lifecycle;
+import dev.resident.registry.Authenticator;
+import dev.resident.registry.Registry;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.websocket.WsRouting;
+
+/** Registers the whole {@code /_/} API (HTTP and WebSocket) on Helidon routings. */
+public final class WebFront {
+    private final Registry registry;
+    private final Authenticator authenticator;
+    private final Bus bus;
+    private final Lifecycle lifecycle;
+    private final ResidentMeters meters;
+    private final WebSettings settings;
+    private final Sockets sockets;
+
+    public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
+                    WebSettings settings) {
+        this.registry = registry;
+        this.authenticator = authenticator;
+        this.bus = registry.bus();
+        this.lifecycle = lifecycle;
+        this.meters = meters;
+        this.settings = settings;
+        this.sockets = new Sockets(meters);
+    }
+
+    public Sockets sockets() {
+        return sockets;
+    }
+
+    public void http(HttpRouting.Builder routing) {
+        Errors.register(routing);
+        routing.register("/_", new PagesService(registry, lifecycle, meters, settings))
+                .register("/_", new LoginService(registry, authenticator, settings))
+                .register("/_", new DbEventService(bus, settings));
+    }
+
+    public void websocket(WsRouting.Builder routing) {
+        routing.endpoint("/_/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
+    }
+}

@@ -1,0 +1,21 @@
+package dev.resident.web;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Settings of the HTTP and WebSocket front.
+ *
+ * @param adminToken      bearer token of {@code POST /_/dbevent} and other admin calls
+ * @param maxBodyBytes    larger request bodies get 413 {@code too_large}
+ * @param maxMessageBytes larger WebSocket messages close the socket with 1009
+ * @param heartbeat       interval of {@code {"t":"ping"}} frames
+ * @param socketQueue     messages queued per socket before it is closed with 1013
+ * @param closeTimeout    how long a closing socket may take before it is cut
+ * @param allowedOrigins  origins accepted besides the server's own
+ * @param maxPollWait     longest long-poll wait
+ */
+public record WebSettings(String adminToken, int maxBodyBytes, int maxMessageBytes, Duration heartbeat,
+                          int socketQueue, Duration closeTimeout, Set<String> allowedOrigins,
+                          Duration maxPollWait) {
+}

@@ -1,0 +1,5 @@
+/**
+ * The wire: HTTP routes under {@code /_/}, the page WebSocket with its bounded outbound queue,
+ * JSON error answers. Everything here translates between PROTOCOL.md and the registry.
+ */
+package dev.resident.web;

@@ -1,0 +1,169 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The HTTP half of PROTOCOL.md: pages, rpc with {@code after}, close, errors. */
+@ServerTest
+@Timeout(60)
+class ProtocolTest {
+    private static Resident resident;
+    private final URI uri;
+
+    ProtocolTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of());
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void openPageMintsConnectionAndReturnsInitialData() {
+        Browser browser = new Browser(uri);
+        JsonNode page = browser.openPage("/_bench", null);
+        assertTrue(page.get("page_id").asText().matches("[A-Za-z0-9_-]{22}"), page.toString());
+        assertEquals(0, page.get("seq").asLong());
+        assertEquals(0, page.get("data").get("count").asInt());
+        assertFalse(page.get("epoch").asText().isEmpty());
+        String cid = browser.connectionId();
+        assertTrue(cid.matches("[A-Za-z0-9_-]{22}"), cid);
+        assertEquals("guest_" + cid, page.get("user").asText());
+    }
+
+    @Test
+    void rpcReturnsResultSeqAndMessagesAfter() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        Reply first = browser.rpc(pageId, "inc", Json.object().put("by", 5), null);
+        assertEquals(200, first.status(), first.body());
+        assertEquals(5, first.json().get("result").asLong());
+        assertEquals(1, first.json().get("seq").asLong());
+        assertEquals(0, first.json().get("messages").size());
+
+        JsonNode second = browser.rpc(pageId, "inc", null, 0L).json();
+        assertEquals(6, second.get("result").asLong());
+        assertEquals(2, second.get("seq").asLong());
+        JsonNode messages = second.get("messages");
+        assertEquals(2, messages.size());
+        assertEquals("data", messages.get(0).get("t").asText());
+        assertEquals(1, messages.get(0).get("seq").asLong());
+        assertEquals("count", messages.get(1).get("changes").get(0).get("path").asText());
+        assertEquals(6, messages.get(1).get("changes").get(0).get("value").asLong());
+    }
+
+    @Test
+    void echoReturnsParams() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        JsonNode params = Json.object().put("a", 1).put("b", "x");
+        assertEquals(params, browser.rpc(pageId, "echo", params, null).json().get("result"));
+    }
+
+    @Test
+    void closeDropsThePage() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        assertEquals(204, browser.post("/_/close", Json.object().put("page_id", pageId)).status());
+        Reply after = browser.rpc(pageId, "inc");
+        assertEquals(404, after.status());
+        assertEquals("unknown_page", after.errorCode());
+    }
+
+    @Test
+    void closeAcceptsABeaconTextBody() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        Reply reply = browser.send(java.net.http.HttpRequest.newBuilder(uri.resolve("/_/close"))
+                .header("Content-Type", "text/plain;charset=UTF-8")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"page_id\":\"" + pageId + "\"}")));
+        assertEquals(204, reply.status(), reply.body());
+    }
+
+    @Test
+    void anotherConnectionCannotSeeThePage() {
+        Browser owner = new Browser(uri);
+        Browser stranger = new Browser(uri);
+        String pageId = owner.benchPage();
+        stranger.benchPage();
+        Reply reply = stranger.rpc(pageId, "inc");
+        assertEquals(404, reply.status());
+        assertEquals("unknown_page", reply.errorCode());
+        assertEquals(404, stranger.post("/_/close", Json.object().put("page_id", pageId)).status());
+        assertEquals(404, stranger.get("/_/poll?after=0&wait=0&page_id=" + pageId).status());
+        SocketClient socket = stranger.socket(pageId);
+        assertEquals(4404, socket.closeCode());
+        assertEquals(1, owner.rpc(pageId, "inc").json().get("result").asLong(), "the owner's page is untouched");
+    }
+
+    @Test
+    void errorsAreJsonWithProtocolCodes() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        assertError(browser.post("/_/rpc", "{not json"), 400, "bad_request");
+        assertError(browser.post("/_/rpc", "[1,2]"), 400, "bad_request");
+        assertError(browser.post("/_/rpc", Json.object().put("method", "inc")), 400, "bad_request");
+        assertError(browser.rpc(pageId, "nope"), 404, "unknown_method");
+        assertError(browser.rpc("AAAAAAAAAAAAAAAAAAAAAA", "inc"), 404, "unknown_page");
+        assertError(browser.rpc(pageId, "inc", Json.object().put("by", "x"), null), 422, "unprocessable");
+        assertError(browser.rpc(pageId, "inc", Json.array(), null), 422, "unprocessable");
+        assertError(browser.rpc(pageId, "work", Json.object().put("io_ms", 20000), null), 422, "unprocessable");
+        assertError(browser.post("/_/rpc", Json.object().put("page_id", pageId).put("method", "inc").put("after", -1)),
+                400, "bad_request");
+        assertError(browser.post("/_/pages", Json.object().put("path", "/nowhere")), 404, "unknown_page");
+        assertError(browser.post("/_/pages", Json.object()), 400, "bad_request");
+        assertError(browser.login("alice", "wrong"), 401, "unauthorized");
+        assertError(browser.post("/_/dbevent", Json.object().put("table", "t")), 401, "unauthorized");
+        assertEquals(0, browser.rpc(pageId, "inc", Json.object().put("by", 0), null).json().get("result").asLong(),
+                "the page survived all of that");
+    }
+
+    @Test
+    void tooLargeBodyGets413() {
+        Browser browser = new Browser(uri);
+        String huge = "{\"path\":\"/_bench\",\"params\":{\"x\":\"" + "a".repeat(1 << 20) + "\"}}";
+        assertError(browser.post("/_/pages", huge), 413, "too_large");
+    }
+
+    @Test
+    void loginAndLogoutChangeTheUser() {
+        Browser browser = new Browser(uri);
+        Reply login = browser.login("alice", "alice");
+        assertEquals(200, login.status(), login.body());
+        assertEquals("alice", login.json().get("user").asText());
+        assertEquals("alice", browser.openPage("/_bench", null).get("user").asText());
+        assertEquals(204, browser.post("/_/logout", "").status());
+        assertEquals("guest_" + browser.connectionId(), browser.openPage("/_bench", null).get("user").asText());
+    }
+
+    static void assertError(Reply reply, int status, String code) {
+        assertEquals(status, reply.status(), reply.body());
+        assertEquals(code, reply.errorCode(), reply.body());
+        assertFalse(reply.body().contains("Exception"), reply.body());
+        assertTrue(reply.headers().getOrDefault("content-type", java.util.List.of("")).get(0).startsWith("application/json"),
+                reply.headers().toString());
+    }
+}

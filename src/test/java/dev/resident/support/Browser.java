@@ -1,0 +1,132 @@
+package dev.resident.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+/** A test client that behaves like one browser session: its own cookie jar, HTTP and sockets. */
+public final class Browser {
+    private final URI base;
+    private final CookieManager cookies = new CookieManager();
+    private final HttpClient http;
+
+    public Browser(URI base) {
+        this.base = base;
+        this.http = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    /** The value of this browser's {@code rsd_cid} cookie, or null. */
+    public String connectionId() {
+        return cookies.getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals("rsd_cid")).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
+    }
+
+    public Reply post(String path, String body) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json"));
+    }
+
+    public Reply post(String path, JsonNode body) {
+        return post(path, Json.write(body));
+    }
+
+    public Reply get(String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
+    public Reply send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Reply(response.statusCode(), response.body(), response.headers().map());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Opens a page and returns the 201 reply body; fails the test on anything else. */
+    public JsonNode openPage(String path, JsonNode params) {
+        ObjectNode body = Json.object().put("path", path);
+        if (params != null) {
+            body.set("params", params);
+        }
+        Reply reply = post("/_/pages", body);
+        if (reply.status() != 201) {
+            throw new AssertionError("open page: " + reply);
+        }
+        return reply.json();
+    }
+
+    /** A {@code /_bench} page subscribed to {@code tables}; returns its id. */
+    public String benchPage(String... tables) {
+        ObjectNode params = Json.object();
+        params.putArray("tables").addAll(java.util.Arrays.stream(tables).map(t -> Json.object().textNode(t)).toList());
+        return openPage("/_bench", params).get("page_id").asText();
+    }
+
+    public Reply rpc(String pageId, String method, JsonNode params, Long after) {
+        ObjectNode body = Json.object().put("page_id", pageId).put("method", method);
+        if (params != null) {
+            body.set("params", params);
+        }
+        if (after != null) {
+            body.put("after", after);
+        }
+        return post("/_/rpc", body);
+    }
+
+    public Reply rpc(String pageId, String method) {
+        return rpc(pageId, method, null, null);
+    }
+
+    public Reply login(String user, String password) {
+        return post("/_/login", Json.object().put("user", user).put("password", password));
+    }
+
+    /** Opens the page's socket; {@code query} like {@code Map.of("after","3")}. */
+    public SocketClient socket(String pageId, Map<String, String> query) {
+        return SocketClient.open(this, pageId, query, null, true);
+    }
+
+    public SocketClient socket(String pageId) {
+        return socket(pageId, Map.of());
+    }
+
+    static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** An HTTP answer. */
+    public record Reply(int status, String body, Map<String, java.util.List<String>> headers) {
+        public JsonNode json() {
+            return Json.parse(body);
+        }
+
+        /** The error code of an error answer. */
+        public String errorCode() {
+            return json().path("error").path("code").asText();
+        }
+    }
+}

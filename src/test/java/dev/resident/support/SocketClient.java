@@ -1,0 +1,154 @@
+package dev.resident.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/** A page socket as a browser would hold it, recording every frame it receives. */
+public final class SocketClient implements WebSocket.Listener {
+    private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final boolean reading;
+    private WebSocket socket;
+
+    private SocketClient(boolean reading) {
+        this.reading = reading;
+    }
+
+    /**
+     * @param origin  Origin header to send, or null for none
+     * @param reading false for a client that never reads (its TCP buffers fill up)
+     */
+    public static SocketClient open(Browser browser, String pageId, Map<String, String> query, String origin,
+                                    boolean reading) {
+        String params = "page_id=" + Browser.encode(pageId) + query.entrySet().stream()
+                .map(e -> "&" + e.getKey() + "=" + Browser.encode(e.getValue())).collect(Collectors.joining());
+        URI uri = URI.create(browser.base().toString().replaceFirst("^http", "ws")).resolve("/_/ws?" + params);
+        SocketClient client = new SocketClient(reading);
+        WebSocket.Builder builder = browser.http().newWebSocketBuilder();
+        if (origin != null) {
+            builder.header("Origin", origin);
+        }
+        client.socket = builder.buildAsync(uri, client).join();
+        return client;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        if (reading) {
+            webSocket.request(1);
+        }
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            frames.add(Json.parse(partial.toString()));
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.completeExceptionally(error);
+    }
+
+    /** The next frame, failing the test after {@code timeout}. */
+    public JsonNode next(Duration timeout) {
+        try {
+            JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (frame == null) {
+                throw new AssertionError("no frame within " + timeout);
+            }
+            return frame;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    public JsonNode next() {
+        return next(Duration.ofSeconds(10));
+    }
+
+    /** The next frame matching {@code wanted}, skipping others (pings, for instance). */
+    public JsonNode next(Predicate<JsonNode> wanted) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            JsonNode frame = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (wanted.test(frame)) {
+                return frame;
+            }
+        }
+    }
+
+    /** The next frame of type {@code t}. */
+    public JsonNode next(String t) {
+        return next(frame -> t.equals(frame.path("t").asText()));
+    }
+
+    /** The frames received so far and not yet taken. */
+    public int pending() {
+        return frames.size();
+    }
+
+    public void send(String text) {
+        socket.sendText(text, true).join();
+    }
+
+    public void send(JsonNode frame) {
+        send(Json.write(frame));
+    }
+
+    /** Starts reading (for a client opened with {@code reading=false}). */
+    public void startReading() {
+        socket.request(Long.MAX_VALUE);
+    }
+
+    /** The close code the server sent, waiting up to {@code timeout}. */
+    public int closeCode(Duration timeout) {
+        try {
+            return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("socket not closed within " + timeout, e);
+        }
+    }
+
+    public int closeCode() {
+        return closeCode(Duration.ofSeconds(10));
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    public WebSocket raw() {
+        return socket;
+    }
+
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(1000, "bye").exceptionally(e -> null);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.resident.support;
+
+import dev.resident.Resident;
+import dev.resident.ResidentConfig;
+import dev.resident.page.PageTypes;
+import io.helidon.webserver.WebServerConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Builds test servers through the same {@link Resident#setup} as {@code Main}. */
+public final class TestServers {
+    /** Admin token of every test server. */
+    public static final String ADMIN_TOKEN = "test-admin-token";
+
+    private TestServers() {
+    }
+
+    /** A Resident with the packaged config, the bench pages on, and {@code overrides} on top. */
+    public static Resident resident(Map<String, String> overrides, PageTypes types) {
+        Map<String, String> all = new HashMap<>();
+        all.put("resident.admin-token", ADMIN_TOKEN);
+        all.put("resident.bench-pages", "true");
+        all.putAll(overrides);
+        return Resident.create(ResidentConfig.withOverrides(all), types);
+    }
+
+    /** Sets up a @ServerTest server and returns its Resident (close it in @AfterAll). */
+    public static Resident setup(WebServerConfig.Builder server, Map<String, String> overrides) {
+        Resident resident = resident(overrides, new PageTypes());
+        server.update(resident::setup);
+        return resident;
+    }
+}

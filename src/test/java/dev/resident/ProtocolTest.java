@@ -76,6 +76,18 @@ class ProtocolTest {
     }
 
     @Test
+    void snapshotGivesDataAndSeqTogether() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        browser.rpc(pageId, "inc", Json.object().put("by", 3), null);
+        JsonNode snapshot = browser.get("/_/page?page_id=" + pageId).json();
+        assertEquals(1, snapshot.get("seq").asLong());
+        assertEquals(3, snapshot.get("data").get("count").asLong());
+        assertEquals(pageId, snapshot.get("page_id").asText());
+        assertEquals(404, new Browser(uri).get("/_/page?page_id=" + pageId).status());
+    }
+
+    @Test
     void echoReturnsParams() {
         Browser browser = new Browser(uri);
         String pageId = browser.benchPage();

@@ -94,6 +94,20 @@ public final class ResidentPage implements Page {
         }
     }
 
+    /**
+     * The page's data with the seq it reflects, taken between calls so the two agree: what a
+     * client reloads after a resync.
+     */
+    public Snapshot snapshot() throws InterruptedException {
+        callLock.lockInterruptibly();
+        try {
+            touch();
+            return new Snapshot(log.epoch(), log.seq(), data.snapshot().deepCopy());
+        } finally {
+            callLock.unlock();
+        }
+    }
+
     /** Whether the page type has this method (unknown names must not reach the metrics as tags). */
     public boolean hasMethod(String method) {
         return live.has(method);

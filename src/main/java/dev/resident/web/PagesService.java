@@ -7,6 +7,7 @@ import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
 import dev.resident.page.Replay;
 import dev.resident.page.ResidentPage;
+import dev.resident.page.Snapshot;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Registry;
 import io.helidon.http.Status;
@@ -36,6 +37,7 @@ public final class PagesService implements HttpService {
         rules.post("/pages", this::open)
                 .post("/rpc", this::rpc)
                 .get("/poll", this::poll)
+                .get("/page", this::snapshot)
                 .post("/close", this::close);
     }
 
@@ -89,6 +91,19 @@ public final class PagesService implements HttpService {
             return;
         }
         Responses.json(res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]}");
+    }
+
+    /** Extension: the page's current data and seq, for a client that got a resync. */
+    private void snapshot(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String pageId = req.query().first("page_id").orElseThrow(() -> ApiError.badRequest("page_id is required"));
+        ResidentPage page = ownedPage(req, Json.object().textNode(pageId));
+        Snapshot snapshot = page.snapshot();
+        Responses.json(res, Json.write(Json.object()
+                .put("page_id", page.id())
+                .put("epoch", snapshot.epoch())
+                .put("seq", snapshot.seq())
+                .put("user", page.user())
+                .set("data", snapshot.data())));
     }
 
     private void close(ServerRequest req, ServerResponse res) {

@@ -54,8 +54,9 @@ final class Settings {
 
     /** A list in YAML or a comma-separated string from the environment. */
     private static Set<String> origins(Config node) {
-        List<String> listed = node.asList(String.class).orElseGet(() -> node.asString()
-                .map(text -> Arrays.asList(text.split(","))).orElse(List.of()));
+        List<String> listed = node.type() == Config.Type.VALUE
+                ? node.asString().map(text -> Arrays.asList(text.split(","))).orElse(List.of())
+                : node.asList(String.class).orElse(List.of());
         return listed.stream().map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 }

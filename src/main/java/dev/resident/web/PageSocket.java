@@ -23,6 +23,7 @@ import java.util.Optional;
  * rpc frames run right here, one after the other, like HTTP calls on the same page.
  */
 final class PageSocket implements WsListener {
+    private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
     private final Registry registry;
     private final Sockets sockets;
     private final Lifecycle lifecycle;
@@ -31,6 +32,8 @@ final class PageSocket implements WsListener {
     private final StringBuilder fragments = new StringBuilder();
     private SocketQuery query;
     private boolean originAllowed;
+    private String origin;
+    private String host;
     private String cookie;
     private ResidentPage page;
     private SocketChannel channel;
@@ -47,14 +50,16 @@ final class PageSocket implements WsListener {
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         query = SocketQuery.parse(prologue.query().rawValue());
         cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
-        originAllowed = OriginCheck.allowed(headers.first(HeaderNames.ORIGIN).orElse(null),
-                headers.first(HeaderNames.HOST).orElse(null), settings.allowedOrigins());
+        origin = headers.first(HeaderNames.ORIGIN).orElse(null);
+        host = headers.first(HeaderNames.HOST).orElse(null);
+        originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
         return Optional.empty();
     }
 
     @Override
     public void onOpen(WsSession session) {
         if (!originAllowed) {
+            LOGGER.log(System.Logger.Level.INFO, "refused origin " + origin + " for host " + host);
             session.close(1008, "origin not allowed");
             return;
         }

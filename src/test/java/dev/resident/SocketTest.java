@@ -1,0 +1,246 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.bus.Broadcast;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The WebSocket half of PROTOCOL.md. */
+@ServerTest
+@Timeout(60)
+class SocketTest {
+    private static final String ALLOWED = "https://app.example.com";
+    private static Resident resident;
+    private final URI uri;
+
+    SocketTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of(
+                "resident.ws.heartbeat", "300ms",
+                "resident.ws.allowed-origins", ALLOWED));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void helloComesFirstThenRpcGivesDataAndResult() {
+        Browser browser = new Browser(uri);
+        JsonNode opened = browser.openPage("/_bench", null);
+        String pageId = opened.get("page_id").asText();
+        SocketClient socket = browser.socket(pageId);
+        JsonNode hello = socket.next();
+        assertEquals("hello", hello.get("t").asText());
+        assertEquals(pageId, hello.get("page_id").asText());
+        assertEquals(opened.get("epoch").asText(), hello.get("epoch").asText());
+        assertEquals(0, hello.get("seq").asLong());
+
+        socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", "inc").set("params", Json.object().put("by", 2)));
+        JsonNode data = socket.next("data");
+        assertEquals(1, data.get("seq").asLong());
+        assertEquals(2, data.get("changes").get(0).get("value").asLong());
+        JsonNode result = socket.next("result");
+        assertEquals(7, result.get("id").asInt());
+        assertEquals(2, result.get("result").asLong());
+        assertEquals(1, result.get("seq").asLong());
+
+        socket.send(Json.object().put("t", "rpc").put("id", "x").put("method", "nope"));
+        JsonNode error = socket.next("error");
+        assertEquals("x", error.get("id").asText());
+        assertEquals("unknown_method", error.get("code").asText());
+        socket.send("{oops");
+        assertEquals("bad_request", socket.next("error").get("code").asText());
+        socket.send(Json.object().put("t", "rpc").put("id", 8).put("method", "inc"));
+        assertEquals(3, socket.next("result").get("result").asLong(), "the socket survived bad frames");
+    }
+
+    @Test
+    void pushArrivesWhileAnHttpCallRunsOnThePage() throws Exception {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage("busy");
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        CompletableFuture<Reply> slowCall = CompletableFuture.supplyAsync(
+                () -> browser.rpc(pageId, "work", Json.object().put("io_ms", 3000), null));
+        // the call is running once the page refuses nothing and the future is pending; publish now
+        Reply published = dbevent("busy", "{\"action\":\"I\",\"pkey\":1}");
+        assertEquals(202, published.status(), published.body());
+        JsonNode event = socket.next("dbevent");
+        assertFalse(slowCall.isDone(), "the push did not wait for the running call");
+        assertEquals("busy", event.get("table").asText());
+        assertEquals(200, slowCall.get(10, TimeUnit.SECONDS).status());
+    }
+
+    @Test
+    void resumeWithAfterReplaysAndOtherEpochResyncs() {
+        Browser browser = new Browser(uri);
+        JsonNode opened = browser.openPage("/_bench", null);
+        String pageId = opened.get("page_id").asText();
+        for (int i = 0; i < 4; i++) {
+            browser.rpc(pageId, "inc");
+        }
+        SocketClient resumed = browser.socket(pageId, Map.of("after", "2", "epoch", opened.get("epoch").asText()));
+        assertEquals(4, resumed.next("hello").get("seq").asLong());
+        assertEquals(3, resumed.next().get("seq").asLong());
+        assertEquals(4, resumed.next().get("seq").asLong());
+
+        SocketClient otherEpoch = browser.socket(pageId, Map.of("after", "2", "epoch", "stale"));
+        otherEpoch.next("hello");
+        assertEquals("resync", otherEpoch.next().get("t").asText());
+
+        SocketClient ahead = browser.socket(pageId, Map.of("after", "99"));
+        ahead.next("hello");
+        assertEquals("resync", ahead.next().get("t").asText());
+    }
+
+    @Test
+    void newerSocketReplacesOlderWith4409() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient first = browser.socket(pageId);
+        first.next("hello");
+        SocketClient second = browser.socket(pageId);
+        second.next("hello");
+        assertEquals(4409, first.closeCode());
+        browser.rpc(pageId, "inc");
+        assertEquals("data", second.next("data").get("t").asText());
+    }
+
+    @Test
+    void foreignOriginIsRefusedWith1008() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient evil = SocketClient.open(browser, pageId, Map.of(), "https://evil.example.com", true);
+        assertEquals(1008, evil.closeCode());
+        SocketClient listed = SocketClient.open(browser, pageId, Map.of(), ALLOWED, true);
+        assertEquals("hello", listed.next().get("t").asText());
+        SocketClient same = SocketClient.open(browser, pageId, Map.of(), "http://localhost:" + uri.getPort(), true);
+        assertEquals("hello", same.next().get("t").asText());
+    }
+
+    @Test
+    void unknownPageIsClosedWith4404() {
+        Browser browser = new Browser(uri);
+        browser.benchPage();
+        assertEquals(4404, browser.socket("AAAAAAAAAAAAAAAAAAAAAA").closeCode());
+        assertEquals(4404, browser.socket("not an id").closeCode());
+    }
+
+    @Test
+    void heartbeatPingsAndPingFramesAreAnswered() throws Exception {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        CountDownLatch pong = new CountDownLatch(1);
+        CompletableFuture<String> ping = new CompletableFuture<>();
+        java.net.http.WebSocket ws = browser.http().newWebSocketBuilder().buildAsync(
+                URI.create("ws://localhost:" + uri.getPort() + "/_/ws?page_id=" + pageId),
+                new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence text, boolean last) {
+                        if (text.toString().contains("\"t\":\"ping\"")) {
+                            ping.complete(text.toString());
+                        }
+                        w.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onPong(java.net.http.WebSocket w, ByteBuffer message) {
+                        pong.countDown();
+                        w.request(1);
+                        return null;
+                    }
+                }).join();
+        ws.sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})).join();
+        assertTrue(pong.await(10, TimeUnit.SECONDS), "pong frame");
+        JsonNode heartbeat = Json.parse(ping.get(10, TimeUnit.SECONDS));
+        assertTrue(heartbeat.get("ts").asLong() > 0);
+        assertFalse(heartbeat.has("seq"), "control frames carry no seq");
+        ws.abort();
+    }
+
+    @Test
+    void notifyReachesEveryPageOfTheUserAndNobodyElse() {
+        Browser aliceTab1 = new Browser(uri);
+        aliceTab1.login("alice", "alice");
+        String alicePage1 = aliceTab1.benchPage();
+        Browser aliceTab2 = new Browser(uri);
+        aliceTab2.login("alice", "alice");
+        String alicePage2 = aliceTab2.benchPage();
+        Browser bob = new Browser(uri);
+        bob.login("bob", "bob");
+        String bobPage = bob.benchPage();
+        SocketClient s1 = aliceTab1.socket(alicePage1);
+        SocketClient s2 = aliceTab2.socket(alicePage2);
+        s1.next("hello");
+        s2.next("hello");
+
+        Reply sent = bob.rpc(bobPage, "notify", Json.object().put("user", "alice").put("topic", "hi")
+                .set("payload", Json.object().put("text", "hello alice")), null);
+        assertEquals(200, sent.status(), sent.body());
+        for (SocketClient socket : new SocketClient[] {s1, s2}) {
+            JsonNode notice = socket.next("notify");
+            assertEquals("hi", notice.get("topic").asText());
+            assertEquals("bob", notice.get("from").asText());
+            assertEquals("hello alice", notice.get("payload").get("text").asText());
+        }
+        JsonNode bobMessages = bob.rpc(bobPage, "echo", null, 0L).json().get("messages");
+        assertEquals(0, bobMessages.size(), "bob got nothing: " + bobMessages);
+    }
+
+    @Test
+    void broadcastReachesEveryPage() {
+        Browser one = new Browser(uri);
+        Browser two = new Browser(uri);
+        SocketClient s1 = one.socket(one.benchPage());
+        SocketClient s2 = two.socket(two.benchPage());
+        s1.next("hello");
+        s2.next("hello");
+        resident.registry().bus().broadcast(new Broadcast("maintenance", Json.object().put("in", "5m")));
+        assertEquals("maintenance", s1.next("broadcast").get("topic").asText());
+        assertEquals("5m", s2.next("broadcast").get("payload").get("in").asText());
+    }
+
+    @Test
+    void closingThePageClosesItsSocket() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        browser.post("/_/close", Json.object().put("page_id", pageId));
+        assertEquals(1000, socket.closeCode());
+    }
+
+    private Reply dbevent(String table, String event) {
+        return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
+                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"table\":\"" + table + "\",\"events\":[" + event + "]}")));
+    }
+}

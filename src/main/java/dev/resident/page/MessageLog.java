@@ -89,14 +89,17 @@ final class MessageLog {
 
     /**
      * Makes {@code next} the live outbox: it first receives {@code hello(seq)}, then the replay
-     * after {@code after} (or a resync frame), then every new message. A previous outbox is
+     * after {@code after} (or a resync frame when the epoch differs, the history no longer reaches
+     * back, or the replay would not fit the outbox), then every new message. A previous outbox is
      * closed with 4409.
      *
      * @param after       the client's last seen seq, or -1 for none
      * @param clientEpoch the epoch the client holds, or null
+     * @return true when the client was told to resync
      */
-    void attach(Outbox next, LongFunction<String> hello, long after, String clientEpoch) {
+    boolean attach(Outbox next, LongFunction<String> hello, long after, String clientEpoch) {
         Outbox previous;
+        boolean resync;
         lock.lock();
         try {
             previous = outbox;
@@ -104,7 +107,9 @@ final class MessageLog {
             next.offer(hello.apply(seq));
             boolean epochChanged = clientEpoch != null && !clientEpoch.isEmpty() && !clientEpoch.equals(epoch);
             Replay replay = after < 0 ? new Replay(false, seq, List.of()) : replay(after);
-            if (epochChanged || replay.resync()) {
+            // a replay that would overflow the socket's queue is cheaper as a reload
+            resync = epochChanged || replay.resync() || replay.messages().size() >= next.room();
+            if (resync) {
                 next.offer("{\"t\":\"resync\"}");
             } else {
                 replay.messages().forEach(next::offer);
@@ -115,6 +120,7 @@ final class MessageLog {
         if (previous != null) {
             previous.close(4409, "replaced by a newer socket");
         }
+        return resync;
     }
 
     /** Forgets {@code gone} if it is still the live outbox. */

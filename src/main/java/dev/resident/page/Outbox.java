@@ -9,6 +9,9 @@ public interface Outbox {
      */
     void offer(String message);
 
+    /** How many more messages it can take right now. */
+    int room();
+
     /** Closes the outbox because a newer one replaced it or the page is gone. */
     void close(int code, String reason);
 }

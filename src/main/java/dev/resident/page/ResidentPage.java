@@ -135,10 +135,10 @@ public final class ResidentPage implements Page {
         }
     }
 
-    /** Makes {@code outbox} the page's socket; see {@link MessageLog#attach}. */
-    public void attach(Outbox outbox, LongFunction<String> hello, long after, String clientEpoch) {
+    /** Makes {@code outbox} the page's socket; true when the client must resync. See {@link MessageLog#attach}. */
+    public boolean attach(Outbox outbox, LongFunction<String> hello, long after, String clientEpoch) {
         touch();
-        log.attach(outbox, hello, after, clientEpoch);
+        return log.attach(outbox, hello, after, clientEpoch);
     }
 
     public void detach(Outbox outbox) {

@@ -80,7 +80,9 @@ final class PageSocket implements WsListener {
             sockets.remove(finished);
             attached.detach(finished);
         });
-        page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch());
+        if (page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch())) {
+            meters.resyncs.increment();
+        }
         if (lifecycle.draining()) {
             channel.close(1001, "server going away"); // the drain may have run between the check and add
         }

@@ -67,6 +67,11 @@ final class SocketChannel implements Outbox {
         }
     }
 
+    @Override
+    public int room() {
+        return queue.remainingCapacity();
+    }
+
     /** Sends a close frame after what is already being written, never blocking the caller. */
     @Override
     public void close(int code, String reason) {

@@ -1,0 +1,134 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Configured limits: replay history, pages per connection, waiting calls, message and body sizes. */
+@ServerTest
+@Timeout(60)
+class LimitsTest {
+    private static Resident resident;
+    private final URI uri;
+
+    LimitsTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of(
+                "resident.pages.history.max-messages", "5",
+                "resident.limits.max-pages-per-connection", "3",
+                "resident.limits.max-pending-rpc", "2",
+                "resident.limits.max-body", "4096",
+                "resident.limits.max-ws-message", "4096"));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void resumingBeforeTheKeptHistoryIsAResync() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        for (int i = 0; i < 8; i++) {
+            browser.rpc(pageId, "inc");
+        }
+        JsonNode kept = browser.rpc(pageId, "inc", null, 4L).json();
+        assertEquals(5, kept.get("messages").size(), "seq 5..9 are kept");
+        assertEquals(5, kept.get("messages").get(0).get("seq").asLong());
+
+        JsonNode tooOld = browser.rpc(pageId, "inc", null, 2L).json();
+        assertTrue(tooOld.get("resync").asBoolean(), tooOld.toString());
+        assertEquals(0, tooOld.get("messages").size());
+
+        JsonNode poll = browser.get("/_/poll?page_id=" + pageId + "&after=1&wait=0").json();
+        assertTrue(poll.get("resync").asBoolean(), poll.toString());
+
+        SocketClient socket = browser.socket(pageId, Map.of("after", "1"));
+        socket.next("hello");
+        assertEquals("resync", socket.next().get("t").asText());
+    }
+
+    @Test
+    void longPollWaitsForTheNextMessage() throws Exception {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        CompletableFuture<Reply> poll = CompletableFuture.supplyAsync(
+                () -> browser.get("/_/poll?page_id=" + pageId + "&after=0&wait=20"));
+        Browser other = new Browser(uri);
+        // the poll is parked until a message exists; inc makes one
+        browser.rpc(pageId, "inc");
+        JsonNode reply = poll.get(15, java.util.concurrent.TimeUnit.SECONDS).json();
+        assertEquals(1, reply.get("seq").asLong());
+        assertEquals("data", reply.get("messages").get(0).get("t").asText());
+        JsonNode empty = browser.get("/_/poll?page_id=" + pageId + "&after=1&wait=0").json();
+        assertEquals(0, empty.get("messages").size());
+        assertError(browser.get("/_/poll?page_id=" + pageId + "&after=x"), 400, "bad_request");
+        assertError(browser.get("/_/poll?page_id=" + pageId), 400, "bad_request");
+        assertError(other.get("/_/poll?page_id=" + pageId + "&after=0&wait=0"), 404, "unknown_page");
+    }
+
+    @Test
+    void tooManyPagesPerConnection() {
+        Browser browser = new Browser(uri);
+        for (int i = 0; i < 3; i++) {
+            browser.benchPage();
+        }
+        assertError(browser.post("/_/pages", "{\"path\":\"/_bench\"}"), 429, "too_many_pages");
+        assertEquals(201, new Browser(uri).post("/_/pages", "{\"path\":\"/_bench\"}").status(),
+                "other connections are not affected");
+    }
+
+    @Test
+    void tooManyWaitingCallsOnOnePageAreRateLimited() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        String other = browser.benchPage();
+        List<CompletableFuture<Reply>> calls = IntStream.range(0, 6)
+                .mapToObj(i -> CompletableFuture.supplyAsync(
+                        () -> browser.rpc(pageId, "work", Json.object().put("io_ms", 1500), null)))
+                .toList();
+        List<Reply> replies = calls.stream().map(CompletableFuture::join).toList();
+        long ok = replies.stream().filter(r -> r.status() == 200).count();
+        long limited = replies.stream().filter(r -> r.status() == 429 && r.errorCode().equals("rate_limited")).count();
+        assertTrue(ok >= 2, replies.toString());
+        assertTrue(limited >= 1, replies.toString());
+        assertEquals(6, ok + limited, replies.toString());
+        assertEquals(200, browser.rpc(other, "inc").status(), "another page is not limited");
+    }
+
+    @Test
+    void bodyAndSocketMessageLimits() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        assertError(browser.rpc(pageId, "echo", Json.object().put("x", "a".repeat(5000)), null), 413, "too_large");
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        socket.send("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + "a".repeat(5000) + "\"}}");
+        assertEquals(1009, socket.closeCode());
+        assertEquals(200, browser.rpc(pageId, "inc").status(), "the page stays resident");
+    }
+}

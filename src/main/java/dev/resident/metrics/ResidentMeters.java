@@ -41,7 +41,7 @@ public final class ResidentMeters implements AutoCloseable {
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
-        messagesPushed = counter("resident.messages.pushed", "page messages queued to open sockets");
+        messagesPushed = counter("resident.messages.pushed", "frames queued to open sockets");
         dbeventsPublished = counter("resident.dbevents.published", "dbevent batches delivered to this process");
         dbeventsDelivered = counter("resident.dbevents.delivered", "dbevent messages appended to pages");
         notificationsDelivered = counter("resident.notifications.delivered", "notify messages appended to pages");

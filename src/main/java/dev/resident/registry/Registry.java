@@ -62,7 +62,7 @@ public final class Registry implements PageHost, AutoCloseable {
         }
         Connection created = new Connection(Ids.newId());
         connections.put(created.id(), created);
-        userEntry(created.user()).connections().add(created);
+        join(created.user(), created);
         return created;
     }
 
@@ -242,7 +242,16 @@ public final class Registry implements PageHost, AutoCloseable {
         String before = connection.user();
         connection.identity(identity);
         forget(before, connection);
-        userEntry(identity.user()).connections().add(connection);
+        join(identity.user(), connection);
+    }
+
+    /** Adds a connection to its user's entry; inside compute so a concurrent {@link #forget} cannot drop it. */
+    private void join(String user, Connection connection) {
+        users.compute(user, (u, entry) -> {
+            UserEntry joined = entry == null ? new UserEntry(u) : entry;
+            joined.connections().add(connection);
+            return joined;
+        });
     }
 
     private UserEntry userEntry(String user) {

@@ -1,0 +1,109 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.Map;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** dbevents from {@code POST /_/dbevent} and from page code reach exactly the subscribed pages. */
+@ServerTest
+@Timeout(60)
+class DbEventTest {
+    private static Resident resident;
+    private final URI uri;
+
+    DbEventTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of());
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void adminTokenIsRequired() {
+        String body = "{\"table\":\"t\",\"events\":[{\"action\":\"I\",\"pkey\":1}]}";
+        assertError(post(body, null), 401, "unauthorized");
+        assertError(post(body, "Bearer wrong"), 401, "unauthorized");
+        assertError(post(body, TestServers.ADMIN_TOKEN), 401, "unauthorized");
+        Reply ok = post(body, "Bearer " + TestServers.ADMIN_TOKEN);
+        assertEquals(202, ok.status(), ok.body());
+    }
+
+    @Test
+    void malformedEventsAreRefused() {
+        String token = "Bearer " + TestServers.ADMIN_TOKEN;
+        assertError(post("{\"events\":[{\"action\":\"I\",\"pkey\":1}]}", token), 400, "bad_request");
+        assertError(post("{\"table\":\"t\",\"events\":[]}", token), 400, "bad_request");
+        assertError(post("{\"table\":\"t\",\"events\":[{\"action\":\"X\",\"pkey\":1}]}", token), 400, "bad_request");
+        assertError(post("{\"table\":\"t\",\"events\":[{\"action\":\"I\"}]}", token), 400, "bad_request");
+        assertError(post("{\"table\":\"t\",\"events\":[{\"action\":\"I\",\"pkey\":1}],\"origin\":5}", token),
+                400, "bad_request");
+        assertError(post("{\"table\":\"t\",\"events\":[1]}", token), 400, "bad_request");
+    }
+
+    @Test
+    void deliveredToSubscribedPagesOnlyWithTheOrigin() {
+        Browser browser = new Browser(uri);
+        String origin = browser.benchPage("orders");
+        String watcher = new Browser(uri).benchPage("orders");
+        Browser bystanderBrowser = new Browser(uri);
+        String bystander = bystanderBrowser.benchPage("customers");
+        String events = "[{\"action\":\"U\",\"pkey\":42,\"record\":{\"ts\":1700000000000,\"total\":3}}]";
+
+        Reply published = browser.rpc(origin, "dbevent",
+                Json.object().put("table", "orders").set("events", Json.parse(events)), null);
+        assertEquals(200, published.status(), published.body());
+
+        JsonNode messages = browser.rpc(origin, "echo", null, 0L).json().get("messages");
+        assertEquals(1, messages.size(), messages.toString());
+        JsonNode event = messages.get(0);
+        assertEquals("dbevent", event.get("t").asText());
+        assertEquals("orders", event.get("table").asText());
+        assertEquals(origin, event.get("origin").asText(), "the origin page is told it made the change");
+        assertEquals(Json.parse(events), event.get("events"));
+        assertEquals(0, bystanderBrowser.rpc(bystander, "echo", null, 0L).json().get("messages").size());
+        assertEquals(1, resident.registry().anyPage(watcher).orElseThrow().seq(), "the other subscriber got it too");
+    }
+
+    @Test
+    void externalDbeventCarriesTheGivenOrigin() {
+        Browser browser = new Browser(uri);
+        String page = browser.benchPage("invoices");
+        Reply reply = post("{\"table\":\"invoices\",\"events\":[{\"action\":\"D\",\"pkey\":\"A-1\"}],\"origin\":\"legacy\"}",
+                "Bearer " + TestServers.ADMIN_TOKEN);
+        assertEquals(202, reply.status());
+        JsonNode event = browser.rpc(page, "echo", null, 0L).json().get("messages").get(0);
+        assertEquals("legacy", event.get("origin").asText());
+        assertEquals("D", event.get("events").get(0).get("action").asText());
+    }
+
+    private Reply post(String body, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return new Browser(uri).send(request);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.resident;
+
+import dev.resident.support.Browser;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Health and Prometheus metrics under {@code /observe}. */
+@ServerTest
+@Timeout(60)
+class ObserveTest {
+    private static Resident resident;
+    private final URI uri;
+
+    ObserveTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of());
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void healthIsUp() {
+        Browser browser = new Browser(uri);
+        assertEquals(200, browser.get("/observe/health/live").status());
+        assertEquals(200, new Observe(uri).readyStatus());
+    }
+
+    @Test
+    void metricsCountPagesSocketsRpcAndPushes() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage("orders");
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        browser.rpc(pageId, "inc");
+        socket.next("data");
+        Observe observe = new Observe(uri);
+        assertTrue(observe.metric("resident_pages") >= 1);
+        assertTrue(observe.metric("resident_connections") >= 1);
+        assertTrue(observe.metric("resident_users") >= 1);
+        assertEquals(1.0, observe.metric("resident_sockets_open"));
+        assertTrue(observe.metric("resident_messages_pushed_total") >= 2, "hello and data");
+        assertTrue(observe.metric("resident_rpc_seconds_count") >= 1);
+        assertTrue(browser.get("/observe/metrics").body().contains("method=\"inc\""));
+        assertTrue(observe.metric("resident_pages_created_total") >= 1);
+    }
+}

@@ -22,6 +22,7 @@ final class MessageLog {
     private final ArrayDeque<Entry> history = new ArrayDeque<>(4);
     private long seq;
     private Outbox outbox;
+    private boolean closed;
 
     MessageLog(String epoch, int maxMessages, Duration maxAge) {
         this.epoch = epoch;
@@ -78,7 +79,7 @@ final class MessageLog {
         long nanos = wait.toNanos();
         lock.lock();
         try {
-            while (seq <= after && nanos > 0) {
+            while (seq <= after && nanos > 0 && !closed) {
                 nanos = arrived.awaitNanos(nanos);
             }
             return replay(after);
@@ -102,6 +103,10 @@ final class MessageLog {
         boolean resync;
         lock.lock();
         try {
+            if (closed) {
+                next.close(4404, "unknown page");
+                return false;
+            }
             previous = outbox;
             outbox = next;
             next.offer(hello.apply(seq));
@@ -151,6 +156,7 @@ final class MessageLog {
         try {
             live = outbox;
             outbox = null;
+            closed = true;
             arrived.signalAll();
         } finally {
             lock.unlock();

@@ -138,10 +138,6 @@ public final class ResidentPage implements Page {
     /** Makes {@code outbox} the page's socket; true when the client must resync. See {@link MessageLog#attach}. */
     public boolean attach(Outbox outbox, LongFunction<String> hello, long after, String clientEpoch) {
         touch();
-        if (closed) {
-            outbox.close(4404, "unknown page");
-            return false;
-        }
         return log.attach(outbox, hello, after, clientEpoch);
     }
 

@@ -85,6 +85,9 @@ public final class PagesService implements HttpService {
         Replay replay = epoch != null && !epoch.equals(page.epoch())
                 ? new Replay(true, page.seq(), java.util.List.of())
                 : page.await(after, wait);
+        if (page.isClosed()) {
+            throw PageException.unknownPage();
+        }
         if (replay.resync()) {
             meters.resyncs.increment();
             Responses.json(res, "{\"resync\":true,\"seq\":" + replay.seq() + ",\"epoch\":\"" + page.epoch() + "\"}");

@@ -1,0 +1,69 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.example.CounterPage;
+import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.Map;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** An application page type, as the README shows it, through the public API. */
+@ServerTest
+@Timeout(60)
+class PageTypeExampleTest {
+    private static Resident resident;
+    private final URI uri;
+
+    PageTypeExampleTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.resident(Map.of("resident.bench-pages", "false"),
+                new PageTypes().register(CounterPage.type()));
+        server.update(resident::setup);
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void openHookMethodsDataAndNotifications() {
+        Browser alice = new Browser(uri);
+        alice.login("alice", "alice");
+        JsonNode alicePage = alice.openPage("/counter", Json.object().put("start", 9));
+        assertEquals(9, alicePage.get("data").get("counter").get("value").asLong());
+
+        Browser bob = new Browser(uri);
+        String bobPage = bob.openPage("/counter", null).get("page_id").asText();
+        assertEquals(2, bob.rpc(bobPage, "inc", Json.object().put("by", 2), null).json().get("result").asLong());
+        JsonNode data = bob.rpc(bobPage, "inc", Json.object().put("by", 9), 0L).json().get("messages").get(1);
+        assertEquals("counter.value", data.get("changes").get(0).get("path").asText());
+        assertEquals("inc", data.get("changes").get(0).get("reason").asText());
+        assertEquals(11, data.get("changes").get(0).get("value").asLong());
+
+        JsonNode notice = alice.rpc(alicePage.get("page_id").asText(), "inc", Json.object().put("by", 1), 0L)
+                .json().get("messages").get(0);
+        assertEquals("notify", notice.get("t").asText(), "bob's count passed 10");
+        assertEquals(11, notice.get("payload").get("value").asLong());
+
+        assertError(bob.rpc(bobPage, "inc", Json.object().put("by", 1000), null), 422, "unprocessable");
+        assertError(bob.post("/_/pages", "{\"path\":\"/counter\",\"params\":{\"start\":\"x\"}}"), 422, "unprocessable");
+        assertError(bob.post("/_/pages", "{\"path\":\"/_bench\"}"), 404, "unknown_page");
+    }
+}

@@ -1,0 +1,2 @@
+/** The README's example page type. */
+package dev.resident.example;

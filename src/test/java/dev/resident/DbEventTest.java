@@ -98,8 +98,35 @@ class DbEventTest {
         assertEquals("D", event.get("events").get(0).get("action").asText());
     }
 
+    @Test
+    void trustedAppsCanNotifyAndBroadcast() {
+        Browser bob = new Browser(uri);
+        bob.login("bob", "bob");
+        String bobPage = bob.benchPage();
+        Browser guest = new Browser(uri);
+        String guestPage = guest.benchPage();
+        String token = "Bearer " + TestServers.ADMIN_TOKEN;
+        assertError(post("/_/notify", "{\"user\":\"bob\",\"topic\":\"t\"}", null), 401, "unauthorized");
+        assertError(post("/_/broadcast", "{\"payload\":1}", token), 400, "bad_request");
+        assertEquals(202, post("/_/notify", "{\"user\":\"bob\",\"topic\":\"invoice\",\"payload\":{\"n\":1},"
+                + "\"from\":\"legacy\"}", token).status());
+        assertEquals(202, post("/_/broadcast", "{\"topic\":\"restart\",\"payload\":\"soon\"}", token).status());
+
+        JsonNode bobMessages = bob.rpc(bobPage, "echo", null, 0L).json().get("messages");
+        assertEquals("notify", bobMessages.get(0).get("t").asText());
+        assertEquals("legacy", bobMessages.get(0).get("from").asText());
+        assertEquals("broadcast", bobMessages.get(1).get("t").asText());
+        JsonNode guestMessages = guest.rpc(guestPage, "echo", null, 0L).json().get("messages");
+        assertEquals(1, guestMessages.size(), guestMessages.toString());
+        assertEquals("soon", guestMessages.get(0).get("payload").asText());
+    }
+
     private Reply post(String body, String authorization) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
+        return post("/_/dbevent", body, authorization);
+    }
+
+    private Reply post(String path, String body, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri.resolve(path))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) {
             request.header("Authorization", authorization);

@@ -3,7 +3,9 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.example.CounterPage;
 import dev.resident.json.Json;
+import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
+import dev.resident.support.SocketClient;
 import dev.resident.support.Browser;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -18,6 +20,7 @@ import java.util.Map;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** An application page type, as the README shows it, through the public API. */
 @ServerTest
@@ -33,13 +36,44 @@ class PageTypeExampleTest {
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
         resident = TestServers.resident(Map.of("resident.bench-pages", "false"),
-                new PageTypes().register(CounterPage.type()));
+                new PageTypes().register(CounterPage.type()).register(FAULTY));
         server.update(resident::setup);
     }
+
+    /** A page type whose code fails the way buggy application code does. */
+    private static final PageType<Object> FAULTY = PageType.builder("/faulty", (page, params) -> {
+                if (params.bool("fail", false)) {
+                    throw new IllegalStateException("open hook bug");
+                }
+                return new Object();
+            })
+            .method("boom", (page, params) -> {
+                throw new IllegalStateException("secret detail");
+            })
+            .build();
 
     @AfterAll
     static void close() {
         resident.close();
+    }
+
+    @Test
+    void failingPageCodeAnswers500WithAnIdAndNoDetail() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.openPage("/faulty", null).get("page_id").asText();
+        Browser.Reply reply = browser.rpc(pageId, "boom");
+        assertError(reply, 500, "internal");
+        assertFalse(reply.body().contains("secret"), reply.body());
+        assertEquals(12, reply.json().get("error").get("id").asText().length());
+        assertError(browser.post("/_/pages", "{\"path\":\"/faulty\",\"params\":{\"fail\":true}}"), 500, "internal");
+
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        socket.send("{\"t\":\"rpc\",\"id\":1,\"method\":\"boom\"}");
+        JsonNode error = socket.next("error");
+        assertEquals("internal", error.get("code").asText());
+        assertFalse(error.toString().contains("secret"));
+        assertError(browser.rpc(pageId, "boom"), 500, "internal"); // the page survives its bugs
     }
 
     @Test

@@ -52,6 +52,11 @@ class ProtocolTest {
         String cid = browser.connectionId();
         assertTrue(cid.matches("[A-Za-z0-9_-]{22}"), cid);
         assertEquals("guest_" + cid, page.get("user").asText());
+        String setCookie = new Browser(uri).post("/_/pages", "{\"path\":\"/_bench\"}").headers().get("set-cookie").get(0);
+        assertTrue(setCookie.startsWith("rsd_cid="), setCookie);
+        assertTrue(setCookie.contains("HttpOnly"), setCookie);
+        assertTrue(setCookie.contains("SameSite=Lax"), setCookie);
+        assertTrue(setCookie.contains("Path=/"), setCookie);
     }
 
     @Test

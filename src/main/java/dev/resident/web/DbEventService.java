@@ -4,15 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.resident.bus.Bus;
 import dev.resident.bus.DbEvent;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Set;
 
 /**
@@ -35,7 +32,7 @@ public final class DbEventService implements HttpService {
     }
 
     private void publish(ServerRequest req, ServerResponse res) {
-        requireAdminToken(req, settings.adminToken());
+        AdminToken.require(req, settings.adminToken());
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String table = Responses.string(body, "table");
         ArrayNode events = events(body.get("events"));
@@ -45,16 +42,6 @@ public final class DbEventService implements HttpService {
         }
         bus.publish(new DbEvent(table, events, origin == null || origin.isNull() ? null : origin.textValue()));
         Responses.json(res, Status.ACCEPTED_202, "{\"accepted\":" + events.size() + "}");
-    }
-
-    /** Checks {@code Authorization: Bearer <token>} in constant time. */
-    static void requireAdminToken(ServerRequest req, String token) {
-        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        byte[] given = header.getBytes(StandardCharsets.UTF_8);
-        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        if (token.isEmpty() || !MessageDigest.isEqual(given, expected)) {
-            throw ApiError.unauthorized("admin token required");
-        }
     }
 
     private static ArrayNode events(JsonNode events) {

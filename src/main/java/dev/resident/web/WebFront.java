@@ -37,7 +37,8 @@ public final class WebFront {
         Errors.register(routing);
         routing.register("/_", new PagesService(registry, lifecycle, meters, settings))
                 .register("/_", new LoginService(registry, authenticator, settings))
-                .register("/_", new DbEventService(bus, settings));
+                .register("/_", new DbEventService(bus, settings))
+                .register("/_", new NoticeService(bus, settings));
     }
 
     public void websocket(WsRouting.Builder routing) {

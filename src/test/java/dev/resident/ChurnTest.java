@@ -2,16 +2,9 @@ package dev.resident;
 
 import dev.resident.registry.Registry;
 import dev.resident.support.Browser;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,26 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Many page lifetimes leave nothing behind in the registries. */
-@ServerTest
-@Timeout(180)
-class ChurnTest {
+class ChurnTest extends DefaultServerTest {
     private static final int CLIENTS = 8;
     private static final int CYCLES = 10_000;
-    private static Resident resident;
-    private final URI uri;
-
     ChurnTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.setup(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

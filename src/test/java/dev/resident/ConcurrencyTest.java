@@ -3,17 +3,10 @@ package dev.resident;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,24 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Calls on one page are serialized; calls on different pages are not. */
-@ServerTest
-@Timeout(120)
-class ConcurrencyTest {
-    private static Resident resident;
-    private final URI uri;
-
+class ConcurrencyTest extends DefaultServerTest {
     ConcurrencyTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.setup(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

@@ -5,39 +5,18 @@ import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.util.Map;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** dbevents from {@code POST /_/dbevent} and from page code reach exactly the subscribed pages. */
-@ServerTest
-@Timeout(60)
-class DbEventTest {
-    private static Resident resident;
-    private final URI uri;
-
+class DbEventTest extends DefaultServerTest {
     DbEventTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.setup(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

@@ -3,39 +3,17 @@ package dev.resident;
 import dev.resident.support.Browser;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Health and Prometheus metrics under {@code /observe}. */
-@ServerTest
-@Timeout(60)
-class ObserveTest {
-    private static Resident resident;
-    private final URI uri;
-
+class ObserveTest extends DefaultServerTest {
     ObserveTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.setup(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

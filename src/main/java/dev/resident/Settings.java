@@ -45,7 +45,8 @@ final class Settings {
                 ws.get("queue").asInt().orElse(1024),
                 duration(ws.get("close-timeout"), Duration.ofSeconds(5)),
                 origins(ws.get("allowed-origins")),
-                duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)));
+                duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)),
+                limits.get("max-login-failures").asInt().orElse(10));
     }
 
     static Duration shutdownGrace(Config resident) {

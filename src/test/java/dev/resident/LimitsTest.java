@@ -41,7 +41,8 @@ class LimitsTest {
                 "resident.limits.max-pages-per-connection", "3",
                 "resident.limits.max-pending-rpc", "2",
                 "resident.limits.max-body", "4096",
-                "resident.limits.max-ws-message", "4096"));
+                "resident.limits.max-ws-message", "4096",
+                "resident.limits.max-login-failures", "3"));
     }
 
     @AfterAll
@@ -118,6 +119,16 @@ class LimitsTest {
         assertTrue(limited >= 1, replies.toString());
         assertEquals(6, ok + limited, replies.toString());
         assertEquals(200, browser.rpc(other, "inc").status(), "another page is not limited");
+    }
+
+    @Test
+    void repeatedFailedLoginsAreThrottled() {
+        Browser guesser = new Browser(uri);
+        for (int i = 0; i < 3; i++) {
+            assertError(guesser.login("carol", "guess" + i), 401, "unauthorized");
+        }
+        assertError(guesser.login("carol", "carol"), 429, "rate_limited");
+        assertError(new Browser(uri).login("carol", "carol"), 429, "rate_limited");
     }
 
     @Test

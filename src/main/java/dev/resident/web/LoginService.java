@@ -12,16 +12,21 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /** {@code POST /_/login} and {@code POST /_/logout}. */
 public final class LoginService implements HttpService {
     private final Registry registry;
     private final Authenticator authenticator;
     private final WebSettings settings;
+    private final LoginThrottle throttle;
 
     public LoginService(Registry registry, Authenticator authenticator, WebSettings settings) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.settings = settings;
+        this.throttle = new LoginThrottle(settings.maxLoginFailures(), Duration.ofMinutes(1));
     }
 
     @Override
@@ -34,14 +39,17 @@ public final class LoginService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String user = Responses.string(body, "user");
         String password = Responses.string(body, "password");
-        if (user.startsWith("guest_")) {
+        throttle.check(user);
+        Optional<Identity> identity = user.startsWith("guest_") ? Optional.empty()
+                : authenticator.authenticate(user, password);
+        if (identity.isEmpty()) {
+            throttle.failed(user);
             throw ApiError.unauthorized("bad credentials");
         }
-        Identity identity = authenticator.authenticate(user, password)
-                .orElseThrow(() -> ApiError.unauthorized("bad credentials"));
+        throttle.succeeded(user);
         Connection connection = ConnectionCookie.connect(registry, req, res);
-        registry.login(connection, identity);
-        Responses.json(res, Json.write(Json.object().put("user", identity.user())));
+        registry.login(connection, identity.get());
+        Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
     private void logout(ServerRequest req, ServerResponse res) {

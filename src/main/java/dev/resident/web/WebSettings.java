@@ -14,8 +14,9 @@ import java.util.Set;
  * @param closeTimeout    how long a closing socket may take before it is cut
  * @param allowedOrigins  origins accepted besides the server's own
  * @param maxPollWait     longest long-poll wait
+ * @param maxLoginFailures failed logins per user name per minute before 429
  */
 public record WebSettings(String adminToken, int maxBodyBytes, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, Duration closeTimeout, Set<String> allowedOrigins,
-                          Duration maxPollWait) {
+                          Duration maxPollWait, int maxLoginFailures) {
 }

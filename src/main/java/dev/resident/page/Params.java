@@ -2,6 +2,7 @@ package dev.resident.page;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 
@@ -125,6 +126,6 @@ public final class Params {
     /** Any JSON value, or null JSON when absent. */
     public JsonNode value(String name) {
         JsonNode value = node.get(name);
-        return value == null ? Json.object().nullNode() : value;
+        return value == null ? NullNode.getInstance() : value;
     }
 }

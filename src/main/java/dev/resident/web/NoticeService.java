@@ -1,10 +1,10 @@
 package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.resident.bus.Broadcast;
 import dev.resident.bus.Bus;
 import dev.resident.bus.UserNotice;
-import dev.resident.json.Json;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -51,6 +51,6 @@ public final class NoticeService implements HttpService {
 
     private static JsonNode payload(JsonNode body) {
         JsonNode payload = body.get("payload");
-        return payload == null ? Json.object().nullNode() : payload;
+        return payload == null ? NullNode.getInstance() : payload;
     }
 }

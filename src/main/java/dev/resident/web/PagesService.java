@@ -60,7 +60,7 @@ public final class PagesService implements HttpService {
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        ResidentPage page = ownedPage(req, body.get("page_id"));
+        ResidentPage page = ownedPage(req, body);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
         String result = PageCalls.call(page, method, body.get("params"), lifecycle, meters);
@@ -73,8 +73,7 @@ public final class PagesService implements HttpService {
     }
 
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
-        String pageId = req.query().first("page_id").orElseThrow(() -> ApiError.badRequest("page_id is required"));
-        ResidentPage page = ownedPage(req, Json.object().textNode(pageId));
+        ResidentPage page = queriedPage(req);
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
@@ -98,8 +97,7 @@ public final class PagesService implements HttpService {
 
     /** Extension: the page's current data and seq, for a client that got a resync. */
     private void snapshot(ServerRequest req, ServerResponse res) throws InterruptedException {
-        String pageId = req.query().first("page_id").orElseThrow(() -> ApiError.badRequest("page_id is required"));
-        ResidentPage page = ownedPage(req, Json.object().textNode(pageId));
+        ResidentPage page = queriedPage(req);
         Snapshot snapshot = page.snapshot();
         Responses.json(res, Json.write(Json.object()
                 .put("page_id", page.id())
@@ -111,18 +109,29 @@ public final class PagesService implements HttpService {
 
     private void close(ServerRequest req, ServerResponse res) {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        ResidentPage page = ownedPage(req, body.get("page_id"));
+        ResidentPage page = ownedPage(req, body);
         registry.closePage(page, 1000, "page closed");
         res.status(Status.NO_CONTENT_204).send();
     }
 
-    /** The page named by {@code pageId} if it belongs to the request's connection; 404 otherwise. */
-    private ResidentPage ownedPage(ServerRequest req, JsonNode pageId) {
-        if (pageId == null || !pageId.isTextual() || pageId.textValue().isEmpty()) {
-            throw ApiError.badRequest("page_id must be a non-empty string");
+    /** The page named by the body's {@code page_id}; see {@link #ownedPage(ServerRequest, String)}. */
+    private ResidentPage ownedPage(ServerRequest req, JsonNode body) {
+        return ownedPage(req, Responses.string(body, "page_id"));
+    }
+
+    /** The page named by the query's {@code page_id}. */
+    private ResidentPage queriedPage(ServerRequest req) {
+        String pageId = req.query().first("page_id").orElse("");
+        if (pageId.isEmpty()) {
+            throw ApiError.badRequest("page_id is required");
         }
+        return ownedPage(req, pageId);
+    }
+
+    /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
+    private ResidentPage ownedPage(ServerRequest req, String pageId) {
         Connection connection = ConnectionCookie.find(registry, req).orElse(null);
-        return registry.page(connection, pageId.textValue()).orElseThrow(PageException::unknownPage);
+        return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
     }
 
     /** The {@code after} of an rpc: -1 when absent. */

@@ -38,7 +38,7 @@ public final class Resident implements AutoCloseable {
     private final WebFront web;
     private final Duration shutdownGrace;
 
-    private Resident(Config config, PageTypes types, Authenticator authenticator, Function<BusListener, Bus> nats) {
+    private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
@@ -46,6 +46,8 @@ public final class Resident implements AutoCloseable {
             types.register(BenchPage.type());
         }
         this.meters = new ResidentMeters(registrySettings.process());
+        Function<BusListener, Bus> nats = listener ->
+                NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
@@ -54,7 +56,7 @@ public final class Resident implements AutoCloseable {
 
     /** A server with the page types of {@code types} and users from config. */
     public static Resident create(Config config, PageTypes types) {
-        return new Resident(config, types, new ConfigAuthenticator(config.get("resident.users")), NatsBackend::create);
+        return new Resident(config, types, new ConfigAuthenticator(config.get("resident.users")));
     }
 
     /** Registers HTTP routes, the page socket and observability on a server being built. */

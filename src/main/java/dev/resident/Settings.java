@@ -1,5 +1,7 @@
 package dev.resident;
 
+import dev.resident.bus.nats.NatsSettings;
+import dev.resident.id.Ids;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.web.WebSettings;
@@ -8,8 +10,8 @@ import io.helidon.config.Config;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import static dev.resident.ResidentConfig.duration;
 
@@ -44,7 +46,7 @@ final class Settings {
                 duration(ws.get("heartbeat"), Duration.ofSeconds(30)),
                 ws.get("queue").asInt().orElse(1024),
                 duration(ws.get("close-timeout"), Duration.ofSeconds(5)),
-                origins(ws.get("allowed-origins")),
+                Set.copyOf(strings(ws.get("allowed-origins"))),
                 duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)),
                 limits.get("max-login-failures").asInt().orElse(10));
     }
@@ -53,11 +55,45 @@ final class Settings {
         return duration(resident.get("shutdown.grace"), Duration.ofSeconds(20));
     }
 
+    /**
+     * Reads the {@code ipc.nats} node.
+     *
+     * @param process {@code resident.process}; when empty a random id tells this process's
+     *                messages apart from the others'
+     */
+    static NatsSettings nats(Config nats, String process) {
+        NatsSettings.Builder settings = NatsSettings.builder(process.isEmpty() ? Ids.newId() : process);
+        List<String> servers = strings(nats.get("url"));
+        if (!servers.isEmpty()) {
+            settings.servers(servers);
+        }
+        nats.get("prefix").asString().ifPresent(settings::prefix);
+        nats.get("credentials").asString().ifPresent(settings::credentials);
+        nats.get("user").asString().ifPresent(settings::user);
+        nats.get("password").asString().ifPresent(settings::password);
+        nats.get("token").asString().ifPresent(settings::token);
+        optionalDuration(nats.get("connect-timeout")).ifPresent(settings::connectTimeout);
+        Config reconnect = nats.get("reconnect");
+        optionalDuration(reconnect.get("wait")).ifPresent(settings::reconnectWait);
+        optionalDuration(reconnect.get("max-wait")).ifPresent(settings::reconnectMaxWait);
+        optionalDuration(reconnect.get("jitter")).ifPresent(settings::reconnectJitter);
+        optionalDuration(reconnect.get("grace")).ifPresent(settings::resubscribeGrace);
+        reconnect.get("buffer").asLong().ifPresent(settings::reconnectBuffer);
+        nats.get("pending.messages").asLong().ifPresent(settings::pendingMessages);
+        nats.get("pending.bytes").asLong().ifPresent(settings::pendingBytes);
+        optionalDuration(nats.get("drain-timeout")).ifPresent(settings::drainTimeout);
+        return settings.build();
+    }
+
+    private static Optional<Duration> optionalDuration(Config node) {
+        return node.asString().map(ResidentConfig::parseDuration);
+    }
+
     /** A list in YAML or a comma-separated string from the environment. */
-    private static Set<String> origins(Config node) {
+    private static List<String> strings(Config node) {
         List<String> listed = node.type() == Config.Type.VALUE
                 ? node.asString().map(text -> Arrays.asList(text.split(","))).orElse(List.of())
                 : node.asList(String.class).orElse(List.of());
-        return listed.stream().map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        return listed.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 }

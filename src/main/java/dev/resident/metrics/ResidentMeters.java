@@ -38,6 +38,8 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter busMalformed;
     public final Counter busReconnects;
     public final Counter busSlowConsumers;
+    public final Counter busDisconnects;
+    public final Counter busDropped;
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
@@ -54,6 +56,8 @@ public final class ResidentMeters implements AutoCloseable {
         busMalformed = counter("resident.bus.malformed", "bus messages dropped as malformed");
         busReconnects = counter("resident.bus.reconnects", "bus reconnections");
         busSlowConsumers = counter("resident.bus.slow.consumers", "bus slow-consumer reports");
+        busDisconnects = counter("resident.bus.disconnects", "bus connections lost");
+        busDropped = counter("resident.bus.dropped", "bus messages not sent: buffer full, refused by the bus or closed");
     }
 
     /** A gauge read on every scrape. */

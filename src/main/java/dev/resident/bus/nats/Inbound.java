@@ -1,0 +1,69 @@
+package dev.resident.bus.nats;
+
+import dev.resident.bus.BusListener;
+import dev.resident.bus.nats.Envelope.MalformedMessage;
+import dev.resident.bus.nats.Envelope.Received;
+import dev.resident.metrics.ResidentMeters;
+import io.nats.client.MessageHandler;
+
+import java.lang.System.Logger.Level;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Turns NATS messages into deliveries to this process's {@link BusListener}: decodes them, drops
+ * (and counts) malformed ones, skips this process's own and shields the dispatcher from failures.
+ */
+final class Inbound {
+    private static final System.Logger LOGGER = System.getLogger(Inbound.class.getName());
+    private final String process;
+    private final Subjects subjects;
+    private final BusListener listener;
+    private final ResidentMeters meters;
+
+    Inbound(String process, Subjects subjects, BusListener listener, ResidentMeters meters) {
+        this.process = process;
+        this.subjects = subjects;
+        this.listener = listener;
+        this.meters = meters;
+    }
+
+    MessageHandler dbevents() {
+        return handler(Envelope::readDbEvent, event -> subjects.table(event.table()), listener::onDbEvent);
+    }
+
+    MessageHandler notices() {
+        return handler(Envelope::readNotice, notice -> subjects.user(notice.user()), listener::onNotify);
+    }
+
+    MessageHandler broadcasts() {
+        return handler(Envelope::readBroadcast, broadcast -> subjects.broadcast(), listener::onBroadcast);
+    }
+
+    private <T> MessageHandler handler(Function<byte[], Received<T>> read, Function<T, String> subjectOf,
+                                       Consumer<T> deliver) {
+        return message -> {
+            Received<T> received;
+            try {
+                received = read.apply(message.getData());
+                if (!message.getSubject().equals(subjectOf.apply(received.event()))) {
+                    throw new MalformedMessage("its subject does not match its content");
+                }
+            } catch (MalformedMessage e) {
+                meters.busMalformed.increment();
+                LOGGER.log(Level.DEBUG, () -> "dropped a malformed bus message on " + message.getSubject()
+                        + ": " + e.getMessage());
+                return;
+            }
+            if (received.process().equals(process)) {
+                return; // our own message back from NATS: our pages got it when it was published
+            }
+            try {
+                deliver.accept(received.event());
+            } catch (RuntimeException e) {
+                // one dispatcher serves every subscription: a failing delivery must not stop it
+                LOGGER.log(Level.ERROR, "delivering a bus message from " + message.getSubject() + " failed", e);
+            }
+        };
+    }
+}

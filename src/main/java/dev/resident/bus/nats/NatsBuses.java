@@ -1,0 +1,73 @@
+package dev.resident.bus.nats;
+
+import dev.resident.bus.Bus;
+import dev.resident.bus.BusListener;
+import dev.resident.metrics.ResidentMeters;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Creates the NATS bus of one process. */
+public final class NatsBuses {
+    private static final System.Logger LOGGER = System.getLogger(NatsBuses.class.getName());
+
+    private NatsBuses() {
+    }
+
+    /**
+     * A bus that connects in the background and keeps reconnecting for as long as it is open: the
+     * server starts and serves its pages even while NATS is unreachable ({@link Bus#connected()}
+     * is false meanwhile).
+     *
+     * @param listener where deliveries to this process go
+     * @param meters   counts malformed messages, reconnects, slow consumers and dropped messages
+     */
+    public static Bus connect(NatsSettings settings, BusListener listener, ResidentMeters meters) {
+        // the client's socket readers, writers and dispatcher run on virtual threads
+        ExecutorService executor = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("resident-nats-", 0).factory());
+        Subjects subjects = new Subjects(settings.prefix());
+        Sender sender = new Sender(settings, executor, meters);
+        Subscriptions subscriptions = new Subscriptions(subjects,
+                new Inbound(settings.process(), subjects, listener, meters), settings);
+        NatsBus bus = new NatsBus(subjects, new Envelope(settings.process()), listener, sender, subscriptions,
+                settings.drainTimeout(), executor);
+        Options options = options(settings, new ConnectionEvents(bus::attach, sender, meters, settings), executor);
+        LOGGER.log(Level.INFO, "connecting to NATS: " + settings);
+        try {
+            Nats.connectAsynchronously(options, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the NATS client", e);
+        }
+        return bus;
+    }
+
+    private static Options options(NatsSettings settings, ConnectionEvents events, ExecutorService executor) {
+        Options.Builder options = new Options.Builder()
+                .servers(settings.servers().toArray(String[]::new))
+                .connectionName("resident-" + settings.process())
+                .connectionTimeout(settings.connectTimeout())
+                .maxReconnects(-1)
+                .reconnectDelayHandler(new Backoff(settings.reconnectWait(), settings.reconnectMaxWait(),
+                        settings.reconnectJitter()))
+                .reconnectBufferSize(0) // the Sender buffers instead: it must hold messages through the grace
+                .noEcho() // spares the round trip of our own messages; Inbound still skips any that come back
+                .connectionListener(events)
+                .errorListener(events)
+                .executor(executor)
+                .connectThreadFactory(Thread.ofVirtual().name("resident-nats-connect").factory())
+                .callbackThreadFactory(Thread.ofVirtual().name("resident-nats-events").factory());
+        if (!settings.credentials().isEmpty()) {
+            options.authHandler(Nats.credentials(settings.credentials()));
+        } else if (!settings.user().isEmpty()) {
+            options.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
+        } else if (!settings.token().isEmpty()) {
+            options.token(settings.token().toCharArray());
+        }
+        return options.build();
+    }
+}

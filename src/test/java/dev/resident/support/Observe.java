@@ -14,13 +14,25 @@ public final class Observe {
 
     /** The value of a metric of this server (summed over tags), 0 when absent. */
     public double metric(String name) {
+        return sum(name, "");
+    }
+
+    /** The value of a metric tagged {@code process="<process>"}: one of several servers in this JVM. */
+    public double metric(String name, String process) {
+        return sum(name, "process=\"" + process + "\"");
+    }
+
+    /** The sum of the metric's lines whose tags contain {@code tag}. */
+    private double sum(String name, String tag) {
         String text = client.get("/observe/metrics").body();
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$").matcher(text);
-        double sum = 0;
+        double total = 0;
         while (m.find()) {
-            sum += Double.parseDouble(m.group(2));
+            if (m.group(1) == null ? tag.isEmpty() : m.group(1).contains(tag)) {
+                total += Double.parseDouble(m.group(2));
+            }
         }
-        return sum;
+        return total;
     }
 
     /** HTTP status of {@code /observe/health/ready}: 200 UP, 503 DOWN. */

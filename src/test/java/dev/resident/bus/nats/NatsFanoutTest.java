@@ -1,0 +1,237 @@
+package dev.resident.bus.nats;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.support.BenchTab;
+import dev.resident.support.Browser;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsSite.Node;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.Eventually;
+import dev.resident.support.SocketClient;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static dev.resident.support.NatsSite.PREFIX;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two Resident processes, A and B, over one nats-server (with a user and password): dbevents,
+ * notifications and broadcasts reach every page they address exactly once, wherever it lives.
+ */
+@Timeout(60)
+class NatsFanoutTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String USER = "resident";
+    private static final String PASSWORD = "s3cret";
+    private static final String MALFORMED = "resident_bus_malformed_total";
+    private static NatsTestServer nats;
+    private static NatsSite site;
+    private static Node a;
+    private static Node b;
+
+    @BeforeAll
+    static void start() {
+        nats = new NatsTestServer("--user", USER, "--pass", PASSWORD);
+        site = new NatsSite(nats, Map.of("ipc.nats.user", USER, "ipc.nats.password", PASSWORD));
+        a = site.start("p01");
+        b = site.start("p02");
+        Eventually.await(WAIT, "A and B ready", () -> a.ready() && b.ready());
+        for (Node node : List.of(a, b)) {
+            awaitSubscribed(node, PREFIX + ".user.*.notify", true);
+            awaitSubscribed(node, PREFIX + ".system.broadcast", true);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        site.close();
+        nats.close();
+    }
+
+    @Test
+    void dbeventFromAReachesPagesOnBAndOnAExactlyOnce() {
+        BenchTab onA = BenchTab.open(a, "orders");
+        BenchTab onB = BenchTab.open(b, "orders");
+        awaitSubscribed(a, PREFIX + ".dbevent.orders", true);
+        awaitSubscribed(b, PREFIX + ".dbevent.orders", true);
+
+        onA.publish("orders", 1);
+        JsonNode first = onB.socket.next("dbevent");
+        assertEquals(1, pkey(first));
+        assertEquals(onA.pageId, first.get("origin").asText(), "the origin page travels along");
+        assertEquals(1, pkey(onA.socket.next("dbevent")));
+        // B answers, then A again: a duplicate of 1 anywhere would show up before the next event
+        onB.publish("orders", 2);
+        assertEquals(2, pkey(onA.socket.next("dbevent")));
+        onA.publish("orders", 3);
+        assertEquals(3, pkey(onA.socket.next("dbevent")));
+        assertEquals(2, pkey(onB.socket.next("dbevent")));
+        assertEquals(3, pkey(onB.socket.next("dbevent")));
+    }
+
+    @Test
+    void oneNatsMessagePerBatchWhateverTheNumberOfPages() {
+        List<BenchTab> onB = List.of(BenchTab.open(b, "stock"), BenchTab.open(b, "stock"), BenchTab.open(b, "stock"));
+        awaitSubscribed(b, PREFIX + ".dbevent.stock", true);
+        Browser publisher = a.browser();
+        String pageId = publisher.benchPage();
+        long inBefore = nats.monitor("/varz").get("in_msgs").asLong();
+        long outBefore = nats.monitor("/varz").get("out_msgs").asLong();
+
+        ObjectNode params = Json.object().put("table", "stock");
+        for (int pkey = 1; pkey <= 3; pkey++) {
+            params.withArray("events").addObject().put("action", "U").put("pkey", pkey);
+        }
+        assertEquals(200, publisher.rpc(pageId, "dbevent", params, null).status());
+        for (BenchTab tab : onB) {
+            assertEquals(3, tab.socket.next("dbevent").get("events").size());
+        }
+        assertEquals(1, nats.monitor("/varz").get("in_msgs").asLong() - inBefore, "one message published");
+        assertEquals(1, nats.monitor("/varz").get("out_msgs").asLong() - outBefore, "one message to B for 3 pages");
+    }
+
+    @Test
+    void tableNamesThatAreNotSubjectTokensAreEncoded() {
+        String table = "public.order lines*>";
+        String subject = PREFIX + ".dbevent.~" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(table.getBytes(StandardCharsets.UTF_8));
+        BenchTab onA = BenchTab.open(a, table);
+        BenchTab onB = BenchTab.open(b, table);
+        awaitSubscribed(b, subject, true);
+
+        onA.publish(table, 7);
+        JsonNode event = onB.socket.next("dbevent");
+        assertEquals(table, event.get("table").asText());
+        assertEquals(7, pkey(event));
+    }
+
+    @Test
+    void notifyReachesTheUsersPagesOnBothProcesses() {
+        SocketClient aliceOnA = loggedInPage(a, "alice");
+        SocketClient aliceOnB = loggedInPage(b, "alice");
+        Browser bob = a.browser();
+        assertEquals(200, bob.login("bob", "bob").status());
+        String bobPage = bob.benchPage();
+
+        for (int n = 1; n <= 2; n++) {
+            ObjectNode params = Json.object().put("user", "alice").put("topic", "hello");
+            params.putObject("payload").put("n", n);
+            assertEquals(200, bob.rpc(bobPage, "notify", params, null).status());
+            for (SocketClient socket : List.of(aliceOnA, aliceOnB)) {
+                JsonNode notice = socket.next("notify");
+                assertEquals("hello", notice.get("topic").asText());
+                assertEquals(n, notice.get("payload").get("n").asInt(), "once each, in order");
+                assertEquals("bob", notice.get("from").asText());
+            }
+        }
+        JsonNode bobsMessages = bob.rpc(bobPage, "echo", null, 0L).json().get("messages");
+        assertTrue(bobsMessages.isEmpty(), "bob's own page got nothing: " + bobsMessages);
+    }
+
+    @Test
+    void broadcastReachesEveryPageOnEveryProcess() {
+        List<BenchTab> tabs = List.of(BenchTab.open(a), BenchTab.open(a), BenchTab.open(b), BenchTab.open(b));
+        ObjectNode params = Json.object().put("topic", "maintenance");
+        params.putObject("payload").put("at", "22:00");
+        assertEquals(202, a.admin("/_/broadcast", params));
+
+        for (BenchTab tab : tabs) {
+            JsonNode broadcast = tab.socket.next("broadcast");
+            assertEquals("maintenance", broadcast.get("topic").asText());
+            assertEquals("22:00", broadcast.get("payload").get("at").asText());
+        }
+    }
+
+    @Test
+    void closingTheLastPageOfATableStopsItsSubscription() {
+        String subject = PREFIX + ".dbevent.inventory";
+        BenchTab first = BenchTab.open(b, "inventory");
+        BenchTab second = BenchTab.open(b, "inventory");
+        awaitSubscribed(b, subject, true);
+
+        first.close();
+        BenchTab.open(a).publish("inventory", 1);
+        assertEquals(1, pkey(second.socket.next("dbevent")), "still subscribed while a page watches");
+        second.close();
+        awaitSubscribed(b, subject, false);
+    }
+
+    @Test
+    void malformedBusMessagesAreDroppedAndCountedAndDeliveryGoesOn() throws Exception {
+        BenchTab onB = BenchTab.open(b, "ledger");
+        awaitSubscribed(b, PREFIX + ".dbevent.ledger", true);
+        double malformedOnA = a.counter(MALFORMED);
+        double malformedOnB = b.counter(MALFORMED);
+
+        try (Connection raw = rawConnection()) {
+            raw.publish(PREFIX + ".dbevent.ledger", "not json".getBytes(StandardCharsets.UTF_8));
+            raw.publish(PREFIX + ".dbevent.ledger", bytes("{'v':2,'process':'x','table':'ledger','events':[]}"));
+            raw.publish(PREFIX + ".dbevent.ledger", bytes("{'v':1,'process':'x','table':'other','events':[]}"));
+            raw.publish(PREFIX + ".system.broadcast", bytes("[1,2]"));
+            raw.publish(PREFIX + ".user.alice.notify", bytes("{'v':1,'process':'x','user':'alice','topic':'t'}"));
+            raw.flush(Duration.ofSeconds(5));
+        }
+        Eventually.await(WAIT, "B counted 5 malformed messages", () -> b.counter(MALFORMED) == malformedOnB + 5);
+        Eventually.await(WAIT, "A counted the 2 it subscribes to", () -> a.counter(MALFORMED) == malformedOnA + 2);
+
+        BenchTab.open(a).publish("ledger", 42);
+        assertEquals(42, pkey(onB.socket.next("dbevent")), "the next delivery is the good one");
+    }
+
+    @Test
+    void ownMessagesBroughtBackByNatsAreSkipped() throws Exception {
+        BenchTab onA = BenchTab.open(a, "audit");
+        BenchTab onB = BenchTab.open(b, "audit");
+        awaitSubscribed(a, PREFIX + ".dbevent.audit", true);
+        awaitSubscribed(b, PREFIX + ".dbevent.audit", true);
+
+        try (Connection raw = rawConnection()) {
+            raw.publish(PREFIX + ".dbevent.audit",
+                    bytes("{'v':1,'process':'p02','table':'audit','events':[{'action':'I','pkey':1}]}"));
+            raw.flush(Duration.ofSeconds(5));
+        }
+        assertEquals(1, pkey(onA.socket.next("dbevent")), "A takes it as B's");
+        onA.publish("audit", 2);
+        assertEquals(2, pkey(onA.socket.next("dbevent")));
+        assertEquals(2, pkey(onB.socket.next("dbevent")), "B skipped it as its own");
+    }
+
+    private static SocketClient loggedInPage(Node node, String user) {
+        Browser browser = node.browser();
+        assertEquals(200, browser.login(user, user).status());
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        return socket;
+    }
+
+    private static Connection rawConnection() throws Exception {
+        return Nats.connect(new Options.Builder().server(nats.url()).userInfo(USER, PASSWORD).build());
+    }
+
+    private static void awaitSubscribed(Node node, String subject, boolean subscribed) {
+        nats.awaitSubscription(node.natsName(), subject, subscribed);
+    }
+
+    private static int pkey(JsonNode dbevent) {
+        return dbevent.get("events").get(0).get("pkey").asInt();
+    }
+
+    /** JSON written with single quotes, for legibility. */
+    private static byte[] bytes(String json) {
+        return json.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+    }
+}

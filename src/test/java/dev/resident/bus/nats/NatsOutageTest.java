@@ -1,0 +1,94 @@
+package dev.resident.bus.nats;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.support.BenchTab;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsSite.Node;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.Eventually;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.resident.support.NatsSite.PREFIX;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** NATS goes away and comes back: the site degrades to local delivery and then catches up, exactly once. */
+@Timeout(60)
+class NatsOutageTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private NatsTestServer nats;
+    private NatsSite site;
+
+    @BeforeEach
+    void start() {
+        nats = new NatsTestServer();
+        site = new NatsSite(nats, Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        site.close();
+        nats.close();
+    }
+
+    @Test
+    void eventsPublishedDuringAnOutageAreDeliveredOnceAfterIt() {
+        Node a = site.start("p01");
+        Node b = site.start("p02");
+        BenchTab onA = BenchTab.open(a, "orders");
+        BenchTab onB = BenchTab.open(b, "orders");
+        Eventually.await(WAIT, "A and B ready", () -> a.ready() && b.ready());
+        nats.awaitSubscription(b.natsName(), PREFIX + ".dbevent.orders", true);
+        onA.publish("orders", 0);
+        assertEquals(0, pkey(onB.socket.next("dbevent")));
+        assertEquals(0, pkey(onA.socket.next("dbevent")));
+
+        nats.stop();
+        Eventually.await(WAIT, "A and B not ready", () -> !a.ready() && !b.ready());
+        for (int pkey = 1; pkey <= 5; pkey++) {
+            onA.publish("orders", pkey);
+            assertEquals(pkey, pkey(onA.socket.next("dbevent")), "local pages are served during the outage");
+        }
+
+        nats.restart();
+        Eventually.await(WAIT, "A and B ready again", () -> a.ready() && b.ready());
+        for (int pkey = 1; pkey <= 5; pkey++) {
+            assertEquals(pkey, pkey(onB.socket.next("dbevent")), "kept during the outage, in order");
+        }
+        onA.publish("orders", 6);
+        assertEquals(6, pkey(onA.socket.next("dbevent")), "no duplicate on A");
+        assertEquals(6, pkey(onB.socket.next("dbevent")), "no duplicate on B");
+        assertTrue(a.counter("resident_bus_reconnects_total") >= 1);
+        assertTrue(a.counter("resident_bus_disconnects_total") >= 1);
+    }
+
+    @Test
+    void aServerStartsAndServesPagesWhileNatsIsDownThenJoins() {
+        nats.stop();
+        Node a = site.start("p01");
+        BenchTab onA = BenchTab.open(a, "orders");
+        onA.publish("orders", 1);
+        assertEquals(1, pkey(onA.socket.next("dbevent")));
+        assertFalse(a.ready());
+
+        nats.restart();
+        Eventually.await(WAIT, "A ready", a::ready);
+        Node b = site.start("p02");
+        BenchTab onB = BenchTab.open(b, "orders");
+        Eventually.await(WAIT, "B ready", b::ready);
+        nats.awaitSubscription(a.natsName(), PREFIX + ".dbevent.orders", true);
+        onB.publish("orders", 2);
+        assertEquals(2, pkey(onA.socket.next("dbevent")));
+    }
+
+    private static int pkey(JsonNode dbevent) {
+        return dbevent.get("events").get(0).get("pkey").asInt();
+    }
+}

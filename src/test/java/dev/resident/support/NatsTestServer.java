@@ -1,0 +1,170 @@
+package dev.resident.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A {@code nats-server} of a test's own: free client and monitoring ports on 127.0.0.1, a
+ * temporary directory, {@link #stop()} and {@link #restart()} on the same ports.
+ */
+public final class NatsTestServer implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private final int port = freePort();
+    private final int monitorPort = freePort();
+    private final Path dir;
+    private final List<String> extraArgs;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Process process;
+
+    /** Starts a server; {@code extraArgs} are added to its command line (e.g. {@code --user u --pass p}). */
+    public NatsTestServer(String... extraArgs) {
+        this.extraArgs = List.of(extraArgs);
+        try {
+            this.dir = Files.createTempDirectory("nats-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start();
+    }
+
+    /** The client URL. */
+    public String url() {
+        return "nats://127.0.0.1:" + port;
+    }
+
+    /** A monitoring endpoint's JSON, e.g. {@code /connz?subs=1} or {@code /varz}. */
+    public JsonNode monitor(String pathAndQuery) {
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + monitorPort + pathAndQuery);
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return Json.parse(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The subjects the client connection named {@code name} subscribes to now. */
+    public List<String> subscriptions(String name) {
+        List<String> subjects = new ArrayList<>();
+        for (JsonNode connection : monitor("/connz?subs=1").path("connections")) {
+            if (name.equals(connection.path("name").asText())) {
+                connection.path("subscriptions_list").forEach(subject -> subjects.add(subject.asText()));
+            }
+        }
+        return subjects;
+    }
+
+    /** Waits until the connection named {@code name} is (or is no longer) subscribed to {@code subject}. */
+    public void awaitSubscription(String name, String subject, boolean subscribed) {
+        String what = name + (subscribed ? " subscribed to " : " unsubscribed from ") + subject;
+        Eventually.await(Duration.ofSeconds(15), what, () -> subscriptions(name).contains(subject) == subscribed);
+    }
+
+    /** Stops the server (SIGTERM) and waits until it has exited. */
+    public void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts the server again on the same ports. */
+    public void restart() {
+        start();
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void start() {
+        List<String> command = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port),
+                "-m", Integer.toString(monitorPort), "-sd", dir.toString()));
+        command.addAll(extraArgs);
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread.ofVirtual().name("nats-test-server-log").start(() -> copyLog(process, ready));
+        try {
+            ready.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("nats-server did not start; see " + dir.resolve("server.log"), e);
+        }
+    }
+
+    /** Keeps the server's output in server.log and completes {@code ready} when it accepts clients. */
+    private void copyLog(Process server, CompletableFuture<Void> ready) {
+        try (BufferedReader lines = server.inputReader();
+             Writer log = Files.newBufferedWriter(dir.resolve("server.log"),
+                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                log.write(line + "\n");
+                if (line.contains("Server is ready")) {
+                    log.flush();
+                    ready.complete(null);
+                }
+            }
+        } catch (IOException e) {
+            ready.completeExceptionally(e);
+        }
+        ready.completeExceptionally(new IllegalStateException("nats-server exited"));
+    }
+
+    /** {@code nats-server} from the PATH or Debian's /usr/sbin ({@code deploy/prerequisites} installs it). */
+    public static String binary() {
+        return Stream.concat(Stream.of(System.getenv().getOrDefault("PATH", "").split(":")), Stream.of("/usr/sbin"))
+                .map(dir -> Path.of(dir, "nats-server"))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .map(Path::toString)
+                .orElseThrow(() -> new IllegalStateException("nats-server not found: run deploy/prerequisites"));
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

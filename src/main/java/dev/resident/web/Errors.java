@@ -4,6 +4,7 @@ import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
@@ -25,6 +26,7 @@ public final class Errors {
         routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
+                .error(HttpException.class, (req, res, e) -> http(res, e))
                 .error(Exception.class, (req, res, e) -> internal(res, e));
     }
 
@@ -47,6 +49,16 @@ public final class Errors {
         String id = Ids.newId().substring(0, 12);
         LOGGER.log(Level.ERROR, "internal error id=" + id, e);
         return id;
+    }
+
+    /** Helidon's own refusals (no route: 404, unreadable request: 400) are answers, not bugs. */
+    private static void http(ServerResponse res, HttpException e) {
+        int status = e.status().code();
+        if (status >= 500) {
+            internal(res, e);
+        } else {
+            send(res, status, status == 404 ? "not_found" : "bad_request", e.getMessage());
+        }
     }
 
     private static void internal(ServerResponse res, Throwable e) {

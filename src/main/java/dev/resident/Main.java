@@ -1,6 +1,7 @@
 package dev.resident;
 
 import dev.resident.demo.DemoApp;
+import dev.resident.page.PageTypes;
 import dev.resident.registry.PasswordHash;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
@@ -22,7 +23,9 @@ public final class Main {
         }
         LogConfig.configureRuntime();
         Config config = ResidentConfig.load(System.getenv());
-        Resident resident = Resident.create(config, DemoApp.pageTypes());
+        PageTypes types = new PageTypes();
+        Resident resident = Resident.create(config, types);
+        DemoApp.register(types, resident.registry());
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .shutdownHook(false) // our own drain must run before the server stops

@@ -1,0 +1,5 @@
+/**
+ * The demo application: a live orders board held in server memory, user notifications and an
+ * online panel, served to the browser client at {@code /}.
+ */
+package dev.resident.demo;

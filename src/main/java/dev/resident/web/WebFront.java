@@ -6,10 +6,14 @@ import dev.resident.ops.Lifecycle;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
+import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsRouting;
 
-/** Registers the whole {@code /_/} API (HTTP and WebSocket) on Helidon routings. */
+/** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
 public final class WebFront {
+    /** Classpath folder of the static files: {@code /_/resident.js}, the demo at {@code /}. */
+    static final String STATIC_ROOT = "web";
     private final Registry registry;
     private final Authenticator authenticator;
     private final Bus bus;
@@ -38,7 +42,13 @@ public final class WebFront {
         routing.register("/_", new PagesService(registry, lifecycle, meters, settings))
                 .register("/_", new LoginService(registry, authenticator, settings))
                 .register("/_", new DbEventService(bus, settings))
-                .register("/_", new NoticeService(bus, settings));
+                .register("/_", new NoticeService(bus, settings))
+                .register("/_", new AdminService(registry, sockets))
+                // last: the browser client, the demo and the admin view's script; unknown paths fall through to 404
+                .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                        .location(STATIC_ROOT)
+                        .welcome("index.html")
+                        .build()));
     }
 
     public void websocket(WsRouting.Builder routing) {

@@ -1,0 +1,108 @@
+package dev.resident.web;
+
+import dev.resident.json.Json;
+import dev.resident.page.Outbox;
+import dev.resident.page.PageException;
+import dev.resident.page.ResidentPage;
+import dev.resident.registry.Connection;
+import dev.resident.registry.Identity;
+import dev.resident.registry.Registry;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * The admin view, successor of the legacy register browser, for users with the {@code admin}
+ * role (guests get 401 {@code unauthorized}, other users 403 {@code forbidden}):
+ * <ul>
+ *   <li>{@code GET /_/admin}: the HTML view, which polls the state below</li>
+ *   <li>{@code GET /_/admin/state}: users, connections, pages with age, subscriptions and socket</li>
+ *   <li>{@code DELETE /_/admin/pages/{page_id}}: drops a page (its socket closes with 4404)</li>
+ *   <li>{@code DELETE /_/admin/pages/{page_id}/socket}: closes the page's socket with 1001; the page
+ *       stays and its client reconnects and resumes</li>
+ * </ul>
+ */
+public final class AdminService implements HttpService {
+    /** The role that opens the admin view. */
+    public static final String ROLE = "admin";
+    private static final String VIEW = "admin/index.html";
+
+    private final Registry registry;
+    private final Sockets sockets;
+    private final byte[] view;
+
+    public AdminService(Registry registry, Sockets sockets) {
+        this.registry = registry;
+        this.sockets = sockets;
+        this.view = resource(VIEW);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/admin", this::view)
+                .get("/admin/state", this::state)
+                .delete("/admin/pages/{id}", this::dropPage)
+                .delete("/admin/pages/{id}/socket", this::dropSocket);
+    }
+
+    private void view(ServerRequest req, ServerResponse res) {
+        requireAdmin(req);
+        res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=UTF-8")
+                .header(HeaderNames.CACHE_CONTROL, "no-store")
+                .send(view);
+    }
+
+    private void state(ServerRequest req, ServerResponse res) {
+        requireAdmin(req);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        Responses.json(res, Json.write(AdminState.of(registry, sockets, System.currentTimeMillis())));
+    }
+
+    private void dropPage(ServerRequest req, ServerResponse res) {
+        requireAdmin(req);
+        registry.closePage(page(req), 4404, "dropped by an admin");
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void dropSocket(ServerRequest req, ServerResponse res) {
+        requireAdmin(req);
+        Outbox socket = page(req).outbox();
+        if (socket == null) {
+            throw new ApiError(404, "no_socket", "the page has no open socket");
+        }
+        socket.close(1001, "closed by an admin");
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private ResidentPage page(ServerRequest req) {
+        return registry.anyPage(req.path().pathParameters().get("id")).orElseThrow(PageException::unknownPage);
+    }
+
+    private void requireAdmin(ServerRequest req) {
+        Identity identity = ConnectionCookie.find(registry, req).map(Connection::identity).orElse(null);
+        if (identity == null || identity.guest()) {
+            throw ApiError.unauthorized("log in as an admin");
+        }
+        if (!identity.hasRole(ROLE)) {
+            throw ApiError.forbidden("the admin role is required");
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AdminService.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

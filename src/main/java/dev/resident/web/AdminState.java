@@ -1,0 +1,86 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.Outbox;
+import dev.resident.page.ResidentPage;
+import dev.resident.registry.Connection;
+import dev.resident.registry.Registry;
+import dev.resident.registry.UserEntry;
+
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The live registries as the admin view shows them: counts, users, connections and pages with
+ * their age, subscriptions and socket. Lists hold the newest {@value #MAX_ROWS} rows; the counts
+ * are always complete.
+ */
+final class AdminState {
+    static final int MAX_ROWS = 500;
+
+    private AdminState() {
+    }
+
+    static ObjectNode of(Registry registry, Sockets sockets, long now) {
+        List<ResidentPage> pages = registry.pages().stream()
+                .sorted(Comparator.comparingLong(ResidentPage::createdAt).reversed()).toList();
+        List<Connection> connections = registry.connections().stream()
+                .sorted(Comparator.comparingLong(Connection::createdAt).reversed()).toList();
+        List<UserEntry> users = registry.users().stream().sorted(Comparator.comparing(UserEntry::user)).toList();
+
+        ObjectNode state = Json.object().put("now", now);
+        state.putObject("counts")
+                .put("users", users.size())
+                .put("connections", connections.size())
+                .put("pages", pages.size())
+                .put("sockets", sockets.count());
+        ArrayNode userRows = state.putArray("users");
+        users.stream().limit(MAX_ROWS).forEach(user -> userRows.addObject()
+                .put("user", user.user())
+                .put("connections", user.connections().size())
+                .put("pages", user.connections().stream().mapToInt(c -> c.pages().size()).sum()));
+        ArrayNode connectionRows = state.putArray("connections");
+        connections.stream().limit(MAX_ROWS).forEach(connection -> connectionRows.addObject()
+                .put("id", mask(connection.id()))
+                .put("user", connection.user())
+                .put("guest", connection.identity().guest())
+                .put("age_s", seconds(now - connection.createdAt()))
+                .put("idle_s", seconds(now - connection.lastSeen()))
+                .put("pages", connection.pages().size()));
+        ArrayNode pageRows = state.putArray("pages");
+        pages.stream().limit(MAX_ROWS).forEach(page -> page(pageRows.addObject(), page, now));
+        return state;
+    }
+
+    private static void page(ObjectNode row, ResidentPage page, long now) {
+        row.put("page_id", page.id())
+                .put("path", page.path())
+                .put("user", page.user())
+                .put("connection", mask(page.connectionId()))
+                .put("age_s", seconds(now - page.createdAt()))
+                .put("idle_s", seconds(now - page.lastActive()))
+                .put("epoch", page.epoch())
+                .put("seq", page.seq())
+                .put("pending", page.pendingCalls());
+        ArrayNode tables = row.putArray("tables");
+        page.tables().stream().sorted().forEach(tables::add);
+        Outbox outbox = page.outbox();
+        ObjectNode socket = row.putObject("socket");
+        if (outbox instanceof SocketChannel channel) {
+            socket.put("state", channel.isClosing() ? "closing" : "open").put("queued", channel.queued());
+        } else {
+            socket.put("state", "none").put("queued", 0);
+        }
+    }
+
+    /** A connection id is the session cookie: show enough to tell connections apart, never all of it. */
+    private static String mask(String connectionId) {
+        return connectionId.substring(0, 6) + "…";
+    }
+
+    private static long seconds(long millis) {
+        return Math.max(0, millis / 1000);
+    }
+}

@@ -1,0 +1,71 @@
+// The admin view (/_/admin): the live registries, refreshed every two seconds, and page actions.
+import { el } from '/el.js';
+
+const $ = selector => document.querySelector(selector);
+const REFRESH_MS = 2000;
+
+refresh();
+setInterval(refresh, REFRESH_MS);
+
+async function refresh() {
+  const response = await fetch('/_/admin/state', { credentials: 'same-origin' }).catch(() => null);
+  if (!response?.ok) {
+    $('#updated').textContent = response ? `error ${response.status}` : 'server unreachable';
+    return;
+  }
+  render(await response.json());
+}
+
+function render(state) {
+  for (const [name, count] of Object.entries(state.counts)) $(`#count-${name}`).textContent = count;
+  $('#updated').textContent = `updated ${new Date(state.now).toLocaleTimeString()}`;
+  fill('#pages', state.pages, page => [
+    el('td', {}, el('code', { title: page.page_id }, page.page_id.slice(0, 10) + '…')),
+    el('td', {}, page.path),
+    el('td', {}, page.user),
+    el('td', {}, el('code', {}, page.connection)),
+    el('td', { class: 'num' }, duration(page.age_s)),
+    el('td', { class: 'num' }, duration(page.idle_s)),
+    el('td', { class: 'num' }, page.seq),
+    el('td', {}, page.tables.join(', ')),
+    el('td', {}, el('span', { class: `pill ${page.socket.state}` }, page.socket.state)),
+    el('td', { class: 'num' }, page.socket.queued),
+    el('td', { class: 'num' }, page.pending),
+    el('td', {},
+      page.socket.state === 'open' ? action('disconnect', 'quiet', `${pageUrl(page)}/socket`) : '',
+      ' ', action('drop', 'danger', pageUrl(page))),
+  ]);
+  fill('#users', state.users, user => [
+    el('td', {}, user.user), el('td', { class: 'num' }, user.connections), el('td', { class: 'num' }, user.pages)]);
+  fill('#connections', state.connections, connection => [
+    el('td', {}, el('code', {}, connection.id)),
+    el('td', {}, connection.user),
+    el('td', { class: 'num' }, duration(connection.age_s)),
+    el('td', { class: 'num' }, duration(connection.idle_s)),
+    el('td', { class: 'num' }, connection.pages)]);
+}
+
+function pageUrl(page) {
+  return `/_/admin/pages/${encodeURIComponent(page.page_id)}`;
+}
+
+/** A button that sends DELETE to `url`, then refreshes. */
+function action(label, style, url) {
+  const button = el('button', { type: 'button', class: style }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    await fetch(url, { method: 'DELETE', credentials: 'same-origin' }).catch(() => null);
+    refresh();
+  });
+  return button;
+}
+
+function fill(table, rows, cells) {
+  $(`${table} tbody`).replaceChildren(...rows.map(row => el('tr', {}, ...cells(row))));
+}
+
+function duration(seconds) {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  return `${Math.floor(seconds / 3600)}h ${Math.floor(seconds / 60) % 60}m`;
+}

@@ -1,0 +1,419 @@
+/**
+ * resident.js: the browser client of Resident pages (wire contract PROTOCOL.md v1).
+ * Plain ES module, no build step, no dependency.
+ *
+ * ```js
+ * import { openPage, login } from '/_/resident.js';
+ * await login('alice', 'alice');
+ * const page = await openPage('/board');
+ * page.on('dbevent', message => render(message.events));
+ * page.on('state', state => indicator.textContent = state);
+ * await page.rpc('create', { customer: 'Ada', item: 'Gears', qty: 2 });
+ * ```
+ *
+ * Messages arrive over a WebSocket, or over long-poll when the socket cannot be used. After a
+ * lost connection the client reconnects with exponential backoff and jitter and resumes after the
+ * last seq it saw, so nothing sent meanwhile is lost; when the server no longer has those
+ * messages it reloads the page's data and emits `resync`.
+ *
+ * @module resident
+ */
+
+/** @typedef {'connecting' | 'online' | 'reconnecting' | 'offline'} State */
+
+/**
+ * A pushed page message: `data`, `dbevent`, `notify` or `broadcast`.
+ * @typedef {{t: string, seq: number, [field: string]: any}} Message
+ */
+
+/**
+ * One change of the page's client data.
+ * @typedef {{path: string, value?: any, reason?: string, delete?: boolean}} Change
+ */
+
+/**
+ * @typedef {Object} Options
+ * @property {boolean} [websocket=true] false to use long-poll only
+ * @property {number} [retryMs=500] reconnect delay after the first failure; doubles with each further one
+ * @property {number} [maxRetryMs=30000] longest reconnect delay
+ * @property {number} [pollWaitSeconds=25] how long one long-poll may wait for a message
+ * @property {number} [silenceMs=75000] a socket silent this long (no message, no ping) is taken as dead
+ */
+
+const DEFAULTS = { websocket: true, retryMs: 500, maxRetryMs: 30000, pollWaitSeconds: 25, silenceMs: 75000 };
+/** Sockets that fail this often before ever saying hello mean WebSocket is blocked: use long-poll. */
+const FAILURES_BEFORE_POLL = 2;
+
+/** An error answer of the server (`code` as in PROTOCOL.md), or `network` when it could not be reached. */
+export class ResidentError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {number} status HTTP status, 0 when there was no answer
+   */
+  constructor(code, message, status) {
+    super(message);
+    this.name = 'ResidentError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/**
+ * Logs the browser session in (`POST /_/login`).
+ * @param {string} user
+ * @param {string} password
+ * @returns {Promise<string>} the user
+ */
+export async function login(user, password) {
+  return (await request('POST', '/_/login', { user, password })).user;
+}
+
+/** Makes the browser session a guest again (`POST /_/logout`). */
+export async function logout() {
+  await request('POST', '/_/logout');
+}
+
+/**
+ * Opens a resident page of the page type registered at `path` and connects it.
+ * @param {string} path
+ * @param {object} [params]
+ * @param {Options} [options]
+ * @returns {Promise<ResidentPage>}
+ */
+export async function openPage(path, params = {}, options = {}) {
+  const opened = await request('POST', '/_/pages', { path, params });
+  return new ResidentPage(opened, { ...DEFAULTS, ...options });
+}
+
+/** A live resident page: its data, its messages and its methods. Create it with {@link openPage}. */
+export class ResidentPage {
+  /** @type {string} */ id;
+  /** @type {string} */ user;
+  /** @type {string} */ epoch;
+  /** Last message seq applied. @type {number} */ seq;
+  /** The page's client data, kept in sync from `data` messages. @type {object} */ data;
+  /** @type {State} */ state = 'connecting';
+  /** `ws` or `poll`. @type {string} */ transport;
+
+  #options;
+  #handlers = new Map();
+  #socket = null;      // the current WebSocket, connecting or live
+  #live = false;       // the socket said hello: rpc may use it
+  #socketWorked = false;
+  #socketFailures = 0;
+  #calls = new Map();  // rpc id -> {resolve, reject}
+  #nextCall = 1;
+  #attempt = 0;
+  #retryTimer = null;
+  #silenceTimer = null;
+  #poll = null;        // AbortController of the running long-poll loop
+  #held = null;        // messages that arrive while a resync reloads the data
+  #closed = false;
+  #listeners = [];
+
+  /** @param {{page_id: string, user: string, epoch: string, seq: number, data: object}} opened */
+  constructor(opened, options) {
+    this.id = opened.page_id;
+    this.user = opened.user;
+    this.epoch = opened.epoch;
+    this.seq = opened.seq;
+    this.data = opened.data ?? {};
+    this.#options = options;
+    this.transport = options.websocket && 'WebSocket' in globalThis ? 'ws' : 'poll';
+    this.#listen('pagehide', () => this.close());
+    this.#listen('online', () => this.#reconnectNow());
+    this.#listen('offline', () => this.#setState('offline', 'the browser is offline'));
+    this.#connect();
+  }
+
+  /**
+   * Calls `handler` for each event of `type` until the returned function is called:
+   * - `data` (changes: Change[], message): the page data changed (already applied to `page.data`)
+   * - `dbevent`, `notify`, `broadcast` (message): pushed messages, once each, in seq order
+   * - `message` (message): any of the four above
+   * - `state` (state: State, reason?: string): the connection went online, reconnecting or offline
+   * - `resync` (data): messages were lost, `page.data` was reloaded; reload what you derived from them
+   * @param {string} type
+   * @param {Function} handler
+   * @returns {() => void} unsubscribe
+   */
+  on(type, handler) {
+    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
+    this.#handlers.get(type).add(handler);
+    return () => this.#handlers.get(type).delete(handler);
+  }
+
+  /**
+   * The page data at a dot path (`orders.count`), or undefined.
+   * @param {string} path
+   */
+  get(path) {
+    return path.split('.').reduce((node, key) => node?.[key], this.data);
+  }
+
+  /**
+   * Runs a method of the resident page: over the socket when it is open, else over HTTP.
+   * @param {string} method
+   * @param {object} [params]
+   * @returns {Promise<any>} the method's result; rejects with a {@link ResidentError}
+   */
+  rpc(method, params = {}) {
+    if (this.#live) {
+      const id = this.#nextCall++;
+      return new Promise((resolve, reject) => {
+        this.#calls.set(id, { resolve, reject });
+        this.#socket.send(JSON.stringify({ t: 'rpc', id, method, params }));
+      });
+    }
+    return request('POST', '/_/rpc', { page_id: this.id, method, params, after: this.seq }).then(reply => {
+      this.#replay(reply);
+      return reply.result;
+    });
+  }
+
+  /** Drops the page on the server (also done when the browser hides the page) and stops. Safe twice. */
+  close() {
+    if (this.#closed) return;
+    const body = JSON.stringify({ page_id: this.id });
+    // a beacon still goes out while the tab is being unloaded
+    if (!navigator.sendBeacon?.('/_/close', body)) request('POST', '/_/close', { page_id: this.id }).catch(() => {});
+    this.#stop('page closed');
+  }
+
+  #connect() {
+    if (this.#closed) return;
+    if (this.transport === 'ws') this.#openSocket();
+    else this.#pollLoop();
+  }
+
+  #openSocket() {
+    const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&epoch=${encodeURIComponent(this.epoch)}`;
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/_/ws?${query}`);
+    this.#socket = ws;
+    this.#expectWithin(ws);
+    ws.onmessage = event => {
+      if (this.#socket !== ws) return;
+      this.#expectWithin(ws);
+      this.#onFrame(ws, JSON.parse(event.data));
+    };
+    ws.onclose = event => this.#socketClosed(ws, event.code, event.reason);
+  }
+
+  #onFrame(ws, frame) {
+    switch (frame.t) {
+      case 'hello':
+        this.#live = true;
+        this.#socketWorked = true;
+        this.#attempt = 0;
+        this.#setState('online');
+        break;
+      case 'ping':
+        ws.send('{"t":"pong"}'); // the server's idle sweep only sees frames that we send
+        break;
+      case 'result':
+        this.#settle(frame.id, call => call.resolve(frame.result));
+        break;
+      case 'error':
+        this.#settle(frame.id, call => call.reject(new ResidentError(frame.code, frame.message, 0)));
+        break;
+      case 'resync':
+        this.#resync();
+        break;
+      default:
+        this.#receive(frame);
+    }
+  }
+
+  #socketClosed(ws, code, reason) {
+    if (this.#socket !== ws) return;
+    this.#socket = null;
+    this.#live = false;
+    clearTimeout(this.#silenceTimer);
+    for (const call of this.#calls.values()) call.reject(new ResidentError('network', 'connection lost', 0));
+    this.#calls.clear();
+    if (this.#closed) return;
+    if (code === 4404) return this.#stop('the page is gone on the server');
+    if (code === 4409) return this.#stop('another socket took over this page');
+    if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
+      this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
+      this.#attempt = 0;
+      return this.#pollLoop();
+    }
+    this.#retry(reason || `socket closed (${code})`);
+  }
+
+  /** A socket that stays silent past a few heartbeats is dead even if no close event came. */
+  #expectWithin(ws) {
+    clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = setTimeout(() => {
+      ws.close();
+      this.#socketClosed(ws, 1006, 'no heartbeat');
+    }, this.#options.silenceMs);
+  }
+
+  async #pollLoop() {
+    const abort = new AbortController();
+    this.#poll = abort;
+    let wait = 0; // the first poll answers at once: online (and caught up) without waiting
+    while (!this.#closed && this.#poll === abort) {
+      let reply;
+      try {
+        const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&wait=${wait}&epoch=${encodeURIComponent(this.epoch)}`;
+        reply = await request('GET', `/_/poll?${query}`, undefined, abort.signal);
+      } catch (error) {
+        if (this.#poll !== abort) return;
+        this.#poll = null;
+        if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
+        return this.#retry(error.message);
+      }
+      this.#attempt = 0;
+      this.#setState('online');
+      if (reply.resync) await this.#resync();
+      else reply.messages.forEach(message => this.#receive(message));
+      wait = this.#options.pollWaitSeconds;
+    }
+  }
+
+  /** Applies the messages of an rpc or poll reply. */
+  #replay(reply) {
+    if (reply.resync) this.#resync();
+    else reply.messages?.forEach(message => this.#receive(message));
+  }
+
+  #receive(message) {
+    if (this.#held) return void this.#held.push(message);
+    if (message.seq <= this.seq) return; // already seen: the socket, polls and rpc replies overlap
+    if (message.seq > this.seq + 1) {
+      this.#resync(); // a gap: something was lost on the way
+      return void this.#held.push(message);
+    }
+    this.seq = message.seq;
+    if (message.t === 'data') {
+      message.changes.forEach(change => applyChange(this.data, change));
+      this.#emit('data', message.changes, message);
+    } else {
+      this.#emit(message.t, message);
+    }
+    this.#emit('message', message);
+  }
+
+  /** Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. */
+  async #resync() {
+    if (this.#held) return;
+    this.#held = [];
+    let snapshot;
+    try {
+      snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
+    } catch (error) {
+      this.#held = null;
+      if (error.code === 'unknown_page') this.#stop('the page is gone on the server');
+      return; // the transport fails too, and resuming after this.seq brings the messages (or a resync) again
+    }
+    Object.assign(this, { data: snapshot.data, seq: snapshot.seq, epoch: snapshot.epoch });
+    const held = this.#held;
+    this.#held = null;
+    this.#emit('resync', this.data);
+    held.forEach(message => this.#receive(message));
+  }
+
+  #retry(reason) {
+    this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', reason);
+    const ceiling = Math.min(this.#options.maxRetryMs, this.#options.retryMs * 2 ** this.#attempt++);
+    // half fixed, half random: spread out when a whole server's clients come back at once
+    const delay = ceiling / 2 + Math.random() * ceiling / 2;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  /** The browser is back online: no reason to wait for the backoff. */
+  #reconnectNow() {
+    if (this.#closed) return;
+    if (this.#live) return this.#setState('online');
+    if (this.#socket) return; // being opened already
+    this.#poll?.abort(); // it may hang on the dead connection: start a fresh one
+    this.#poll = null;
+    clearTimeout(this.#retryTimer);
+    this.#attempt = 0;
+    this.#connect();
+  }
+
+  #stop(reason) {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#silenceTimer);
+    this.#poll?.abort();
+    this.#poll = null;
+    const ws = this.#socket;
+    this.#socket = null;
+    this.#live = false;
+    ws?.close(1000);
+    for (const call of this.#calls.values()) call.reject(new ResidentError('unknown_page', reason, 0));
+    this.#calls.clear();
+    this.#listeners.forEach(([type, fn]) => removeEventListener(type, fn));
+    this.#setState('offline', reason);
+  }
+
+  #settle(id, action) {
+    const call = this.#calls.get(id);
+    if (!call) return;
+    this.#calls.delete(id);
+    action(call);
+  }
+
+  #setState(state, reason) {
+    if (this.state === state) return;
+    this.state = state;
+    this.#emit('state', state, reason);
+  }
+
+  #emit(type, ...args) {
+    for (const handler of this.#handlers.get(type) ?? []) {
+      try {
+        handler(...args);
+      } catch (error) {
+        console.error(`resident: a ${type} handler failed`, error); // one bad handler must not stop the others
+      }
+    }
+  }
+
+  #listen(type, fn) {
+    addEventListener(type, fn);
+    this.#listeners.push([type, fn]);
+  }
+}
+
+/** Sets or deletes the value at a change's dot path. */
+function applyChange(data, { path, value, delete: remove }) {
+  const keys = path.split('.');
+  const last = keys.pop();
+  let node = data;
+  for (const key of keys) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key];
+  }
+  if (remove) delete node[last];
+  else node[last] = value;
+}
+
+/** A JSON request; errors become {@link ResidentError}s. */
+async function request(method, url, body, signal) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      signal,
+      credentials: 'same-origin',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ResidentError('network', error.message, 0);
+  }
+  if (response.status === 204) return null;
+  const json = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ResidentError(json?.error?.code ?? 'http_error', json?.error?.message ?? response.statusText, response.status);
+  }
+  return json;
+}

@@ -1,0 +1,187 @@
+// The demo at /: a live orders board on the resident page /board, built on /_/resident.js.
+import { openPage, login, logout } from '/_/resident.js';
+import { el } from '/el.js';
+
+const $ = selector => document.querySelector(selector);
+// ?transport=poll forces long-poll, as behind a proxy that blocks WebSocket
+const options = { websocket: new URLSearchParams(location.search).get('transport') !== 'poll' };
+const orders = new Map(); // id -> the newest version of each order seen
+let page = null;
+
+$('#login-form').addEventListener('submit', onLogin);
+$('#reload').addEventListener('click', () => location.reload());
+document.querySelectorAll('[data-demo-user]').forEach(button => button.addEventListener('click', () => {
+  $('#login-user').value = $('#login-password').value = button.dataset.demoUser;
+  $('#login-form').requestSubmit();
+}));
+start();
+
+async function start() {
+  try {
+    page = await openPage('/board', {}, options);
+  } catch (error) {
+    if (error.status === 401) return show('#login');
+    return showBanner(`Cannot open the board: ${error.message}`);
+  }
+  showBoard();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  try {
+    await login($('#login-user').value.trim(), $('#login-password').value);
+    $('#login-error').textContent = '';
+    await start();
+  } catch (error) {
+    $('#login-error').textContent = error.status === 401 ? 'Wrong user or password.' : error.message;
+  }
+}
+
+function showBoard() {
+  show('#board');
+  $('#who').hidden = $('#conn').hidden = false;
+  $('#me').textContent = page.data.user;
+  $('#page-id').textContent = document.body.dataset.pageId = page.id;
+  renderChanges();
+  showConnection(page.state);
+
+  page.on('state', showConnection);
+  page.on('data', renderChanges);
+  page.on('dbevent', message => message.events.forEach(applyEvent));
+  page.on('notify', showNotice);
+  page.on('resync', loadOrders); // dbevents were lost while away: reload the whole table
+
+  $('#new-order').addEventListener('submit', createOrder);
+  $('#notify-form').addEventListener('submit', sendNotice);
+  $('#logout').addEventListener('click', async () => {
+    page.close();
+    await logout();
+    location.reload();
+  });
+  loadOrders();
+  refreshOnline();
+  setInterval(refreshOnline, 3000);
+}
+
+async function loadOrders() {
+  (await page.rpc('orders')).forEach(upsert);
+}
+
+function applyEvent({ action, record }) {
+  if (!upsert(record)) return;
+  const what = action === 'I' ? `created #${record.id} for ${record.customer}` : `set #${record.id} to ${record.status}`;
+  prepend($('#activity'), el('li', {}, el('b', {}, record.by), ` ${what}`), 8);
+}
+
+/** Keeps the newer copy of an order and redraws its row; false when it was not newer. */
+function upsert(order) {
+  const known = orders.get(order.id);
+  if (known && known.version >= order.version) return false;
+  orders.set(order.id, order);
+  const row = orderRow(order);
+  const old = $(`#orders tr[data-id="${order.id}"]`);
+  if (old) {
+    old.replaceWith(row);
+  } else {
+    const later = [...$('#orders tbody').rows].find(r => Number(r.dataset.id) < order.id);
+    $('#orders tbody').insertBefore(row, later ?? null); // newest first
+  }
+  if (known) row.classList.add('flash');
+  $('#order-count').textContent = `${orders.size} orders`;
+  return true;
+}
+
+function orderRow(order) {
+  const status = el('select', { 'aria-label': `Status of order ${order.id}` },
+    ...page.data.statuses.map(s => el('option', { value: s, selected: s === order.status }, s)));
+  status.addEventListener('change', () => page.rpc('update', { id: order.id, status: status.value }).catch(alertError));
+  return el('tr', { 'data-id': order.id, 'data-status': order.status },
+    el('td', { class: 'muted' }, order.id),
+    el('td', {}, order.customer),
+    el('td', {}, order.item),
+    el('td', { class: 'num' }, order.qty),
+    el('td', {}, status),
+    el('td', { class: 'muted' }, `${order.by} · ${new Date(order.at).toLocaleTimeString()}`));
+}
+
+async function createOrder(event) {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    await page.rpc('create', { customer: $('#customer').value, item: $('#item').value, qty: Number($('#qty').value) });
+    form.reset();
+    $('#customer').focus();
+  } catch (error) {
+    alertError(error);
+  }
+}
+
+async function sendNotice(event) {
+  event.preventDefault();
+  const to = $('#notify-to').value.trim();
+  try {
+    await page.rpc('notify', { to, text: $('#notify-text').value });
+    $('#notify-text').value = '';
+    toast(`Sent to ${to}`);
+  } catch (error) {
+    alertError(error);
+  }
+}
+
+function showNotice({ payload, from }) {
+  prepend($('#notices'), el('li', { class: 'notice' }, el('b', {}, from ?? 'system'), `: ${payload.text}`), 6);
+  toast(`${from ?? 'system'}: ${payload.text}`);
+}
+
+async function refreshOnline() {
+  if (page.state !== 'online') return;
+  const online = await page.rpc('online').catch(() => null);
+  if (!online) return;
+  $('#online-users').textContent = online.users.length + online.guests;
+  $('#online-pages').textContent = online.pages;
+  $('#online-sockets').textContent = online.sockets;
+  $('#online-list').replaceChildren(...online.users.map(user => {
+    const item = el('li', { title: `Message ${user}` }, user);
+    item.addEventListener('click', () => { $('#notify-to').value = user; $('#notify-text').focus(); });
+    return item;
+  }));
+  $('#user-names').replaceChildren(...online.users.map(user => el('option', { value: user })));
+}
+
+function renderChanges() {
+  $('#changes').textContent = page.get('changes') ?? 0;
+}
+
+function showConnection(state, reason) {
+  const text = { online: `online · ${page.transport === 'ws' ? 'websocket' : 'long-poll'}`, reconnecting: 'reconnecting…' };
+  Object.assign($('#conn').dataset, { state, transport: page.transport });
+  $('#conn-text').textContent = text[state] ?? state;
+  $('#conn').title = reason ?? '';
+  if (state === 'online') refreshOnline();
+  if (state === 'offline' && reason?.includes('gone')) showBanner('This page was closed on the server.');
+}
+
+function showBanner(text) {
+  $('#banner-text').textContent = text;
+  $('#banner').hidden = false;
+}
+
+function show(view) {
+  $('#login').hidden = view !== '#login';
+  $('#board').hidden = view !== '#board';
+}
+
+function toast(text) {
+  const item = el('div', { class: 'toast' }, text);
+  $('#toasts').append(item);
+  setTimeout(() => item.remove(), 4000);
+}
+
+function alertError(error) {
+  toast(`Error: ${error.message}`);
+}
+
+function prepend(list, item, keep) {
+  list.prepend(item);
+  while (list.children.length > keep) list.lastChild.remove();
+}

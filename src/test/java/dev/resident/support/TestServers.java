@@ -2,6 +2,7 @@ package dev.resident.support;
 
 import dev.resident.Resident;
 import dev.resident.ResidentConfig;
+import dev.resident.demo.DemoApp;
 import dev.resident.page.PageTypes;
 import io.helidon.webserver.WebServerConfig;
 
@@ -23,6 +24,15 @@ public final class TestServers {
         all.put("resident.bench-pages", "true");
         all.putAll(overrides);
         return Resident.create(ResidentConfig.withOverrides(all), types);
+    }
+
+    /** Sets up a @ServerTest server with the demo app and returns its Resident (close it in @AfterAll). */
+    public static Resident demo(WebServerConfig.Builder server, Map<String, String> overrides) {
+        PageTypes types = new PageTypes();
+        Resident resident = resident(overrides, types);
+        DemoApp.register(types, resident.registry());
+        server.update(resident::setup);
+        return resident;
     }
 
     /** Sets up a @ServerTest server and returns its Resident (close it in @AfterAll). */

@@ -19,6 +19,7 @@ import java.util.List;
  */
 final class AdminState {
     static final int MAX_ROWS = 500;
+    private static final String GUEST = "guest_";
 
     private AdminState() {
     }
@@ -38,13 +39,13 @@ final class AdminState {
                 .put("sockets", sockets.count());
         ArrayNode userRows = state.putArray("users");
         users.stream().limit(MAX_ROWS).forEach(user -> userRows.addObject()
-                .put("user", user.user())
+                .put("user", maskGuest(user.user()))
                 .put("connections", user.connections().size())
                 .put("pages", user.connections().stream().mapToInt(c -> c.pages().size()).sum()));
         ArrayNode connectionRows = state.putArray("connections");
         connections.stream().limit(MAX_ROWS).forEach(connection -> connectionRows.addObject()
                 .put("id", mask(connection.id()))
-                .put("user", connection.user())
+                .put("user", maskGuest(connection.user()))
                 .put("guest", connection.identity().guest())
                 .put("age_s", seconds(now - connection.createdAt()))
                 .put("idle_s", seconds(now - connection.lastSeen()))
@@ -57,7 +58,7 @@ final class AdminState {
     private static void page(ObjectNode row, ResidentPage page, long now) {
         row.put("page_id", page.id())
                 .put("path", page.path())
-                .put("user", page.user())
+                .put("user", maskGuest(page.user()))
                 .put("connection", mask(page.connectionId()))
                 .put("age_s", seconds(now - page.createdAt()))
                 .put("idle_s", seconds(now - page.lastActive()))
@@ -78,6 +79,11 @@ final class AdminState {
     /** A connection id is the session cookie: show enough to tell connections apart, never all of it. */
     private static String mask(String connectionId) {
         return connectionId.substring(0, 6) + "…";
+    }
+
+    /** A guest's user id holds its connection id: masked the same way. */
+    private static String maskGuest(String user) {
+        return user.startsWith(GUEST) ? GUEST + mask(user.substring(GUEST.length())) : user;
     }
 
     private static long seconds(long millis) {

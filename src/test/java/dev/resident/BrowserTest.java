@@ -129,6 +129,22 @@ class BrowserTest {
     }
 
     @Test
+    void browserOfflineShowsOfflineThenCatchesUpWhenBack() {
+        DemoTab alice = DemoTab.open(aliceBrowser, uri, "alice");
+        DemoTab bob = DemoTab.open(bobBrowser, uri, "bob");
+        aliceBrowser.offline(true);
+        try {
+            alice.awaitConnection("offline");
+            bob.createOrder("Jean Bartik", "ENIAC patch cords", 12);
+            bob.awaitOrder("Jean Bartik");
+        } finally {
+            aliceBrowser.offline(false);
+        }
+        alice.awaitConnection("online");
+        alice.awaitOrder("Jean Bartik");
+    }
+
+    @Test
     void longPollTakesOverWhenWebSocketIsRefused() {
         try (Chrome carolBrowser = Chrome.start()) {
             DemoTab carol = DemoTab.open(carolBrowser, uri).refuseWebSockets(true).login("carol");

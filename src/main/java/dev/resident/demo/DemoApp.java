@@ -4,7 +4,7 @@ import dev.resident.page.PageTypes;
 import dev.resident.registry.Registry;
 
 /**
- * The demo application: the page type {@value BoardPage#PATH} behind the static page at {@code /}.
+ * The demo application: the page type {@code /board} behind the static page at {@code /}.
  * Its orders live in this process's memory, so it is meant for the default single-process setup.
  */
 public final class DemoApp {

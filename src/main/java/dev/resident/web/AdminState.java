@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * The live registries as the admin view shows them: counts, users, connections and pages with
- * their age, subscriptions and socket. Lists hold the newest {@value #MAX_ROWS} rows; the counts
- * are always complete.
+ * their age, subscriptions and socket. Each list holds at most {@value #MAX_ROWS} rows (the newest
+ * connections and pages); the counts are always complete.
  */
 final class AdminState {
     static final int MAX_ROWS = 500;

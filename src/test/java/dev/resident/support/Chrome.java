@@ -80,6 +80,13 @@ public final class Chrome implements AutoCloseable {
         return driver;
     }
 
+    /** Takes the network away from the current tab (and gives it back), with the browser's offline and online events. */
+    public void offline(boolean offline) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", offline, "latency", 0,
+                "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+
     @Override
     public void close() {
         try {

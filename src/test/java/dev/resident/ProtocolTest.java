@@ -71,6 +71,28 @@ class ProtocolTest extends DefaultServerTest {
     }
 
     @Test
+    void aRefusedFirstRequestLeavesNoConnectionBehind() {
+        int before = resident.registry().connections().size();
+        Browser browser = new Browser(uri);
+        assertError(browser.post("/_/pages", Json.object().put("path", "/nowhere")), 404, "unknown_page");
+        assertError(browser.post("/_/pages", "{\"path\":\"/_bench\",\"params\":{\"tables\":5}}"), 422, "unprocessable");
+        assertEquals(before, resident.registry().connections().size());
+    }
+
+    @Test
+    void aGuestsSessionIdNeverReachesAnotherUser() {
+        Browser alice = new Browser(uri);
+        alice.login("alice", "alice");
+        String alicePage = alice.benchPage();
+        Browser guest = new Browser(uri);
+        String guestPage = guest.benchPage();
+        guest.rpc(guestPage, "notify", Json.object().put("user", "alice").put("topic", "hi"), null);
+        JsonNode notice = alice.rpc(alicePage, "echo", null, 0L).json().get("messages").get(0);
+        assertEquals("guest", notice.get("from").asText());
+        assertFalse(notice.toString().contains(guest.connectionId()));
+    }
+
+    @Test
     void echoReturnsParams() {
         Browser browser = new Browser(uri);
         String pageId = browser.benchPage();

@@ -26,7 +26,7 @@ final class BoardPage {
     private long changes;
 
     private BoardPage(Page page, OrderBook book, Online online) {
-        if (page.user().startsWith("guest_")) {
+        if (page.isGuest()) {
             throw new PageException(401, "unauthorized", "log in to open the board");
         }
         this.page = page;

@@ -28,7 +28,7 @@ final class Online {
                 sockets++;
             }
             String user = page.user();
-            (user.startsWith("guest_") ? guests : users).add(user);
+            (page.isGuest() ? guests : users).add(user);
         }
         return new Counts(List.copyOf(users), guests.size(), pages, sockets);
     }

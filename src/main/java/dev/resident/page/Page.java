@@ -16,6 +16,9 @@ public interface Page {
     /** The user of the page's connection ({@code guest_<connection id>} before login). */
     String user();
 
+    /** Whether nobody logged in on the page's connection. */
+    boolean isGuest();
+
     /** The page's client data; changes are pushed to the browser as {@code data} messages. */
     PageData data();
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.resident.bus.Broadcast;
 import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 
 import java.time.Duration;
@@ -216,6 +217,11 @@ public final class ResidentPage implements Page {
     }
 
     @Override
+    public boolean isGuest() {
+        return Ids.isGuestUser(user());
+    }
+
+    @Override
     public PageData data() {
         return data;
     }
@@ -261,7 +267,10 @@ public final class ResidentPage implements Page {
 
     @Override
     public void notifyUser(String user, String topic, Object payload) {
-        host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload), user()));
+        String from = user();
+        // a guest's user id holds its session id: it must not reach another user
+        host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload),
+                isGuest() ? "guest" : from));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.resident.registry;
 
+import dev.resident.id.Ids;
+
 import java.util.Set;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Set;
 public record Identity(String user, boolean guest, Set<String> roles) {
 
     static Identity guest(String connectionId) {
-        return new Identity("guest_" + connectionId, true, Set.of());
+        return new Identity(Ids.guestUser(connectionId), true, Set.of());
     }
 
     public boolean hasRole(String role) {

@@ -174,7 +174,7 @@ public final class Registry implements PageHost, AutoCloseable {
     @Override
     public String userOf(String connectionId) {
         Connection connection = connections.get(connectionId);
-        return connection == null ? "guest_" + connectionId : connection.user();
+        return connection == null ? Ids.guestUser(connectionId) : connection.user();
     }
 
     @Override
@@ -227,6 +227,13 @@ public final class Registry implements PageHost, AutoCloseable {
     public void close() {
         sweeper.shutdownNow();
         bus.close();
+    }
+
+    /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */
+    public void discard(Connection connection) {
+        if (connection.pageSet().isEmpty()) {
+            drop(connection);
+        }
     }
 
     private void drop(Connection connection) {

@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.Outbox;
 import dev.resident.page.ResidentPage;
@@ -19,7 +20,6 @@ import java.util.List;
  */
 final class AdminState {
     static final int MAX_ROWS = 500;
-    private static final String GUEST = "guest_";
 
     private AdminState() {
     }
@@ -83,7 +83,7 @@ final class AdminState {
 
     /** A guest's user id holds its connection id: masked the same way. */
     private static String maskGuest(String user) {
-        return user.startsWith(GUEST) ? GUEST + mask(user.substring(GUEST.length())) : user;
+        return Ids.isGuestUser(user) ? Ids.guestUser(mask(user.substring(Ids.GUEST_PREFIX.length()))) : user;
     }
 
     private static long seconds(long millis) {

@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Connection;
@@ -40,7 +41,7 @@ public final class LoginService implements HttpService {
         String user = Responses.string(body, "user");
         String password = Responses.string(body, "password");
         throttle.check(user);
-        Optional<Identity> identity = user.startsWith("guest_") ? Optional.empty()
+        Optional<Identity> identity = Ids.isGuestUser(user) ? Optional.empty()
                 : authenticator.authenticate(user, password);
         if (identity.isEmpty()) {
             throttle.failed(user);

@@ -47,8 +47,17 @@ public final class PagesService implements HttpService {
         }
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String path = Responses.string(body, "path");
+        String cookie = ConnectionCookie.read(req);
         Connection connection = ConnectionCookie.connect(registry, req, res);
-        ResidentPage page = registry.openPage(connection, path, body.get("params"));
+        ResidentPage page;
+        try {
+            page = registry.openPage(connection, path, body.get("params"));
+        } catch (Exception e) {
+            if (!connection.id().equals(cookie)) {
+                registry.discard(connection); // the error answer does not carry its cookie
+            }
+            throw e;
+        }
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", page.epoch())

@@ -5,6 +5,7 @@ import dev.resident.bus.Broadcast;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -184,6 +186,20 @@ class SocketTest {
         assertTrue(heartbeat.get("ts").asLong() > 0);
         assertFalse(heartbeat.has("seq"), "control frames carry no seq");
         ws.abort();
+    }
+
+    @Test
+    void aFrameOverHelidonsLimitStillReleasesTheSocket() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        // above server.protocols.websocket.max-frame-length: Helidon may drop the connection without onClose
+        socket.raw().sendText("x".repeat(2 << 20), true);
+        Eventually.await(Duration.ofSeconds(10), "the page lost its socket",
+                () -> resident.registry().anyPage(pageId).orElseThrow().outbox() == null);
+        SocketClient again = browser.socket(pageId);
+        assertEquals("hello", again.next().get("t").asText());
     }
 
     @Test

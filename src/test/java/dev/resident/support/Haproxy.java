@@ -1,0 +1,159 @@
+package dev.resident.support;
+
+import dev.resident.support.NatsSite.Node;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code haproxy} running the shipped {@code deploy/haproxy.cfg} in front of a test's
+ * Resident processes: its own port on 127.0.0.1, its runtime API socket and log in a temporary
+ * directory, and health checks every 100 ms so that state changes show at once.
+ */
+public final class Haproxy implements AutoCloseable {
+    private static final Path CONFIG = Path.of("deploy/haproxy.cfg");
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String BACKEND = "resident";
+    private final int port = Machine.freePort();
+    private final Path dir;
+    private final Path socket;
+    private final List<Node> nodes;
+    private Process process;
+
+    /** Starts HAProxy in front of {@code nodes} (its servers are named by their process ids) and waits until they are UP. */
+    public Haproxy(List<Node> nodes) {
+        this.nodes = List.copyOf(nodes);
+        try {
+            this.dir = Files.createTempDirectory("haproxy-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.socket = dir.resolve("admin.sock");
+        start();
+    }
+
+    /** The site's address, as browsers see it. */
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** A new browser session on the site. */
+    public Browser browser() {
+        return new Browser(uri());
+    }
+
+    /** What HAProxy makes of a process now: {@code UP}, {@code DOWN}, or a transition such as {@code UP 1/2}. */
+    public String status(String process) {
+        List<String> lines = command("show stat").lines().toList();
+        List<String> columns = Arrays.asList(lines.get(0).substring(2).split(","));
+        int name = columns.indexOf("svname");
+        int status = columns.indexOf("status");
+        return lines.stream().skip(1).map(line -> line.split(","))
+                .filter(row -> row.length > status && row[0].equals(BACKEND) && row[name].equals(process))
+                .map(row -> row[status]).findFirst()
+                .orElseThrow(() -> new AssertionError("no server " + process + " in " + lines));
+    }
+
+    /** Waits until HAProxy shows {@code process} as {@code status}. */
+    public void awaitStatus(String process, String status) {
+        Eventually.await(WAIT, "HAProxy sees " + process + " " + status, () -> status(process).equals(status));
+    }
+
+    /** Stops HAProxy and starts it again on the same port: what it learnt, its stick table, is gone. */
+    public void restart() {
+        stop();
+        start();
+    }
+
+    /** A runtime API command's answer ({@code show table resident}, ...). */
+    public String command(String command) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("HAProxy runtime API: " + log(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void start() {
+        Map<String, String> env = new HashMap<>();
+        env.put("RESIDENT_BIND", "127.0.0.1:" + port);
+        env.put("HAPROXY_SOCKET", socket.toString());
+        env.put("HAPROXY_CHECK_INTER", "100ms");
+        for (Node node : nodes) {
+            env.put("RESIDENT_" + node.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + node.server().port());
+        }
+        ProcessBuilder builder = new ProcessBuilder(Machine.program("haproxy"), "-db", "-f", CONFIG.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+        builder.environment().putAll(env);
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("HAProxy exited: " + log());
+            }
+            return Files.exists(socket);
+        });
+        nodes.forEach(node -> awaitStatus(node.process(), "UP"));
+    }
+
+    private Path logFile() {
+        return dir.resolve("haproxy.log");
+    }
+
+    private String log() {
+        try {
+            return Files.readString(logFile());
+        } catch (IOException e) {
+            return "no log: " + e;
+        }
+    }
+
+    private void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            Files.deleteIfExists(socket);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

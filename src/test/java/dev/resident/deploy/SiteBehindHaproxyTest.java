@@ -53,9 +53,16 @@ class SiteBehindHaproxyTest {
 
     @AfterEach
     void stop() {
-        haproxy.close();
-        site.close();
-        nats.close();
+        // the reverse of start; a start that failed half way left the rest null
+        if (haproxy != null) {
+            haproxy.close();
+        }
+        if (site != null) {
+            site.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
     }
 
     @Test

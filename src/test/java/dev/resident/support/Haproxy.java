@@ -15,39 +15,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real {@code haproxy} running the shipped {@code deploy/haproxy.cfg} in front of a test's
- * Resident processes: its own port on 127.0.0.1, its runtime API socket and log in a temporary
- * directory, and health checks every 100 ms so that state changes show at once.
+ * Resident processes: its own port on 127.0.0.1, its runtime API socket in a temporary directory,
+ * and health checks every 100 ms so that state changes show at once.
  */
 public final class Haproxy implements AutoCloseable {
-    private static final Path CONFIG = Path.of("deploy/haproxy.cfg");
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String BACKEND = "resident";
     private final int port = Machine.freePort();
-    private final Path dir;
-    private final Path socket;
+    private final Daemon daemon = new Daemon("haproxy");
+    private final Path socket = daemon.dir().resolve("admin.sock");
     private final List<Node> nodes;
-    private Process process;
 
     /** Starts HAProxy in front of {@code nodes} (its servers are named by their process ids) and waits until they are UP. */
     public Haproxy(List<Node> nodes) {
         this.nodes = List.copyOf(nodes);
         try {
-            this.dir = Files.createTempDirectory("haproxy-test");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            start();
+        } catch (RuntimeException | AssertionError e) {
+            daemon.close(); // nobody else holds it yet
+            throw e;
         }
-        this.socket = dir.resolve("admin.sock");
-        start();
     }
 
     /** The site's address, as browsers see it. */
@@ -90,18 +84,13 @@ public final class Haproxy implements AutoCloseable {
             channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
             return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("HAProxy runtime API: " + log(), e);
+            throw new UncheckedIOException("HAProxy runtime API: " + daemon.output(), e);
         }
     }
 
     @Override
     public void close() {
-        stop();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        daemon.close();
     }
 
     private void start() {
@@ -112,46 +101,15 @@ public final class Haproxy implements AutoCloseable {
         for (Node node : nodes) {
             env.put("RESIDENT_" + node.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + node.server().port());
         }
-        ProcessBuilder builder = new ProcessBuilder(Machine.program("haproxy"), "-db", "-f", CONFIG.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
-        builder.environment().putAll(env);
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("HAProxy exited: " + log());
-            }
-            return Files.exists(socket);
-        });
+        daemon.start(List.of(Machine.program("haproxy"), "-db", "-f", "deploy/haproxy.cfg"), env);
+        Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> daemon.running() && Files.exists(socket));
         nodes.forEach(node -> awaitStatus(node.process(), "UP"));
     }
 
-    private Path logFile() {
-        return dir.resolve("haproxy.log");
-    }
-
-    private String log() {
-        try {
-            return Files.readString(logFile());
-        } catch (IOException e) {
-            return "no log: " + e;
-        }
-    }
-
     private void stop() {
-        process.destroy();
+        daemon.stop();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-            Files.deleteIfExists(socket);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            Files.deleteIfExists(socket); // a hard stop leaves it; the next start must not be taken as ready
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -40,6 +40,12 @@ public final class Browser {
                 .filter(c -> c.getName().equals("rsd_cid")).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
     }
 
+    /** Forgets the cookie {@code name}, as a browser whose user cleared it would. */
+    public void dropCookie(String name) {
+        cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).toList()
+                .forEach(c -> cookies.getCookieStore().remove(null, c));
+    }
+
     public Reply post(String path, String body) {
         return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json"));

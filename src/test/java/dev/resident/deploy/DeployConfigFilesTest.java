@@ -1,0 +1,55 @@
+package dev.resident.deploy;
+
+import dev.resident.support.Machine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The files in {@code deploy/} are what their programs accept, with their defaults. */
+@Timeout(30)
+class DeployConfigFilesTest {
+
+    @Test
+    void haproxyAcceptsItsConfigWithTheDefaultAddresses() throws Exception {
+        assertEquals("Configuration file is valid", run(Machine.program("haproxy"), "-c", "-f", "deploy/haproxy.cfg"));
+    }
+
+    @Test
+    void nginxAcceptsItsConfig(@TempDir Path dir) throws Exception {
+        // its own pid file: the default one, /run/nginx.pid, may not be writable here
+        run(Machine.program("nginx"), "-t", "-q", "-c", Path.of("deploy/nginx.conf").toAbsolutePath().toString(),
+                "-g", "pid " + dir.resolve("nginx.pid") + ";");
+    }
+
+    @Test
+    void supervisordReadsItsConfigWithEveryProgramStoppedGracefully() throws Exception {
+        // supervisord has no check option; loading the file the way it does is the check
+        String interpreter = Files.readAllLines(Path.of(Machine.program("supervisord"))).get(0).substring(2).trim();
+        String programs = run(interpreter, "-c", """
+                from supervisor.options import ServerOptions
+                options = ServerOptions()
+                options.realize(args=['-c', 'deploy/supervisord.conf'])
+                for group in options.process_group_configs:
+                    for program in group.process_configs:
+                        print(program.name, program.stopsignal, program.stopwaitsecs)
+                """);
+        // signal 15 is TERM; 40 s covers SHUTDOWN_GRACE (20 s), the sockets (2 s) and the NATS drain (5 s)
+        assertEquals(List.of("nats 15 10", "resident-p01 15 40", "resident-p02 15 40", "haproxy 15 10"),
+                programs.lines().toList());
+    }
+
+    /** Runs a command in the project directory and returns its output; fails the test unless it exits 0. */
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes()).trim();
+        assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
+        return output;
+    }
+}

@@ -145,7 +145,7 @@ class SiteBehindHaproxyTest {
     }
 
     @Test
-    void aDrainingProcessClosesItsSocketsAndNewBrowsersLandOnTheOther() throws Exception {
+    void aDrainingProcessClosesItsSocketsAndGetsNoNewBrowsers() throws Exception {
         Map<String, Browser> browsers = oneBrowserPerProcess();
         Browser onP01 = browsers.get("p01");
         String pageOnP01 = onP01.benchPage();
@@ -166,6 +166,7 @@ class SiteBehindHaproxyTest {
         for (int b = 0; b < 3; b++) {
             assertEquals("p02", processOf(haproxy.browser().benchPage()), "new browsers go to p02");
         }
+        assertEquals(200, onP01.rpc(pageOnP01, "echo").status(), "p01's browsers still reach it");
         assertFalse(running.isDone(), "p01 was still draining");
         assertFalse(socketOnP02.isClosed(), "p02's sockets stay");
 

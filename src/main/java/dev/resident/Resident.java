@@ -61,7 +61,10 @@ public final class Resident implements AutoCloseable {
 
     /** Registers HTTP routes, the page socket and observability on a server being built. */
     public void setup(WebServerConfig.Builder server) {
-        server.routing(web::http)
+        server.routing(routing -> {
+                    web.api(routing);
+                    web.staticFiles(routing);
+                })
                 .addRouting(WsRouting.builder().update(web::websocket))
                 .addFeature(ObserveFeature.just(
                         HealthObserver.builder().details(true).addCheck(new ReadyCheck(lifecycle, registry.bus())).build(),

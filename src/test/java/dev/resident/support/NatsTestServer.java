@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +28,8 @@ import java.util.stream.Stream;
  */
 public final class NatsTestServer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
-    private final int port = freePort();
-    private final int monitorPort = freePort();
+    private final int port = FreePorts.next();
+    private final int monitorPort = FreePorts.next();
     private final Path dir;
     private final List<String> extraArgs;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -157,14 +156,5 @@ public final class NatsTestServer implements AutoCloseable {
                 .findFirst()
                 .map(Path::toString)
                 .orElseThrow(() -> new IllegalStateException("nats-server not found: run deploy/prerequisites"));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

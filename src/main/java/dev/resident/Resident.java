@@ -4,6 +4,7 @@ import dev.resident.bench.BenchPage;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
+import dev.resident.legacy.LegacyProxy;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.ReadyCheck;
@@ -24,18 +25,24 @@ import io.helidon.webserver.websocket.WsRouting;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * One Resident server: registries, bus, lifecycle and the web front, built from config. {@link
+ * One Resident server: registries, bus, lifecycle, the web front and, when {@code legacy.upstream}
+ * is set, the bridge to the legacy app, built from config. {@link
  * #setup(WebServerConfig.Builder)} is the one wiring function that {@link Main} and the tests call.
  */
 public final class Resident implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Resident.class.getName());
+    /** Where health and metrics live; like the API, never forwarded to the legacy app. */
+    private static final String OBSERVE_ROOT = "/observe";
     private final ResidentMeters meters;
     private final Registry registry;
     private final Lifecycle lifecycle = new Lifecycle();
     private final WebFront web;
+    private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
@@ -51,6 +58,8 @@ public final class Resident implements AutoCloseable {
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
+        this.legacy = Settings.legacy(config.get("legacy"))
+                .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
     }
 
@@ -59,13 +68,26 @@ public final class Resident implements AutoCloseable {
         return new Resident(config, types, new ConfigAuthenticator(config.get("resident.users")));
     }
 
-    /** Registers HTTP routes, the page socket and observability on a server being built. */
+    /**
+     * Registers HTTP routes, the page socket and observability on a server being built. Resident's
+     * API comes first, then the legacy app's paths when one is mounted, then the static files.
+     */
     public void setup(WebServerConfig.Builder server) {
-        server.routing(web::http)
+        server.routing(routing -> {
+                    web.api(routing);
+                    legacy.ifPresent(routing::register);
+                    web.staticFiles(routing);
+                })
                 .addRouting(WsRouting.builder().update(web::websocket))
-                .addFeature(ObserveFeature.just(
-                        HealthObserver.builder().details(true).addCheck(new ReadyCheck(lifecycle, registry.bus())).build(),
-                        MetricsObserver.create()));
+                .addFeature(ObserveFeature.builder()
+                        .endpoint(OBSERVE_ROOT)
+                        .observersDiscoverServices(false)
+                        .addObserver(HealthObserver.builder()
+                                .details(true)
+                                .addCheck(new ReadyCheck(lifecycle, registry.bus()))
+                                .build())
+                        .addObserver(MetricsObserver.create())
+                        .build());
     }
 
     public Registry registry() {
@@ -78,7 +100,8 @@ public final class Resident implements AutoCloseable {
 
     /**
      * Graceful stop: ready goes DOWN and new pages get 503, sockets close with 1001, running calls
-     * get up to the configured grace to finish, then the server stops.
+     * and requests forwarded to the legacy app get up to the configured grace to finish, then the
+     * server stops.
      */
     public void drainAndStop(WebServer server) {
         lifecycle.startDrain();

@@ -38,7 +38,10 @@ public final class ResidentConfig {
             Map.entry("MAX_WS_MESSAGE", "resident.limits.max-ws-message"),
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
-            Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"));
+            Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
+            Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
+            Map.entry("LEGACY_PATHS", "legacy.paths"),
+            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));
 
     private ResidentConfig() {
     }

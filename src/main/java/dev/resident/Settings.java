@@ -2,11 +2,13 @@ package dev.resident;
 
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
+import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +51,23 @@ final class Settings {
                 Set.copyOf(strings(ws.get("allowed-origins"))),
                 duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)),
                 limits.get("max-login-failures").asInt().orElse(10));
+    }
+
+    /**
+     * Reads the {@code legacy} node: empty when no upstream is configured (nothing is forwarded).
+     */
+    static Optional<LegacySettings> legacy(Config legacy) {
+        String upstream = legacy.get("upstream").asString().orElse("").trim();
+        if (upstream.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> paths = strings(legacy.get("paths"));
+        return Optional.of(new LegacySettings(
+                URI.create(upstream),
+                paths.isEmpty() ? LegacySettings.DEFAULT_PATHS : paths,
+                duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
+                duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
+                legacy.get("max-body").asLong().orElse(LegacySettings.DEFAULT_MAX_BODY)));
     }
 
     static Duration shutdownGrace(Config resident) {

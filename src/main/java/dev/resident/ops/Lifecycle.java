@@ -5,8 +5,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Whether the server is draining, and how many page calls are running, so a shutdown can refuse
- * new pages and let running calls finish.
+ * Whether the server is draining, and how many page calls (and requests forwarded to the legacy
+ * app) are running, so a shutdown can refuse new pages and let running calls finish.
  */
 public final class Lifecycle {
     private final ReentrantLock lock = new ReentrantLock();
@@ -23,7 +23,7 @@ public final class Lifecycle {
         draining = true;
     }
 
-    /** A page call starts; pair with {@link #exit()} in a finally block. */
+    /** A page call (or a forwarded request) starts; pair with {@link #exit()} in a finally block. */
     public void enter() {
         lock.lock();
         try {

@@ -9,8 +9,9 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Optional;
 
 /** The {@code rsd_cid} cookie that ties a browser session to its connection. */
-final class ConnectionCookie {
-    static final String NAME = "rsd_cid";
+public final class ConnectionCookie {
+    /** The cookie's name. */
+    public static final String NAME = "rsd_cid";
 
     private ConnectionCookie() {
     }

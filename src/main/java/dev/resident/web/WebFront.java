@@ -12,6 +12,8 @@ import io.helidon.webserver.websocket.WsRouting;
 
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
 public final class WebFront {
+    /** Prefix of the whole HTTP and WebSocket API. */
+    public static final String API_ROOT = "/_";
     /** Classpath folder of the static files: {@code /_/resident.js}, the demo at {@code /}. */
     static final String STATIC_ROOT = "web";
     private final Registry registry;
@@ -37,21 +39,28 @@ public final class WebFront {
         return sockets;
     }
 
-    public void http(HttpRouting.Builder routing) {
+    /** The JSON error answers and the {@code /_/} API; register first. */
+    public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
-        routing.register("/_", new PagesService(registry, lifecycle, meters, settings))
-                .register("/_", new LoginService(registry, authenticator, settings))
-                .register("/_", new DbEventService(bus, settings))
-                .register("/_", new NoticeService(bus, settings))
-                .register("/_", new AdminService(registry, sockets))
-                // last: the browser client, the demo and the admin view's script; unknown paths fall through to 404
-                .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
-                        .location(STATIC_ROOT)
-                        .welcome("index.html")
-                        .build()));
+        routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
+                .register(API_ROOT, new LoginService(registry, authenticator, settings))
+                .register(API_ROOT, new DbEventService(bus, settings))
+                .register(API_ROOT, new NoticeService(bus, settings))
+                .register(API_ROOT, new AdminService(registry, sockets));
+    }
+
+    /**
+     * The browser client, the demo and the admin view's script; register last: unknown paths fall
+     * through to 404.
+     */
+    public void staticFiles(HttpRouting.Builder routing) {
+        routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                .location(STATIC_ROOT)
+                .welcome("index.html")
+                .build()));
     }
 
     public void websocket(WsRouting.Builder routing) {
-        routing.endpoint("/_/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
+        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
     }
 }

@@ -1,0 +1,110 @@
+package dev.resident.legacy;
+
+import dev.resident.ops.Lifecycle;
+import dev.resident.web.Errors;
+import io.helidon.http.HttpPrologue;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.TcpClientConnection;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+/**
+ * Forwards the requests Resident does not serve itself to the legacy WSGI app: method, raw path
+ * and query, headers (see {@link RequestHeaders}) and body, streamed both ways. Register it after
+ * Resident's own routes and before the static files; paths outside {@code legacy.paths} pass on
+ * to the next route. The legacy app down or failing answers 502 {@code bad_gateway}, too slow 504
+ * {@code gateway_timeout}, a body over {@code legacy.max-body} 413 {@code too_large}.
+ */
+public final class LegacyProxy implements HttpService {
+    private static final System.Logger LOGGER = System.getLogger(LegacyProxy.class.getName());
+    private final LegacyPaths paths;
+    private final Upstream upstream;
+    private final long maxBody;
+    private final Lifecycle lifecycle;
+
+    /**
+     * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
+     * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
+     * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
+     */
+    public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle) {
+        this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
+        this.upstream = new Upstream(settings);
+        this.maxBody = settings.maxBody();
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.any(this::forward);
+    }
+
+    private void forward(ServerRequest req, ServerResponse res) {
+        if (!paths.forwards(req.prologue().uriPath().path())) {
+            res.next();
+            return;
+        }
+        lifecycle.enter();
+        try {
+            relay(req, res);
+        } catch (UpstreamFailure e) {
+            fail(req, res, e);
+        } catch (BodyTooLarge e) {
+            Errors.send(res, 413, "too_large", e.getMessage());
+        } catch (ClientGone e) {
+            throw new CloseConnectionException("client gone", e);
+        } finally {
+            lifecycle.exit();
+        }
+    }
+
+    private void relay(ServerRequest req, ServerResponse res) {
+        if (req.headers().contentLength().orElse(-1) > maxBody) {
+            throw new BodyTooLarge(maxBody);
+        }
+        TcpClientConnection connection;
+        try {
+            connection = upstream.connect();
+        } catch (RuntimeException e) {
+            throw UpstreamFailure.of(e);
+        }
+        try {
+            exchange(connection, req, res);
+        } finally {
+            connection.closeResource();
+        }
+    }
+
+    private void exchange(TcpClientConnection connection, ServerRequest req, ServerResponse res) {
+        HttpPrologue prologue = req.prologue();
+        Http1ClientRequest request = upstream
+                .request(connection, prologue.method(), prologue.uriPath().rawPath(), prologue.query().rawValue())
+                .headers(headers -> RequestHeaders.forward(req, headers));
+        HttpClientResponse response;
+        try {
+            response = req.content().hasEntity()
+                    ? request.outputStream(new RequestBody(req.content().inputStream(), maxBody))
+                    : request.request();
+        } catch (BodyTooLarge | ClientGone e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw UpstreamFailure.of(e);
+        }
+        try (response) {
+            ResponseBody.relay(prologue.method(), response, res);
+        }
+    }
+
+    private static void fail(ServerRequest req, ServerResponse res, UpstreamFailure failure) {
+        LOGGER.log(Level.WARNING, "legacy app failed: " + failure.status() + " " + failure.code() + " for "
+                + req.prologue().method().text() + " " + req.prologue().uriPath().rawPath() + " (" + failure.reason() + ")");
+        Errors.send(res, failure.status(), failure.code(), failure.getMessage());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.resident.legacy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How Resident mounts the legacy WSGI app (the {@code legacy} config node).
+ *
+ * @param upstream       {@code http://host:port} of the legacy app (gunicorn, beside Resident: plain HTTP);
+ *                       no path, query or user info
+ * @param paths          path prefixes forwarded to it; {@code /} is every path that is not Resident's own
+ * @param connectTimeout limit of opening a connection to the legacy app
+ * @param timeout        longest wait for the legacy app's answer, and then for each piece of its body
+ * @param maxBody        larger request bodies get 413 {@code too_large}
+ */
+public record LegacySettings(URI upstream, List<String> paths, Duration connectTimeout, Duration timeout,
+                             long maxBody) {
+    public static final List<String> DEFAULT_PATHS = List.of("/");
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** The legacy gunicorn's own worker timeout, so nothing it allowed is cut sooner. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    public static final long DEFAULT_MAX_BODY = 64L << 20;
+
+    public LegacySettings {
+        paths = List.copyOf(paths);
+        if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null) {
+            throw new IllegalArgumentException("legacy.upstream must be http://host:port, not " + upstream);
+        }
+        String path = upstream.getRawPath();
+        if (!(path == null || path.isEmpty() || path.equals("/")) || upstream.getRawQuery() != null
+                || upstream.getRawUserInfo() != null || upstream.getRawFragment() != null) {
+            throw new IllegalArgumentException("legacy.upstream takes no path, query or user info: " + upstream);
+        }
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("legacy.paths needs at least one path prefix");
+        }
+        positive(connectTimeout, "connect-timeout");
+        positive(timeout, "timeout");
+        if (maxBody <= 0) {
+            throw new IllegalArgumentException("legacy.max-body must be positive");
+        }
+    }
+
+    private static void positive(Duration duration, String key) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("legacy." + key + " must be positive");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.resident.legacy;
+
+import dev.resident.web.ConnectionCookie;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps Resident's {@code rsd_cid} cookie between the browser and Resident: the legacy app
+ * neither sees it (it is a session credential) nor sets it (no session fixation through the
+ * legacy app). Every other cookie passes both ways untouched.
+ */
+final class SessionCookie {
+    private SessionCookie() {
+    }
+
+    /** The {@code Cookie} header values without {@code rsd_cid}, joined; empty when nothing is left. */
+    static Optional<String> strip(List<String> cookieHeaders) {
+        String kept = cookieHeaders.stream()
+                .flatMap(header -> Arrays.stream(header.split(";")))
+                .map(String::trim)
+                .filter(pair -> !pair.isEmpty() && !ConnectionCookie.NAME.equals(name(pair)))
+                .collect(Collectors.joining("; "));
+        return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
+    }
+
+    /** True when a {@code Set-Cookie} value would set Resident's own cookie. */
+    static boolean isResidents(String setCookie) {
+        return ConnectionCookie.NAME.equals(name(setCookie));
+    }
+
+    private static String name(String pair) {
+        int eq = pair.indexOf('=');
+        return (eq < 0 ? pair : pair.substring(0, eq)).trim();
+    }
+}

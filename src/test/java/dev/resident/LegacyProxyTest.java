@@ -1,0 +1,373 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.GunicornProcess;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The legacy bridge against a real gunicorn serving {@code src/test/resources/legacy/app.py}:
+ * what is forwarded and how, what stays Resident's, streaming, limits, a legacy app that is slow
+ * or down, and the legacy app notifying resident pages through {@code POST /_/dbevent}.
+ */
+@ServerTest
+@Timeout(60)
+class LegacyProxyTest {
+    private static final int MAX_BODY = 8 << 20;
+    private static final int FIVE_MB = 5 << 20;
+    private static GunicornProcess legacy;
+    private static Resident resident;
+    private final URI uri;
+
+    LegacyProxyTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    public static void setup(WebServerConfig.Builder server) {
+        legacy = new GunicornProcess(Map.of("RESIDENT_ADMIN_TOKEN", TestServers.ADMIN_TOKEN));
+        resident = TestServers.setup(server, Map.of(
+                "legacy.upstream", legacy.url(),
+                "legacy.timeout", "2s",
+                "legacy.max-body", Integer.toString(MAX_BODY)));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+        legacy.close();
+    }
+
+    @Test
+    void forwardsMethodTargetHeadersAndBody() {
+        Reply reply = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/sys/page%20one/%2Fx?b=2&a=%26&b=3&flag"))
+                .header("X-Custom", "kept")
+                .header("Authorization", "Basic bGVnYWN5OnVzZXI=")
+                .header("Content-Type", "text/plain")
+                .PUT(HttpRequest.BodyPublishers.ofString("hello legacy")));
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(List.of("yes"), reply.headers().get("x-legacy"));
+        JsonNode echo = reply.json();
+        assertEquals("PUT", echo.get("method").asText());
+        assertEquals("/sys/page%20one/%2Fx?b=2&a=%26&b=3&flag", echo.get("target").asText(), "the target as written");
+        assertEquals("hello legacy", echo.get("body").asText());
+        JsonNode headers = echo.get("headers");
+        assertEquals("kept", headers.get("x-custom").asText());
+        assertEquals("Basic bGVnYWN5OnVzZXI=", headers.get("authorization").asText());
+        assertEquals("12", headers.get("content-length").asText());
+        assertEquals(uri.getAuthority(), headers.get("host").asText(), "the client's Host");
+        assertEquals("127.0.0.1", headers.get("x-forwarded-for").asText());
+        assertEquals("http", headers.get("x-forwarded-proto").asText());
+        assertEquals(uri.getAuthority(), headers.get("x-forwarded-host").asText());
+    }
+
+    @Test
+    void hopByHopHeadersStayBehind() throws IOException {
+        String answer = raw("POST /legacy/raw%7Cpath?q=%41 HTTP/1.1\r\n"
+                + "Host: legacy.example\r\n"
+                + "Connection: keep-alive, X-Hop\r\n"
+                + "X-Hop: connection-only\r\n"
+                + "Keep-Alive: timeout=5\r\n"
+                + "Proxy-Authorization: Basic c2VjcmV0\r\n"
+                + "X-Forwarded-For: 203.0.113.7\r\n"
+                + "Expect: 100-continue\r\n"
+                + "Content-Length: 4\r\n"
+                + "\r\n"
+                + "ping");
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        JsonNode echo = Json.parse(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        assertEquals("/legacy/raw%7Cpath?q=%41", echo.get("target").asText());
+        assertEquals("ping", echo.get("body").asText());
+        JsonNode headers = echo.get("headers");
+        for (String hop : List.of("x-hop", "keep-alive", "proxy-authorization", "expect")) {
+            assertFalse(headers.has(hop), hop + " in " + headers);
+        }
+        assertEquals("close", headers.get("connection").asText(), "its own connection header, not the client's");
+        assertEquals("203.0.113.7, 127.0.0.1", headers.get("x-forwarded-for").asText());
+        assertEquals("legacy.example", headers.get("x-forwarded-host").asText());
+    }
+
+    @Test
+    void cookiesPassBothWaysAndRsdCidStaysWithResident() {
+        Browser browser = new Browser(uri);
+        browser.benchPage();
+        String connection = browser.connectionId();
+        Reply first = browser.get("/legacy/login");
+        assertFalse(first.json().get("headers").path("cookie").asText().contains("rsd_cid"), first.body());
+        List<String> setCookies = first.headers().get("set-cookie");
+        assertEquals(List.of("legacy_session=s3cr3t; Path=/; HttpOnly",
+                "legacy_theme=dark; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT"), setCookies);
+        assertEquals(connection, browser.connectionId(), "the legacy app cannot set rsd_cid");
+
+        String cookie = browser.get("/legacy/next").json().get("headers").get("cookie").asText();
+        assertTrue(cookie.contains("legacy_session=s3cr3t") && cookie.contains("legacy_theme=dark"), cookie);
+        assertFalse(cookie.contains("rsd_cid"), cookie);
+        assertFalse(new Browser(uri).get("/legacy/next").json().get("headers").has("cookie"),
+                "another browser never gets the first one's cookies");
+        assertEquals(1, browser.rpc(browser.benchPage(), "inc").json().get("result").asInt(),
+                "Resident's session still works");
+    }
+
+    @Test
+    void residentsOwnRoutesAreNotForwarded() {
+        Browser browser = new Browser(uri);
+        Reply client = browser.get("/_/resident.js");
+        assertEquals(200, client.status());
+        assertFalse(client.headers().containsKey("x-legacy"));
+        assertTrue(client.body().contains("openPage"));
+        assertError(browser.get("/_/nowhere"), 404, "not_found");
+        assertError(browser.post("/_/dbevent", "{}"), 401, "unauthorized");
+        assertEquals(200, browser.get("/observe/health/live").status());
+        assertEquals(201, browser.post("/_/pages", "{\"path\":\"/_bench\"}").status());
+        // with legacy.paths "/" the legacy site owns every other path, the root and the demo's files too
+        for (String path : List.of("/", "/index.html", "/_site/app.css", "/observer")) {
+            assertEquals(List.of("yes"), browser.get(path).headers().get("x-legacy"), path);
+        }
+    }
+
+    @Test
+    void onlyConfiguredPrefixesGoToTheLegacyApp() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.paths", "/app, /sys/"), browser -> {
+            for (String path : List.of("/app/echo", "/app", "/sys", "/sys/login")) {
+                assertEquals(List.of("yes"), browser.get(path).headers().get("x-legacy"), path);
+            }
+            Reply demo = browser.get("/");
+            assertEquals(200, demo.status());
+            assertFalse(demo.headers().containsKey("x-legacy"), "outside the prefixes the demo is served");
+            assertTrue(demo.headers().get("content-type").get(0).startsWith("text/html"), demo.headers().toString());
+            assertError(browser.get("/application"), 404, "not_found");
+            assertError(browser.get("/system/x"), 404, "not_found");
+        });
+    }
+
+    @Test
+    void aLegacyAppThatSpeaksNoHttpGets502() throws IOException {
+        try (ServerSocket notHttp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket socket = notHttp.accept()) {
+                    socket.getOutputStream().write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            onAnotherServer(Map.of("legacy.upstream", "http://127.0.0.1:" + notHttp.getLocalPort()),
+                    browser -> assertError(browser.get("/sys/login"), 502, "bad_gateway"));
+        }
+    }
+
+    @Test
+    void aMountInsideResidentsOwnPathsOrAnUpstreamThatIsNoHttpUrlIsRefused() {
+        for (Map<String, String> config : List.of(
+                Map.of("legacy.upstream", legacy.url(), "legacy.paths", "/_/legacy"),
+                Map.of("legacy.upstream", legacy.url(), "legacy.paths", "/observe"),
+                Map.of("legacy.upstream", legacy.url(), "legacy.paths", "sys"),
+                Map.of("legacy.upstream", "ftp://127.0.0.1:21"),
+                Map.of("legacy.upstream", legacy.url() + "/prefix"))) {
+            assertThrows(IllegalArgumentException.class, () -> TestServers.resident(config, new PageTypes()),
+                    config.toString());
+        }
+    }
+
+    @Test
+    void fiveMegabytesStreamBothWays() throws Exception {
+        byte[] upload = new byte[FIVE_MB];
+        new Random(7).nextBytes(upload);
+        Browser browser = new Browser(uri);
+        // no length: the body goes chunked to Resident and on to gunicorn
+        Reply uploaded = browser.send(HttpRequest.newBuilder(uri.resolve("/app/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(upload))));
+        assertEquals(200, uploaded.status(), uploaded.body());
+        assertEquals(FIVE_MB, uploaded.json().get("length").asInt());
+        assertEquals(sha256(upload), uploaded.json().get("sha256").asText());
+
+        HttpResponse<InputStream> download = browser.http().send(
+                HttpRequest.newBuilder(uri.resolve("/app/stream?bytes=" + FIVE_MB)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, download.statusCode());
+        assertTrue(download.headers().firstValue("content-length").isEmpty(), "streamed, not buffered into a length");
+        byte[] received;
+        try (InputStream body = download.body()) {
+            received = body.readAllBytes();
+        }
+        assertEquals(FIVE_MB, received.length);
+        for (int i = 0; i < received.length; i += 4093) {
+            assertEquals((byte) (i % 256), received[i], "byte " + i);
+        }
+    }
+
+    @Test
+    void theLegacyAppsOwnErrorsAndEmptyAnswersPassAsTheyAre() {
+        Browser browser = new Browser(uri);
+        Reply error = browser.get("/app/status?code=500");
+        assertEquals(500, error.status());
+        assertEquals("<h1>legacy error page</h1>", error.body(), "not turned into a JSON error");
+        Reply notModified = browser.get("/app/status?code=304");
+        assertEquals(304, notModified.status());
+        assertEquals(List.of("\"v1\""), notModified.headers().get("etag"));
+        assertEquals("", notModified.body());
+        assertEquals(204, browser.get("/app/status?code=204").status());
+    }
+
+    @Test
+    void aLegacyAppStallingMidBodyGetsItsClientCutOff() throws Exception {
+        HttpResponse<InputStream> stalled = new Browser(uri).http().send(
+                HttpRequest.newBuilder(uri.resolve("/app/stream?bytes=1000000&stall_ms=10000")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stalled.statusCode(), "the answer had begun");
+        long start = System.nanoTime();
+        try (InputStream body = stalled.body()) {
+            assertThrows(IOException.class, body::readAllBytes, "a cut body, never one that looks complete");
+        }
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertTrue(seconds < 6, "cut after the 2 s timeout, not the 10 s stall: " + seconds);
+    }
+
+    @Test
+    void bodiesOverTheLimitGet413() {
+        Browser browser = new Browser(uri);
+        byte[] tooLarge = new byte[MAX_BODY + 1];
+        assertError(browser.send(HttpRequest.newBuilder(uri.resolve("/app/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(tooLarge))), 413, "too_large");
+        assertError(browser.send(HttpRequest.newBuilder(uri.resolve("/app/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(tooLarge)))),
+                413, "too_large");
+        assertEquals(200, browser.get("/app/echo").status(), "the bridge goes on");
+    }
+
+    @Test
+    void aSlowLegacyAppGets504() {
+        long start = System.nanoTime();
+        assertError(new Browser(uri).get("/app/sleep?ms=10000"), 504, "gateway_timeout");
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertTrue(seconds < 6, "answered after the 2 s timeout, not the 10 s sleep: " + seconds);
+    }
+
+    @Test
+    void aStoppedLegacyAppGets502() {
+        Browser browser = new Browser(uri);
+        legacy.stop();
+        try {
+            assertError(browser.get("/app/echo"), 502, "bad_gateway");
+            assertError(browser.post("/app/upload", "{\"x\":1}"), 502, "bad_gateway");
+        } finally {
+            legacy.restart();
+        }
+        assertEquals(200, browser.get("/app/echo").status(), "back once gunicorn is");
+    }
+
+    @Test
+    void aGracefulStopLetsForwardedRequestsFinish() throws Exception {
+        Resident stopping = TestServers.resident(Map.of("legacy.upstream", legacy.url()), new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(stopping::setup).build().start();
+        Browser browser = new Browser(URI.create("http://127.0.0.1:" + server.port()));
+        CompletableFuture<Reply> slow = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> slow.complete(browser.get("/app/sleep?ms=1000")));
+        Eventually.await(Duration.ofSeconds(10), "the request is in flight", () -> stopping.lifecycle().inFlight() == 1);
+        stopping.drainAndStop(server);
+        assertEquals(200, slow.get(10, TimeUnit.SECONDS).status(), "answered before the server stopped");
+    }
+
+    @Test
+    void theLegacyAppNotifiesResidentPages() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage("orders");
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        ObjectNode publish = Json.object().put("resident", uri.toString().replaceAll("/$", "")).put("table", "orders");
+        publish.putArray("events").addObject().put("action", "U").put("pkey", 42);
+
+        Reply reply = browser.post("/app/publish", publish);
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(202, reply.json().get("status").asInt(), reply.body());
+        JsonNode dbevent = socket.next("dbevent");
+        assertEquals("orders", dbevent.get("table").asText());
+        assertEquals(42, dbevent.get("events").get(0).get("pkey").asInt());
+        socket.close();
+    }
+
+    /** Runs {@code test} against a second Resident on its own port, configured with {@code overrides}. */
+    private static void onAnotherServer(Map<String, String> overrides, Consumer<Browser> test) {
+        Resident other = TestServers.resident(overrides, new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(other::setup).build().start();
+        try {
+            test.accept(new Browser(URI.create("http://127.0.0.1:" + server.port())));
+        } finally {
+            server.stop();
+            other.close();
+        }
+    }
+
+    /** One request over a plain socket, for headers java.net.http will not send; the final answer's head and body. */
+    private String raw(String request) throws IOException {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String head = head(in);
+            while (head.startsWith("HTTP/1.1 100")) {
+                head = head(in);
+            }
+            Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+            byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
+            return head + new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String head(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.read());
+        }
+        return head.toString();
+    }
+
+    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}

@@ -1,0 +1,113 @@
+"""A tiny legacy WSGI app for the bridge tests, served by gunicorn.
+
+GET|POST|... /any/path   echoes method, raw target, query, headers and body as JSON and sets cookies
+GET  /app/stream?bytes=N  streams N bytes (no Content-Length) in 64 KiB pieces; with stall_ms=M
+                          it stops for M milliseconds after the first piece
+GET  /app/status?code=N   answers status N: 204 and 304 without a body, others with an HTML page
+POST /app/upload          reads the body piece by piece, answers its length and SHA-256
+GET  /app/sleep?ms=N      answers after N milliseconds
+POST /app/publish         {"resident": URL, "table", "events"}: posts a dbevent to Resident's
+                          /_/dbevent with the admin token of $RESIDENT_ADMIN_TOKEN, as the
+                          legacy site does after a commit, and answers Resident's status
+"""
+import hashlib
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+PIECE = 64 * 1024
+
+
+def app(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    if path == "/app/stream":
+        return stream(int(query["bytes"][0]), int(query.get("stall_ms", ["0"])[0]), start_response)
+    if path == "/app/status":
+        return status(int(query["code"][0]), start_response)
+    if path == "/app/upload":
+        return upload(environ, start_response)
+    if path == "/app/sleep":
+        time.sleep(int(query["ms"][0]) / 1000)
+        return answer(start_response, {"slept": True})
+    if path == "/app/publish":
+        return publish(environ, start_response)
+    return echo(environ, start_response)
+
+
+def answer(start_response, value, status="200 OK", extra=()):
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body)))] + list(extra))
+    return [body]
+
+
+def echo(environ, start_response):
+    headers = {key[5:].replace("_", "-").lower(): value
+               for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    body = environ["wsgi.input"].read()
+    cookies = [("Set-Cookie", "legacy_session=s3cr3t; Path=/; HttpOnly"),
+               ("Set-Cookie", "legacy_theme=dark; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT"),
+               ("Set-Cookie", "rsd_cid=set-by-legacy; Path=/")]
+    return answer(start_response, {
+        "method": environ["REQUEST_METHOD"],
+        "target": environ["RAW_URI"],
+        "path": environ["PATH_INFO"],
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": headers,
+        "body": body.decode("utf-8", "replace"),
+    }, extra=cookies + [("X-Legacy", "yes")])
+
+
+def stream(size, stall_ms, start_response):
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    pattern = bytes(range(256)) * (PIECE // 256)
+    sent = 0
+    while sent < size:
+        piece = pattern[:min(PIECE, size - sent)]
+        sent += len(piece)
+        yield piece
+        time.sleep(stall_ms / 1000)
+        stall_ms = 0
+
+
+def status(code, start_response):
+    if code in (204, 304):
+        start_response("%d No Body" % code, [("ETag", '"v1"')])
+        return []
+    body = b"<h1>legacy error page</h1>"
+    start_response("%d Legacy" % code, [("Content-Type", "text/html"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def upload(environ, start_response):
+    digest = hashlib.sha256()
+    length = 0
+    source = environ["wsgi.input"]
+    while True:
+        piece = source.read(PIECE)
+        if not piece:
+            break
+        digest.update(piece)
+        length += len(piece)
+    return answer(start_response, {"length": length, "sha256": digest.hexdigest()})
+
+
+def publish(environ, start_response):
+    asked = json.loads(environ["wsgi.input"].read())
+    event = json.dumps({"table": asked["table"], "events": asked["events"]}).encode()
+    request = urllib.request.Request(asked["resident"] + "/_/dbevent", data=event, method="POST", headers={
+        "Authorization": "Bearer " + os.environ["RESIDENT_ADMIN_TOKEN"],
+        "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return answer(start_response, {"status": reply.status, "body": json.loads(reply.read())})
+    except urllib.error.HTTPError as refused:
+        return answer(start_response, {"status": refused.code, "body": refused.read().decode()})

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The built-in {@code /_bench} page type of PROTOCOL.md, used by the bench harness and the
- * peers' smoke test. Its methods let any guest publish dbevents and notifications: turn it off
+ * peers' smoke test. An open param {@code data} (any JSON) is kept as the page data {@code data}.
+ * Its methods let any guest publish dbevents and notifications: turn it off
  * in production ({@code resident.bench-pages: false}).
  */
 public final class BenchPage {
@@ -20,6 +21,9 @@ public final class BenchPage {
     private BenchPage(Page page, Params params) {
         this.page = page;
         page.data().set("count", 0);
+        if (params.has("data")) {
+            page.data().set("data", params.value("data")); // lets the bench give each page its share of memory
+        }
         params.strings("tables").forEach(page::subscribe);
     }
 

@@ -1,0 +1,101 @@
+package dev.resident.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.load.net.Loops;
+import dev.resident.load.report.HtmlReport;
+import dev.resident.load.report.ResultLog;
+import dev.resident.load.report.Table;
+import dev.resident.load.scenario.Case;
+import dev.resident.load.scenario.Run;
+import dev.resident.load.target.ExternalTarget;
+import dev.resident.load.target.JvmTarget;
+import dev.resident.load.target.PeerTarget;
+import dev.resident.load.target.Running;
+import dev.resident.load.target.Target;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** One run: every case of the chosen scenarios against every server, one fresh server per case. */
+final class Bench {
+    private final Options options;
+    private final ResultLog log;
+    private final String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+            .format(Instant.now());
+
+    Bench(Options options) {
+        this.options = options;
+        this.log = new ResultLog(options.resultsDir());
+    }
+
+    void run() throws IOException {
+        List<Target> targets = targets();
+        List<JsonNode> lines = new ArrayList<>();
+        try (Loops loops = new Loops(options.clientLoops(), "client");
+             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                     Thread.ofPlatform().daemon().name("bench-timer").factory())) {
+            for (String scenario : options.scenarios()) {
+                for (Case measured : Scenarios.cases(scenario, options)) {
+                    for (Target target : targets) {
+                        if (target.name().equals("ceiling") && !measured.ceilingToo()) {
+                            continue;
+                        }
+                        ObjectNode line = measure(measured, target, loops, timer);
+                        log.append(line);
+                        lines.add(line);
+                        System.out.println(Json.write(line));
+                    }
+                }
+            }
+        }
+        System.out.println();
+        System.out.print(Table.render(lines, "(Resident alone: no --peers given, so no peer columns)"));
+        HtmlReport.write(log.readAll(), options.resultsDir().resolve("report.html"));
+        System.out.println("report: " + options.resultsDir().resolve("report.html"));
+    }
+
+    private ObjectNode measure(Case measured, Target target, Loops loops, ScheduledExecutorService timer) {
+        System.err.printf("== %s %s on %s%n", measured.scenario(), measured.name(), target.name());
+        ObjectNode line = Json.object()
+                .put("run", runId)
+                .put("at", Instant.now().toString())
+                .put("scenario", measured.scenario())
+                .put("case", measured.name())
+                .put("target", target.name())
+                .put("quick", options.quick());
+        line.set("params", measured.params());
+        Machine machine = new Machine();
+        try (Running server = target.start(measured.residentEnv())) {
+            line.put("url", server.base().toString());
+            line.set("metrics", measured.run(new Run(server, loops, timer, options)));
+        } catch (Exception e) {
+            e.printStackTrace();
+            line.put("error", String.valueOf(e));
+        }
+        line.set("machine", machine.sinceStart());
+        return line;
+    }
+
+    private List<Target> targets() {
+        List<Target> targets = new ArrayList<>();
+        if (!options.servers().isEmpty()) {
+            targets.add(new ExternalTarget(options.servers(), options.adminToken()));
+            return targets;
+        }
+        targets.add(JvmTarget.resident(options.javaHome(), options.serverJvm(), options.residentJar(),
+                options.workDir(), options.adminToken()));
+        targets.add(JvmTarget.ceiling(options.javaHome(), options.serverJvm(), options.benchJar(), options.workDir()));
+        if (options.peers() != null) {
+            targets.add(new PeerTarget(options.peers(), "asgi", options.workDir(), options.adminToken()));
+            targets.add(new PeerTarget(options.peers(), "legacy", options.workDir(), options.adminToken()));
+        }
+        return targets;
+    }
+}

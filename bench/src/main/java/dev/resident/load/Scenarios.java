@@ -1,0 +1,45 @@
+package dev.resident.load;
+
+import dev.resident.load.scenario.CapacityCase;
+import dev.resident.load.scenario.Case;
+import dev.resident.load.scenario.FanoutCase;
+import dev.resident.load.scenario.FanoutMaxCase;
+import dev.resident.load.scenario.PagesCase;
+import dev.resident.load.scenario.RpcCase;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The cases of each scenario, with the sizes of issue 5 (or small ones with {@code --quick}). */
+final class Scenarios {
+    private Scenarios() {
+    }
+
+    static List<Case> cases(String scenario, Options options) {
+        boolean quick = options.quick();
+        return switch (scenario) {
+            case "rpc" -> rpc(false, quick);
+            case "ws-rpc" -> rpc(true, quick);
+            case "fanout" -> List.of(quick ? new FanoutCase(1_000, 100, 5, false) : new FanoutCase(10_000, 100, 30, false));
+            case "fanout-max" -> List.of(new FanoutMaxCase(quick ? 1_000 : 10_000,
+                    List.of(25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0), quick ? 3 : 10, 50));
+            case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
+                    : new CapacityCase(19_000, 40, 1_000, "10s"));
+            case "pages" -> List.of(new PagesCase(quick ? 10_000 : 100_000));
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
+        };
+    }
+
+    private static List<Case> rpc(boolean socket, boolean quick) {
+        double warmup = quick ? 2 : 5;
+        double seconds = quick ? 5 : 15;
+        List<Case> cases = new ArrayList<>();
+        cases.add(new RpcCase(socket, "inc", "{}", 64, warmup, seconds));
+        for (String work : List.of("{\"io_ms\":5}", "{\"io_ms\":5,\"cpu_ms\":1}")) {
+            for (int clients : List.of(256, 1000)) {
+                cases.add(new RpcCase(socket, "work", work, clients, warmup, seconds));
+            }
+        }
+        return cases;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.resident.load.ceiling;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.websocket.WsRouting;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A trivial Helidon SE server with Resident's defaults: {@code POST /_/pages} and
+ * {@code POST /_/rpc} read the body and answer constant JSON; {@code /_/ws} answers each frame
+ * with a constant result. No page, no JSON parsing: only what any handler pays. Port from
+ * {@code PORT}.
+ */
+public final class CeilingServer {
+    private static final io.helidon.http.Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final byte[] OPENED = bytes("{\"page_id\":\"ceiling\",\"epoch\":\"e\",\"seq\":0,\"user\":\"guest\",\"data\":{}}");
+    private static final byte[] RESULT = bytes("{\"result\":1,\"seq\":1,\"messages\":[]}");
+
+    private CeilingServer() {
+    }
+
+    public static void main(String[] args) {
+        WebServer server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(Integer.parseInt(System.getenv().getOrDefault("PORT", "8080")))
+                .routing(CeilingServer::routing)
+                .addRouting(WsRouting.builder().endpoint("/_/ws", CeilingSocket::new))
+                .build()
+                .start();
+        System.out.println("ceiling on http://127.0.0.1:" + server.port());
+    }
+
+    static void routing(HttpRouting.Builder routing) {
+        routing.post("/_/pages", CeilingServer::open)
+                .post("/_/rpc", CeilingServer::rpc);
+    }
+
+    private static void open(ServerRequest req, ServerResponse res) throws IOException {
+        readBody(req);
+        res.status(Status.CREATED_201).header(JSON).header(HeaderNames.SET_COOKIE, "rsd_cid=ceiling; Path=/").send(OPENED);
+    }
+
+    private static void rpc(ServerRequest req, ServerResponse res) throws IOException {
+        readBody(req);
+        res.header(JSON).send(RESULT);
+    }
+
+    private static void readBody(ServerRequest req) throws IOException {
+        try (InputStream in = req.content().inputStream()) {
+            in.readAllBytes();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

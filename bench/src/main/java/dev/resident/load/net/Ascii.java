@@ -1,0 +1,96 @@
+package dev.resident.load.net;
+
+/** Byte-level helpers for scanning protocol text without decoding it. */
+public final class Ascii {
+    static final byte[] CRLF = {'\r', '\n'};
+    static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
+
+    private Ascii() {
+    }
+
+    /** Index of {@code needle} in {@code buf[from, to)}, or -1. */
+    public static int indexOf(byte[] buf, int from, int to, byte[] needle) {
+        int last = to - needle.length;
+        outer:
+        for (int i = from; i <= last; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buf[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Whether {@code buf[from, to)} starts with {@code prefix}. */
+    public static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The non-negative integer right after {@code key} in {@code buf[from, to)} (e.g. key
+     * {@code "seq":}), or -1 when the key is absent.
+     */
+    public static long longAfter(byte[] buf, int from, int to, byte[] key) {
+        int at = indexOf(buf, from, to, key);
+        if (at < 0) {
+            return -1;
+        }
+        long value = 0;
+        boolean digits = false;
+        for (int i = at + key.length; i < to && buf[i] >= '0' && buf[i] <= '9'; i++) {
+            value = value * 10 + (buf[i] - '0');
+            digits = true;
+        }
+        return digits ? value : -1;
+    }
+
+    /** The non-negative integer in {@code buf[from, to)} after optional spaces, or -1. */
+    static long number(byte[] buf, int from, int to) {
+        int i = from;
+        while (i < to && buf[i] == ' ') {
+            i++;
+        }
+        long value = -1;
+        for (; i < to && buf[i] >= '0' && buf[i] <= '9'; i++) {
+            value = (value < 0 ? 0 : value * 10) + (buf[i] - '0');
+        }
+        return value;
+    }
+
+    /** Whether the line {@code buf[from, to)} is header {@code name} followed by a colon. */
+    static boolean isHeader(byte[] buf, int from, int to, String name) {
+        if (to - from <= name.length() || buf[from + name.length()] != ':') {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.toLowerCase(buf[from + i]) != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code buf[from, to)} contains {@code word}, ignoring ASCII case ({@code word} in lower case). */
+    static boolean containsIgnoreCase(byte[] buf, int from, int to, String word) {
+        outer:
+        for (int i = from; i <= to - word.length(); i++) {
+            for (int j = 0; j < word.length(); j++) {
+                if (Character.toLowerCase(buf[i + j]) != word.charAt(j)) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

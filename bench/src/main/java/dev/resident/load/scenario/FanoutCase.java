@@ -1,0 +1,54 @@
+package dev.resident.load.scenario;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.load.Json;
+import dev.resident.load.target.Usage;
+
+/**
+ * {@code fanout}: {@code pages} sockets on pages subscribed to one table, {@code rate} dbevents
+ * per second for {@code seconds}: delivery latency from {@code record.ts}, deliveries expected vs
+ * received, publisher rate achieved.
+ */
+public final class FanoutCase implements Case {
+    private final int pages;
+    private final double rate;
+    private final double seconds;
+    private final boolean viaPage;
+
+    /** @param viaPage publish with the page method {@code dbevent} instead of {@code POST /_/dbevent} */
+    public FanoutCase(int pages, double rate, double seconds, boolean viaPage) {
+        this.pages = pages;
+        this.rate = rate;
+        this.seconds = seconds;
+        this.viaPage = viaPage;
+    }
+
+    @Override
+    public String scenario() {
+        return "fanout";
+    }
+
+    @Override
+    public String name() {
+        return "n" + pages + " r" + (long) rate + (viaPage ? " via page" : "");
+    }
+
+    @Override
+    public ObjectNode params() {
+        return Json.object().put("pages", pages).put("rate", rate).put("seconds", seconds)
+                .put("via", viaPage ? "page method" : "POST /_/dbevent");
+    }
+
+    @Override
+    public ObjectNode run(Run run) throws Exception {
+        try (FanoutRig rig = FanoutRig.open(run, pages, viaPage)) {
+            rig.requireSockets();
+            Usage usage = run.server().usage();
+            usage.mark();
+            ObjectNode metrics = rig.step(rate, seconds);
+            metrics.put("pages", pages).put("sockets_failed", rig.failed());
+            usage.sinceMark().into(metrics);
+            return metrics;
+        }
+    }
+}

@@ -11,6 +11,7 @@ import java.util.List;
  *
  * @param peers       the peers' directory ({@code --peers}), or null to measure Resident alone
  * @param scenarios   scenarios to run, in order
+ * @param caseFilter  run only the cases whose name contains this ({@code --case}), or null for all
  * @param quick       short runs and small sizes, for trying the harness out
  * @param reportOnly  only rewrite the HTML report from the recorded results
  * @param servers     already running servers to measure instead of starting Resident ({@code --servers}); for
@@ -23,14 +24,15 @@ import java.util.List;
  * @param serverJvm   extra JVM options of the Java servers ({@code BENCH_SERVER_OPTS})
  * @param clientLoops selector threads of the load generator
  */
-public record Options(Path peers, List<String> scenarios, boolean quick, boolean reportOnly, List<URI> servers, String adminToken,
+public record Options(Path peers, List<String> scenarios, String caseFilter, boolean quick, boolean reportOnly, List<URI> servers, String adminToken,
                       Path home, Path residentJar, Path benchJar, Path javaHome, List<String> serverJvm,
                       int clientLoops) {
     public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "capacity", "pages");
     static final String USAGE = """
-            usage: bench/run [--peers DIR] [--scenario NAME...] [--quick] [--servers URL,...] [--report]
+            usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--quick] [--servers URL,...] [--report]
               --peers DIR      also measure DIR/legacy and DIR/asgi (started with their start/stop scripts)
               --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages (default: all but fanout-max)
+              --case TEXT      only the cases whose name contains TEXT (e.g. "inc c64")
               --quick          short runs and small sizes
               --servers URLS   measure these running servers instead of starting Resident (fanout spreads pages
                                over them; publishes go to the first)
@@ -42,12 +44,14 @@ public record Options(Path peers, List<String> scenarios, boolean quick, boolean
     static Options parse(String[] args, Path home, Path javaHome) {
         Path peers = null;
         List<String> scenarios = new ArrayList<>();
+        String caseFilter = null;
         boolean quick = false;
         boolean reportOnly = false;
         List<URI> servers = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--peers" -> peers = Path.of(value(args, ++i)).toAbsolutePath().normalize();
+                case "--case" -> caseFilter = value(args, ++i);
                 case "--quick" -> quick = true;
                 case "--report" -> reportOnly = true;
                 case "--servers" -> Arrays.stream(value(args, ++i).split(",")).map(URI::create).forEach(servers::add);
@@ -60,7 +64,8 @@ public record Options(Path peers, List<String> scenarios, boolean quick, boolean
             }
         }
         String env = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
-        return new Options(peers, scenarios.isEmpty() ? ALL : List.copyOf(scenarios), quick, reportOnly,
+        return new Options(peers, scenarios.isEmpty() ? ALL : List.copyOf(scenarios), caseFilter, quick,
+                reportOnly,
                 List.copyOf(servers),
                 System.getenv().getOrDefault("BENCH_ADMIN_TOKEN", "bench-token"), home,
                 home.resolve("../target/resident.jar").normalize(), home.resolve("target/resident-bench.jar"),

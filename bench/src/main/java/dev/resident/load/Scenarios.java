@@ -15,8 +15,14 @@ final class Scenarios {
     private Scenarios() {
     }
 
+    /** The cases of {@code scenario} that pass the {@code --case} filter. */
     static List<Case> cases(String scenario, Options options) {
-        boolean quick = options.quick();
+        return all(scenario, options.quick()).stream()
+                .filter(c -> options.caseFilter() == null || c.name().contains(options.caseFilter()))
+                .toList();
+    }
+
+    private static List<Case> all(String scenario, boolean quick) {
         return switch (scenario) {
             case "rpc" -> rpc(false, quick);
             case "ws-rpc" -> rpc(true, quick);

@@ -96,6 +96,7 @@ final class Bench {
             targets.add(new PeerTarget(options.peers(), "asgi", options.workDir(), options.adminToken()));
             targets.add(new PeerTarget(options.peers(), "legacy", options.workDir(), options.adminToken()));
         }
+        targets.removeIf(target -> !options.only().isEmpty() && !options.only().contains(target.name()));
         return targets;
     }
 }

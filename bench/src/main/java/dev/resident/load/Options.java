@@ -12,6 +12,7 @@ import java.util.List;
  * @param peers       the peers' directory ({@code --peers}), or null to measure Resident alone
  * @param scenarios   scenarios to run, in order
  * @param caseFilter  run only the cases whose name contains this ({@code --case}), or null for all
+ * @param only        measure only these servers ({@code --only}), or empty for all
  * @param quick       short runs and small sizes, for trying the harness out
  * @param reportOnly  only rewrite the HTML report from the recorded results
  * @param servers     already running servers to measure instead of starting Resident ({@code --servers}); for
@@ -24,15 +25,16 @@ import java.util.List;
  * @param serverJvm   extra JVM options of the Java servers ({@code BENCH_SERVER_OPTS})
  * @param clientLoops selector threads of the load generator
  */
-public record Options(Path peers, List<String> scenarios, String caseFilter, boolean quick, boolean reportOnly, List<URI> servers, String adminToken,
+public record Options(Path peers, List<String> scenarios, String caseFilter, List<String> only, boolean quick, boolean reportOnly, List<URI> servers, String adminToken,
                       Path home, Path residentJar, Path benchJar, Path javaHome, List<String> serverJvm,
                       int clientLoops) {
     public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "capacity", "pages");
     static final String USAGE = """
-            usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--quick] [--servers URL,...] [--report]
+            usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--only NAMES] [--quick] [--servers URL,...] [--report]
               --peers DIR      also measure DIR/legacy and DIR/asgi (started with their start/stop scripts)
               --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages (default: all but fanout-max)
               --case TEXT      only the cases whose name contains TEXT (e.g. "inc c64")
+              --only NAMES     only these servers, e.g. resident,asgi (resident ceiling asgi legacy)
               --quick          short runs and small sizes
               --servers URLS   measure these running servers instead of starting Resident (fanout spreads pages
                                over them; publishes go to the first)
@@ -45,6 +47,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, boo
         Path peers = null;
         List<String> scenarios = new ArrayList<>();
         String caseFilter = null;
+        List<String> only = new ArrayList<>();
         boolean quick = false;
         boolean reportOnly = false;
         List<URI> servers = new ArrayList<>();
@@ -52,6 +55,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, boo
             switch (args[i]) {
                 case "--peers" -> peers = Path.of(value(args, ++i)).toAbsolutePath().normalize();
                 case "--case" -> caseFilter = value(args, ++i);
+                case "--only" -> only.addAll(Arrays.asList(value(args, ++i).split(",")));
                 case "--quick" -> quick = true;
                 case "--report" -> reportOnly = true;
                 case "--servers" -> Arrays.stream(value(args, ++i).split(",")).map(URI::create).forEach(servers::add);
@@ -64,7 +68,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, boo
             }
         }
         String env = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
-        return new Options(peers, scenarios.isEmpty() ? ALL : List.copyOf(scenarios), caseFilter, quick,
+        return new Options(peers, scenarios.isEmpty() ? ALL : List.copyOf(scenarios), caseFilter, List.copyOf(only), quick,
                 reportOnly,
                 List.copyOf(servers),
                 System.getenv().getOrDefault("BENCH_ADMIN_TOKEN", "bench-token"), home,

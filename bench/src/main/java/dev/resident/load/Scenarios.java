@@ -37,8 +37,8 @@ final class Scenarios {
     }
 
     private static List<Case> rpc(boolean socket, boolean quick) {
-        double warmup = quick ? 2 : 5;
-        double seconds = quick ? 5 : 15;
+        double warmup = quick ? 5 : 15; // a fresh JVM needs ~7 s of this load to finish compiling
+        double seconds = quick ? 5 : 20;
         List<Case> cases = new ArrayList<>();
         cases.add(new RpcCase(socket, "inc", "{}", 64, warmup, seconds));
         for (String work : List.of("{\"io_ms\":5}", "{\"io_ms\":5,\"cpu_ms\":1}")) {

@@ -13,13 +13,13 @@ import java.time.Instant;
  * and answers {@code {"t":"ping"}} with {@code {"t":"pong"}}.
  */
 final class FleetSocket implements WsListener {
-    private static final byte[] HELLO = bytes("{\"t\":\"hello\"");
-    private static final byte[] DBEVENT = bytes("{\"t\":\"dbevent\"");
-    private static final byte[] PING = bytes("{\"t\":\"ping\"");
+    private static final byte[] HELLO = bytes("\"hello\"");
+    private static final byte[] DBEVENT = bytes("\"dbevent\"");
+    private static final byte[] PING = bytes("\"ping\"");
     private static final byte[] PONG = bytes("{\"t\":\"pong\"}");
-    private static final byte[] SEQ = bytes("\"seq\":");
-    private static final byte[] TS_US = bytes("\"ts_us\":");
-    private static final byte[] TS = bytes("\"ts\":");
+    private static final byte[] SEQ = bytes("\"seq\"");
+    private static final byte[] TS_US = bytes("\"ts_us\"");
+    private static final byte[] TS = bytes("\"ts\"");
     private final FleetStats stats;
     private final Runnable settled;
     private boolean helloed;
@@ -39,19 +39,19 @@ final class FleetSocket implements WsListener {
 
     @Override
     public void onText(WsLink link, byte[] buf, int from, int to) {
-        if (Ascii.startsWith(buf, from, to, DBEVENT)) {
+        if (Ascii.isType(buf, from, to, DBEVENT)) {
             delivered(buf, from, to);
-        } else if (Ascii.startsWith(buf, from, to, PING)) {
+        } else if (Ascii.isType(buf, from, to, PING)) {
             stats.pings++;
             link.sendText(PONG);
-        } else if (!helloed && Ascii.startsWith(buf, from, to, HELLO)) {
+        } else if (!helloed && Ascii.isType(buf, from, to, HELLO)) {
             helloed = true;
-            seq = Ascii.longAfter(buf, from, to, SEQ);
+            seq = Ascii.longField(buf, from, to, SEQ);
             stats.opened++;
             settled.run();
         } else {
             stats.otherMessages++;
-            seq = Math.max(seq, Ascii.longAfter(buf, from, to, SEQ));
+            seq = Math.max(seq, Ascii.longField(buf, from, to, SEQ));
         }
     }
 
@@ -68,13 +68,13 @@ final class FleetSocket implements WsListener {
     private void delivered(byte[] buf, int from, int to) {
         Instant now = Instant.now();
         long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-        long sentMicros = Ascii.longAfter(buf, from, to, TS_US);
+        long sentMicros = Ascii.longField(buf, from, to, TS_US);
         if (sentMicros < 0) {
-            sentMicros = Ascii.longAfter(buf, from, to, TS) * 1_000;
+            sentMicros = Ascii.longField(buf, from, to, TS) * 1_000;
         }
         stats.latency.recordValue(Math.max(1, Math.min(nowMicros - sentMicros, stats.latency.getHighestTrackableValue())));
         stats.delivered++;
-        long next = Ascii.longAfter(buf, from, to, SEQ);
+        long next = Ascii.longField(buf, from, to, SEQ);
         if (next != seq + 1) {
             stats.gaps += Math.abs(next - seq - 1);
         }

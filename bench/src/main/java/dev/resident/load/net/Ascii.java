@@ -4,6 +4,7 @@ package dev.resident.load.net;
 public final class Ascii {
     static final byte[] CRLF = {'\r', '\n'};
     static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
+    private static final byte[] T_KEY = {'"', 't', '"'};
 
     private Ascii() {
     }
@@ -37,25 +38,45 @@ public final class Ascii {
     }
 
     /**
-     * The non-negative integer right after {@code key} in {@code buf[from, to)} (e.g. key
-     * {@code "seq":}), or -1 when the key is absent.
+     * The non-negative integer value of the first member {@code key} (given with its quotes, e.g.
+     * {@code "seq"}) of the JSON text in {@code buf[from, to)}, or -1 when there is none.
      */
-    public static long longAfter(byte[] buf, int from, int to, byte[] key) {
-        int at = indexOf(buf, from, to, key);
-        if (at < 0) {
-            return -1;
+    public static long longField(byte[] buf, int from, int to, byte[] key) {
+        int at = valueOf(buf, from, to, key);
+        return at < 0 ? -1 : number(buf, at, to);
+    }
+
+    /**
+     * Whether the message's {@code "t"} member is {@code type} (given with its quotes, e.g.
+     * {@code "result"}), whatever whitespace the server puts around the colon.
+     */
+    public static boolean isType(byte[] buf, int from, int to, byte[] type) {
+        int at = valueOf(buf, from, to, T_KEY);
+        return at >= 0 && startsWith(buf, at, to, type);
+    }
+
+    /** Index of the value of the first member {@code key}, or -1. */
+    private static int valueOf(byte[] buf, int from, int to, byte[] key) {
+        int at = from;
+        while ((at = indexOf(buf, at, to, key)) >= 0) {
+            int i = at + key.length;
+            while (i < to && buf[i] == ' ') {
+                i++;
+            }
+            if (i < to && buf[i] == ':') {
+                i++;
+                while (i < to && buf[i] == ' ') {
+                    i++;
+                }
+                return i;
+            }
+            at += key.length;
         }
-        long value = 0;
-        boolean digits = false;
-        for (int i = at + key.length; i < to && buf[i] >= '0' && buf[i] <= '9'; i++) {
-            value = value * 10 + (buf[i] - '0');
-            digits = true;
-        }
-        return digits ? value : -1;
+        return -1;
     }
 
     /** The non-negative integer in {@code buf[from, to)} after optional spaces, or -1. */
-    static long number(byte[] buf, int from, int to) {
+    public static long number(byte[] buf, int from, int to) {
         int i = from;
         while (i < to && buf[i] == ' ') {
             i++;

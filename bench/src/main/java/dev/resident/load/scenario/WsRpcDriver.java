@@ -13,9 +13,9 @@ import java.nio.charset.StandardCharsets;
  * {@code {"t":"ping"}} is answered with {@code {"t":"pong"}}.
  */
 final class WsRpcDriver extends RpcDriver implements WsListener {
-    static final byte[] RESULT = bytes("{\"t\":\"result\"");
-    static final byte[] ERROR = bytes("{\"t\":\"error\"");
-    static final byte[] PING = bytes("{\"t\":\"ping\"");
+    static final byte[] RESULT = bytes("\"result\"");
+    static final byte[] ERROR = bytes("\"error\"");
+    static final byte[] PING = bytes("\"ping\"");
     static final byte[] PONG = bytes("{\"t\":\"pong\"}");
     private final String target;
     private final String cookie;
@@ -60,11 +60,11 @@ final class WsRpcDriver extends RpcDriver implements WsListener {
 
     @Override
     public void onText(WsLink from, byte[] buf, int start, int end) {
-        if (Ascii.startsWith(buf, start, end, RESULT)) {
+        if (Ascii.isType(buf, start, end, RESULT)) {
             answered(null);
-        } else if (Ascii.startsWith(buf, start, end, ERROR)) {
+        } else if (Ascii.isType(buf, start, end, ERROR)) {
             answered("error_frame");
-        } else if (Ascii.startsWith(buf, start, end, PING)) {
+        } else if (Ascii.isType(buf, start, end, PING)) {
             from.sendText(PONG);
         }
     }

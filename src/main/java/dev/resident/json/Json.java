@@ -1,7 +1,9 @@
 package dev.resident.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,12 +15,13 @@ import java.io.UncheckedIOException;
 
 /** The one JSON codec of the server: a shared, thread-safe Jackson mapper and a few helpers. */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
-    static {
-        // Deeply nested input is an attack, not data.
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
-    }
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            // Jackson's default pool is thread-local: every virtual thread (one per connection)
+            // would keep its own ~16 KB of buffers for as long as its socket lives
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            // Deeply nested input is an attack, not data.
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build());
 
     private Json() {
     }

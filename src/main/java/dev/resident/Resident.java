@@ -120,6 +120,7 @@ public final class Resident implements AutoCloseable {
 
     @Override
     public void close() {
+        web.sockets().close();
         registry.close();
         meters.close();
     }

@@ -6,70 +6,68 @@ import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * The outbound side of one socket. Helidon's {@code WsSession.send} blocks its caller while the
- * client is slow, so publishers only drop messages into a bounded queue and this socket's own
- * virtual thread writes them. A full queue closes the socket with 1013 (the page stays resident);
- * an empty queue for a heartbeat interval sends {@code {"t":"ping"}}.
+ * client is slow, so publishers only drop messages into a bounded queue, and a writer virtual
+ * thread, started when there is something to write and gone when the queue is empty, writes
+ * them: an idle socket holds no thread of its own. A full queue closes the socket with 1013 (the
+ * page stays resident). {@link Sockets} calls {@link #heartbeat} to ping idle sockets.
  */
 final class SocketChannel implements Outbox {
     private static final System.Logger LOGGER = System.getLogger(SocketChannel.class.getName());
-    /** Wakes the writer to finish; compared by identity. */
-    private static final String STOP = new String("stop");
 
     private final WsSession session;
-    private final LinkedBlockingQueue<String> queue;
-    private final Duration heartbeat;
+    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean done = new AtomicBoolean();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final int capacity;
     private final Duration closeTimeout;
     private final ResidentMeters meters;
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final CountDownLatch finished = new CountDownLatch(1);
+    private Consumer<SocketChannel> onFinish = channel -> { };
+    private volatile long lastWrite = System.nanoTime();
     private volatile int closeCode;
     private volatile String closeReason;
     private volatile boolean peerGone;
 
     SocketChannel(WsSession session, WebSettings settings, ResidentMeters meters) {
         this.session = session;
-        this.queue = new LinkedBlockingQueue<>(settings.socketQueue());
-        this.heartbeat = settings.heartbeat();
+        this.capacity = settings.socketQueue();
         this.closeTimeout = settings.closeTimeout();
         this.meters = meters;
     }
 
-    /** Starts the writer; {@code onFinish} runs once when it stops, however it stops. */
+    /** {@code onFinish} runs once when the channel stops, however it stops; call before any offer. */
     void start(Consumer<SocketChannel> onFinish) {
-        Thread.ofVirtual().name("ws-writer").start(() -> {
-            try {
-                write();
-            } finally {
-                finished.countDown();
-                onFinish.accept(this);
-            }
-        });
+        this.onFinish = onFinish;
     }
 
     @Override
     public void offer(String message) {
-        if (closing.get()) {
-            return;
-        }
-        if (queue.offer(message)) {
+        if (enqueue(message)) {
             meters.messagesPushed.increment();
-        } else {
-            meters.slowConsumerCloses.increment();
-            close(1013, "slow consumer");
+        }
+    }
+
+    /** Sends {@code {"t":"ping"}} when nothing was written for {@code interval}. */
+    void heartbeat(long nowNanos, Duration interval) {
+        if (nowNanos - lastWrite >= interval.toNanos() && queued.get() == 0) {
+            enqueue("{\"t\":\"ping\",\"ts\":" + System.currentTimeMillis() + "}");
         }
     }
 
     @Override
     public int room() {
-        return queue.remainingCapacity();
+        return Math.max(0, capacity - queued.get());
     }
 
     /** Sends a close frame after what is already being written, never blocking the caller. */
@@ -80,7 +78,8 @@ final class SocketChannel implements Outbox {
         }
         closeCode = code;
         closeReason = reason;
-        stopWriter();
+        discardQueued();
+        startWriter();
         // a client that never reads keeps the writer blocked in send: cut it after the timeout
         Thread.ofVirtual().name("ws-close-watch").start(() -> {
             try {
@@ -97,7 +96,8 @@ final class SocketChannel implements Outbox {
     void released() {
         peerGone = true;
         closing.set(true);
-        stopWriter();
+        discardQueued();
+        startWriter();
     }
 
     boolean isClosing() {
@@ -105,36 +105,73 @@ final class SocketChannel implements Outbox {
     }
 
     int queued() {
-        return queue.size();
+        return Math.max(0, queued.get()); // a close may clear the queue under a writer
     }
 
-    private void stopWriter() {
+    private boolean enqueue(String message) {
+        if (closing.get()) {
+            return false;
+        }
+        if (queued.incrementAndGet() > capacity) {
+            queued.decrementAndGet();
+            meters.slowConsumerCloses.increment();
+            close(1013, "slow consumer");
+            return false;
+        }
+        queue.add(message);
+        startWriter();
+        return true;
+    }
+
+    private void discardQueued() {
         queue.clear();
-        while (!queue.offer(STOP)) {
-            queue.clear();
+        queued.set(0);
+    }
+
+    private void startWriter() {
+        if (writing.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("ws-writer").start(this::write);
         }
     }
 
+    /** Writes until the queue is empty, then lets go of the writer flag unless more arrived meanwhile. */
     private void write() {
         try {
-            while (true) {
-                String message = queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
-                if (message == STOP) {
-                    if (!peerGone) {
-                        session.close(closeCode, closeReason);
-                    }
+            do {
+                String message;
+                while (!closing.get() && (message = queue.poll()) != null) {
+                    queued.decrementAndGet();
+                    session.send(message, true);
+                    lastWrite = System.nanoTime();
+                }
+                if (closing.get()) {
+                    finish();
                     return;
                 }
-                if (message == null) {
-                    message = "{\"t\":\"ping\",\"ts\":" + System.currentTimeMillis() + "}";
-                }
-                session.send(message, true);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+                writing.set(false);
+            } while ((!queue.isEmpty() || closing.get()) && writing.compareAndSet(false, true));
         } catch (RuntimeException e) {
             // the connection broke under a send: the reader side sees it too
             LOGGER.log(Level.DEBUG, "socket write failed", e);
+            peerGone = true;
+            closing.set(true);
+            finish();
+        }
+    }
+
+    private void finish() {
+        if (!done.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (!peerGone) {
+                session.close(closeCode, closeReason);
+            }
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "socket close failed", e);
+        } finally {
+            finished.countDown();
+            onFinish.accept(this);
         }
     }
 }

@@ -2,15 +2,32 @@ package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** The open sockets of this process, for metrics and for closing them all on shutdown. */
-public final class Sockets {
+/**
+ * The open sockets of this process: for metrics, for the heartbeat (one timer pings every socket
+ * idle for an interval, so idle sockets need no thread of their own) and for closing them all on
+ * shutdown.
+ */
+public final class Sockets implements AutoCloseable {
+    /** Heartbeat checks per interval: a ping goes out at most a quarter interval late. */
+    private static final int CHECKS_PER_INTERVAL = 4;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService heartbeat;
 
-    public Sockets(ResidentMeters meters) {
+    public Sockets(ResidentMeters meters, Duration interval) {
         meters.gauge("resident.sockets.open", "open WebSockets", open::size);
+        heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ws-heartbeat").factory());
+        long every = Math.max(1, interval.toMillis() / CHECKS_PER_INTERVAL);
+        heartbeat.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            open.forEach(channel -> channel.heartbeat(now, interval));
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     void add(SocketChannel channel) {
@@ -25,7 +42,7 @@ public final class Sockets {
     }
 
     /** Waits until every socket has finished closing, or {@code timeout} has passed. */
-    public void awaitClosed(java.time.Duration timeout) throws InterruptedException {
+    public void awaitClosed(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (open) {
             while (!open.isEmpty()) {
@@ -45,5 +62,11 @@ public final class Sockets {
     /** Closes every socket with {@code code} (1001 on shutdown: reconnect elsewhere). */
     public void closeAll(int code, String reason) {
         open.forEach(channel -> channel.close(code, reason));
+    }
+
+    /** Stops the heartbeat. */
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
     }
 }

@@ -32,7 +32,7 @@ public final class WebFront {
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
-        this.sockets = new Sockets(meters);
+        this.sockets = new Sockets(meters, settings.heartbeat());
     }
 
     public Sockets sockets() {

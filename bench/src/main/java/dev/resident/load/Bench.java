@@ -69,7 +69,8 @@ final class Bench {
                 .put("scenario", measured.scenario())
                 .put("case", measured.name())
                 .put("target", target.name())
-                .put("quick", options.quick());
+                .put("quick", options.quick())
+                .put("commit", System.getProperty("bench.commit", "unknown"));
         line.set("params", measured.params());
         Machine machine = new Machine();
         try (Running server = target.start(measured.residentEnv())) {

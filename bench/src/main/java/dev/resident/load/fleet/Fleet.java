@@ -42,6 +42,10 @@ final class Fleet implements AutoCloseable {
         return new Fleet(process);
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** Waits for the end of the ramp. */
     JsonNode awaitRamped(long timeoutSeconds) throws IOException, InterruptedException {
         return await("ramped", timeoutSeconds);

@@ -66,6 +66,11 @@ public final class Fleets implements AutoCloseable {
         }
     }
 
+    /** The fleet processes. */
+    public List<Long> pids() {
+        return fleets.stream().map(Fleet::pid).toList();
+    }
+
     @Override
     public void close() {
         fleets.forEach(Fleet::close);

@@ -44,10 +44,13 @@ public final class FanoutCase implements Case {
         try (FanoutRig rig = FanoutRig.open(run, pages, viaPage)) {
             rig.requireSockets();
             Usage usage = run.server().usage();
+            Usage client = run.client(rig::fleetPids);
             usage.mark();
+            client.mark();
             ObjectNode metrics = rig.step(rate, seconds);
             metrics.put("pages", pages).put("sockets_failed", rig.failed());
             usage.sinceMark().into(metrics);
+            metrics.put("client_cpu_cores", client.sinceMark().cores());
             return metrics;
         }
     }

@@ -125,6 +125,10 @@ final class FanoutRig implements AutoCloseable {
         control.close();
     }
 
+    List<Long> fleetPids() {
+        return fleets.pids();
+    }
+
     /** Sockets asked for but not opened. */
     long failed() {
         return ramped.failed;

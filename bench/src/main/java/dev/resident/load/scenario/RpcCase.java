@@ -78,13 +78,18 @@ public final class RpcCase implements Case {
         CountDownLatch done = new CountDownLatch(clients);
         Window window = Window.after(warmup, seconds);
         Usage usage = run.server().usage();
+        Usage client = run.client(List::of);
         for (int i = 0; i < clients; i++) {
             int slot = i % loops.size();
             driver(run, loops.get(slot), window, recorders.get(slot), done::countDown, pages.get(i)).start();
         }
-        run.timer().schedule(usage::mark, (long) (warmup * 1000), TimeUnit.MILLISECONDS);
+        run.timer().schedule(() -> {
+            usage.mark();
+            client.mark();
+        }, (long) (warmup * 1000), TimeUnit.MILLISECONDS);
         boolean allDone = done.await((long) ((warmup + seconds + GRACE_SECONDS) * 1000), TimeUnit.MILLISECONDS);
         Usage.Delta server = usage.sinceMark();
+        double clientCores = client.sinceMark().cores();
         Recorder total = Collect.merge(loops, recorders);
         ObjectNode metrics = Json.object()
                 .put("requests", total.okCount())
@@ -94,6 +99,7 @@ public final class RpcCase implements Case {
         Json.latency(metrics, total.latency());
         metrics.set("errors", Json.valueOf(total.errors()));
         server.into(metrics);
+        metrics.put("client_cpu_cores", clientCores);
         return metrics;
     }
 

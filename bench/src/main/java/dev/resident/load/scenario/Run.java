@@ -3,8 +3,12 @@ package dev.resident.load.scenario;
 import dev.resident.load.Options;
 import dev.resident.load.net.Loops;
 import dev.resident.load.target.Running;
+import dev.resident.load.target.Usage;
 
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -12,6 +16,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * delayed work, and the run's options.
  */
 public record Run(Running server, Loops loops, ScheduledExecutorService timer, Options options) {
+    /** CPU of the load generator: this process, and {@code helpers} (socket fleets). */
+    public Usage client(Supplier<List<Long>> helpers) {
+        return Usage.ofProcesses(() -> Stream.concat(Stream.of(ProcessHandle.current().pid()),
+                helpers.get().stream()).toList());
+    }
+
     public InetSocketAddress address() {
         return new InetSocketAddress(server.base().getHost(), server.base().getPort());
     }

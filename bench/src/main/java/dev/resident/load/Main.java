@@ -1,12 +1,16 @@
 package dev.resident.load;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.load.report.HtmlReport;
 import dev.resident.load.report.ResultLog;
+import dev.resident.load.report.Table;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * {@code bench/run [--peers DIR] [--scenario NAME...] [--quick] [--servers URL,...] [--report]};
+ * {@code bench/run [--peers DIR] [--scenario NAME...] [--quick] [--servers URL,...] [--report]}
+ * ({@code --report}: the table of the latest recorded results and {@code report.html}, no run);
  * {@code bench/run} passes {@code -Dbench.home} (the {@code bench/} directory).
  */
 public final class Main {
@@ -25,7 +29,9 @@ public final class Main {
             return;
         }
         if (options.reportOnly()) {
-            HtmlReport.write(new ResultLog(options.resultsDir()).readAll(), options.resultsDir().resolve("report.html"));
+            List<JsonNode> lines = new ResultLog(options.resultsDir()).readAll();
+            System.out.print(Table.render(HtmlReport.latest(lines), "(no peer results recorded)"));
+            HtmlReport.write(lines, options.resultsDir().resolve("report.html"));
             return;
         }
         new Bench(options).run();

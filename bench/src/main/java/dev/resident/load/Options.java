@@ -38,7 +38,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
               --quick          short runs and small sizes
               --servers URLS   measure these running servers instead of starting Resident (fanout spreads pages
                                over them; publishes go to the first)
-              --report         only rewrite results/report.html from results/*.jsonl
+              --report         no run: print the table of the latest recorded results, rewrite results/report.html
             environment: BENCH_SERVER_OPTS (JVM options of the Java servers), BENCH_CLIENT_LOOPS (default 1),
                          BENCH_ADMIN_TOKEN (default bench-token)""";
 

@@ -1,6 +1,5 @@
 package dev.resident.load.net;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -17,6 +16,7 @@ public final class HttpLink extends Link {
     private boolean connected;
     private ByteBuffer pending;
     private boolean inFlight;
+    private boolean reusable = true;
     private byte[] chunked = new byte[0];
     private int chunkedLength;
 
@@ -34,6 +34,15 @@ public final class HttpLink extends Link {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /**
+     * False once the server said {@code Connection: close} (nginx does after 1,000 requests): the
+     * owner opens a new connection for the next request, as a browser would, and this one closes
+     * without an error.
+     */
+    public boolean reusable() {
+        return reusable && !isClosed();
     }
 
     /** Sends a complete request (head and body); the response comes to the listener. */
@@ -114,9 +123,10 @@ public final class HttpLink extends Link {
         }
         buffer.position(consumedTo - buffer.arrayOffset());
         inFlight = false;
+        reusable = !closeAfter;
         listener.onResponse(this, response);
         if (closeAfter) {
-            close(new IOException("server closed the keep-alive connection"));
+            close(null);
         }
         return true;
     }

@@ -58,7 +58,7 @@ public final class HtmlReport {
     }
 
     /** The latest successful result per scenario, case and server; full runs win over quick ones. */
-    static List<JsonNode> latest(List<JsonNode> lines) {
+    public static List<JsonNode> latest(List<JsonNode> lines) {
         boolean anyFull = lines.stream().anyMatch(l -> !l.path("quick").asBoolean() && !l.has("error"));
         Map<String, JsonNode> chosen = new LinkedHashMap<>();
         lines.stream()

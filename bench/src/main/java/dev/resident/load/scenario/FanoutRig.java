@@ -100,6 +100,9 @@ final class FanoutRig implements AutoCloseable {
                 .put("deliveries_per_s", Math.round(report.delivered / published.seconds()))
                 .put("drain_s", Math.round(drainSeconds * 100) / 100.0);
         Json.latency(metrics, report.latency);
+        if (published.firstError() != null) {
+            metrics.put("first_publish_error", published.firstError());
+        }
         return metrics;
     }
 

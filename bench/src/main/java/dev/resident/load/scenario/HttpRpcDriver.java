@@ -23,6 +23,10 @@ final class HttpRpcDriver extends RpcDriver implements HttpListener {
 
     @Override
     protected void write() {
+        if (!link.reusable()) {
+            link.close(null);
+            link = HttpLink.open(loop, run.address(), null, this);
+        }
         link.request(request);
     }
 

@@ -39,6 +39,7 @@ final class Publisher {
         Histogram calls = Recorder.newHistogram();
         long ok = 0;
         long failed = 0;
+        String firstError = null;
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1.5e9);
         for (long k = 0; k < events && System.nanoTime() < deadline; k++) {
@@ -49,10 +50,11 @@ final class Publisher {
                 ok++;
             } catch (java.io.IOException e) {
                 failed++;
+                firstError = firstError == null ? String.valueOf(e) : firstError;
             }
             calls.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000));
         }
-        return new Outcome(ok, failed, (System.nanoTime() - start) / 1e9, calls);
+        return new Outcome(ok, failed, firstError, (System.nanoTime() - start) / 1e9, calls);
     }
 
     private String event() {
@@ -70,8 +72,11 @@ final class Publisher {
         }
     }
 
-    /** What one stretch of publishing achieved; {@code calls} are publish round trips in µs. */
-    record Outcome(long published, long failed, double seconds, Histogram calls) {
+    /**
+     * What one stretch of publishing achieved; {@code calls} are publish round trips in µs,
+     * {@code firstError} the first failure or null.
+     */
+    record Outcome(long published, long failed, String firstError, double seconds, Histogram calls) {
         double rate() {
             return published / seconds;
         }

@@ -43,6 +43,7 @@ public final class FanoutCase implements Case {
     public ObjectNode run(Run run) throws Exception {
         try (FanoutRig rig = FanoutRig.open(run, pages, viaPage)) {
             rig.requireSockets();
+            rig.warmUp();
             Usage usage = run.server().usage();
             Usage client = run.client(rig::fleetPids);
             usage.mark();

@@ -48,6 +48,7 @@ public final class FanoutMaxCase implements Case {
         ObjectNode best = null;
         try (FanoutRig rig = FanoutRig.open(run, pages, false)) {
             rig.requireSockets();
+            rig.warmUp();
             for (double rate : rates) {
                 ObjectNode step = rig.step(rate, stepSeconds);
                 steps.add(step);

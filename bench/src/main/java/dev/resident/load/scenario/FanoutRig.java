@@ -68,6 +68,14 @@ final class FanoutRig implements AutoCloseable {
         return new FleetLauncher(run.options().javaHome(), run.options().benchJar(), run.options().workDir(), 1);
     }
 
+    /**
+     * Publishes a few seconds at a low rate and throws the numbers away: a fresh JVM compiles its
+     * fanout path on the first events, which would otherwise land in the first measured stretch.
+     */
+    void warmUp() throws Exception {
+        step(10, 3);
+    }
+
     /** Sockets that said hello. */
     long sockets() {
         return ramped.openNow;

@@ -3,22 +3,18 @@ package dev.resident.load.net;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * An HTTP/1.1 keep-alive connection carrying one request at a time (no pipelining, as a browser
- * does). Requests are sent pre-encoded; responses with {@code Content-Length} or chunked bodies
- * are parsed in place.
+ * does). Requests are sent pre-encoded; responses ({@code Content-Length} or chunked) are parsed
+ * in place for their status and end, without copying.
  */
 public final class HttpLink extends Link {
     private final HttpListener listener;
-    private final HttpResponse response = new HttpResponse();
     private boolean connected;
     private ByteBuffer pending;
     private boolean inFlight;
     private boolean reusable = true;
-    private byte[] chunked = new byte[0];
-    private int chunkedLength;
 
     private HttpLink(EventLoop loop, HttpListener listener) {
         super(loop);
@@ -30,10 +26,6 @@ public final class HttpLink extends Link {
         HttpLink link = new HttpLink(loop, listener);
         link.connect(remote, source);
         return link;
-    }
-
-    public EventLoop loop() {
-        return loop;
     }
 
     /**
@@ -107,33 +99,23 @@ public final class HttpLink extends Link {
             line = end + 2;
         }
         int bodyStart = headEnd + 4;
-        int consumedTo;
-        if (isChunked) {
-            consumedTo = dechunk(buf, bodyStart, limit);
-            if (consumedTo < 0) {
-                return false;
-            }
-            response.set(status, buf, start, headEnd, chunked, 0, chunkedLength);
-        } else {
-            if (limit - bodyStart < contentLength) {
-                return false;
-            }
-            consumedTo = bodyStart + (int) contentLength;
-            response.set(status, buf, start, headEnd, buf, bodyStart, (int) contentLength);
+        int end = isChunked ? chunkedEnd(buf, bodyStart, limit)
+                : limit - bodyStart < contentLength ? -1 : bodyStart + (int) contentLength;
+        if (end < 0) {
+            return false;
         }
-        buffer.position(consumedTo - buffer.arrayOffset());
+        buffer.position(end - buffer.arrayOffset());
         inFlight = false;
         reusable = !closeAfter;
-        listener.onResponse(this, response);
+        listener.onResponse(this, status);
         if (closeAfter) {
             close(null);
         }
         return true;
     }
 
-    /** Decodes a chunked body into {@link #chunked}; returns the index after it, or -1 if incomplete. */
-    private int dechunk(byte[] buf, int from, int limit) {
-        chunkedLength = 0;
+    /** The index after a chunked body starting at {@code from}, or -1 while it is incomplete. */
+    private static int chunkedEnd(byte[] buf, int from, int limit) {
         int at = from;
         while (true) {
             int eol = Ascii.indexOf(buf, at, limit, Ascii.CRLF);
@@ -152,11 +134,6 @@ public final class HttpLink extends Link {
             if (limit - at < size + 2) {
                 return -1;
             }
-            if (chunked.length < chunkedLength + size) {
-                chunked = Arrays.copyOf(chunked, Math.max(chunked.length * 2, chunkedLength + size));
-            }
-            System.arraycopy(buf, at, chunked, chunkedLength, size);
-            chunkedLength += size;
             at += size + 2;
         }
     }

@@ -2,8 +2,8 @@ package dev.resident.load.net;
 
 /** What an {@link HttpLink}'s owner hears, on the loop thread. */
 public interface HttpListener {
-    /** A complete response to the request in flight; {@code response} is valid only during the call. */
-    void onResponse(HttpLink link, HttpResponse response);
+    /** The request in flight got its complete response, with this status. */
+    void onResponse(HttpLink link, int status);
 
     /**
      * The connection is gone (refused, reset, or closed by the server).

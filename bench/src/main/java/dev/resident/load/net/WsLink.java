@@ -47,10 +47,6 @@ public final class WsLink extends Link {
         return link;
     }
 
-    public EventLoop loop() {
-        return loop;
-    }
-
     public boolean isOpen() {
         return open && !isClosed();
     }

@@ -3,7 +3,6 @@ package dev.resident.load.scenario;
 import dev.resident.load.net.EventLoop;
 import dev.resident.load.net.HttpLink;
 import dev.resident.load.net.HttpListener;
-import dev.resident.load.net.HttpResponse;
 
 /** A client calling its page with {@code POST /_/rpc} over one keep-alive connection. */
 final class HttpRpcDriver extends RpcDriver implements HttpListener {
@@ -36,8 +35,8 @@ final class HttpRpcDriver extends RpcDriver implements HttpListener {
     }
 
     @Override
-    public void onResponse(HttpLink from, HttpResponse response) {
-        answered(response.status() == 200 ? null : "http_" + response.status());
+    public void onResponse(HttpLink from, int status) {
+        answered(status == 200 ? null : "http_" + status);
     }
 
     @Override

@@ -27,10 +27,6 @@ public final class Control implements AutoCloseable {
                 .build();
     }
 
-    public URI base() {
-        return base;
-    }
-
     /**
      * {@code POST /_/pages}; a null {@code cookie} makes the server mint a new connection.
      *

@@ -6,14 +6,4 @@ public record OpenedPage(String pageId, String cookie) {
     public String cookieHeader() {
         return "rsd_cid=" + cookie;
     }
-
-    /** One line of a pages file. */
-    public String line() {
-        return cookie + "\t" + pageId;
-    }
-
-    public static OpenedPage parse(String line) {
-        int tab = line.indexOf('\t');
-        return new OpenedPage(line.substring(tab + 1), line.substring(0, tab));
-    }
 }

@@ -45,15 +45,7 @@ public final class GunicornProcess implements AutoCloseable {
 
     /** Stops gunicorn (SIGTERM, graceful) and waits until it has exited. */
     public void stop() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Processes.stop(process);
     }
 
     /** Starts gunicorn again on the same port. */

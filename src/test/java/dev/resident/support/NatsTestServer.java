@@ -16,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A {@code nats-server} of a test's own: free client and monitoring ports on 127.0.0.1, a
@@ -85,15 +83,7 @@ public final class NatsTestServer implements AutoCloseable {
 
     /** Stops the server (SIGTERM) and waits until it has exited. */
     public void stop() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Processes.stop(process);
     }
 
     /** Starts the server again on the same ports. */
@@ -104,11 +94,7 @@ public final class NatsTestServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Processes.deleteTree(dir);
     }
 
     private void start() {

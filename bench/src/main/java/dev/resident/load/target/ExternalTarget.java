@@ -25,30 +25,6 @@ public final class ExternalTarget implements Target {
     @Override
     public Running start(Map<String, String> residentEnv) {
         Usage usage = new Usage(List::of, null);
-        return new Running() {
-            @Override
-            public URI base() {
-                return servers.getFirst();
-            }
-
-            @Override
-            public List<URI> bases() {
-                return servers;
-            }
-
-            @Override
-            public String adminToken() {
-                return adminToken;
-            }
-
-            @Override
-            public Usage usage() {
-                return usage;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new Running(servers, adminToken, usage, () -> { });
     }
 }

@@ -71,34 +71,16 @@ public final class JvmTarget implements Target {
         }
         Usage usage = new Usage(() -> List.of(process.pid()), javaHome.resolve("bin/jcmd"));
         URI base = URI.create("http://127.0.0.1:" + port);
-        return new Running() {
-            @Override
-            public URI base() {
-                return base;
-            }
-
-            @Override
-            public String adminToken() {
-                return adminToken;
-            }
-
-            @Override
-            public Usage usage() {
-                return usage;
-            }
-
-            @Override
-            public void close() {
-                process.destroy();
-                try {
-                    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
+        return new Running(base, adminToken, usage, () -> {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
-        };
+        });
     }
 }

@@ -41,33 +41,15 @@ public final class PeerTarget implements Target {
         script("start", "--port", String.valueOf(port), "--run-dir", runDir.toString());
         Usage usage = new Usage(() -> pids(runDir), null);
         URI base = URI.create("http://127.0.0.1:" + port);
-        return new Running() {
-            @Override
-            public URI base() {
-                return base;
+        return new Running(base, adminToken, usage, () -> {
+            try {
+                script("stop", "--run-dir", runDir.toString());
+            } catch (IOException e) {
+                System.err.println("stopping " + name + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public String adminToken() {
-                return adminToken;
-            }
-
-            @Override
-            public Usage usage() {
-                return usage;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    script("stop", "--run-dir", runDir.toString());
-                } catch (IOException e) {
-                    System.err.println("stopping " + name + ": " + e.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        });
     }
 
     private void script(String script, String... args) throws IOException, InterruptedException {

@@ -3,21 +3,27 @@ package dev.resident.load.target;
 import java.net.URI;
 import java.util.List;
 
-/** A started server; {@link #close()} stops it and everything it launched. */
-public interface Running extends AutoCloseable {
-    URI base();
+/**
+ * A started server; {@link #close()} stops it and everything it launched.
+ *
+ * @param bases      every process of the server (several with cross-process fanout); the first is {@link #base()}
+ * @param adminToken bearer token of {@code POST /_/dbevent}
+ * @param usage      memory and CPU of the server's processes
+ * @param stop       stops the server
+ */
+public record Running(List<URI> bases, String adminToken, Usage usage, Runnable stop) implements AutoCloseable {
 
-    /** Every process of the server (several with cross-process fanout); the first is {@link #base()}. */
-    default List<URI> bases() {
-        return List.of(base());
+    /** A server of one process. */
+    public Running(URI base, String adminToken, Usage usage, Runnable stop) {
+        this(List.of(base), adminToken, usage, stop);
     }
 
-    /** Bearer token of {@code POST /_/dbevent}. */
-    String adminToken();
-
-    /** Memory and CPU of the server's processes. */
-    Usage usage();
+    public URI base() {
+        return bases.getFirst();
+    }
 
     @Override
-    void close();
+    public void close() {
+        stop.run();
+    }
 }

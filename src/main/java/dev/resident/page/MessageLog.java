@@ -51,12 +51,12 @@ final class MessageLog {
         lock.lock();
         try {
             seq++;
-            String text = "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
             long now = System.currentTimeMillis();
-            history.addLast(new Entry(seq, now, text));
+            Entry entry = new Entry(seq, now, t, body);
+            history.addLast(entry);
             trim(now);
             if (outbox != null) {
-                outbox.offer(text);
+                outbox.offer(entry.text());
             }
             arrived.signalAll();
         } finally {
@@ -178,7 +178,7 @@ final class MessageLog {
         List<String> messages = new ArrayList<>((int) (seq - after));
         for (Entry entry : history) {
             if (entry.seq > after) {
-                messages.add(entry.text);
+                messages.add(entry.text());
             }
         }
         return new Replay(false, seq, messages);
@@ -192,6 +192,13 @@ final class MessageLog {
         }
     }
 
-    private record Entry(long seq, long at, String text) {
+    /**
+     * A kept message. The body is the caller's string, shared by every page that got the same
+     * dbevent or broadcast; the full text is built only when it is sent or replayed.
+     */
+    private record Entry(long seq, long at, String t, String body) {
+        String text() {
+            return "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
+        }
     }
 }

@@ -1,19 +1,12 @@
 package dev.resident.support;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's gunicorn serving the test's legacy WSGI app ({@code src/test/resources/legacy/app.py})
@@ -66,40 +59,10 @@ public final class GunicornProcess implements AutoCloseable {
                 // a sleeping request must not hold up stop() for gunicorn's default 30 s
                 "--graceful-timeout", "1",
                 "--chdir", appDirectory().toString(),
-                "app:app"))
-                .redirectErrorStream(true);
+                "app:app"));
         builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
         builder.environment().putAll(env);
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Thread.ofVirtual().name("gunicorn-log").start(() -> copyLog(process, ready));
-        try {
-            ready.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("gunicorn did not start; see " + log.toAbsolutePath(), e);
-        }
-    }
-
-    /** Keeps gunicorn's output and completes {@code ready} once its worker has booted. */
-    private void copyLog(Process gunicorn, CompletableFuture<Void> ready) {
-        try (BufferedReader lines = gunicorn.inputReader();
-             Writer out = Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                out.write(line + "\n");
-                if (line.contains("Booting worker")) {
-                    out.flush();
-                    ready.complete(null);
-                }
-            }
-        } catch (IOException e) {
-            ready.completeExceptionally(e);
-        }
-        ready.completeExceptionally(new IllegalStateException("gunicorn exited"));
+        process = Processes.start(builder, log, "Booting worker", START_TIMEOUT);
     }
 
     private static Path appDirectory() {

@@ -3,22 +3,17 @@ package dev.resident.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code nats-server} of a test's own: free client and monitoring ports on 127.0.0.1, a
@@ -101,37 +96,8 @@ public final class NatsTestServer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port),
                 "-m", Integer.toString(monitorPort), "-sd", dir.toString()));
         command.addAll(extraArgs);
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Thread.ofVirtual().name("nats-test-server-log").start(() -> copyLog(process, ready));
-        try {
-            ready.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("nats-server did not start; see " + dir.resolve("server.log"), e);
-        }
-    }
-
-    /** Keeps the server's output in server.log and completes {@code ready} when it accepts clients. */
-    private void copyLog(Process server, CompletableFuture<Void> ready) {
-        try (BufferedReader lines = server.inputReader();
-             Writer log = Files.newBufferedWriter(dir.resolve("server.log"),
-                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                log.write(line + "\n");
-                if (line.contains("Server is ready")) {
-                    log.flush();
-                    ready.complete(null);
-                }
-            }
-        } catch (IOException e) {
-            ready.completeExceptionally(e);
-        }
-        ready.completeExceptionally(new IllegalStateException("nats-server exited"));
+        process = Processes.start(new ProcessBuilder(command), dir.resolve("server.log"), "Server is ready",
+                START_TIMEOUT);
     }
 
     /** {@code nats-server} from the PATH or Debian's /usr/sbin ({@code deploy/prerequisites} installs it). */

@@ -1,16 +1,44 @@
 package dev.resident.support;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Stopping the programs tests start and removing the files they leave. */
 final class Processes {
     private Processes() {
+    }
+
+    /**
+     * Starts a server program, copies its output to {@code log}, and returns once a line of its
+     * output contains {@code readyLine}; fails after {@code timeout} or when it exits first.
+     */
+    static Process start(ProcessBuilder builder, Path log, String readyLine, Duration timeout) {
+        String name = builder.command().get(0);
+        Process process;
+        try {
+            process = builder.redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread.ofVirtual().name("test-server-log").start(() -> copyLog(process, log, readyLine, ready));
+        try {
+            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException(name + " did not start; see " + log.toAbsolutePath(), e);
+        }
+        return process;
     }
 
     /** SIGTERM, then SIGKILL after 10 s; returns once the process has exited. */
@@ -33,5 +61,21 @@ final class Processes {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void copyLog(Process process, Path log, String readyLine, CompletableFuture<Void> ready) {
+        try (BufferedReader lines = process.inputReader();
+             Writer out = Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                out.write(line + "\n");
+                if (line.contains(readyLine)) {
+                    out.flush();
+                    ready.complete(null);
+                }
+            }
+        } catch (IOException e) {
+            ready.completeExceptionally(e);
+        }
+        ready.completeExceptionally(new IllegalStateException(process.info().command().orElse("program") + " exited"));
     }
 }

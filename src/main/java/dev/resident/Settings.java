@@ -35,7 +35,8 @@ final class Settings {
                 limits.get("max-pages-per-connection").asInt().orElse(64),
                 duration(resident.get("connections.guest-ttl"), Duration.ofSeconds(1800)),
                 duration(resident.get("connections.user-ttl"), Duration.ofSeconds(7200)),
-                duration(resident.get("sweep-interval"), Duration.ofSeconds(10)));
+                duration(resident.get("sweep-interval"), Duration.ofSeconds(10)),
+                resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()));
     }
 
     static WebSettings web(Config resident) {

@@ -3,10 +3,12 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.example.CounterPage;
 import dev.resident.json.Json;
+import dev.resident.page.Page;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.support.SocketClient;
 import dev.resident.support.Browser;
+import dev.resident.support.Eventually;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -16,11 +18,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.Map;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An application page type, as the README shows it, through the public API. */
 @ServerTest
@@ -35,8 +45,8 @@ class PageTypeExampleTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.resident(Map.of("resident.bench-pages", "false"),
-                new PageTypes().register(CounterPage.type()).register(FAULTY));
+        resident = TestServers.resident(Map.of("resident.bench-pages", "false", "resident.cpu-threads", "1"),
+                new PageTypes().register(CounterPage.type()).register(FAULTY).register(REPORT));
         server.update(resident::setup);
     }
 
@@ -50,6 +60,18 @@ class PageTypeExampleTest {
             .method("boom", (page, params) -> {
                 throw new IllegalStateException("secret detail");
             })
+            .build();
+
+    /** A page type whose method computes for a while on the CPU pool, as a report would. */
+    private static final PageType<Page> REPORT = PageType.builder("/report", (page, params) -> page)
+            .method("run", (page, params) -> page.compute(() -> {
+                long end = System.nanoTime() + Duration.ofMillis(params.integer("ms", 0)).toNanos();
+                long spins = 0;
+                while (System.nanoTime() < end) {
+                    spins++;
+                }
+                return spins > 0;
+            }))
             .build();
 
     @AfterAll
@@ -74,6 +96,26 @@ class PageTypeExampleTest {
         assertEquals("internal", error.get("code").asText());
         assertFalse(error.toString().contains("secret"));
         assertError(browser.rpc(pageId, "boom"), 500, "internal"); // the page survives its bugs
+    }
+
+    @Test
+    void cpuBoundPageCodeDoesNotHoldUpOtherPages() throws Exception {
+        Browser browser = new Browser(uri);
+        String counter = browser.openPage("/counter", null).get("page_id").asText();
+        List<String> reports = IntStream.range(0, 4)
+                .mapToObj(i -> browser.openPage("/report", null).get("page_id").asText()).toList();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Browser.Reply>> running = reports.stream()
+                    .map(report -> clients.submit(() -> browser.rpc(report, "run", Json.object().put("ms", 1500), null)))
+                    .toList();
+            Eventually.await(Duration.ofSeconds(10), "four reports running", () -> resident.lifecycle().inFlight() == 4);
+            // four computations on a one-thread pool take 6 s; on the two carriers they would block this call
+            assertEquals(200, browser.rpc(counter, "inc").status());
+            assertTrue(running.stream().noneMatch(Future::isDone), "the inc did not wait for them");
+            for (Future<Browser.Reply> report : running) {
+                assertEquals(200, report.get(30, TimeUnit.SECONDS).status());
+            }
+        }
     }
 
     @Test

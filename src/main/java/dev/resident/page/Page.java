@@ -3,6 +3,7 @@ package dev.resident.page;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** The API a page type's code sees of its own resident page. */
 public interface Page {
@@ -43,4 +44,12 @@ public interface Page {
 
     /** Sends a message to every page of the site. */
     void broadcast(String topic, Object payload);
+
+    /**
+     * Runs CPU-bound work (a report, a big computation) on the server's CPU pool and returns its
+     * result, so other pages keep being served meanwhile; blocking I/O needs no such care.
+     *
+     * @throws PageException 503 {@code unavailable} when too much work is already waiting
+     */
+    <T> T compute(Callable<T> work) throws Exception;
 }

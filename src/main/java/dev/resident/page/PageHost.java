@@ -20,4 +20,7 @@ public interface PageHost {
     void unsubscribe(ResidentPage page, String table);
 
     Bus bus();
+
+    /** Platform threads for CPU-bound page code. */
+    CpuPool cpu();
 }

@@ -10,6 +10,7 @@ import dev.resident.json.Json;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -276,6 +277,11 @@ public final class ResidentPage implements Page {
     @Override
     public void broadcast(String topic, Object payload) {
         host.bus().broadcast(new Broadcast(topic, Json.toTree(payload)));
+    }
+
+    @Override
+    public <T> T compute(Callable<T> work) throws Exception {
+        return host.cpu().compute(work);
     }
 
     private void flushChanges() {

@@ -5,6 +5,7 @@ import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.page.CpuPool;
 import dev.resident.page.PageException;
 import dev.resident.page.PageHost;
 import dev.resident.page.PageType;
@@ -35,6 +36,7 @@ public final class Registry implements PageHost, AutoCloseable {
     private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+    private final CpuPool cpu;
     private final Bus bus;
 
     /**
@@ -46,6 +48,7 @@ public final class Registry implements PageHost, AutoCloseable {
         this.types = types;
         this.meters = meters;
         this.bus = busFactory.apply(new Fanout(this, meters));
+        this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());
         long every = settings.sweepInterval().toMillis();
         sweeper.scheduleWithFixedDelay(() -> sweep(System.currentTimeMillis()), every, every, TimeUnit.MILLISECONDS);
@@ -222,10 +225,16 @@ public final class Registry implements PageHost, AutoCloseable {
         return bus;
     }
 
+    @Override
+    public CpuPool cpu() {
+        return cpu;
+    }
+
     /** Stops the sweeper and the bus; pages stay as they are (a drain closes sockets first). */
     @Override
     public void close() {
         sweeper.shutdownNow();
+        cpu.close();
         bus.close();
     }
 

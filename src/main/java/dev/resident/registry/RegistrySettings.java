@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param guestTtl           a guest connection without pages expires after this (1800 s)
  * @param userTtl            a logged-in connection without pages expires after this (7200 s)
  * @param sweepInterval      how often expiry runs
+ * @param cpuThreads         threads of the pool for CPU-bound page code ({@link dev.resident.page.Page#compute})
  */
 public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
-                               Duration guestTtl, Duration userTtl, Duration sweepInterval) {
+                               Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads) {
 }

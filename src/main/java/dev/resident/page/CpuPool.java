@@ -1,0 +1,54 @@
+package dev.resident.page;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Platform threads for CPU-bound page code. Virtual threads are not time-sliced: a page method
+ * that computes for a second holds one of the few carrier threads for that second, and every
+ * other page waits. Work handed to this pool runs on threads the OS time-slices, while the
+ * calling virtual thread just parks.
+ */
+public final class CpuPool implements AutoCloseable {
+    private final ThreadPoolExecutor executor;
+
+    /**
+     * @param threads  how many computations run at once (the number of cores is a good start)
+     * @param maxQueue computations waiting beyond this are refused with 503 {@code unavailable}
+     */
+    public CpuPool(int threads, int maxQueue) {
+        this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(maxQueue), Thread.ofPlatform().daemon().name("resident-cpu-", 0).factory());
+    }
+
+    /** Runs {@code work} on the pool and returns its result; the caller blocks (parks) meanwhile. */
+    public <T> T compute(Callable<T> work) throws Exception {
+        Future<T> result;
+        try {
+            result = executor.submit(work);
+        } catch (RejectedExecutionException e) {
+            throw new PageException(503, "unavailable", "the server is busy computing, try again");
+        }
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            result.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

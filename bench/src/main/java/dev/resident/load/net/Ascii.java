@@ -88,6 +88,11 @@ public final class Ascii {
         return value;
     }
 
+    /** The status code of an HTTP/1.1 status line starting at {@code from} ({@code HTTP/1.1 200 OK}). */
+    static int status(byte[] buf, int from) {
+        return (buf[from + 9] - '0') * 100 + (buf[from + 10] - '0') * 10 + (buf[from + 11] - '0');
+    }
+
     /** Whether the line {@code buf[from, to)} is header {@code name} followed by a colon. */
     static boolean isHeader(byte[] buf, int from, int to, String name) {
         if (to - from <= name.length() || buf[from + name.length()] != ':') {

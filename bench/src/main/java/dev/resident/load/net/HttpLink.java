@@ -82,7 +82,7 @@ public final class HttpLink extends Link {
         if (headEnd < 0) {
             return false;
         }
-        int status = (buf[start + 9] - '0') * 100 + (buf[start + 10] - '0') * 10 + (buf[start + 11] - '0');
+        int status = Ascii.status(buf, start);
         long contentLength = 0;
         boolean isChunked = false;
         boolean closeAfter = false;

@@ -91,7 +91,7 @@ public final class WsLink extends Link {
             return false;
         }
         if (!Ascii.startsWith(buf, start, limit, SWITCHING)) {
-            closeCode = (buf[start + 9] - '0') * 100 + (buf[start + 10] - '0') * 10 + (buf[start + 11] - '0');
+            closeCode = Ascii.status(buf, start);
             close(new IOException("upgrade refused with HTTP " + closeCode));
             return false;
         }

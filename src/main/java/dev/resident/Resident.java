@@ -13,6 +13,7 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.state.StateStore;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -22,11 +23,13 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.websocket.WsRouting;
+import io.nats.client.Connection;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -44,6 +47,7 @@ public final class Resident implements AutoCloseable {
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
+    private final StateStore state;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -53,9 +57,13 @@ public final class Resident implements AutoCloseable {
             types.register(BenchPage.type());
         }
         this.meters = new ResidentMeters(registrySettings.process());
-        Function<BusListener, Bus> nats = listener ->
-                NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
-        this.registry = new Registry(registrySettings, types, meters,
+        String ipc = config.get("ipc.backend").asString().orElse("local");
+        // the one NATS connection of the process: made by the bus, shared with the state store
+        CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
+        Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
+                registrySettings.process(), meters, listener, natsConnection);
+        this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
+        this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
         this.legacy = Settings.legacy(config.get("legacy"))
@@ -84,7 +92,7 @@ public final class Resident implements AutoCloseable {
                         .observersDiscoverServices(false)
                         .addObserver(HealthObserver.builder()
                                 .details(true)
-                                .addCheck(new ReadyCheck(lifecycle, registry.bus()))
+                                .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
@@ -100,8 +108,9 @@ public final class Resident implements AutoCloseable {
 
     /**
      * Graceful stop: ready goes DOWN and new pages get 503, sockets close with 1001, running calls
-     * and requests forwarded to the legacy app get up to the configured grace to finish, then the
-     * server stops.
+     * and requests forwarded to the legacy app get up to the configured grace to finish, every page
+     * and connection is written to the state store (pages released, so another process continues
+     * them at once), then the server stops.
      */
     public void drainAndStop(WebServer server) {
         lifecycle.startDrain();
@@ -114,6 +123,9 @@ public final class Resident implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (!registry.release()) {
+            LOGGER.log(Level.WARNING, "some pages or connections could not be saved before the stop");
+        }
         server.stop();
         close();
     }
@@ -122,6 +134,7 @@ public final class Resident implements AutoCloseable {
     public void close() {
         web.sockets().close();
         registry.close();
+        state.close();
         meters.close();
     }
 }

@@ -39,6 +39,10 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
+            Map.entry("STATE_STORE", "resident.state.store"),
+            Map.entry("STATE_DIR", "resident.state.dir"),
+            Map.entry("SNAPSHOT_INTERVAL", "resident.state.snapshot-interval"),
+            Map.entry("SESSION_MAX_AGE", "resident.connections.max-age"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));

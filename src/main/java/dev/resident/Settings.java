@@ -5,6 +5,7 @@ import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.registry.StateSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
@@ -37,6 +38,15 @@ final class Settings {
                 duration(resident.get("connections.user-ttl"), Duration.ofSeconds(7200)),
                 duration(resident.get("sweep-interval"), Duration.ofSeconds(10)),
                 resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()));
+    }
+
+    static StateSettings state(Config resident) {
+        Config state = resident.get("state");
+        return new StateSettings(
+                duration(state.get("snapshot-interval"), Duration.ofSeconds(1)),
+                duration(state.get("lease"), Duration.ofSeconds(5)),
+                duration(resident.get("connections.max-age"), Duration.ofHours(24)),
+                state.get("max-store-bytes").asInt().orElse(65536));
     }
 
     static WebSettings web(Config resident) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,9 @@ class ProtocolTest extends DefaultServerTest {
         assertFalse(page.get("epoch").asText().isEmpty());
         String cid = browser.connectionId();
         assertTrue(cid.matches("[A-Za-z0-9_-]{22}"), cid);
-        assertEquals("guest_" + cid, page.get("user").asText());
+        String guest = page.get("user").asText();
+        assertTrue(guest.matches("guest_[A-Za-z0-9_-]{22}"), guest);
+        assertFalse(guest.contains(cid), "a guest's public id is never its session id");
         String setCookie = new Browser(uri).post("/_/pages", "{\"path\":\"/_bench\"}").headers().get("set-cookie").get(0);
         assertTrue(setCookie.startsWith("rsd_cid="), setCookie);
         assertTrue(setCookie.contains("HttpOnly"), setCookie);
@@ -166,14 +169,22 @@ class ProtocolTest extends DefaultServerTest {
     }
 
     @Test
-    void loginAndLogoutChangeTheUser() {
+    void loginAndLogoutChangeTheUserAndTheSessionId() {
         Browser browser = new Browser(uri);
+        JsonNode guestPage = browser.openPage("/_bench", null);
+        String fixed = browser.connectionId();
         Reply login = browser.login("alice", "alice");
         assertEquals(200, login.status(), login.body());
         assertEquals("alice", login.json().get("user").asText());
+        String loggedIn = browser.connectionId();
+        assertNotEquals(fixed, loggedIn, "login issues a new session id");
         assertEquals("alice", browser.openPage("/_bench", null).get("user").asText());
-        assertEquals(204, browser.post("/_/logout", "").status());
-        assertEquals("guest_" + browser.connectionId(), browser.openPage("/_bench", null).get("user").asText());
+        assertEquals(200, browser.rpc(guestPage.get("page_id").asText(), "inc", null, null).status(),
+                "the pages opened before login follow the new session id");
+        Browser attacker = new Browser(uri);
+        attacker.cookie(fixed);
+        assertError(attacker.rpc(guestPage.get("page_id").asText(), "inc", null, null), 404, "unknown_page");
+        assertEquals("alice", browser.openPage("/_bench", null).get("user").asText(), "the fixed id is worthless");
     }
 
     static void assertError(Reply reply, int status, String code) {

@@ -27,8 +27,15 @@ public final class BenchPage {
         params.strings("tables").forEach(page::subscribe);
     }
 
+    /** Continues a saved page: its data and tables are restored already; the count is its kept state. */
+    private BenchPage(Page page, long count) {
+        this.page = page;
+        this.count = count;
+    }
+
     public static PageType<BenchPage> type() {
         return PageType.builder(PATH, BenchPage::new)
+                .keeps(Long.class, bench -> bench.count, (page, params, count) -> new BenchPage(page, count))
                 .method("echo", BenchPage::echo)
                 .method("inc", BenchPage::inc)
                 .method("notify", BenchPage::notifyUser)

@@ -38,8 +38,18 @@ final class BoardPage {
         page.subscribe(TABLE);
     }
 
+    /** Continues a saved board (after a restart or on another process): data and tables are restored already. */
+    private BoardPage(Page page, OrderBook book, Online online, long changes) {
+        this.page = page;
+        this.book = book;
+        this.online = online;
+        this.changes = changes;
+    }
+
     static PageType<BoardPage> type(OrderBook book, Online online) {
         return PageType.builder(PATH, (Page page, Params params) -> new BoardPage(page, book, online))
+                .keeps(Long.class, board -> board.changes,
+                        (page, params, changes) -> new BoardPage(page, book, online, changes))
                 .method("orders", (board, params) -> board.book.list())
                 .method("create", BoardPage::create)
                 .method("update", BoardPage::update)

@@ -13,18 +13,18 @@ public final class Ids {
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{22}(\\|p[0-9]{2,})?");
 
-    /** User ids of connections nobody logged in on start with this, followed by the connection id. */
+    /** User ids of connections nobody logged in on start with this, followed by a public id of the guest's own. */
     public static final String GUEST_PREFIX = "guest_";
 
     private Ids() {
     }
 
-    /** The user id of a guest connection. */
-    public static String guestUser(String connectionId) {
-        return GUEST_PREFIX + connectionId;
+    /** The user id of a guest with public id {@code publicId} (never a session id). */
+    public static String guestUser(String publicId) {
+        return GUEST_PREFIX + publicId;
     }
 
-    /** Whether a user id is a guest's (such an id holds a session id: never show it to others). */
+    /** Whether a user id is a guest's. */
     public static boolean isGuestUser(String user) {
         return user.startsWith(GUEST_PREFIX);
     }

@@ -66,6 +66,28 @@ public final class Json {
         return value instanceof JsonNode node ? node : MAPPER.valueToTree(value);
     }
 
+    /**
+     * Converts a tree to {@code type}.
+     *
+     * @throws IllegalArgumentException when the tree does not fit the type
+     */
+    public static <T> T convert(JsonNode tree, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot read " + type.getSimpleName() + ": " + e.getOriginalMessage());
+        }
+    }
+
+    /** Encodes a tree as UTF-8 JSON bytes. */
+    public static byte[] bytes(JsonNode tree) {
+        try {
+            return MAPPER.writeValueAsBytes(tree);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
     }

@@ -40,6 +40,12 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter busSlowConsumers;
     public final Counter busDisconnects;
     public final Counter busDropped;
+    public final Counter stateWrites;
+    public final Counter stateWriteFailures;
+    public final Counter pagesAdopted;
+    public final Counter pagesUnusable;
+    public final Counter pagesLost;
+    public final Timer snapshotLag;
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
@@ -58,6 +64,16 @@ public final class ResidentMeters implements AutoCloseable {
         busSlowConsumers = counter("resident.bus.slow.consumers", "bus slow-consumer reports");
         busDisconnects = counter("resident.bus.disconnects", "bus connections lost");
         busDropped = counter("resident.bus.dropped", "bus messages not sent: buffer full, refused by the bus or closed");
+        stateWrites = counter("resident.state.writes", "page snapshots and connections written to the state store");
+        stateWriteFailures = counter("resident.state.write.failures", "state writes that failed (store unreachable); retried");
+        pagesAdopted = counter("resident.pages.adopted", "pages continued from their saved copy (restart, move)");
+        pagesUnusable = counter("resident.pages.unusable", "saved pages that could not be continued (corrupt, unknown type)");
+        pagesLost = counter("resident.pages.lost", "pages dropped here because another process took them over");
+        snapshotLag = registry.getOrCreate(Timer.builder("resident.state.snapshot.lag")
+                .description("from a page call to its snapshot being written")
+                .publishPercentileHistogram(true)
+                .tags(List.of(process)));
+        created.add(snapshotLag);
     }
 
     /** A gauge read on every scrape. */

@@ -24,8 +24,12 @@ final class MessageLog {
     private Outbox outbox;
     private boolean closed;
 
-    MessageLog(String epoch, int maxMessages, Duration maxAge) {
+    /**
+     * @param seq the seq to continue from (0 for a new page; a continued page keeps counting)
+     */
+    MessageLog(String epoch, long seq, int maxMessages, Duration maxAge) {
         this.epoch = epoch;
+        this.seq = seq;
         this.maxMessages = maxMessages;
         this.maxAgeMillis = maxAge.toMillis();
     }

@@ -49,6 +49,13 @@ public final class PageData {
         return root;
     }
 
+    /** Puts back saved data, as it was, with no change to send. */
+    void restore(ObjectNode saved) {
+        root.removeAll();
+        root.setAll(saved);
+        changes = null;
+    }
+
     /** The changes since the last call, or null when nothing changed; clears them. */
     ArrayNode takeChanges() {
         ArrayNode taken = changes;

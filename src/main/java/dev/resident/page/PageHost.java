@@ -21,6 +21,9 @@ public interface PageHost {
 
     Bus bus();
 
+    /** A call ran on {@code page}: what it keeps may have changed and is to be saved. */
+    void changed(ResidentPage page);
+
     /** Platform threads for CPU-bound page code. */
     CpuPool cpu();
 }

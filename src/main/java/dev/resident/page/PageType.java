@@ -1,8 +1,12 @@
 package dev.resident.page;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A kind of resident page, registered by path: how to open one and the methods it offers.
@@ -13,17 +17,25 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
+ * <p>What survives a restart or a move to another process: the page's data, tables, seq and open
+ * params always; the type's own Java fields only as far as it declares them with
+ * {@link Builder#keeps}. A type that declares nothing is continued by running its open hook again
+ * with the original params, then putting back the saved data, so state held in {@link PageData}
+ * needs no declaration.
+ *
  * @param <T> the class of the live page object
  */
 public final class PageType<T> {
     private final String path;
     private final PageFactory<T> factory;
     private final Map<String, PageMethod<T>> methods;
+    private final Kept<T, ?> kept;
 
     private PageType(Builder<T> builder) {
         this.path = builder.path;
         this.factory = builder.factory;
         this.methods = Map.copyOf(builder.methods);
+        this.kept = builder.kept;
     }
 
     public static <T> Builder<T> builder(String path, PageFactory<T> factory) {
@@ -42,11 +54,33 @@ public final class PageType<T> {
         return methods.get(name);
     }
 
+    /** The declared state of {@code instance} as JSON, or null when the type keeps none. */
+    JsonNode save(T instance) {
+        return kept == null ? null : kept.save(instance);
+    }
+
+    /** Rebuilds the object: from the declared state when the type keeps one, else by opening it again. */
+    T restore(Page page, Params params, JsonNode state) throws Exception {
+        return kept == null || state == null || state.isNull() ? factory.open(page, params) : kept.restore(page, params, state);
+    }
+
+    /** A declared state: how to take it from the object and how to rebuild the object from it. */
+    private record Kept<T, S>(Class<S> type, Function<T, S> saver, PageRestorer<T, S> restorer) {
+        JsonNode save(T instance) {
+            return Json.toTree(saver.apply(instance));
+        }
+
+        T restore(Page page, Params params, JsonNode state) throws Exception {
+            return restorer.restore(page, params, Json.convert(state, type));
+        }
+    }
+
     /** Builds a {@link PageType}. */
     public static final class Builder<T> {
         private final String path;
         private final PageFactory<T> factory;
         private final Map<String, PageMethod<T>> methods = new HashMap<>();
+        private Kept<T, ?> kept;
 
         private Builder(String path, PageFactory<T> factory) {
             this.path = Objects.requireNonNull(path);
@@ -57,6 +91,19 @@ public final class PageType<T> {
             if (methods.putIfAbsent(name, Objects.requireNonNull(method)) != null) {
                 throw new IllegalArgumentException("method " + name + " registered twice on " + path);
             }
+            return this;
+        }
+
+        /**
+         * Declares the state of the page object that must survive a restart or a move: {@code saver}
+         * takes it (after calls, off the call path), {@code restorer} rebuilds the object from it.
+         * Fields not covered are not saved.
+         *
+         * @param type the state's class (Jackson-serialisable: a record, a number, a map, ...)
+         */
+        public <S> Builder<T> keeps(Class<S> type, Function<T, S> saver, PageRestorer<T, S> restorer) {
+            this.kept = new Kept<>(Objects.requireNonNull(type), Objects.requireNonNull(saver),
+                    Objects.requireNonNull(restorer));
             return this;
         }
 

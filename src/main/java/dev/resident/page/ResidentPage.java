@@ -23,8 +23,8 @@ import java.util.function.LongFunction;
  */
 public final class ResidentPage implements Page {
     private final String id;
-    private final String connectionId;
     private final String path;
+    private final JsonNode params;
     private final PageHost host;
     private final PageSettings settings;
     private final PageData data = new PageData();
@@ -35,15 +35,23 @@ public final class ResidentPage implements Page {
     private final long createdAt = System.currentTimeMillis();
     private volatile long lastActive = createdAt;
     private volatile boolean closed;
+    /** Closed here only, to be continued elsewhere (a drain, a takeover): callers may retry. */
+    private volatile boolean movedAway;
+    private volatile String connectionId;
+    /** Revision of the page's last saved copy in the state store (0: never saved). */
+    private volatile long revision;
+    private volatile long savedAt = createdAt;
     private Live<?> live;
 
-    private ResidentPage(String id, String connectionId, String path, PageHost host, PageSettings settings, String epoch) {
+    private ResidentPage(String id, String connectionId, String path, JsonNode params, PageHost host,
+                         PageSettings settings, String epoch, long seq) {
         this.id = id;
         this.connectionId = connectionId;
         this.path = path;
+        this.params = params == null || params.isNull() ? Json.object() : params;
         this.host = host;
         this.settings = settings;
-        this.log = new MessageLog(epoch, settings.historyMessages(), settings.historyAge());
+        this.log = new MessageLog(epoch, seq, settings.historyMessages(), settings.historyAge());
     }
 
     /**
@@ -53,15 +61,82 @@ public final class ResidentPage implements Page {
      */
     public static ResidentPage open(String id, String connectionId, PageType<?> type, JsonNode params,
                                     PageHost host, PageSettings settings, String epoch) throws Exception {
-        ResidentPage page = new ResidentPage(id, connectionId, type.path(), host, settings, epoch);
+        ResidentPage page = new ResidentPage(id, connectionId, type.path(), params, host, settings, epoch, 0);
         try {
-            page.live = Live.open(type, page, Params.of(params));
+            page.live = Live.open(type, page, Params.of(page.params));
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
         }
         page.data.takeChanges(); // the initial data travels in the open reply, not as a message
         return page;
+    }
+
+    /**
+     * Continues a saved page under {@code id} with a new {@code epoch} (its message history died
+     * with the process that had it, so clients resync): data, tables and seq as saved, the type's
+     * object rebuilt by {@link PageType#restore}.
+     *
+     * @param revision the revision of the saved copy this page now owns
+     * @throws Exception what the type's restore or open hook throws
+     */
+    public static ResidentPage restore(SavedPage saved, String id, PageType<?> type, PageHost host,
+                                       PageSettings settings, String epoch, long revision) throws Exception {
+        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), saved.params(), host, settings,
+                epoch, saved.seq());
+        page.revision(revision);
+        try {
+            page.live = Live.restore(type, page, Params.of(page.params), saved.state());
+        } catch (Exception | Error e) {
+            page.close(1000, "restore failed");
+            throw e;
+        }
+        page.data.restore(saved.data());
+        for (String table : page.tables()) {
+            if (!saved.tables().contains(table)) {
+                page.unsubscribe(table);
+            }
+        }
+        saved.tables().forEach(page::subscribe);
+        return page;
+    }
+
+    /**
+     * What this page leaves behind to be continued elsewhere, taken between calls; null when a call
+     * is running (it marks the page changed again when it ends).
+     */
+    public SavedPage save() throws InterruptedException {
+        if (!callLock.tryLock(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            return null;
+        }
+        try {
+            return new SavedPage(id, path, params, connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
+                    Set.copyOf(tables), live.save());
+        } finally {
+            callLock.unlock();
+        }
+    }
+
+    /** The revision of this page's saved copy that it last wrote or read. */
+    public long revision() {
+        return revision;
+    }
+
+    /** Records that the saved copy is now at {@code revision}. */
+    public void revision(long revision) {
+        this.revision = revision;
+        this.savedAt = System.currentTimeMillis();
+    }
+
+    /** When the page was last saved (its creation time if never). */
+    public long savedAt() {
+        return savedAt;
+    }
+
+    /** Moves the page to the connection that replaced its own (a new session id after login). */
+    public void reassign(String connectionId) {
+        this.connectionId = connectionId;
+        host.changed(this);
     }
 
     /**
@@ -83,13 +158,14 @@ public final class ResidentPage implements Page {
             callLock.lockInterruptibly();
             try {
                 if (closed) {
-                    throw PageException.unknownPage();
+                    throw closedAnswer();
                 }
                 touch();
                 return Json.write(live.call(method, parsed));
             } finally {
                 flushChanges();
                 callLock.unlock();
+                host.changed(this);
             }
         } finally {
             pending.decrementAndGet();
@@ -153,11 +229,18 @@ public final class ResidentPage implements Page {
         return log.outbox();
     }
 
+    /** What a call on the closed page answers: 404 when it is gone, 503 when it moved on and a retry finds it. */
+    public PageException closedAnswer() {
+        return movedAway ? new PageException(503, "unavailable", "the page is moving; try again")
+                : PageException.unknownPage();
+    }
+
     /** Drops the page: no more calls or messages, tables unsubscribed, socket closed. Safe twice. */
     public void close(int socketCode, String reason) {
         if (closed) {
             return;
         }
+        movedAway = socketCode == 1001 || socketCode == 1012;
         closed = true;
         for (String table : Set.copyOf(tables)) {
             unsubscribe(table);
@@ -295,6 +378,14 @@ public final class ResidentPage implements Page {
     private record Live<T>(PageType<T> type, T instance) {
         static <T> Live<T> open(PageType<T> type, Page page, Params params) throws Exception {
             return new Live<>(type, type.open(page, params));
+        }
+
+        static <T> Live<T> restore(PageType<T> type, Page page, Params params, JsonNode state) throws Exception {
+            return new Live<>(type, type.restore(page, params, state));
+        }
+
+        JsonNode save() {
+            return type.save(instance);
         }
 
         boolean has(String method) {

@@ -1,34 +1,35 @@
 package dev.resident.page;
 
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
-/** A server-side key-value store shared by the pages of a user, of a connection, or of the whole process. */
-public final class Store {
-    private final Map<String, Object> values = new ConcurrentHashMap<>();
+/**
+ * A server-side key-value store shared by the pages of a user, of a connection, or of the whole
+ * site. Values are JSON: what is put is converted as Jackson would serialise it, and what is read
+ * comes back as JSON-shaped Java values ({@code String}, {@code Integer}/{@code Long},
+ * {@code Double}, {@code Boolean}, {@code List}, {@code Map}) or, with a class, converted to it.
+ * The stores live in the state store, so they outlive the process and are the same on every
+ * process of a site; each operation reads or writes it.
+ */
+public interface Store {
 
-    @SuppressWarnings("unchecked")
-    public <V> Optional<V> get(String key) {
-        return Optional.ofNullable((V) values.get(key));
-    }
+    /** The value of {@code key}, as JSON-shaped Java values. */
+    <V> Optional<V> get(String key);
 
-    public void put(String key, Object value) {
-        values.put(key, value);
-    }
+    /** The value of {@code key} converted to {@code type}. */
+    <V> Optional<V> get(String key, Class<V> type);
 
-    public void remove(String key) {
-        values.remove(key);
-    }
+    /** Sets a value (any Jackson-serialisable object). */
+    void put(String key, Object value);
 
-    /** Atomically updates one value, as {@link java.util.concurrent.ConcurrentHashMap#compute}. */
-    @SuppressWarnings("unchecked")
-    public <V> V compute(String key, BiFunction<String, V, V> update) {
-        return (V) values.compute(key, (k, old) -> update.apply(k, (V) old));
-    }
+    void remove(String key);
 
-    public int size() {
-        return values.size();
-    }
+    /**
+     * Atomically updates one value (the old value is JSON-shaped, or null); returning null removes
+     * it. On a shared store the update may run again when another process wrote meanwhile.
+     */
+    <V> V compute(String key, BiFunction<String, V, V> update);
+
+    /** How many keys the store holds. */
+    int size();
 }

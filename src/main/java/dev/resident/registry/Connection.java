@@ -7,22 +7,49 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One browser session (cookie {@code rsd_cid}): its user, its pages and its store. */
+/**
+ * One browser session: its session id (the {@code rsd_cid} cookie, replaced at login and logout),
+ * a stable internal key that its pages and its store refer to and that never leaves the server,
+ * its user, and the pages it has in this process.
+ */
 public final class Connection {
-    private final String id;
-    private final Store store = new Store();
+    private final String key;
+    private final Store store;
     private final Set<ResidentPage> pages = ConcurrentHashMap.newKeySet();
-    private final long createdAt = System.currentTimeMillis();
+    private final long createdAt;
+    private volatile String id;
     private volatile Identity identity;
-    private volatile long lastSeen = createdAt;
+    private volatile long lastSeen;
+    /** When the stored copy last got this connection's {@link #lastSeen}. */
+    private volatile long savedSeen;
+    /** Revision of the stored copy this process last wrote or read (0: none). */
+    private volatile long revision;
+    /** When this process last checked its copy against the store. */
+    private volatile long checkedAt;
 
-    Connection(String id) {
+    Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
         this.id = id;
-        this.identity = Identity.guest(id);
+        this.key = key;
+        this.identity = identity;
+        this.createdAt = createdAt;
+        this.lastSeen = lastSeen;
+        this.savedSeen = lastSeen;
+        this.checkedAt = System.currentTimeMillis();
+        this.store = store;
     }
 
+    /** The session id, as in the cookie. */
     public String id() {
         return id;
+    }
+
+    void id(String id) {
+        this.id = id;
+    }
+
+    /** The internal key its pages refer to (never sent to a client). */
+    public String key() {
+        return key;
     }
 
     public String user() {
@@ -59,5 +86,29 @@ public final class Connection {
 
     void touch() {
         lastSeen = System.currentTimeMillis();
+    }
+
+    long savedSeen() {
+        return savedSeen;
+    }
+
+    void savedSeen(long savedSeen) {
+        this.savedSeen = savedSeen;
+    }
+
+    long revision() {
+        return revision;
+    }
+
+    void revision(long revision) {
+        this.revision = revision;
+    }
+
+    long checkedAt() {
+        return checkedAt;
+    }
+
+    void checkedAt(long checkedAt) {
+        this.checkedAt = checkedAt;
     }
 }

@@ -12,6 +12,8 @@ import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.page.ResidentPage;
 import dev.resident.page.Store;
+import dev.resident.state.StateStore;
+import dev.resident.state.StateUnavailable;
 
 import java.util.Collection;
 import java.util.Optional;
@@ -23,62 +25,98 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The in-process registers of the legacy daemon: global store, users, connections and pages,
- * with page → connection → user ownership, the table → pages subscription index and expiry.
+ * The registers of the legacy daemon: global store, users, connections and pages, with page →
+ * connection → user ownership, the table → pages subscription index and expiry. What lives here
+ * is this process's working copy; the state store keeps what must outlive it (see
+ * {@link DurablePages} and {@link DurableConnections}).
  */
 public final class Registry implements PageHost, AutoCloseable {
     private final RegistrySettings settings;
-    private final PageTypes types;
     private final ResidentMeters meters;
-    private final Store global = new Store();
+    private final StateStore store;
+    private final DurableConnections durableConnections;
+    private final DurablePages durablePages;
+    private final StateWriter writer;
+    private final Store global;
+    /** By session id (cookie). */
     private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
+    /** By internal key, what pages refer to. */
+    private final ConcurrentHashMap<String, Connection> byKey = new ConcurrentHashMap<>();
+    /** By page key: the page id without its process suffix, so an old id still finds a moved page. */
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private final CpuPool cpu;
     private final Bus bus;
+    private volatile boolean released;
 
     /**
+     * @param store      where state that outlives the process goes
      * @param busFactory creates the bus that delivers to this registry's pages
      */
-    public Registry(RegistrySettings settings, PageTypes types, ResidentMeters meters,
-                    Function<BusListener, Bus> busFactory) {
+    public Registry(RegistrySettings settings, StateSettings state, StateStore store, PageTypes types,
+                    ResidentMeters meters, Function<BusListener, Bus> busFactory) {
         this.settings = settings;
-        this.types = types;
         this.meters = meters;
+        this.store = store;
+        String self = settings.process().isEmpty() ? "instance-" + Ids.newId() : settings.process();
+        Buckets buckets = new Buckets(store, settings, state);
+        this.durableConnections = new DurableConnections(buckets, settings, state);
+        this.durablePages = new DurablePages(buckets, types, settings, meters, self, this,
+                (page, reason) -> evict(page, 1012, reason));
+        this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes());
+        this.writer = new StateWriter(durablePages::write, this::writeConnection, meters, state.snapshotInterval());
         this.bus = busFactory.apply(new Fanout(this, meters));
         this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());
         long every = settings.sweepInterval().toMillis();
         sweeper.scheduleWithFixedDelay(() -> sweep(System.currentTimeMillis()), every, every, TimeUnit.MILLISECONDS);
+        long renew = Math.max(100, state.lease().toMillis() / 3);
+        durablePages.renewLease();
+        sweeper.scheduleWithFixedDelay(durablePages::renewLease, renew, renew, TimeUnit.MILLISECONDS);
         meters.gauge("resident.pages", "resident pages", pages::size);
         meters.gauge("resident.connections", "connections", connections::size);
         meters.gauge("resident.users", "users with a connection", users::size);
+        meters.gauge("resident.state.pending", "changes waiting to be written to the state store", writer::pending);
+        meters.gauge("resident.state.reachable", "1 while the state store answers", () -> stateReachable() ? 1 : 0);
     }
 
     /** The connection named by the cookie, or a new one when the cookie is absent or unknown. */
     public Connection connect(String cookieId) {
-        Connection known = find(cookieId).orElse(null);
-        if (known != null) {
-            return known;
-        }
-        Connection created = new Connection(Ids.newId());
-        connections.put(created.id(), created);
-        join(created.user(), created);
-        return created;
+        return find(cookieId).orElseGet(this::newConnection);
     }
 
-    /** The connection named by the cookie, touched, if it exists. */
+    /**
+     * The connection named by the cookie, touched, if it exists here or in the state store (a
+     * restart, another process of the site).
+     *
+     * @throws PageException 503 {@code unavailable} when the state store cannot be asked
+     */
     public Optional<Connection> find(String cookieId) {
-        if (!Ids.isWellFormed(cookieId)) {
+        if (!Ids.isWellFormed(cookieId) || cookieId.indexOf('|') >= 0) {
             return Optional.empty();
         }
+        long now = System.currentTimeMillis();
         Connection connection = connections.get(cookieId);
-        if (connection != null) {
-            connection.touch();
+        if (connection != null && durableConnections.mustRecheck(connection, now)) {
+            connection = recheck(connection, now);
         }
-        return Optional.ofNullable(connection);
+        if (connection == null) {
+            connection = load(cookieId, now);
+        }
+        if (connection == null) {
+            return Optional.empty();
+        }
+        if (durableConnections.expired(connection, now)) {
+            dropSession(connection);
+            return Optional.empty();
+        }
+        connection.touch();
+        if (durableConnections.dueForRefresh(connection, now)) {
+            writer.changed(connection);
+        }
+        return Optional.of(connection);
     }
 
     /**
@@ -87,66 +125,96 @@ public final class Registry implements PageHost, AutoCloseable {
      * @throws PageException 404 for an unknown path, 429 {@code too_many_pages}, or what the open hook throws
      */
     public ResidentPage openPage(Connection connection, String path, JsonNode params) throws Exception {
-        PageType<?> type = types.find(path)
+        PageType<?> type = durablePages.type(path)
                 .orElseThrow(() -> new PageException(404, "unknown_page", "no page type at " + path));
         if (connection.pageSet().size() >= settings.maxPagesPerConnection()) {
             throw new PageException(429, "too_many_pages", "this connection has too many pages");
         }
-        String epoch = Ids.newId().substring(0, 8);
-        ResidentPage page = ResidentPage.open(Ids.newPageId(settings.process()), connection.id(), type, params,
-                this, settings.pages(), epoch);
-        pages.put(page.id(), page);
-        connection.pageSet().add(page);
+        ResidentPage page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params,
+                this, settings.pages(), newEpoch());
+        add(connection, page);
         meters.pagesCreated.increment();
         return page;
     }
 
-    /** The page if it exists and belongs to {@code connection}; another connection's page does not exist. */
+    /**
+     * The page if it belongs to {@code connection}; another connection's page does not exist. A
+     * page this process does not hold is continued from its saved copy when its owner is gone.
+     *
+     * @throws dev.resident.page.PageMoved when another live process runs it
+     * @throws PageException 503 {@code unavailable} while draining or when the state store cannot be asked
+     */
     public Optional<ResidentPage> page(Connection connection, String pageId) {
-        if (connection == null || pageId == null) {
+        if (connection == null || !Ids.isWellFormed(pageId)) {
             return Optional.empty();
         }
-        ResidentPage page = pages.get(pageId);
-        return page != null && page.connectionId().equals(connection.id()) ? Optional.of(page) : Optional.empty();
-    }
-
-    /** Drops a page: its socket is closed with {@code socketCode}. */
-    public void closePage(ResidentPage page, int socketCode, String reason) {
-        if (pages.remove(page.id(), page)) {
-            Connection connection = connections.get(page.connectionId());
-            if (connection != null) {
-                connection.pageSet().remove(page);
-                connection.touch();
+        String key = StateKeys.page(pageId);
+        ResidentPage page = pages.get(key);
+        if (page == null && store.durable()) {
+            if (released) {
+                throw new PageException(503, "unavailable", "this process is stopping; try again");
             }
+            page = durablePages.adopt(key, connection, pages::get, adopted -> add(connection, adopted))
+                    .orElse(null);
         }
-        page.close(socketCode, reason);
+        return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();
     }
 
-    /** Makes the connection act as {@code identity} (its pages follow it). */
+    /** Drops a page for good (its client closed it, it expired, an admin dropped it): its socket is closed with {@code socketCode}. */
+    public void closePage(ResidentPage page, int socketCode, String reason) {
+        evict(page, socketCode, reason);
+        writer.forget(page);
+        durablePages.delete(page);
+    }
+
+    /** Makes the connection act as {@code identity}, under a new session id (read it from the connection). */
     public void login(Connection connection, Identity identity) {
-        moveTo(connection, identity);
+        rotate(connection, identity);
     }
 
-    /** The connection becomes a guest again. */
+    /** The connection becomes a new guest, under a new session id. */
     public void logout(Connection connection) {
-        moveTo(connection, Identity.guest(connection.id()));
+        rotate(connection, Identity.newGuest());
     }
 
-    /** Drops expired pages, then connections left without pages past their ttl. */
+    /** Drops expired pages, then connections left without pages past their ttl; refreshes saved copies. */
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {
             if (page.expired(now)) {
                 closePage(page, 1000, "expired");
                 meters.pagesExpired.increment();
+            } else if (durablePages.dueForRefresh(page, now)) {
+                writer.changed(page);
             }
         }
         for (Connection connection : connections.values()) {
-            long ttl = (connection.identity().guest() ? settings.guestTtl() : settings.userTtl()).toMillis();
-            if (connection.pageSet().isEmpty() && now - connection.lastSeen() > ttl) {
+            if (connection.pageSet().isEmpty() && durableConnections.idle(connection, now)) {
                 drop(connection);
                 meters.connectionsExpired.increment();
             }
         }
+        try {
+            store.sweep();
+        } catch (StateUnavailable e) {
+            // the writer reports the store's state
+        }
+    }
+
+    /**
+     * A drain: writes every page and connection, marks the pages released so another process
+     * continues them at once, gives up the process lease and stops serving pages here.
+     *
+     * @return true when everything was written
+     */
+    public boolean release() {
+        released = true;
+        boolean complete = writer.flush();
+        for (ResidentPage page : pages.values()) {
+            complete &= durablePages.release(page);
+            evict(page, 1001, "server going away");
+        }
+        durablePages.releaseLease();
+        return complete;
     }
 
     public Collection<ResidentPage> pages() {
@@ -170,30 +238,42 @@ public final class Registry implements PageHost, AutoCloseable {
         return subscribers.getOrDefault(table, Set.of());
     }
 
+    /** A page this process holds, by any of its ids. */
     public Optional<ResidentPage> anyPage(String pageId) {
-        return Optional.ofNullable(pages.get(pageId));
+        return pageId == null ? Optional.empty() : Optional.ofNullable(pages.get(StateKeys.page(pageId)));
+    }
+
+    /** Whether the state store answers and nothing waits to be retried. */
+    public boolean stateReachable() {
+        return store.reachable() && !writer.failing();
     }
 
     @Override
-    public String userOf(String connectionId) {
-        Connection connection = connections.get(connectionId);
-        return connection == null ? Ids.guestUser(connectionId) : connection.user();
+    public String userOf(String connectionKey) {
+        Connection connection = byKey.get(connectionKey);
+        return connection == null ? Ids.guestUser("unknown") : connection.user();
     }
 
     @Override
-    public Store userStore(String connectionId) {
-        return userEntry(userOf(connectionId)).store();
+    public Store userStore(String connectionKey) {
+        return durableConnections.userStore(userOf(connectionKey));
     }
 
     @Override
-    public Store connectionStore(String connectionId) {
-        Connection connection = connections.get(connectionId);
-        return connection == null ? new Store() : connection.store();
+    public Store connectionStore(String connectionKey) {
+        return durableConnections.connectionStore(connectionKey);
     }
 
     @Override
     public Store globalStore() {
         return global;
+    }
+
+    @Override
+    public void changed(ResidentPage page) {
+        if (!page.isClosed() && store.durable()) {
+            writer.changed(page);
+        }
     }
 
     @Override
@@ -230,10 +310,14 @@ public final class Registry implements PageHost, AutoCloseable {
         return cpu;
     }
 
-    /** Stops the sweeper and the bus; pages stay as they are (a drain closes sockets first). */
+    /** Writes what is pending, then stops the sweeper, the writer and the bus; pages stay as they are. */
     @Override
     public void close() {
         sweeper.shutdownNow();
+        if (store.durable()) {
+            writer.flush();
+        }
+        writer.close();
         cpu.close();
         bus.close();
     }
@@ -242,11 +326,114 @@ public final class Registry implements PageHost, AutoCloseable {
     public void discard(Connection connection) {
         if (connection.pageSet().isEmpty()) {
             drop(connection);
+            writer.forget(connection);
+            durableConnections.delete(connection.id());
         }
+    }
+
+    void writeConnection(Connection connection) {
+        if (connections.get(connection.id()) != connection) {
+            return; // rotated or dropped meanwhile
+        }
+        if (!durableConnections.write(connection)) {
+            connections.remove(connection.id(), connection); // ended elsewhere (a logout, a new session id)
+        }
+    }
+
+    private Connection newConnection() {
+        long now = System.currentTimeMillis();
+        String key = Ids.newId();
+        Connection created = new Connection(Ids.newId(), key, Identity.newGuest(), now, now,
+                durableConnections.connectionStore(key));
+        register(created);
+        writer.changed(created);
+        return created;
+    }
+
+    private Connection load(String cookieId, long now) {
+        return durableConnections.load(cookieId, now).map(record -> {
+            Connection known = byKey.get(record.key());
+            if (known != null) {
+                // the same session under a newer id (a login on another process), or read again
+                connections.remove(known.id(), known);
+                known.id(cookieId);
+                moveTo(known, record.identity());
+                connections.put(cookieId, known);
+                durableConnections.loaded(known, record);
+                return known;
+            }
+            Connection loaded = durableConnections.connection(cookieId, record, now);
+            register(loaded);
+            return loaded;
+        }).orElse(null);
+    }
+
+    /** Checks a connection held here against its stored copy: another process may have ended it or logged it in. */
+    private Connection recheck(Connection connection, long now) {
+        connection.checkedAt(now);
+        Optional<ConnectionRecord> record = durableConnections.load(connection.id(), now);
+        if (record.isEmpty() || !record.get().key().equals(connection.key())) {
+            connections.remove(connection.id(), connection);
+            return null;
+        }
+        if (!record.get().identity().equals(connection.identity())) {
+            moveTo(connection, record.get().identity());
+        }
+        durableConnections.loaded(connection, record.get());
+        return connection;
+    }
+
+    private void register(Connection connection) {
+        connections.put(connection.id(), connection);
+        byKey.put(connection.key(), connection);
+        join(connection.user(), connection);
+    }
+
+    private void add(Connection connection, ResidentPage page) {
+        pages.put(StateKeys.page(page.id()), page);
+        connection.pageSet().add(page);
+        changed(page);
+    }
+
+    /** Drops a page from this process only: its saved copy stays, to be continued. */
+    void evict(ResidentPage page, int socketCode, String reason) {
+        if (pages.remove(StateKeys.page(page.id()), page)) {
+            Connection connection = byKey.get(page.connectionId());
+            if (connection != null) {
+                connection.pageSet().remove(page);
+                connection.touch();
+            }
+        }
+        page.close(socketCode, reason);
+    }
+
+    private void rotate(Connection connection, Identity identity) {
+        String old = connection.id();
+        String fresh = Ids.newId();
+        connection.id(fresh);
+        connection.revision(0);
+        connections.put(fresh, connection);
+        connections.remove(old, connection);
+        moveTo(connection, identity);
+        writer.forget(connection);
+        try {
+            durableConnections.write(connection);
+            durableConnections.delete(old);
+        } catch (StateUnavailable e) {
+            writer.changed(connection);
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        }
+    }
+
+    /** Ends a session that outlived its absolute lifetime: the connection and its pages go. */
+    private void dropSession(Connection connection) {
+        drop(connection);
+        durableConnections.delete(connection.id());
     }
 
     private void drop(Connection connection) {
         if (connections.remove(connection.id(), connection)) {
+            byKey.remove(connection.key(), connection);
             forget(connection.user(), connection);
             for (ResidentPage page : connection.pages()) {
                 closePage(page, 1000, "connection expired");
@@ -270,14 +457,14 @@ public final class Registry implements PageHost, AutoCloseable {
         });
     }
 
-    private UserEntry userEntry(String user) {
-        return users.computeIfAbsent(user, UserEntry::new);
-    }
-
     private void forget(String user, Connection connection) {
         users.computeIfPresent(user, (u, entry) -> {
             entry.connections().remove(connection);
             return entry.connections().isEmpty() ? null : entry;
         });
+    }
+
+    static String newEpoch() {
+        return Ids.newId().substring(0, 8);
     }
 }

@@ -1,14 +1,11 @@
 package dev.resident.registry;
 
-import dev.resident.page.Store;
-
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A user known to this process: the connections acting as that user, and the user's store. */
+/** A user known to this process: the connections acting as that user here. */
 public final class UserEntry {
     private final String user;
-    private final Store store = new Store();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
 
     UserEntry(String user) {
@@ -17,10 +14,6 @@ public final class UserEntry {
 
     public String user() {
         return user;
-    }
-
-    public Store store() {
-        return store;
     }
 
     public Set<Connection> connections() {

@@ -41,13 +41,18 @@ public final class ConnectionCookie {
         String cookie = read(req);
         Connection connection = registry.connect(cookie);
         if (!connection.id().equals(cookie)) {
-            res.headers().addCookie(SetCookie.builder(NAME, connection.id())
-                    .httpOnly(true)
-                    .sameSite(SetCookie.SameSite.LAX)
-                    .path("/")
-                    .secure(req.isSecure())
-                    .build());
+            set(req, res, connection);
         }
         return connection;
+    }
+
+    /** Sets the cookie to the connection's session id (a new one after login or logout). */
+    static void set(ServerRequest req, ServerResponse res, Connection connection) {
+        res.headers().addCookie(SetCookie.builder(NAME, connection.id())
+                .httpOnly(true)
+                .sameSite(SetCookie.SameSite.LAX)
+                .path("/")
+                .secure(req.isSecure())
+                .build());
     }
 }

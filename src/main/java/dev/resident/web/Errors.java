@@ -3,6 +3,7 @@ package dev.resident.web;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
+import dev.resident.page.PageMoved;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
@@ -24,6 +25,7 @@ public final class Errors {
 
     public static void register(HttpRouting.Builder routing) {
         routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+                .error(PageMoved.class, (req, res, e) -> moved(res, e))
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))
@@ -37,6 +39,13 @@ public final class Errors {
         }
         res.status(Status.create(status));
         Responses.json(res, "{\"error\":" + body(code, message) + "}");
+    }
+
+    /** 409 {@code page_moved} with the page's current id beside the error, so the client follows it. */
+    private static void moved(ServerResponse res, PageMoved e) {
+        res.status(Status.CONFLICT_409);
+        Responses.json(res, "{\"error\":" + body(e.code(), e.getMessage()) + ",\"page_id\":"
+                + Json.write(e.pageId()) + "}");
     }
 
     /** The {@code {"code","message"}} object. */

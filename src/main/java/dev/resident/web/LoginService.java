@@ -48,13 +48,17 @@ public final class LoginService implements HttpService {
             throw ApiError.unauthorized("bad credentials");
         }
         throttle.succeeded(user);
-        Connection connection = ConnectionCookie.connect(registry, req, res);
-        registry.login(connection, identity.get());
+        Connection connection = registry.connect(ConnectionCookie.read(req));
+        registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
+        ConnectionCookie.set(req, res, connection);
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
-        ConnectionCookie.find(registry, req).ifPresent(registry::logout);
+        ConnectionCookie.find(registry, req).ifPresent(connection -> {
+            registry.logout(connection);
+            ConnectionCookie.set(req, res, connection);
+        });
         res.status(Status.NO_CONTENT_204).send();
     }
 }

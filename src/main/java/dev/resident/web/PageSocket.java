@@ -5,6 +5,7 @@ import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
+import dev.resident.page.PageMoved;
 import dev.resident.page.ResidentPage;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Registry;
@@ -67,8 +68,16 @@ final class PageSocket implements WsListener {
             session.close(1001, "server going away");
             return;
         }
-        Connection connection = registry.find(cookie).orElse(null);
-        page = registry.page(connection, query.pageId()).orElse(null);
+        try {
+            Connection connection = registry.find(cookie).orElse(null);
+            page = registry.page(connection, query.pageId()).orElse(null);
+        } catch (PageMoved moved) {
+            session.close(4307, moved.pageId()); // the client reconnects to the page's current id
+            return;
+        } catch (PageException e) {
+            session.close(1013, "try again later"); // state store unreachable, or this process is stopping
+            return;
+        }
         if (page == null) {
             session.close(4404, "unknown page");
             return;
@@ -153,7 +162,8 @@ final class PageSocket implements WsListener {
         } catch (PageException e) {
             channel.offer(errorFrame(id, e.code(), e.getMessage()));
             if (page.isClosed()) {
-                channel.close(4404, "unknown page");
+                boolean gone = page.closedAnswer().status() == 404;
+                channel.close(gone ? 4404 : 1012, gone ? "unknown page" : "page moving");
             }
         } catch (Exception e) {
             channel.offer(errorFrame(id, "internal", Errors.logInternal(e)));

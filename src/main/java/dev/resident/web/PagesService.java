@@ -77,8 +77,9 @@ public final class PagesService implements HttpService {
         if (replay.resync()) {
             meters.resyncs.increment();
         }
+        String moved = page.id().equals(body.path("page_id").asText()) ? "" : ",\"page_id\":" + Json.write(page.id());
         Responses.json(res, "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
-                + String.join(",", replay.messages()) + "]" + (replay.resync() ? ",\"resync\":true}" : "}"));
+                + String.join(",", replay.messages()) + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}"));
     }
 
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
@@ -94,14 +95,18 @@ public final class PagesService implements HttpService {
                 ? new Replay(true, page.seq(), java.util.List.of())
                 : page.await(after, wait);
         if (page.isClosed()) {
-            throw PageException.unknownPage();
+            throw page.closedAnswer();
         }
+        String moved = page.id().equals(req.query().first("page_id").orElse("")) ? ""
+                : ",\"page_id\":" + Json.write(page.id());
         if (replay.resync()) {
             meters.resyncs.increment();
-            Responses.json(res, "{\"resync\":true,\"seq\":" + replay.seq() + ",\"epoch\":\"" + page.epoch() + "\"}");
+            Responses.json(res, "{\"resync\":true,\"seq\":" + replay.seq() + ",\"epoch\":\"" + page.epoch() + "\""
+                    + moved + "}");
             return;
         }
-        Responses.json(res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]}");
+        Responses.json(res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]"
+                + moved + "}");
     }
 
     /** Extension: the page's current data and seq, for a client that got a resync. */

@@ -40,6 +40,14 @@ public final class Browser {
                 .filter(c -> c.getName().equals("rsd_cid")).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
     }
 
+    /** Sets the session cookie to {@code connectionId}, as a browser handed a fixed or stolen id would. */
+    public void cookie(String connectionId) {
+        java.net.HttpCookie cookie = new java.net.HttpCookie("rsd_cid", connectionId);
+        cookie.setPath("/");
+        cookie.setVersion(0);
+        cookies.getCookieStore().add(base, cookie);
+    }
+
     /** Forgets the cookie {@code name}, as a browser whose user cleared it would. */
     public void dropCookie(String name) {
         cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).toList()

@@ -22,6 +22,7 @@ public final class TestServers {
         Map<String, String> all = new HashMap<>();
         all.put("resident.admin-token", ADMIN_TOKEN);
         all.put("resident.bench-pages", "true");
+        all.put("resident.state.store", "memory"); // tests of durable state choose their store
         all.putAll(overrides);
         return Resident.create(ResidentConfig.withOverrides(all), types);
     }

@@ -3,6 +3,7 @@ package dev.resident.bus.nats;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.metrics.ResidentMeters;
+import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
@@ -24,8 +25,10 @@ public final class NatsBuses {
      *
      * @param listener where deliveries to this process go
      * @param meters   counts malformed messages, reconnects, slow consumers and dropped messages
+     * @param shared   receives the connection once it is made: the process shares it (state store, ...)
      */
-    public static Bus connect(NatsSettings settings, BusListener listener, ResidentMeters meters) {
+    public static Bus connect(NatsSettings settings, BusListener listener, ResidentMeters meters,
+                              java.util.function.Consumer<Connection> shared) {
         // the client's socket readers, writers and dispatcher run on virtual threads
         ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("resident-nats-", 0).factory());
@@ -35,7 +38,10 @@ public final class NatsBuses {
                 new Inbound(settings.process(), subjects, listener, meters), settings);
         NatsBus bus = new NatsBus(subjects, new Envelope(settings.process()), listener, sender, subscriptions,
                 settings.drainTimeout(), executor);
-        Options options = options(settings, new ConnectionEvents(bus::attach, sender, meters, settings), executor);
+        Options options = options(settings, new ConnectionEvents(connection -> {
+            bus.attach(connection);
+            shared.accept(connection);
+        }, sender, meters, settings), executor);
         LOGGER.log(Level.INFO, "connecting to NATS: " + settings);
         try {
             Nats.connectAsynchronously(options, true);

@@ -1,0 +1,52 @@
+package dev.resident.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A connection as kept in the {@code connections} bucket, under its session id:
+ * {@code {"v":1,"key","user","guest","roles","created","seen"}}; {@code revision} is the stored
+ * copy's (not written).
+ */
+record ConnectionRecord(String key, Identity identity, long created, long seen, long revision) {
+    private static final int VERSION = 1;
+
+    static ConnectionRecord of(Connection connection) {
+        return new ConnectionRecord(connection.key(), connection.identity(), connection.createdAt(),
+                connection.lastSeen(), connection.revision());
+    }
+
+    byte[] encode() {
+        ObjectNode node = Json.object()
+                .put("v", VERSION)
+                .put("key", key)
+                .put("user", identity.user())
+                .put("guest", identity.guest())
+                .put("created", created)
+                .put("seen", seen);
+        identity.roles().forEach(node.putArray("roles")::add);
+        return Json.bytes(node);
+    }
+
+    /** The record, or empty when the bytes are not one this version wrote. */
+    static Optional<ConnectionRecord> decode(byte[] bytes, long revision) {
+        try {
+            JsonNode node = Json.parse(bytes);
+            if (node.path("v").asInt() != VERSION || !node.path("key").isTextual() || !node.path("user").isTextual()) {
+                return Optional.empty();
+            }
+            Set<String> roles = new HashSet<>();
+            node.path("roles").forEach(role -> roles.add(role.asText()));
+            return Optional.of(new ConnectionRecord(node.get("key").asText(),
+                    new Identity(node.get("user").asText(), node.path("guest").asBoolean(), Set.copyOf(roles)),
+                    node.path("created").asLong(), node.path("seen").asLong(), revision));
+        } catch (Json.MalformedJsonException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.resident.registry;
+
+import dev.resident.page.PageException;
+import dev.resident.page.Store;
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+import dev.resident.state.Versioned;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Connections and the user and connection stores in the state store: a session id names the same
+ * connection and user after a restart or on another process, until it expires (idle ttl, absolute
+ * lifetime) or a login or logout replaces it.
+ */
+final class DurableConnections {
+    /** How often a process holding a connection checks it against a shared store. */
+    private static final long RECHECK_MILLIS = 2_000;
+    private final Bucket connections;
+    private final Bucket connectionStores;
+    private final Bucket users;
+    private final boolean shared;
+    private final RegistrySettings settings;
+    private final StateSettings state;
+
+    DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state) {
+        this.connections = buckets.connections();
+        this.connectionStores = buckets.connectionStores();
+        this.users = buckets.users();
+        this.shared = buckets.processes() != null;
+        this.settings = settings;
+        this.state = state;
+    }
+
+    /**
+     * The stored connection of session {@code id}, if it is still valid at {@code now}.
+     *
+     * @throws PageException 503 {@code unavailable} when the store cannot be asked
+     */
+    Optional<ConnectionRecord> load(String id, long now) {
+        Optional<Versioned> stored;
+        try {
+            stored = connections.get(id);
+        } catch (StateUnavailable e) {
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        }
+        return stored.flatMap(versioned -> ConnectionRecord.decode(versioned.value(), versioned.revision()))
+                .filter(record -> now - record.seen() <= ttl(record.identity()).toMillis()
+                        && now - record.created() <= state.sessionMaxAge().toMillis());
+    }
+
+    /** A connection rebuilt from its record. */
+    Connection connection(String id, ConnectionRecord record, long now) {
+        Connection connection = new Connection(id, record.key(), record.identity(), record.created(), now,
+                connectionStore(record.key()));
+        loaded(connection, record);
+        return connection;
+    }
+
+    /** Takes what a connection held here learns from its stored copy. */
+    void loaded(Connection connection, ConnectionRecord record) {
+        connection.revision(record.revision());
+        connection.savedSeen(record.seen());
+        connection.checkedAt(System.currentTimeMillis());
+    }
+
+    /**
+     * Writes the connection, conditional on the revision this process last saw.
+     *
+     * @return false when the stored session ended meanwhile (deleted by a logout elsewhere, expired)
+     */
+    boolean write(Connection connection) {
+        long now = System.currentTimeMillis();
+        byte[] bytes = ConnectionRecord.of(connection).encode();
+        long revision = connections.update(connection.id(), bytes, connection.revision());
+        if (revision == -1) {
+            Optional<Versioned> current = connections.get(connection.id());
+            if (current.isEmpty()) {
+                return false;
+            }
+            revision = connections.update(connection.id(), bytes, current.get().revision());
+            if (revision == -1) {
+                return true; // another process wrote just now: its copy is as fresh
+            }
+        }
+        connection.revision(revision);
+        connection.savedSeen(now);
+        return true;
+    }
+
+    void delete(String id) {
+        try {
+            connections.delete(id);
+        } catch (StateUnavailable e) {
+            // it expires with its ttl
+        }
+    }
+
+    /** Whether a shared store may hold a newer copy of a connection held here. */
+    boolean mustRecheck(Connection connection, long now) {
+        return shared && now - connection.checkedAt() > RECHECK_MILLIS;
+    }
+
+    /** Whether the stored copy should learn that the connection is still in use. */
+    boolean dueForRefresh(Connection connection, long now) {
+        return now - connection.savedSeen() > ttl(connection.identity()).toMillis() / 8;
+    }
+
+    /** Whether a connection outlived its absolute lifetime. */
+    boolean expired(Connection connection, long now) {
+        return now - connection.createdAt() > state.sessionMaxAge().toMillis();
+    }
+
+    /** Whether a connection without pages has been idle past its ttl. */
+    boolean idle(Connection connection, long now) {
+        return now - connection.lastSeen() > ttl(connection.identity()).toMillis();
+    }
+
+    Store connectionStore(String connectionKey) {
+        return new JsonDocumentStore(connectionStores, connectionKey, state.maxStoreBytes());
+    }
+
+    Store userStore(String user) {
+        return new JsonDocumentStore(users, StateKeys.user(user), state.maxStoreBytes());
+    }
+
+    private Duration ttl(Identity identity) {
+        return identity.guest() ? settings.guestTtl() : settings.userTtl();
+    }
+
+}

@@ -1,0 +1,226 @@
+package dev.resident.registry;
+
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.page.PageException;
+import dev.resident.page.PageHost;
+import dev.resident.page.PageMoved;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
+import dev.resident.page.ResidentPage;
+import dev.resident.page.SavedPage;
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+import dev.resident.state.Versioned;
+
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Pages in the state store: their snapshots, and continuing a page from its snapshot after a
+ * restart or on another process. One process runs a page at a time: every write is conditional on
+ * the revision its writer last saw, so of two processes adopting one page exactly one wins, and a
+ * process whose page was taken over learns it at its next write and drops its copy. A page is
+ * taken over only from an owner that released it (a drain) or lost its lease (it died).
+ */
+final class DurablePages {
+    private static final System.Logger LOGGER = System.getLogger(DurablePages.class.getName());
+    private static final int STRIPES = 64;
+    private final Bucket pages;
+    private final PageTypes types;
+    private final RegistrySettings settings;
+    private final ResidentMeters meters;
+    private final String self;
+    private final ProcessLeases leases;
+    private final PageHost host;
+    private final BiConsumer<ResidentPage, String> lost;
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+
+    /**
+     * @param self this process's owner name
+     * @param host the registry the pages live in
+     * @param lost drops a page whose snapshot another process took over (the page, a reason)
+     */
+    DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, ResidentMeters meters, String self,
+                 PageHost host, BiConsumer<ResidentPage, String> lost) {
+        this.pages = buckets.pages();
+        this.types = types;
+        this.settings = settings;
+        this.meters = meters;
+        this.self = self;
+        this.leases = new ProcessLeases(buckets.processes(), self);
+        this.host = host;
+        this.lost = lost;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    Optional<PageType<?>> type(String path) {
+        return types.find(path);
+    }
+
+    /**
+     * Continues the page saved under {@code key} for {@code connection}, unless this process
+     * already has it ({@code local}).
+     *
+     * @param register adds the continued page to the registry
+     * @return empty when there is no usable saved page of this connection
+     * @throws PageMoved when a live process runs it
+     */
+    Optional<ResidentPage> adopt(String key, Connection connection, Function<String, ResidentPage> local,
+                                 Consumer<ResidentPage> register) {
+        ReentrantLock stripe = stripes[Math.floorMod(key.hashCode(), STRIPES)];
+        stripe.lock();
+        try {
+            ResidentPage existing = local.apply(key);
+            if (existing != null) {
+                return Optional.of(existing);
+            }
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Optional<Versioned> stored = read(key);
+                if (stored.isEmpty()) {
+                    return Optional.empty();
+                }
+                Optional<PageRecord> record = PageRecord.decode(stored.get().value());
+                if (record.isEmpty()) {
+                    return unusable(key, "its snapshot is corrupt or of another version");
+                }
+                SavedPage saved = record.get().page();
+                if (!saved.connectionId().equals(connection.key())) {
+                    return Optional.empty();
+                }
+                String owner = record.get().owner();
+                if (!record.get().released() && !owner.equals(self) && leases.alive(owner)) {
+                    throw new PageMoved(saved.id());
+                }
+                Optional<PageType<?>> type = types.find(saved.path());
+                if (type.isEmpty()) {
+                    return unusable(key, "no page type at " + saved.path());
+                }
+                String id = settings.process().isEmpty() ? key : key + "|" + settings.process();
+                String epoch = Registry.newEpoch();
+                SavedPage claimed = new SavedPage(id, saved.path(), saved.params(), saved.connectionId(), epoch,
+                        saved.seq(), saved.data(), saved.tables(), saved.state());
+                long revision = claim(key, claimed, stored.get().revision());
+                if (revision == -1) {
+                    continue; // another process claimed it first: look again
+                }
+                ResidentPage page;
+                try {
+                    page = ResidentPage.restore(claimed, id, type.get(), host, settings.pages(), epoch, revision);
+                } catch (Exception e) {
+                    LOGGER.log(Level.WARNING, "page " + key + " could not be restored", e);
+                    return unusable(key, "its type refused the snapshot: " + e.getMessage());
+                }
+                register.accept(page);
+                meters.pagesAdopted.increment();
+                LOGGER.log(Level.DEBUG, () -> "continued page " + key + " from " + owner + " at seq " + saved.seq());
+                return Optional.of(page);
+            }
+            return Optional.empty();
+        } finally {
+            stripe.unlock();
+        }
+    }
+
+    /** Writes the page's snapshot; a page another process took over is dropped here. */
+    void write(ResidentPage page) {
+        if (page.isClosed()) {
+            return;
+        }
+        SavedPage saved = save(page);
+        if (saved == null) {
+            return; // a call is running: its end marks the page again
+        }
+        long revision = pages.update(StateKeys.page(page.id()), new PageRecord(saved, self, false).encode(),
+                page.revision());
+        if (revision == -1) {
+            meters.pagesLost.increment();
+            LOGGER.log(Level.INFO, "page " + StateKeys.page(page.id()) + " is run by another process now; dropped here");
+            lost.accept(page, "page moved");
+        } else {
+            page.revision(revision);
+        }
+    }
+
+    /**
+     * Writes the page's last snapshot marked released, so another process continues it at once.
+     *
+     * @return whether it was written
+     */
+    boolean release(ResidentPage page) {
+        SavedPage saved = save(page);
+        if (saved == null || page.isClosed()) {
+            return saved != null;
+        }
+        try {
+            long revision = pages.update(StateKeys.page(page.id()), new PageRecord(saved, self, true).encode(),
+                    page.revision());
+            return revision != -1;
+        } catch (StateUnavailable e) {
+            LOGGER.log(Level.WARNING, "page " + StateKeys.page(page.id()) + " not saved at drain: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Removes the page's snapshot (its client closed it, it expired). */
+    void delete(ResidentPage page) {
+        try {
+            pages.delete(StateKeys.page(page.id()));
+        } catch (StateUnavailable e) {
+            // it expires with the bucket's ttl
+        }
+    }
+
+    /** Whether the page's snapshot should be written again before it expires in the store. */
+    boolean dueForRefresh(ResidentPage page, long now) {
+        return now - page.savedAt() > settings.pages().idleTtl().toMillis() / 2;
+    }
+
+    void renewLease() {
+        leases.renew();
+    }
+
+    void releaseLease() {
+        leases.release();
+    }
+
+    private long claim(String key, SavedPage claimed, long expected) {
+        try {
+            return pages.update(key, new PageRecord(claimed, self, false).encode(), expected);
+        } catch (StateUnavailable e) {
+            throw unavailable();
+        }
+    }
+
+    private Optional<Versioned> read(String key) {
+        try {
+            return pages.get(key);
+        } catch (StateUnavailable e) {
+            throw unavailable();
+        }
+    }
+
+    private Optional<ResidentPage> unusable(String key, String why) {
+        meters.pagesUnusable.increment();
+        LOGGER.log(Level.WARNING, "saved page " + key + " cannot be continued: " + why);
+        return Optional.empty();
+    }
+
+    private static SavedPage save(ResidentPage page) {
+        try {
+            return page.save();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static PageException unavailable() {
+        return new PageException(503, "unavailable", "the page store is unreachable; try again");
+    }
+}

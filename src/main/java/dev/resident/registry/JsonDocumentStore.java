@@ -1,0 +1,114 @@
+package dev.resident.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.PageException;
+import dev.resident.page.Store;
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+import dev.resident.state.Versioned;
+
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * A {@link Store} kept as one JSON object in a state bucket: reads go to the bucket, writes are
+ * conditional on the revision read, and run again when another process wrote meanwhile.
+ */
+final class JsonDocumentStore implements Store {
+    private static final int ATTEMPTS = 16;
+    private final Bucket bucket;
+    private final String key;
+    private final int maxBytes;
+
+    /**
+     * @param maxBytes a write that would make the document larger is refused with 413 {@code too_large}
+     */
+    JsonDocumentStore(Bucket bucket, String key, int maxBytes) {
+        this.bucket = bucket;
+        this.key = key;
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <V> Optional<V> get(String name) {
+        JsonNode value = read().document().get(name);
+        return value == null || value.isNull() ? Optional.empty() : Optional.of((V) Json.convert(value, Object.class));
+    }
+
+    @Override
+    public <V> Optional<V> get(String name, Class<V> type) {
+        JsonNode value = read().document().get(name);
+        return value == null || value.isNull() ? Optional.empty() : Optional.of(Json.convert(value, type));
+    }
+
+    @Override
+    public void put(String name, Object value) {
+        JsonNode tree = Json.toTree(value);
+        change(document -> document.set(name, tree));
+    }
+
+    @Override
+    public void remove(String name) {
+        change(document -> document.remove(name));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <V> V compute(String name, BiFunction<String, V, V> update) {
+        Object[] result = new Object[1];
+        change(document -> {
+            JsonNode old = document.get(name);
+            V next = update.apply(name, old == null || old.isNull() ? null : (V) Json.convert(old, Object.class));
+            result[0] = next;
+            if (next == null) {
+                document.remove(name);
+            } else {
+                document.set(name, Json.toTree(next));
+            }
+        });
+        return (V) result[0];
+    }
+
+    @Override
+    public int size() {
+        return read().document().size();
+    }
+
+    /** Copies this store's document to {@code target} (a connection whose key changed). */
+    void copyTo(JsonDocumentStore target) {
+        Current current = read();
+        if (current.revision() != 0) {
+            target.change(document -> document.setAll(current.document()));
+        }
+    }
+
+    private void change(java.util.function.Consumer<ObjectNode> edit) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Current current = read();
+            edit.accept(current.document());
+            byte[] bytes = Json.bytes(current.document());
+            if (bytes.length > maxBytes) {
+                throw new PageException(413, "too_large", "the store would exceed " + maxBytes + " bytes");
+            }
+            if (bucket.update(key, bytes, current.revision()) != -1) {
+                return;
+            }
+        }
+        throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
+    }
+
+    private Current read() {
+        Optional<Versioned> stored = bucket.get(key);
+        if (stored.isEmpty()) {
+            return new Current(Json.object(), 0);
+        }
+        JsonNode tree = Json.parse(stored.get().value());
+        return new Current(tree instanceof ObjectNode object ? object : Json.object(), stored.get().revision());
+    }
+
+    private record Current(ObjectNode document, long revision) {
+    }
+}

@@ -1,0 +1,59 @@
+package dev.resident.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.SavedPage;
+
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A page as kept in the {@code pages} bucket under its key ({@link StateKeys#page}):
+ * {@code {"v":1,"id","path","params","connection","epoch","seq","data","tables","state","owner","released"}}.
+ * {@code owner} is the process running it; {@code released} says that process let it go (a drain).
+ */
+record PageRecord(SavedPage page, String owner, boolean released) {
+    static final int VERSION = 1;
+
+    byte[] encode() {
+        ObjectNode node = Json.object()
+                .put("v", VERSION)
+                .put("id", page.id())
+                .put("path", page.path())
+                .put("connection", page.connectionId())
+                .put("epoch", page.epoch())
+                .put("seq", page.seq())
+                .put("owner", owner)
+                .put("released", released);
+        node.set("params", page.params());
+        node.set("data", page.data());
+        page.tables().forEach(node.putArray("tables")::add);
+        if (page.state() != null) {
+            node.set("state", page.state());
+        }
+        return Json.bytes(node);
+    }
+
+    /** The record, or empty when the bytes are not one this version can continue. */
+    static Optional<PageRecord> decode(byte[] bytes) {
+        try {
+            JsonNode node = Json.parse(bytes);
+            if (node.path("v").asInt() != VERSION || !node.path("id").isTextual() || !node.path("path").isTextual()
+                    || !node.path("connection").isTextual() || !node.path("data").isObject()
+                    || !node.path("seq").canConvertToLong()) {
+                return Optional.empty();
+            }
+            Set<String> tables = new HashSet<>();
+            node.path("tables").forEach(table -> tables.add(table.asText()));
+            JsonNode state = node.get("state");
+            SavedPage page = new SavedPage(node.get("id").asText(), node.get("path").asText(), node.path("params"),
+                    node.get("connection").asText(), node.path("epoch").asText(), node.get("seq").asLong(),
+                    (ObjectNode) node.get("data"), Set.copyOf(tables), state);
+            return Optional.of(new PageRecord(page, node.path("owner").asText(""), node.path("released").asBoolean()));
+        } catch (Json.MalformedJsonException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.resident.registry;
+
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Which processes of the site are alive: each renews its own entry in the {@code processes} bucket
+ * (whose ttl is the lease), so a process that died loses it within the lease and its pages may be
+ * continued elsewhere. A store not shared with other processes has no leases: nobody else can be
+ * running a page.
+ */
+final class ProcessLeases {
+    private static final System.Logger LOGGER = System.getLogger(ProcessLeases.class.getName());
+    private final Bucket bucket;
+    private final String self;
+
+    /**
+     * @param bucket the leases, or null when the store is not shared
+     * @param self   this process's owner name
+     */
+    ProcessLeases(Bucket bucket, String self) {
+        this.bucket = bucket;
+        this.self = self;
+    }
+
+    /** Renews this process's lease. */
+    void renew() {
+        if (bucket != null) {
+            try {
+                bucket.put(self, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
+            } catch (StateUnavailable e) {
+                LOGGER.log(Level.DEBUG, "lease not renewed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Gives the lease up (a drain): the process's pages may be continued at once. */
+    void release() {
+        if (bucket != null) {
+            try {
+                bucket.delete(self);
+            } catch (StateUnavailable e) {
+                LOGGER.log(Level.WARNING, "lease not released: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Whether {@code owner}, another process, still holds its lease. */
+    boolean alive(String owner) {
+        return bucket != null && !owner.equals(self) && bucket.get(owner).isPresent();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.resident.registry;
+
+import java.time.Duration;
+
+/**
+ * How the registries keep their state in the state store.
+ *
+ * @param snapshotInterval how often changed pages and connections are written (a killed process loses
+ *                         at most the changes of this last interval)
+ * @param lease            how long a process that stopped answering keeps its pages from being continued
+ *                         elsewhere (shared stores only)
+ * @param sessionMaxAge    absolute lifetime of a session, however active
+ * @param maxStoreBytes    largest user, connection or global store document
+ */
+public record StateSettings(Duration snapshotInterval, Duration lease, Duration sessionMaxAge, int maxStoreBytes) {
+}

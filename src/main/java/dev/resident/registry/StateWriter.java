@@ -1,0 +1,151 @@
+package dev.resident.registry;
+
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.page.ResidentPage;
+import dev.resident.state.StateUnavailable;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Writes changed pages and connections to the state store off the call path: calls only mark them
+ * changed; every {@code interval} one virtual thread writes the latest state of each (many changes
+ * of one page become one write). While the store is unreachable the marks stay and the next round
+ * tries again: memory stays bounded by the number of live pages and connections.
+ */
+final class StateWriter implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(StateWriter.class.getName());
+    private final Map<ResidentPage, Long> pages = new ConcurrentHashMap<>();
+    private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
+    private final Consumer<ResidentPage> pageWriter;
+    private final Consumer<Connection> connectionWriter;
+    private final ResidentMeters meters;
+    private final Duration interval;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile boolean failing;
+
+    /**
+     * @param pageWriter       writes one page (throws {@link StateUnavailable} when it cannot)
+     * @param connectionWriter writes one connection (likewise)
+     */
+    StateWriter(Consumer<ResidentPage> pageWriter, Consumer<Connection> connectionWriter, ResidentMeters meters,
+                Duration interval) {
+        this.pageWriter = pageWriter;
+        this.connectionWriter = connectionWriter;
+        this.meters = meters;
+        this.interval = interval;
+        this.thread = Thread.ofVirtual().name("resident-state-writer").start(this::run);
+    }
+
+    void changed(ResidentPage page) {
+        pages.putIfAbsent(page, System.nanoTime());
+    }
+
+    void changed(Connection connection) {
+        connections.put(connection, Boolean.TRUE);
+    }
+
+    /** Forgets a page that is gone (closed by its client, expired or moved away). */
+    void forget(ResidentPage page) {
+        pages.remove(page);
+    }
+
+    /** Forgets a connection that is gone or was just written by its caller. */
+    void forget(Connection connection) {
+        connections.remove(connection);
+    }
+
+    int pending() {
+        return pages.size() + connections.size();
+    }
+
+    /** Whether the last round could not write (the store is unreachable). */
+    boolean failing() {
+        return failing;
+    }
+
+    /**
+     * Writes everything marked so far, now, on the caller's thread.
+     *
+     * @return true when nothing is left to write
+     */
+    boolean flush() {
+        lock.lock();
+        try {
+            return writeAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (!closed) {
+            lock.lock();
+            try {
+                wake.awaitNanos(interval.toNanos());
+                if (!closed) {
+                    writeAll();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOGGER.log(Level.ERROR, "state writer round failed", e);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** One round; stops at the first failure so an unreachable store is not hammered. */
+    private boolean writeAll() {
+        try {
+            for (Connection connection : connections.keySet()) {
+                connections.remove(connection);
+                try {
+                    connectionWriter.accept(connection);
+                } catch (StateUnavailable e) {
+                    connections.put(connection, Boolean.TRUE);
+                    throw e;
+                }
+                meters.stateWrites.increment();
+            }
+            for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
+                ResidentPage page = entry.getKey();
+                long since = entry.getValue();
+                pages.remove(page, since);
+                try {
+                    pageWriter.accept(page);
+                } catch (StateUnavailable e) {
+                    pages.putIfAbsent(page, since);
+                    throw e;
+                }
+                meters.stateWrites.increment();
+                meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
+            }
+            failing = false;
+            return pages.isEmpty() && connections.isEmpty();
+        } catch (StateUnavailable e) {
+            meters.stateWriteFailures.increment();
+            if (!failing) {
+                LOGGER.log(Level.WARNING, "cannot write state, keeping " + pending() + " changes to retry: "
+                        + e.getMessage());
+            }
+            failing = true;
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.resident.state;
+
+import java.util.Optional;
+
+/**
+ * One named map of a {@link StateStore}: string keys to byte values with revisions. Entries expire
+ * the bucket's ttl after their last write. Every method may throw {@link StateUnavailable}.
+ */
+public interface Bucket {
+
+    /** The live value of {@code key}, if any. */
+    Optional<Versioned> get(String key);
+
+    /** Writes {@code value} whatever is there; returns the new revision. */
+    long put(String key, byte[] value);
+
+    /**
+     * Writes {@code value} only if the key is still at revision {@code expected} ({@code 0}: only if
+     * it has no live value).
+     *
+     * @return the new revision, or {@code -1} when another writer came first
+     */
+    long update(String key, byte[] value, long expected);
+
+    /** Removes the key; nothing happens when it has no value. */
+    void delete(String key);
+}

@@ -1,0 +1,136 @@
+package dev.resident.state.mvstore;
+
+import dev.resident.state.Bucket;
+import dev.resident.state.ExpiringMap;
+import dev.resident.state.StateStore;
+import dev.resident.state.StateUnavailable;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code STATE_STORE=embedded}: every bucket is a map of one MVStore file, {@code <dir>/state.mv}.
+ * MVStore commits what was written in the background every {@code commitDelay} and on close, so a
+ * killed process loses at most that much; the file is locked, so one process owns it.
+ */
+public final class MvStateStore implements StateStore {
+    private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
+    private final MVStore store;
+    private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
+    private volatile boolean reachable = true;
+
+    private MvStateStore(MVStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Opens (or creates) the store in {@code dir}.
+     *
+     * @param commitDelay longest time a write waits before it reaches the file
+     * @throws StateUnavailable when the directory cannot be made or the file is locked by another process
+     */
+    public static MvStateStore open(Path dir, Duration commitDelay) {
+        try {
+            Files.createDirectories(dir);
+            Path file = dir.resolve("state.mv");
+            MVStore store = new MVStore.Builder()
+                    .fileName(file.toString())
+                    .compress()
+                    .open();
+            store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
+            LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath());
+            return new MvStateStore(store);
+        } catch (IOException | MVStoreException e) {
+            throw new StateUnavailable("cannot open the state store in " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Bucket bucket(String name, Duration ttl) {
+        return buckets.computeIfAbsent(name, n -> {
+            MVMap<String, byte[]> map = store.openMap(n);
+            return new Guarded(new ExpiringMap(map, ttl));
+        });
+    }
+
+    @Override
+    public boolean durable() {
+        return true;
+    }
+
+    @Override
+    public boolean reachable() {
+        return reachable && !store.isClosed();
+    }
+
+    @Override
+    public void sweep() {
+        long now = System.currentTimeMillis();
+        buckets.values().forEach(bucket -> bucket.sweepAt(now));
+    }
+
+    @Override
+    public void close() {
+        if (!store.isClosed()) {
+            store.close();
+        }
+    }
+
+    /** Turns the engine's failures (disk full, closed store) into {@link StateUnavailable}. */
+    private final class Guarded implements Bucket {
+        private final ExpiringMap map;
+
+        Guarded(ExpiringMap map) {
+            this.map = map;
+        }
+
+        @Override
+        public java.util.Optional<dev.resident.state.Versioned> get(String key) {
+            return guard(() -> map.get(key));
+        }
+
+        @Override
+        public long put(String key, byte[] value) {
+            return guard(() -> map.put(key, value));
+        }
+
+        @Override
+        public long update(String key, byte[] value, long expected) {
+            return guard(() -> map.update(key, value, expected));
+        }
+
+        @Override
+        public void delete(String key) {
+            guard(() -> {
+                map.delete(key);
+                return null;
+            });
+        }
+
+        void sweepAt(long now) {
+            guard(() -> {
+                map.sweep(now);
+                return null;
+            });
+        }
+
+        private <T> T guard(java.util.function.Supplier<T> action) {
+            try {
+                T result = action.get();
+                reachable = true;
+                return result;
+            } catch (MVStoreException | IllegalStateException e) {
+                reachable = false;
+                throw new StateUnavailable("state store: " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.resident.state.nats;
+
+import dev.resident.state.Bucket;
+import dev.resident.state.StateStore;
+import dev.resident.state.StateUnavailable;
+import io.nats.client.Connection;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * JetStream KV buckets named {@code <prefix>_<bucket>} on the process's shared NATS connection.
+ * Until the connection is first made, requests wait for it up to the request timeout, then fail
+ * with {@link StateUnavailable}.
+ */
+public final class KvStateStore implements StateStore {
+    private final CompletableFuture<Connection> connection;
+    private final String prefix;
+    private final Duration timeout;
+    private final Map<String, KvBucket> buckets = new ConcurrentHashMap<>();
+    private volatile boolean reachable = true;
+
+    /**
+     * @param connection completes with the shared connection once it is made
+     * @param prefix     first part of the bucket names (the site's subject prefix)
+     * @param timeout    longest wait of one request
+     */
+    public KvStateStore(CompletableFuture<Connection> connection, String prefix, Duration timeout) {
+        this.connection = connection;
+        this.prefix = prefix.replaceAll("[^A-Za-z0-9_-]", "_");
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Bucket bucket(String name, Duration ttl) {
+        return buckets.computeIfAbsent(name, n -> new KvBucket(this, prefix + "_" + n, ttl, timeout));
+    }
+
+    @Override
+    public boolean durable() {
+        return true;
+    }
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public boolean reachable() {
+        return reachable && connection.isDone() && connection.getNow(null) != null
+                && connection.getNow(null).getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** The connection, waiting for the first one up to the request timeout. */
+    Connection connection() {
+        try {
+            return connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw failed(new StateUnavailable("NATS is not connected", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateUnavailable("interrupted", e);
+        }
+    }
+
+    StateUnavailable failed(StateUnavailable e) {
+        reachable = false;
+        return e;
+    }
+
+    void answered() {
+        reachable = true;
+    }
+
+    @Override
+    public void close() {
+        // the connection belongs to the process and is closed with it
+    }
+}

@@ -1,0 +1,220 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.MainProcess;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * State that outlives its process, with the real {@code Main} in child JVMs: logins, stores and
+ * pages continue after a restart of the single process (embedded store), after kill -9 or a
+ * drain of one process of a site (NATS KV), and one process at most runs a page.
+ */
+@Tag("slow")
+@Timeout(180)
+class DurableStateTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Test
+    void singleProcessRestartKeepsLoginStoresAndPages(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        String cookie;
+        String pageId;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(first.uri());
+            assertEquals(200, browser.login("alice", "alice").status());
+            cookie = browser.connectionId();
+            pageId = browser.benchPage("orders");
+            assertEquals(3, inc(browser, pageId, 3));
+            awaitSaved(first.uri());
+            first.kill(); // kill -9: what was saved is all there is
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(second.uri());
+            browser.cookie(cookie);
+            assertEquals(4, inc(browser, pageId, 1), "the count continues after kill -9");
+            JsonNode page = browser.get("/_/page?page_id=" + pageId).json();
+            assertEquals("alice", page.get("user").asText(), "still logged in");
+            assertEquals(4, page.get("data").get("count").asInt());
+            SocketClient socket = browser.socket(pageId, Map.of("after", "3", "epoch", "old-epoch"));
+            JsonNode hello = socket.next("hello");
+            assertEquals(pageId, hello.get("page_id").asText());
+            socket.next("resync"); // the messages it missed died with the process: reload the data, not the page
+            socket.close();
+            assertEquals(0, second.stop(), "a drain exits 0");
+        }
+        try (MainProcess third = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(third.uri());
+            browser.cookie(cookie);
+            assertEquals(5, inc(browser, pageId, 1), "a drain loses nothing");
+            assertEquals(204, browser.post("/_/close", Json.object().put("page_id", pageId)).status());
+            assertEquals(0, third.stop());
+        }
+        try (MainProcess fourth = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(fourth.uri());
+            browser.cookie(cookie);
+            assertEquals(404, browser.rpc(pageId, "inc", null, null).status(), "a closed page is gone from the store");
+            assertEquals("alice", browser.openPage("/_bench", null).get("user").asText());
+        }
+    }
+
+    @Test
+    void killedProcessOfASiteIsContinuedByAnotherAndComesBackWithoutStaleCopies(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);
+             MainProcess p02 = MainProcess.start(site(nats, "p02"), leases(), dir)) {
+            Browser onP01 = new Browser(p01.uri());
+            assertEquals(200, onP01.login("alice", "alice").status());
+            String cookie = onP01.connectionId();
+            String pageId = onP01.benchPage("orders");
+            assertTrue(pageId.endsWith("|p01"), pageId);
+            assertEquals(3, inc(onP01, pageId, 3));
+            awaitSaved(p01.uri());
+
+            Browser onP02 = new Browser(p02.uri());
+            onP02.cookie(cookie);
+            assertEquals("alice", onP02.openPage("/_bench", null).get("user").asText(),
+                    "the login holds on another process");
+            Reply moved = onP02.rpc(pageId, "inc", null, null);
+            assertEquals(409, moved.status(), "p01 is alive and runs the page: " + moved.body());
+            assertEquals(pageId, moved.json().get("page_id").asText());
+
+            p01.kill();
+            Reply continued = await(() -> onP02.rpc(pageId, "inc", null, null));
+            assertEquals(4, continued.json().get("result").asInt(), "the count continues on p02");
+            String newId = continued.json().get("page_id").asText();
+            assertEquals(pageId.replace("|p01", "|p02"), newId, "the page is re-homed; the client is told its id");
+            assertEquals(5, inc(onP02, newId, 1));
+            assertEquals(6, inc(onP02, pageId, 1), "the old id still reaches it");
+
+            try (MainProcess back = MainProcess.start(site(nats, "p01"), leases(), dir.resolve("back"))) {
+                Browser onBack = new Browser(back.uri());
+                onBack.cookie(cookie);
+                Reply stale = onBack.rpc(pageId, "inc", null, null);
+                assertEquals(409, stale.status(), "p01 came back: it must not run its old copy: " + stale.body());
+                assertEquals(newId, stale.json().get("page_id").asText());
+                SocketClient socket = onBack.socket(pageId);
+                assertEquals(4307, socket.closeCode(), "the socket is told to follow the page");
+            }
+        }
+    }
+
+    @Test
+    void drainReleasesPagesToTheSiteAndAdoptionRaceHasOneWinner(@TempDir Path dir) throws Exception {
+        String yaml = leases() + "    snapshot-interval: 1h\n"; // only the drain writes
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(drainOnly(nats, "p01"), yaml, dir);
+             MainProcess p02 = MainProcess.start(drainOnly(nats, "p02"), yaml, dir);
+             MainProcess p03 = MainProcess.start(drainOnly(nats, "p03"), yaml, dir)) {
+            Browser onP01 = new Browser(p01.uri());
+            assertEquals(200, onP01.login("bob", "bob").status());
+            String cookie = onP01.connectionId();
+            String pageId = onP01.benchPage();
+            assertEquals(5, inc(onP01, pageId, 5));
+            assertEquals(0, p01.stop(), "SIGTERM drains and exits 0");
+
+            Browser onP02 = new Browser(p02.uri());
+            onP02.cookie(cookie);
+            Browser onP03 = new Browser(p03.uri());
+            onP03.cookie(cookie);
+            ExecutorService race = Executors.newVirtualThreadPerTaskExecutor();
+            Callable<Reply> toP02 = () -> onP02.rpc(pageId, "inc", null, null);
+            Callable<Reply> toP03 = () -> onP03.rpc(pageId, "inc", null, null);
+            Future<Reply> a = race.submit(toP02);
+            Future<Reply> b = race.submit(toP03);
+            List<Reply> replies = List.of(a.get(), b.get());
+            long won = replies.stream().filter(reply -> reply.status() == 200).count();
+            assertEquals(1, won, "exactly one process adopts the page: " + replies);
+            Reply winner = replies.stream().filter(reply -> reply.status() == 200).findFirst().orElseThrow();
+            Reply loser = replies.stream().filter(reply -> reply.status() != 200).findFirst().orElseThrow();
+            assertEquals(6, winner.json().get("result").asInt(), "nothing was lost by the drain");
+            assertEquals(409, loser.status(), loser.body());
+            assertEquals(winner.json().get("page_id").asText(), loser.json().get("page_id").asText());
+            assertNotEquals(pageId, winner.json().get("page_id").asText());
+        }
+    }
+
+    private static int inc(Browser browser, String pageId, int times) {
+        int last = -1;
+        for (int i = 0; i < times; i++) {
+            Reply reply = browser.rpc(pageId, "inc", null, null);
+            assertEquals(200, reply.status(), reply.body());
+            last = reply.json().get("result").asInt();
+        }
+        return last;
+    }
+
+    /** Waits until the server has written every change (its metrics say nothing is pending). */
+    private static void awaitSaved(URI server) {
+        Observe observe = new Observe(server);
+        Eventually.await(PATIENCE, "the state written", () -> observe.metric("resident_state_pending") == 0
+                && observe.metric("resident_state_writes_total") > 0);
+    }
+
+    /** Repeats a request until it answers 200 (the page is continued once the dead owner's lease ends). */
+    private static Reply await(Callable<Reply> request) throws Exception {
+        Reply[] last = new Reply[1];
+        Eventually.await(PATIENCE, "the page continued", () -> {
+            try {
+                last[0] = request.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return last[0].status() == 200;
+        });
+        return last[0];
+    }
+
+    private static Map<String, String> env(String process) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PROCESS_ID", process);
+        env.put("BENCH_PAGES", "true");
+        env.put("DEMO", "true");
+        env.put("ADMIN_TOKEN", "durable-test-token");
+        env.put("SNAPSHOT_INTERVAL", "100ms");
+        return env;
+    }
+
+    private static Map<String, String> site(NatsTestServer nats, String process) {
+        Map<String, String> env = env(process);
+        env.put("IPC_BACKEND", "nats");
+        env.put("NATS_URL", nats.url());
+        env.put("NATS_PREFIX", "durable");
+        return env;
+    }
+
+    private static Map<String, String> drainOnly(NatsTestServer nats, String process) {
+        Map<String, String> env = site(nats, process);
+        env.remove("SNAPSHOT_INTERVAL");
+        return env;
+    }
+
+    private static String leases() {
+        return "resident:\n  state:\n    lease: 1s\n";
+    }
+}

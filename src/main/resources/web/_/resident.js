@@ -51,13 +51,18 @@ export class ResidentError extends Error {
    * @param {string} message
    * @param {number} status HTTP status, 0 when there was no answer
    */
-  constructor(code, message, status) {
+  constructor(code, message, status, pageId) {
     super(message);
     this.name = 'ResidentError';
     this.code = code;
     this.status = status;
+    /** With `page_moved`: the page's current id (the client follows it by itself). */
+    this.pageId = pageId;
   }
 }
+
+/** How often an HTTP rpc is tried again while its page moves between processes (it never ran). */
+const MOVE_RETRIES = 8;
 
 /**
  * Logs the browser session in (`POST /_/login`).
@@ -166,10 +171,33 @@ export class ResidentPage {
         this.#socket.send(JSON.stringify({ t: 'rpc', id, method, params }));
       });
     }
+    return this.#httpRpc(method, params, 0);
+  }
+
+  /**
+   * An rpc over HTTP. A page that moved to another process (`page_moved`: it was not run) is
+   * followed at once; one that is moving (`unavailable`: a drain, the store briefly unreachable)
+   * is tried again after the backoff. Neither ran the call, so trying again is safe.
+   */
+  #httpRpc(method, params, attempt) {
     return request('POST', '/_/rpc', { page_id: this.id, method, params, after: this.seq }).then(reply => {
+      this.#follow(reply.page_id);
       this.#replay(reply);
       return reply.result;
+    }, error => {
+      if (attempt >= MOVE_RETRIES || (error.code !== 'page_moved' && error.code !== 'unavailable')) throw error;
+      this.#follow(error.pageId);
+      const delay = error.code === 'page_moved' ? 0 : Math.min(this.#options.maxRetryMs, this.#options.retryMs * 2 ** attempt);
+      return new Promise(resolve => setTimeout(resolve, delay)).then(() => this.#httpRpc(method, params, attempt + 1));
     });
+  }
+
+  /**
+   * The page now lives under another id (it was continued on another process of the site after
+   * its own stopped): every later request names the new id. The old one keeps working too.
+   */
+  #follow(pageId) {
+    if (pageId && pageId !== this.id) this.id = pageId;
   }
 
   /** Drops the page on the server (also done when the browser hides the page) and stops. Safe twice. */
@@ -203,6 +231,7 @@ export class ResidentPage {
   #onFrame(ws, frame) {
     switch (frame.t) {
       case 'hello':
+        this.#follow(frame.page_id);
         this.#live = true;
         this.#socketWorked = true;
         this.#attempt = 0;
@@ -234,6 +263,11 @@ export class ResidentPage {
     this.#calls.clear();
     if (this.#closed) return;
     if (code === 4404) return this.#stop('the page is gone on the server');
+    if (code === 4307 && reason) {
+      this.#follow(reason); // the page runs on another process now: go there at once
+      this.#attempt = 0;
+      return this.#connect();
+    }
     if (code === 4409) return this.#stop('another socket took over this page');
     if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
       this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
@@ -265,8 +299,14 @@ export class ResidentPage {
         if (this.#poll !== abort) return;
         this.#poll = null;
         if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
+        if (error.code === 'page_moved') {
+          this.#follow(error.pageId);
+          this.#attempt = 0;
+          return this.#pollLoop();
+        }
         return this.#retry(error.message);
       }
+      this.#follow(reply.page_id);
       this.#attempt = 0;
       this.#setState('online');
       if (reply.resync) await this.#resync();
@@ -308,8 +348,13 @@ export class ResidentPage {
     } catch (error) {
       this.#held = null;
       if (error.code === 'unknown_page') this.#stop('the page is gone on the server');
+      if (error.code === 'page_moved') {
+        this.#follow(error.pageId);
+        return this.#resync();
+      }
       return; // the transport fails too, and resuming after this.seq brings the messages (or a resync) again
     }
+    this.#follow(snapshot.page_id);
     Object.assign(this, { data: snapshot.data, seq: snapshot.seq, epoch: snapshot.epoch });
     const held = this.#held;
     this.#held = null;
@@ -413,7 +458,8 @@ async function request(method, url, body, signal) {
   if (response.status === 204) return null;
   const json = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ResidentError(json?.error?.code ?? 'http_error', json?.error?.message ?? response.statusText, response.status);
+    throw new ResidentError(json?.error?.code ?? 'http_error', json?.error?.message ?? response.statusText, response.status,
+      json?.page_id);
   }
   return json;
 }

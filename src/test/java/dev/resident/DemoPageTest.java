@@ -59,6 +59,16 @@ class DemoPageTest {
     }
 
     @Test
+    void aBoardLeftOpenAfterLogoutRefusesCalls() {
+        Browser alice = loggedIn("alice");
+        String page = alice.openPage("/board", null).get("page_id").asText();
+        assertEquals(204, alice.post("/_/logout", "").status());
+        assertError(alice.rpc(page, "create", Json.object().put("customer", "Eve").put("item", "Keys").put("qty", 1),
+                null), 401, "unauthorized");
+        assertError(alice.rpc(page, "orders"), 401, "unauthorized");
+    }
+
+    @Test
     void boardOpensWithItsDataAndTheOrders() {
         Browser alice = loggedIn("alice");
         JsonNode page = alice.openPage("/board", null);

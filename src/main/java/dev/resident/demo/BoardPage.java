@@ -48,6 +48,7 @@ final class BoardPage {
 
     static PageType<BoardPage> type(OrderBook book, Online online) {
         return PageType.builder(PATH, (Page page, Params params) -> new BoardPage(page, book, online))
+                .authorize((page, method) -> !page.isGuest()) // a board left open after a logout refuses calls
                 .keeps(Long.class, board -> board.changes,
                         (page, params, changes) -> new BoardPage(page, book, online, changes))
                 .method("orders", (board, params) -> board.book.list())

@@ -30,8 +30,10 @@ public final class PageType<T> {
     private final PageFactory<T> factory;
     private final Map<String, PageMethod<T>> methods;
     private final Kept<T, ?> kept;
+    private final PageGuard guard;
 
     private PageType(Builder<T> builder) {
+        this.guard = builder.guard;
         this.path = builder.path;
         this.factory = builder.factory;
         this.methods = Map.copyOf(builder.methods);
@@ -52,6 +54,19 @@ public final class PageType<T> {
 
     PageMethod<T> method(String name) {
         return methods.get(name);
+    }
+
+    /**
+     * Checks that the page's user may call {@code method} now (the user may have logged out since
+     * the page opened).
+     *
+     * @throws PageException 401 {@code unauthorized} for a guest, 403 {@code forbidden} otherwise
+     */
+    void authorize(Page page, String method) {
+        if (guard != null && !guard.allows(page, method)) {
+            throw page.isGuest() ? new PageException(401, "unauthorized", "log in first")
+                    : new PageException(403, "forbidden", "not allowed: " + method);
+        }
     }
 
     /** The declared state of {@code instance} as JSON, or null when the type keeps none. */
@@ -81,6 +96,7 @@ public final class PageType<T> {
         private final PageFactory<T> factory;
         private final Map<String, PageMethod<T>> methods = new HashMap<>();
         private Kept<T, ?> kept;
+        private PageGuard guard;
 
         private Builder(String path, PageFactory<T> factory) {
             this.path = Objects.requireNonNull(path);
@@ -104,6 +120,15 @@ public final class PageType<T> {
         public <S> Builder<T> keeps(Class<S> type, Function<T, S> saver, PageRestorer<T, S> restorer) {
             this.kept = new Kept<>(Objects.requireNonNull(type), Objects.requireNonNull(saver),
                     Objects.requireNonNull(restorer));
+            return this;
+        }
+
+        /**
+         * Checks every call, not only the open: {@code guard} decides whether the page's current user
+         * may call a method (a page opened before a logout must not keep a user's rights).
+         */
+        public Builder<T> authorize(PageGuard guard) {
+            this.guard = Objects.requireNonNull(guard);
             return this;
         }
 

@@ -161,7 +161,7 @@ public final class ResidentPage implements Page {
                     throw closedAnswer();
                 }
                 touch();
-                return Json.write(live.call(method, parsed));
+                return Json.write(live.call(this, method, parsed));
             } finally {
                 flushChanges();
                 callLock.unlock();
@@ -392,7 +392,8 @@ public final class ResidentPage implements Page {
             return method != null && type.method(method) != null;
         }
 
-        Object call(String method, Params params) throws Exception {
+        Object call(Page page, String method, Params params) throws Exception {
+            type.authorize(page, method);
             return type.method(method).call(instance, params);
         }
     }

@@ -18,8 +18,15 @@ public final class CounterPage {
         page.subscribe("orders");
     }
 
+    private CounterPage(Page page, long count) {
+        this.page = page;
+        this.count = count;
+    }
+
     public static PageType<CounterPage> type() {
         return PageType.builder("/counter", CounterPage::new)
+                .keeps(Long.class, counter -> counter.count, (page, params, count) -> new CounterPage(page, count))
+                .authorize((page, method) -> !page.isGuest() || method.equals("inc"))
                 .method("inc", CounterPage::inc)
                 .build();
     }

@@ -100,9 +100,9 @@ class DurableStateTest {
             onP02.cookie(cookie);
             assertEquals("alice", onP02.openPage("/_bench", null).get("user").asText(),
                     "the login holds on another process");
-            Reply moved = onP02.rpc(pageId, "inc", null, null);
-            assertEquals(409, moved.status(), "p01 is alive and runs the page: " + moved.body());
-            assertEquals(pageId, moved.json().get("page_id").asText());
+            Reply misrouted = onP02.rpc(pageId, "inc", null, null);
+            assertEquals(503, misrouted.status(), "p01 is alive and runs the page: " + misrouted.body());
+            assertEquals("unavailable", misrouted.errorCode());
 
             p01.kill();
             Reply continued = await(() -> onP02.rpc(pageId, "inc", null, null));

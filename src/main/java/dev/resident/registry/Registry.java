@@ -8,6 +8,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
 import dev.resident.page.PageException;
 import dev.resident.page.PageHost;
+import dev.resident.page.PageMoved;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.page.ResidentPage;
@@ -141,7 +142,7 @@ public final class Registry implements PageHost, AutoCloseable {
      * The page if it belongs to {@code connection}; another connection's page does not exist. A
      * page this process does not hold is continued from its saved copy when its owner is gone.
      *
-     * @throws dev.resident.page.PageMoved when another live process runs it
+     * @throws PageMoved when another live process runs it under another id
      * @throws PageException 503 {@code unavailable} while draining or when the state store cannot be asked
      */
     public Optional<ResidentPage> page(Connection connection, String pageId) {
@@ -154,8 +155,17 @@ public final class Registry implements PageHost, AutoCloseable {
             if (released) {
                 throw new PageException(503, "unavailable", "this process is stopping; try again");
             }
-            page = durablePages.adopt(key, connection, pages::get, adopted -> add(connection, adopted))
-                    .orElse(null);
+            try {
+                page = durablePages.adopt(key, connection, pages::get, adopted -> add(connection, adopted))
+                        .orElse(null);
+            } catch (PageMoved moved) {
+                if (moved.pageId().equals(pageId)) {
+                    // its process holds it (or died and its lease has not run out): the client already
+                    // names it rightly, and only waiting helps
+                    throw new PageException(503, "unavailable", "the page's process is not reachable; try again");
+                }
+                throw moved;
+            }
         }
         return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();
     }

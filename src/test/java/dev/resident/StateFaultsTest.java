@@ -1,0 +1,107 @@
+package dev.resident;
+
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.Observe;
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+import io.nats.client.api.KeyValueEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The state store failing under a site: pages keep being served while NATS is away and their
+ * snapshots are written once it is back; a snapshot that cannot be continued answers as an unknown
+ * page, with a metric, never a 500.
+ */
+@Timeout(120)
+class StateFaultsTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Map<String, String> NATS_STATE = Map.of(
+            "resident.state.store", "nats",
+            "resident.state.snapshot-interval", "100ms",
+            "resident.state.lease", "1s",
+            "resident.state.request-timeout", "500ms");
+
+    @Test
+    void pagesAreServedWhileTheStoreIsAwayAndSavedWhenItIsBack() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String pageId = browser.benchPage();
+            assertEquals(1, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            Observe observe = new Observe(p01.uri());
+            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
+                    && p01.counter("resident_state_writes_total") > 0);
+
+            nats.stop();
+            for (int expected = 2; expected <= 4; expected++) {
+                Reply reply = browser.rpc(pageId, "inc", null, null);
+                assertEquals(200, reply.status(), "the page is served from memory: " + reply.body());
+                assertEquals(expected, reply.json().get("result").asInt());
+            }
+            Eventually.await(PATIENCE, "ready DOWN and failed writes counted", () -> observe.readyStatus() == 503
+                    && p01.counter("resident_state_write_failures_total") > 0
+                    && p01.counter("resident_state_pending") > 0);
+
+            nats.restart();
+            Eventually.await(PATIENCE, "the snapshot written once NATS is back",
+                    () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
+            assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
+        }
+    }
+
+    @Test
+    void anUnusableSnapshotAnswersAsAnUnknownPage() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String corrupt = browser.benchPage();
+            String unknownType = browser.benchPage();
+            Eventually.await(PATIENCE, "snapshots written", () -> p01.counter("resident_state_pending") == 0
+                    && p01.counter("resident_state_writes_total") >= 3);
+            p01.resident().drainAndStop(p01.server()); // a deploy: every page released
+            try (Connection client = Nats.connect(nats.url())) {
+                KeyValue pages = client.keyValue(NatsSite.PREFIX + "_pages");
+                pages.put(key(corrupt), "{\"v\":1,\"id\":".getBytes(StandardCharsets.UTF_8));
+                String saved = new String(pages.get(key(unknownType)).getValue(), StandardCharsets.UTF_8);
+                pages.put(key(unknownType), saved.replace("\"/_bench\"", "\"/gone\"").getBytes(StandardCharsets.UTF_8));
+            }
+
+            NatsSite.Node p02 = site.start("p02");
+            Browser elsewhere = new Browser(p02.uri());
+            elsewhere.cookie(browser.connectionId());
+            assertError(elsewhere.rpc(corrupt, "inc", null, null), 404, "unknown_page");
+            assertError(elsewhere.rpc(unknownType, "inc", null, null), 404, "unknown_page");
+            assertEquals(404, elsewhere.get("/_/page?page_id=" + java.net.URLEncoder.encode(corrupt,
+                    StandardCharsets.UTF_8)).status());
+            assertTrue(p02.counter("resident_pages_unusable_total") >= 2);
+            assertTrue(elsewhere.benchPage().endsWith("|p02"), "the session itself is fine");
+        }
+    }
+
+    private static int savedCount(NatsTestServer nats, String pageId) throws Exception {
+        try (Connection client = Nats.connect(nats.url())) {
+            KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));
+            return dev.resident.json.Json.parse(entry.getValue()).path("data").path("count").asInt();
+        }
+    }
+
+    private static String key(String pageId) {
+        return pageId.substring(0, pageId.indexOf('|'));
+    }
+}

@@ -50,11 +50,13 @@ public final class LoginService implements HttpService {
         throttle.succeeded(user);
         Connection connection = ConnectionCookie.connect(registry, req, res);
         registry.login(connection, identity.get());
+        AffinityCookie.set(req, res, identity.get().user());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
         ConnectionCookie.find(registry, req).ifPresent(registry::logout);
+        AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
     }
 }

@@ -40,6 +40,12 @@ public final class Browser {
                 .filter(c -> c.getName().equals("rsd_cid")).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
     }
 
+    /** The value of this browser's cookie {@code name}, or null. */
+    public String cookie(String name) {
+        return cookies.getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals(name)).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
+    }
+
     /** Forgets the cookie {@code name}, as a browser whose user cleared it would. */
     public void dropCookie(String name) {
         cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).toList()

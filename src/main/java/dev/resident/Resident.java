@@ -13,6 +13,8 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.site.SiteViews;
+import dev.resident.web.LocalAdmin;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -57,7 +59,9 @@ public final class Resident implements AutoCloseable {
                 NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
-        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
+        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
+                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), registry.bus(),
+                        registrySettings.process(), Settings.siteAdmin(resident), meters));
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
@@ -88,6 +92,12 @@ public final class Resident implements AutoCloseable {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
+    }
+
+    /** The running build's version (from the jar's manifest), {@code dev} when run from classes. */
+    static String version() {
+        String version = Resident.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     public Registry registry() {

@@ -40,6 +40,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter busSlowConsumers;
     public final Counter busDisconnects;
     public final Counter busDropped;
+    public final Counter adminMalformed;
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
@@ -58,6 +59,7 @@ public final class ResidentMeters implements AutoCloseable {
         busSlowConsumers = counter("resident.bus.slow.consumers", "bus slow-consumer reports");
         busDisconnects = counter("resident.bus.disconnects", "bus connections lost");
         busDropped = counter("resident.bus.dropped", "bus messages not sent: buffer full, refused by the bus or closed");
+        adminMalformed = counter("resident.admin.malformed", "admin requests and replies between processes ignored as malformed");
     }
 
     /** A gauge read on every scrape. */

@@ -10,6 +10,8 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsRouting;
 
+import java.util.function.Function;
+
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
 public final class WebFront {
     /** Prefix of the whole HTTP and WebSocket API. */
@@ -23,9 +25,14 @@ public final class WebFront {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Sockets sockets;
+    private final SiteView site;
 
+    /**
+     * @param site the admin view's reach, built on this front's sockets: {@link LocalSiteView} for one
+     *             process, a view over NATS for a site
+     */
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
-                    WebSettings settings) {
+                    WebSettings settings, Function<Sockets, SiteView> site) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.bus = registry.bus();
@@ -33,6 +40,7 @@ public final class WebFront {
         this.meters = meters;
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat());
+        this.site = site.apply(sockets);
     }
 
     public Sockets sockets() {
@@ -46,7 +54,7 @@ public final class WebFront {
                 .register(API_ROOT, new LoginService(registry, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(registry, sockets));
+                .register(API_ROOT, new AdminService(registry, site));
     }
 
     /**

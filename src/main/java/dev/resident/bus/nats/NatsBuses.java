@@ -20,7 +20,7 @@ public final class NatsBuses {
     /**
      * A bus that connects in the background and keeps reconnecting for as long as it is open: the
      * server starts and serves its pages even while NATS is unreachable ({@link Bus#connected()}
-     * is false meanwhile).
+     * is false meanwhile). The bus is also the process's {@link NatsLink}.
      *
      * @param listener where deliveries to this process go
      * @param meters   counts malformed messages, reconnects, slow consumers and dropped messages
@@ -33,8 +33,8 @@ public final class NatsBuses {
         Sender sender = new Sender(settings, executor, meters);
         Subscriptions subscriptions = new Subscriptions(subjects,
                 new Inbound(settings.process(), subjects, listener, meters), settings);
-        NatsBus bus = new NatsBus(subjects, new Envelope(settings.process()), listener, sender, subscriptions,
-                settings.drainTimeout(), executor);
+        NatsBus bus = new NatsBus(settings, subjects, new Envelope(settings.process()), listener, sender,
+                subscriptions, executor);
         Options options = options(settings, new ConnectionEvents(bus::attach, sender, meters, settings), executor);
         LOGGER.log(Level.INFO, "connecting to NATS: " + settings);
         try {

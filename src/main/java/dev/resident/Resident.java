@@ -15,6 +15,7 @@ import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.site.SiteViews;
 import dev.resident.web.LocalAdmin;
+import dev.resident.web.RequestLog;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -60,6 +61,7 @@ public final class Resident implements AutoCloseable {
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
+                Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), registry.bus(),
                         registrySettings.process(), Settings.siteAdmin(resident), meters));
         this.legacy = Settings.legacy(config.get("legacy"))

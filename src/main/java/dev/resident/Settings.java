@@ -79,6 +79,14 @@ final class Settings {
                 duration(resident.get("admin.forget-after"), Duration.ofMinutes(10)));
     }
 
+    /** The request log's file ({@code ""}: the {@code dev.resident.requests} logger) when {@code resident.request-log.enabled}. */
+    static Optional<String> requestLog(Config resident) {
+        Config log = resident.get("request-log");
+        return log.get("enabled").asBoolean().orElse(false)
+                ? Optional.of(log.get("file").asString().orElse("").trim())
+                : Optional.empty();
+    }
+
     static Duration shutdownGrace(Config resident) {
         return duration(resident.get("shutdown.grace"), Duration.ofSeconds(20));
     }

@@ -64,6 +64,10 @@ public final class Resident implements AutoCloseable {
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), registry.bus(),
                         registrySettings.process(), Settings.siteAdmin(resident), meters));
+        meters.gauge("resident.ready", "1 while ready: not draining and the bus connected",
+                () -> !lifecycle.draining() && registry.bus().connected() ? 1 : 0);
+        meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
+                () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);

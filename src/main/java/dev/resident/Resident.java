@@ -4,6 +4,7 @@ import dev.resident.bench.BenchPage;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
+import dev.resident.bus.nats.NatsLink;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
@@ -14,6 +15,9 @@ import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.state.StateStore;
+import dev.resident.site.SiteViews;
+import dev.resident.web.LocalAdmin;
+import dev.resident.web.RequestLog;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -61,11 +65,21 @@ public final class Resident implements AutoCloseable {
         // the one NATS connection of the process: made by the bus, shared with the state store
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
         Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
-                registrySettings.process(), meters, listener, natsConnection);
+                registrySettings.process(), meters, listener);
         this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
         this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
-        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
+        if (natsConnection != null && registry.bus() instanceof NatsLink link) {
+            link.whenConnected(natsConnection::complete);
+        }
+        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
+                Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
+                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), registry.bus(),
+                        registrySettings.process(), Settings.siteAdmin(resident), meters));
+        meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
+                () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
+        meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
+                () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
@@ -96,6 +110,12 @@ public final class Resident implements AutoCloseable {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
+    }
+
+    /** The running build's version (from the jar's manifest), {@code dev} when run from classes. */
+    static String version() {
+        String version = Resident.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     public Registry registry() {

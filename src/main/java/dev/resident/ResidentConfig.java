@@ -45,7 +45,9 @@ public final class ResidentConfig {
             Map.entry("SESSION_MAX_AGE", "resident.connections.max-age"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
-            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));
+            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
+            Map.entry("REQUEST_LOG", "resident.request-log.enabled"),
+            Map.entry("REQUEST_LOG_FILE", "resident.request-log.file"));
 
     private ResidentConfig() {
     }

@@ -6,6 +6,7 @@ import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
+import dev.resident.site.SiteAdminSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
@@ -79,6 +80,21 @@ final class Settings {
                 duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
                 duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
                 legacy.get("max-body").asLong().orElse(LegacySettings.DEFAULT_MAX_BODY)));
+    }
+
+    /** Reads {@code resident.admin}: how the admin view waits for the other processes of a site. */
+    static SiteAdminSettings siteAdmin(Config resident) {
+        return new SiteAdminSettings(
+                duration(resident.get("admin.deadline"), Duration.ofMillis(300)),
+                duration(resident.get("admin.forget-after"), Duration.ofMinutes(10)));
+    }
+
+    /** The request log's file ({@code ""}: the {@code dev.resident.requests} logger) when {@code resident.request-log.enabled}. */
+    static Optional<String> requestLog(Config resident) {
+        Config log = resident.get("request-log");
+        return log.get("enabled").asBoolean().orElse(false)
+                ? Optional.of(log.get("file").asString().orElse("").trim())
+                : Optional.empty();
     }
 
     static Duration shutdownGrace(Config resident) {

@@ -1,4 +1,5 @@
-// The admin view (/_/admin): the live registries, refreshed every two seconds, and page actions.
+// The admin view (/_/admin): the live registries of every process of the site, refreshed every two
+// seconds, and page and process actions (routed by the server to the process that owns the page).
 import { el } from '/el.js';
 
 const $ = selector => document.querySelector(selector);
@@ -19,7 +20,25 @@ async function refresh() {
 function render(state) {
   for (const [name, count] of Object.entries(state.counts)) $(`#count-${name}`).textContent = count;
   $('#updated').textContent = `updated ${new Date(state.now).toLocaleTimeString()}`;
+  fill('#processes', state.processes ?? [], process => process.status === 'up' ? [
+    el('td', {}, process.process),
+    el('td', {}, el('span', { class: 'pill open' }, 'up')),
+    el('td', {}, process.draining ? 'draining' : process.ready ? 'yes' : 'no'),
+    el('td', {}, process.bus),
+    el('td', { class: 'num' }, duration(process.uptime_s)),
+    el('td', {}, process.version),
+    el('td', { class: 'num' }, process.counts.users),
+    el('td', { class: 'num' }, process.counts.connections),
+    el('td', { class: 'num' }, process.counts.pages),
+    el('td', { class: 'num' }, process.counts.sockets),
+    el('td', {}, process.draining ? '' : action('drain', 'danger', processUrl(process), 'POST')),
+  ] : [
+    el('td', {}, process.process),
+    el('td', {}, el('span', { class: 'pill none' }, 'missing')),
+    el('td', { colspan: 9 }, `no answer; last seen ${duration(process.last_seen_s)} ago`),
+  ]);
   fill('#pages', state.pages, page => [
+    el('td', {}, page.process),
     el('td', {}, el('code', { title: page.page_id }, page.page_id.slice(0, 10) + '…')),
     el('td', {}, page.path),
     el('td', {}, page.user),
@@ -36,8 +55,9 @@ function render(state) {
       ' ', action('drop', 'danger', pageUrl(page))),
   ]);
   fill('#users', state.users, user => [
-    el('td', {}, user.user), el('td', { class: 'num' }, user.connections), el('td', { class: 'num' }, user.pages)]);
+    el('td', {}, user.process), el('td', {}, user.user), el('td', { class: 'num' }, user.connections), el('td', { class: 'num' }, user.pages)]);
   fill('#connections', state.connections, connection => [
+    el('td', {}, connection.process),
     el('td', {}, el('code', {}, connection.id)),
     el('td', {}, connection.user),
     el('td', { class: 'num' }, duration(connection.age_s)),
@@ -49,12 +69,16 @@ function pageUrl(page) {
   return `/_/admin/pages/${encodeURIComponent(page.page_id)}`;
 }
 
-/** A button that sends DELETE to `url`, then refreshes. */
-function action(label, style, url) {
+function processUrl(process) {
+  return `/_/admin/processes/${encodeURIComponent(process.process)}/drain`;
+}
+
+/** A button that sends `method` (DELETE) to `url`, then refreshes. */
+function action(label, style, url, method = 'DELETE') {
   const button = el('button', { type: 'button', class: style }, label);
   button.addEventListener('click', async () => {
     button.disabled = true;
-    await fetch(url, { method: 'DELETE', credentials: 'same-origin' }).catch(() => null);
+    await fetch(url, { method, credentials: 'same-origin' }).catch(() => null);
     refresh();
   });
   return button;

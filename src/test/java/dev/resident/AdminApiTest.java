@@ -108,6 +108,25 @@ class AdminApiTest extends DefaultServerTest {
         again.close();
     }
 
+    @Test
+    void aSingleProcessSiteListsItselfAndAnUnknownProcessCannotBeDrained() {
+        Browser alice = loggedIn("alice");
+        String pageId = alice.benchPage();
+        JsonNode state = alice.get("/_/admin/state").json();
+        JsonNode process = state.get("processes").get(0);
+        assertEquals(1, state.get("processes").size());
+        assertEquals("single", process.get("process").asText());
+        assertEquals("up", process.get("status").asText());
+        assertTrue(process.get("ready").asBoolean());
+        assertEquals("connected", process.get("bus").asText());
+        assertEquals(state.get("counts"), process.get("counts"));
+        assertEquals("single", row(state.get("pages"), "page_id", pageId).get("process").asText());
+        assertError(alice.send(HttpRequest.newBuilder(uri.resolve("/_/admin/processes/p09/drain"))
+                .POST(HttpRequest.BodyPublishers.noBody())), 404, "unknown_process");
+        assertError(new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/admin/processes/single/drain"))
+                .POST(HttpRequest.BodyPublishers.noBody())), 401, "unauthorized");
+    }
+
     private Browser loggedIn(String user) {
         Browser browser = new Browser(uri);
         assertEquals(200, browser.login(user, user).status());

@@ -56,7 +56,7 @@ class DurableStateTest {
         }
         try (MainProcess second = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(second.uri());
-            browser.cookie(cookie);
+            browser.useSession(cookie);
             assertEquals(4, inc(browser, pageId, 1), "the count continues after kill -9");
             JsonNode page = browser.get("/_/page?page_id=" + pageId).json();
             assertEquals("alice", page.get("user").asText(), "still logged in");
@@ -70,14 +70,14 @@ class DurableStateTest {
         }
         try (MainProcess third = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(third.uri());
-            browser.cookie(cookie);
+            browser.useSession(cookie);
             assertEquals(5, inc(browser, pageId, 1), "a drain loses nothing");
             assertEquals(204, browser.post("/_/close", Json.object().put("page_id", pageId)).status());
             assertEquals(0, third.stop());
         }
         try (MainProcess fourth = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(fourth.uri());
-            browser.cookie(cookie);
+            browser.useSession(cookie);
             assertEquals(404, browser.rpc(pageId, "inc", null, null).status(), "a closed page is gone from the store");
             assertEquals("alice", browser.openPage("/_bench", null).get("user").asText());
         }
@@ -97,7 +97,7 @@ class DurableStateTest {
             awaitSaved(p01.uri());
 
             Browser onP02 = new Browser(p02.uri());
-            onP02.cookie(cookie);
+            onP02.useSession(cookie);
             assertEquals("alice", onP02.openPage("/_bench", null).get("user").asText(),
                     "the login holds on another process");
             Reply misrouted = onP02.rpc(pageId, "inc", null, null);
@@ -114,7 +114,7 @@ class DurableStateTest {
 
             try (MainProcess back = MainProcess.start(site(nats, "p01"), leases(), dir.resolve("back"))) {
                 Browser onBack = new Browser(back.uri());
-                onBack.cookie(cookie);
+                onBack.useSession(cookie);
                 Reply stale = onBack.rpc(pageId, "inc", null, null);
                 assertEquals(409, stale.status(), "p01 came back: it must not run its old copy: " + stale.body());
                 assertEquals(newId, stale.json().get("page_id").asText());
@@ -139,9 +139,9 @@ class DurableStateTest {
             assertEquals(0, p01.stop(), "SIGTERM drains and exits 0");
 
             Browser onP02 = new Browser(p02.uri());
-            onP02.cookie(cookie);
+            onP02.useSession(cookie);
             Browser onP03 = new Browser(p03.uri());
-            onP03.cookie(cookie);
+            onP03.useSession(cookie);
             ExecutorService race = Executors.newVirtualThreadPerTaskExecutor();
             Callable<Reply> toP02 = () -> onP02.rpc(pageId, "inc", null, null);
             Callable<Reply> toP03 = () -> onP03.rpc(pageId, "inc", null, null);

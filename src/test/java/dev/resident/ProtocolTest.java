@@ -182,7 +182,7 @@ class ProtocolTest extends DefaultServerTest {
         assertEquals(200, browser.rpc(guestPage.get("page_id").asText(), "inc", null, null).status(),
                 "the pages opened before login follow the new session id");
         Browser attacker = new Browser(uri);
-        attacker.cookie(fixed);
+        attacker.useSession(fixed);
         assertError(attacker.rpc(guestPage.get("page_id").asText(), "inc", null, null), 404, "unknown_page");
         assertEquals("alice", browser.openPage("/_bench", null).get("user").asText(), "the fixed id is worthless");
     }

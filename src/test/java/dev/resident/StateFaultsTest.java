@@ -84,7 +84,7 @@ class StateFaultsTest {
 
             NatsSite.Node p02 = site.start("p02");
             Browser elsewhere = new Browser(p02.uri());
-            elsewhere.cookie(browser.connectionId());
+            elsewhere.useSession(browser.connectionId());
             assertError(elsewhere.rpc(corrupt, "inc", null, null), 404, "unknown_page");
             assertError(elsewhere.rpc(unknownType, "inc", null, null), 404, "unknown_page");
             assertEquals(404, elsewhere.get("/_/page?page_id=" + java.net.URLEncoder.encode(corrupt,

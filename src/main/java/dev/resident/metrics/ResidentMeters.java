@@ -46,6 +46,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter pagesUnusable;
     public final Counter pagesLost;
     public final Timer snapshotLag;
+    public final Counter adminMalformed;
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
@@ -74,6 +75,7 @@ public final class ResidentMeters implements AutoCloseable {
                 .publishPercentileHistogram(true)
                 .tags(List.of(process)));
         created.add(snapshotLag);
+        adminMalformed = counter("resident.admin.malformed", "admin requests and replies between processes ignored as malformed");
     }
 
     /** A gauge read on every scrape. */

@@ -1,9 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.json.Json;
-import dev.resident.page.Outbox;
 import dev.resident.page.PageException;
-import dev.resident.page.ResidentPage;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
@@ -27,20 +25,26 @@ import java.io.UncheckedIOException;
  *   <li>{@code DELETE /_/admin/pages/{page_id}}: drops a page (its socket closes with 4404)</li>
  *   <li>{@code DELETE /_/admin/pages/{page_id}/socket}: closes the page's socket with 1001; the page
  *       stays and its client reconnects and resumes</li>
+ *   <li>{@code POST /_/admin/processes/{process}/drain}: drains a process (ready DOWN, new pages
+ *       refused, sockets closed with 1001); 404 {@code unknown_process}</li>
  * </ul>
+ * In a site over NATS the state is gathered from every live process and each action goes to the
+ * process that owns the page (see {@link SiteView}).
  */
 public final class AdminService implements HttpService {
     /** The role that opens the admin view. */
     public static final String ROLE = "admin";
     private static final String VIEW = "admin/index.html";
 
+    /** Longer page ids and process names name nothing: 404 without looking. */
+    private static final int MAX_NAME = 128;
     private final Registry registry;
-    private final Sockets sockets;
+    private final SiteView site;
     private final byte[] view;
 
-    public AdminService(Registry registry, Sockets sockets) {
+    public AdminService(Registry registry, SiteView site) {
         this.registry = registry;
-        this.sockets = sockets;
+        this.site = site;
         this.view = resource(VIEW);
     }
 
@@ -49,7 +53,8 @@ public final class AdminService implements HttpService {
         rules.get("/admin", this::view)
                 .get("/admin/state", this::state)
                 .delete("/admin/pages/{id}", this::dropPage)
-                .delete("/admin/pages/{id}/socket", this::dropSocket);
+                .delete("/admin/pages/{id}/socket", this::dropSocket)
+                .post("/admin/processes/{process}/drain", this::drain);
     }
 
     private void view(ServerRequest req, ServerResponse res) {
@@ -62,27 +67,37 @@ public final class AdminService implements HttpService {
     private void state(ServerRequest req, ServerResponse res) {
         requireAdmin(req);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        Responses.json(res, Json.write(AdminState.of(registry, sockets, System.currentTimeMillis())));
+        Responses.json(res, Json.write(site.state(System.currentTimeMillis())));
     }
 
     private void dropPage(ServerRequest req, ServerResponse res) {
         requireAdmin(req);
-        registry.closePage(page(req), 4404, "dropped by an admin");
+        site.dropPage(pageId(req));
         res.status(Status.NO_CONTENT_204).send();
     }
 
     private void dropSocket(ServerRequest req, ServerResponse res) {
         requireAdmin(req);
-        Outbox socket = page(req).outbox();
-        if (socket == null) {
-            throw new ApiError(404, "no_socket", "the page has no open socket");
-        }
-        socket.close(1001, "closed by an admin");
+        site.dropSocket(pageId(req));
         res.status(Status.NO_CONTENT_204).send();
     }
 
-    private ResidentPage page(ServerRequest req) {
-        return registry.anyPage(req.path().pathParameters().get("id")).orElseThrow(PageException::unknownPage);
+    private void drain(ServerRequest req, ServerResponse res) {
+        requireAdmin(req);
+        String process = req.path().pathParameters().get("process");
+        if (process.length() > MAX_NAME) {
+            throw LocalSiteView.unknownProcess();
+        }
+        site.drain(process);
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private static String pageId(ServerRequest req) {
+        String pageId = req.path().pathParameters().get("id");
+        if (pageId.length() > MAX_NAME) {
+            throw PageException.unknownPage();
+        }
+        return pageId;
     }
 
     private void requireAdmin(ServerRequest req) {

@@ -51,6 +51,7 @@ public final class LoginService implements HttpService {
         Connection connection = registry.connect(ConnectionCookie.read(req));
         registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
         ConnectionCookie.set(req, res, connection);
+        AffinityCookie.set(req, res, identity.get().user());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
@@ -59,6 +60,7 @@ public final class LoginService implements HttpService {
             registry.logout(connection);
             ConnectionCookie.set(req, res, connection);
         });
+        AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
     }
 }

@@ -38,8 +38,13 @@ final class PageSocket implements WsListener {
     private String cookie;
     private ResidentPage page;
     private SocketChannel channel;
+    /** Null when the request log is off. */
+    private final RequestLog requestLog;
+    private long upgradedAt;
 
-    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
+               RequestLog requestLog) {
+        this.requestLog = requestLog;
         this.registry = registry;
         this.sockets = sockets;
         this.lifecycle = lifecycle;
@@ -49,6 +54,7 @@ final class PageSocket implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+        upgradedAt = System.nanoTime();
         query = SocketQuery.parse(prologue.query().rawValue());
         cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
         origin = headers.first(HeaderNames.ORIGIN).orElse(null);
@@ -130,11 +136,19 @@ final class PageSocket implements WsListener {
     @Override
     public void onClose(WsSession session, int status, String reason) {
         release();
+        logSession(status);
     }
 
     @Override
     public void onError(WsSession session, Throwable t) {
         release();
+        logSession(1006);
+    }
+
+    private void logSession(int status) {
+        if (requestLog != null && query != null) {
+            requestLog.socket(query.pageId(), status, upgradedAt);
+        }
     }
 
     private void handle(String text) {

@@ -58,6 +58,7 @@ public final class PagesService implements HttpService {
             }
             throw e;
         }
+        RequestLog.page(req, page.id());
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", page.epoch())
@@ -144,6 +145,7 @@ public final class PagesService implements HttpService {
 
     /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
     private ResidentPage ownedPage(ServerRequest req, String pageId) {
+        RequestLog.page(req, pageId);
         Connection connection = ConnectionCookie.find(registry, req).orElse(null);
         return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
     }

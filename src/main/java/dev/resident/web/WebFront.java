@@ -10,6 +10,9 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsRouting;
 
+import java.util.Optional;
+import java.util.function.Function;
+
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
 public final class WebFront {
     /** Prefix of the whole HTTP and WebSocket API. */
@@ -23,9 +26,17 @@ public final class WebFront {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Sockets sockets;
+    private final SiteView site;
+    private final Optional<RequestLog> requestLog;
 
+    /**
+     * @param site the admin view's reach, built on this front's sockets: {@link LocalSiteView} for one
+     *             process, a view over NATS for a site
+     * @param requestLog the request log, when it is on
+     */
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
-                    WebSettings settings) {
+                    WebSettings settings, Optional<RequestLog> requestLog, Function<Sockets, SiteView> site) {
+        this.requestLog = requestLog;
         this.registry = registry;
         this.authenticator = authenticator;
         this.bus = registry.bus();
@@ -33,6 +44,7 @@ public final class WebFront {
         this.meters = meters;
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat());
+        this.site = site.apply(sockets);
     }
 
     public Sockets sockets() {
@@ -42,11 +54,12 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
+        requestLog.ifPresent(routing::addFilter);
         routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
                 .register(API_ROOT, new LoginService(registry, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(registry, sockets));
+                .register(API_ROOT, new AdminService(registry, site));
     }
 
     /**
@@ -61,6 +74,7 @@ public final class WebFront {
     }
 
     public void websocket(WsRouting.Builder routing) {
-        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
+        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings,
+                requestLog.orElse(null)));
     }
 }

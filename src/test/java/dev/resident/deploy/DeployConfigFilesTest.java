@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The files in {@code deploy/} are what their programs accept, with their defaults. */
 @Timeout(30)
@@ -19,6 +20,26 @@ class DeployConfigFilesTest {
     @Test
     void haproxyAcceptsItsConfigWithTheDefaultAddresses() throws Exception {
         assertEquals("Configuration file is valid", run(Machine.program("haproxy"), "-c", "-f", "deploy/haproxy.cfg"));
+    }
+
+    @Test
+    void theShippedHaproxyConfigIsWhatTheGeneratorWritesForTwoProcesses() throws Exception {
+        assertEquals(Files.readString(Path.of("deploy/haproxy.cfg")).trim(), run("deploy/haproxy-config", "2"));
+    }
+
+    @Test
+    void haproxyAcceptsTheGeneratedConfigForFiveProcesses(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("haproxy.cfg");
+        Files.writeString(config, run("deploy/haproxy-config", "5") + "\n");
+        assertTrue(Files.readString(config).contains("server p05 \"${RESIDENT_P05-127.0.0.1:8085}\""));
+        assertEquals("Configuration file is valid", run(Machine.program("haproxy"), "-c", "-f", config.toString()));
+    }
+
+    @Test
+    void theGeneratorRefusesABadProcessCount() throws Exception {
+        Process process = new ProcessBuilder("deploy/haproxy-config", "0; rm -rf /").redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        assertEquals(2, process.waitFor());
     }
 
     @Test

@@ -41,11 +41,17 @@ public final class Browser {
     }
 
     /** Sets the session cookie to {@code connectionId}, as a browser handed a fixed or stolen id would. */
-    public void cookie(String connectionId) {
+    public void useSession(String connectionId) {
         java.net.HttpCookie cookie = new java.net.HttpCookie("rsd_cid", connectionId);
         cookie.setPath("/");
         cookie.setVersion(0);
         cookies.getCookieStore().add(base, cookie);
+    }
+
+    /** The value of this browser's cookie {@code name}, or null. */
+    public String cookie(String name) {
+        return cookies.getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals(name)).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
     }
 
     /** Forgets the cookie {@code name}, as a browser whose user cleared it would. */

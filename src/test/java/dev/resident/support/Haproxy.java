@@ -22,8 +22,9 @@ import java.util.Map;
 
 /**
  * A real {@code haproxy} running the shipped {@code deploy/haproxy.cfg} in front of a test's
- * Resident processes: its own port on 127.0.0.1, its runtime API socket in a temporary directory,
- * and health checks every 100 ms so that state changes show at once.
+ * Resident processes (for other than two processes, the configuration {@code
+ * deploy/haproxy-config} generates for them): its own port on 127.0.0.1, its runtime API socket in
+ * a temporary directory, and health checks every 100 ms so that state changes show at once.
  */
 public final class Haproxy implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -101,9 +102,32 @@ public final class Haproxy implements AutoCloseable {
         for (Node node : nodes) {
             env.put("RESIDENT_" + node.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + node.server().port());
         }
-        daemon.start(List.of(Machine.program("haproxy"), "-db", "-f", "deploy/haproxy.cfg"), env);
+        daemon.start(List.of(Machine.program("haproxy"), "-db", "-f", config()), env);
         Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> daemon.running() && Files.exists(socket));
         nodes.forEach(node -> awaitStatus(node.process(), "UP"));
+    }
+
+    /** The shipped file for two processes, else one generated for as many as the test runs. */
+    private String config() {
+        if (nodes.size() == 2) {
+            return "deploy/haproxy.cfg";
+        }
+        Path generated = daemon.dir().resolve("haproxy.cfg");
+        try {
+            Process generator = new ProcessBuilder("deploy/haproxy-config", Integer.toString(nodes.size()))
+                    .redirectOutput(generated.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            if (generator.waitFor() != 0) {
+                throw new IllegalStateException("deploy/haproxy-config failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return generated.toString();
     }
 
     private void stop() {

@@ -9,6 +9,10 @@ import io.nats.client.Connection;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * The bus over NATS. Each event is delivered to this process's listener at once, on the
  * publisher's thread, and sent to NATS as one message for the other processes.
  */
-final class NatsBus implements Bus {
+final class NatsBus implements Bus, NatsLink {
     private static final System.Logger LOGGER = System.getLogger(NatsBus.class.getName());
     private final Subjects subjects;
     private final Envelope envelope;
@@ -31,18 +35,27 @@ final class NatsBus implements Bus {
     private final ExecutorService executor;
     private final AtomicReference<Connection> connection = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String prefix;
+    private final String process;
+    /** Guards {@link #attachments} against the connection's arrival, so each gets it exactly once. */
+    private final ReentrantLock attaching = new ReentrantLock();
+    private final List<Consumer<Connection>> attachments = new ArrayList<>();
+    /** The connection once handed to the attachments; guarded by {@link #attaching}. */
+    private Connection handedOut;
 
     /**
      * @param executor the client's threads; this bus shuts it down when it closes
      */
-    NatsBus(Subjects subjects, Envelope envelope, BusListener listener, Sender sender, Subscriptions subscriptions,
-            Duration drainTimeout, ExecutorService executor) {
+    NatsBus(NatsSettings settings, Subjects subjects, Envelope envelope, BusListener listener, Sender sender,
+            Subscriptions subscriptions, ExecutorService executor) {
+        this.prefix = settings.prefix();
+        this.process = settings.process();
         this.subjects = subjects;
         this.envelope = envelope;
         this.listener = listener;
         this.sender = sender;
         this.subscriptions = subscriptions;
-        this.drainTimeout = drainTimeout;
+        this.drainTimeout = settings.drainTimeout();
         this.executor = executor;
     }
 
@@ -93,6 +106,36 @@ final class NatsBus implements Bus {
         }
         sender.attach(created);
         subscriptions.attach(created);
+        attaching.lock();
+        try {
+            handedOut = created;
+            attachments.forEach(attach -> attach.accept(created));
+        } finally {
+            attaching.unlock();
+        }
+    }
+
+    @Override
+    public String prefix() {
+        return prefix;
+    }
+
+    @Override
+    public String process() {
+        return process;
+    }
+
+    @Override
+    public void whenConnected(Consumer<Connection> attach) {
+        attaching.lock();
+        try {
+            attachments.add(attach);
+            if (handedOut != null && !closed.get()) {
+                attach.accept(handedOut);
+            }
+        } finally {
+            attaching.unlock();
+        }
     }
 
     /** Sends what it still can, drains the connection (in-flight messages are delivered) and stops the client. */

@@ -3,7 +3,6 @@ package dev.resident.bus.nats;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.metrics.ResidentMeters;
-import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
@@ -21,14 +20,12 @@ public final class NatsBuses {
     /**
      * A bus that connects in the background and keeps reconnecting for as long as it is open: the
      * server starts and serves its pages even while NATS is unreachable ({@link Bus#connected()}
-     * is false meanwhile).
+     * is false meanwhile). The bus is also the process's {@link NatsLink}.
      *
      * @param listener where deliveries to this process go
      * @param meters   counts malformed messages, reconnects, slow consumers and dropped messages
-     * @param shared   receives the connection once it is made: the process shares it (state store, ...)
      */
-    public static Bus connect(NatsSettings settings, BusListener listener, ResidentMeters meters,
-                              java.util.function.Consumer<Connection> shared) {
+    public static Bus connect(NatsSettings settings, BusListener listener, ResidentMeters meters) {
         // the client's socket readers, writers and dispatcher run on virtual threads
         ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("resident-nats-", 0).factory());
@@ -36,12 +33,9 @@ public final class NatsBuses {
         Sender sender = new Sender(settings, executor, meters);
         Subscriptions subscriptions = new Subscriptions(subjects,
                 new Inbound(settings.process(), subjects, listener, meters), settings);
-        NatsBus bus = new NatsBus(subjects, new Envelope(settings.process()), listener, sender, subscriptions,
-                settings.drainTimeout(), executor);
-        Options options = options(settings, new ConnectionEvents(connection -> {
-            bus.attach(connection);
-            shared.accept(connection);
-        }, sender, meters, settings), executor);
+        NatsBus bus = new NatsBus(settings, subjects, new Envelope(settings.process()), listener, sender,
+                subscriptions, executor);
+        Options options = options(settings, new ConnectionEvents(bus::attach, sender, meters, settings), executor);
         LOGGER.log(Level.INFO, "connecting to NATS: " + settings);
         try {
             Nats.connectAsynchronously(options, true);

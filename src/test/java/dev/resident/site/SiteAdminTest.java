@@ -1,0 +1,222 @@
+package dev.resident.site;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsSite.Node;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestUsers;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The site-wide admin view: three processes over a real nats-server (with a user and password,
+ * the site's credentials); the admin logs in on p01 and sees and acts on the pages of all three.
+ */
+@Timeout(60)
+class SiteAdminTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String ADMIN = "root";
+    private static final String MALFORMED = "resident_admin_malformed_total";
+    private NatsTestServer nats;
+    private NatsSite site;
+    private final Map<String, Node> nodes = new TreeMap<>();
+    private Browser admin;
+
+    @BeforeEach
+    void start() {
+        nats = new NatsTestServer("--user", "site", "--pass", "s3cret");
+        Map<String, String> config = new java.util.HashMap<>(TestUsers.config(true, List.of(ADMIN, "dana")));
+        config.put("ipc.nats.user", "site");
+        config.put("ipc.nats.password", "s3cret");
+        site = new NatsSite(nats, config);
+        for (String process : List.of("p01", "p02", "p03")) {
+            nodes.put(process, site.start(process));
+        }
+        Eventually.await(WAIT, "all ready", () -> nodes.values().stream().allMatch(Node::ready));
+        admin = nodes.get("p01").browser();
+        assertEquals(200, admin.login(ADMIN, TestUsers.PASSWORD).status());
+        Eventually.await(WAIT, "p01's admin view sees the three processes up",
+                () -> statuses(state()).equals(Map.of("p01", "up", "p02", "up", "p03", "up")));
+    }
+
+    @AfterEach
+    void stop() {
+        if (site != null) {
+            site.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
+    }
+
+    @Test
+    void theStateShowsThePagesOfEveryProcessEachWithItsProcess() {
+        Map<String, String> pages = new TreeMap<>();
+        nodes.forEach((process, node) -> {
+            Browser dana = node.browser();
+            assertEquals(200, dana.login("dana", TestUsers.PASSWORD).status());
+            pages.put(process, dana.benchPage("orders"));
+        });
+        JsonNode state = state();
+        pages.forEach((process, pageId) -> {
+            JsonNode row = row(state.get("pages"), "page_id", pageId);
+            assertEquals(process, row.get("process").asText());
+            assertEquals("dana", row.get("user").asText());
+            assertEquals("[\"orders\"]", row.get("tables").toString());
+        });
+        Set<String> userProcesses = new TreeSet<>();
+        state.get("users").forEach(user -> {
+            if (user.get("user").asText().equals("dana")) {
+                userProcesses.add(user.get("process").asText());
+            }
+        });
+        assertEquals(nodes.keySet(), userProcesses, "a user row per process");
+        long pagesOnProcesses = 0;
+        for (JsonNode process : state.get("processes")) {
+            assertEquals("up", process.get("status").asText());
+            assertTrue(process.get("ready").asBoolean(), process.toString());
+            assertEquals("connected", process.get("bus").asText());
+            assertTrue(process.get("uptime_s").asLong() >= 0);
+            assertFalse(process.get("version").asText().isEmpty());
+            pagesOnProcesses += process.get("counts").get("pages").asLong();
+        }
+        assertEquals(3, pagesOnProcesses);
+        assertEquals(3, state.get("counts").get("pages").asLong(), "counts add up over the site");
+    }
+
+    @Test
+    void actionsGoToTheProcessThatOwnsThePage() {
+        Browser onP02 = nodes.get("p02").browser();
+        String pageOnP02 = onP02.benchPage();
+        SocketClient socketOnP02 = onP02.socket(pageOnP02);
+        socketOnP02.next("hello");
+        Browser onP03 = nodes.get("p03").browser();
+        String pageOnP03 = onP03.benchPage();
+        SocketClient socketOnP03 = onP03.socket(pageOnP03);
+        socketOnP03.next("hello");
+
+        assertEquals(204, delete("/_/admin/pages/" + pageOnP03 + "/socket").status());
+        assertEquals(1001, socketOnP03.closeCode(), "p03 closed its socket");
+        assertTrue(nodes.get("p03").resident().registry().anyPage(pageOnP03).isPresent(), "the page stays");
+        assertError(delete("/_/admin/pages/" + pageOnP03 + "/socket"), 404, "no_socket");
+
+        assertEquals(204, delete("/_/admin/pages/" + pageOnP02).status());
+        assertEquals(4404, socketOnP02.closeCode(), "p02 dropped its page");
+        assertFalse(nodes.get("p02").resident().registry().anyPage(pageOnP02).isPresent());
+        assertError(delete("/_/admin/pages/" + pageOnP02), 404, "unknown_page");
+        assertError(delete("/_/admin/pages/AAAAAAAAAAAAAAAAAAAAAA%7Cp77"), 404, "unknown_page");
+    }
+
+    @Test
+    void drainingAnotherProcessTurnsItsReadyDownAndAnUnknownOneIs404() {
+        assertError(drain("p77"), 404, "unknown_process");
+        Browser onP03 = nodes.get("p03").browser();
+        SocketClient socket = onP03.socket(onP03.benchPage());
+        socket.next("hello");
+
+        assertEquals(204, drain("p03").status());
+        assertEquals(1001, socket.closeCode(), "its sockets go away");
+        assertFalse(nodes.get("p03").ready(), "ready is DOWN");
+        assertEquals(503, onP03.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "no new pages");
+        JsonNode p03 = row(state().get("processes"), "process", "p03");
+        assertTrue(p03.get("draining").asBoolean());
+        assertTrue(nodes.get("p02").ready(), "the others go on");
+    }
+
+    @Test
+    void aStoppedProcessIsShownAsMissingWithoutWaitingForIt() {
+        String pageOnP02 = nodes.get("p02").browser().benchPage();
+        Node p02 = nodes.get("p02");
+        p02.server().stop();
+        p02.resident().close();
+
+        long start = System.nanoTime();
+        JsonNode state = state();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(Map.of("p01", "up", "p02", "missing", "p03", "up"), statuses(state));
+        assertTrue(millis < 2000, "answered in " + millis + " ms: a missing process is not waited for");
+        assertTrue(StreamSupport.stream(state.get("pages").spliterator(), false)
+                .noneMatch(row -> row.get("page_id").asText().equals(pageOnP02)));
+        assertError(delete("/_/admin/pages/" + pageOnP02), 503, "unavailable");
+        assertError(drain("p02"), 503, "unavailable");
+    }
+
+    @Test
+    void malformedAdminMessagesAreIgnoredAndCounted() throws Exception {
+        Node p01 = nodes.get("p01");
+        Node p02 = nodes.get("p02");
+        double before = p01.counter(MALFORMED);
+        double beforeOnP02 = p02.counter(MALFORMED);
+        io.nats.client.Options options = new io.nats.client.Options.Builder().server(nats.url())
+                .userInfo("site".toCharArray(), "s3cret".toCharArray()).build();
+        try (Connection rogue = Nats.connect(options)) {
+            // a member of the site answering the state gather with garbage
+            Dispatcher dispatcher = rogue.createDispatcher(message ->
+                    rogue.publish(message.getReplyTo(), "{\"v\":1,\"process\":\"p09\",\"state\":[]}".getBytes(StandardCharsets.UTF_8)));
+            dispatcher.subscribe(NatsSite.PREFIX + ".admin.state");
+            rogue.flush(Duration.ofSeconds(5));
+            assertEquals(Map.of("p01", "up", "p02", "up", "p03", "up"), statuses(state()), "the garbage is left out");
+            Eventually.await(WAIT, "the malformed reply is counted", () -> p01.counter(MALFORMED) > before);
+            // and requests that are not admin requests
+            rogue.publish(NatsSite.PREFIX + ".admin.process.p02", "not json".getBytes(StandardCharsets.UTF_8));
+            rogue.publish(NatsSite.PREFIX + ".admin.process.p02", "{\"v\":1,\"from\":\"x\",\"action\":\"rm\"}".getBytes(StandardCharsets.UTF_8));
+            Eventually.await(WAIT, "p02 counts both", () -> p02.counter(MALFORMED) >= beforeOnP02 + 2);
+        }
+        assertTrue(nodes.get("p02").ready());
+    }
+
+    private JsonNode state() {
+        Reply reply = admin.get("/_/admin/state");
+        assertEquals(200, reply.status(), reply.body());
+        return reply.json();
+    }
+
+    private Reply delete(String path) {
+        return admin.send(HttpRequest.newBuilder(admin.base().resolve(path.replace("|", "%7C"))).DELETE());
+    }
+
+    private Reply drain(String process) {
+        return admin.send(HttpRequest.newBuilder(admin.base().resolve("/_/admin/processes/" + process + "/drain"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private static Map<String, String> statuses(JsonNode state) {
+        Map<String, String> statuses = new TreeMap<>();
+        state.get("processes").forEach(p -> statuses.put(p.get("process").asText(), p.get("status").asText()));
+        return statuses;
+    }
+
+    private static JsonNode row(JsonNode rows, String field, String value) {
+        return StreamSupport.stream(rows.spliterator(), false)
+                .filter(row -> row.get(field).asText().equals(value))
+                .findFirst().orElseThrow(() -> new AssertionError(value + " not in " + rows));
+    }
+
+    private static void assertError(Reply reply, int status, String code) {
+        assertEquals(status, reply.status(), reply.body());
+        assertEquals(code, reply.errorCode(), reply.body());
+    }
+}

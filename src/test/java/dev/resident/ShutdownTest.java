@@ -28,6 +28,7 @@ class ShutdownTest {
                 Main.class.getName()).redirectErrorStream(true);
         builder.environment().put("PORT", "0");
         builder.environment().put("HOST", "127.0.0.1");
+        builder.environment().put("BENCH_PAGES", "true");
         Process process = builder.start();
         try {
             URI uri = URI.create(awaitListening(process));

@@ -47,7 +47,7 @@ public final class Registry implements PageHost, AutoCloseable {
         this.settings = settings;
         this.types = types;
         this.meters = meters;
-        this.bus = busFactory.apply(new Fanout(this, meters));
+        this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());
         long every = settings.sweepInterval().toMillis();

@@ -23,7 +23,7 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+        routing.error(ApiError.class, (req, res, e) -> send(res, e))
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))
@@ -37,6 +37,14 @@ public final class Errors {
         }
         res.status(Status.create(status));
         Responses.json(res, "{\"error\":" + body(code, message) + "}");
+    }
+
+    /** Sends an {@link ApiError}, with its {@code Retry-After} when it has one. */
+    static void send(ServerResponse res, ApiError e) {
+        if (e.retryAfterSeconds() > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        send(res, e.status(), e.code(), e.getMessage());
     }
 
     /** The {@code {"code","message"}} object. */

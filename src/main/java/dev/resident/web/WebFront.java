@@ -42,6 +42,7 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
+        routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
                 .register(API_ROOT, new LoginService(registry, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))

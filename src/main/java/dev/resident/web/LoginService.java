@@ -3,6 +3,7 @@ package dev.resident.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Connection;
@@ -35,7 +36,7 @@ public final class LoginService implements HttpService {
     private final RateLimiter everyone;
     private final Semaphore pending;
 
-    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings) {
+    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings, ResidentMeters meters) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.settings = settings;
@@ -45,6 +46,8 @@ public final class LoginService implements HttpService {
         this.perAddress = new RateLimiter(limits.perAddressPerMinute(), limits.maxTracked());
         this.everyone = new RateLimiter(limits.globalPerMinute(), 1);
         this.pending = new Semaphore(limits.maxPending());
+        meters.gauge("resident.login.tracked", "(user name, client address) pairs the login throttle remembers",
+                throttle::tracked);
     }
 
     @Override

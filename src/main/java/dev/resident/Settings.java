@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-
 /**
  * Reads the {@code resident} config node into the settings records each package takes. Every
  * default is written once, in {@code application.yaml} (which every config loaded through {@link

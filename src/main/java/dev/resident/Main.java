@@ -30,7 +30,9 @@ public final class Main {
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);
-        DemoApp.register(types, resident.registry());
+        if (Resident.demo(config)) {
+            DemoApp.register(types, resident.registry());
+        }
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .shutdownHook(false) // our own drain must run before the server stops

@@ -57,9 +57,10 @@ public final class Resident implements AutoCloseable {
         Config resident = config.get("resident");
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
-        if (resident.get("bench-pages").asBoolean().orElse(false)) {
+        if (Settings.benchPages(resident)) {
             types.register(BenchPage.type());
         }
+        StartupWarnings.log(resident);
         this.meters = new ResidentMeters(registrySettings.process());
         String ipc = config.get("ipc.backend").asString().orElse("local");
         // the one NATS connection of the process: made by the bus, shared with the state store
@@ -85,9 +86,14 @@ public final class Resident implements AutoCloseable {
         this.shutdownGrace = Settings.shutdownGrace(resident);
     }
 
-    /** A server with the page types of {@code types} and users from config. */
+    /** A server with the page types of {@code types} and users from config (the demo users in demo mode). */
     public static Resident create(Config config, PageTypes types) {
-        return new Resident(config, types, new ConfigAuthenticator(config.get("resident.users")));
+        return new Resident(config, types, new ConfigAuthenticator(Settings.users(config.get("resident"))));
+    }
+
+    /** Whether the config turns demo mode on ({@code resident.demo}): then {@code Main} adds the demo app. */
+    public static boolean demo(Config config) {
+        return Settings.demo(config.get("resident"));
     }
 
     /**

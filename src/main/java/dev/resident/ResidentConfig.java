@@ -28,6 +28,7 @@ public final class ResidentConfig {
             Map.entry("PROCESS_ID", "resident.process"),
             Map.entry("ADMIN_TOKEN", "resident.admin-token"),
             Map.entry("BENCH_PAGES", "resident.bench-pages"),
+            Map.entry("DEMO", "resident.demo"),
             Map.entry("HEARTBEAT", "resident.ws.heartbeat"),
             Map.entry("SOCKET_QUEUE", "resident.ws.queue"),
             Map.entry("ALLOWED_ORIGINS", "resident.ws.allowed-origins"),
@@ -80,10 +81,6 @@ public final class ResidentConfig {
     }
 
     /** A duration written {@code 30s}, {@code 500ms}, {@code 10m}, {@code 2h}, plain seconds, or ISO-8601. */
-    public static Duration duration(Config node, Duration fallback) {
-        return node.asString().map(ResidentConfig::parseDuration).orElse(fallback);
-    }
-
     static Duration parseDuration(String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);
         if (value.startsWith("p")) {

@@ -7,19 +7,23 @@ import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
 import dev.resident.site.SiteAdminSettings;
+import dev.resident.web.LoginSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import static dev.resident.ResidentConfig.duration;
-
-/** Reads the {@code resident} config node into the settings records each package takes. */
+/**
+ * Reads the {@code resident} config node into the settings records each package takes. Every
+ * default is written once, in {@code application.yaml} (which every config loaded through {@link
+ * ResidentConfig} has at its bottom): a key missing here is a bug, and fails at start.
+ */
 final class Settings {
     private Settings() {
     }
@@ -27,49 +31,84 @@ final class Settings {
     static RegistrySettings registry(Config resident) {
         Config limits = resident.get("limits");
         PageSettings pages = new PageSettings(
-                duration(resident.get("pages.idle-ttl"), Duration.ofSeconds(600)),
-                limits.get("max-pending-rpc").asInt().orElse(1024),
-                resident.get("pages.history.max-messages").asInt().orElse(1000),
-                duration(resident.get("pages.history.max-age"), Duration.ofMinutes(10)));
+                duration(resident.get("pages.idle-ttl")),
+                limits.get("max-pending-rpc").asInt().get(),
+                resident.get("pages.history.max-messages").asInt().get(),
+                duration(resident.get("pages.history.max-age")));
         return new RegistrySettings(
-                resident.get("process").asString().orElse(""),
+                resident.get("process").asString().get(),
                 pages,
-                limits.get("max-pages-per-connection").asInt().orElse(64),
-                duration(resident.get("connections.guest-ttl"), Duration.ofSeconds(1800)),
-                duration(resident.get("connections.user-ttl"), Duration.ofSeconds(7200)),
-                duration(resident.get("sweep-interval"), Duration.ofSeconds(10)),
+                limits.get("max-pages-per-connection").asInt().get(),
+                duration(resident.get("connections.guest-ttl")),
+                duration(resident.get("connections.user-ttl")),
+                duration(resident.get("sweep-interval")),
+                // the one key without a written default: the number of cores of the machine it runs on
                 resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()));
     }
 
     static StateSettings state(Config resident) {
         Config state = resident.get("state");
         return new StateSettings(
-                duration(state.get("snapshot-interval"), Duration.ofSeconds(1)),
-                duration(state.get("lease"), Duration.ofSeconds(5)),
-                duration(resident.get("connections.max-age"), Duration.ofHours(24)),
-                state.get("max-store-bytes").asInt().orElse(65536));
+                duration(state.get("snapshot-interval")),
+                duration(state.get("lease")),
+                duration(resident.get("connections.max-age")),
+                state.get("max-store-bytes").asInt().get());
     }
 
     static WebSettings web(Config resident) {
         Config limits = resident.get("limits");
         Config ws = resident.get("ws");
         return new WebSettings(
-                resident.get("admin-token").asString().orElse(""),
-                limits.get("max-body").asInt().orElse(1 << 20),
-                limits.get("max-ws-message").asInt().orElse(1 << 20),
-                duration(ws.get("heartbeat"), Duration.ofSeconds(30)),
-                ws.get("queue").asInt().orElse(1024),
-                duration(ws.get("close-timeout"), Duration.ofSeconds(5)),
+                resident.get("admin-token").asString().get().trim(),
+                limits.get("max-body").asInt().get(),
+                limits.get("max-ws-message").asInt().get(),
+                duration(ws.get("heartbeat")),
+                ws.get("queue").asInt().get(),
+                duration(ws.get("close-timeout")),
                 Set.copyOf(strings(ws.get("allowed-origins"))),
-                duration(resident.get("pages.max-poll-wait"), Duration.ofSeconds(30)),
-                limits.get("max-login-failures").asInt().orElse(10));
+                duration(resident.get("pages.max-poll-wait")),
+                login(resident));
+    }
+
+    /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */
+    static LoginSettings login(Config resident) {
+        Config login = resident.get("login");
+        return new LoginSettings(
+                login.get("max-user-length").asInt().get(),
+                login.get("max-password-length").asInt().get(),
+                resident.get("limits.max-login-failures").asInt().get(),
+                duration(login.get("failure-window")),
+                duration(login.get("max-backoff")),
+                login.get("per-address-per-minute").asInt().get(),
+                login.get("global-per-minute").asInt().get(),
+                login.get("max-pending").asInt().get(),
+                login.get("max-tracked").asInt().get());
+    }
+
+    /** {@code resident.bench-pages}: whether the built-in {@code /_bench} page type is served. */
+    static boolean benchPages(Config resident) {
+        return resident.get("bench-pages").asBoolean().get();
+    }
+
+    /** {@code resident.demo}: whether the demo users and the demo app ({@code /board}) are on. */
+    static boolean demo(Config resident) {
+        return resident.get("demo").asBoolean().get();
+    }
+
+    /** The user nodes of the default authenticator: {@code resident.users}, plus the demo users in demo mode. */
+    static List<Config> users(Config resident) {
+        List<Config> users = new ArrayList<>(resident.get("users").asNodeList().orElse(List.of()));
+        if (demo(resident)) {
+            users.addAll(resident.get("demo-users").asNodeList().orElse(List.of()));
+        }
+        return users;
     }
 
     /**
      * Reads the {@code legacy} node: empty when no upstream is configured (nothing is forwarded).
      */
     static Optional<LegacySettings> legacy(Config legacy) {
-        String upstream = legacy.get("upstream").asString().orElse("").trim();
+        String upstream = legacy.get("upstream").asString().get().trim();
         if (upstream.isEmpty()) {
             return Optional.empty();
         }
@@ -77,28 +116,28 @@ final class Settings {
         return Optional.of(new LegacySettings(
                 URI.create(upstream),
                 paths.isEmpty() ? LegacySettings.DEFAULT_PATHS : paths,
-                duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
-                duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
-                legacy.get("max-body").asLong().orElse(LegacySettings.DEFAULT_MAX_BODY)));
+                duration(legacy.get("connect-timeout")),
+                duration(legacy.get("timeout")),
+                legacy.get("max-body").asLong().get()));
     }
 
     /** Reads {@code resident.admin}: how the admin view waits for the other processes of a site. */
     static SiteAdminSettings siteAdmin(Config resident) {
         return new SiteAdminSettings(
-                duration(resident.get("admin.deadline"), Duration.ofMillis(300)),
-                duration(resident.get("admin.forget-after"), Duration.ofMinutes(10)));
+                duration(resident.get("admin.deadline")),
+                duration(resident.get("admin.forget-after")));
     }
 
     /** The request log's file ({@code ""}: the {@code dev.resident.requests} logger) when {@code resident.request-log.enabled}. */
     static Optional<String> requestLog(Config resident) {
         Config log = resident.get("request-log");
-        return log.get("enabled").asBoolean().orElse(false)
-                ? Optional.of(log.get("file").asString().orElse("").trim())
+        return log.get("enabled").asBoolean().get()
+                ? Optional.of(log.get("file").asString().get().trim())
                 : Optional.empty();
     }
 
     static Duration shutdownGrace(Config resident) {
-        return duration(resident.get("shutdown.grace"), Duration.ofSeconds(20));
+        return duration(resident.get("shutdown.grace"));
     }
 
     /**
@@ -129,6 +168,11 @@ final class Settings {
         nats.get("pending.bytes").asLong().ifPresent(settings::pendingBytes);
         optionalDuration(nats.get("drain-timeout")).ifPresent(settings::drainTimeout);
         return settings.build();
+    }
+
+    /** A duration every config has: application.yaml writes its default. */
+    static Duration duration(Config node) {
+        return ResidentConfig.parseDuration(node.asString().get());
     }
 
     private static Optional<Duration> optionalDuration(Config node) {

@@ -8,10 +8,8 @@ import io.helidon.config.Config;
 import io.nats.client.Connection;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-import static dev.resident.ResidentConfig.duration;
 
 /**
  * Chooses the state store named by {@code resident.state.store} ({@code STATE_STORE}): {@code auto}
@@ -27,20 +25,20 @@ final class StateStores {
      * @param nats  the process's NATS connection, or null without the NATS backend
      */
     static StateStore create(Config state, String ipcBackend, Config natsConfig, CompletableFuture<Connection> nats) {
-        String kind = state.get("store").asString().orElse("auto");
+        String kind = state.get("store").asString().get();
         if (kind.equals("auto")) {
             kind = ipcBackend.equals("nats") ? "nats" : "embedded";
         }
         return switch (kind) {
             case "memory" -> new MemoryStateStore();
-            case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().orElse("data")),
-                    duration(state.get("snapshot-interval"), Duration.ofSeconds(1)));
+            case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().get()),
+                    Settings.duration(state.get("snapshot-interval")));
             case "nats" -> {
                 if (nats == null) {
                     throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");
                 }
-                yield new KvStateStore(nats, natsConfig.get("prefix").asString().orElse("resident"),
-                        duration(state.get("request-timeout"), Duration.ofSeconds(2)));
+                yield new KvStateStore(nats, natsConfig.get("prefix").asString().get(),
+                        Settings.duration(state.get("request-timeout")));
             }
             default -> throw new IllegalArgumentException(
                     "resident.state.store must be auto, embedded, nats or memory, not " + kind);

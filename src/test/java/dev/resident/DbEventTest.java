@@ -106,6 +106,7 @@ class DbEventTest extends DefaultServerTest {
 
     private Reply post(String path, String body, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri.resolve(path))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) {
             request.header("Authorization", authorization);

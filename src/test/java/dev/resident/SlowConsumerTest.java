@@ -79,6 +79,7 @@ class SlowConsumerTest {
                 + ",\"record\":{\"blob\":\"" + RECORD + "\"}}]}";
         return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
                 .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 }

@@ -257,6 +257,7 @@ class SocketTest {
     private Reply dbevent(String table, String event) {
         return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
                 .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"table\":\"" + table + "\",\"events\":[" + event + "]}")));
     }
 }

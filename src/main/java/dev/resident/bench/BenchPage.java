@@ -1,20 +1,30 @@
 package dev.resident.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
+import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.Params;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The built-in {@code /_bench} page type of PROTOCOL.md, used by the bench harness and the
- * peers' smoke test. An open param {@code data} (any JSON) is kept as the page data {@code data}.
- * Its methods let any guest publish dbevents and notifications: turn it off
- * in production ({@code resident.bench-pages: false}).
+ * peers' smoke test. An open param {@code data} (any JSON, at most {@value #MAX_DATA_BYTES} bytes
+ * written) is kept as the page data {@code data}; {@code tables} names at most {@value #MAX_TABLES}
+ * tables of at most {@value #MAX_TABLE_NAME} characters. Its methods let any guest burn CPU,
+ * publish dbevents and notify users, so it is off unless {@code resident.bench-pages} is true.
  */
 public final class BenchPage {
     public static final String PATH = "/_bench";
+    /** The most tables one page may watch. */
+    public static final int MAX_TABLES = 16;
+    /** The longest table name. */
+    public static final int MAX_TABLE_NAME = 64;
+    /** The largest {@code data}, as JSON text (the bench gives each page ~1 KB). */
+    public static final int MAX_DATA_BYTES = 4096;
     private final Page page;
     private long count;
 
@@ -22,9 +32,22 @@ public final class BenchPage {
         this.page = page;
         page.data().set("count", 0);
         if (params.has("data")) {
-            page.data().set("data", params.value("data")); // lets the bench give each page its share of memory
+            JsonNode data = params.value("data");
+            if (Json.write(data).length() > MAX_DATA_BYTES) {
+                throw PageException.unprocessable("data is larger than " + MAX_DATA_BYTES + " bytes");
+            }
+            page.data().set("data", data); // lets the bench give each page its share of memory
         }
-        params.strings("tables").forEach(page::subscribe);
+        List<String> tables = params.strings("tables");
+        if (tables.size() > MAX_TABLES) {
+            throw PageException.unprocessable("at most " + MAX_TABLES + " tables");
+        }
+        for (String table : tables) {
+            if (table.isEmpty() || table.length() > MAX_TABLE_NAME) {
+                throw PageException.unprocessable("a table name has 1 to " + MAX_TABLE_NAME + " characters");
+            }
+        }
+        tables.forEach(page::subscribe);
     }
 
     /** Continues a saved page: its data and tables are restored already; the count is its kept state. */

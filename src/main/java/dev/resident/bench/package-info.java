@@ -1,2 +1,2 @@
-/** The built-in {@code /_bench} page type (enabled by {@code resident.bench-pages}). */
+/** The built-in {@code /_bench} page type (off unless {@code resident.bench-pages} is true). */
 package dev.resident.bench;

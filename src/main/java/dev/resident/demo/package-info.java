@@ -1,5 +1,6 @@
 /**
  * The demo application: a live orders board held in server memory, user notifications and an
- * online panel, served to the browser client at {@code /}.
+ * online panel, served to the browser client at {@code /}. Registered only in demo mode
+ * ({@code resident.demo}).
  */
 package dev.resident.demo;

@@ -17,10 +17,6 @@ import java.util.List;
 public record LegacySettings(URI upstream, List<String> paths, Duration connectTimeout, Duration timeout,
                              long maxBody) {
     public static final List<String> DEFAULT_PATHS = List.of("/");
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** The legacy gunicorn's own worker timeout, so nothing it allowed is cut sooner. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
-    public static final long DEFAULT_MAX_BODY = 64L << 20;
 
     public LegacySettings {
         paths = List.copyOf(paths);

@@ -27,6 +27,7 @@ public final class ResidentMeters implements AutoCloseable {
 
     public final Counter messagesPushed;
     public final Counter dbeventsPublished;
+    public final Counter dbeventsReceived;
     public final Counter dbeventsDelivered;
     public final Counter notificationsDelivered;
     public final Counter broadcastsDelivered;
@@ -51,7 +52,8 @@ public final class ResidentMeters implements AutoCloseable {
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
         messagesPushed = counter("resident.messages.pushed", "frames queued to open sockets");
-        dbeventsPublished = counter("resident.dbevents.published", "dbevent batches delivered to this process");
+        dbeventsPublished = counter("resident.dbevents.published", "dbevent batches published by this process");
+        dbeventsReceived = counter("resident.dbevents.received", "dbevent batches delivered to this process, from any process");
         dbeventsDelivered = counter("resident.dbevents.delivered", "dbevent messages appended to pages");
         notificationsDelivered = counter("resident.notifications.delivered", "notify messages appended to pages");
         broadcastsDelivered = counter("resident.broadcasts.delivered", "broadcast messages appended to pages");

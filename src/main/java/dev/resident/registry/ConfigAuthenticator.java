@@ -24,8 +24,14 @@ public final class ConfigAuthenticator implements Authenticator {
     private static final String DECOY = PasswordHash.create("decoy");
     private final Map<String, ConfiguredUser> users = new ConcurrentHashMap<>();
 
+    /** The users of a list node such as {@code resident.users}. */
     public ConfigAuthenticator(Config usersNode) {
-        for (Config user : usersNode.asNodeList().orElse(java.util.List.of())) {
+        this(usersNode.asNodeList().orElse(java.util.List.of()));
+    }
+
+    /** The users of these nodes (each with {@code name}, {@code password-hash}, {@code roles}). */
+    public ConfigAuthenticator(java.util.List<Config> userNodes) {
+        for (Config user : userNodes) {
             String name = user.get("name").asString().get();
             String hash = user.get("password-hash").asString().get();
             Set<String> roles = new HashSet<>(user.get("roles").asList(String.class).orElse(java.util.List.of()));

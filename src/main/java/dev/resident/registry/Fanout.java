@@ -24,7 +24,7 @@ final class Fanout implements BusListener {
 
     @Override
     public void onDbEvent(DbEvent event) {
-        meters.dbeventsPublished.increment();
+        meters.dbeventsReceived.increment();
         ObjectNode body = Json.object().put("table", event.table());
         body.set("events", event.events());
         if (event.origin() != null) {

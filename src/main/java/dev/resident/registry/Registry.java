@@ -68,7 +68,7 @@ public final class Registry implements PageHost, AutoCloseable {
                 (page, reason) -> evict(page, 1012, reason));
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes());
         this.writer = new StateWriter(durablePages::write, this::writeConnection, meters, state.snapshotInterval());
-        this.bus = busFactory.apply(new Fanout(this, meters));
+        this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());
         long every = settings.sweepInterval().toMillis();

@@ -11,12 +11,18 @@ final class AdminToken {
     private AdminToken() {
     }
 
-    /** Checks {@code Authorization: Bearer <token>} in constant time; 401 otherwise. */
+    /**
+     * Checks {@code Authorization: Bearer <token>} in constant time; 401 otherwise. With no token
+     * configured the admin calls are off: 403 for everyone.
+     */
     static void require(ServerRequest req, String token) {
+        if (token.isEmpty()) {
+            throw ApiError.forbidden("the admin API is off: no admin token is configured");
+        }
         String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
         byte[] given = header.getBytes(StandardCharsets.UTF_8);
         byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        if (token.isEmpty() || !MessageDigest.isEqual(given, expected)) {
+        if (!MessageDigest.isEqual(given, expected)) {
             throw ApiError.unauthorized("admin token required");
         }
     }

@@ -4,11 +4,22 @@ package dev.resident.web;
 public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
+    private final long retryAfterSeconds;
 
     public ApiError(int status, String code, String message) {
+        this(status, code, message, 0);
+    }
+
+    private ApiError(int status, String code, String message, long retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 429 {@code rate_limited} with {@code Retry-After: seconds} (at least 1). */
+    public static ApiError rateLimited(String message, long seconds) {
+        return new ApiError(429, "rate_limited", message, Math.max(1, seconds));
     }
 
     public static ApiError badRequest(String message) {
@@ -37,5 +48,10 @@ public final class ApiError extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** The {@code Retry-After} of the answer in seconds; 0 for none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

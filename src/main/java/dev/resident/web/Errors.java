@@ -24,7 +24,7 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+        routing.error(ApiError.class, (req, res, e) -> send(res, e))
                 .error(PageMoved.class, (req, res, e) -> moved(res, e))
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
@@ -46,6 +46,14 @@ public final class Errors {
         res.status(Status.CONFLICT_409);
         Responses.json(res, "{\"error\":" + body(e.code(), e.getMessage()) + ",\"page_id\":"
                 + Json.write(e.pageId()) + "}");
+    }
+
+    /** Sends an {@link ApiError}, with its {@code Retry-After} when it has one. */
+    static void send(ServerResponse res, ApiError e) {
+        if (e.retryAfterSeconds() > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        send(res, e.status(), e.code(), e.getMessage());
     }
 
     /** The {@code {"code","message"}} object. */

@@ -3,6 +3,8 @@ package dev.resident.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.page.CpuPool;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
@@ -13,21 +15,39 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
-/** {@code POST /_/login} and {@code POST /_/logout}. */
+/**
+ * {@code POST /_/login} and {@code POST /_/logout}. A login goes through, in this order: the rate
+ * limits per client address and for everyone (429 with {@code Retry-After}), the length bounds
+ * and guest names (401, nothing recorded), the failure back-off of its (user name, address) pair
+ * ({@link LoginThrottle}), then the password check, which runs on the CPU pool (PBKDF2 costs tens
+ * of milliseconds of CPU) behind a bounded number of waiting checks.
+ */
 public final class LoginService implements HttpService {
+    private static final String BAD_CREDENTIALS = "bad credentials";
     private final Registry registry;
     private final Authenticator authenticator;
     private final WebSettings settings;
+    private final LoginSettings limits;
     private final LoginThrottle throttle;
+    private final RateLimiter perAddress;
+    private final RateLimiter everyone;
+    private final Semaphore pending;
 
-    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings) {
+    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings, ResidentMeters meters) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.settings = settings;
-        this.throttle = new LoginThrottle(settings.maxLoginFailures(), Duration.ofMinutes(1));
+        this.limits = settings.login();
+        this.throttle = new LoginThrottle(limits.maxFailures(), limits.failureWindow(), limits.maxBackoff(),
+                limits.maxTracked());
+        this.perAddress = new RateLimiter(limits.perAddressPerMinute(), limits.maxTracked());
+        this.everyone = new RateLimiter(limits.globalPerMinute(), 1);
+        this.pending = new Semaphore(limits.maxPending());
+        meters.gauge("resident.login.tracked", "(user name, client address) pairs the login throttle remembers",
+                throttle::tracked);
     }
 
     @Override
@@ -36,23 +56,43 @@ public final class LoginService implements HttpService {
                 .post("/logout", this::logout);
     }
 
-    private void login(ServerRequest req, ServerResponse res) {
+    private void login(ServerRequest req, ServerResponse res) throws Exception {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        String user = Responses.string(body, "user");
-        String password = Responses.string(body, "password");
-        throttle.check(user);
-        Optional<Identity> identity = Ids.isGuestUser(user) ? Optional.empty()
-                : authenticator.authenticate(user, password);
-        if (identity.isEmpty()) {
-            throttle.failed(user);
-            throw ApiError.unauthorized("bad credentials");
+        String user = text(body, "user");
+        String password = text(body, "password");
+        String address = ClientAddress.of(req);
+        long now = System.currentTimeMillis();
+        rateLimit(perAddress.acquire(address, now), "too many logins from your address");
+        rateLimit(everyone.acquire("", now), "too many logins, try again shortly");
+        if (user.isEmpty() || password.isEmpty() || user.length() > limits.maxUserLength()
+                || password.length() > limits.maxPasswordLength() || Ids.isGuestUser(user)) {
+            throw ApiError.unauthorized(BAD_CREDENTIALS); // can never match: nothing to hash or record
         }
-        throttle.succeeded(user);
+        throttle.check(user, address, now);
+        Optional<Identity> identity = authenticate(user, password);
+        if (identity.isEmpty()) {
+            throttle.failed(user, address, System.currentTimeMillis());
+            throw ApiError.unauthorized(BAD_CREDENTIALS);
+        }
+        throttle.succeeded(user, address);
         Connection connection = registry.connect(ConnectionCookie.read(req));
         registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
         ConnectionCookie.set(req, res, connection);
         AffinityCookie.set(req, res, identity.get().user());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
+    }
+
+    /** Runs the password check on the CPU pool, refusing (429) when too many already wait. */
+    private Optional<Identity> authenticate(String user, String password) throws Exception {
+        if (!pending.tryAcquire()) {
+            throw ApiError.rateLimited("too many logins in progress, try again shortly", 1);
+        }
+        try {
+            CpuPool cpu = registry.cpu();
+            return cpu.compute(() -> authenticator.authenticate(user, password));
+        } finally {
+            pending.release();
+        }
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
@@ -62,5 +102,20 @@ public final class LoginService implements HttpService {
         });
         AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private static void rateLimit(long retryAfterSeconds, String message) {
+        if (retryAfterSeconds > 0) {
+            throw ApiError.rateLimited(message, retryAfterSeconds);
+        }
+    }
+
+    /** A required string field, possibly empty (an empty password is wrong, not malformed: 401). */
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual()) {
+            throw ApiError.badRequest(field + " must be a string");
+        }
+        return value.textValue();
     }
 }

@@ -123,7 +123,7 @@ public final class PagesService implements HttpService {
     }
 
     private void close(ServerRequest req, ServerResponse res) {
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        JsonNode body = Responses.beaconBody(req, settings.maxBodyBytes());
         ResidentPage page = ownedPage(req, body);
         registry.closePage(page, 1000, "page closed");
         res.status(Status.NO_CONTENT_204).send();

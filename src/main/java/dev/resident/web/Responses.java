@@ -12,9 +12,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
 
 /** Reading bounded JSON bodies and writing JSON answers. */
 final class Responses {
+    private static final Set<String> JSON_TYPES = Set.of("application/json");
+    private static final Set<String> BEACON_TYPES = Set.of("application/json", "text/plain");
     private static final io.helidon.http.Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
 
     private Responses() {
@@ -30,11 +34,36 @@ final class Responses {
     }
 
     /**
-     * The request body as a JSON object, read up to {@code maxBytes}.
+     * The request body as a JSON object, read up to {@code maxBytes}; it must be declared
+     * {@code application/json}, a type that a cross-site HTML form cannot send.
      *
-     * @throws ApiError 413 when larger, 400 when not a JSON object
+     * @throws ApiError 415 for another type, 413 when larger, 400 when not a JSON object
      */
     static JsonNode objectBody(ServerRequest req, int maxBytes) {
+        requireType(req, JSON_TYPES);
+        return readObject(req, maxBytes);
+    }
+
+    /**
+     * Like {@link #objectBody} but also takes {@code text/plain}: what {@code navigator.sendBeacon}
+     * sends for a string. Only for idempotent calls on the caller's own objects ({@code /_/close});
+     * {@link CrossSiteGuard} still refuses it from another site.
+     */
+    static JsonNode beaconBody(ServerRequest req, int maxBytes) {
+        requireType(req, BEACON_TYPES);
+        return readObject(req, maxBytes);
+    }
+
+    private static void requireType(ServerRequest req, Set<String> accepted) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        int semicolon = type.indexOf(';');
+        String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        if (!accepted.contains(media)) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be sent as application/json");
+        }
+    }
+
+    private static JsonNode readObject(ServerRequest req, int maxBytes) {
         long declared = req.headers().contentLength().orElse(-1);
         if (declared > maxBytes) {
             throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");

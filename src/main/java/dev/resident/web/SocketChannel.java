@@ -58,9 +58,9 @@ final class SocketChannel implements Outbox {
         }
     }
 
-    /** Sends {@code {"t":"ping"}} when nothing was written for {@code interval}. */
-    void heartbeat(long nowNanos, Duration interval) {
-        if (nowNanos - lastWrite >= interval.toNanos() && queued.get() == 0) {
+    /** Sends {@code {"t":"ping"}} when nothing was written for {@code idle}. */
+    void heartbeat(long nowNanos, Duration idle) {
+        if (nowNanos - lastWrite >= idle.toNanos() && queued.get() == 0) {
             enqueue("{\"t\":\"ping\",\"ts\":" + System.currentTimeMillis() + "}");
         }
     }
@@ -141,8 +141,8 @@ final class SocketChannel implements Outbox {
                 String message;
                 while (!closing.get() && (message = queue.poll()) != null) {
                     queued.decrementAndGet();
+                    lastWrite = System.nanoTime(); // when the frame leaves: what the client's silence counts from
                     session.send(message, true);
-                    lastWrite = System.nanoTime();
                 }
                 if (closing.get()) {
                     finish();

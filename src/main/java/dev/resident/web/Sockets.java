@@ -15,18 +15,25 @@ import java.util.concurrent.TimeUnit;
  * shutdown.
  */
 public final class Sockets implements AutoCloseable {
-    /** Heartbeat checks per interval: a ping goes out at most a quarter interval late. */
+    /** Heartbeat checks per interval, and at least one a second. */
     private static final int CHECKS_PER_INTERVAL = 4;
+    private static final long MAX_CHECK_MILLIS = 1000;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService heartbeat;
 
+    /**
+     * A socket is pinged at the first check that finds it silent for the interval less one check
+     * period, so no socket stays silent longer than the interval (PROTOCOL.md: one ping per
+     * interval; proxies cut sockets idle past their timeout).
+     */
     public Sockets(ResidentMeters meters, Duration interval) {
         meters.gauge("resident.sockets.open", "open WebSockets", open::size);
         heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ws-heartbeat").factory());
-        long every = Math.max(1, interval.toMillis() / CHECKS_PER_INTERVAL);
+        long every = Math.max(1, Math.min(MAX_CHECK_MILLIS, interval.toMillis() / CHECKS_PER_INTERVAL));
+        Duration idle = interval.minusMillis(every);
         heartbeat.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
-            open.forEach(channel -> channel.heartbeat(now, interval));
+            open.forEach(channel -> channel.heartbeat(now, idle));
         }, every, every, TimeUnit.MILLISECONDS);
     }
 

@@ -55,8 +55,9 @@ public final class WebFront {
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
         requestLog.ifPresent(routing::addFilter);
+        routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
-                .register(API_ROOT, new LoginService(registry, authenticator, settings))
+                .register(API_ROOT, new LoginService(registry, authenticator, settings, meters))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
                 .register(API_ROOT, new AdminService(registry, site));

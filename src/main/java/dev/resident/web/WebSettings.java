@@ -6,7 +6,7 @@ import java.util.Set;
 /**
  * Settings of the HTTP and WebSocket front.
  *
- * @param adminToken      bearer token of {@code POST /_/dbevent} and other admin calls
+ * @param adminToken      bearer token of {@code POST /_/dbevent} and other admin calls; empty: they are off
  * @param maxBodyBytes    larger request bodies get 413 {@code too_large}
  * @param maxMessageBytes larger WebSocket messages close the socket with 1009
  * @param heartbeat       interval of {@code {"t":"ping"}} frames
@@ -14,9 +14,9 @@ import java.util.Set;
  * @param closeTimeout    how long a closing socket may take before it is cut
  * @param allowedOrigins  origins accepted besides the server's own
  * @param maxPollWait     longest long-poll wait
- * @param maxLoginFailures failed logins per user name per minute before 429
+ * @param login           bounds of {@code POST /_/login}
  */
 public record WebSettings(String adminToken, int maxBodyBytes, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, Duration closeTimeout, Set<String> allowedOrigins,
-                          Duration maxPollWait, int maxLoginFailures) {
+                          Duration maxPollWait, LoginSettings login) {
 }

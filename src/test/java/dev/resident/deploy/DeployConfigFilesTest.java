@@ -66,6 +66,24 @@ class DeployConfigFilesTest {
                 programs.lines().toList());
     }
 
+    @Test
+    void supervisordNeverRunsResidentWithDemoValues() throws Exception {
+        String interpreter = Files.readAllLines(Path.of(Machine.program("supervisord"))).get(0).substring(2).trim();
+        String environments = run(interpreter, "-c", """
+                from supervisor.options import ServerOptions
+                options = ServerOptions()
+                options.realize(args=['-c', 'deploy/supervisord.conf'])
+                for group in options.process_group_configs:
+                    for program in group.process_configs:
+                        if program.name.startswith('resident-'):
+                            env = program.environment or {}
+                            print(program.name, env.get('DEMO'), env.get('BENCH_PAGES'), 'ADMIN_TOKEN' in env)
+                """);
+        // demo mode and the bench pages pinned off; the admin token comes from supervisord's environment
+        assertEquals(List.of("resident-p01 false false False", "resident-p02 false false False"),
+                environments.lines().toList());
+    }
+
     /** Runs a command in the project directory and returns its output; fails the test unless it exits 0. */
     private static String run(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

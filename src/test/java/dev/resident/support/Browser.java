@@ -26,6 +26,13 @@ public final class Browser {
         this.http = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /** A browser on another client address, e.g. {@code 127.0.0.2} (any 127/8 address is this machine). */
+    public Browser(URI base, java.net.InetAddress clientAddress) {
+        this.base = base;
+        this.http = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5))
+                .localAddress(clientAddress).build();
+    }
+
     public URI base() {
         return base;
     }
@@ -142,6 +149,12 @@ public final class Browser {
     public record Reply(int status, String body, Map<String, java.util.List<String>> headers) {
         public JsonNode json() {
             return Json.parse(body);
+        }
+
+        /** The first value of a header, any case, or null. */
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
 
         /** The error code of an error answer. */

@@ -1,11 +1,14 @@
 package dev.resident.support;
 
+import dev.resident.Main;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -13,18 +16,34 @@ import java.util.regex.Pattern;
 
 /**
  * The real {@code Main} in a child JVM, configured by environment variables and an optional YAML
- * file ({@code RESIDENT_CONFIG}), so a test can kill it (-9) or stop it (SIGTERM) as an operator would.
+ * file ({@code RESIDENT_CONFIG}), so a test can kill it (-9) or stop it (SIGTERM) as an operator
+ * would. Resident's own variables of the test's environment are not passed on.
  */
 public final class MainProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Resident listening on http://\\S+:(\\d+)/");
+    private static final List<String> RESIDENT_ENV = List.of("ADMIN_TOKEN", "BENCH_PAGES", "DEMO", "RESIDENT_CONFIG",
+            "IPC_BACKEND", "PORT", "HOST", "PROCESS_ID", "STATE_STORE", "STATE_DIR", "NATS_URL", "NATS_PREFIX");
     private final Process process;
     private final URI uri;
     private final Path log;
+    /** A directory this class made and removes, or null when the test owns it. */
+    private final Path ownDir;
 
-    private MainProcess(Process process, URI uri, Path log) {
+    private MainProcess(Process process, URI uri, Path log, Path ownDir) {
         this.process = process;
         this.uri = uri;
         this.log = log;
+        this.ownDir = ownDir;
+    }
+
+    /** Starts it on a free port of 127.0.0.1 with {@code env} and a directory of its own. */
+    public static MainProcess start(Map<String, String> env) {
+        try {
+            Path dir = Files.createTempDirectory("resident-main");
+            return start(env, null, dir, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -35,30 +54,32 @@ public final class MainProcess implements AutoCloseable {
      * @param dir  where its log (and config file) go
      */
     public static MainProcess start(Map<String, String> env, String yaml, Path dir) {
+        return start(env, yaml, dir, null);
+    }
+
+    private static MainProcess start(Map<String, String> env, String yaml, Path dir, Path ownDir) {
         try {
             Files.createDirectories(dir);
             String java = ProcessHandle.current().info().command().orElseThrow();
             ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    "dev.resident.Main");
+                    Main.class.getName());
+            RESIDENT_ENV.forEach(builder.environment()::remove);
             builder.environment().put("HOST", "127.0.0.1");
             builder.environment().put("PORT", "0");
             builder.environment().putAll(env);
+            builder.environment().putIfAbsent("STATE_DIR", dir.resolve("state").toString()); // never the work tree
             if (yaml != null) {
                 Path config = Files.createTempFile(dir, "resident-", ".yaml");
                 Files.writeString(config, yaml);
                 builder.environment().put("RESIDENT_CONFIG", config.toString());
             }
-            Path log = dir.resolve("resident-" + env.getOrDefault("PROCESS_ID", "single") + ".log");
+            Path log = Files.createTempFile(dir, "resident-" + env.getOrDefault("PROCESS_ID", "single") + "-", ".log");
             Process process = Processes.start(builder, log, "Resident listening on", Duration.ofSeconds(60));
             Matcher port = LISTENING.matcher(Files.readString(log));
-            String found = null;
-            while (port.find()) {
-                found = port.group(1); // the last start in this log
-            }
-            if (found == null) {
+            if (!port.find()) {
                 throw new IllegalStateException("no port in " + log);
             }
-            return new MainProcess(process, URI.create("http://127.0.0.1:" + found), log);
+            return new MainProcess(process, URI.create("http://127.0.0.1:" + port.group(1)), log, ownDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,6 +87,15 @@ public final class MainProcess implements AutoCloseable {
 
     public URI uri() {
         return uri;
+    }
+
+    /** Everything it printed so far (standard output and error). */
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** kill -9: nothing of the process runs after this. */
@@ -83,17 +113,14 @@ public final class MainProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    public Path log() {
-        return log;
-    }
-
+    /** Stops it (SIGTERM, then SIGKILL after 10 s) if it still runs. */
     @Override
     public void close() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process.isAlive()) {
+            Processes.stop(process);
+        }
+        if (ownDir != null) {
+            Processes.deleteTree(ownDir);
         }
     }
 }

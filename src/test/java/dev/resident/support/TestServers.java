@@ -17,12 +17,16 @@ public final class TestServers {
     private TestServers() {
     }
 
-    /** A Resident with the packaged config, the bench pages on, and {@code overrides} on top. */
+    /**
+     * A Resident with the packaged config, the bench pages and demo mode (the users alice, bob and
+     * carol) on, a test admin token, and {@code overrides} on top.
+     */
     public static Resident resident(Map<String, String> overrides, PageTypes types) {
         Map<String, String> all = new HashMap<>();
         all.put("resident.admin-token", ADMIN_TOKEN);
         all.put("resident.bench-pages", "true");
         all.put("resident.state.store", "memory"); // tests of durable state choose their store
+        all.put("resident.demo", "true");
         all.putAll(overrides);
         return Resident.create(ResidentConfig.withOverrides(all), types);
     }

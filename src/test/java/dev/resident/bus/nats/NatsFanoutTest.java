@@ -222,6 +222,28 @@ class NatsFanoutTest {
         return Nats.connect(new Options.Builder().server(nats.url()).userInfo(USER, PASSWORD).build());
     }
 
+    @Test
+    void publishedCountsEachPublishOnceAndReceivedCountsEachProcess() {
+        BenchTab onA = BenchTab.open(a, "stock");
+        BenchTab onB = BenchTab.open(b, "stock");
+        awaitSubscribed(a, PREFIX + ".dbevent.stock", true);
+        awaitSubscribed(b, PREFIX + ".dbevent.stock", true);
+        String published = "resident_dbevents_published_total";
+        String received = "resident_dbevents_received_total";
+        double publishedOnA = a.counter(published);
+        double publishedOnB = b.counter(published);
+        double receivedOnA = a.counter(received);
+        double receivedOnB = b.counter(received);
+
+        onA.publish("stock", 7);
+        assertEquals(7, pkey(onA.socket.next("dbevent")));
+        assertEquals(7, pkey(onB.socket.next("dbevent")));
+        assertEquals(publishedOnA + 1, a.counter(published), "one publish on A");
+        assertEquals(publishedOnB, b.counter(published), "B published nothing, it only received");
+        assertEquals(receivedOnA + 1, a.counter(received));
+        assertEquals(receivedOnB + 1, b.counter(received));
+    }
+
     private static void awaitSubscribed(Node node, String subject, boolean subscribed) {
         nats.awaitSubscription(node.natsName(), subject, subscribed);
     }

@@ -1,0 +1,40 @@
+package dev.resident.web;
+
+import io.helidon.webserver.http.ServerRequest;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Arrays;
+
+/**
+ * The client address that per-client limits are keyed by: the peer's IPv4 address, or the /64
+ * network of an IPv6 peer (one host usually holds a whole /64, so single IPv6 addresses would let
+ * it mint keys without end). Behind a reverse proxy this is the proxy's address.
+ */
+final class ClientAddress {
+    private ClientAddress() {
+    }
+
+    static String of(ServerRequest req) {
+        SocketAddress peer = req.remotePeer().address();
+        if (peer instanceof InetSocketAddress socket && socket.getAddress() != null) {
+            return key(socket.getAddress());
+        }
+        return String.valueOf(peer);
+    }
+
+    static String key(InetAddress address) {
+        if (address instanceof Inet6Address v6) {
+            byte[] network = Arrays.copyOf(v6.getAddress(), 16);
+            Arrays.fill(network, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(network).getHostAddress() + "/64";
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return address.getHostAddress();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.resident.web;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.util.Set;
+
+/**
+ * CSRF guard of the {@code /_/} API: a state-changing request (anything but GET, HEAD and OPTIONS)
+ * that a browser sent from another site is refused with 403 {@code forbidden}, by the same rule as
+ * the WebSocket's Origin check ({@link OriginCheck}): its {@code Origin} must be the server itself
+ * or allow-listed, and without an {@code Origin} its {@code Sec-Fetch-Site} must be
+ * {@code same-origin} or {@code none}. A request with neither header is not a browser's (curl, a
+ * server with the admin token) and passes. The JSON endpoints also take only
+ * {@code application/json} ({@link Responses#objectBody}), which a cross-site form cannot send.
+ */
+final class CrossSiteGuard implements Filter {
+    private static final HeaderName SEC_FETCH_SITE = HeaderNames.create("Sec-Fetch-Site");
+    private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
+    private static final Set<String> OWN_SITE = Set.of("same-origin", "none");
+    private final String root;
+    private final Set<String> allowedOrigins;
+
+    CrossSiteGuard(String root, Set<String> allowedOrigins) {
+        this.root = root + "/";
+        this.allowedOrigins = allowedOrigins;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (SAFE.contains(req.prologue().method()) || !req.path().rawPath().startsWith(root) || sameSite(req)) {
+            chain.proceed();
+            return;
+        }
+        Errors.send(res, 403, "forbidden", "cross-site request refused");
+    }
+
+    private boolean sameSite(RoutingRequest req) {
+        String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
+        if (origin != null) {
+            return OriginCheck.allowed(origin, req.headers().first(HeaderNames.HOST).orElse(null), allowedOrigins);
+        }
+        return req.headers().first(SEC_FETCH_SITE).map(site -> OWN_SITE.contains(site.trim())).orElse(true);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.resident.web;
+
+import java.time.Duration;
+
+/**
+ * Bounds of {@code POST /_/login} (the {@code resident.login} config node).
+ *
+ * @param maxUserLength       longer user names get 401 before anything is hashed or recorded
+ * @param maxPasswordLength   longer passwords likewise
+ * @param maxFailures         failures of one (user name, client address) pair before each further
+ *                            failure doubles the wait before the next attempt
+ * @param failureWindow       a pair is forgotten this long after its last failure
+ * @param maxBackoff          the longest such wait
+ * @param perAddressPerMinute login attempts per client address per minute
+ * @param globalPerMinute     login attempts of all clients together per minute
+ * @param maxPending          password checks waiting for or running on the CPU pool
+ * @param maxTracked          pairs and addresses remembered at most
+ */
+public record LoginSettings(int maxUserLength, int maxPasswordLength, int maxFailures, Duration failureWindow,
+                            Duration maxBackoff, int perAddressPerMinute, int globalPerMinute, int maxPending,
+                            int maxTracked) {
+}

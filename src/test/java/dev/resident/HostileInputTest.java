@@ -1,0 +1,394 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.bench.BenchPage;
+import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.MainProcess;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A hostile client against real servers over real sockets (SECURITY.md lists which threat each
+ * case covers): bounded login state, rate limits and back-off, the bench page's bounds, defaults
+ * without demo values, CSRF, the heartbeat contract. Servers with special limits are started
+ * beside the class's own; the last case checks that a normal rpc still works after all of it.
+ */
+@ServerTest
+@Timeout(240)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HostileInputTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String EVIL = "http://evil.example";
+    private static final List<AutoCloseable> servers = new ArrayList<>();
+    private static Resident resident;
+    private final URI uri;
+
+    HostileInputTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.demo(server, Map.of("resident.process", "hostile"));
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        for (AutoCloseable server : servers) {
+            server.close();
+        }
+        resident.close();
+    }
+
+    // Finding 1: user names are bounded before anything is stored; guest names are never recorded
+
+    @Test
+    @Order(1)
+    void hugeAndGuestUserNamesAreRefusedWithoutBeingRecorded() {
+        Server server = start("names", Map.of());
+        Browser browser = new Browser(server.uri());
+        String huge = "x".repeat(200_000);
+        for (int i = 0; i < 20; i++) {
+            assertError(browser.login(huge + i, "secret"), 401, "unauthorized");
+            assertError(browser.login("guest_" + i, "secret"), 401, "unauthorized");
+        }
+        assertError(browser.login("alice", "p".repeat(2000)), 401, "unauthorized");
+        assertError(browser.login("x".repeat(129), "secret"), 401, "unauthorized");
+        assertEquals(0, server.tracked(), "nothing was recorded");
+        assertError(browser.login("bob", "wrong"), 401, "unauthorized");
+        assertEquals(1, server.tracked(), "a real failure is");
+    }
+
+    @Test
+    @Order(2)
+    void theThrottleForgetsOldFailuresAndNeverGrowsPastItsBound() {
+        Server server = start("bound", Map.of("resident.login.max-tracked", "3",
+                "resident.login.failure-window", "1s"));
+        Browser browser = new Browser(server.uri());
+        for (int i = 0; i < 3; i++) {
+            assertError(browser.login("user" + i, "wrong"), 401, "unauthorized");
+        }
+        Reply full = browser.login("user3", "wrong");
+        assertError(full, 429, "rate_limited");
+        assertNotNull(full.header("Retry-After"), "429 says when to come back");
+        assertEquals(3, server.tracked());
+        // a second later the three failures have expired and make room
+        Eventually.await(WAIT, "an expired failure makes room", () -> browser.login("user3", "wrong").status() == 401);
+        assertTrue(server.tracked() <= 3, "at most max-tracked pairs: " + server.tracked());
+    }
+
+    // Finding 2: /_bench (on here, off by default: see the Main cases) bounds what a page keeps
+
+    @Test
+    @Order(3)
+    void benchPagesBoundTheirTablesAndData() {
+        Browser browser = new Browser(uri);
+        ObjectNode tooMany = Json.object();
+        ArrayNode tooManyTables = tooMany.putArray("tables");
+        IntStream.rangeClosed(0, BenchPage.MAX_TABLES).forEach(i -> tooManyTables.add("t" + i));
+        assertError(openBench(browser, tooMany), 422, "unprocessable");
+        ObjectNode longName = Json.object();
+        longName.putArray("tables").add("t".repeat(BenchPage.MAX_TABLE_NAME + 1));
+        assertError(openBench(browser, longName), 422, "unprocessable");
+        assertError(openBench(browser, Json.object().put("data", "d".repeat(BenchPage.MAX_DATA_BYTES))),
+                422, "unprocessable");
+
+        ObjectNode largest = Json.object().put("data", "d".repeat(1000));
+        ArrayNode tables = largest.putArray("tables");
+        IntStream.range(0, BenchPage.MAX_TABLES)
+                .forEach(i -> tables.add(("t" + i).repeat(BenchPage.MAX_TABLE_NAME).substring(0, BenchPage.MAX_TABLE_NAME)));
+        assertEquals(201, openBench(browser, largest).status(), "within the bounds");
+    }
+
+    // Findings 2 and 3: Main with the packaged defaults has no demo value; demo mode says so loudly
+
+    @Test
+    @Order(4)
+    void thePackagedDefaultsServeNoDemoUsersNoBenchAndNoAdminToken() {
+        try (MainProcess main = MainProcess.start(Map.of("ADMIN_TOKEN", " "))) {
+            Browser browser = new Browser(main.uri());
+            assertError(browser.login("alice", "alice"), 401, "unauthorized");
+            assertError(browser.post("/_/pages", Json.object().put("path", "/board")), 404, "unknown_page");
+            assertError(browser.post("/_/pages", Json.object().put("path", BenchPage.PATH)), 404, "unknown_page");
+            for (String path : List.of("/_/dbevent", "/_/notify", "/_/broadcast")) {
+                for (String token : List.of("dev-admin-token", "", " ")) {
+                    assertError(admin(browser, path, token), 403, "forbidden");
+                }
+            }
+            assertFalse(main.output().contains("NOT FOR PRODUCTION"), main.output());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void demoModeIsExplicitAndWarnsAboutEveryDemoValue() {
+        try (MainProcess main = MainProcess.start(Map.of("DEMO", "true", "ADMIN_TOKEN", "dev-admin-token"))) {
+            String output = main.output();
+            assertTrue(output.contains("NOT FOR PRODUCTION"), output);
+            assertTrue(output.contains("DEMO MODE is on"), output);
+            assertTrue(output.contains("the admin token (resident.admin-token / ADMIN_TOKEN) is the published value"), output);
+            Browser alice = new Browser(main.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            assertEquals(201, alice.post("/_/pages", Json.object().put("path", "/board")).status());
+            assertEquals(202, admin(alice, "/_/broadcast", "dev-admin-token").status(), "configured: it works, warned");
+        }
+    }
+
+    // Finding 5: logins are rate-limited per client address and for everyone, and hash on a bounded queue
+
+    @Test
+    @Order(6)
+    void loginsAreRateLimitedPerAddressAndForEveryone() throws Exception {
+        Server server = start("rate", Map.of("resident.login.per-address-per-minute", "3",
+                "resident.login.global-per-minute", "5"));
+        Browser here = new Browser(server.uri());
+        for (int i = 0; i < 3; i++) {
+            assertError(here.login("name" + i, "wrong"), 401, "unauthorized");
+        }
+        Reply limited = here.login("name3", "wrong");
+        assertError(limited, 429, "rate_limited");
+        assertTrue(Long.parseLong(limited.header("Retry-After")) >= 1, limited.headers().toString());
+
+        Browser elsewhere = new Browser(server.uri(), address("127.0.0.2"));
+        assertError(elsewhere.login("name4", "wrong"), 401, "unauthorized"); // its own allowance
+        assertError(elsewhere.login("name5", "wrong"), 401, "unauthorized");
+        Reply global = elsewhere.login("name6", "wrong");
+        assertError(global, 429, "rate_limited");
+        assertNotNull(global.header("Retry-After"));
+        assertError(new Browser(server.uri(), address("127.0.0.3")).login("name7", "wrong"), 429, "rate_limited");
+    }
+
+    @Test
+    @Order(7)
+    void passwordChecksWaitInABoundedQueue() throws Exception {
+        Server server = start("pending", Map.of("resident.login.max-pending", "1", "resident.cpu-threads", "1",
+                "resident.limits.max-login-failures", "1000"));
+        List<Reply> replies;
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<Reply>> logins = IntStream.range(0, 24)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(
+                            () -> new Browser(server.uri()).login("crowd" + i, "wrong"), clients))
+                    .toList();
+            replies = logins.stream().map(CompletableFuture::join).toList();
+        }
+        long refused = replies.stream().filter(r -> r.status() == 401).count();
+        List<Reply> limited = replies.stream().filter(r -> r.status() == 429).toList();
+        assertEquals(24, refused + limited.size(), replies.toString());
+        assertTrue(refused >= 1, "some were checked: " + replies);
+        assertTrue(!limited.isEmpty(), "a full queue refuses the rest: " + replies);
+        limited.forEach(r -> {
+            assertEquals("rate_limited", r.errorCode());
+            assertNotNull(r.header("Retry-After"));
+        });
+        assertEquals(200, new Browser(server.uri()).login("bob", "bob").status(), "the queue drains");
+    }
+
+    // Finding 6: failures back off per (user name, client address); nobody can lock another out
+
+    @Test
+    @Order(8)
+    void failuresBackOffPerAddressWithoutLockingTheAccount() throws Exception {
+        Server server = start("lockout", Map.of("resident.limits.max-login-failures", "3"));
+        Browser attacker = new Browser(server.uri(), address("127.0.0.2"));
+        for (int i = 0; i < 3; i++) {
+            assertError(attacker.login("alice", "guess" + i), 401, "unauthorized");
+        }
+        Reply waiting = attacker.login("alice", "guess");
+        assertError(waiting, 429, "rate_limited");
+        assertEquals("1", waiting.header("Retry-After"), "the first wait is a second");
+
+        Browser alice = new Browser(server.uri());
+        assertEquals(200, alice.login("alice", "alice").status(), "alice at her own address is not locked out");
+
+        Eventually.await(WAIT, "the wait ends", () -> attacker.login("alice", "guess").status() == 401);
+        Reply longer = attacker.login("alice", "guess");
+        assertError(longer, 429, "rate_limited");
+        assertEquals("2", longer.header("Retry-After"), "each further failure doubles the wait");
+        Eventually.await(WAIT, "a back-off, not a lock", () -> attacker.login("alice", "alice").status() == 200);
+    }
+
+    // Finding 7: CSRF
+
+    @Test
+    @Order(9)
+    void jsonEndpointsTakeOnlyJson() {
+        Browser browser = new Browser(uri);
+        String credentials = "{\"user\":\"alice\",\"password\":\"alice\"}";
+        assertError(send(browser, "/_/login", "text/plain", credentials, Map.of()), 415, "unsupported_media_type");
+        assertError(send(browser, "/_/login", "application/x-www-form-urlencoded", credentials, Map.of()),
+                415, "unsupported_media_type");
+        assertError(send(browser, "/_/pages", "multipart/form-data; boundary=x", "{\"path\":\"/_bench\"}", Map.of()),
+                415, "unsupported_media_type");
+        assertError(send(browser, "/_/dbevent", "text/plain", "{}", Map.of("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)),
+                415, "unsupported_media_type");
+        assertError(send(browser, "/_/login", null, credentials, Map.of()), 415, "unsupported_media_type");
+        assertEquals(200, send(browser, "/_/login", "application/json; charset=UTF-8", credentials, Map.of()).status());
+    }
+
+    @Test
+    @Order(10)
+    void crossSiteRequestsAreRefusedAndTheSitesOwnAreNot() {
+        Browser browser = new Browser(uri);
+        String own = "http://" + uri.getAuthority();
+        String credentials = "{\"user\":\"alice\",\"password\":\"alice\"}";
+        for (Map<String, String> foreign : List.of(Map.of("Origin", EVIL), Map.of("Origin", "null"),
+                Map.of("Origin", "http://" + uri.getHost() + ":1"), Map.of("Sec-Fetch-Site", "cross-site"),
+                Map.of("Sec-Fetch-Site", "same-site"))) {
+            assertError(send(browser, "/_/login", "application/json", credentials, foreign), 403, "forbidden");
+            assertError(send(browser, "/_/pages", "application/json", "{\"path\":\"/_bench\"}", foreign), 403, "forbidden");
+        }
+        assertEquals(null, browser.connectionId(), "no refused request minted a connection");
+        assertEquals(200, send(browser, "/_/login", "application/json", credentials, Map.of("Origin", own)).status());
+        assertEquals(200, send(browser, "/_/login", "application/json", credentials,
+                Map.of("Sec-Fetch-Site", "same-origin")).status());
+
+        String pageId = browser.benchPage();
+        String rpc = Json.write(Json.object().put("page_id", pageId).put("method", "inc"));
+        assertError(send(browser, "/_/rpc", "application/json", rpc, Map.of("Origin", EVIL)), 403, "forbidden");
+        assertError(send(browser, "/_/logout", null, "", Map.of("Origin", EVIL)), 403, "forbidden");
+        Reply drop = browser.send(HttpRequest.newBuilder(uri.resolve("/_/admin/pages/" + pageId.replace("|", "%7C"))).DELETE()
+                .header("Origin", EVIL));
+        assertError(drop, 403, "forbidden");
+        String beacon = "{\"page_id\":\"" + pageId + "\"}";
+        assertError(send(browser, "/_/close", "text/plain;charset=UTF-8", beacon, Map.of("Origin", EVIL)), 403, "forbidden");
+        assertEquals(1, browser.rpc(pageId, "inc").json().get("result").asLong(), "nothing refused reached the page");
+
+        // what resident.js's navigator.sendBeacon sends from the site's own page
+        assertEquals(204, send(browser, "/_/close", "text/plain;charset=UTF-8", beacon,
+                Map.of("Origin", own, "Sec-Fetch-Site", "same-origin")).status());
+        assertError(browser.rpc(pageId, "inc"), 404, "unknown_page");
+    }
+
+    // Finding 11: contract details
+
+    @Test
+    @Order(11)
+    void anEmptyPasswordIsWrongNotMalformed() {
+        Browser browser = new Browser(uri);
+        assertError(browser.login("alice", ""), 401, "unauthorized");
+        assertError(browser.login("", "alice"), 401, "unauthorized");
+        assertError(browser.post("/_/login", Json.object().put("user", "alice")), 400, "bad_request");
+    }
+
+    @Test
+    @Order(12)
+    void noSocketIsSilentLongerThanTheHeartbeatPlusASecond() {
+        Duration heartbeat = Duration.ofSeconds(5);
+        Server server = start("heartbeat", Map.of("resident.ws.heartbeat", "5s"));
+        Browser browser = new Browser(server.uri());
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        long last = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            JsonNode frame = socket.next(heartbeat.plusSeconds(3));
+            long now = System.nanoTime();
+            Duration silence = Duration.ofNanos(now - last);
+            assertEquals("ping", frame.get("t").asText());
+            assertTrue(silence.compareTo(heartbeat.plusSeconds(1)) <= 0, "silent for " + silence);
+            last = now;
+        }
+    }
+
+    @Test
+    @Order(100)
+    void aNormalRpcStillWorks() {
+        Browser browser = new Browser(uri);
+        assertEquals(200, browser.login("bob", "bob").status());
+        String pageId = browser.benchPage("orders");
+        JsonNode reply = browser.rpc(pageId, "inc", Json.object().put("by", 2), 0L).json();
+        assertEquals(2, reply.get("result").asLong());
+        assertEquals(1, reply.get("messages").size());
+        SocketClient socket = browser.socket(pageId, Map.of("after", "1"));
+        socket.next("hello");
+        socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+        assertEquals(3, socket.next("result").get("result").asLong());
+    }
+
+    private static Reply openBench(Browser browser, JsonNode params) {
+        return browser.post("/_/pages", Json.object().put("path", BenchPage.PATH).set("params", params));
+    }
+
+    private static Reply admin(Browser browser, String path, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(browser.base().resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"t\",\"user\":\"bob\",\"table\":\"orders\","
+                        + "\"events\":[{\"action\":\"I\",\"pkey\":1}]}"));
+        if (!token.isBlank()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return browser.send(request);
+    }
+
+    /** A POST with this content type (none when null) and extra headers. */
+    private static Reply send(Browser browser, String path, String contentType, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(browser.base().resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        headers.forEach(request::header);
+        return browser.send(request);
+    }
+
+    private static InetAddress address(String ip) throws UnknownHostException {
+        return InetAddress.getByName(ip);
+    }
+
+    /** A server of its own on 127.0.0.1 with these limits; demo users on, process {@code hostile-<name>}. */
+    private static Server start(String name, Map<String, String> overrides) {
+        Map<String, String> config = new HashMap<>(overrides);
+        config.put("resident.process", "hostile-" + name);
+        config.putIfAbsent("resident.login.per-address-per-minute", "10000");
+        Resident server = TestServers.resident(config, new PageTypes());
+        WebServer web = WebServer.builder().host("127.0.0.1").port(0).update(server::setup).build().start();
+        servers.add(() -> {
+            web.stop();
+            server.close();
+        });
+        return new Server("hostile-" + name, URI.create("http://127.0.0.1:" + web.port()));
+    }
+
+    private record Server(String process, URI uri) {
+        /** Pairs the login throttle remembers. */
+        double tracked() {
+            return new Observe(uri).metric("resident_login_tracked", process);
+        }
+    }
+}

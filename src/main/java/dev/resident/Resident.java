@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -65,17 +66,22 @@ public final class Resident implements AutoCloseable {
         String ipc = config.get("ipc.backend").asString().orElse("local");
         // the one NATS connection of the process: made by the bus, shared with the state store
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
+        AtomicReference<Bus> transport = new AtomicReference<>();
         Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
                 registrySettings.process(), meters, listener);
         this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
         this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters,
-                listener -> Buses.create(config.get("ipc"), listener, nats));
-        if (natsConnection != null && registry.bus() instanceof NatsLink link) {
-            link.whenConnected(natsConnection::complete);
-        }
+                listener -> {
+                    Bus created = Buses.create(config.get("ipc"), listener, nats);
+                    transport.set(created);
+                    return created;
+                });
+        // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
+        Optional<NatsLink> natsLink = transport.get() instanceof NatsLink link ? Optional.of(link) : Optional.empty();
+        natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
-                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), registry.bus(),
+                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport.get(),
                         registrySettings.process(), Settings.siteAdmin(resident), meters));
         meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
                 () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);

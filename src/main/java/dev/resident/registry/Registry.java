@@ -146,10 +146,13 @@ public final class Registry implements PageHost, AutoCloseable {
      * @throws PageException 503 {@code unavailable} while draining or when the state store cannot be asked
      */
     public Optional<ResidentPage> page(Connection connection, String pageId) {
-        if (connection == null || !Ids.isWellFormed(pageId)) {
+        if (connection == null || pageId == null || pageId.length() > 64) {
             return Optional.empty();
         }
         String key = StateKeys.page(pageId);
+        if (!Ids.isWellFormed(key)) {
+            return Optional.empty();
+        }
         ResidentPage page = pages.get(key);
         if (page == null && store.durable()) {
             if (released) {

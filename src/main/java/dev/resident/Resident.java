@@ -4,9 +4,11 @@ import dev.resident.bench.BenchPage;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
+import dev.resident.dbevents.pg.PgDbEvents;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.LinkCheck;
 import dev.resident.ops.ReadyCheck;
 import dev.resident.page.PageTypes;
 import dev.resident.registry.Authenticator;
@@ -27,6 +29,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -44,6 +47,8 @@ public final class Resident implements AutoCloseable {
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
+    /** The LISTEN link for dbevents from PostgreSQL, when {@code dbevents.pg.url} is set. */
+    private final Optional<PgDbEvents> pgEvents;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -55,8 +60,13 @@ public final class Resident implements AutoCloseable {
         this.meters = new ResidentMeters(registrySettings.process());
         Function<BusListener, Bus> nats = listener ->
                 NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
-        this.registry = new Registry(registrySettings, types, meters,
-                listener -> Buses.create(config.get("ipc"), listener, nats));
+        AtomicReference<BusListener> local = new AtomicReference<>();
+        this.registry = new Registry(registrySettings, types, meters, listener -> {
+            local.set(listener);
+            return Buses.create(config.get("ipc"), listener, nats);
+        });
+        // every process listens and delivers to its own pages only (dbevents.pg package doc)
+        this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
@@ -85,6 +95,8 @@ public final class Resident implements AutoCloseable {
                         .addObserver(HealthObserver.builder()
                                 .details(true)
                                 .addCheck(new ReadyCheck(lifecycle, registry.bus()))
+                                .update(health -> pgEvents.ifPresent(pg ->
+                                        health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
@@ -120,6 +132,7 @@ public final class Resident implements AutoCloseable {
 
     @Override
     public void close() {
+        pgEvents.ifPresent(PgDbEvents::close);
         web.sockets().close();
         registry.close();
         meters.close();

@@ -41,7 +41,13 @@ public final class ResidentConfig {
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
-            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));
+            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
+            Map.entry("DBEVENTS_PG_URL", "dbevents.pg.url"),
+            Map.entry("DBEVENTS_PG_USER", "dbevents.pg.user"),
+            Map.entry("DBEVENTS_PG_PASSWORD", "dbevents.pg.password"),
+            Map.entry("DBEVENTS_PG_CHANNEL", "dbevents.pg.channel"),
+            Map.entry("DBEVENTS_PG_TABLES", "dbevents.pg.tables"),
+            Map.entry("DEMO_DB", "demo.db"));
 
     private ResidentConfig() {
     }

@@ -170,6 +170,11 @@ public final class Registry implements PageHost, AutoCloseable {
         return subscribers.getOrDefault(table, Set.of());
     }
 
+    /** The tables that pages of this process watch. */
+    public Set<String> subscribedTables() {
+        return Set.copyOf(subscribers.keySet());
+    }
+
     public Optional<ResidentPage> anyPage(String pageId) {
         return Optional.ofNullable(pages.get(pageId));
     }

@@ -22,6 +22,7 @@ import java.util.function.LongFunction;
  * waiting virtual thread just parks); calls on different pages never wait for each other.
  */
 public final class ResidentPage implements Page {
+    private static final System.Logger LOGGER = System.getLogger(ResidentPage.class.getName());
     private final String id;
     private final String connectionId;
     private final String path;
@@ -32,6 +33,7 @@ public final class ResidentPage implements Page {
     private final ReentrantLock callLock = new ReentrantLock();
     private final AtomicInteger pending = new AtomicInteger();
     private final Set<String> tables = ConcurrentHashMap.newKeySet();
+    private final HookQueue hooks;
     private final long createdAt = System.currentTimeMillis();
     private volatile long lastActive = createdAt;
     private volatile boolean closed;
@@ -44,6 +46,7 @@ public final class ResidentPage implements Page {
         this.host = host;
         this.settings = settings;
         this.log = new MessageLog(epoch, settings.historyMessages(), settings.historyAge());
+        this.hooks = new HookQueue(settings.maxPendingRpc());
     }
 
     /**
@@ -56,6 +59,7 @@ public final class ResidentPage implements Page {
         ResidentPage page = new ResidentPage(id, connectionId, type.path(), host, settings, epoch);
         try {
             page.live = Live.open(type, page, Params.of(params));
+            type.dbEventTables().forEach(page::subscribe);
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
@@ -122,6 +126,44 @@ public final class ResidentPage implements Page {
         }
     }
 
+    /**
+     * Delivers a dbevent encoded once by the caller: straight to the client, or first to the page
+     * type's {@link DbEventHandler} of the table on the page's hook thread (the caller never waits
+     * for the page). When too many handler runs wait already the handler is skipped for this
+     * event and the client still gets it.
+     */
+    public void deliverDbEvent(DbEvent event, String body) {
+        if (closed) {
+            return;
+        }
+        if (!live.handles(event.table()) || !hooks.offer(() -> handleDbEvent(event, body), true)) {
+            push("dbevent", body);
+        }
+    }
+
+    private void handleDbEvent(DbEvent event, String body) {
+        callLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            DbEventHandler.RawEvent raw = DbEventHandler.RawEvent.FORWARD;
+            try {
+                DbEventHandler.RawEvent decided = live.onDbEvent(event);
+                raw = decided == null ? raw : decided;
+            } catch (Exception | Error e) {
+                LOGGER.log(System.Logger.Level.ERROR, "dbevent handler of " + path + " failed on " + event.table()
+                        + "; the client gets the raw event", e);
+            }
+            flushChanges();
+            if (raw == DbEventHandler.RawEvent.FORWARD) {
+                push("dbevent", body);
+            }
+        } finally {
+            callLock.unlock();
+        }
+    }
+
     public Replay after(long after) {
         touch();
         return log.after(after);
@@ -163,6 +205,21 @@ public final class ResidentPage implements Page {
             unsubscribe(table);
         }
         log.close(socketCode, reason);
+        if (live != null && live.closes()) {
+            hooks.offer(this::runCloseHandler, false);
+        }
+    }
+
+    /** The page type's close handler, after any running call and waiting dbevent handler. */
+    private void runCloseHandler() {
+        callLock.lock();
+        try {
+            live.onClose();
+        } catch (Exception | Error e) {
+            LOGGER.log(System.Logger.Level.ERROR, "close handler of " + path + " failed", e);
+        } finally {
+            callLock.unlock();
+        }
     }
 
     public boolean isClosed() {
@@ -303,6 +360,22 @@ public final class ResidentPage implements Page {
 
         Object call(String method, Params params) throws Exception {
             return type.method(method).call(instance, params);
+        }
+
+        boolean handles(String table) {
+            return type.dbEventHandler(table) != null;
+        }
+
+        DbEventHandler.RawEvent onDbEvent(DbEvent event) throws Exception {
+            return type.dbEventHandler(event.table()).handle(instance, event);
+        }
+
+        boolean closes() {
+            return type.closeHandler() != null;
+        }
+
+        void onClose() throws Exception {
+            type.closeHandler().closed(instance);
         }
     }
 }

@@ -32,10 +32,17 @@ public final class PgTestDatabase implements AutoCloseable {
 
     /** A new schema {@code rt_<random>} with the dbevents functions. */
     public static PgTestDatabase create() {
+        return create(true);
+    }
+
+    /** A new schema {@code rt_<random>}, with the dbevents functions or empty. */
+    public static PgTestDatabase create(boolean withFunctions) {
         String schema = "rt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
         try {
             PgTestDatabase db = new PgTestDatabase(schema);
-            db.execute(Files.readString(Path.of("deploy/postgres/dbevents.sql")));
+            if (withFunctions) {
+                db.execute(Files.readString(Path.of("deploy/postgres/dbevents.sql")));
+            }
             return db;
         } catch (SQLException e) {
             throw new IllegalStateException(e);

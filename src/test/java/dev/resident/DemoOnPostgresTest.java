@@ -1,16 +1,13 @@
 package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.resident.demo.DemoApp;
 import dev.resident.json.Json;
-import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
+import dev.resident.support.PgDemo;
 import dev.resident.support.PgTestDatabase;
 import dev.resident.support.SocketClient;
-import dev.resident.support.TestServers;
-import io.helidon.config.Config;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
@@ -20,8 +17,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,8 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 @Timeout(120)
 class DemoOnPostgresTest {
     private static PgTestDatabase db;
-    private static Resident resident;
-    private static AutoCloseable demo;
+    private static PgDemo demo;
     private final URI uri;
 
     DemoOnPostgresTest(URI uri) {
@@ -46,24 +40,14 @@ class DemoOnPostgresTest {
     @SetUpServer
     public static void setup(WebServerConfig.Builder server) {
         db = PgTestDatabase.create(false); // the demo installs the dbevents functions itself
-        Map<String, String> overrides = new HashMap<>();
-        overrides.put("resident.admin-token", TestServers.ADMIN_TOKEN);
-        overrides.put("resident.process", "pgdemo");
-        overrides.put("demo.db", db.url());
-        overrides.put("dbevents.pg.url", PgTestDatabase.URL);
-        overrides.put("dbevents.pg.channel", db.channel());
-        Config config = ResidentConfig.withOverrides(overrides);
-        PageTypes types = new PageTypes();
-        resident = Resident.create(config, types);
-        demo = DemoApp.register(types, resident.registry(), config);
-        server.update(resident::setup);
+        demo = PgDemo.setup(server, db, "pgdemo");
     }
 
     @AfterAll
     static void close() throws Exception {
-        resident.close();
-        demo.close();
-        db.close();
+        try (PgTestDatabase database = db) {
+            demo.close();
+        }
     }
 
     @Test

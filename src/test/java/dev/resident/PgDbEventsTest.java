@@ -190,4 +190,43 @@ class PgDbEventsTest {
             unreachable.close();
         }
     }
+
+    @Test
+    void changesMadeWhileTheLinkIsDownAreAnnouncedWithStar() {
+        String role = db.schema() + "_listener";
+        String channel = db.channel() + "_gap";
+        db.execute("CREATE ROLE " + role + " LOGIN");
+        db.execute("CREATE TABLE gap (id integer PRIMARY KEY, v text)");
+        db.execute("SELECT resident_watch('gap', '" + channel + "')");
+        Resident gapped = TestServers.resident(Map.of("resident.process", "pggap",
+                "dbevents.pg.url", "jdbc:postgresql://127.0.0.1:5432/test", "dbevents.pg.user", role,
+                "dbevents.pg.channel", channel, "dbevents.pg.reconnect.wait", "50ms",
+                "dbevents.pg.reconnect.max-wait", "200ms"), new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(gapped::setup).build().start();
+        URI gappedUri = URI.create("http://127.0.0.1:" + server.port());
+        Observe gappedObserve = new Observe(gappedUri);
+        try {
+            Browser browser = new Browser(gappedUri);
+            SocketClient socket = browser.socket(browser.benchPage("gap"));
+            Eventually.await(Duration.ofSeconds(20), "link up", () -> gappedObserve.metric("resident_pg_link_up", "pggap") == 1);
+
+            db.execute("ALTER ROLE " + role + " NOLOGIN"); // the link cannot come back until LOGIN again
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
+            Eventually.await(Duration.ofSeconds(10), "link down and ready DOWN",
+                    () -> gappedObserve.metric("resident_pg_link_up", "pggap") == 0 && gappedObserve.readyStatus() == 503);
+            db.execute("INSERT INTO gap VALUES (1, 'nobody listens')");
+            db.execute("ALTER ROLE " + role + " LOGIN");
+
+            JsonNode notice = socket.next("dbevent");
+            assertEquals(Json.parse("[{\"action\":\"*\"}]"), notice.get("events"), "the lost insert is announced: " + notice);
+            Eventually.await(Duration.ofSeconds(10), "ready again", () -> gappedObserve.readyStatus() == 200);
+            db.execute("INSERT INTO gap VALUES (2, 'heard')");
+            assertEquals(2, socket.next("dbevent").get("events").get(0).get("pkey").asInt());
+        } finally {
+            server.stop();
+            gapped.close();
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
+            db.execute("DROP ROLE " + role);
+        }
+    }
 }

@@ -25,12 +25,19 @@ public final class PgDemo implements AutoCloseable {
 
     /** Sets up a @ServerTest server; its meters are tagged {@code process}. */
     public static PgDemo setup(WebServerConfig.Builder server, PgTestDatabase db, String process) {
+        return setup(server, db, process, Map.of());
+    }
+
+    /** The same with {@code extra} config keys on top (another user for the LISTEN link, ...). */
+    public static PgDemo setup(WebServerConfig.Builder server, PgTestDatabase db, String process,
+                               Map<String, String> extra) {
         Map<String, String> overrides = new HashMap<>();
         overrides.put("resident.admin-token", TestServers.ADMIN_TOKEN);
         overrides.put("resident.process", process);
         overrides.put("demo.db", db.url());
         overrides.put("dbevents.pg.url", PgTestDatabase.URL);
         overrides.put("dbevents.pg.channel", db.channel());
+        overrides.putAll(extra);
         Config config = ResidentConfig.withOverrides(overrides);
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);

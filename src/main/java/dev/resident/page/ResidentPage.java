@@ -136,7 +136,8 @@ public final class ResidentPage implements Page {
         if (closed) {
             return;
         }
-        if (!live.handles(event.table()) || !hooks.offer(() -> handleDbEvent(event, body), true)) {
+        Live<?> current = live; // null while the open hook runs: it may subscribe before it returns
+        if (current == null || !current.handles(event.table()) || !hooks.offer(() -> handleDbEvent(event, body), true)) {
             push("dbevent", body);
         }
     }

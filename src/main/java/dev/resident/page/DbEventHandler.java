@@ -15,7 +15,8 @@ public interface DbEventHandler<T> {
 
     /**
      * @param event the table's changes: {@code events} of {@code {"action","pkey","record"?}}, or
-     *              {@code {"action":"*"}} when changes may have been missed (reload)
+     *              {@code {"action":"*"}} when changes may have been missed (reload); shared by
+     *              every page that receives it, so read it, never modify it
      * @return whether the raw dbevent still goes to the client; null counts as {@link RawEvent#FORWARD}
      */
     RawEvent handle(T page, DbEvent event) throws Exception;

@@ -4,11 +4,13 @@
 --   psql -d mydb -f deploy/postgres/dbevents.sql        -- install or upgrade; safe to run again
 --   SELECT resident_watch('orders');                    -- notify changes of orders on resident_dbevents
 --   SELECT resident_watch('sales.invoices', 'my_site'); -- on another channel (dbevents.pg.channel)
+--   SELECT resident_watch('users', with_record => false); -- pkey only: the row never leaves the database
 --   SELECT resident_unwatch('orders');                  -- stop
 --
 -- Each changed row sends {"table","action":"I"|"U"|"D","pkey","record"} where table is the bare
 -- table name, pkey the primary key value (an object of its columns when the key has several) and
--- record the new row (the old one for D). A payload that would reach PostgreSQL's 8000-byte limit
+-- record the new row (the old one for D), every column of it: pages' browsers receive it, so watch
+-- a table holding secrets with with_record => false. A payload that would reach PostgreSQL's 8000-byte limit
 -- carries the pkey only (and pkey null if even that is too long). TRUNCATE sends
 -- {"table","action":"*"}: everything may have changed. The functions go to the first schema of the
 -- search_path; the tables that watch use them from there.
@@ -20,6 +22,8 @@ CREATE OR REPLACE FUNCTION resident_dbevents_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     channel  text := TG_ARGV[0];
+    -- TG_ARGV[1]: 'record' or 'pkey'; then the primary key's columns
+    send_row boolean := TG_ARGV[1] = 'record';
     row_data jsonb;
     pkey     jsonb;
     payload  text;
@@ -33,17 +37,19 @@ BEGIN
     ELSE
         row_data := to_jsonb(NEW);
     END IF;
-    IF TG_NARGS = 2 THEN
-        pkey := row_data -> TG_ARGV[1];
+    IF TG_NARGS = 3 THEN
+        pkey := row_data -> TG_ARGV[2];
     ELSE
         pkey := '{}'::jsonb;
-        FOR i IN 1 .. TG_NARGS - 1 LOOP
+        FOR i IN 2 .. TG_NARGS - 1 LOOP
             pkey := pkey || jsonb_build_object(TG_ARGV[i], row_data -> TG_ARGV[i]);
         END LOOP;
     END IF;
-    payload := jsonb_build_object('table', TG_TABLE_NAME, 'action', left(TG_OP, 1),
-                                  'pkey', pkey, 'record', row_data)::text;
-    IF octet_length(payload) >= 8000 THEN
+    IF send_row THEN
+        payload := jsonb_build_object('table', TG_TABLE_NAME, 'action', left(TG_OP, 1),
+                                      'pkey', pkey, 'record', row_data)::text;
+    END IF;
+    IF payload IS NULL OR octet_length(payload) >= 8000 THEN
         payload := jsonb_build_object('table', TG_TABLE_NAME, 'action', left(TG_OP, 1), 'pkey', pkey)::text;
     END IF;
     IF octet_length(payload) >= 8000 THEN
@@ -55,7 +61,10 @@ END
 $$;
 
 -- Attaches the triggers to a table (again: replaces them, e.g. after its primary key changed).
-CREATE OR REPLACE FUNCTION resident_watch(target regclass, channel text DEFAULT 'resident_dbevents')
+-- with_record => false: the payloads carry the pkey only, never the row.
+DROP FUNCTION IF EXISTS resident_watch(regclass, text); -- the signature before with_record
+CREATE OR REPLACE FUNCTION resident_watch(target regclass, channel text DEFAULT 'resident_dbevents',
+                                          with_record boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
@@ -75,7 +84,8 @@ BEGIN
     IF keys IS NULL THEN
         RAISE EXCEPTION 'resident_watch: table % has no primary key', target;
     END IF;
-    SELECT string_agg(quote_literal(arg), ', ') INTO args FROM unnest(channel || keys) AS arg;
+    SELECT string_agg(quote_literal(arg), ', ') INTO args
+      FROM unnest(ARRAY[channel, CASE WHEN with_record THEN 'record' ELSE 'pkey' END] || keys) AS arg;
     EXECUTE format('DROP TRIGGER IF EXISTS resident_dbevents ON %s', target);
     EXECUTE format('DROP TRIGGER IF EXISTS resident_dbevents_truncate ON %s', target);
     EXECUTE format('CREATE TRIGGER resident_dbevents AFTER INSERT OR UPDATE OR DELETE ON %s '

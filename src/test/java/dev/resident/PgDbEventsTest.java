@@ -52,7 +52,7 @@ class PgDbEventsTest {
                 "resident.process", PROCESS,
                 "dbevents.pg.url", PgTestDatabase.URL,
                 "dbevents.pg.channel", db.channel(),
-                "dbevents.pg.tables", "items,big,gone,marker,lost",
+                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines",
                 "dbevents.pg.reconnect.wait", "50ms",
                 "dbevents.pg.reconnect.max-wait", "500ms",
                 "dbevents.pg.check-interval", "1s"));
@@ -111,6 +111,23 @@ class PgDbEventsTest {
         assertEquals(Json.parse("{\"action\":\"I\",\"pkey\":7}"), event, "no record beyond 8000 bytes");
         db.execute("UPDATE big SET v = 'small' WHERE id = 7");
         assertEquals("small", socket.next("dbevent").get("events").get(0).get("record").get("v").asText());
+    }
+
+    @Test
+    void aTableWatchedWithoutRecordNeverSendsItsRows() {
+        db.execute("CREATE TABLE users (name text PRIMARY KEY, password_hash text)");
+        db.execute("SELECT resident_watch('users', '" + db.channel() + "', with_record => false)");
+        db.execute("CREATE TABLE lines (invoice integer, line integer, v text, PRIMARY KEY (invoice, line))");
+        db.execute("SELECT resident_watch('lines', '" + db.channel() + "')");
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage("users", "lines"));
+
+        db.execute("INSERT INTO users VALUES ('ada', 'secret-hash')");
+        JsonNode event = socket.next("dbevent").get("events").get(0);
+        assertEquals(Json.parse("{\"action\":\"I\",\"pkey\":\"ada\"}"), event);
+        db.execute("INSERT INTO lines VALUES (7, 2, 'composite')");
+        assertEquals(Json.parse("{\"invoice\":7,\"line\":2}"), socket.next("dbevent").get("events").get(0).get("pkey"),
+                "a composite key is an object of its columns");
     }
 
     @Test

@@ -67,7 +67,23 @@ async function loadOrders() {
   (await page.rpc('orders')).forEach(upsert);
 }
 
-function applyEvent({ action, record }) {
+let reloading = null;
+/** One reload for a burst of events that ask for it. */
+function reloadSoon() {
+  reloading ??= loadOrders().catch(alertError).finally(() => { reloading = null; });
+}
+
+function applyEvent({ action, pkey, record }) {
+  if (action === '*' || !record) { // changes may have been missed, or a row too big to travel: reload
+    reloadSoon();
+    return;
+  }
+  if (action === 'D') {
+    orders.delete(pkey);
+    $(`#orders tr[data-id="${pkey}"]`)?.remove();
+    $('#order-count').textContent = `${orders.size} orders`;
+    return;
+  }
   if (!upsert(record)) return;
   const what = action === 'I' ? `created #${record.id} for ${record.customer}` : `set #${record.id} to ${record.status}`;
   prepend($('#activity'), el('li', {}, el('b', {}, record.by), ` ${what}`), 8);

@@ -31,7 +31,7 @@ public final class Main {
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);
         if (Resident.demo(config)) {
-            DemoApp.register(types, resident.registry());
+            DemoApp.register(types, resident.registry(), config);
         }
         WebServer server = WebServer.builder()
                 .config(config.get("server"))

@@ -5,9 +5,11 @@ import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
 import dev.resident.bus.nats.NatsLink;
+import dev.resident.dbevents.pg.PgDbEvents;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.LinkCheck;
 import dev.resident.ops.ReadyCheck;
 import dev.resident.page.PageTypes;
 import dev.resident.registry.Authenticator;
@@ -53,6 +55,8 @@ public final class Resident implements AutoCloseable {
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
     private final StateStore state;
+    /** The LISTEN link for dbevents from PostgreSQL, when {@code dbevents.pg.url} is set. */
+    private final Optional<PgDbEvents> pgEvents;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -67,11 +71,13 @@ public final class Resident implements AutoCloseable {
         // the one NATS connection of the process: made by the bus, shared with the state store
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
         AtomicReference<Bus> transport = new AtomicReference<>();
+        AtomicReference<BusListener> local = new AtomicReference<>();
         Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
                 registrySettings.process(), meters, listener);
         this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
         this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters,
                 listener -> {
+                    local.set(listener);
                     Bus created = Buses.create(config.get("ipc"), listener, nats);
                     transport.set(created);
                     return created;
@@ -79,6 +85,8 @@ public final class Resident implements AutoCloseable {
         // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
         Optional<NatsLink> natsLink = transport.get() instanceof NatsLink link ? Optional.of(link) : Optional.empty();
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
+        // every process listens and delivers to its own pages only (dbevents.pg package doc)
+        this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport.get(),
@@ -119,6 +127,8 @@ public final class Resident implements AutoCloseable {
                         .addObserver(HealthObserver.builder()
                                 .details(true)
                                 .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
+                                .update(health -> pgEvents.ifPresent(pg ->
+                                        health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
@@ -164,6 +174,7 @@ public final class Resident implements AutoCloseable {
 
     @Override
     public void close() {
+        pgEvents.ifPresent(PgDbEvents::close);
         web.sockets().close();
         registry.close();
         state.close();

@@ -48,7 +48,14 @@ public final class ResidentConfig {
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
             Map.entry("REQUEST_LOG", "resident.request-log.enabled"),
-            Map.entry("REQUEST_LOG_FILE", "resident.request-log.file"));
+            Map.entry("REQUEST_LOG_FILE", "resident.request-log.file"),
+
+            Map.entry("DBEVENTS_PG_URL", "dbevents.pg.url"),
+            Map.entry("DBEVENTS_PG_USER", "dbevents.pg.user"),
+            Map.entry("DBEVENTS_PG_PASSWORD", "dbevents.pg.password"),
+            Map.entry("DBEVENTS_PG_CHANNEL", "dbevents.pg.channel"),
+            Map.entry("DBEVENTS_PG_TABLES", "dbevents.pg.tables"),
+            Map.entry("DEMO_DB", "demo.db"));
 
     private ResidentConfig() {
     }

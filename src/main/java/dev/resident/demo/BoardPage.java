@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The demo's resident page: a live board of the {@code orders} table. Every change made through
- * it is published as a dbevent, so every board (other users' included) shows it at once; users
- * can also send each other notifications. Guests are refused: log in first.
+ * it becomes a dbevent (published here for the in-memory book, sent by the database trigger for
+ * PostgreSQL), so every board (other users' included) shows it at once; users can also send each
+ * other notifications. Guests are refused: log in first.
  */
 final class BoardPage {
     static final String PATH = "/board";
@@ -90,11 +91,16 @@ final class BoardPage {
         return true;
     }
 
-    /** Tells every board about the change, as page code does after a commit, and counts it in this page's data. */
+    /**
+     * Tells every board about the change, as page code does after a commit, unless the book's
+     * database does it, and counts it in this page's data.
+     */
     private void publish(String action, Order order) {
-        ArrayNode events = Json.array();
-        events.addObject().put("action", action).put("pkey", order.id()).set("record", Json.toTree(order));
-        page.publishDbEvent(TABLE, events);
+        if (!book.announcesChanges()) {
+            ArrayNode events = Json.array();
+            events.addObject().put("action", action).put("pkey", order.id()).set("record", Json.toTree(order));
+            page.publishDbEvent(TABLE, events);
+        }
         changes++;
         page.data().set("changes", changes, action.equals("I") ? "order created" : "order updated");
     }

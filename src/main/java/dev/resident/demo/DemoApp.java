@@ -2,17 +2,46 @@ package dev.resident.demo;
 
 import dev.resident.page.PageTypes;
 import dev.resident.registry.Registry;
+import io.helidon.config.Config;
+
+import java.lang.System.Logger.Level;
 
 /**
- * The demo application: the page type {@code /board} behind the static page at {@code /}.
- * Its orders live in this process's memory, so it is meant for the default single-process setup.
+ * The demo application: the page type {@code /board} behind the static page at {@code /}. Its
+ * orders live in this process's memory (meant for the default single-process setup) or, with
+ * {@code demo.db} ({@code DEMO_DB}), in a PostgreSQL table whose changes reach the boards through
+ * the dbevents trigger.
  */
 public final class DemoApp {
+    private static final System.Logger LOGGER = System.getLogger(DemoApp.class.getName());
+
     private DemoApp() {
     }
 
-    /** Registers the demo's page types; {@code registry} feeds the online panel. */
+    /** Registers the demo's page types with the orders in memory; {@code registry} feeds the online panel. */
     public static void register(PageTypes types, Registry registry) {
-        types.register(BoardPage.type(OrderBook.seeded(), new Online(registry)));
+        types.register(BoardPage.type(MemoryOrderBook.seeded(), new Online(registry)));
+    }
+
+    /**
+     * Registers the demo's page types as {@code config} says: the orders in PostgreSQL when
+     * {@code demo.db} is set, else in memory.
+     *
+     * @return what to close when the server stops (the connection pool)
+     */
+    public static AutoCloseable register(PageTypes types, Registry registry, Config config) {
+        String db = config.get("demo.db").asString().orElse("").trim();
+        if (db.isEmpty()) {
+            register(types, registry);
+            return () -> {
+            };
+        }
+        if (config.get("dbevents.pg.url").asString().orElse("").isBlank()) {
+            LOGGER.log(Level.WARNING, "DEMO_DB is set without DBEVENTS_PG_URL: boards will not see the orders' changes");
+        }
+        PgOrderBook book = PgOrderBook.open(db, config.get("dbevents.pg.channel").asString().orElse("resident_dbevents"));
+        types.register(BoardPage.type(book, new Online(registry)));
+        LOGGER.log(Level.INFO, "demo orders in PostgreSQL");
+        return book;
     }
 }

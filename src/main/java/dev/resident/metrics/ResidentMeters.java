@@ -99,7 +99,8 @@ public final class ResidentMeters implements AutoCloseable {
         }).record(duration);
     }
 
-    private Counter counter(String name, String description) {
+    /** A counter of this server, removed with the others on {@link #close()}. */
+    public Counter counter(String name, String description) {
         Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
         created.add(counter);
         return counter;

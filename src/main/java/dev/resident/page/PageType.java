@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.Set;
 
 /**
  * A kind of resident page, registered by path: how to open one and the methods it offers.
@@ -31,6 +32,8 @@ public final class PageType<T> {
     private final Map<String, PageMethod<T>> methods;
     private final Kept<T, ?> kept;
     private final PageGuard guard;
+    private final Map<String, DbEventHandler<T>> dbEventHandlers;
+    private final CloseHandler<T> closeHandler;
 
     private PageType(Builder<T> builder) {
         this.guard = builder.guard;
@@ -38,6 +41,8 @@ public final class PageType<T> {
         this.factory = builder.factory;
         this.methods = Map.copyOf(builder.methods);
         this.kept = builder.kept;
+        this.dbEventHandlers = Map.copyOf(builder.dbEventHandlers);
+        this.closeHandler = builder.closeHandler;
     }
 
     public static <T> Builder<T> builder(String path, PageFactory<T> factory) {
@@ -90,6 +95,21 @@ public final class PageType<T> {
         }
     }
 
+    /** The handler of {@code table}'s dbevents, or null when they go straight to the client. */
+    DbEventHandler<T> dbEventHandler(String table) {
+        return dbEventHandlers.get(table);
+    }
+
+    /** The tables with a dbevent handler: each page of this type is subscribed to them when it opens. */
+    Set<String> dbEventTables() {
+        return dbEventHandlers.keySet();
+    }
+
+    /** The close handler, or null. */
+    CloseHandler<T> closeHandler() {
+        return closeHandler;
+    }
+
     /** Builds a {@link PageType}. */
     public static final class Builder<T> {
         private final String path;
@@ -97,6 +117,8 @@ public final class PageType<T> {
         private final Map<String, PageMethod<T>> methods = new HashMap<>();
         private Kept<T, ?> kept;
         private PageGuard guard;
+        private final Map<String, DbEventHandler<T>> dbEventHandlers = new HashMap<>();
+        private CloseHandler<T> closeHandler;
 
         private Builder(String path, PageFactory<T> factory) {
             this.path = Objects.requireNonNull(path);
@@ -129,6 +151,29 @@ public final class PageType<T> {
          */
         public Builder<T> authorize(PageGuard guard) {
             this.guard = Objects.requireNonNull(guard);
+            return this;
+        }
+
+        /**
+         * Handles {@code table}'s dbevents on the server (see {@link DbEventHandler}); every page of
+         * this type is subscribed to {@code table} when it opens.
+         */
+        public Builder<T> onDbEvent(String table, DbEventHandler<T> handler) {
+            if (table == null || table.isEmpty()) {
+                throw new IllegalArgumentException("onDbEvent needs a table on " + path);
+            }
+            if (dbEventHandlers.putIfAbsent(table, Objects.requireNonNull(handler)) != null) {
+                throw new IllegalArgumentException("onDbEvent(" + table + ") registered twice on " + path);
+            }
+            return this;
+        }
+
+        /** Runs when a page of this type is closed or expires (see {@link CloseHandler}). */
+        public Builder<T> onClose(CloseHandler<T> handler) {
+            if (closeHandler != null) {
+                throw new IllegalArgumentException("onClose registered twice on " + path);
+            }
+            closeHandler = Objects.requireNonNull(handler);
             return this;
         }
 

@@ -22,6 +22,7 @@ import java.util.function.LongFunction;
  * waiting virtual thread just parks); calls on different pages never wait for each other.
  */
 public final class ResidentPage implements Page {
+    private static final System.Logger LOGGER = System.getLogger(ResidentPage.class.getName());
     private final String id;
     private final String path;
     private final JsonNode params;
@@ -32,6 +33,7 @@ public final class ResidentPage implements Page {
     private final ReentrantLock callLock = new ReentrantLock();
     private final AtomicInteger pending = new AtomicInteger();
     private final Set<String> tables = ConcurrentHashMap.newKeySet();
+    private final HookQueue hooks;
     private final long createdAt = System.currentTimeMillis();
     private volatile long lastActive = createdAt;
     private volatile boolean closed;
@@ -52,6 +54,7 @@ public final class ResidentPage implements Page {
         this.host = host;
         this.settings = settings;
         this.log = new MessageLog(epoch, seq, settings.historyMessages(), settings.historyAge());
+        this.hooks = new HookQueue(settings.maxPendingRpc());
     }
 
     /**
@@ -64,6 +67,7 @@ public final class ResidentPage implements Page {
         ResidentPage page = new ResidentPage(id, connectionId, type.path(), params, host, settings, epoch, 0);
         try {
             page.live = Live.open(type, page, Params.of(page.params));
+            type.dbEventTables().forEach(page::subscribe);
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
@@ -198,6 +202,45 @@ public final class ResidentPage implements Page {
         }
     }
 
+    /**
+     * Delivers a dbevent encoded once by the caller: straight to the client, or first to the page
+     * type's {@link DbEventHandler} of the table on the page's hook thread (the caller never waits
+     * for the page). When too many handler runs wait already the handler is skipped for this
+     * event and the client still gets it.
+     */
+    public void deliverDbEvent(DbEvent event, String body) {
+        if (closed) {
+            return;
+        }
+        Live<?> current = live; // null while the open hook runs: it may subscribe before it returns
+        if (current == null || !current.handles(event.table()) || !hooks.offer(() -> handleDbEvent(event, body), true)) {
+            push("dbevent", body);
+        }
+    }
+
+    private void handleDbEvent(DbEvent event, String body) {
+        callLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            DbEventHandler.RawEvent raw = DbEventHandler.RawEvent.FORWARD;
+            try {
+                DbEventHandler.RawEvent decided = live.onDbEvent(event);
+                raw = decided == null ? raw : decided;
+            } catch (Exception | Error e) {
+                LOGGER.log(System.Logger.Level.ERROR, "dbevent handler of " + path + " failed on " + event.table()
+                        + "; the client gets the raw event", e);
+            }
+            flushChanges();
+            if (raw == DbEventHandler.RawEvent.FORWARD) {
+                push("dbevent", body);
+            }
+        } finally {
+            callLock.unlock();
+        }
+    }
+
     public Replay after(long after) {
         touch();
         return log.after(after);
@@ -246,6 +289,21 @@ public final class ResidentPage implements Page {
             unsubscribe(table);
         }
         log.close(socketCode, reason);
+        if (live != null && live.closes()) {
+            hooks.offer(this::runCloseHandler, false);
+        }
+    }
+
+    /** The page type's close handler, after any running call and waiting dbevent handler. */
+    private void runCloseHandler() {
+        callLock.lock();
+        try {
+            live.onClose();
+        } catch (Exception | Error e) {
+            LOGGER.log(System.Logger.Level.ERROR, "close handler of " + path + " failed", e);
+        } finally {
+            callLock.unlock();
+        }
     }
 
     public boolean isClosed() {
@@ -395,6 +453,22 @@ public final class ResidentPage implements Page {
         Object call(Page page, String method, Params params) throws Exception {
             type.authorize(page, method);
             return type.method(method).call(instance, params);
+        }
+
+        boolean handles(String table) {
+            return type.dbEventHandler(table) != null;
+        }
+
+        DbEventHandler.RawEvent onDbEvent(DbEvent event) throws Exception {
+            return type.dbEventHandler(event.table()).handle(instance, event);
+        }
+
+        boolean closes() {
+            return type.closeHandler() != null;
+        }
+
+        void onClose() throws Exception {
+            type.closeHandler().closed(instance);
         }
     }
 }

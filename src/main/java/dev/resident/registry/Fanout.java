@@ -33,7 +33,7 @@ final class Fanout implements BusListener {
         String encoded = tail(body);
         long delivered = 0;
         for (ResidentPage page : registry.subscribers(event.table())) {
-            page.push("dbevent", encoded);
+            page.deliverDbEvent(event, encoded);
             delivered++;
         }
         meters.dbeventsDelivered.increment(delivered);

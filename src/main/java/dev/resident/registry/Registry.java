@@ -251,6 +251,11 @@ public final class Registry implements PageHost, AutoCloseable {
         return subscribers.getOrDefault(table, Set.of());
     }
 
+    /** The tables that pages of this process watch. */
+    public Set<String> subscribedTables() {
+        return Set.copyOf(subscribers.keySet());
+    }
+
     /** A page this process holds, by any of its ids. */
     public Optional<ResidentPage> anyPage(String pageId) {
         return pageId == null ? Optional.empty() : Optional.ofNullable(pages.get(StateKeys.page(pageId)));

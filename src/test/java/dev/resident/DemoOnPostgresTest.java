@@ -1,0 +1,114 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Eventually;
+import dev.resident.support.Observe;
+import dev.resident.support.PgDemo;
+import dev.resident.support.PgTestDatabase;
+import dev.resident.support.SocketClient;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The demo's board on a real PostgreSQL ({@code DEMO_DB}): the table is created and seeded, and a
+ * change made over another JDBC connection (as in psql) or through a board reaches every open
+ * board once, through the trigger.
+ */
+@ServerTest
+@Timeout(120)
+class DemoOnPostgresTest {
+    private static PgTestDatabase db;
+    private static PgDemo demo;
+    private final URI uri;
+
+    DemoOnPostgresTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    public static void setup(WebServerConfig.Builder server) {
+        db = PgTestDatabase.create(false); // the demo installs the dbevents functions itself
+        demo = PgDemo.setup(server, db, "pgdemo");
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        try (PgTestDatabase database = db) {
+            demo.close();
+        }
+    }
+
+    @Test
+    void aChangeTypedInPsqlShowsInEveryBoardOnce() {
+        Board alice = Board.open(uri, "alice");
+        Board bob = Board.open(uri, "bob");
+        JsonNode orders = alice.browser.rpc(alice.page, "orders").json().get("result");
+        assertEquals(db.query("SELECT count(*) FROM orders"), Integer.toString(orders.size()), "seeded from orders.json");
+        assertEquals(orders.get(0).get("id").asLong(), Long.parseLong(db.query("SELECT max(id) FROM orders")));
+
+        db.execute("UPDATE orders SET status = 'cancelled' WHERE id = 1003");
+        for (Board board : new Board[]{alice, bob}) {
+            JsonNode event = board.socket.next("dbevent");
+            assertEquals("orders", event.get("table").asText());
+            assertFalse(event.has("origin"));
+            JsonNode change = event.get("events").get(0);
+            assertEquals("U", change.get("action").asText());
+            assertEquals(1003, change.get("pkey").asLong());
+            assertEquals("cancelled", change.get("record").get("status").asText());
+            assertEquals(2, change.get("record").get("version").asLong(), "the table's trigger made it newer");
+        }
+    }
+
+    @Test
+    void aBoardsChangeGoesThroughTheDatabaseOnly() {
+        Board alice = Board.open(uri, "alice");
+        Board carol = Board.open(uri, "carol");
+        JsonNode created = alice.browser.rpc(alice.page, "create",
+                Json.object().put("customer", "Ada").put("item", "Gears").put("qty", 2), null).json().get("result");
+        long id = created.get("id").asLong();
+        assertEquals("alice", db.query("SELECT \"by\" FROM orders WHERE id = " + id));
+        db.execute("UPDATE orders SET qty = 3 WHERE id = " + id); // a marker after the board's change
+
+        for (Board board : new Board[]{alice, carol}) {
+            JsonNode insert = board.socket.next("dbevent");
+            assertEquals("I", insert.get("events").get(0).get("action").asText());
+            assertEquals(id, insert.get("events").get(0).get("pkey").asLong());
+            assertFalse(insert.has("origin"), "sent by the trigger, not by page code");
+            JsonNode next = board.socket.next("dbevent");
+            assertEquals(3, next.get("events").get(0).get("record").get("qty").asInt(), "no second copy came between");
+        }
+    }
+
+    @Test
+    void theLinkIsReported() {
+        Observe observe = new Observe(uri);
+        Eventually.await(Duration.ofSeconds(20), "link up", () -> observe.metric("resident_pg_link_up", "pgdemo") == 1);
+        assertEquals(200, observe.readyStatus());
+    }
+
+    /** A logged-in user's board with its socket open. */
+    private record Board(Browser browser, String page, SocketClient socket) {
+        static Board open(URI uri, String user) {
+            Browser browser = new Browser(uri);
+            assertEquals(200, browser.login(user, user).status());
+            String page = browser.openPage("/board", null).get("page_id").asText();
+            SocketClient socket = browser.socket(page);
+            socket.next("hello");
+            Observe observe = new Observe(uri);
+            Eventually.await(Duration.ofSeconds(20), "link up", () -> observe.metric("resident_pg_link_up", "pgdemo") == 1);
+            return new Board(browser, page, socket);
+        }
+    }
+}

@@ -34,6 +34,8 @@ public final class PgDemo implements AutoCloseable {
         Map<String, String> overrides = new HashMap<>();
         overrides.put("resident.admin-token", TestServers.ADMIN_TOKEN);
         overrides.put("resident.process", process);
+        overrides.put("resident.demo", "true");
+        overrides.put("resident.state.store", "memory");
         overrides.put("demo.db", db.url());
         overrides.put("dbevents.pg.url", PgTestDatabase.URL);
         overrides.put("dbevents.pg.channel", db.channel());

@@ -1,16 +1,16 @@
 package dev.resident.demo;
 
+import dev.resident.page.PageDirectory;
 import dev.resident.page.PageTypes;
-import dev.resident.registry.Registry;
 import io.helidon.config.Config;
 
 import java.lang.System.Logger.Level;
 
 /**
  * The demo application: the page type {@code /board} behind the static page at {@code /}. Its
- * orders live in this process's memory (meant for the default single-process setup) or, with
- * {@code demo.db} ({@code DEMO_DB}), in a PostgreSQL table whose changes reach the boards through
- * the dbevents trigger.
+ * orders live in the site's global store (they survive restarts and are shared by the processes
+ * of a site) or, with {@code demo.db} ({@code DEMO_DB}), in a PostgreSQL table whose changes reach
+ * the boards through the dbevents trigger.
  */
 public final class DemoApp {
     private static final System.Logger LOGGER = System.getLogger(DemoApp.class.getName());
@@ -18,9 +18,9 @@ public final class DemoApp {
     private DemoApp() {
     }
 
-    /** Registers the demo's page types with the orders in memory; {@code registry} feeds the online panel. */
-    public static void register(PageTypes types, Registry registry) {
-        types.register(BoardPage.type(MemoryOrderBook.seeded(), new Online(registry)));
+    /** Registers the demo's page types with the orders in the global store; {@code site} feeds the online panel. */
+    public static void register(PageTypes types, PageDirectory site) {
+        types.register(BoardPage.type(StoredOrderBook.in(site.globalStore()), new Online(site)));
     }
 
     /**
@@ -29,10 +29,10 @@ public final class DemoApp {
      *
      * @return what to close when the server stops (the connection pool)
      */
-    public static AutoCloseable register(PageTypes types, Registry registry, Config config) {
+    public static AutoCloseable register(PageTypes types, PageDirectory site, Config config) {
         String db = config.get("demo.db").asString().orElse("").trim();
         if (db.isEmpty()) {
-            register(types, registry);
+            register(types, site);
             return () -> {
             };
         }
@@ -40,7 +40,7 @@ public final class DemoApp {
             LOGGER.log(Level.WARNING, "DEMO_DB is set without DBEVENTS_PG_URL: boards will not see the orders' changes");
         }
         PgOrderBook book = PgOrderBook.open(db, config.get("dbevents.pg.channel").asString().orElse("resident_dbevents"));
-        types.register(BoardPage.type(book, new Online(registry)));
+        types.register(BoardPage.type(book, new Online(site)));
         LOGGER.log(Level.INFO, "demo orders in PostgreSQL");
         return book;
     }

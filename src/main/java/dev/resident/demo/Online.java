@@ -1,19 +1,19 @@
 package dev.resident.demo;
 
-import dev.resident.page.ResidentPage;
-import dev.resident.registry.Registry;
+import dev.resident.page.Page;
+import dev.resident.page.PageDirectory;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Who is on the site right now, read from the registry for the demo's online panel. */
+/** Who is on the site right now, read from this process's pages for the demo's online panel. */
 final class Online {
-    private final Registry registry;
+    private final PageDirectory directory;
 
-    Online(Registry registry) {
-        this.registry = registry;
+    Online(PageDirectory directory) {
+        this.directory = directory;
     }
 
     /** Users (and guests) with at least one open page, the pages, and the pages with a live socket. */
@@ -22,9 +22,9 @@ final class Online {
         Set<String> guests = new HashSet<>();
         int pages = 0;
         int sockets = 0;
-        for (ResidentPage page : registry.pages()) {
+        for (Page page : directory.livePages()) {
             pages++;
-            if (page.outbox() != null) {
+            if (page.hasSocket()) {
                 sockets++;
             }
             String user = page.user();

@@ -3,7 +3,7 @@ package dev.resident.demo;
 import java.util.List;
 
 /**
- * The demo's orders table: {@link MemoryOrderBook} in server memory (the default) or
+ * The demo's orders table: {@link StoredOrderBook} in the site's global store (the default) or
  * {@link PgOrderBook} in PostgreSQL ({@code DEMO_DB}). Safe for concurrent page calls.
  */
 interface OrderBook {

@@ -78,7 +78,7 @@ final class PgOrderBook implements OrderBook, AutoCloseable {
     private static void seed(Connection connection) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO orders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (Order order : MemoryOrderBook.seed()) {
+            for (Order order : StoredOrderBook.seed()) {
                 insert.setLong(1, order.id());
                 insert.setString(2, order.customer());
                 insert.setString(3, order.item());

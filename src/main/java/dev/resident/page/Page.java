@@ -20,6 +20,9 @@ public interface Page {
     /** Whether nobody logged in on the page's connection. */
     boolean isGuest();
 
+    /** Whether the page's WebSocket is open now. */
+    boolean hasSocket();
+
     /** The page's client data; changes are pushed to the browser as {@code data} messages. */
     PageData data();
 

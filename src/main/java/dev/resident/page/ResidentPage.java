@@ -364,6 +364,11 @@ public final class ResidentPage implements Page {
     }
 
     @Override
+    public boolean hasSocket() {
+        return log.outbox() != null;
+    }
+
+    @Override
     public PageData data() {
         return data;
     }

@@ -7,6 +7,7 @@ import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
 import dev.resident.page.PageException;
+import dev.resident.page.PageDirectory;
 import dev.resident.page.PageHost;
 import dev.resident.page.PageMoved;
 import dev.resident.page.PageType;
@@ -31,7 +32,7 @@ import java.util.function.Function;
  * is this process's working copy; the state store keeps what must outlive it (see
  * {@link DurablePages} and {@link DurableConnections}).
  */
-public final class Registry implements PageHost, AutoCloseable {
+public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final RegistrySettings settings;
     private final ResidentMeters meters;
     private final StateStore store;
@@ -231,6 +232,11 @@ public final class Registry implements PageHost, AutoCloseable {
     }
 
     public Collection<ResidentPage> pages() {
+        return pages.values();
+    }
+
+    @Override
+    public Collection<ResidentPage> livePages() {
         return pages.values();
     }
 

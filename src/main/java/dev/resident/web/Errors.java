@@ -4,6 +4,7 @@ import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
 import dev.resident.page.PageMoved;
+import dev.resident.state.StateUnavailable;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
@@ -26,6 +27,8 @@ public final class Errors {
     public static void register(HttpRouting.Builder routing) {
         routing.error(ApiError.class, (req, res, e) -> send(res, e))
                 .error(PageMoved.class, (req, res, e) -> moved(res, e))
+                .error(StateUnavailable.class, (req, res, e) -> send(res, 503, "unavailable",
+                        "the state store is unreachable; try again"))
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))

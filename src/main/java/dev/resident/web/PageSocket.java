@@ -6,6 +6,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
 import dev.resident.page.PageMoved;
+import dev.resident.state.StateUnavailable;
 import dev.resident.page.ResidentPage;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Registry;
@@ -179,6 +180,8 @@ final class PageSocket implements WsListener {
                 boolean gone = page.closedAnswer().status() == 404;
                 channel.close(gone ? 4404 : 1012, gone ? "unknown page" : "page moving");
             }
+        } catch (StateUnavailable e) {
+            channel.offer(errorFrame(id, "unavailable", "the state store is unreachable; try again"));
         } catch (Exception e) {
             channel.offer(errorFrame(id, "internal", Errors.logInternal(e)));
         }

@@ -172,21 +172,28 @@ class SiteAdminTest {
     void malformedAdminMessagesAreIgnoredAndCounted() throws Exception {
         Node p01 = nodes.get("p01");
         Node p02 = nodes.get("p02");
-        double before = p01.counter(MALFORMED);
         double beforeOnP02 = p02.counter(MALFORMED);
         io.nats.client.Options options = new io.nats.client.Options.Builder().server(nats.url())
                 .userInfo("site".toCharArray(), "s3cret".toCharArray()).build();
+        byte[] garbage = "{\"v\":1,\"process\":\"p09\",\"state\":[]}".getBytes(StandardCharsets.UTF_8);
         try (Connection rogue = Nats.connect(options)) {
-            // a member of the site answering the state gather with garbage
-            Dispatcher dispatcher = rogue.createDispatcher(message ->
-                    rogue.publish(message.getReplyTo(), "{\"v\":1,\"process\":\"p09\",\"state\":[]}".getBytes(StandardCharsets.UTF_8)));
+            // a member of the site, p09, that answers everything with garbage
+            Dispatcher dispatcher = rogue.createDispatcher(message -> rogue.publish(message.getReplyTo(), garbage));
             dispatcher.subscribe(NatsSite.PREFIX + ".admin.state");
+            dispatcher.subscribe(NatsSite.PREFIX + ".admin.process.p09");
             rogue.flush(Duration.ofSeconds(5));
-            assertEquals(Map.of("p01", "up", "p02", "up", "p03", "up"), statuses(state()), "the garbage is left out");
-            Eventually.await(WAIT, "the malformed reply is counted", () -> p01.counter(MALFORMED) > before);
+            rogue.publish(NatsSite.PREFIX + ".admin.hello",
+                    "{\"v\":1,\"process\":\"p09\",\"answer\":true}".getBytes(StandardCharsets.UTF_8));
+            Eventually.await(WAIT, "p01 knows p09, whose garbage leaves it missing", () -> statuses(state())
+                    .equals(Map.of("p01", "up", "p02", "up", "p03", "up", "p09", "missing")));
+
+            double before = p01.counter(MALFORMED);
+            assertError(delete("/_/admin/pages/AAAAAAAAAAAAAAAAAAAAAA%7Cp09"), 503, "unavailable");
+            assertEquals(before + 1, p01.counter(MALFORMED), "the malformed action reply is counted");
             // and requests that are not admin requests
             rogue.publish(NatsSite.PREFIX + ".admin.process.p02", "not json".getBytes(StandardCharsets.UTF_8));
-            rogue.publish(NatsSite.PREFIX + ".admin.process.p02", "{\"v\":1,\"from\":\"x\",\"action\":\"rm\"}".getBytes(StandardCharsets.UTF_8));
+            rogue.publish(NatsSite.PREFIX + ".admin.process.p02",
+                    "{\"v\":1,\"from\":\"x\",\"action\":\"rm\"}".getBytes(StandardCharsets.UTF_8));
             Eventually.await(WAIT, "p02 counts both", () -> p02.counter(MALFORMED) >= beforeOnP02 + 2);
         }
         assertTrue(nodes.get("p02").ready());

@@ -17,7 +17,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -32,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The site-wide admin view: three processes over a real nats-server (with a user and password,
- * the site's credentials); the admin logs in on p01 and sees and acts on the pages of all three.
+ * The site-wide admin view: three processes over a real nats-server whose site user may use only
+ * the site's subjects; the admin logs in on p01 and sees and acts on the pages of all three.
  */
 @Timeout(60)
 class SiteAdminTest {
@@ -48,7 +52,7 @@ class SiteAdminTest {
 
     @BeforeEach
     void start() {
-        nats = new NatsTestServer("--user", "site", "--pass", "s3cret");
+        nats = new NatsTestServer("-c", natsConfig().toString());
         Map<String, String> config = new java.util.HashMap<>(TestUsers.config(true, List.of(ADMIN, "dana")));
         config.put("ipc.nats.user", "site");
         config.put("ipc.nats.password", "s3cret");
@@ -63,6 +67,30 @@ class SiteAdminTest {
         assertEquals(200, admin.login(ADMIN, TestUsers.PASSWORD).status());
         Eventually.await(WAIT, "p01's admin view sees the three processes up",
                 () -> statuses(state()).equals(Map.of("p01", "up", "p02", "up", "p03", "up")));
+    }
+
+    /**
+     * The site's user may use only the site's subjects; another user of the same NATS may use
+     * everything but them.
+     */
+    private static Path natsConfig() {
+        try {
+            Path config = Files.createTempFile("nats-site-admin", ".conf");
+            Files.writeString(config, """
+                    authorization {
+                      users = [
+                        { user: site, password: s3cret,
+                          permissions: { publish: "%1$s.>", subscribe: "%1$s.>" } }
+                        { user: other, password: other,
+                          permissions: { publish: { deny: "%1$s.>" }, subscribe: { deny: "%1$s.>" } } }
+                      ]
+                    }
+                    """.formatted(NatsSite.PREFIX));
+            config.toFile().deleteOnExit();
+            return config;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @AfterEach
@@ -196,6 +224,23 @@ class SiteAdminTest {
                     "{\"v\":1,\"from\":\"x\",\"action\":\"rm\"}".getBytes(StandardCharsets.UTF_8));
             Eventually.await(WAIT, "p02 counts both", () -> p02.counter(MALFORMED) >= beforeOnP02 + 2);
         }
+        assertTrue(nodes.get("p02").ready());
+    }
+
+    @Test
+    void aClientWithoutTheSitesCredentialsCannotReachTheAdminSubjects() throws Exception {
+        io.nats.client.Options options = new io.nats.client.Options.Builder().server(nats.url())
+                .userInfo("other".toCharArray(), "other".toCharArray()).errorListener(new io.nats.client.ErrorListener() {
+                }).build();
+        try (Connection other = Nats.connect(options)) {
+            other.publish(NatsSite.PREFIX + ".admin.process.p02",
+                    "{\"v\":1,\"from\":\"p09\",\"action\":\"drain\"}".getBytes(StandardCharsets.UTF_8));
+            other.flush(Duration.ofSeconds(5)); // the server has refused it by now
+            assertTrue(other.getLastError() == null || other.getLastError().contains("Permissions Violation"),
+                    other.getLastError());
+        }
+        JsonNode p02 = row(state().get("processes"), "process", "p02");
+        assertFalse(p02.get("draining").asBoolean(), "p02 was not drained");
         assertTrue(nodes.get("p02").ready());
     }
 

@@ -8,8 +8,7 @@ import java.util.Map;
 
 /**
  * Users a test configures for its servers ({@code resident.users}), instead of the demo users of
- * the packaged config: every user's password is {@link #PASSWORD}. At most three: config overrides
- * replace the packaged list's entries by index, and it has three.
+ * the packaged config: every user's password is {@link #PASSWORD}.
  */
 public final class TestUsers {
     public static final String PASSWORD = "test-password";
@@ -20,9 +19,6 @@ public final class TestUsers {
 
     /** Config overrides that define {@code names}, the first with the role {@code admin} when {@code firstIsAdmin}. */
     public static Map<String, String> config(boolean firstIsAdmin, List<String> names) {
-        if (names.isEmpty() || names.size() > 3) {
-            throw new IllegalArgumentException("one to three users, not " + names);
-        }
         Map<String, String> config = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             config.put("resident.users." + i + ".name", names.get(i));

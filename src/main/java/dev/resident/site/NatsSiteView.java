@@ -25,8 +25,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * The admin view of a site over NATS. The state is gathered from every live process with one
@@ -124,72 +124,78 @@ final class NatsSiteView implements SiteView {
 
     /** One process's answer to an action, or null when it does not answer in time. */
     private ActionReply ask(String process, byte[] request) {
-        Connection current = connection.get();
-        if (current == null || current.getStatus() != Connection.Status.CONNECTED) {
-            return null;
-        }
-        try {
-            Message reply = current.request(subjects.process(process), request)
-                    .get(settings.deadline().toMillis(), TimeUnit.MILLISECONDS);
-            return AdminMessages.readActionReply(reply.getData());
-        } catch (Malformed e) {
-            meters.adminMalformed.increment();
-            LOGGER.log(Level.DEBUG, () -> "ignored a malformed admin reply from " + process + ": " + e.getMessage());
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (Exception e) {
-            return null; // timed out, no responders, or the link dropped: the process does not answer
-        }
+        ActionReply[] answer = new ActionReply[1];
+        exchange(subjects.process(process), request, message -> {
+            try {
+                answer[0] = AdminMessages.readActionReply(message.getData());
+                return true;
+            } catch (Malformed e) {
+                malformed("action reply from " + process, e);
+                return true; // it answered, with garbage: no point waiting
+            }
+        });
+        return answer[0];
     }
 
     /** The other processes' states, by process, as they arrive until the deadline or until every known one answered. */
     private Map<String, StateReply> gather() {
         Map<String, StateReply> replies = new TreeMap<>();
+        List<String> expected = new ArrayList<>(known.others(System.currentTimeMillis()).keySet());
+        exchange(subjects.state(), AdminMessages.request(self, "state", null), message -> {
+            try {
+                StateReply reply = AdminMessages.readStateReply(message.getData());
+                if (!reply.process().equals(self)) {
+                    replies.put(reply.process(), reply);
+                }
+            } catch (Malformed e) {
+                malformed("state reply", e);
+            }
+            // with nobody known yet, wait the whole deadline: whoever is there gets the time to answer
+            return !expected.isEmpty() && replies.keySet().containsAll(expected);
+        });
+        return replies;
+    }
+
+    /**
+     * Publishes a request with a reply subject of its own and hands each reply to {@code onReply}
+     * until it returns true or the deadline has passed. Nothing happens while NATS is unreachable.
+     */
+    private void exchange(String subject, byte[] request, Predicate<Message> onReply) {
         Connection current = connection.get();
         if (current == null || current.getStatus() != Connection.Status.CONNECTED) {
-            return replies;
+            return;
         }
-        long start = System.nanoTime();
-        long deadline = start + settings.deadline().toNanos();
-        List<String> expected = new ArrayList<>(known.others(System.currentTimeMillis()).keySet());
-        String inbox = current.createInbox();
-        Subscription subscription = current.subscribe(inbox);
+        long deadline = System.nanoTime() + settings.deadline().toNanos();
+        Subscription subscription = null;
         try {
-            current.publish(subjects.state(), inbox, AdminMessages.request(self, "state", null));
-            // with nobody known yet, wait the whole deadline: whoever is there gets the time to answer
-            while (expected.isEmpty() || !replies.keySet().containsAll(expected)) {
+            String inbox = subjects.inbox(self);
+            subscription = current.subscribe(inbox);
+            current.publish(subject, inbox, request);
+            while (true) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                Message message = subscription.nextMessage(Duration.ofNanos(left));
-                if (message == null) {
-                    break;
-                }
-                try {
-                    StateReply reply = AdminMessages.readStateReply(message.getData());
-                    if (!reply.process().equals(self)) {
-                        replies.put(reply.process(), reply);
-                    }
-                } catch (Malformed e) {
-                    meters.adminMalformed.increment();
-                    LOGGER.log(Level.DEBUG, () -> "ignored a malformed admin state reply: " + e.getMessage());
+                Message message = left <= 0 ? null : subscription.nextMessage(Duration.ofNanos(left));
+                if (message == null || onReply.test(message)) {
+                    return;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IllegalStateException e) {
-            LOGGER.log(Level.DEBUG, () -> "admin gather cut short: " + e.getMessage());
+            LOGGER.log(Level.DEBUG, () -> "admin request on " + subject + " cut short: " + e.getMessage());
         } finally {
-            try {
-                subscription.unsubscribe();
-            } catch (IllegalStateException e) {
-                // the connection closed meanwhile
+            if (subscription != null) {
+                try {
+                    subscription.unsubscribe();
+                } catch (IllegalStateException e) {
+                    // the connection closed meanwhile
+                }
             }
         }
-        return replies;
+    }
+
+    private void malformed(String what, Malformed e) {
+        meters.adminMalformed.increment();
+        LOGGER.log(Level.DEBUG, () -> "ignored a malformed admin " + what + ": " + e.getMessage());
     }
 
     /** One state of the site: counts summed, rows of every process (the newest first), processes by name. */

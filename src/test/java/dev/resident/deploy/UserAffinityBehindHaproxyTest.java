@@ -1,5 +1,6 @@
 package dev.resident.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.support.Browser;
 import dev.resident.support.Haproxy;
 import dev.resident.support.NatsSite;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,9 +42,10 @@ class UserAffinityBehindHaproxyTest {
     @BeforeEach
     void startSite() {
         nats = new NatsTestServer();
-        site = new NatsSite(nats, TestUsers.config(false, USERS));
+        site = new NatsSite(nats, TestUsers.config(true, USERS)); // ada is an admin
         nodes = new TreeMap<>(Map.of("p01", site.start("p01"), "p02", site.start("p02"), "p03", site.start("p03")));
-        haproxy = new Haproxy(List.copyOf(nodes.values()));
+        // checks every 500 ms: a process that a busy machine's slow check marks DOWN would move its users
+        haproxy = new Haproxy(List.copyOf(nodes.values()), Duration.ofMillis(500));
     }
 
     @AfterEach
@@ -90,6 +93,34 @@ class UserAffinityBehindHaproxyTest {
             assertEquals(processOfUser.get(user), processOf(browser.benchPage()), user);
         }
         assertEquals(nodes.keySet(), new TreeSet<>(processOfUser.values()), "one process each: " + processOfUser);
+    }
+
+    @Test
+    void theAdminViewThroughHaproxyShowsThePagesOfTheThreeProcesses() {
+        Map<String, String> pageOfUser = new TreeMap<>();
+        Browser admin = null;
+        for (String user : USERS) {
+            Browser browser = haproxy.browser();
+            login(browser, user);
+            pageOfUser.put(user, browser.benchPage());
+            admin = user.equals("ada") ? browser : admin;
+        }
+        JsonNode state = admin.get("/_/admin/state").json();
+        Set<String> up = new TreeSet<>();
+        state.get("processes").forEach(process -> {
+            if (process.get("status").asText().equals("up")) {
+                up.add(process.get("process").asText());
+            }
+        });
+        assertEquals(nodes.keySet(), up);
+        Set<String> processes = new TreeSet<>();
+        for (JsonNode row : state.get("pages")) {
+            if (pageOfUser.containsValue(row.get("page_id").asText())) {
+                assertEquals(processOf(row.get("page_id").asText()), row.get("process").asText());
+                processes.add(row.get("process").asText());
+            }
+        }
+        assertEquals(nodes.keySet(), processes, "the pages of all three processes: " + pageOfUser + " in " + state);
     }
 
     @Test

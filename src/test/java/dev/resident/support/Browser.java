@@ -61,6 +61,14 @@ public final class Browser {
                 .filter(c -> c.getName().equals(name)).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
     }
 
+    /** Sets a cookie for the whole site, as one kept from an earlier session. */
+    public void setCookie(String name, String value) {
+        java.net.HttpCookie cookie = new java.net.HttpCookie(name, value);
+        cookie.setPath("/");
+        cookie.setVersion(0);
+        cookies.getCookieStore().add(base, cookie);
+    }
+
     /** Forgets the cookie {@code name}, as a browser whose user cleared it would. */
     public void dropCookie(String name) {
         cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).toList()

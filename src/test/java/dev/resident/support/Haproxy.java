@@ -33,10 +33,20 @@ public final class Haproxy implements AutoCloseable {
     private final Daemon daemon = new Daemon("haproxy");
     private final Path socket = daemon.dir().resolve("admin.sock");
     private final List<Node> nodes;
+    private final Duration checkInterval;
 
     /** Starts HAProxy in front of {@code nodes} (its servers are named by their process ids) and waits until they are UP. */
     public Haproxy(List<Node> nodes) {
+        this(nodes, Duration.ofMillis(100));
+    }
+
+    /**
+     * The same with health checks every {@code checkInterval}, which is also how long a check may
+     * take: on a busy machine a short one can mark a healthy process DOWN for a moment.
+     */
+    public Haproxy(List<Node> nodes, Duration checkInterval) {
         this.nodes = List.copyOf(nodes);
+        this.checkInterval = checkInterval;
         try {
             start();
         } catch (RuntimeException | AssertionError e) {
@@ -98,7 +108,7 @@ public final class Haproxy implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("RESIDENT_BIND", "127.0.0.1:" + port);
         env.put("HAPROXY_SOCKET", socket.toString());
-        env.put("HAPROXY_CHECK_INTER", "100ms");
+        env.put("HAPROXY_CHECK_INTER", checkInterval.toMillis() + "ms");
         for (Node node : nodes) {
             env.put("RESIDENT_" + node.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + node.server().port());
         }

@@ -14,6 +14,7 @@
  * while one of its pages watches the table, and to every user's notifications and the broadcasts.
  *
  * <p>Entry point: {@link dev.resident.bus.nats.NatsBuses#connect}; settings in
- * {@link dev.resident.bus.nats.NatsSettings}.
+ * {@link dev.resident.bus.nats.NatsSettings}. Other parts of the process (the site-wide admin
+ * view) use the bus's connection through {@link dev.resident.bus.nats.NatsLink}, never a second one.
  */
 package dev.resident.bus.nats;

@@ -5,6 +5,7 @@ import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
 import dev.resident.legacy.LegacyProxy;
+import dev.resident.legacy.LegacySockets;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.ReadyCheck;
@@ -43,6 +44,7 @@ public final class Resident implements AutoCloseable {
     private final Lifecycle lifecycle = new Lifecycle();
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
+    private final Optional<LegacySockets> legacySockets;
     private final Duration shutdownGrace;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
@@ -60,6 +62,8 @@ public final class Resident implements AutoCloseable {
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+        this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
+                .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
     }
 
@@ -78,7 +82,9 @@ public final class Resident implements AutoCloseable {
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })
-                .addRouting(WsRouting.builder().update(web::websocket))
+                .addRouting(WsRouting.builder()
+                        .update(web::websocket)
+                        .update(routing -> legacySockets.ifPresent(sockets -> sockets.routing(routing))))
                 .addFeature(ObserveFeature.builder()
                         .endpoint(OBSERVE_ROOT)
                         .observersDiscoverServices(false)
@@ -106,6 +112,7 @@ public final class Resident implements AutoCloseable {
     public void drainAndStop(WebServer server) {
         lifecycle.startDrain();
         web.sockets().closeAll(1001, "server going away");
+        legacySockets.ifPresent(sockets -> sockets.closeAll(1001, "server going away"));
         try {
             if (!lifecycle.awaitIdle(shutdownGrace)) {
                 LOGGER.log(Level.WARNING, lifecycle.inFlight() + " calls still running after the grace period");

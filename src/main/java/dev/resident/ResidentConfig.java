@@ -41,7 +41,9 @@ public final class ResidentConfig {
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
-            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));
+            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
+            Map.entry("LEGACY_WS_PATHS", "legacy.ws-paths"),
+            Map.entry("LEGACY_WS_UPSTREAM", "legacy.ws-upstream"));
 
     private ResidentConfig() {
     }

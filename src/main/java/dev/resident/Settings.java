@@ -3,6 +3,7 @@ package dev.resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
+import dev.resident.legacy.LegacySocketSettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.web.WebSettings;
@@ -69,6 +70,28 @@ final class Settings {
                 duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
                 duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
                 legacy.get("max-body").asLong().orElse(LegacySettings.DEFAULT_MAX_BODY)));
+    }
+
+    /**
+     * Reads the legacy socket keys: empty when no upstream is configured or {@code legacy.ws-paths}
+     * is {@code none} (the legacy socket is not passed through).
+     */
+    static Optional<LegacySocketSettings> legacySockets(Config legacy, WebSettings web) {
+        String upstream = legacy.get("ws-upstream").asString().orElse("").trim();
+        if (upstream.isEmpty()) {
+            upstream = legacy.get("upstream").asString().orElse("").trim();
+        }
+        List<String> paths = strings(legacy.get("ws-paths"));
+        if (upstream.isEmpty() || paths.equals(List.of("none"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new LegacySocketSettings(
+                URI.create(upstream),
+                paths.isEmpty() ? LegacySocketSettings.DEFAULT_PATHS : paths,
+                duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
+                duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
+                web.maxMessageBytes(),
+                web.allowedOrigins()));
     }
 
     static Duration shutdownGrace(Config resident) {

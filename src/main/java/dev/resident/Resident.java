@@ -4,7 +4,9 @@ import dev.resident.bench.BenchPage;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
+import dev.resident.legacy.LegacyBridgePage;
 import dev.resident.legacy.LegacyProxy;
+import dev.resident.legacy.LegacySessionAuthenticator;
 import dev.resident.legacy.LegacySockets;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
@@ -14,6 +16,7 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.registry.SessionAuthenticator;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -47,19 +50,22 @@ public final class Resident implements AutoCloseable {
     private final Optional<LegacySockets> legacySockets;
     private final Duration shutdownGrace;
 
-    private Resident(Config config, PageTypes types, Authenticator authenticator) {
+    private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
         if (resident.get("bench-pages").asBoolean().orElse(false)) {
             types.register(BenchPage.type());
         }
+        if (Settings.legacyBridgePage(config.get("legacy"))) {
+            types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().orElse(false)));
+        }
         this.meters = new ResidentMeters(registrySettings.process());
         Function<BusListener, Bus> nats = listener ->
                 NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
-        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
+        this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
@@ -69,7 +75,59 @@ public final class Resident implements AutoCloseable {
 
     /** A server with the page types of {@code types} and users from config. */
     public static Resident create(Config config, PageTypes types) {
-        return new Resident(config, types, new ConfigAuthenticator(config.get("resident.users")));
+        return builder(config).pageTypes(types).build();
+    }
+
+    /** A server built step by step: its page types, and who its users are. */
+    public static Builder builder(Config config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Builds a {@link Resident}. By default users come from config ({@code resident.users}, {@link
+     * ConfigAuthenticator}); with {@code resident.auth.mode: legacy-session} they are the legacy
+     * app's ({@link LegacySessionAuthenticator}).
+     */
+    public static final class Builder {
+        private final Config config;
+        private PageTypes types = new PageTypes();
+        private Authenticator authenticator;
+        private SessionAuthenticator sessions;
+
+        private Builder(Config config) {
+            this.config = config;
+        }
+
+        /** The page types served (the built-in ones are added from config). */
+        public Builder pageTypes(PageTypes types) {
+            this.types = types;
+            return this;
+        }
+
+        /** Checks the credentials of {@code POST /_/login} instead of the users in config. */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * Every connection follows the session this finds on each request (one login with another
+         * app) instead of {@code POST /_/login}; overrides {@code resident.auth.mode}.
+         */
+        public Builder sessionAuthenticator(SessionAuthenticator sessions) {
+            this.sessions = sessions;
+            return this;
+        }
+
+        public Resident build() {
+            Authenticator passwords = authenticator != null ? authenticator
+                    : new ConfigAuthenticator(config.get("resident.users"));
+            SessionAuthenticator followed = sessions != null ? sessions
+                    : Settings.legacySessionLogin(config.get("resident"))
+                    ? new LegacySessionAuthenticator(Settings.legacySession(config.get("legacy")))
+                    : null;
+            return new Resident(config, types, passwords, followed);
+        }
     }
 
     /**

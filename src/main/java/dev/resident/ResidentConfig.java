@@ -43,7 +43,11 @@ public final class ResidentConfig {
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
             Map.entry("LEGACY_WS_PATHS", "legacy.ws-paths"),
-            Map.entry("LEGACY_WS_UPSTREAM", "legacy.ws-upstream"));
+            Map.entry("LEGACY_WS_UPSTREAM", "legacy.ws-upstream"),
+            Map.entry("AUTH_MODE", "resident.auth.mode"),
+            Map.entry("LEGACY_SESSION_COOKIE", "legacy.session.cookie"),
+            Map.entry("LEGACY_SESSION_INTROSPECT", "legacy.session.introspect"),
+            Map.entry("LEGACY_BRIDGE_PAGE", "legacy.bridge.page"));
 
     private ResidentConfig() {
     }

@@ -3,6 +3,7 @@ package dev.resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
+import dev.resident.legacy.LegacySessionSettings;
 import dev.resident.legacy.LegacySocketSettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
@@ -92,6 +93,49 @@ final class Settings {
                 duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
                 web.maxMessageBytes(),
                 web.allowedOrigins()));
+    }
+
+    /**
+     * {@code resident.auth.mode}: {@code config} (users from {@code resident.users}, {@code POST
+     * /_/login}) or {@code legacy-session} (the legacy app's session, {@link #legacySession}).
+     */
+    static boolean legacySessionLogin(Config resident) {
+        String mode = resident.get("auth.mode").asString().orElse("config").trim();
+        return switch (mode) {
+            case "config" -> false;
+            case "legacy-session" -> true;
+            default -> throw new IllegalArgumentException("resident.auth.mode is config or legacy-session, not " + mode);
+        };
+    }
+
+    /** Reads {@code legacy.session}; a path as the introspection URL is on {@code legacy.upstream}. */
+    static LegacySessionSettings legacySession(Config legacy) {
+        Config session = legacy.get("session");
+        String introspect = session.get("introspect").asString().orElse("").trim();
+        if (introspect.startsWith("/")) {
+            String upstream = legacy.get("upstream").asString().orElse("").trim();
+            if (upstream.isEmpty()) {
+                throw new IllegalArgumentException("legacy.session.introspect is a path but legacy.upstream is not set");
+            }
+            introspect = upstream.replaceAll("/+$", "") + introspect;
+        }
+        return new LegacySessionSettings(
+                session.get("cookie").asString().orElse("").trim(),
+                URI.create(introspect),
+                duration(session.get("cache-ttl"), LegacySessionSettings.DEFAULT_CACHE_TTL),
+                session.get("cache-size").asInt().orElse(LegacySessionSettings.DEFAULT_CACHE_SIZE),
+                duration(session.get("timeout"), LegacySessionSettings.DEFAULT_TIMEOUT));
+    }
+
+    /** {@code legacy.bridge.page}: {@code auto} (on when {@code legacy.upstream} is set), {@code on} or {@code off}. */
+    static boolean legacyBridgePage(Config legacy) {
+        String page = legacy.get("bridge.page").asString().orElse("auto").trim();
+        return switch (page) {
+            case "auto" -> !legacy.get("upstream").asString().orElse("").isBlank();
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("legacy.bridge.page is auto, on or off, not " + page);
+        };
     }
 
     static Duration shutdownGrace(Config resident) {

@@ -35,11 +35,13 @@ public final class AdminService implements HttpService {
     private static final String VIEW = "admin/index.html";
 
     private final Registry registry;
+    private final Connections connections;
     private final Sockets sockets;
     private final byte[] view;
 
-    public AdminService(Registry registry, Sockets sockets) {
-        this.registry = registry;
+    AdminService(Connections connections, Sockets sockets) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.sockets = sockets;
         this.view = resource(VIEW);
     }
@@ -86,7 +88,7 @@ public final class AdminService implements HttpService {
     }
 
     private void requireAdmin(ServerRequest req) {
-        Identity identity = ConnectionCookie.find(registry, req).map(Connection::identity).orElse(null);
+        Identity identity = connections.find(req).map(Connection::identity).orElse(null);
         if (identity == null || identity.guest()) {
             throw ApiError.unauthorized("log in as an admin");
         }

@@ -19,12 +19,14 @@ import java.util.Optional;
 /** {@code POST /_/login} and {@code POST /_/logout}. */
 public final class LoginService implements HttpService {
     private final Registry registry;
+    private final Connections connections;
     private final Authenticator authenticator;
     private final WebSettings settings;
     private final LoginThrottle throttle;
 
-    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings) {
-        this.registry = registry;
+    LoginService(Connections connections, Authenticator authenticator, WebSettings settings) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.authenticator = authenticator;
         this.settings = settings;
         this.throttle = new LoginThrottle(settings.maxLoginFailures(), Duration.ofMinutes(1));
@@ -37,6 +39,7 @@ public final class LoginService implements HttpService {
     }
 
     private void login(ServerRequest req, ServerResponse res) {
+        refuseWhenSessionsComeFromElsewhere();
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String user = Responses.string(body, "user");
         String password = Responses.string(body, "password");
@@ -48,13 +51,21 @@ public final class LoginService implements HttpService {
             throw ApiError.unauthorized("bad credentials");
         }
         throttle.succeeded(user);
-        Connection connection = ConnectionCookie.connect(registry, req, res);
+        Connection connection = connections.connect(req, res);
         registry.login(connection, identity.get());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
-        ConnectionCookie.find(registry, req).ifPresent(registry::logout);
+        refuseWhenSessionsComeFromElsewhere();
+        connections.find(req).ifPresent(registry::logout);
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** With {@code resident.auth.mode: legacy-session} a login is the legacy app's: one login for both apps. */
+    private void refuseWhenSessionsComeFromElsewhere() {
+        if (connections.followsSessions()) {
+            throw ApiError.forbidden("log in and out through the legacy app (resident.auth.mode is legacy-session)");
+        }
     }
 }

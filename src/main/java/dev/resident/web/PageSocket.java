@@ -15,6 +15,7 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,7 @@ import java.util.Optional;
 final class PageSocket implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
     private final Registry registry;
+    private final Connections connections;
     private final Sockets sockets;
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
@@ -35,11 +37,13 @@ final class PageSocket implements WsListener {
     private String origin;
     private String host;
     private String cookie;
+    private List<String> cookieHeaders;
     private ResidentPage page;
     private SocketChannel channel;
 
-    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
-        this.registry = registry;
+    PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.sockets = sockets;
         this.lifecycle = lifecycle;
         this.meters = meters;
@@ -49,7 +53,8 @@ final class PageSocket implements WsListener {
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         query = SocketQuery.parse(prologue.query().rawValue());
-        cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
+        cookieHeaders = headers.values(HeaderNames.COOKIE);
+        cookie = ConnectionCookie.fromHeader(String.join(";", cookieHeaders));
         origin = headers.first(HeaderNames.ORIGIN).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
         originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
@@ -67,7 +72,7 @@ final class PageSocket implements WsListener {
             session.close(1001, "server going away");
             return;
         }
-        Connection connection = registry.find(cookie).orElse(null);
+        Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
         page = registry.page(connection, query.pageId()).orElse(null);
         if (page == null) {
             session.close(4404, "unknown page");

@@ -5,6 +5,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
+import dev.resident.registry.SessionAuthenticator;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -23,10 +24,21 @@ public final class WebFront {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Sockets sockets;
+    private final Connections connections;
 
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
                     WebSettings settings) {
+        this(registry, authenticator, null, lifecycle, meters, settings);
+    }
+
+    /**
+     * @param sessions when not null, every connection follows the session it finds (one login with
+     *                 another app) and {@code POST /_/login} is refused
+     */
+    public WebFront(Registry registry, Authenticator authenticator, SessionAuthenticator sessions, Lifecycle lifecycle,
+                    ResidentMeters meters, WebSettings settings) {
         this.registry = registry;
+        this.connections = new Connections(registry, sessions);
         this.authenticator = authenticator;
         this.bus = registry.bus();
         this.lifecycle = lifecycle;
@@ -42,11 +54,11 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
-        routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
-                .register(API_ROOT, new LoginService(registry, authenticator, settings))
+        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings))
+                .register(API_ROOT, new LoginService(connections, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(registry, sockets));
+                .register(API_ROOT, new AdminService(connections, sockets));
     }
 
     /**
@@ -61,6 +73,6 @@ public final class WebFront {
     }
 
     public void websocket(WsRouting.Builder routing) {
-        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
+        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(connections, sockets, lifecycle, meters, settings));
     }
 }

@@ -201,8 +201,8 @@ const show = message => {
 bridge.on('dbevent', show);
 bridge.on('notify', show);
 bridge.on('broadcast', show);
+document.getElementById('state').textContent = bridge.state;
 bridge.on('state', state => document.getElementById('state').textContent = state);
-document.getElementById('state').textContent = 'open';
 </script>
 </body></html>
 """

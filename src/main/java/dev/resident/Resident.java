@@ -70,6 +70,7 @@ public final class Resident implements AutoCloseable {
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+        legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
     }
 

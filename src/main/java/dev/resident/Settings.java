@@ -91,6 +91,7 @@ final class Settings {
                 paths.isEmpty() ? LegacySocketSettings.DEFAULT_PATHS : paths,
                 duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
                 duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
+                web.closeTimeout(),
                 web.maxMessageBytes(),
                 web.allowedOrigins()));
     }

@@ -13,11 +13,13 @@ import java.util.Set;
  * @param paths           exact request paths tunnelled to it ({@code legacy.ws-paths}); empty: none
  * @param connectTimeout  limit of the opening handshake with the legacy socket server
  * @param sendTimeout     longest wait for the legacy socket server to take one message ({@code legacy.timeout})
+ * @param closeTimeout    how long a closing side may take to answer the close before it is cut
+ *                        ({@code resident.ws.close-timeout})
  * @param maxMessageBytes larger messages from a browser close both sides with 1009 ({@code resident.limits.max-ws-message})
  * @param allowedOrigins  origins accepted besides the server's own ({@code resident.ws.allowed-origins})
  */
 public record LegacySocketSettings(URI upstream, List<String> paths, Duration connectTimeout, Duration sendTimeout,
-                                   int maxMessageBytes,
+                                   Duration closeTimeout,                                   int maxMessageBytes,
                                    Set<String> allowedOrigins) {
     public static final List<String> DEFAULT_PATHS = List.of("/websocket");
 
@@ -34,6 +36,7 @@ public record LegacySocketSettings(URI upstream, List<String> paths, Duration co
             }
         }
         if (connectTimeout.isNegative() || connectTimeout.isZero() || sendTimeout.isNegative() || sendTimeout.isZero()
+                || closeTimeout.isNegative() || closeTimeout.isZero()
                 || maxMessageBytes <= 0) {
             throw new IllegalArgumentException("legacy sockets need positive timeouts and message limit");
         }

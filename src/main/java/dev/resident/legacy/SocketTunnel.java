@@ -145,8 +145,21 @@ final class SocketTunnel implements WsListener {
             return;
         }
         Thread.ofVirtual().name("legacy-socket-close").start(() -> {
-            toBrowser(() -> session.close(code, reason));
             closeUpstream(code, reason);
+            toBrowser(() -> session.close(code, reason));
+        });
+        // a browser that does not answer the close is cut after the close timeout
+        CompletableFuture.delayedExecutor(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!finished.get()) {
+                // not under the write lock: a write blocked by that browser is what this ends
+                Thread.ofVirtual().name("legacy-socket-cut").start(() -> {
+                    try {
+                        session.terminate();
+                    } catch (RuntimeException e) {
+                        LOGGER.log(Level.DEBUG, "cutting the browser's socket failed: " + e);
+                    }
+                });
+            }
         });
     }
 
@@ -234,14 +247,14 @@ final class SocketTunnel implements WsListener {
         }
         int sent = CloseCodes.fromClient(code);
         legacy.sendClose(sent, sent == code || code == 1009 ? CloseCodes.reason(reason) : "")
-                .orTimeout(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .orTimeout(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
                         legacy.abort();
                     }
                 });
         // the legacy side has a while to answer the close; then the connection is cut
-        CompletableFuture.delayedExecutor(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        CompletableFuture.delayedExecutor(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .execute(legacy::abort);
     }
 

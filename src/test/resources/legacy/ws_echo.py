@@ -5,7 +5,8 @@ Usage: python3 ws_echo.py PORT PING_INTERVAL_SECONDS
 Every message is echoed as it came (text or binary), except these text commands:
   headers         answers the upgrade request's headers as JSON (lower-case names)
   close:CODE      closes the socket with CODE and the reason "bye"
-  last-close      answers the close code the last closed socket received from its client
+  name:N          names this socket N (answers "named N")
+  closed:N        answers the close code the socket named N received from its client ("None" while open)
   count           answers the number of sockets open now
 The server pings every socket every PING_INTERVAL seconds and drops one that does not answer
 within twice that. It prints "ready" once it listens.
@@ -17,19 +18,23 @@ import sys
 import websockets
 
 OPEN = set()
-LAST_CLOSE = {"code": None}
+CLOSES = {}  # socket name -> close code received from its client
 
 
 async def handler(socket, path=None):
     OPEN.add(socket)
+    name = None
     try:
         async for message in socket:
             if message == "headers":
                 await socket.send(json.dumps({k.lower(): v for k, v in socket.request_headers.raw_items()}))
             elif isinstance(message, str) and message.startswith("close:"):
                 await socket.close(int(message[6:]), "bye")
-            elif message == "last-close":
-                await socket.send(str(LAST_CLOSE["code"]))
+            elif isinstance(message, str) and message.startswith("name:"):
+                name = message[5:]
+                await socket.send("named " + name)
+            elif isinstance(message, str) and message.startswith("closed:"):
+                await socket.send(str(CLOSES.get(message[7:])))
             elif message == "count":
                 await socket.send(str(len(OPEN)))
             else:
@@ -38,8 +43,8 @@ async def handler(socket, path=None):
         pass
     finally:
         OPEN.discard(socket)
-        if socket.close_code is not None and socket.close_code != 1006:
-            LAST_CLOSE["code"] = socket.close_rcvd.code if socket.close_rcvd else socket.close_code
+        if name is not None:
+            CLOSES[name] = socket.close_rcvd.code if socket.close_rcvd else socket.close_code
 
 
 async def main(port, ping_interval):

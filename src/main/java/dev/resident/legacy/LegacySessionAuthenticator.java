@@ -50,6 +50,8 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
                 .connectTimeout(settings.timeout())
                 .proxy(HttpClient.Builder.NO_PROXY)
                 .followRedirects(HttpClient.Redirect.NEVER)
+                // plain HTTP/1.1 to gunicorn, without an h2c upgrade attempt on every question
+                .version(HttpClient.Version.HTTP_1_1)
                 .build();
     }
 

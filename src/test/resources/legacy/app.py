@@ -9,16 +9,32 @@ GET  /app/sleep?ms=N      answers after N milliseconds
 POST /app/publish         {"resident": URL, "table", "events"}: posts a dbevent to Resident's
                           /_/dbevent with the admin token of $RESIDENT_ADMIN_TOKEN, as the
                           legacy site does after a commit, and answers Resident's status
+GET  /app/login?user=U&roles=a,b   starts a session: sets the legacy_sid cookie
+GET  /app/logout          ends the request's session and clears its cookie
+POST /app/end-sessions?user=U  ends every session of U server-side (their cookies stay in the
+                          browsers, as after a logout in another tab or a password change)
+GET  /app/whoami          the introspection endpoint of the one login: 200 {"user","roles"} for the
+                          legacy_sid cookie of a live session, else 401
+GET  /app/whoami-calls    how many times /app/whoami was asked
+GET  /app/orders-page     a page still rendered by the legacy app: it includes /_/resident.js and
+                          opens a /_legacy bridge page watching the orders table
 """
 import hashlib
+import http.cookies
 import json
 import os
+import secrets
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 PIECE = 64 * 1024
+SESSION_COOKIE = "legacy_sid"
+SESSIONS = {}  # session id -> {"user", "roles"}; one gunicorn worker, so one dict
+WHOAMI_CALLS = [0]
+LOCK = threading.Lock()
 
 
 def app(environ, start_response):
@@ -35,6 +51,18 @@ def app(environ, start_response):
         return answer(start_response, {"slept": True})
     if path == "/app/publish":
         return publish(environ, start_response)
+    if path == "/app/login":
+        return login(query, start_response)
+    if path == "/app/logout":
+        return logout(environ, start_response)
+    if path == "/app/end-sessions":
+        return end_sessions(query, start_response)
+    if path == "/app/whoami":
+        return whoami(environ, start_response)
+    if path == "/app/whoami-calls":
+        return answer(start_response, {"calls": WHOAMI_CALLS[0]})
+    if path == "/app/orders-page":
+        return orders_page(query, start_response)
     return echo(environ, start_response)
 
 
@@ -111,3 +139,77 @@ def publish(environ, start_response):
             return answer(start_response, {"status": reply.status, "body": json.loads(reply.read())})
     except urllib.error.HTTPError as refused:
         return answer(start_response, {"status": refused.code, "body": refused.read().decode()})
+
+
+def session_of(environ):
+    cookies = http.cookies.SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    return cookies[SESSION_COOKIE].value if SESSION_COOKIE in cookies else None
+
+
+def login(query, start_response):
+    session = secrets.token_urlsafe(24)
+    user = query["user"][0]
+    roles = [role for role in query.get("roles", [""])[0].split(",") if role]
+    with LOCK:
+        SESSIONS[session] = {"user": user, "roles": roles}
+    return answer(start_response, {"user": user},
+                  extra=[("Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Lax" % (SESSION_COOKIE, session))])
+
+
+def logout(environ, start_response):
+    with LOCK:
+        SESSIONS.pop(session_of(environ), None)
+    return answer(start_response, {"logged_out": True},
+                  extra=[("Set-Cookie", "%s=; Path=/; Max-Age=0" % SESSION_COOKIE)])
+
+
+def end_sessions(query, start_response):
+    user = query["user"][0]
+    with LOCK:
+        ended = [session for session, who in SESSIONS.items() if who["user"] == user]
+        for session in ended:
+            del SESSIONS[session]
+    return answer(start_response, {"ended": len(ended)})
+
+
+def whoami(environ, start_response):
+    """The endpoint a Genropy site adds for Resident's one login (docs/legacy.md)."""
+    with LOCK:
+        WHOAMI_CALLS[0] += 1
+        who = SESSIONS.get(session_of(environ))
+    if who is None:
+        return answer(start_response, {"error": "no session"}, status="401 Unauthorized")
+    return answer(start_response, who)
+
+
+ORDERS_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Legacy orders</title></head>
+<body>
+<h1>Orders (rendered by the legacy app)</h1>
+<p>bridge: <span id="state">opening</span>, user <span id="user"></span></p>
+<ul id="events"></ul>
+<script type="module">
+import { openPage } from '/_/resident.js';
+const bridge = await openPage('/_legacy', { tables: ['orders'], legacy_page_id: '%(page_id)s' });
+document.getElementById('user').textContent = bridge.user;
+const show = message => {
+  const item = document.createElement('li');
+  item.className = message.t;
+  item.textContent = JSON.stringify(message);
+  document.getElementById('events').append(item);
+};
+bridge.on('dbevent', show);
+bridge.on('notify', show);
+bridge.on('broadcast', show);
+document.getElementById('state').textContent = bridge.state;
+bridge.on('state', state => document.getElementById('state').textContent = state);
+</script>
+</body></html>
+"""
+
+
+def orders_page(query, start_response):
+    page_id = query.get("page_id", ["legacy-orders-1"])[0]
+    body = (ORDERS_PAGE % {"page_id": json.dumps(page_id)[1:-1]}).encode()
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]

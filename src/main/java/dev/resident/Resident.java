@@ -6,7 +6,10 @@ import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
 import dev.resident.bus.nats.NatsLink;
 import dev.resident.dbevents.pg.PgDbEvents;
+import dev.resident.legacy.LegacyBridgePage;
 import dev.resident.legacy.LegacyProxy;
+import dev.resident.legacy.LegacySessionAuthenticator;
+import dev.resident.legacy.LegacySockets;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.LinkCheck;
@@ -20,6 +23,7 @@ import dev.resident.state.StateStore;
 import dev.resident.site.SiteViews;
 import dev.resident.web.LocalAdmin;
 import dev.resident.web.RequestLog;
+import dev.resident.registry.SessionAuthenticator;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -53,12 +57,13 @@ public final class Resident implements AutoCloseable {
     private final Lifecycle lifecycle = new Lifecycle();
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
+    private final Optional<LegacySockets> legacySockets;
     private final Duration shutdownGrace;
     private final StateStore state;
     /** The LISTEN link for dbevents from PostgreSQL, when {@code dbevents.pg.url} is set. */
     private final Optional<PgDbEvents> pgEvents;
 
-    private Resident(Config config, PageTypes types, Authenticator authenticator) {
+    private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
@@ -66,6 +71,9 @@ public final class Resident implements AutoCloseable {
             types.register(BenchPage.type());
         }
         StartupWarnings.log(resident);
+        if (Settings.legacyBridgePage(config.get("legacy"))) {
+            types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get()));
+        }
         this.meters = new ResidentMeters(registrySettings.process());
         String ipc = config.get("ipc.backend").asString().orElse("local");
         // the one NATS connection of the process: made by the bus, shared with the state store
@@ -87,7 +95,7 @@ public final class Resident implements AutoCloseable {
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
-        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
+        this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport.get(),
                         registrySettings.process(), Settings.siteAdmin(resident), meters));
@@ -97,17 +105,72 @@ public final class Resident implements AutoCloseable {
                 () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+        this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
+                .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+        legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
     }
 
     /** A server with the page types of {@code types} and users from config (the demo users in demo mode). */
     public static Resident create(Config config, PageTypes types) {
-        return new Resident(config, types, new ConfigAuthenticator(Settings.users(config.get("resident"))));
+        return builder(config).pageTypes(types).build();
     }
 
     /** Whether the config turns demo mode on ({@code resident.demo}): then {@code Main} adds the demo app. */
     public static boolean demo(Config config) {
         return Settings.demo(config.get("resident"));
+    }
+
+    /** A server built step by step: its page types, and who its users are. */
+    public static Builder builder(Config config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Builds a {@link Resident}. By default users come from config ({@code resident.users}, {@link
+     * ConfigAuthenticator}); with {@code resident.auth.mode: legacy-session} they are the legacy
+     * app's ({@link LegacySessionAuthenticator}).
+     */
+    public static final class Builder {
+        private final Config config;
+        private PageTypes types = new PageTypes();
+        private Authenticator authenticator;
+        private SessionAuthenticator sessions;
+
+        private Builder(Config config) {
+            this.config = config;
+        }
+
+        /** The page types served (the built-in ones are added from config). */
+        public Builder pageTypes(PageTypes types) {
+            this.types = types;
+            return this;
+        }
+
+        /** Checks the credentials of {@code POST /_/login} instead of the users in config. */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * Every connection follows the session this finds on each request (one login with another
+         * app) instead of {@code POST /_/login}; overrides {@code resident.auth.mode}.
+         */
+        public Builder sessionAuthenticator(SessionAuthenticator sessions) {
+            this.sessions = sessions;
+            return this;
+        }
+
+        public Resident build() {
+            Authenticator passwords = authenticator != null ? authenticator
+                    : new ConfigAuthenticator(Settings.users(config.get("resident")));
+            SessionAuthenticator followed = sessions != null ? sessions
+                    : Settings.legacySessionLogin(config.get("resident"))
+                    ? new LegacySessionAuthenticator(Settings.legacySession(config.get("legacy")))
+                    : null;
+            return new Resident(config, types, passwords, followed);
+        }
     }
 
     /**
@@ -120,7 +183,9 @@ public final class Resident implements AutoCloseable {
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })
-                .addRouting(WsRouting.builder().update(web::websocket))
+                .addRouting(WsRouting.builder()
+                        .update(web::websocket)
+                        .update(routing -> legacySockets.ifPresent(sockets -> sockets.routing(routing))))
                 .addFeature(ObserveFeature.builder()
                         .endpoint(OBSERVE_ROOT)
                         .observersDiscoverServices(false)
@@ -157,6 +222,7 @@ public final class Resident implements AutoCloseable {
     public void drainAndStop(WebServer server) {
         lifecycle.startDrain();
         web.sockets().closeAll(1001, "server going away");
+        legacySockets.ifPresent(sockets -> sockets.closeAll(1001, "server going away"));
         try {
             if (!lifecycle.awaitIdle(shutdownGrace)) {
                 LOGGER.log(Level.WARNING, lifecycle.inFlight() + " calls still running after the grace period");

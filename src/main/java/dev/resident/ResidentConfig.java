@@ -55,7 +55,14 @@ public final class ResidentConfig {
             Map.entry("DBEVENTS_PG_PASSWORD", "dbevents.pg.password"),
             Map.entry("DBEVENTS_PG_CHANNEL", "dbevents.pg.channel"),
             Map.entry("DBEVENTS_PG_TABLES", "dbevents.pg.tables"),
-            Map.entry("DEMO_DB", "demo.db"));
+            Map.entry("DEMO_DB", "demo.db"),
+
+            Map.entry("LEGACY_WS_PATHS", "legacy.ws-paths"),
+            Map.entry("LEGACY_WS_UPSTREAM", "legacy.ws-upstream"),
+            Map.entry("AUTH_MODE", "resident.auth.mode"),
+            Map.entry("LEGACY_SESSION_COOKIE", "legacy.session.cookie"),
+            Map.entry("LEGACY_SESSION_INTROSPECT", "legacy.session.introspect"),
+            Map.entry("LEGACY_BRIDGE_PAGE", "legacy.bridge.page"));
 
     private ResidentConfig() {
     }

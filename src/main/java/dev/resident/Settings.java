@@ -3,6 +3,8 @@ package dev.resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
+import dev.resident.legacy.LegacySessionSettings;
+import dev.resident.legacy.LegacySocketSettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
@@ -134,6 +136,72 @@ final class Settings {
         return log.get("enabled").asBoolean().get()
                 ? Optional.of(log.get("file").asString().get().trim())
                 : Optional.empty();
+    }
+
+    /**
+     * Reads the legacy socket keys: empty when no upstream is configured or {@code legacy.ws-paths}
+     * is {@code none} (the legacy socket is not passed through).
+     */
+    static Optional<LegacySocketSettings> legacySockets(Config legacy, WebSettings web) {
+        String upstream = legacy.get("ws-upstream").asString().orElse("").trim();
+        if (upstream.isEmpty()) {
+            upstream = legacy.get("upstream").asString().orElse("").trim();
+        }
+        List<String> paths = strings(legacy.get("ws-paths"));
+        if (upstream.isEmpty() || paths.equals(List.of("none"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new LegacySocketSettings(
+                URI.create(upstream),
+                paths.isEmpty() ? LegacySocketSettings.DEFAULT_PATHS : paths,
+                duration(legacy.get("connect-timeout")),
+                duration(legacy.get("timeout")),
+                web.closeTimeout(),
+                web.maxMessageBytes(),
+                web.allowedOrigins()));
+    }
+
+    /**
+     * {@code resident.auth.mode}: {@code config} (users from {@code resident.users}, {@code POST
+     * /_/login}) or {@code legacy-session} (the legacy app's session, {@link #legacySession}).
+     */
+    static boolean legacySessionLogin(Config resident) {
+        String mode = resident.get("auth.mode").asString().orElse("config").trim();
+        return switch (mode) {
+            case "config" -> false;
+            case "legacy-session" -> true;
+            default -> throw new IllegalArgumentException("resident.auth.mode is config or legacy-session, not " + mode);
+        };
+    }
+
+    /** Reads {@code legacy.session}; a path as the introspection URL is on {@code legacy.upstream}. */
+    static LegacySessionSettings legacySession(Config legacy) {
+        Config session = legacy.get("session");
+        String introspect = session.get("introspect").asString().orElse("").trim();
+        if (introspect.startsWith("/")) {
+            String upstream = legacy.get("upstream").asString().orElse("").trim();
+            if (upstream.isEmpty()) {
+                throw new IllegalArgumentException("legacy.session.introspect is a path but legacy.upstream is not set");
+            }
+            introspect = upstream.replaceAll("/+$", "") + introspect;
+        }
+        return new LegacySessionSettings(
+                session.get("cookie").asString().orElse("").trim(),
+                URI.create(introspect),
+                duration(session.get("cache-ttl")),
+                session.get("cache-size").asInt().get(),
+                duration(session.get("timeout")));
+    }
+
+    /** {@code legacy.bridge.page}: {@code auto} (on when {@code legacy.upstream} is set), {@code on} or {@code off}. */
+    static boolean legacyBridgePage(Config legacy) {
+        String page = legacy.get("bridge.page").asString().orElse("auto").trim();
+        return switch (page) {
+            case "auto" -> !legacy.get("upstream").asString().orElse("").isBlank();
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("legacy.bridge.page is auto, on or off, not " + page);
+        };
     }
 
     static Duration shutdownGrace(Config resident) {

@@ -191,6 +191,22 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         rotate(connection, Identity.newGuest());
     }
 
+    /**
+     * Makes the connection act as {@code identity} under the same session id: for an identity read
+     * from another app's session on every request (one login), where there is no login to fix.
+     */
+    public void assume(Connection connection, Identity identity) {
+        if (!identity.equals(connection.identity())) {
+            moveTo(connection, identity);
+            writer.changed(connection);
+        }
+    }
+
+    /** The connection becomes a new guest under the same session id (see {@link #assume}). */
+    public void assumeGuest(Connection connection) {
+        assume(connection, Identity.newGuest());
+    }
+
     /** Drops expired pages, then connections left without pages past their ttl; refreshes saved copies. */
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {

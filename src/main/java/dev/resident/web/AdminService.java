@@ -39,11 +39,13 @@ public final class AdminService implements HttpService {
     /** Longer page ids and process names name nothing: 404 without looking. */
     private static final int MAX_NAME = 128;
     private final Registry registry;
+    private final Connections connections;
     private final SiteView site;
     private final byte[] view;
 
-    public AdminService(Registry registry, SiteView site) {
-        this.registry = registry;
+    AdminService(Connections connections, SiteView site) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.site = site;
         this.view = resource(VIEW);
     }
@@ -101,7 +103,7 @@ public final class AdminService implements HttpService {
     }
 
     private void requireAdmin(ServerRequest req) {
-        Identity identity = ConnectionCookie.find(registry, req).map(Connection::identity).orElse(null);
+        Identity identity = connections.find(req).map(Connection::identity).orElse(null);
         if (identity == null || identity.guest()) {
             throw ApiError.unauthorized("log in as an admin");
         }

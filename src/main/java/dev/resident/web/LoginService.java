@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 public final class LoginService implements HttpService {
     private static final String BAD_CREDENTIALS = "bad credentials";
     private final Registry registry;
+    private final Connections connections;
     private final Authenticator authenticator;
     private final WebSettings settings;
     private final LoginSettings limits;
@@ -36,8 +37,9 @@ public final class LoginService implements HttpService {
     private final RateLimiter everyone;
     private final Semaphore pending;
 
-    public LoginService(Registry registry, Authenticator authenticator, WebSettings settings, ResidentMeters meters) {
-        this.registry = registry;
+    LoginService(Connections connections, Authenticator authenticator, WebSettings settings, ResidentMeters meters) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.authenticator = authenticator;
         this.settings = settings;
         this.limits = settings.login();
@@ -57,6 +59,7 @@ public final class LoginService implements HttpService {
     }
 
     private void login(ServerRequest req, ServerResponse res) throws Exception {
+        refuseWhenSessionsComeFromElsewhere();
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String user = text(body, "user");
         String password = text(body, "password");
@@ -96,6 +99,7 @@ public final class LoginService implements HttpService {
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
+        refuseWhenSessionsComeFromElsewhere();
         ConnectionCookie.find(registry, req).ifPresent(connection -> {
             registry.logout(connection);
             ConnectionCookie.set(req, res, connection);
@@ -117,5 +121,12 @@ public final class LoginService implements HttpService {
             throw ApiError.badRequest(field + " must be a string");
         }
         return value.textValue();
+    }
+
+    /** With {@code resident.auth.mode: legacy-session} a login is the legacy app's: one login for both apps. */
+    private void refuseWhenSessionsComeFromElsewhere() {
+        if (connections.followsSessions()) {
+            throw ApiError.forbidden("log in and out through the legacy app (resident.auth.mode is legacy-session)");
+        }
     }
 }

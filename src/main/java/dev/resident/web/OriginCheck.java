@@ -4,12 +4,12 @@ import java.net.URI;
 import java.util.Set;
 
 /** Cross-site WebSocket hijacking guard: the Origin must be the server itself or allow-listed. */
-final class OriginCheck {
+public final class OriginCheck {
     private OriginCheck() {
     }
 
     /** True for no Origin (not a browser), the same host:port as {@code Host}, or a listed origin. */
-    static boolean allowed(String origin, String host, Set<String> allowList) {
+    public static boolean allowed(String origin, String host, Set<String> allowList) {
         if (origin == null) {
             return true;
         }

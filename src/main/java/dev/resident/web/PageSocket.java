@@ -17,6 +17,7 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,7 @@ import java.util.Optional;
 final class PageSocket implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
     private final Registry registry;
+    private final Connections connections;
     private final Sockets sockets;
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
@@ -37,16 +39,18 @@ final class PageSocket implements WsListener {
     private String origin;
     private String host;
     private String cookie;
+    private List<String> cookieHeaders;
     private ResidentPage page;
     private SocketChannel channel;
     /** Null when the request log is off. */
     private final RequestLog requestLog;
     private long upgradedAt;
 
-    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
+    PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
                RequestLog requestLog) {
         this.requestLog = requestLog;
-        this.registry = registry;
+        this.registry = connections.registry();
+        this.connections = connections;
         this.sockets = sockets;
         this.lifecycle = lifecycle;
         this.meters = meters;
@@ -57,7 +61,8 @@ final class PageSocket implements WsListener {
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         upgradedAt = System.nanoTime();
         query = SocketQuery.parse(prologue.query().rawValue());
-        cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
+        cookieHeaders = headers.values(HeaderNames.COOKIE);
+        cookie = ConnectionCookie.fromHeader(String.join(";", cookieHeaders));
         origin = headers.first(HeaderNames.ORIGIN).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
         originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
@@ -76,7 +81,7 @@ final class PageSocket implements WsListener {
             return;
         }
         try {
-            Connection connection = registry.find(cookie).orElse(null);
+            Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
             page = registry.page(connection, query.pageId()).orElse(null);
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id

@@ -21,12 +21,14 @@ import java.time.Duration;
 /** The page endpoints: open, rpc, long-poll and close. */
 public final class PagesService implements HttpService {
     private final Registry registry;
+    private final Connections connections;
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
     private final WebSettings settings;
 
-    public PagesService(Registry registry, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
-        this.registry = registry;
+    PagesService(Connections connections, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+        this.registry = connections.registry();
+        this.connections = connections;
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
@@ -48,7 +50,7 @@ public final class PagesService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
-        Connection connection = ConnectionCookie.connect(registry, req, res);
+        Connection connection = connections.connect(req, res);
         ResidentPage page;
         try {
             page = registry.openPage(connection, path, body.get("params"));
@@ -146,7 +148,7 @@ public final class PagesService implements HttpService {
     /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
     private ResidentPage ownedPage(ServerRequest req, String pageId) {
         RequestLog.page(req, pageId);
-        Connection connection = ConnectionCookie.find(registry, req).orElse(null);
+        Connection connection = connections.find(req).orElse(null);
         return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
     }
 

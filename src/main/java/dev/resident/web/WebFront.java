@@ -5,6 +5,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
+import dev.resident.registry.SessionAuthenticator;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -28,6 +29,7 @@ public final class WebFront {
     private final Sockets sockets;
     private final SiteView site;
     private final Optional<RequestLog> requestLog;
+    private final Connections connections;
 
     /**
      * @param site the admin view's reach, built on this front's sockets: {@link LocalSiteView} for one
@@ -36,8 +38,19 @@ public final class WebFront {
      */
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
                     WebSettings settings, Optional<RequestLog> requestLog, Function<Sockets, SiteView> site) {
+        this(registry, authenticator, null, lifecycle, meters, settings, requestLog, site);
+    }
+
+    /**
+     * @param sessions when not null, every connection follows the session it finds (one login with
+     *                 another app) and {@code POST /_/login} is refused
+     */
+    public WebFront(Registry registry, Authenticator authenticator, SessionAuthenticator sessions, Lifecycle lifecycle,
+                    ResidentMeters meters, WebSettings settings, Optional<RequestLog> requestLog,
+                    Function<Sockets, SiteView> site) {
         this.requestLog = requestLog;
         this.registry = registry;
+        this.connections = new Connections(registry, sessions);
         this.authenticator = authenticator;
         this.bus = registry.bus();
         this.lifecycle = lifecycle;
@@ -56,11 +69,11 @@ public final class WebFront {
         Errors.register(routing);
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
-        routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
-                .register(API_ROOT, new LoginService(registry, authenticator, settings, meters))
+        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings))
+                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(registry, site));
+                .register(API_ROOT, new AdminService(connections, site));
     }
 
     /**
@@ -75,7 +88,7 @@ public final class WebFront {
     }
 
     public void websocket(WsRouting.Builder routing) {
-        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings,
+        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(connections, sockets, lifecycle, meters, settings,
                 requestLog.orElse(null)));
     }
 }

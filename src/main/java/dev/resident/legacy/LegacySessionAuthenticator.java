@@ -1,0 +1,164 @@
+package dev.resident.legacy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.id.Ids;
+import dev.resident.json.Json;
+import dev.resident.registry.Identity;
+import dev.resident.registry.SessionAuthenticator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One login for Resident and the legacy app: a request carrying the legacy app's session cookie
+ * is from the user the legacy app names for it. Resident asks {@code legacy.session.introspect}
+ * with that cookie ({@code GET}, {@code Cookie: <name>=<value>}, nothing else of the request) and
+ * keeps the answer for {@code legacy.session.cache-ttl}:
+ * <ul>
+ *   <li>200 {@code {"user":"alice","roles":["admin"]}}: that user, with those roles;</li>
+ *   <li>401 (or 403): no user, the session ended or never was;</li>
+ *   <li>anything else, a malformed answer, or no answer in time: no user for this request (a
+ *       warning is logged; the answer is not kept, so the next request asks again).</li>
+ * </ul>
+ * The answer is bounded and checked: a user name of at most {@value #MAX_NAME} characters that is
+ * not a guest id, at most {@value #MAX_ROLES} roles of at most {@value #MAX_NAME} characters.
+ */
+public final class LegacySessionAuthenticator implements SessionAuthenticator {
+    private static final System.Logger LOGGER = System.getLogger(LegacySessionAuthenticator.class.getName());
+    static final int MAX_NAME = 128;
+    static final int MAX_ROLES = 64;
+    /** Longest cookie value asked about; a longer one is no session. */
+    static final int MAX_COOKIE = 4096;
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
+    private final LegacySessionSettings settings;
+    private final SessionCache cache;
+    private final HttpClient client;
+
+    public LegacySessionAuthenticator(LegacySessionSettings settings) {
+        this.settings = settings;
+        this.cache = new SessionCache(settings.cacheTtl(), settings.cacheSize());
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(settings.timeout())
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                // plain HTTP/1.1 to gunicorn, without an h2c upgrade attempt on every question
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
+    @Override
+    public Optional<Identity> identify(List<String> cookieHeaders) {
+        String session = sessionCookie(cookieHeaders);
+        if (session == null) {
+            return Optional.empty();
+        }
+        Optional<Optional<Identity>> kept = cache.get(session);
+        if (kept.isPresent()) {
+            return kept.get();
+        }
+        try {
+            Optional<Identity> identity = ask(session);
+            cache.put(session, identity);
+            return identity;
+        } catch (IntrospectionFailed e) {
+            LOGGER.log(Level.WARNING, "legacy session introspection failed (" + e.getMessage() + "): the request is a guest's");
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Identity> ask(String session) {
+        HttpRequest request = HttpRequest.newBuilder(settings.introspect())
+                .timeout(settings.timeout())
+                .header("Cookie", settings.cookie() + "=" + session)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
+        HttpResponse<InputStream> response;
+        byte[] body;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                body = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            }
+        } catch (IOException e) {
+            throw new IntrospectionFailed(e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IntrospectionFailed("interrupted");
+        }
+        int status = response.statusCode();
+        if (status == 401 || status == 403) {
+            return Optional.empty();
+        }
+        if (status != 200) {
+            throw new IntrospectionFailed("status " + status);
+        }
+        if (body.length > MAX_ANSWER_BYTES) {
+            throw new IntrospectionFailed("answer larger than " + MAX_ANSWER_BYTES + " bytes");
+        }
+        return Optional.of(identity(body));
+    }
+
+    private static Identity identity(byte[] body) {
+        JsonNode answer;
+        try {
+            answer = Json.parse(new String(body, StandardCharsets.UTF_8));
+        } catch (Json.MalformedJsonException e) {
+            throw new IntrospectionFailed("malformed JSON");
+        }
+        JsonNode user = answer.path("user");
+        if (!user.isTextual() || user.textValue().isBlank() || user.textValue().length() > MAX_NAME
+                || Ids.isGuestUser(user.textValue())) {
+            throw new IntrospectionFailed("user must be a name of 1.." + MAX_NAME + " characters");
+        }
+        JsonNode roles = answer.path("roles");
+        Set<String> granted = new HashSet<>();
+        if (!roles.isMissingNode() && !roles.isNull()) {
+            if (!roles.isArray() || roles.size() > MAX_ROLES) {
+                throw new IntrospectionFailed("roles must be a list of at most " + MAX_ROLES);
+            }
+            for (JsonNode role : roles) {
+                if (!role.isTextual() || role.textValue().isEmpty() || role.textValue().length() > MAX_NAME) {
+                    throw new IntrospectionFailed("each role must be a name of 1.." + MAX_NAME + " characters");
+                }
+                granted.add(role.textValue());
+            }
+        }
+        return new Identity(user.textValue(), false, Set.copyOf(granted));
+    }
+
+    /** The session cookie's value in the request's {@code Cookie} headers; null when absent, empty or too long. */
+    private String sessionCookie(List<String> cookieHeaders) {
+        for (String header : cookieHeaders) {
+            for (String pair : header.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).trim().equals(settings.cookie())) {
+                    String value = pair.substring(eq + 1).trim();
+                    return value.isEmpty() || value.length() > MAX_COOKIE || !printable(value) ? null : value;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Only what a cookie value may hold (RFC 6265), so nothing else reaches the introspection request's header. */
+    private static boolean printable(String value) {
+        return value.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ';' && c != ',');
+    }
+
+    /** The legacy app could not say who a session is. */
+    private static final class IntrospectionFailed extends RuntimeException {
+        IntrospectionFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

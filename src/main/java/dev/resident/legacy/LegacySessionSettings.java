@@ -1,0 +1,34 @@
+package dev.resident.legacy;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * How Resident asks the legacy app who a session is (the {@code legacy.session} config node).
+ *
+ * @param cookie     name of the legacy app's session cookie
+ * @param introspect the legacy app's URL answering 200 {@code {"user","roles"}} or 401 for that cookie
+ * @param cacheTtl   how long an answer is kept: a logout in the legacy app ends the Resident login
+ *                   within this time
+ * @param cacheSize  sessions whose answers are kept at most
+ * @param timeout    longest wait for the legacy app's answer; beyond, the request is a guest's
+ */
+public record LegacySessionSettings(String cookie, URI introspect, Duration cacheTtl, int cacheSize,
+                                    Duration timeout) {
+    public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(10);
+    public static final int DEFAULT_CACHE_SIZE = 10_000;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    public LegacySessionSettings {
+        if (cookie.isBlank() || !cookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+            throw new IllegalArgumentException("legacy.session.cookie must be a cookie name, not '" + cookie + "'");
+        }
+        if (!("http".equals(introspect.getScheme()) || "https".equals(introspect.getScheme())) || introspect.getHost() == null) {
+            throw new IllegalArgumentException("legacy.session.introspect must be an http(s) URL or a path on legacy.upstream, not "
+                    + introspect);
+        }
+        if (cacheTtl.isNegative() || timeout.isNegative() || timeout.isZero() || cacheSize <= 0) {
+            throw new IllegalArgumentException("legacy.session: cache-ttl, cache-size and timeout must be positive");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.resident.legacy;
+
+import dev.resident.ops.Lifecycle;
+import io.helidon.webserver.websocket.WsRouting;
+
+import java.net.http.HttpClient;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/**
+ * The legacy app's WebSocket passed through: every upgrade on one of {@code legacy.ws-paths} becomes
+ * a {@link SocketTunnel} to the legacy socket server. Keeps the open tunnels, so a drain closes
+ * them with 1001 like the page sockets.
+ */
+public final class LegacySockets {
+    private final LegacySocketSettings settings;
+    private final Lifecycle lifecycle;
+    private final HttpClient client;
+    private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param residentPrefixes Resident's own path prefixes, never tunnelled
+     * @throws IllegalArgumentException when a path lies inside Resident's own
+     */
+    public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle) {
+        for (String path : settings.paths()) {
+            for (String own : residentPrefixes) {
+                if (path.equals(own) || path.startsWith(own + "/")) {
+                    throw new IllegalArgumentException("legacy.ws-paths: " + path + " belongs to Resident itself");
+                }
+            }
+        }
+        this.settings = settings;
+        this.lifecycle = lifecycle;
+        // one client for every tunnel: its selector thread serves them all, the relaying runs on virtual threads
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    /** Registers one endpoint per legacy socket path. */
+    public void routing(WsRouting.Builder routing) {
+        for (String path : settings.paths()) {
+            routing.endpoint(path, () -> new SocketTunnel(this));
+        }
+    }
+
+    /** Open tunnels. */
+    public int count() {
+        return open.size();
+    }
+
+    /** Closes every tunnel with {@code code} on both sides (1001 on a drain: reconnect elsewhere). */
+    public void closeAll(int code, String reason) {
+        open.forEach(tunnel -> tunnel.close(code, reason));
+    }
+
+    LegacySocketSettings settings() {
+        return settings;
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    boolean draining() {
+        return lifecycle.draining();
+    }
+
+    void opened(SocketTunnel tunnel) {
+        open.add(tunnel);
+    }
+
+    void closed(SocketTunnel tunnel) {
+        open.remove(tunnel);
+    }
+}

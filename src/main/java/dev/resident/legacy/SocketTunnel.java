@@ -1,0 +1,286 @@
+package dev.resident.legacy;
+
+import dev.resident.web.OriginCheck;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One browser socket tunnelled to the legacy socket server. Helidon calls this listener on the
+ * browser connection's virtual thread: each frame is handed to the legacy side and waited for
+ * before the next is read, so a slow legacy app slows its browser down instead of filling a
+ * buffer. The other direction is an {@link UpstreamListener}. Frames pass as they are (text,
+ * binary, fragments, pings and pongs); a close on either side closes the other with the same code.
+ */
+final class SocketTunnel implements WsListener {
+    private static final System.Logger LOGGER = System.getLogger(SocketTunnel.class.getName());
+    /** Bad Gateway (IANA close code registry): the legacy socket server cannot be reached or was lost. */
+    static final int BAD_GATEWAY = 1014;
+    /** Request headers the legacy socket server receives as the browser sent them. */
+    private static final List<HeaderName> PASSED = List.of(HeaderNames.ORIGIN, HeaderNames.AUTHORIZATION,
+            HeaderNames.USER_AGENT, HeaderNames.ACCEPT_LANGUAGE);
+    private final LegacySockets sockets;
+    private final LegacySocketSettings settings;
+    private final ReentrantLock browserWrites = new ReentrantLock();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private String target;
+    private Headers headers;
+    private boolean originAllowed;
+    private WsSession session;
+    private volatile WebSocket upstream;
+    private long messageBytes;
+
+    SocketTunnel(LegacySockets sockets) {
+        this.sockets = sockets;
+        this.settings = sockets.settings();
+    }
+
+    @Override
+    public java.util.Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+        String query = prologue.query().rawValue();
+        this.target = prologue.uriPath().rawPath() + (query.isEmpty() ? "" : "?" + query);
+        this.headers = headers;
+        this.originAllowed = OriginCheck.allowed(headers.first(HeaderNames.ORIGIN).orElse(null),
+                headers.first(HeaderNames.HOST).orElse(null), settings.allowedOrigins());
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public void onOpen(WsSession session) {
+        this.session = session;
+        if (!originAllowed) {
+            LOGGER.log(Level.INFO, "refused origin " + headers.first(HeaderNames.ORIGIN).orElse("") + " for " + target);
+            session.close(1008, "origin not allowed");
+            return;
+        }
+        if (sockets.draining()) {
+            session.close(1001, "server going away");
+            return;
+        }
+        try {
+            upstream = connect(session);
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.WARNING, "legacy socket " + target + " cannot be opened: " + rootMessage(e));
+            session.close(BAD_GATEWAY, "legacy socket unreachable");
+            return;
+        }
+        sockets.opened(this);
+        if (sockets.draining()) {
+            close(1001, "server going away"); // the drain may have run between the check and opened()
+        }
+    }
+
+    @Override
+    public void onMessage(WsSession session, String text, boolean last) {
+        if (admit(text.length(), last)) {
+            await(upstream.sendText(text, last));
+        }
+    }
+
+    @Override
+    public void onMessage(WsSession session, BufferData buffer, boolean last) {
+        byte[] bytes = new byte[buffer.available()];
+        buffer.read(bytes);
+        if (admit(bytes.length, last)) {
+            await(upstream.sendBinary(ByteBuffer.wrap(bytes), last));
+        }
+    }
+
+    @Override
+    public void onPing(WsSession session, BufferData buffer) {
+        if (upstream != null && !closing.get()) {
+            await(upstream.sendPing(ByteBuffer.wrap(bytes(buffer))));
+        }
+    }
+
+    @Override
+    public void onPong(WsSession session, BufferData buffer) {
+        if (upstream != null && !closing.get()) {
+            await(upstream.sendPong(ByteBuffer.wrap(bytes(buffer))));
+        }
+    }
+
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+        closing.set(true);
+        closeUpstream(status, reason);
+        finish();
+    }
+
+    @Override
+    public void onError(WsSession session, Throwable t) {
+        closing.set(true);
+        WebSocket legacy = upstream;
+        if (legacy != null) {
+            legacy.abort();
+        }
+        finish();
+    }
+
+    /**
+     * Closes both sides with {@code code}, without blocking the caller (a browser that reads
+     * nothing cannot hold up a drain).
+     */
+    void close(int code, String reason) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("legacy-socket-close").start(() -> {
+            closeUpstream(code, reason);
+            toBrowser(() -> session.close(code, reason));
+        });
+        // a browser that does not answer the close is cut after the close timeout
+        CompletableFuture.delayedExecutor(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!finished.get()) {
+                // not under the write lock: a write blocked by that browser is what this ends
+                Thread.ofVirtual().name("legacy-socket-cut").start(() -> {
+                    try {
+                        session.terminate();
+                    } catch (RuntimeException e) {
+                        LOGGER.log(Level.DEBUG, "cutting the browser's socket failed: " + e);
+                    }
+                });
+            }
+        });
+    }
+
+    /** The legacy side closed with {@code code}: the browser gets the same code, and the legacy side its reply. */
+    void closedByUpstream(int code, String reason) {
+        int sendable = CloseCodes.onTheWire(code) ? code : BAD_GATEWAY;
+        close(sendable, sendable == code ? reason : "legacy socket lost");
+    }
+
+    /** Runs a write to the browser; one at a time, as Helidon's session wants them. */
+    void toBrowser(Runnable write) {
+        browserWrites.lock();
+        try {
+            write.run();
+        } catch (RuntimeException e) {
+            // the browser is gone; its onClose or onError finishes the tunnel
+            LOGGER.log(Level.DEBUG, "write to browser failed: " + e);
+        } finally {
+            browserWrites.unlock();
+        }
+    }
+
+    WsSession session() {
+        return session;
+    }
+
+    /** Counts a browser message against the limit; over it, both sides close with 1009. */
+    private boolean admit(int bytes, boolean last) {
+        if (upstream == null || closing.get()) {
+            return false;
+        }
+        messageBytes += bytes;
+        if (messageBytes > settings.maxMessageBytes()) {
+            close(1009, "message too big");
+            return false;
+        }
+        if (last) {
+            messageBytes = 0;
+        }
+        return true;
+    }
+
+    private WebSocket connect(WsSession session) {
+        WebSocket.Builder builder = sockets.client().newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+        for (HeaderName name : PASSED) {
+            headers.first(name).ifPresent(value -> builder.header(name.defaultCase(), value));
+        }
+        SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> builder.header("Cookie", cookie));
+        String before = String.join(", ", headers.values(HeaderNames.X_FORWARDED_FOR));
+        String client = address(session.socketContext().remotePeer().address());
+        builder.header("X-Forwarded-For", before.isEmpty() ? client : before + ", " + client);
+        builder.header("X-Forwarded-Proto", session.socketContext().isSecure() ? "https" : "http");
+        headers.first(HeaderNames.HOST).ifPresent(host -> builder.header("X-Forwarded-Host", host));
+        URI base = settings.upstream();
+        URI uri = URI.create("ws://" + base.getRawAuthority() + target);
+        CompletableFuture<WebSocket> opening = builder.buildAsync(uri, new UpstreamListener(this)).toCompletableFuture();
+        try {
+            return opening.get(settings.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            opening.cancel(true);
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the legacy side has taken a frame; a legacy side that takes none in time is dropped. */
+    private void await(CompletableFuture<WebSocket> sending) {
+        try {
+            sending.get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOGGER.log(Level.WARNING, "legacy socket " + target + " failed: " + rootMessage(e));
+            upstream.abort();
+            close(BAD_GATEWAY, "legacy socket lost");
+        }
+    }
+
+    private void closeUpstream(int code, String reason) {
+        WebSocket legacy = upstream;
+        if (legacy == null || legacy.isOutputClosed()) {
+            return;
+        }
+        int sent = CloseCodes.fromClient(code);
+        legacy.sendClose(sent, sent == code || code == 1009 ? CloseCodes.reason(reason) : "")
+                .orTimeout(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((done, failure) -> {
+                    if (failure != null) {
+                        legacy.abort();
+                    }
+                });
+        // the legacy side has a while to answer the close; then the connection is cut
+        CompletableFuture.delayedExecutor(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .execute(legacy::abort);
+    }
+
+    private void finish() {
+        if (finished.compareAndSet(false, true)) {
+            sockets.closed(this);
+        }
+    }
+
+    private static byte[] bytes(BufferData buffer) {
+        byte[] bytes = new byte[buffer.available()];
+        buffer.read(bytes);
+        return bytes;
+    }
+
+    private static String address(SocketAddress address) {
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress()
+                : String.valueOf(address);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}

@@ -1,0 +1,72 @@
+package dev.resident.web;
+
+import dev.resident.registry.Connection;
+import dev.resident.registry.Identity;
+import dev.resident.registry.Registry;
+import dev.resident.registry.SessionAuthenticator;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where each request finds its connection (by the {@code rsd_cid} cookie) and, when a {@link
+ * SessionAuthenticator} is installed, where the connection then follows that session: it logs in
+ * as the identity found, or out when none is found, through {@link Registry#login} and
+ * {@link Registry#logout}.
+ */
+final class Connections {
+    private final Registry registry;
+    private final SessionAuthenticator sessions;
+
+    /** @param sessions null: connections log in only through {@code POST /_/login} */
+    Connections(Registry registry, SessionAuthenticator sessions) {
+        this.registry = registry;
+        this.sessions = sessions;
+    }
+
+    /** Whether logins come from another app's session rather than {@code POST /_/login}. */
+    boolean followsSessions() {
+        return sessions != null;
+    }
+
+    Registry registry() {
+        return registry;
+    }
+
+    /** The request's connection, if its cookie names one. */
+    Optional<Connection> find(ServerRequest req) {
+        return ConnectionCookie.find(registry, req).map(connection -> follow(connection, cookies(req)));
+    }
+
+    /** The request's connection, minted (and the cookie set) when it has none. */
+    Connection connect(ServerRequest req, ServerResponse res) {
+        return follow(ConnectionCookie.connect(registry, req, res), cookies(req));
+    }
+
+    /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */
+    Optional<Connection> find(String cookieId, List<String> cookieHeaders) {
+        return registry.find(cookieId).map(connection -> follow(connection, cookieHeaders));
+    }
+
+    private Connection follow(Connection connection, List<String> cookieHeaders) {
+        if (sessions == null) {
+            return connection;
+        }
+        Optional<Identity> identity = sessions.identify(cookieHeaders);
+        if (identity.isPresent()) {
+            // the identity is read again on every request: nothing fixed beforehand can ride it, so
+            // the session id stays (a new one here would need every answer to carry a cookie)
+            registry.assume(connection, identity.get());
+        } else if (!connection.identity().guest()) {
+            registry.assumeGuest(connection);
+        }
+        return connection;
+    }
+
+    private static List<String> cookies(ServerRequest req) {
+        return req.headers().all(HeaderNames.COOKIE, List::of);
+    }
+}

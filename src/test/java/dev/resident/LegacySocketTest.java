@@ -1,0 +1,264 @@
+package dev.resident;
+
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Eventually;
+import dev.resident.support.Machine;
+import dev.resident.support.TestServers;
+import dev.resident.support.TunnelClient;
+import dev.resident.support.TunnelClient.Closed;
+import dev.resident.support.WsEchoProcess;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The legacy app's WebSocket passed through Resident to a real WebSocket server
+ * ({@code src/test/resources/legacy/ws_echo.py} on Debian's python3-websockets): frames both
+ * ways, close codes, the Origin check, the message limit, the legacy side's pings, the drain, and
+ * 1,000 tunnelled sockets at once.
+ */
+@ServerTest
+@Timeout(120)
+class LegacySocketTest {
+    private static final int MAX_MESSAGE = 64 * 1024;
+    /** The legacy app's default (python-websockets'); the ping test has a server of its own. */
+    private static final Duration PING_INTERVAL = Duration.ofSeconds(20);
+    private static WsEchoProcess legacy;
+    private static Resident resident;
+    private final URI uri;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    LegacySocketTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    public static void setup(WebServerConfig.Builder server) {
+        legacy = new WsEchoProcess(PING_INTERVAL);
+        resident = TestServers.setup(server, Map.of(
+                "legacy.upstream", legacy.url(),
+                // 1,000 handshakes at once on a shared 2-core machine can take longer than the 5 s default
+                "legacy.connect-timeout", "30s",
+                "resident.limits.max-ws-message", Integer.toString(MAX_MESSAGE)));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+        legacy.close();
+    }
+
+    @Test
+    void aThousandTunnelledSocketsEachEchoARoundTrip() {
+        List<TunnelClient> clients = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            List<CompletableFuture<TunnelClient>> opening = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                opening.add(open("/websocket"));
+            }
+            opening.forEach(future -> clients.add(future.join()));
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            try {
+                clients.get(i).send("hello " + i);
+            } catch (RuntimeException e) {
+                throw new AssertionError("socket " + i + " closed: " + clients.get(i).closed(), e);
+            }
+        }
+        // a generous wait: 1,000 round trips through two JVM hops and Python on a shared 2-core machine
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (int i = 0; i < clients.size(); i++) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            assertEquals("hello " + i, clients.get(i).next(left), "socket " + i);
+        }
+        TunnelClient observer = open("/websocket").join();
+        // sockets of earlier tests may still be closing on the legacy side: counts are lower bounds
+        int open = Integer.parseInt(observer.ask("count"));
+        assertTrue(open >= 1001, "1,000 legacy sockets and the observer's: " + open);
+        clients.forEach(client -> client.close(1000, "done"));
+        Eventually.await(Duration.ofSeconds(30), "the 1,000 legacy sockets are closed",
+                () -> Integer.parseInt(observer.ask("count")) <= open - 1000);
+        observer.close(1000, "done");
+    }
+
+    @Test
+    void textAndBinaryFramesPassBothWaysWithTheBrowsersHeaders() {
+        Browser browser = new Browser(uri);
+        browser.benchPage();
+        TunnelClient client = TunnelClient.open(http, ws("/websocket?token=a%20b"), "http://" + uri.getAuthority(),
+                "legacy_session=s3cr3t; rsd_cid=" + browser.connectionId()).join();
+        assertEquals("héllo ✓", client.ask("héllo ✓"));
+        byte[] bytes = new byte[256];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) i;
+        }
+        client.sendBinary(bytes);
+        assertEquals("bin:" + new String(bytes, StandardCharsets.ISO_8859_1), client.next());
+        String big = "x".repeat(MAX_MESSAGE);
+        assertEquals(big, client.ask(big), "a message at the limit passes");
+
+        String headers = client.ask("headers");
+        assertTrue(headers.contains("\"cookie\": \"legacy_session=s3cr3t\""), headers);
+        assertFalse(headers.contains("rsd_cid"), "Resident's session cookie stays with Resident: " + headers);
+        assertTrue(headers.contains("\"origin\": \"http://" + uri.getAuthority() + "\""), headers);
+        assertTrue(headers.contains("\"x-forwarded-for\": \"127.0.0.1\""), headers);
+        assertTrue(headers.contains("\"x-forwarded-host\": \"" + uri.getAuthority() + "\""), headers);
+        client.close(1000, "done");
+    }
+
+    @Test
+    void closeCodesPassBothWays() {
+        TunnelClient closedByLegacy = open("/websocket").join();
+        closedByLegacy.send("close:4001");
+        assertEquals(new Closed(4001, "bye"), closedByLegacy.closed());
+
+        TunnelClient closing = open("/websocket").join();
+        assertEquals("named leaving-4002", closing.ask("name:leaving-4002"));
+        closing.close(4002, "leaving");
+        closing.closed();
+        awaitLegacyClose("leaving-4002", 4002);
+    }
+
+    @Test
+    void aMessageOverTheLimitClosesBothSidesWith1009() {
+        TunnelClient client = open("/websocket").join();
+        assertEquals("named too-big", client.ask("name:too-big"));
+        client.send("x".repeat(MAX_MESSAGE + 1));
+        assertEquals(new Closed(1009, "message too big"), client.closed());
+        // Java's WebSocket client cannot send 1009: the legacy side gets a policy violation
+        awaitLegacyClose("too-big", 1008);
+    }
+
+    @Test
+    void aForeignOriginIsRefusedWith1008() {
+        TunnelClient client = TunnelClient.open(http, ws("/websocket"), "http://evil.example", null).join();
+        assertEquals(new Closed(1008, "origin not allowed"), client.closed());
+    }
+
+    @Test
+    void idleSocketsFollowTheLegacyAppsPings() {
+        try (WsEchoProcess pinging = new WsEchoProcess(Duration.ofMillis(300))) {
+            onAnotherServer(Map.of("legacy.upstream", pinging.url()), base -> {
+                TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+                // the legacy app drops a socket whose pong is 2 ping intervals late: ten pings prove the pongs came back
+                Eventually.await(Duration.ofSeconds(20), "ten pings relayed", () -> client.pings() >= 10);
+                assertEquals("still open", client.ask("still open"));
+                client.close(1000, "done");
+            });
+        }
+    }
+
+    @Test
+    void aDrainClosesTunnelsWith1001() {
+        Resident draining = TestServers.resident(Map.of("legacy.upstream", legacy.url()), new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(draining::setup).build().start();
+        TunnelClient client = TunnelClient.open(http, URI.create("ws://127.0.0.1:" + server.port() + "/websocket"),
+                null, null).join();
+        assertEquals("named drained", client.ask("name:drained"));
+        draining.drainAndStop(server);
+        assertEquals(1001, client.closed().code());
+        awaitLegacyClose("drained", 1001);
+    }
+
+    @Test
+    void anUnreachableLegacySocketServerClosesWith1014() {
+        onAnotherServer(Map.of("legacy.upstream", "http://127.0.0.1:" + Machine.freePort()), base -> {
+            TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            assertEquals(new Closed(1014, "legacy socket unreachable"), client.closed());
+        });
+    }
+
+    @Test
+    void theTunnelledPathsAreConfigured() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "/gnrasync,/live"), base -> {
+            for (String path : List.of("/gnrasync", "/live?page=1")) {
+                TunnelClient client = TunnelClient.open(http, base.resolve(path), null, null).join();
+                assertEquals("via " + path, client.ask("via " + path));
+                client.close(1000, "done");
+            }
+        });
+    }
+
+    @Test
+    void wsPathsNoneLeavesTheUpgradeToThePlainProxy() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "none"), base -> {
+            String answer = rawUpgrade(base.getPort(), "/websocket");
+            assertTrue(answer.startsWith("HTTP/1.1 426"), "the legacy server got a plain GET (no Upgrade): " + answer);
+        });
+        onAnotherServer(Map.of("legacy.upstream", legacy.url()), base ->
+                assertTrue(rawUpgrade(base.getPort(), "/websocket").startsWith("HTTP/1.1 101"), "tunnelled by default"));
+    }
+
+    /** An upgrade request over a plain socket; the head of the answer. */
+    private static String rawUpgrade(int port, String path) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                head.append((char) c);
+            }
+            return head.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs {@code test} against a second Resident on its own port ({@code ws://} base), configured with {@code overrides}. */
+    private static void onAnotherServer(Map<String, String> overrides, Consumer<URI> test) {
+        Resident other = TestServers.resident(overrides, new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(other::setup).build().start();
+        try {
+            test.accept(URI.create("ws://127.0.0.1:" + server.port() + "/"));
+        } finally {
+            server.stop();
+            other.close();
+        }
+    }
+
+    /** Waits until the legacy server says the socket {@code name} was closed by its client with {@code code}. */
+    private void awaitLegacyClose(String name, int code) {
+        TunnelClient observer = open("/websocket").join();
+        Eventually.await(Duration.ofSeconds(10), "the legacy app got " + code + " on " + name,
+                () -> observer.ask("closed:" + name).equals(Integer.toString(code)));
+        observer.close(1000, "done");
+    }
+
+    private CompletableFuture<TunnelClient> open(String path) {
+        return TunnelClient.open(http, ws(path), null, null);
+    }
+
+    private URI ws(String path) {
+        return URI.create("ws://" + uri.getAuthority() + path);
+    }
+}

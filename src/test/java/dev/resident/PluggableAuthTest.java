@@ -44,6 +44,7 @@ class PluggableAuthTest {
         serve(builder, browser -> {
             Reply opened = browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/pages"))
                     .header("Cookie", "sso=yann")
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
             assertEquals(201, opened.status(), opened.body());
             assertEquals("yann", opened.json().get("user").asText());
@@ -55,7 +56,7 @@ class PluggableAuthTest {
 
     private static io.helidon.config.Config config() {
         return ResidentConfig.withOverrides(Map.of("resident.admin-token", TestServers.ADMIN_TOKEN,
-                "resident.bench-pages", "true"));
+                "resident.bench-pages", "true", "resident.state.store", "memory"));
     }
 
     private static void serve(Resident.Builder builder, Consumer<Browser> test) {

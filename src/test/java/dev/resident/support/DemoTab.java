@@ -61,6 +61,11 @@ public final class DemoTab {
         return this;
     }
 
+    public boolean isBoardShown() {
+        focus();
+        return driver.findElement(By.id("board")).isDisplayed();
+    }
+
     public boolean isLoginShown() {
         focus();
         return driver.findElement(By.id("login")).isDisplayed();

@@ -13,6 +13,8 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.web.AccessLog;
+import dev.resident.web.JsonDirectErrors;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -44,6 +46,7 @@ public final class Resident implements AutoCloseable {
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
+    private final Optional<AccessLog> accessLog;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -61,6 +64,8 @@ public final class Resident implements AutoCloseable {
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
+        this.accessLog = AccessLog.create(resident.get("access-log.enabled").asBoolean().orElse(false),
+                resident.get("access-log.file").asString().asOptional());
     }
 
     /** A server with the page types of {@code types} and users from config. */
@@ -73,6 +78,9 @@ public final class Resident implements AutoCloseable {
      * API comes first, then the legacy app's paths when one is mounted, then the static files.
      */
     public void setup(WebServerConfig.Builder server) {
+        // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
+        server.directHandlers(JsonDirectErrors.create());
+        accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);
                     legacy.ifPresent(routing::register);
@@ -121,6 +129,7 @@ public final class Resident implements AutoCloseable {
     @Override
     public void close() {
         web.sockets().close();
+        accessLog.ifPresent(AccessLog::close);
         registry.close();
         meters.close();
     }

@@ -41,7 +41,9 @@ public final class ResidentConfig {
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
-            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));
+            Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
+            Map.entry("ACCESS_LOG", "resident.access-log.enabled"),
+            Map.entry("ACCESS_LOG_FILE", "resident.access-log.file"));
 
     private ResidentConfig() {
     }

@@ -4,6 +4,7 @@ package dev.resident.web;
 public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
+    private boolean closeConnection;
 
     public ApiError(int status, String code, String message) {
         super(message, null, false, false);
@@ -29,6 +30,16 @@ public final class ApiError extends RuntimeException {
 
     public static ApiError unavailable(String message) {
         return new ApiError(503, "unavailable", message);
+    }
+
+    /** Marks the answer as the connection's last: what follows on it cannot be trusted. */
+    public ApiError closingConnection() {
+        closeConnection = true;
+        return this;
+    }
+
+    public boolean closesConnection() {
+        return closeConnection;
     }
 
     public int status() {

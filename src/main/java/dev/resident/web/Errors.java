@@ -4,6 +4,7 @@ import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -23,7 +24,13 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(ApiError.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+        routing.addFilter(new RequestGuard());
+        routing.error(ApiError.class, (req, res, e) -> {
+                    if (e.closesConnection()) {
+                        res.header(HeaderValues.CONNECTION_CLOSE);
+                    }
+                    send(res, e.status(), e.code(), e.getMessage());
+                })
                 .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))

@@ -29,6 +29,8 @@ final class PageSocket implements WsListener {
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
     private final WebSettings settings;
+    /** Largest payload of a control frame (RFC 6455 §5.5). */
+    private static final int MAX_CONTROL_PAYLOAD = 125;
     private final StringBuilder fragments = new StringBuilder();
     private SocketQuery query;
     private boolean originAllowed;
@@ -115,6 +117,15 @@ final class PageSocket implements WsListener {
 
     @Override
     public void onPing(WsSession session, BufferData buffer) {
+        if (buffer.available() > MAX_CONTROL_PAYLOAD) {
+            // RFC 6455 §5.5: a protocol error; Helidon would fail echoing it and close with 1011
+            if (channel != null) {
+                channel.close(1002, "control frame too long");
+            } else {
+                session.close(1002, "control frame too long");
+            }
+            return;
+        }
         session.pong(buffer);
     }
 

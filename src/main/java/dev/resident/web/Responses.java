@@ -47,6 +47,12 @@ final class Responses {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (ApiError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Helidon's chunk parser throws NumberFormatException for a bad or overflowing chunk
+            // size: the client's mistake, and the rest of the connection cannot be trusted
+            throw ApiError.badRequest("unreadable request body").closingConnection();
         }
         if (bytes.length == 0) {
             throw ApiError.badRequest("a JSON object body is required");

@@ -180,6 +180,23 @@ class HostileInputTest {
     }
 
     @Test
+    void aForgedOriginCopyCannotPassTheOriginCheck() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        try (RawHttp client = new RawHttp(uri)) {
+            client.send("GET /_/ws?page_id=" + encode(pageId) + " HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\n"
+                    + "Origin: https://evil.example.com\r\nX-Resident-Ws-Origin: http://" + uri.getAuthority() + "\r\n"
+                    + "Cookie: rsd_cid=" + browser.connectionId() + "\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+            assertEquals(101, client.answer(QUICK).status());
+            Frame close = client.readFrame(QUICK);
+            assertEquals(Frame.CLOSE, close.opcode());
+            assertEquals(1008, close.closeCode());
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredAtOnce() {
         try (RawHttp client = new RawHttp(uri)) {
             client.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n\r\n"

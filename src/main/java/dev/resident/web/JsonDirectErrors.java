@@ -35,6 +35,7 @@ public final class JsonDirectErrors implements DirectHandler {
                                     ServerResponseHeaders responseHeaders, String message) {
         int status = defaultStatus.code();
         String code = switch (status) {
+            case 403 -> "forbidden";
             case 413 -> "too_large";
             case 429 -> "rate_limited";
             case 503 -> "unavailable";

@@ -52,7 +52,8 @@ final class PageSocket implements WsListener {
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         query = SocketQuery.parse(prologue.query().rawValue());
         cookie = ConnectionCookie.fromHeader(String.join(";", headers.values(HeaderNames.COOKIE)));
-        origin = headers.first(HeaderNames.ORIGIN).orElse(null);
+        origin = headers.first(HeaderNames.ORIGIN)
+                .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
         originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
         return Optional.empty();

@@ -60,7 +60,8 @@ public final class Resident implements AutoCloseable {
                 NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
-        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
+        this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings,
+                Settings.admission(resident), Settings.trustedProxies(resident));
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
@@ -129,6 +130,7 @@ public final class Resident implements AutoCloseable {
     @Override
     public void close() {
         web.sockets().close();
+        web.closeGuards();
         accessLog.ifPresent(AccessLog::close);
         registry.close();
         meters.close();

@@ -43,7 +43,13 @@ public final class ResidentConfig {
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
             Map.entry("ACCESS_LOG", "resident.access-log.enabled"),
-            Map.entry("ACCESS_LOG_FILE", "resident.access-log.file"));
+            Map.entry("ACCESS_LOG_FILE", "resident.access-log.file"),
+            Map.entry("TRUSTED_PROXIES", "resident.trusted-proxies"),
+            Map.entry("MAX_CONNECTIONS", "resident.limits.max-connections"),
+            Map.entry("MAX_PAGES", "resident.limits.max-pages"),
+            Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
+            Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
+            Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 
     private ResidentConfig() {
     }

@@ -5,6 +5,8 @@ import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.web.AdmissionSettings;
+import dev.resident.web.TrustedProxies;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
@@ -69,6 +71,27 @@ final class Settings {
                 duration(legacy.get("connect-timeout"), LegacySettings.DEFAULT_CONNECT_TIMEOUT),
                 duration(legacy.get("timeout"), LegacySettings.DEFAULT_TIMEOUT),
                 legacy.get("max-body").asLong().orElse(LegacySettings.DEFAULT_MAX_BODY)));
+    }
+
+    /** The admission caps and the slow-call threshold ({@code resident.limits}). */
+    static AdmissionSettings admission(Config resident) {
+        Config limits = resident.get("limits");
+        Config perAddress = limits.get("per-address");
+        return new AdmissionSettings(
+                limits.get("max-connections").asInt().orElse(100_000),
+                limits.get("max-pages").asInt().orElse(200_000),
+                limits.get("max-sockets").asInt().orElse(30_000),
+                perAddress.get("enabled").asBoolean().orElse(true),
+                perAddress.get("new-connections-per-minute").asInt().orElse(300),
+                perAddress.get("new-pages-per-minute").asInt().orElse(1200),
+                perAddress.get("sockets").asInt().orElse(2000),
+                perAddress.get("max-tracked").asInt().orElse(100_000),
+                duration(limits.get("slow-call"), Duration.ofSeconds(10)));
+    }
+
+    /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */
+    static TrustedProxies trustedProxies(Config resident) {
+        return new TrustedProxies(strings(resident.get("trusted-proxies")));
     }
 
     static Duration shutdownGrace(Config resident) {

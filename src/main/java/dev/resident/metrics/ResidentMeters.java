@@ -79,7 +79,8 @@ public final class ResidentMeters implements AutoCloseable {
         }).record(duration);
     }
 
-    private Counter counter(String name, String description) {
+    /** A counter of this process (name with dots: {@code resident.x} is {@code resident_x_total}). */
+    public Counter counter(String name, String description) {
         Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
         created.add(counter);
         return counter;

@@ -5,6 +5,7 @@ public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
     private boolean closeConnection;
+    private int retryAfterSeconds;
 
     public ApiError(int status, String code, String message) {
         super(message, null, false, false);
@@ -36,6 +37,17 @@ public final class ApiError extends RuntimeException {
     public ApiError closingConnection() {
         closeConnection = true;
         return this;
+    }
+
+    /** Adds {@code Retry-After: seconds} to the answer. */
+    public ApiError retryAfter(int seconds) {
+        retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Seconds of {@code Retry-After}, 0 for the default (5 on a 503, none otherwise). */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public boolean closesConnection() {

@@ -24,10 +24,12 @@ public final class Errors {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.addFilter(new RequestGuard());
         routing.error(ApiError.class, (req, res, e) -> {
                     if (e.closesConnection()) {
                         res.header(HeaderValues.CONNECTION_CLOSE);
+                    }
+                    if (e.retryAfterSeconds() > 0) {
+                        res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()));
                     }
                     send(res, e.status(), e.code(), e.getMessage());
                 })
@@ -39,7 +41,7 @@ public final class Errors {
 
     /** Sends an error answer (with {@code Retry-After} on 503). */
     public static void send(ServerResponse res, int status, String code, String message) {
-        if (status == 503) {
+        if (status == 503 && !res.headers().contains(HeaderNames.RETRY_AFTER)) {
             res.header(HeaderNames.RETRY_AFTER, "5");
         }
         res.status(Status.create(status));

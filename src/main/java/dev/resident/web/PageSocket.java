@@ -16,6 +16,7 @@ import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code GET /_/ws?page_id&after&epoch}: the socket of one page. Helidon creates one listener per
@@ -39,8 +40,14 @@ final class PageSocket implements WsListener {
     private String cookie;
     private ResidentPage page;
     private SocketChannel channel;
+    private final Guards guards;
+    private Headers upgradeHeaders;
+    /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
+    private final AtomicReference<String> admittedAddress = new AtomicReference<>();
 
-    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+    PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
+               Guards guards) {
+        this.guards = guards;
         this.registry = registry;
         this.sockets = sockets;
         this.lifecycle = lifecycle;
@@ -56,6 +63,7 @@ final class PageSocket implements WsListener {
                 .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
         originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
+        upgradeHeaders = headers;
         return Optional.empty();
     }
 
@@ -76,10 +84,20 @@ final class PageSocket implements WsListener {
             session.close(4404, "unknown page");
             return;
         }
+        String address = guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders);
+        try {
+            guards.admission.admitSocket(address);
+        } catch (ApiError refused) {
+            // 1013 try again later: the client reconnects with backoff, or falls back to long-poll
+            session.close(1013, refused.getMessage());
+            return;
+        }
+        admittedAddress.set(address);
         channel = new SocketChannel(session, settings, meters);
         sockets.add(channel);
         ResidentPage attached = page;
         channel.start(finished -> {
+            releaseAdmission();
             sockets.remove(finished);
             attached.detach(finished);
         });
@@ -159,7 +177,7 @@ final class PageSocket implements WsListener {
             return;
         }
         try {
-            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters);
+            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters, guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
                     + ",\"seq\":" + page.seq() + "}");
         } catch (PageException e) {
@@ -175,6 +193,14 @@ final class PageSocket implements WsListener {
     private void release() {
         if (channel != null) {
             channel.released();
+        }
+        releaseAdmission();
+    }
+
+    private void releaseAdmission() {
+        String address = admittedAddress.getAndSet(null);
+        if (address != null) {
+            guards.admission.socketClosed(address);
         }
     }
 

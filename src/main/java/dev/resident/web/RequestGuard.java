@@ -14,16 +14,25 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The first filter: methods an origin server never serves ({@code CONNECT}, whose target has no
- * path, and {@code TRACE}, which would echo cookies) get 405 {@code method_not_allowed} before
- * any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
+ * The first filter: it registers the request's {@link ClientInfo}; methods an origin server never
+ * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
+ * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
  */
 final class RequestGuard implements Filter {
+    private final TrustedProxies proxies;
+
+    RequestGuard(TrustedProxies proxies) {
+        this.proxies = proxies;
+    }
+
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        req.context().register(ClientInfo.class, new ClientInfo(
+                proxies.clientAddress(req.remotePeer().address(), req.headers()),
+                proxies.https(req.isSecure(), req.remotePeer().address(), req.headers())));
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");

@@ -23,9 +23,14 @@ public final class WebFront {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Sockets sockets;
+    private final Guards guards;
 
+    /**
+     * @param admission caps on connections, pages and sockets, per process and per client address
+     * @param proxies   the balancers whose {@code X-Forwarded-*} headers are believed
+     */
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
-                    WebSettings settings) {
+                    WebSettings settings, AdmissionSettings admission, TrustedProxies proxies) {
         this.registry = registry;
         this.authenticator = authenticator;
         this.bus = registry.bus();
@@ -33,6 +38,12 @@ public final class WebFront {
         this.meters = meters;
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat());
+        this.guards = new Guards(admission, proxies, registry, sockets, meters);
+    }
+
+    /** Stops the slow-call watchdog. */
+    public void closeGuards() {
+        guards.close();
     }
 
     public Sockets sockets() {
@@ -42,7 +53,8 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
-        routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings))
+        routing.addFilter(new RequestGuard(guards.proxies));
+        routing.register(API_ROOT, new PagesService(registry, lifecycle, meters, settings, guards))
                 .register(API_ROOT, new LoginService(registry, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
@@ -61,6 +73,6 @@ public final class WebFront {
     }
 
     public void websocket(WsRouting.Builder routing) {
-        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings));
+        routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(registry, sockets, lifecycle, meters, settings, guards));
     }
 }

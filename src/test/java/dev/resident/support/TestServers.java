@@ -22,6 +22,8 @@ public final class TestServers {
         Map<String, String> all = new HashMap<>();
         all.put("resident.admin-token", ADMIN_TOKEN);
         all.put("resident.bench-pages", "true");
+        // every test client is 127.0.0.1; AdmissionTest turns the per-address caps on
+        all.put("resident.limits.per-address.enabled", "false");
         all.putAll(overrides);
         return Resident.create(ResidentConfig.withOverrides(all), types);
     }

@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.bus.BusNames;
 import dev.resident.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -62,6 +63,16 @@ final class Responses {
             throw ApiError.badRequest("body must be a JSON object");
         }
         return body;
+    }
+
+    /** A required table or user name, within {@link BusNames}' bounds. */
+    static String busName(JsonNode body, String field) {
+        String name = string(body, field);
+        try {
+            return BusNames.check(field, name);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
     }
 
     /** A required string field. */

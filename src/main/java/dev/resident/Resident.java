@@ -15,6 +15,7 @@ import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.web.AccessLog;
 import dev.resident.web.JsonDirectErrors;
+import dev.resident.web.ObserveGuard;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -47,6 +48,7 @@ public final class Resident implements AutoCloseable {
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
     private final Optional<AccessLog> accessLog;
+    private final String observeToken;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -65,6 +67,7 @@ public final class Resident implements AutoCloseable {
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.shutdownGrace = Settings.shutdownGrace(resident);
+        this.observeToken = resident.get("observe-token").asString().orElse("").trim();
         this.accessLog = AccessLog.create(resident.get("access-log.enabled").asBoolean().orElse(false),
                 resident.get("access-log.file").asString().asOptional());
     }
@@ -83,6 +86,7 @@ public final class Resident implements AutoCloseable {
         server.directHandlers(JsonDirectErrors.create());
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
+                    routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
                     web.api(routing);
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);

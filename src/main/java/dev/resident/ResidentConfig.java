@@ -45,6 +45,7 @@ public final class ResidentConfig {
             Map.entry("ACCESS_LOG", "resident.access-log.enabled"),
             Map.entry("ACCESS_LOG_FILE", "resident.access-log.file"),
             Map.entry("TRUSTED_PROXIES", "resident.trusted-proxies"),
+            Map.entry("OBSERVE_TOKEN", "resident.observe-token"),
             Map.entry("MAX_CONNECTIONS", "resident.limits.max-connections"),
             Map.entry("MAX_PAGES", "resident.limits.max-pages"),
             Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),

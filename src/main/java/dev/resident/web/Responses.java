@@ -22,6 +22,7 @@ final class Responses {
     }
 
     static void json(ServerResponse res, String json) {
+        SecurityHeaders.noSniff(res);
         res.header(JSON).send(json.getBytes(StandardCharsets.UTF_8));
     }
 

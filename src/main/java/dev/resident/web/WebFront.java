@@ -66,6 +66,15 @@ public final class WebFront {
      * through to 404.
      */
     public void staticFiles(HttpRouting.Builder routing) {
+        routing.any((req, res) -> {
+            String path = req.path().path();
+            if (path.endsWith("/") || path.endsWith(".html")) {
+                SecurityHeaders.page(res);
+            } else {
+                SecurityHeaders.noSniff(res);
+            }
+            res.next();
+        });
         routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                 .location(STATIC_ROOT)
                 .welcome("index.html")

@@ -13,6 +13,8 @@ import java.util.Map;
 public final class TestServers {
     /** Admin token of every test server. */
     public static final String ADMIN_TOKEN = "test-admin-token";
+    /** Token of {@code /observe/metrics} on every test server ({@link Observe} sends it). */
+    public static final String OBSERVE_TOKEN = "test-observe-token";
 
     private TestServers() {
     }
@@ -22,6 +24,7 @@ public final class TestServers {
         Map<String, String> all = new HashMap<>();
         all.put("resident.admin-token", ADMIN_TOKEN);
         all.put("resident.bench-pages", "true");
+        all.put("resident.observe-token", OBSERVE_TOKEN);
         // every test client is 127.0.0.1; AdmissionTest turns the per-address caps on
         all.put("resident.limits.per-address.enabled", "false");
         all.putAll(overrides);

@@ -86,8 +86,8 @@ public final class Resident implements AutoCloseable {
         server.directHandlers(JsonDirectErrors.create());
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
-                    routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
                     web.api(routing);
+                    routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })

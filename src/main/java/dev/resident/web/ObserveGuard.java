@@ -33,8 +33,8 @@ public final class ObserveGuard implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.path().path();
-        boolean guarded = (path.equals(root) || path.startsWith(root + "/")) && !open.contains(stripSlash(path));
+        String path = req.prologue().uriPath().path();
+        boolean guarded = path != null && (path.equals(root) || path.startsWith(root + "/")) && !open.contains(stripSlash(path));
         if (!guarded) {
             chain.proceed();
             return;

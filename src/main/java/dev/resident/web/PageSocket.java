@@ -25,13 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PageSocket implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
+    /** Largest payload of a control frame (RFC 6455 §5.5). */
+    private static final int MAX_CONTROL_PAYLOAD = 125;
     private final Registry registry;
     private final Sockets sockets;
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
     private final WebSettings settings;
-    /** Largest payload of a control frame (RFC 6455 §5.5). */
-    private static final int MAX_CONTROL_PAYLOAD = 125;
     private final StringBuilder fragments = new StringBuilder();
     private SocketQuery query;
     private boolean originAllowed;
@@ -41,18 +41,19 @@ final class PageSocket implements WsListener {
     private ResidentPage page;
     private SocketChannel channel;
     private final Guards guards;
+    /** The upgrade's headers, kept from the upgrade until {@link #onOpen} reads the client address. */
     private Headers upgradeHeaders;
     /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
     private final AtomicReference<String> admittedAddress = new AtomicReference<>();
 
     PageSocket(Registry registry, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
                Guards guards) {
-        this.guards = guards;
         this.registry = registry;
         this.sockets = sockets;
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
+        this.guards = guards;
     }
 
     @Override
@@ -85,6 +86,7 @@ final class PageSocket implements WsListener {
             return;
         }
         String address = guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders);
+        upgradeHeaders = null; // an idle socket keeps nothing it does not need
         try {
             guards.admission.admitSocket(address);
         } catch (ApiError refused) {

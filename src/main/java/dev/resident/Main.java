@@ -3,7 +3,6 @@ package dev.resident;
 import dev.resident.demo.DemoApp;
 import dev.resident.page.PageTypes;
 import dev.resident.registry.PasswordHash;
-import io.helidon.common.mapper.MapperManager;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
@@ -22,10 +21,6 @@ public final class Main {
             System.out.println(PasswordHash.create(args[1]));
             return;
         }
-        // Helidon 4.2 looks the global mapper up in its service registry on every header, cookie
-        // or path-parameter conversion, ~25 % of a small rpc (helidon#11383): pin one instance
-        // before anything uses it
-        MapperManager.global(MapperManager.create());
         LogConfig.configureRuntime();
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();

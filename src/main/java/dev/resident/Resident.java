@@ -24,6 +24,9 @@ import dev.resident.site.SiteViews;
 import dev.resident.web.LocalAdmin;
 import dev.resident.web.RequestLog;
 import dev.resident.registry.SessionAuthenticator;
+import dev.resident.web.AccessLog;
+import dev.resident.web.JsonDirectErrors;
+import dev.resident.web.ObserveGuard;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -62,6 +65,8 @@ public final class Resident implements AutoCloseable {
     private final StateStore state;
     /** The LISTEN link for dbevents from PostgreSQL, when {@code dbevents.pg.url} is set. */
     private final Optional<PgDbEvents> pgEvents;
+    private final Optional<AccessLog> accessLog;
+    private final String observeToken;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
@@ -98,7 +103,8 @@ public final class Resident implements AutoCloseable {
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport.get(),
-                        registrySettings.process(), Settings.siteAdmin(resident), meters));
+                        registrySettings.process(), Settings.siteAdmin(resident), meters),
+                Settings.admission(resident), Settings.trustedProxies(resident));
         meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
                 () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
         meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
@@ -109,6 +115,9 @@ public final class Resident implements AutoCloseable {
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
+        this.observeToken = resident.get("observe-token").asString().orElse("").trim();
+        this.accessLog = AccessLog.create(resident.get("access-log.enabled").asBoolean().orElse(false),
+                resident.get("access-log.file").asString().asOptional());
     }
 
     /** A server with the page types of {@code types} and users from config (the demo users in demo mode). */
@@ -178,8 +187,12 @@ public final class Resident implements AutoCloseable {
      * API comes first, then the legacy app's paths when one is mounted, then the static files.
      */
     public void setup(WebServerConfig.Builder server) {
+        // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
+        server.directHandlers(JsonDirectErrors.create());
+        accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);
+                    routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })
@@ -242,6 +255,8 @@ public final class Resident implements AutoCloseable {
     public void close() {
         pgEvents.ifPresent(PgDbEvents::close);
         web.sockets().close();
+        web.closeGuards();
+        accessLog.ifPresent(AccessLog::close);
         registry.close();
         state.close();
         meters.close();

@@ -62,7 +62,17 @@ public final class ResidentConfig {
             Map.entry("AUTH_MODE", "resident.auth.mode"),
             Map.entry("LEGACY_SESSION_COOKIE", "legacy.session.cookie"),
             Map.entry("LEGACY_SESSION_INTROSPECT", "legacy.session.introspect"),
-            Map.entry("LEGACY_BRIDGE_PAGE", "legacy.bridge.page"));
+            Map.entry("LEGACY_BRIDGE_PAGE", "legacy.bridge.page"),
+
+            Map.entry("ACCESS_LOG", "resident.access-log.enabled"),
+            Map.entry("ACCESS_LOG_FILE", "resident.access-log.file"),
+            Map.entry("TRUSTED_PROXIES", "resident.trusted-proxies"),
+            Map.entry("OBSERVE_TOKEN", "resident.observe-token"),
+            Map.entry("MAX_CONNECTIONS", "resident.limits.max-connections"),
+            Map.entry("MAX_PAGES", "resident.limits.max-pages"),
+            Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
+            Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
+            Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 
     private ResidentConfig() {
     }

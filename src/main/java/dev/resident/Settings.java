@@ -10,6 +10,8 @@ import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
 import dev.resident.site.SiteAdminSettings;
 import dev.resident.web.LoginSettings;
+import dev.resident.web.AdmissionSettings;
+import dev.resident.web.TrustedProxies;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
@@ -202,6 +204,27 @@ final class Settings {
             case "off", "false" -> false;
             default -> throw new IllegalArgumentException("legacy.bridge.page is auto, on or off, not " + page);
         };
+    }
+
+    /** The admission caps and the slow-call threshold ({@code resident.limits}). */
+    static AdmissionSettings admission(Config resident) {
+        Config limits = resident.get("limits");
+        Config perAddress = limits.get("per-address");
+        return new AdmissionSettings(
+                limits.get("max-connections").asInt().get(),
+                limits.get("max-pages").asInt().get(),
+                limits.get("max-sockets").asInt().get(),
+                perAddress.get("enabled").asBoolean().get(),
+                perAddress.get("new-connections-per-minute").asInt().get(),
+                perAddress.get("new-pages-per-minute").asInt().get(),
+                perAddress.get("sockets").asInt().get(),
+                perAddress.get("max-tracked").asInt().get(),
+                duration(limits.get("slow-call")));
+    }
+
+    /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */
+    static TrustedProxies trustedProxies(Config resident) {
+        return new TrustedProxies(strings(resident.get("trusted-proxies")));
     }
 
     static Duration shutdownGrace(Config resident) {

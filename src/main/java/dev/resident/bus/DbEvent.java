@@ -10,4 +10,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
  * @param origin the page that made the change, or null (an external app)
  */
 public record DbEvent(String table, ArrayNode events, String origin) {
+    /** @throws IllegalArgumentException when the table name is empty or too long ({@link BusNames}) */
+    public DbEvent {
+        BusNames.check("table", table);
+    }
 }

@@ -11,4 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param from    sending user, or null
  */
 public record UserNotice(String user, String topic, JsonNode payload, String from) {
+    /** @throws IllegalArgumentException when the user name is empty or too long ({@link BusNames}) */
+    public UserNotice {
+        BusNames.check("user", user);
+    }
 }

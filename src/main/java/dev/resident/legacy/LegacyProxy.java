@@ -14,6 +14,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Forwards the requests Resident does not serve itself to the legacy WSGI app: method, raw path
@@ -47,7 +48,14 @@ public final class LegacyProxy implements HttpService {
     }
 
     private void forward(ServerRequest req, ServerResponse res) {
-        if (!paths.forwards(req.prologue().uriPath().path())) {
+        String path = req.prologue().uriPath().path();
+        Optional<String> ambiguity = RequestTarget.ambiguity(req.prologue().uriPath().rawPath(),
+                req.prologue().query().rawValue(), path);
+        if (ambiguity.isPresent()) {
+            Errors.send(res, 400, "bad_request", ambiguity.get());
+            return;
+        }
+        if (!paths.forwards(path)) {
             res.next();
             return;
         }

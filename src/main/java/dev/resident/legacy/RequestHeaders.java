@@ -16,14 +16,21 @@ import java.util.Set;
 
 /**
  * The headers the legacy app receives: the client's (its {@code Host}, cookies and
- * authorization included) without hop-by-hop headers, {@code Expect} and {@code rsd_cid}, plus
- * {@code X-Forwarded-For} (the client's address appended), {@code X-Forwarded-Proto} and
- * {@code X-Forwarded-Host}.
+ * authorization included) without hop-by-hop headers, {@code Expect}, {@code rsd_cid}, names with
+ * {@code _}, the client's framing ({@code Content-Length}, {@code Transfer-Encoding}) and its own
+ * {@code X-Real-IP} / {@code Forwarded} / {@code X-Forwarded-Port} / {@code -Prefix}, plus
+ * {@code X-Forwarded-For} (the client's address appended), {@code X-Real-IP},
+ * {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and the {@code Content-Length} of the body
+ * Helidon parsed (else the body goes chunked).
  */
 final class RequestHeaders {
+    private static final HeaderName X_REAL_IP = HeaderNames.create("X-Real-IP");
     /** Set below from the request; {@code Expect} because Resident answers {@code 100 Continue} itself. */
     private static final Set<HeaderName> HANDLED_HERE = Set.of(HeaderNames.EXPECT, HeaderNames.COOKIE,
-            HeaderNames.X_FORWARDED_FOR, HeaderNames.X_FORWARDED_PROTO, HeaderNames.X_FORWARDED_HOST);
+            HeaderNames.X_FORWARDED_FOR, HeaderNames.X_FORWARDED_PROTO, HeaderNames.X_FORWARDED_HOST,
+            HeaderNames.X_FORWARDED_PORT, HeaderNames.X_FORWARDED_PREFIX, HeaderNames.FORWARDED, X_REAL_IP,
+            // the body's framing is Resident's own: the length it read, or chunked
+            HeaderNames.CONTENT_LENGTH, HeaderNames.TRANSFER_ENCODING);
 
     private RequestHeaders() {
     }
@@ -33,7 +40,9 @@ final class RequestHeaders {
         Set<HeaderName> hopByHop = HopByHop.in(in);
         for (Header header : in) {
             HeaderName name = header.headerName();
-            if (!hopByHop.contains(name) && !HANDLED_HERE.contains(name)) {
+            // WSGI turns '-' and '_' alike into '_' (HTTP_X_FORWARDED_HOST): a name with '_'
+            // would pass as, or merge with, one that Resident sets or checked
+            if (!hopByHop.contains(name) && !HANDLED_HERE.contains(name) && name.lowerCase().indexOf('_') < 0) {
                 out.set(header);
             }
         }
@@ -41,6 +50,8 @@ final class RequestHeaders {
         String before = String.join(", ", in.all(HeaderNames.X_FORWARDED_FOR, List::of));
         String client = address(req.remotePeer().address());
         out.set(HeaderNames.X_FORWARDED_FOR, before.isEmpty() ? client : before + ", " + client);
+        out.set(X_REAL_IP, client);
+        in.contentLength().ifPresent(length -> out.set(HeaderNames.CONTENT_LENGTH, Long.toString(length)));
         // the requested URI honours server.requested-uri-discovery, so a trusted load balancer's view wins
         UriInfo uri = req.requestedUri();
         out.set(HeaderNames.X_FORWARDED_PROTO, uri.scheme());

@@ -69,7 +69,7 @@ final class Upstream {
     Http1ClientRequest request(TcpClientConnection connection, Method method, String rawPath, String rawQuery) {
         // Helidon's URI helpers would decode and re-encode the path and regroup the query by
         // name; as the raw path of a UriPath the request target goes out byte for byte
-        String target = rawQuery.isEmpty() ? rawPath : rawPath + "?" + rawQuery;
+        String target = RequestTarget.upstream(rawPath, rawQuery);
         ClientUri uri = ClientUri.create(UriInfo.builder()
                 .scheme("http").host(host).port(port).path(UriPath.create(target)).build());
         return http1.method(method).connection(connection).uri(uri);

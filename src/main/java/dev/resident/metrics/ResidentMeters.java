@@ -99,7 +99,7 @@ public final class ResidentMeters implements AutoCloseable {
         }).record(duration);
     }
 
-    /** A counter of this server, removed with the others on {@link #close()}. */
+    /** A counter of this process (name with dots: {@code resident.x} is {@code resident_x_total}). */
     public Counter counter(String name, String description) {
         Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
         created.add(counter);

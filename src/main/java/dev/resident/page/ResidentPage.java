@@ -3,6 +3,7 @@ package dev.resident.page;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.resident.bus.Broadcast;
+import dev.resident.bus.BusNames;
 import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
 import dev.resident.id.Ids;
@@ -390,8 +391,11 @@ public final class ResidentPage implements Page {
 
     @Override
     public void subscribe(String table) {
-        if (!closed && tables.add(table)) {
+        checkName("table", table);
+        // the page lists the table only once the subscription is made
+        if (!closed && !tables.contains(table)) {
             host.subscribe(this, table);
+            tables.add(table);
         }
     }
 
@@ -409,11 +413,13 @@ public final class ResidentPage implements Page {
 
     @Override
     public void publishDbEvent(String table, ArrayNode events) {
+        checkName("table", table);
         host.bus().publish(new DbEvent(table, events, id));
     }
 
     @Override
     public void notifyUser(String user, String topic, Object payload) {
+        checkName("user", user);
         String from = user();
         // a guest's user id holds its session id: it must not reach another user
         host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload),
@@ -474,6 +480,15 @@ public final class ResidentPage implements Page {
 
         void onClose() throws Exception {
             type.closeHandler().closed(instance);
+        }
+    }
+
+    /** A table or user name a bus subject can be made of; else 422 for the call that passed it. */
+    private static void checkName(String what, String name) {
+        try {
+            BusNames.check(what, name);
+        } catch (IllegalArgumentException e) {
+            throw PageException.unprocessable(e.getMessage());
         }
     }
 }

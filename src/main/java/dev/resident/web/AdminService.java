@@ -61,6 +61,7 @@ public final class AdminService implements HttpService {
 
     private void view(ServerRequest req, ServerResponse res) {
         requireAdmin(req);
+        SecurityHeaders.page(res);
         res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=UTF-8")
                 .header(HeaderNames.CACHE_CONTROL, "no-store")
                 .send(view);

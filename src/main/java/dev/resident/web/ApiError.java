@@ -4,22 +4,18 @@ package dev.resident.web;
 public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
-    private final long retryAfterSeconds;
+    private boolean closeConnection;
+    private long retryAfterSeconds;
 
     public ApiError(int status, String code, String message) {
-        this(status, code, message, 0);
-    }
-
-    private ApiError(int status, String code, String message, long retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
-        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     /** 429 {@code rate_limited} with {@code Retry-After: seconds} (at least 1). */
     public static ApiError rateLimited(String message, long seconds) {
-        return new ApiError(429, "rate_limited", message, Math.max(1, seconds));
+        return new ApiError(429, "rate_limited", message).retryAfter(Math.max(1, seconds));
     }
 
     public static ApiError badRequest(String message) {
@@ -42,16 +38,32 @@ public final class ApiError extends RuntimeException {
         return new ApiError(503, "unavailable", message);
     }
 
+    /** Marks the answer as the connection's last: what follows on it cannot be trusted. */
+    public ApiError closingConnection() {
+        closeConnection = true;
+        return this;
+    }
+
+    /** Adds {@code Retry-After: seconds} to the answer. */
+    public ApiError retryAfter(long seconds) {
+        retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Seconds of {@code Retry-After}, 0 for the default (5 on a 503, none otherwise). */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public boolean closesConnection() {
+        return closeConnection;
+    }
+
     public int status() {
         return status;
     }
 
     public String code() {
         return code;
-    }
-
-    /** The {@code Retry-After} of the answer in seconds; 0 for none. */
-    public long retryAfterSeconds() {
-        return retryAfterSeconds;
     }
 }

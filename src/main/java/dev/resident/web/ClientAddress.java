@@ -11,18 +11,25 @@ import java.util.Arrays;
 /**
  * The client address that per-client limits are keyed by: the peer's IPv4 address, or the /64
  * network of an IPv6 peer (one host usually holds a whole /64, so single IPv6 addresses would let
- * it mint keys without end). Behind a reverse proxy this is the proxy's address.
+ * it mint keys without end). Behind a trusted balancer ({@code resident.trusted-proxies}) it is the
+ * client it forwarded for ({@link ClientInfo}).
  */
 final class ClientAddress {
     private ClientAddress() {
     }
 
     static String of(ServerRequest req) {
-        SocketAddress peer = req.remotePeer().address();
-        if (peer instanceof InetSocketAddress socket && socket.getAddress() != null) {
-            return key(socket.getAddress());
+        String client = ClientInfo.of(req).address();
+        if (client.matches("[0-9A-Fa-f:.]+")) {
+            try {
+                return key(InetAddress.getByName(client)); // an IP literal: no name lookup
+            } catch (java.net.UnknownHostException e) {
+                return client;
+            }
         }
-        return String.valueOf(peer);
+        SocketAddress peer = req.remotePeer().address();
+        return peer instanceof InetSocketAddress socket && socket.getAddress() != null
+                ? key(socket.getAddress()) : String.valueOf(peer);
     }
 
     static String key(InetAddress address) {

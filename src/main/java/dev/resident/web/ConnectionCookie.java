@@ -52,7 +52,8 @@ public final class ConnectionCookie {
                 .httpOnly(true)
                 .sameSite(SetCookie.SameSite.LAX)
                 .path("/")
-                .secure(req.isSecure())
+                // TLS here, or a trusted balancer's X-Forwarded-Proto (resident.trusted-proxies)
+                .secure(ClientInfo.of(req).https())
                 .build());
     }
 }

@@ -34,7 +34,7 @@ public final class DbEventService implements HttpService {
     private void publish(ServerRequest req, ServerResponse res) {
         AdminToken.require(req, settings.adminToken());
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        String table = Responses.string(body, "table");
+        String table = Responses.busName(body, "table");
         ArrayNode events = events(body.get("events"));
         JsonNode origin = body.get("origin");
         if (origin != null && !origin.isNull() && !origin.isTextual()) {

@@ -6,6 +6,7 @@ import dev.resident.page.PageException;
 import dev.resident.page.PageMoved;
 import dev.resident.state.StateUnavailable;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -37,7 +38,7 @@ public final class Errors {
 
     /** Sends an error answer (with {@code Retry-After} on 503). */
     public static void send(ServerResponse res, int status, String code, String message) {
-        if (status == 503) {
+        if (status == 503 && !res.headers().contains(HeaderNames.RETRY_AFTER)) {
             res.header(HeaderNames.RETRY_AFTER, "5");
         }
         res.status(Status.create(status));
@@ -53,6 +54,9 @@ public final class Errors {
 
     /** Sends an {@link ApiError}, with its {@code Retry-After} when it has one. */
     static void send(ServerResponse res, ApiError e) {
+        if (e.closesConnection()) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
         if (e.retryAfterSeconds() > 0) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
         }

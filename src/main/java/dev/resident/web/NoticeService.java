@@ -35,7 +35,7 @@ public final class NoticeService implements HttpService {
         AdminToken.require(req, settings.adminToken());
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         JsonNode from = body.get("from");
-        bus.notifyUser(new UserNotice(Responses.string(body, "user"), Responses.string(body, "topic"),
+        bus.notifyUser(new UserNotice(Responses.busName(body, "user"), Responses.string(body, "topic"),
                 payload(body), from != null && from.isTextual() ? from.textValue() : null));
         res.status(Status.ACCEPTED_202);
         Responses.json(res, "{}");

@@ -8,20 +8,20 @@ import dev.resident.page.ResidentPage;
 
 import java.time.Duration;
 
-/** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method. */
+/** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method, watched for slowness. */
 final class PageCalls {
     private PageCalls() {
     }
 
     /** The encoded result of {@code method} on {@code page}. */
-    static String call(ResidentPage page, String method, JsonNode params, Lifecycle lifecycle, ResidentMeters meters)
-            throws Exception {
+    static String call(ResidentPage page, String method, JsonNode params, Lifecycle lifecycle, ResidentMeters meters,
+                       SlowCalls slowCalls) throws Exception {
         if (!page.hasMethod(method)) {
             throw PageException.unknownMethod(method);
         }
         long start = System.nanoTime();
         lifecycle.enter();
-        try {
+        try (SlowCalls.Call watched = slowCalls.start(page.id(), method)) {
             return page.call(method, params);
         } finally {
             lifecycle.exit();

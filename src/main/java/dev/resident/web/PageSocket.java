@@ -19,6 +19,7 @@ import io.helidon.websocket.WsSession;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code GET /_/ws?page_id&after&epoch}: the socket of one page. Helidon creates one listener per
@@ -27,6 +28,8 @@ import java.util.Optional;
  */
 final class PageSocket implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
+    /** Largest payload of a control frame (RFC 6455 §5.5). */
+    private static final int MAX_CONTROL_PAYLOAD = 125;
     private final Registry registry;
     private final Connections connections;
     private final Sockets sockets;
@@ -45,9 +48,14 @@ final class PageSocket implements WsListener {
     /** Null when the request log is off. */
     private final RequestLog requestLog;
     private long upgradedAt;
+    private final Guards guards;
+    /** The upgrade's headers, kept from the upgrade until {@link #onOpen} reads the client address. */
+    private Headers upgradeHeaders;
+    /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
+    private final AtomicReference<String> admittedAddress = new AtomicReference<>();
 
     PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
-               RequestLog requestLog) {
+               RequestLog requestLog, Guards guards) {
         this.requestLog = requestLog;
         this.registry = connections.registry();
         this.connections = connections;
@@ -55,6 +63,7 @@ final class PageSocket implements WsListener {
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
+        this.guards = guards;
     }
 
     @Override
@@ -63,9 +72,11 @@ final class PageSocket implements WsListener {
         query = SocketQuery.parse(prologue.query().rawValue());
         cookieHeaders = headers.values(HeaderNames.COOKIE);
         cookie = ConnectionCookie.fromHeader(String.join(";", cookieHeaders));
-        origin = headers.first(HeaderNames.ORIGIN).orElse(null);
+        origin = headers.first(HeaderNames.ORIGIN)
+                .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
         originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
+        upgradeHeaders = headers;
         return Optional.empty();
     }
 
@@ -94,10 +105,21 @@ final class PageSocket implements WsListener {
             session.close(4404, "unknown page");
             return;
         }
+        String address = guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders);
+        upgradeHeaders = null; // an idle socket keeps nothing it does not need
+        try {
+            guards.admission.admitSocket(address);
+        } catch (ApiError refused) {
+            // 1013 try again later: the client reconnects with backoff, or falls back to long-poll
+            session.close(1013, refused.getMessage());
+            return;
+        }
+        admittedAddress.set(address);
         channel = new SocketChannel(session, settings, meters);
         sockets.add(channel);
         ResidentPage attached = page;
         channel.start(finished -> {
+            releaseAdmission();
             sockets.remove(finished);
             attached.detach(finished);
         });
@@ -136,6 +158,15 @@ final class PageSocket implements WsListener {
 
     @Override
     public void onPing(WsSession session, BufferData buffer) {
+        if (buffer.available() > MAX_CONTROL_PAYLOAD) {
+            // RFC 6455 §5.5: a protocol error; Helidon would fail echoing it and close with 1011
+            if (channel != null) {
+                channel.close(1002, "control frame too long");
+            } else {
+                session.close(1002, "control frame too long");
+            }
+            return;
+        }
         session.pong(buffer);
     }
 
@@ -176,7 +207,7 @@ final class PageSocket implements WsListener {
             return;
         }
         try {
-            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters);
+            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters, guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
                     + ",\"seq\":" + page.seq() + "}");
         } catch (PageException e) {
@@ -195,6 +226,14 @@ final class PageSocket implements WsListener {
     private void release() {
         if (channel != null) {
             channel.released();
+        }
+        releaseAdmission();
+    }
+
+    private void releaseAdmission() {
+        String address = admittedAddress.getAndSet(null);
+        if (address != null) {
+            guards.admission.socketClosed(address);
         }
     }
 

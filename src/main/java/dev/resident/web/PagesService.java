@@ -25,13 +25,16 @@ public final class PagesService implements HttpService {
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
     private final WebSettings settings;
+    private final Guards guards;
 
-    PagesService(Connections connections, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings) {
+    PagesService(Connections connections, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
+                 Guards guards) {
         this.registry = connections.registry();
         this.connections = connections;
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
+        this.guards = guards;
     }
 
     @Override
@@ -50,6 +53,7 @@ public final class PagesService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
+        guards.admission.admitPage(ClientInfo.of(req).address(), registry.find(cookie).isEmpty());
         Connection connection = connections.connect(req, res);
         ResidentPage page;
         try {
@@ -75,7 +79,7 @@ public final class PagesService implements HttpService {
         ResidentPage page = ownedPage(req, body);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
-        String result = PageCalls.call(page, method, body.get("params"), lifecycle, meters);
+        String result = PageCalls.call(page, method, body.get("params"), lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
         if (replay.resync()) {
             meters.resyncs.increment();

@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.bus.BusNames;
 import dev.resident.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -25,6 +26,7 @@ final class Responses {
     }
 
     static void json(ServerResponse res, String json) {
+        SecurityHeaders.noSniff(res);
         res.header(JSON).send(json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -76,6 +78,12 @@ final class Responses {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (ApiError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Helidon's chunk parser throws NumberFormatException for a bad or overflowing chunk
+            // size: the client's mistake, and the rest of the connection cannot be trusted
+            throw ApiError.badRequest("unreadable request body").closingConnection();
         }
         if (bytes.length == 0) {
             throw ApiError.badRequest("a JSON object body is required");
@@ -85,6 +93,16 @@ final class Responses {
             throw ApiError.badRequest("body must be a JSON object");
         }
         return body;
+    }
+
+    /** A required table or user name, within {@link BusNames}' bounds. */
+    static String busName(JsonNode body, String field) {
+        String name = string(body, field);
+        try {
+            return BusNames.check(field, name);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
     }
 
     /** A required string field. */

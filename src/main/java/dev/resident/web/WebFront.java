@@ -30,24 +30,20 @@ public final class WebFront {
     private final SiteView site;
     private final Optional<RequestLog> requestLog;
     private final Connections connections;
+    private final Guards guards;
 
     /**
-     * @param site the admin view's reach, built on this front's sockets: {@link LocalSiteView} for one
-     *             process, a view over NATS for a site
+     * @param sessions   when not null, every connection follows the session it finds (one login with
+     *                   another app) and {@code POST /_/login} is refused
      * @param requestLog the request log, when it is on
-     */
-    public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
-                    WebSettings settings, Optional<RequestLog> requestLog, Function<Sockets, SiteView> site) {
-        this(registry, authenticator, null, lifecycle, meters, settings, requestLog, site);
-    }
-
-    /**
-     * @param sessions when not null, every connection follows the session it finds (one login with
-     *                 another app) and {@code POST /_/login} is refused
+     * @param site       the admin view's reach, built on this front's sockets: {@link LocalSiteView} for
+     *                   one process, a view over NATS for a site
+     * @param admission  caps on connections, pages and sockets, per process and per client address
+     * @param proxies    the balancers whose {@code X-Forwarded-*} headers are believed
      */
     public WebFront(Registry registry, Authenticator authenticator, SessionAuthenticator sessions, Lifecycle lifecycle,
                     ResidentMeters meters, WebSettings settings, Optional<RequestLog> requestLog,
-                    Function<Sockets, SiteView> site) {
+                    Function<Sockets, SiteView> site, AdmissionSettings admission, TrustedProxies proxies) {
         this.requestLog = requestLog;
         this.registry = registry;
         this.connections = new Connections(registry, sessions);
@@ -58,6 +54,12 @@ public final class WebFront {
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat());
         this.site = site.apply(sockets);
+        this.guards = new Guards(admission, proxies, registry, sockets, meters);
+    }
+
+    /** Stops the slow-call watchdog. */
+    public void closeGuards() {
+        guards.close();
     }
 
     public Sockets sockets() {
@@ -67,9 +69,10 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
+        routing.addFilter(new RequestGuard(guards.proxies));
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
-        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings))
+        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards))
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
@@ -81,6 +84,15 @@ public final class WebFront {
      * through to 404.
      */
     public void staticFiles(HttpRouting.Builder routing) {
+        routing.any((req, res) -> {
+            String path = req.path().path();
+            if (path.endsWith("/") || path.endsWith(".html")) {
+                SecurityHeaders.page(res);
+            } else {
+                SecurityHeaders.noSniff(res);
+            }
+            res.next();
+        });
         routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                 .location(STATIC_ROOT)
                 .welcome("index.html")
@@ -89,6 +101,6 @@ public final class WebFront {
 
     public void websocket(WsRouting.Builder routing) {
         routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(connections, sockets, lifecycle, meters, settings,
-                requestLog.orElse(null)));
+                requestLog.orElse(null), guards));
     }
 }

@@ -1,10 +1,11 @@
 package dev.resident.support;
 
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads the server's Prometheus metrics and health, as a scraper or a load balancer would. */
+/** Reads the server's Prometheus metrics (with the test servers' observe token) and health, as a scraper or a load balancer would. */
 public final class Observe {
     private final Browser client;
 
@@ -22,9 +23,15 @@ public final class Observe {
         return sum(name, "process=\"" + process + "\"");
     }
 
+    /** The whole Prometheus text. */
+    public String text() {
+        return client.send(HttpRequest.newBuilder(client.base().resolve("/observe/metrics"))
+                .header("Authorization", "Bearer " + TestServers.OBSERVE_TOKEN).GET()).body();
+    }
+
     /** The sum of the metric's lines whose tags contain {@code tag}. */
     private double sum(String name, String tag) {
-        String text = client.get("/observe/metrics").body();
+        String text = text();
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$").matcher(text);
         double total = 0;
         while (m.find()) {

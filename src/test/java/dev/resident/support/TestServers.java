@@ -13,6 +13,8 @@ import java.util.Map;
 public final class TestServers {
     /** Admin token of every test server. */
     public static final String ADMIN_TOKEN = "test-admin-token";
+    /** Token of {@code /observe/metrics} on every test server ({@link Observe} sends it). */
+    public static final String OBSERVE_TOKEN = "test-observe-token";
 
     private TestServers() {
     }
@@ -27,6 +29,9 @@ public final class TestServers {
         all.put("resident.bench-pages", "true");
         all.put("resident.state.store", "memory"); // tests of durable state choose their store
         all.put("resident.demo", "true");
+        all.put("resident.observe-token", OBSERVE_TOKEN);
+        // every test client is 127.0.0.1; AdmissionTest turns the per-address caps on
+        all.put("resident.limits.per-address.enabled", "false");
         all.putAll(overrides);
         return Resident.create(ResidentConfig.withOverrides(all), types);
     }

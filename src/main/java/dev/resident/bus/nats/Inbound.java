@@ -51,7 +51,7 @@ final class Inbound {
                 }
             } catch (MalformedMessage e) {
                 meters.busMalformed.increment();
-                LOGGER.log(Level.DEBUG, () -> "dropped a malformed bus message on " + message.getSubject()
+                LOGGER.log(Level.DEBUG, () -> "dropped a malformed bus message on " + Subjects.forLog(message.getSubject())
                         + ": " + e.getMessage());
                 return;
             }
@@ -62,7 +62,7 @@ final class Inbound {
                 deliver.accept(received.event());
             } catch (RuntimeException e) {
                 // one dispatcher serves every subscription: a failing delivery must not stop it
-                LOGGER.log(Level.ERROR, "delivering a bus message from " + message.getSubject() + " failed", e);
+                LOGGER.log(Level.ERROR, "delivering a bus message from " + Subjects.forLog(message.getSubject()) + " failed", e);
             }
         };
     }

@@ -183,7 +183,7 @@ final class Sender {
         } catch (IllegalArgumentException e) {
             meters.busDropped.increment();
             LOGGER.log(Level.WARNING, "dropped a bus message NATS refuses (" + e.getMessage() + ") on "
-                    + message.subject());
+                    + Subjects.forLog(message.subject()));
         }
         return true;
     }

@@ -1,5 +1,7 @@
 package dev.resident.bus.nats;
 
+import dev.resident.bus.BusNames;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.regex.Pattern;
@@ -8,6 +10,7 @@ import java.util.regex.Pattern;
 final class Subjects {
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final int LOGGED = 120;
     private final String prefix;
 
     Subjects(String prefix) {
@@ -29,15 +32,22 @@ final class Subjects {
         return prefix + ".user.*.notify";
     }
 
+    /** A subject for a log line: at most {@value #LOGGED} characters of it. */
+    static String forLog(String subject) {
+        return subject == null || subject.length() <= LOGGED ? subject
+                : subject.substring(0, LOGGED) + "…(" + subject.length() + " chars)";
+    }
+
     String broadcast() {
         return prefix + ".system.broadcast";
     }
 
     /**
-     * One subject token for any name: readable names stay as they are, others become {@code ~} and
+     * One subject token for any name (bounded by {@link BusNames}, else IllegalArgumentException): readable names stay as they are, others become {@code ~} and
      * their base64url, which can hold neither {@code ~} nor a separator or wildcard.
      */
     static String token(String name) {
+        BusNames.check("subject", name);
         return PLAIN.matcher(name).matches() ? name
                 : "~" + BASE64URL.encodeToString(name.getBytes(StandardCharsets.UTF_8));
     }

@@ -1,0 +1,133 @@
+package dev.resident.web;
+
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.registry.Registry;
+import io.helidon.metrics.api.Counter;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Who may take more: checked before a connection is created, a page opened or a socket
+ * accepted. Process-wide caps answer 503 {@code unavailable}, per-client-address caps 429
+ * {@code rate_limited}, both with {@code Retry-After}. Counts of the whole process are read
+ * from the registry and the socket set; per-address counts live here in maps bounded by
+ * {@link AdmissionSettings#maxTrackedAddresses()}: when full, an address that is not tracked
+ * yet is refused rather than grow the heap.
+ */
+public final class Admission {
+    private static final long MINUTE_NANOS = 60_000_000_000L;
+    private final AdmissionSettings settings;
+    private final Registry registry;
+    private final Sockets sockets;
+    private final Counter refused;
+    private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> openSockets = new ConcurrentHashMap<>();
+
+    Admission(AdmissionSettings settings, Registry registry, Sockets sockets, ResidentMeters meters) {
+        this.settings = settings;
+        this.registry = registry;
+        this.sockets = sockets;
+        this.refused = meters.counter("resident.admission.refused", "requests refused by a process or per-address cap");
+    }
+
+    /**
+     * Before a page is opened by {@code address}; {@code newConnection} when it also creates a
+     * connection.
+     *
+     * @throws ApiError 503 or 429
+     */
+    void admitPage(String address, boolean newConnection) {
+        if (registry.pages().size() >= settings.maxPages()) {
+            throw refuse(ApiError.unavailable("too many pages on this server").retryAfter(5));
+        }
+        if (newConnection) {
+            admitConnection(address);
+        }
+        if (settings.perAddress() && !window(address).take(false, settings.newPagesPerMinute())) {
+            throw refuse(new ApiError(429, "rate_limited", "too many pages opened from this address").retryAfter(60));
+        }
+    }
+
+    /** Before a connection (cookie) is created for {@code address}, e.g. at login. */
+    void admitConnection(String address) {
+        if (registry.connections().size() >= settings.maxConnections()) {
+            throw refuse(ApiError.unavailable("too many connections on this server").retryAfter(5));
+        }
+        if (settings.perAddress() && !window(address).take(true, settings.newConnectionsPerMinute())) {
+            throw refuse(new ApiError(429, "rate_limited", "too many new connections from this address").retryAfter(60));
+        }
+    }
+
+    /**
+     * Before a socket of {@code address} is accepted; on success the caller must {@link #socketClosed}.
+     *
+     * @throws ApiError 503 or 429
+     */
+    void admitSocket(String address) {
+        if (sockets.count() >= settings.maxSockets()) {
+            throw refuse(ApiError.unavailable("too many sockets on this server").retryAfter(5));
+        }
+        if (!settings.perAddress()) {
+            return;
+        }
+        if (openSockets.size() >= settings.maxTrackedAddresses() && !openSockets.containsKey(address)) {
+            throw refuse(ApiError.unavailable("too many client addresses").retryAfter(5));
+        }
+        AtomicInteger open = openSockets.computeIfAbsent(address, a -> new AtomicInteger());
+        if (open.incrementAndGet() > settings.socketsPerAddress()) {
+            socketClosed(address);
+            throw refuse(new ApiError(429, "rate_limited", "too many sockets from this address").retryAfter(5));
+        }
+    }
+
+    /** A socket admitted for {@code address} is gone. */
+    void socketClosed(String address) {
+        if (!settings.perAddress()) {
+            return;
+        }
+        openSockets.computeIfPresent(address, (a, open) -> open.decrementAndGet() <= 0 ? null : open);
+    }
+
+    private Window window(String address) {
+        Window window = windows.get(address);
+        if (window != null) {
+            return window;
+        }
+        if (windows.size() >= settings.maxTrackedAddresses()) {
+            long now = System.nanoTime();
+            windows.values().removeIf(w -> w.expired(now));
+            if (windows.size() >= settings.maxTrackedAddresses()) {
+                throw refuse(ApiError.unavailable("too many client addresses").retryAfter(5));
+            }
+        }
+        return windows.computeIfAbsent(address, a -> new Window());
+    }
+
+    private ApiError refuse(ApiError error) {
+        refused.increment();
+        return error;
+    }
+
+    /** New connections and pages of one address in the current minute. */
+    private static final class Window {
+        private long start = System.nanoTime();
+        private int connections;
+        private int pages;
+
+        synchronized boolean take(boolean connection, int limit) {
+            long now = System.nanoTime();
+            if (now - start >= MINUTE_NANOS) {
+                start = now;
+                connections = 0;
+                pages = 0;
+            }
+            int taken = connection ? ++connections : ++pages;
+            return taken <= limit;
+        }
+
+        synchronized boolean expired(long now) {
+            return now - start >= MINUTE_NANOS;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.resident.web;
+
+import java.time.Duration;
+
+/**
+ * Caps on what the whole process and one client address may hold ({@code resident.limits}).
+ *
+ * @param maxConnections        connections (cookies) in the process; a new one beyond: 503
+ * @param maxPages              pages in the process; beyond: 503
+ * @param maxSockets            open WebSockets in the process; beyond: 503
+ * @param perAddress            whether the per-address caps apply
+ * @param newConnectionsPerMinute connections one client address may create per minute; beyond: 429
+ * @param newPagesPerMinute     pages one client address may open per minute; beyond: 429
+ * @param socketsPerAddress     WebSockets one client address may hold open; beyond: 429
+ * @param maxTrackedAddresses   addresses remembered at once (bounds the memory of the caps)
+ * @param slowCall              a page call running longer is logged once with its stack
+ */
+public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
+                                int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
+                                int maxTrackedAddresses, Duration slowCall) {
+}

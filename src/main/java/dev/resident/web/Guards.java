@@ -1,0 +1,25 @@
+package dev.resident.web;
+
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.registry.Registry;
+
+/**
+ * What protects the front from one client taking more than its share: admission caps, the
+ * slow-call watchdog, and which proxies may speak for the client.
+ */
+final class Guards implements AutoCloseable {
+    final Admission admission;
+    final SlowCalls slowCalls;
+    final TrustedProxies proxies;
+
+    Guards(AdmissionSettings settings, TrustedProxies proxies, Registry registry, Sockets sockets, ResidentMeters meters) {
+        this.admission = new Admission(settings, registry, sockets, meters);
+        this.slowCalls = new SlowCalls(settings.slowCall(), meters);
+        this.proxies = proxies;
+    }
+
+    @Override
+    public void close() {
+        slowCalls.close();
+    }
+}

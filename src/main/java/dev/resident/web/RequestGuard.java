@@ -1,0 +1,65 @@
+package dev.resident.web;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The first filter: it registers the request's {@link ClientInfo}; methods an origin server never
+ * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
+ * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
+ */
+final class RequestGuard implements Filter {
+    private final TrustedProxies proxies;
+
+    RequestGuard(TrustedProxies proxies) {
+        this.proxies = proxies;
+    }
+
+    private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
+    private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        req.context().register(ClientInfo.class, new ClientInfo(
+                proxies.clientAddress(req.remotePeer().address(), req.headers()),
+                proxies.https(req.isSecure(), req.remotePeer().address(), req.headers())));
+        if (REFUSED.contains(req.prologue().method())) {
+            res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");
+            return;
+        }
+        if (req.headers().contains(HeaderNames.UPGRADE) && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
+            // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            Errors.send(res, 400, "bad_request", "invalid Sec-WebSocket-Key header");
+            return;
+        }
+        chain.proceed();
+    }
+
+    /** RFC 6455 §4.1: the key is the base64 of 16 bytes (24 characters); absent is Helidon's to refuse. */
+    private static boolean validKey(Optional<String> key) {
+        if (key.isEmpty()) {
+            return true;
+        }
+        String value = key.get().trim();
+        if (value.length() != 24) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(value).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

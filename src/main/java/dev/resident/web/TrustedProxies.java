@@ -1,0 +1,122 @@
+package dev.resident.web;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The load balancers allowed to speak for the client ({@code resident.trusted-proxies}: addresses
+ * or CIDR blocks). Only when the peer is one of them are its {@code X-Forwarded-For} (the client's
+ * address: the rightmost entry that is not itself a trusted proxy) and {@code X-Forwarded-Proto}
+ * (a TLS-terminating balancer: cookies get {@code Secure}) believed; from anyone else they are
+ * ignored. Empty: nobody is trusted.
+ */
+public final class TrustedProxies {
+    private final List<Block> blocks;
+
+    /** @throws IllegalArgumentException on an entry that is not an IP address or CIDR block */
+    public TrustedProxies(List<String> entries) {
+        List<Block> parsed = new ArrayList<>();
+        for (String entry : entries) {
+            parsed.add(Block.parse(entry.trim()));
+        }
+        this.blocks = List.copyOf(parsed);
+    }
+
+    /** The client's address: the peer's, or behind trusted proxies what they forwarded. */
+    public String clientAddress(SocketAddress peer, Headers headers) {
+        String address = address(peer);
+        if (!trusted(address)) {
+            return address;
+        }
+        List<String> chain = new ArrayList<>();
+        for (String value : headers.all(HeaderNames.X_FORWARDED_FOR, List::of)) {
+            for (String hop : value.split(",")) {
+                if (!hop.isBlank()) {
+                    chain.add(hop.trim());
+                }
+            }
+        }
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            if (!trusted(chain.get(i))) {
+                return chain.get(i);
+            }
+        }
+        return chain.isEmpty() ? address : chain.get(0);
+    }
+
+    /** True when the client reached Resident over TLS, itself or through a trusted balancer. */
+    public boolean https(boolean secure, SocketAddress peer, Headers headers) {
+        if (secure) {
+            return true;
+        }
+        if (!trusted(address(peer))) {
+            return false;
+        }
+        List<String> protos = headers.all(HeaderNames.X_FORWARDED_PROTO, List::of);
+        return !protos.isEmpty() && "https".equals(protos.get(protos.size() - 1).trim().toLowerCase(Locale.ROOT));
+    }
+
+    boolean trusted(String address) {
+        if (blocks.isEmpty()) {
+            return false;
+        }
+        byte[] bytes = literal(address);
+        return bytes != null && blocks.stream().anyMatch(block -> block.contains(bytes));
+    }
+
+    static String address(SocketAddress peer) {
+        return peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress()
+                : String.valueOf(peer);
+    }
+
+    /** The bytes of an IP literal, or null (never a DNS lookup). */
+    private static byte[] literal(String text) {
+        String value = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        if (value.isEmpty() || !value.matches("[0-9A-Fa-f:.]+")) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(value).getAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private record Block(byte[] network, int bits) {
+        static Block parse(String entry) {
+            int slash = entry.indexOf('/');
+            String host = slash < 0 ? entry : entry.substring(0, slash);
+            byte[] network = literal(host);
+            if (network == null) {
+                throw new IllegalArgumentException("resident.trusted-proxies: not an IP address or CIDR block: " + entry);
+            }
+            int bits = slash < 0 ? network.length * 8 : Integer.parseInt(entry.substring(slash + 1));
+            if (bits < 0 || bits > network.length * 8) {
+                throw new IllegalArgumentException("resident.trusted-proxies: bad prefix length in " + entry);
+            }
+            return new Block(network, bits);
+        }
+
+        boolean contains(byte[] address) {
+            if (address.length != network.length) {
+                return false;
+            }
+            for (int bit = 0; bit < bits; bit++) {
+                int mask = 0x80 >> (bit % 8);
+                if ((address[bit / 8] & mask) != (network[bit / 8] & mask)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

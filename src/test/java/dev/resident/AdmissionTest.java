@@ -1,0 +1,222 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static dev.resident.ProtocolTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Overload caps (issue 9, finding 12): per client address (the test client claims different
+ * addresses through {@code X-Forwarded-For}, believed because 127.0.0.1 is a trusted proxy here)
+ * and for the whole process, each answered 429/503 with {@code Retry-After} in JSON; the
+ * slow-call watchdog; {@code Secure} cookies behind a TLS-terminating balancer.
+ */
+@ServerTest
+@Timeout(60)
+class AdmissionTest {
+    private static Resident resident;
+    private final URI uri;
+
+    AdmissionTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of(
+                "resident.trusted-proxies", "127.0.0.1, 10.0.0.0/8",
+                "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.new-connections-per-minute", "3",
+                "resident.limits.per-address.new-pages-per-minute", "5",
+                "resident.limits.per-address.sockets", "2",
+                "resident.limits.slow-call", "300ms"));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void newConnectionsPerAddressAreCapped() {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(201, open(new Browser(uri), "203.0.113.1").status());
+        }
+        Reply refused = open(new Browser(uri), "203.0.113.1");
+        assertError(refused, 429, "rate_limited");
+        assertEquals(List.of("60"), refused.headers().get("retry-after"));
+        assertEquals(201, open(new Browser(uri), "203.0.113.2").status(), "another address is not affected");
+        assertTrue(new Observe(uri).metric("resident_admission_refused_total") >= 1);
+    }
+
+    @Test
+    void newPagesPerAddressAreCapped() {
+        Browser browser = new Browser(uri);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(201, open(browser, "203.0.113.3").status());
+        }
+        assertError(open(browser, "203.0.113.3"), 429, "rate_limited");
+    }
+
+    @Test
+    void aProxyChainCountsTheClientNotTheProxy() {
+        // 10.1.2.3 is a trusted proxy: the client is the rightmost untrusted hop
+        for (int i = 0; i < 3; i++) {
+            assertEquals(201, open(new Browser(uri), "203.0.113.4, 10.1.2.3").status());
+        }
+        assertError(open(new Browser(uri), "203.0.113.4"), 429, "rate_limited");
+        assertEquals(201, open(new Browser(uri), "198.51.100.9, 203.0.113.5, 10.1.2.3").status(),
+                "the leftmost hop is the client's own claim: not believed");
+    }
+
+    @Test
+    void socketsPerAddressAreCappedAndFreedOnClose() {
+        Browser browser = new Browser(uri);
+        String first = browser.benchPage();
+        String second = browser.benchPage();
+        String third = browser.benchPage();
+        SocketClient one = browser.socket(first);
+        one.next("hello");
+        SocketClient two = browser.socket(second);
+        two.next("hello");
+        assertEquals(1013, browser.socket(third).closeCode(), "a third socket from 127.0.0.1");
+        one.close();
+        Eventually.await(Duration.ofSeconds(10), "a slot is free again", () -> {
+            SocketClient retry = browser.socket(third);
+            try {
+                return "hello".equals(retry.next(Duration.ofSeconds(1)).path("t").asText());
+            } catch (AssertionError refusedAgain) {
+                return false;
+            } finally {
+                retry.close();
+            }
+        });
+        two.close();
+    }
+
+    @Test
+    void theWholeProcessIsCapped() {
+        onAnotherServer(Map.of("resident.limits.max-pages", "2", "resident.limits.max-connections", "1",
+                "resident.limits.max-sockets", "1"), server -> {
+            Browser browser = new Browser(server);
+            String pageId = browser.benchPage();
+            assertError(new Browser(server).post("/_/pages", "{\"path\":\"/_bench\"}"), 503, "unavailable");
+            browser.benchPage();
+            Reply full = browser.post("/_/pages", "{\"path\":\"/_bench\"}");
+            assertError(full, 503, "unavailable");
+            assertEquals(List.of("5"), full.headers().get("retry-after"));
+            SocketClient socket = browser.socket(pageId);
+            socket.next("hello");
+            assertEquals(1013, browser.socket(pageId).closeCode(), "a second socket in the process");
+        });
+    }
+
+    @Test
+    void aSlowCallIsLoggedOnceWithItsStack() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Logger logger = Logger.getLogger("dev.resident.web.SlowCalls");
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            Browser browser = new Browser(uri);
+            String pageId = browser.benchPage();
+            double before = new Observe(uri).metric("resident_slow_calls_total");
+            ObjectNode params = Json.object().put("io_ms", 1200);
+            assertEquals(200, browser.rpc(pageId, "work", params, null).status());
+            Eventually.await(Duration.ofSeconds(5), "the slow call logged",
+                    () -> records.stream().anyMatch(r -> r.getMessage().contains(pageId)));
+            List<LogRecord> mine = records.stream().filter(r -> r.getMessage().contains(pageId)).toList();
+            assertEquals(1, mine.size(), "logged once");
+            String line = mine.get(0).getMessage();
+            assertTrue(line.contains("slow page call: work"), line);
+            assertTrue(line.contains("BenchPage.work"), "the stuck call's stack: " + line);
+            assertEquals(before + 1, new Observe(uri).metric("resident_slow_calls_total"));
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
+    void cookiesAreSecureOnlyBehindATrustedTlsBalancer() {
+        Reply behindTls = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/pages"))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-For", "203.0.113.20")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
+        assertEquals(201, behindTls.status(), behindTls.body());
+        assertTrue(behindTls.headers().get("set-cookie").get(0).contains("Secure"), behindTls.headers().toString());
+
+        onAnotherServer(Map.of(), server -> {
+            Reply spoofed = new Browser(server).send(HttpRequest.newBuilder(server.resolve("/_/pages"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Forwarded-Proto", "https")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
+            assertEquals(201, spoofed.status());
+            assertFalse(spoofed.headers().get("set-cookie").get(0).contains("Secure"),
+                    "no trusted proxy: X-Forwarded-Proto is ignored");
+        });
+    }
+
+    private Reply open(Browser browser, String forwardedFor) {
+        return browser.send(HttpRequest.newBuilder(uri.resolve("/_/pages"))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-For", forwardedFor)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
+    }
+
+    /** Runs {@code test} against a second Resident on its own port, configured with {@code overrides}. */
+    private static void onAnotherServer(Map<String, String> overrides, Consumer<URI> test) {
+        Map<String, String> all = new java.util.HashMap<>(overrides);
+        // its own meters: closing it must not remove the main server's
+        all.put("resident.process", "p99");
+        Resident other = TestServers.resident(all, new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(other::setup).build().start();
+        try {
+            test.accept(URI.create("http://127.0.0.1:" + server.port()));
+        } finally {
+            server.stop();
+            other.close();
+        }
+    }
+}

@@ -13,6 +13,8 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.task.TaskTypes;
+import dev.resident.task.engine.TaskEngine;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -44,6 +46,8 @@ public final class Resident implements AutoCloseable {
     private final WebFront web;
     private final Optional<LegacyProxy> legacy;
     private final Duration shutdownGrace;
+    private final TaskTypes taskTypes = new TaskTypes();
+    private final TaskEngine tasks;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator) {
         Config resident = config.get("resident");
@@ -57,6 +61,10 @@ public final class Resident implements AutoCloseable {
                 NatsBackend.create(config.get("ipc.nats"), registrySettings.process(), meters, listener);
         this.registry = new Registry(registrySettings, types, meters,
                 listener -> Buses.create(config.get("ipc"), listener, nats));
+        if (resident.get("bench-pages").asBoolean().orElse(false)) {
+            BenchPage.registerTasks(taskTypes);
+        }
+        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry);
         this.web = new WebFront(registry, authenticator, lifecycle, meters, webSettings);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
@@ -75,6 +83,7 @@ public final class Resident implements AutoCloseable {
     public void setup(WebServerConfig.Builder server) {
         server.routing(routing -> {
                     web.api(routing);
+                    web.jobs(routing, tasks);
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })
@@ -92,6 +101,15 @@ public final class Resident implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    /** The task types of this server: register an application's ones here, like page types. */
+    public TaskTypes taskTypes() {
+        return taskTypes;
+    }
+
+    public TaskEngine tasks() {
+        return tasks;
     }
 
     public Lifecycle lifecycle() {
@@ -121,6 +139,7 @@ public final class Resident implements AutoCloseable {
     @Override
     public void close() {
         web.sockets().close();
+        tasks.close();
         registry.close();
         meters.close();
     }

@@ -39,6 +39,8 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
+            Map.entry("TASK_WORKERS", "resident.tasks.workers"),
+            Map.entry("TASK_FALLBACK", "resident.tasks.fallback"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"));

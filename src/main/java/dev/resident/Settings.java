@@ -5,6 +5,7 @@ import dev.resident.id.Ids;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.task.engine.TaskSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
@@ -103,6 +104,26 @@ final class Settings {
         nats.get("pending.bytes").asLong().ifPresent(settings::pendingBytes);
         optionalDuration(nats.get("drain-timeout")).ifPresent(settings::drainTimeout);
         return settings.build();
+    }
+
+    /** Reads the {@code resident.tasks} node (background jobs). */
+    static TaskSettings tasks(Config tasks) {
+        String fallback = tasks.get("fallback").asString().orElse("local").trim();
+        if (!fallback.equals("local") && !fallback.equals("reject")) {
+            throw new IllegalArgumentException("resident.tasks.fallback must be local or reject: " + fallback);
+        }
+        return new TaskSettings(
+                tasks.get("workers").asInt().orElse(2),
+                tasks.get("queue").asInt().orElse(1000),
+                tasks.get("progress-per-second").asInt().orElse(5),
+                tasks.get("max-params").asInt().orElse(65536),
+                tasks.get("max-result").asInt().orElse(262144),
+                duration(tasks.get("keep-finished"), Duration.ofHours(1)),
+                tasks.get("max-jobs").asInt().orElse(10000),
+                tasks.get("max-deliveries").asInt().orElse(3),
+                duration(tasks.get("ack-wait"), Duration.ofSeconds(30)),
+                fallback.equals("local"),
+                duration(tasks.get("nats-timeout"), Duration.ofSeconds(2)));
     }
 
     private static Optional<Duration> optionalDuration(Config node) {

@@ -52,4 +52,14 @@ public interface Page {
      * @throws PageException 503 {@code unavailable} when too much work is already waiting
      */
     <T> T compute(Callable<T> work) throws Exception;
+
+    /**
+     * Starts a background job of the task type {@code type} and returns its id at once. Its
+     * progress, result or error reach this page as {@code job} messages.
+     *
+     * @param params any Jackson-serializable object (a map, an {@code ObjectNode}, a record), or null
+     * @throws PageException 404 {@code unknown_task}, 422 for bad params, 429 {@code rate_limited},
+     *                       503 {@code unavailable}
+     */
+    String submit(String type, Object params);
 }

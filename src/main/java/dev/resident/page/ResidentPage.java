@@ -284,6 +284,11 @@ public final class ResidentPage implements Page {
         return host.cpu().compute(work);
     }
 
+    @Override
+    public String submit(String type, Object params) {
+        return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
+    }
+
     private void flushChanges() {
         ArrayNode changes = data.takeChanges();
         if (changes != null) {

@@ -6,6 +6,7 @@ import dev.resident.bus.BusListener;
 import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
+import dev.resident.page.JobSubmitter;
 import dev.resident.page.PageException;
 import dev.resident.page.PageHost;
 import dev.resident.page.PageType;
@@ -38,6 +39,7 @@ public final class Registry implements PageHost, AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final CpuPool cpu;
     private final Bus bus;
+    private volatile JobSubmitter jobs = JobSubmitter.NONE;
 
     /**
      * @param busFactory creates the bus that delivers to this registry's pages
@@ -228,6 +230,16 @@ public final class Registry implements PageHost, AutoCloseable {
     @Override
     public CpuPool cpu() {
         return cpu;
+    }
+
+    @Override
+    public JobSubmitter jobs() {
+        return jobs;
+    }
+
+    /** Sets where pages' {@code submit} sends jobs (the task engine, built after the registry). */
+    public void jobs(JobSubmitter submitter) {
+        this.jobs = submitter;
     }
 
     /** Stops the sweeper and the bus; pages stay as they are (a drain closes sockets first). */

@@ -5,6 +5,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
+import dev.resident.task.engine.TaskEngine;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -47,6 +48,11 @@ public final class WebFront {
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
                 .register(API_ROOT, new AdminService(registry, sockets));
+    }
+
+    /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
+    public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
+        routing.register(API_ROOT, new JobsService(registry, engine));
     }
 
     /**

@@ -1,0 +1,112 @@
+package dev.resident.task.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+
+/**
+ * What is known of one job: the {@code job} message a page gets and the record a store keeps.
+ *
+ * @param progress null until the task reports some
+ * @param result   the task's result once {@code done}, else null
+ * @param error    {@code {"code","message","id"?}} once {@code failed}, else null
+ * @param attempt  0 while queued, then the run number
+ */
+public record JobStatus(String jobId, String type, String user, String pageId, JobState state, Progress progress,
+                        JsonNode result, ObjectNode error, int attempt, long submittedAt, long updatedAt) {
+
+    static JobStatus queued(JobSpec spec) {
+        return new JobStatus(spec.jobId(), spec.type(), spec.user(), spec.pageId(), JobState.QUEUED, null, null, null,
+                0, spec.submittedAt(), System.currentTimeMillis());
+    }
+
+    JobStatus running(int run) {
+        return new JobStatus(jobId, type, user, pageId, JobState.RUNNING, progress, null, null, run, submittedAt,
+                System.currentTimeMillis());
+    }
+
+    JobStatus progressed(Progress next) {
+        return new JobStatus(jobId, type, user, pageId, state, next, null, null, attempt, submittedAt,
+                System.currentTimeMillis());
+    }
+
+    JobStatus done(JsonNode value) {
+        return new JobStatus(jobId, type, user, pageId, JobState.DONE, progress, value, null, attempt, submittedAt,
+                System.currentTimeMillis());
+    }
+
+    JobStatus failed(String code, String message, String errorId) {
+        ObjectNode failure = Json.object().put("code", code).put("message", message);
+        if (errorId != null) {
+            failure.put("id", errorId);
+        }
+        return new JobStatus(jobId, type, user, pageId, JobState.FAILED, progress, null, failure, attempt,
+                submittedAt, System.currentTimeMillis());
+    }
+
+    JobStatus cancelled() {
+        return new JobStatus(jobId, type, user, pageId, JobState.CANCELLED, progress, null, null, attempt,
+                submittedAt, System.currentTimeMillis());
+    }
+
+    /**
+     * Whether {@code next} may replace this: a job only moves forward (a progress report keeps the
+     * state), and nothing replaces a finished one.
+     */
+    boolean accepts(JobStatus next) {
+        if (state.finished()) {
+            return false;
+        }
+        return next.state.ordinal() > state.ordinal() || (next.state == state && state == JobState.RUNNING);
+    }
+
+    /** The {@code job} message's fields after {@code "seq":N,}, closing brace included. */
+    public String messageTail() {
+        ObjectNode body = Json.object().put("job_id", jobId).put("type", type).put("state", state.wire());
+        if (attempt > 0) {
+            body.put("attempt", attempt);
+        }
+        if (progress != null) {
+            body.set("progress", progress.json());
+        }
+        if (result != null && state == JobState.DONE) {
+            body.set("result", result);
+        }
+        if (error != null) {
+            body.set("error", error);
+        }
+        return Json.write(body).substring(1);
+    }
+
+    /** The whole record, as a store keeps it. */
+    public ObjectNode json() {
+        ObjectNode node = Json.object()
+                .put("job_id", jobId).put("type", type).put("user", user).put("page_id", pageId)
+                .put("state", state.wire()).put("attempt", attempt)
+                .put("submitted_at", submittedAt).put("updated_at", updatedAt);
+        if (progress != null) {
+            node.set("progress", progress.json());
+        }
+        if (result != null) {
+            node.set("result", result);
+        }
+        if (error != null) {
+            node.set("error", error);
+        }
+        return node;
+    }
+
+    /** @throws IllegalArgumentException when {@code node} is not a job record */
+    public static JobStatus of(JsonNode node) {
+        try {
+            JsonNode error = node.get("error");
+            return new JobStatus(node.get("job_id").textValue(), node.get("type").textValue(),
+                    node.get("user").textValue(), node.get("page_id").textValue(),
+                    JobState.ofWire(node.get("state").textValue()), Progress.of(node.get("progress")),
+                    node.get("result"), error != null && error.isObject() ? (ObjectNode) error : null,
+                    node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a job record", e);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.resident.task.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.id.Ids;
+import dev.resident.json.Json;
+import dev.resident.page.CpuPool;
+import dev.resident.page.JobSubmitter;
+import dev.resident.page.PageException;
+import dev.resident.page.Params;
+import dev.resident.task.TaskType;
+import dev.resident.task.TaskTypes;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The task engine of one process: checks and queues what pages submit, runs this process's
+ * workers, answers cancel and look-up requests. Jobs go through the first {@link Lane} that takes
+ * them (JetStream, then the in-process fallback when NATS cannot be reached and that is allowed).
+ */
+public final class TaskEngine implements JobSubmitter, AutoCloseable {
+    private final TaskSettings settings;
+    private final TaskTypes types;
+    private final TaskMeters meters;
+    private final List<Lane> lanes = new ArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("resident-task-timer").factory());
+    private final CpuPool cpu;
+
+    public TaskEngine(TaskSettings settings, TaskTypes types, TaskMeters meters, CpuPool cpu) {
+        this.settings = settings;
+        this.types = types;
+        this.meters = meters;
+        this.cpu = cpu;
+        meters.gauge("resident.tasks.running", "jobs running in this process",
+                () -> lanes.stream().mapToInt(lane -> lane.runner().runningCount()).sum());
+        meters.gauge("resident.tasks.queued", "jobs known to this process that wait for a worker",
+                () -> lanes.stream().mapToLong(lane -> lane.store().recent().stream()
+                        .filter(job -> job.state() == JobState.QUEUED).count()).sum());
+    }
+
+    /** The in-process lane: jobs in this process's memory, delivered straight to its pages. */
+    public TaskEngine addLocalLane(PageDelivery pages) {
+        LocalJobStore store = new LocalJobStore(settings);
+        JobEvents events = status -> {
+            if (!status.pageId().isEmpty()) {
+                pages.deliver(status.pageId(), status.messageTail());
+            }
+        };
+        return addLane("local", new LocalJobQueue(settings), store, events);
+    }
+
+    /** Adds a lane and starts its workers; lanes are tried in the order they were added. */
+    public TaskEngine addLane(String name, JobQueue queue, JobStore store, JobEvents events) {
+        JobRunner runner = new JobRunner(types, store, events, meters, cpu, settings, timer);
+        lanes.add(new Lane(name, queue, store, events, runner));
+        queue.start(runner);
+        return this;
+    }
+
+    public TaskSettings settings() {
+        return settings;
+    }
+
+    public TaskMeters meters() {
+        return meters;
+    }
+
+    @Override
+    public String submit(String pageId, String user, String type, JsonNode params) {
+        TaskType task = types.find(type)
+                .orElseThrow(() -> new PageException(404, "unknown_task", "no task type " + type));
+        Params checked = Params.of(params);
+        if (Json.write(checked.node()).length() > settings.maxParams()) {
+            throw PageException.unprocessable("params larger than " + settings.maxParams() + " bytes");
+        }
+        task.check().check(checked);
+        JobSpec spec = new JobSpec(Ids.newId(), type, user, pageId, checked.node().deepCopy(), System.currentTimeMillis());
+        JobEvents first = lanes.get(0).events();
+        first.send(JobStatus.queued(spec)); // before any worker can report on it
+        PageException refused = null;
+        for (int i = 0; i < lanes.size(); i++) {
+            Lane lane = lanes.get(i);
+            try {
+                enqueue(lane, spec);
+                meters.submitted.increment();
+                if (i > 0) {
+                    meters.fallbacks.increment();
+                }
+                return spec.jobId();
+            } catch (PageException e) {
+                refused = e;
+                boolean fallBack = e.status() == 503 && settings.fallbackLocal();
+                if (!fallBack) {
+                    break;
+                }
+            }
+        }
+        meters.rejected.increment();
+        PageException answer = refused != null ? refused : new PageException(503, "unavailable", "no task queue");
+        first.send(JobStatus.queued(spec).failed(answer.code(), answer.getMessage(), null));
+        throw answer;
+    }
+
+    /**
+     * Cancels a job of {@code user} (any job for an admin): a queued one never starts, a running
+     * one sees {@code isCancelled()}.
+     *
+     * @throws PageException 404 {@code unknown_job} (also for another user's job), 409 {@code job_finished}
+     */
+    public JobStatus cancel(String jobId, String user, boolean admin) {
+        Found found = find(jobId, user, admin);
+        if (found.status.state().finished()) {
+            throw new PageException(409, "job_finished", "the job has already " + found.status.state().wire());
+        }
+        Optional<JobStatus> queued = found.lane.store().update(jobId,
+                s -> s.state() == JobState.QUEUED ? s.cancelled() : null);
+        if (queued.isPresent()) {
+            meters.cancelled.increment();
+            found.lane.events().send(queued.get());
+            return queued.get();
+        }
+        if (!found.lane.runner().cancelRunning(jobId) && found.lane.queue() instanceof CancelBroadcast others) {
+            others.cancelRunning(jobId); // it runs in another process
+        }
+        return found.lane.store().get(jobId).orElse(found.status);
+    }
+
+    /** A job of {@code user} (any job for an admin). @throws PageException 404 {@code unknown_job} */
+    public JobStatus status(String jobId, String user, boolean admin) {
+        return find(jobId, user, admin).status;
+    }
+
+    /** The admin view's {@code jobs}: not finished, and finished in the kept time, newest first. */
+    public ObjectNode adminState(int maxRows) {
+        List<JobStatus> all = new ArrayList<>();
+        lanes.forEach(lane -> all.addAll(lane.store().recent()));
+        all.sort(Comparator.comparingLong(JobStatus::submittedAt).reversed());
+        ObjectNode state = Json.object();
+        ObjectNode counts = state.putObject("counts");
+        for (JobState s : JobState.values()) {
+            counts.put(s.wire(), all.stream().filter(job -> job.state() == s).count());
+        }
+        ArrayNode rows = state.putArray("list");
+        all.stream().limit(maxRows).forEach(job -> {
+            ObjectNode row = job.json();
+            row.remove("result");
+            row.remove("page_id");
+            rows.add(row);
+        });
+        return state;
+    }
+
+    @Override
+    public void close() {
+        for (int i = lanes.size() - 1; i >= 0; i--) {
+            lanes.get(i).close();
+        }
+        timer.shutdownNow();
+        meters.close();
+    }
+
+    private void enqueue(Lane lane, JobSpec spec) {
+        lane.store().create(JobStatus.queued(spec));
+        try {
+            lane.queue().enqueue(spec);
+        } catch (PageException e) {
+            lane.store().remove(spec.jobId());
+            throw e;
+        }
+    }
+
+    private Found find(String jobId, String user, boolean admin) {
+        if (jobId == null || !Ids.isWellFormed(jobId) || jobId.contains("|")) {
+            throw unknownJob();
+        }
+        for (Lane lane : lanes) {
+            Optional<JobStatus> status;
+            try {
+                status = lane.store().get(jobId);
+            } catch (PageException e) {
+                continue; // its store is unreachable: the job may be in the next lane
+            }
+            if (status.isPresent() && (admin || status.get().user().equals(user))) {
+                return new Found(lane, status.get());
+            }
+        }
+        throw unknownJob();
+    }
+
+    private static PageException unknownJob() {
+        return new PageException(404, "unknown_job", "unknown job");
+    }
+
+    private record Found(Lane lane, JobStatus status) {
+    }
+}

@@ -31,6 +31,7 @@ public final class JobRunner {
     private final TaskSettings settings;
     private final ScheduledExecutorService timer;
     private final ConcurrentHashMap<String, RunningJob> running = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
 
     JobRunner(TaskTypes types, JobStore store, JobEvents events, TaskMeters meters, CpuPool cpu,
               TaskSettings settings, ScheduledExecutorService timer) {
@@ -43,8 +44,13 @@ public final class JobRunner {
         this.timer = timer;
     }
 
-    /** Runs the job if it still has to run; returns once it is finished (or was skipped). */
-    public void run(Delivery delivery) {
+    /**
+     * Runs the job if it still has to run.
+     *
+     * @return true once it finished or was skipped; false when the server stopped while it ran, so
+     *         a shared queue should hand it to another worker
+     */
+    public boolean run(Delivery delivery) {
         JobSpec spec = delivery.spec();
         if (delivery.attempt() > 1) {
             meters.redelivered.increment();
@@ -53,32 +59,37 @@ public final class JobRunner {
         if (known.isEmpty()) {
             store.create(JobStatus.queued(spec)); // its record expired, or another store held it
         } else if (known.get().state().finished()) {
-            return; // finished by an earlier run whose worker died before the queue heard of it, or cancelled
+            return true; // finished by an earlier run whose worker died before the queue heard of it, or cancelled
         }
         if (delivery.attempt() > settings.maxDeliveries()) {
             finish(spec, s -> s.failed("too_many_attempts",
                     "the job's worker stopped " + settings.maxDeliveries() + " times", null));
-            return;
+            return true;
         }
         TaskType type = types.find(spec.type()).orElse(null);
         if (type == null) {
             finish(spec, s -> s.failed("unknown_task", "no task type " + spec.type() + " on this worker", null));
-            return;
+            return true;
         }
         RunningJob job = new RunningJob(spec, delivery.attempt(),
-                new ProgressGate(settings.progressPerSecond(), timer, progress -> change(spec, s -> s.progressed(progress))),
+                new ProgressGate(settings.progressPerSecond(), timer, progress -> report(spec, progress)),
                 delivery.alive(), Math.max(250, settings.ackWait().toMillis() / 4), cpu);
         running.put(spec.jobId(), job);
         long start = System.nanoTime();
         try {
             if (change(spec, s -> s.running(delivery.attempt())).isEmpty()) {
-                return; // cancelled meanwhile
+                return true; // cancelled meanwhile
             }
-            execute(type, job);
+            return execute(type, job);
         } finally {
             running.remove(spec.jobId(), job);
             meters.duration(spec.type(), Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** The server stops: a task interrupted from now on is left to its queue instead of failing. */
+    void stopping() {
+        stopping = true;
     }
 
     /** Ends a job that will not run (its queue stopped) as {@code failed}. */
@@ -87,7 +98,7 @@ public final class JobRunner {
     }
 
     /** Marks the job cancelled if it runs in this process; the task sees it in {@code isCancelled()}. */
-    boolean cancelRunning(String jobId) {
+    public boolean cancelRunning(String jobId) {
         RunningJob job = running.get(jobId);
         if (job != null) {
             job.cancel();
@@ -99,7 +110,7 @@ public final class JobRunner {
         return running.size();
     }
 
-    private void execute(TaskType type, RunningJob job) {
+    private boolean execute(TaskType type, RunningJob job) {
         JobSpec spec = job.spec();
         UnaryOperator<JobStatus> outcome;
         try {
@@ -119,6 +130,9 @@ public final class JobRunner {
             job.stop();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
+                if (stopping) {
+                    return false;
+                }
             }
             if (job.cancelled()) {
                 outcome = JobStatus::cancelled;
@@ -132,6 +146,16 @@ public final class JobRunner {
         Progress last = job.latest();
         UnaryOperator<JobStatus> end = outcome;
         finish(spec, s -> end.apply(last == null ? s : s.progressed(last)));
+        return true;
+    }
+
+    /** Records and sends a progress report; a store that cannot be reached just misses this one. */
+    private void report(JobSpec spec, Progress progress) {
+        try {
+            change(spec, s -> s.progressed(progress));
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "progress of job " + spec.jobId() + " not recorded: " + e.getMessage());
+        }
     }
 
     /** Records a final state and counts it. */

@@ -53,7 +53,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
      * Whether {@code next} may replace this: a job only moves forward (a progress report keeps the
      * state), and nothing replaces a finished one.
      */
-    boolean accepts(JobStatus next) {
+    public boolean accepts(JobStatus next) {
         if (state.finished()) {
             return false;
         }
@@ -100,13 +100,20 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
     public static JobStatus of(JsonNode node) {
         try {
             JsonNode error = node.get("error");
-            return new JobStatus(node.get("job_id").textValue(), node.get("type").textValue(),
-                    node.get("user").textValue(), node.get("page_id").textValue(),
-                    JobState.ofWire(node.get("state").textValue()), Progress.of(node.get("progress")),
+            return new JobStatus(text(node, "job_id"), text(node, "type"), text(node, "user"), text(node, "page_id"),
+                    JobState.ofWire(text(node, "state")), Progress.of(node.get("progress")),
                     node.get("result"), error != null && error.isObject() ? (ObjectNode) error : null,
                     node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a job record", e);
         }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException(field + " missing");
+        }
+        return value.textValue();
     }
 }

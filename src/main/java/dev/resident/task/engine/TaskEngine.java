@@ -32,6 +32,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("resident-task-timer").factory());
     private final CpuPool cpu;
+    private final List<AutoCloseable> resources = new ArrayList<>();
 
     public TaskEngine(TaskSettings settings, TaskTypes types, TaskMeters meters, CpuPool cpu) {
         this.settings = settings;
@@ -64,6 +65,12 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         return this;
     }
 
+    /** Closes {@code resource} (a connection the engine's lanes use) after the lanes. */
+    public TaskEngine closeAlso(AutoCloseable resource) {
+        resources.add(resource);
+        return this;
+    }
+
     public TaskSettings settings() {
         return settings;
     }
@@ -81,6 +88,10 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             throw PageException.unprocessable("params larger than " + settings.maxParams() + " bytes");
         }
         task.check().check(checked);
+        if (lanes.isEmpty()) {
+            meters.rejected.increment();
+            throw new PageException(503, "unavailable", "the task queue cannot be reached");
+        }
         JobSpec spec = new JobSpec(Ids.newId(), type, user, pageId, checked.node().deepCopy(), System.currentTimeMillis());
         JobEvents first = lanes.get(0).events();
         first.send(JobStatus.queued(spec)); // before any worker can report on it
@@ -159,8 +170,16 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
 
     @Override
     public void close() {
+        lanes.forEach(lane -> lane.runner().stopping());
         for (int i = lanes.size() - 1; i >= 0; i--) {
             lanes.get(i).close();
+        }
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
         }
         timer.shutdownNow();
         meters.close();

@@ -42,6 +42,11 @@ public final class TaskMeters implements AutoCloseable {
         fallbacks = counter("resident.tasks.fallback", "jobs queued in-process because NATS was unreachable");
     }
 
+    /** A queue message that is not a job was dropped. */
+    public void malformed() {
+        malformed.increment();
+    }
+
     void gauge(String name, String description, Supplier<? extends Number> value) {
         created.add(registry.getOrCreate(Gauge.builder(name, () -> value.get().doubleValue())
                 .description(description).tags(List.of(process))));

@@ -11,7 +11,8 @@ import sun.misc.Signal;
 
 /**
  * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password
- * <password>} prints a hash for the {@code resident.users} config.
+ * <password>} prints a hash for the {@code resident.users} config, and {@code java -jar
+ * resident.jar worker} starts a worker-only process (background tasks, health and metrics, no pages).
  */
 public final class Main {
     private Main() {
@@ -26,6 +27,7 @@ public final class Main {
         // or path-parameter conversion, ~25 % of a small rpc (helidon#11383): pin one instance
         // before anything uses it
         MapperManager.global(MapperManager.create());
+        boolean worker = args.length == 1 && args[0].equals("worker");
         LogConfig.configureRuntime();
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();
@@ -34,7 +36,7 @@ public final class Main {
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .shutdownHook(false) // our own drain must run before the server stops
-                .update(resident::setup)
+                .update(worker ? resident::setupWorker : resident::setup)
                 .build()
                 .start();
         Runnable stop = () -> {
@@ -43,6 +45,7 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), signal -> stop.run());
         Signal.handle(new Signal("INT"), signal -> stop.run());
-        System.out.println("Resident listening on http://localhost:" + server.port() + "/");
+        System.out.println("Resident listening on http://localhost:" + server.port() + "/"
+                + (worker ? " (worker: tasks, /observe only)" : ""));
     }
 }

@@ -88,15 +88,27 @@ public final class Resident implements AutoCloseable {
                     web.staticFiles(routing);
                 })
                 .addRouting(WsRouting.builder().update(web::websocket))
-                .addFeature(ObserveFeature.builder()
-                        .endpoint(OBSERVE_ROOT)
-                        .observersDiscoverServices(false)
-                        .addObserver(HealthObserver.builder()
-                                .details(true)
-                                .addCheck(new ReadyCheck(lifecycle, registry.bus()))
-                                .build())
-                        .addObserver(MetricsObserver.create())
-                        .build());
+                .addFeature(observe());
+    }
+
+    /**
+     * A worker-only process ({@code java -jar resident.jar worker}): it runs tasks, serves no pages
+     * and no API, only health and metrics under {@code /observe}.
+     */
+    public void setupWorker(WebServerConfig.Builder server) {
+        server.addFeature(observe()); // any other path: 404
+    }
+
+    private ObserveFeature observe() {
+        return ObserveFeature.builder()
+                .endpoint(OBSERVE_ROOT)
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder()
+                        .details(true)
+                        .addCheck(new ReadyCheck(lifecycle, registry.bus()))
+                        .build())
+                .addObserver(MetricsObserver.create())
+                .build();
     }
 
     public Registry registry() {

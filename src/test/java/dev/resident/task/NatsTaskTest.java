@@ -55,6 +55,10 @@ class NatsTaskTest {
     void aJobWhoseWorkerIsKilledCompletesOnAnotherWorkerAndThePageSeesDoneOnce() {
         Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
         ResidentProcess first = worker("p02");
+        Browser onWorker = new Browser(first.uri());
+        assertEquals(200, onWorker.get("/observe/health/ready").status(), "a worker has health");
+        assertTrue(onWorker.get("/observe/metrics").body().contains("resident_tasks_running"), "and metrics");
+        assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
         Browser browser = pages.browser();
         String pageId = browser.benchPage();
         SocketClient socket = browser.socket(pageId);
@@ -149,7 +153,7 @@ class NatsTaskTest {
         return site;
     }
 
-    /** A worker: the real Main in a child JVM on the site's NATS. */
+    /** A worker-only process: the real Main in a child JVM on the site's NATS. */
     private ResidentProcess worker(String process) {
         ResidentProcess worker = ResidentProcess.start(Map.of(
                         "IPC_BACKEND", "nats",
@@ -157,7 +161,7 @@ class NatsTaskTest {
                         "NATS_PREFIX", prefix,
                         "PROCESS_ID", process,
                         "TASK_WORKERS", "1"),
-                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n");
+                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n", "worker");
         closing.add(worker);
         return worker;
     }

@@ -89,6 +89,7 @@ public final class Resident implements AutoCloseable {
                 })
                 .addRouting(WsRouting.builder().update(web::websocket))
                 .addFeature(observe());
+        tasks.startSchedule();
     }
 
     /**
@@ -97,6 +98,7 @@ public final class Resident implements AutoCloseable {
      */
     public void setupWorker(WebServerConfig.Builder server) {
         server.addFeature(observe()); // any other path: 404
+        tasks.startSchedule();
     }
 
     private ObserveFeature observe() {

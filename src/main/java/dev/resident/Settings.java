@@ -1,16 +1,22 @@
 package dev.resident;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
+import dev.resident.json.Json;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.page.PageSettings;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.task.engine.Schedule;
 import dev.resident.task.engine.TaskSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -124,6 +130,40 @@ final class Settings {
                 duration(tasks.get("ack-wait"), Duration.ofSeconds(30)),
                 fallback.equals("local"),
                 duration(tasks.get("nats-timeout"), Duration.ofSeconds(2)));
+    }
+
+    /**
+     * Reads {@code resident.tasks.schedule}: a list of {@code name}, {@code task}, {@code cron}
+     * (Quartz, with seconds), {@code zone} (default UTC), {@code params} (a JSON object as text) and
+     * {@code missed} ({@code skip} or {@code catch-up}).
+     */
+    static List<Schedule> schedules(Config list) {
+        List<Schedule> schedules = new ArrayList<>();
+        for (Config entry : list.asNodeList().orElse(List.of())) {
+            String name = entry.get("name").asString().orElseThrow(() -> missing(entry, "name"));
+            String missed = entry.get("missed").asString().orElse("skip");
+            if (!missed.equals("skip") && !missed.equals("catch-up")) {
+                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": missed must be skip or catch-up");
+            }
+            JsonNode params = Json.parse(entry.get("params").asString().orElse("{}"));
+            if (!params.isObject()) {
+                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": params must be a JSON object");
+            }
+            schedules.add(new Schedule(name,
+                    entry.get("task").asString().orElseThrow(() -> missing(entry, "task")),
+                    entry.get("cron").asString().orElseThrow(() -> missing(entry, "cron")),
+                    ZoneId.of(entry.get("zone").asString().orElse("UTC")),
+                    (ObjectNode) params,
+                    missed.equals("catch-up")));
+        }
+        if (schedules.stream().map(Schedule::name).distinct().count() < schedules.size()) {
+            throw new IllegalArgumentException("resident.tasks.schedule names must be unique");
+        }
+        return schedules;
+    }
+
+    private static IllegalArgumentException missing(Config entry, String field) {
+        return new IllegalArgumentException(entry.key() + "." + field + " is required");
     }
 
     private static Optional<Duration> optionalDuration(Config node) {

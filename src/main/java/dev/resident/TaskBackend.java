@@ -3,6 +3,9 @@ package dev.resident;
 import dev.resident.registry.Registry;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.PageDelivery;
+import dev.resident.task.engine.Schedule;
+import dev.resident.task.engine.ScheduleMarks;
+import dev.resident.task.engine.Scheduler;
 import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskMeters;
 import dev.resident.task.engine.TaskSettings;
@@ -13,6 +16,8 @@ import io.nats.client.Connection;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Optional;
 
 /** Builds the task engine from config: the in-process queue, or JetStream with the in-process fallback. */
 final class TaskBackend {
@@ -31,19 +36,24 @@ final class TaskBackend {
             page.push("job", tail);
             return true;
         }).orElse(false);
+        ScheduleMarks marks = ScheduleMarks.inMemory();
         if (config.get("ipc.backend").asString().orElse("local").equals("nats")) {
-            addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), pages);
+            marks = addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), pages).orElse(marks);
             if (settings.fallbackLocal()) {
                 engine.addLocalLane(pages);
             }
         } else {
             engine.addLocalLane(pages);
         }
+        List<Schedule> schedules = Settings.schedules(config.get("resident.tasks.schedule"));
+        if (!schedules.isEmpty()) {
+            engine.scheduler(new Scheduler(schedules, engine, marks));
+        }
         registry.jobs(engine);
         return engine;
     }
 
-    private static void addNatsLane(TaskEngine engine, NatsSettings nats, PageDelivery pages) {
+    private static Optional<ScheduleMarks> addNatsLane(TaskEngine engine, NatsSettings nats, PageDelivery pages) {
         Connection connection;
         try {
             // the tasks' own connection for now: swap in the server's shared one here
@@ -51,12 +61,12 @@ final class TaskBackend {
         } catch (IOException e) {
             LOGGER.log(Level.WARNING, "NATS unreachable at start (" + e.getMessage() + "): tasks run "
                     + (engine.settings().fallbackLocal() ? "in this process" : "nowhere, submit answers 503"));
-            return;
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
+            return Optional.empty();
         }
         engine.closeAlso(connection::close);
-        TaskNats.addLane(engine, connection, nats.prefix(), pages);
+        return Optional.of(TaskNats.addLane(engine, connection, nats.prefix(), pages));
     }
 }

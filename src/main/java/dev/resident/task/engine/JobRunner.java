@@ -57,7 +57,7 @@ public final class JobRunner {
         }
         Optional<JobStatus> known = store.get(spec.jobId());
         if (known.isEmpty()) {
-            store.create(JobStatus.queued(spec)); // its record expired, or another store held it
+            store.create(JobStatus.queued(spec)); // its record expired
         } else if (known.get().state().finished()) {
             return true; // finished by an earlier run whose worker died before the queue heard of it, or cancelled
         }

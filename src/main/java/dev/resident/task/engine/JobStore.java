@@ -9,8 +9,12 @@ public interface JobStore extends AutoCloseable {
 
     Optional<JobStatus> get(String jobId);
 
-    /** Stores the first state of a new job. */
-    void create(JobStatus status);
+    /**
+     * Stores the first state of a new job unless a job with that id exists.
+     *
+     * @return false when it existed (another process queued the same scheduled run)
+     */
+    boolean create(JobStatus status);
 
     /**
      * Replaces the job's state with {@code change} applied to it, atomically, when the current

@@ -27,11 +27,11 @@ final class LocalJobStore implements JobStore {
     }
 
     @Override
-    public void create(JobStatus status) {
+    public boolean create(JobStatus status) {
         if (jobs.size() >= maxJobs) {
             trim(System.currentTimeMillis());
         }
-        jobs.put(status.jobId(), status);
+        return jobs.putIfAbsent(status.jobId(), status) == null;
     }
 
     @Override

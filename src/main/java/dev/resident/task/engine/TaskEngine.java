@@ -25,6 +25,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * them (JetStream, then the in-process fallback when NATS cannot be reached and that is allowed).
  */
 public final class TaskEngine implements JobSubmitter, AutoCloseable {
+    /** The user of scheduled jobs. */
+    public static final String SCHEDULER = "scheduler";
     private final TaskSettings settings;
     private final TaskTypes types;
     private final TaskMeters meters;
@@ -33,6 +35,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             Thread.ofPlatform().daemon().name("resident-task-timer").factory());
     private final CpuPool cpu;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private Scheduler scheduler;
 
     public TaskEngine(TaskSettings settings, TaskTypes types, TaskMeters meters, CpuPool cpu) {
         this.settings = settings;
@@ -63,6 +66,19 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         lanes.add(new Lane(name, queue, store, events, runner));
         queue.start(runner);
         return this;
+    }
+
+    /** Sets the scheduler of {@code resident.tasks.schedule}; it starts with {@link #startSchedule()}. */
+    public TaskEngine scheduler(Scheduler next) {
+        this.scheduler = next;
+        return this;
+    }
+
+    /** Starts the schedules; call once the application's task types are registered. */
+    public void startSchedule() {
+        if (scheduler != null) {
+            scheduler.start();
+        }
     }
 
     /** Closes {@code resource} (a connection the engine's lanes use) after the lanes. */
@@ -120,6 +136,53 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     }
 
     /**
+     * Queues the run of {@code schedule} due at {@code due} (epoch millis) unless some process
+     * of the site already did. Its params get {@code scheduled_at} (ISO-8601) unless they have one.
+     * It never falls back to the in-process queue: every process would run it then.
+     *
+     * @return whether this call queued it
+     * @throws PageException when the queue cannot take it (the run is lost; it is logged)
+     */
+    public boolean submitScheduled(Schedule schedule, long due) {
+        ObjectNode params = schedule.params().deepCopy();
+        if (!params.has("scheduled_at")) {
+            params.put("scheduled_at", java.time.Instant.ofEpochMilli(due).toString());
+        }
+        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "", params,
+                System.currentTimeMillis());
+        if (types.find(schedule.type()).isEmpty()) {
+            throw new PageException(404, "unknown_task", "no task type " + schedule.type());
+        }
+        if (lanes.isEmpty()) {
+            throw new PageException(503, "unavailable", "the task queue cannot be reached");
+        }
+        Lane lane = lanes.get(0);
+        if (!lane.store().create(JobStatus.queued(spec))) {
+            return false;
+        }
+        try {
+            lane.queue().enqueue(spec);
+        } catch (PageException e) {
+            lane.store().remove(spec.jobId());
+            throw e;
+        }
+        meters.submitted.increment();
+        return true;
+    }
+
+    /** The same id in every process for one run of a schedule. */
+    static String scheduledId(String schedule, long due) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((schedule + "@" + due).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(java.util.Arrays.copyOf(hash, 16));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Cancels a job of {@code user} (any job for an admin): a queued one never starts, a running
      * one sees {@code isCancelled()}.
      *
@@ -158,6 +221,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         for (JobState s : JobState.values()) {
             counts.put(s.wire(), all.stream().filter(job -> job.state() == s).count());
         }
+        state.set("schedule", scheduler == null ? Json.array() : scheduler.adminState());
         ArrayNode rows = state.putArray("list");
         all.stream().limit(maxRows).forEach(job -> {
             ObjectNode row = job.json();
@@ -170,6 +234,9 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
 
     @Override
     public void close() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
         lanes.forEach(lane -> lane.runner().stopping());
         for (int i = lanes.size() - 1; i >= 0; i--) {
             lanes.get(i).close();
@@ -186,7 +253,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     }
 
     private void enqueue(Lane lane, JobSpec spec) {
-        lane.store().create(JobStatus.queued(spec));
+        lane.store().create(JobStatus.queued(spec)); // a fresh random id: it cannot exist
         try {
             lane.queue().enqueue(spec);
         } catch (PageException e) {

@@ -5,7 +5,8 @@ import java.util.Base64;
 
 /**
  * The names one site uses in NATS for tasks, from its subject prefix: stream {@code <P>_tasks} on
- * {@code <prefix>.task.queue}, its durable consumer {@code workers}, KV bucket {@code <P>_jobs},
+ * {@code <prefix>.task.queue}, its durable consumer {@code workers}, KV buckets {@code <P>_jobs}
+ * and {@code <P>_schedule},
  * page events on {@code <prefix>.task.page.<page id in base64url>} and cancels on
  * {@code <prefix>.task.cancel} ({@code <P>} is the prefix with every character that a stream name
  * cannot hold replaced by {@code _}).
@@ -20,6 +21,10 @@ record JetStreamNames(String prefix) {
 
     String bucket() {
         return base() + "_jobs";
+    }
+
+    String scheduleBucket() {
+        return base() + "_schedule";
     }
 
     String queueSubject() {

@@ -79,5 +79,15 @@ final class JetStreamSetup {
         } catch (JetStreamApiException e) {
             kvm.update(bucket);
         }
+        KeyValueConfiguration marks = KeyValueConfiguration.builder()
+                .name(names.scheduleBucket())
+                .maxHistoryPerKey(1)
+                .storageType(StorageType.File)
+                .build();
+        try {
+            kvm.create(marks);
+        } catch (JetStreamApiException e) {
+            kvm.update(marks);
+        }
     }
 }

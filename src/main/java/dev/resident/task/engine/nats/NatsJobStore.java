@@ -26,6 +26,8 @@ final class NatsJobStore implements JobStore {
     /** Rows the admin view reads at most. */
     private static final int MAX_LISTED = 500;
     private static final int MAX_RETRIES = 20;
+    /** JetStream's answer when the key's revision is not the expected one (or it exists, for create). */
+    private static final int WRONG_LAST_SEQUENCE = 10071;
     private final Connection connection;
     private final String bucket;
     private final KeyValueOptions options;
@@ -47,10 +49,16 @@ final class NatsJobStore implements JobStore {
     }
 
     @Override
-    public void create(JobStatus status) {
+    public boolean create(JobStatus status) {
         try {
-            kv().put(status.jobId(), encode(status));
-        } catch (IOException | JetStreamApiException e) {
+            kv().create(status.jobId(), encode(status));
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return false;
+            }
+            throw Unavailable.of("job state", e);
+        } catch (IOException e) {
             throw Unavailable.of("job state", e);
         }
     }
@@ -72,7 +80,7 @@ final class NatsJobStore implements JobStore {
                     kv().update(jobId, encode(next), entry.getRevision());
                     return Optional.of(next);
                 } catch (JetStreamApiException e) {
-                    if (e.getApiErrorCode() != 10071) { // wrong last sequence: someone else changed it, read again
+                    if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // someone else changed it: read again
                         throw e;
                     }
                 }

@@ -2,6 +2,7 @@ package dev.resident.task.engine.nats;
 
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.task.engine.PageDelivery;
+import dev.resident.task.engine.ScheduleMarks;
 import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskSettings;
 import io.nats.client.Connection;
@@ -22,8 +23,10 @@ public final class TaskNats {
      * Adds the JetStream lane (stream, KV store, page events over NATS core) on {@code connection}.
      * The stream, consumer and bucket are created when missing; when NATS cannot be reached now,
      * the workers set them up once it can.
+     *
+     * @return where the site records its schedules' last runs
      */
-    public static void addLane(TaskEngine engine, Connection connection, String prefix, PageDelivery pages) {
+    public static ScheduleMarks addLane(TaskEngine engine, Connection connection, String prefix, PageDelivery pages) {
         TaskSettings settings = engine.settings();
         JetStreamNames names = new JetStreamNames(prefix);
         JetStreamSetup setup = new JetStreamSetup(connection, names, settings);
@@ -36,6 +39,7 @@ public final class TaskNats {
                 new NatsJobQueue(connection, names, setup, settings.workers(), engine.meters()),
                 new NatsJobStore(connection, names.bucket(), setup.kvOptions()),
                 new NatsJobEvents(connection, names, pages, engine.meters()));
+        return new NatsScheduleMarks(connection, names.scheduleBucket(), setup.kvOptions());
     }
 
     /**

@@ -43,7 +43,11 @@ class TaskLocalTest {
         resident = TaskProbe.setup(server, Map.of(
                 "resident.tasks.workers", "1",
                 "resident.tasks.queue", "1",
-                "resident.tasks.progress-per-second", "5"));
+                "resident.tasks.progress-per-second", "5",
+                "resident.tasks.schedule.0.name", "nightly",
+                "resident.tasks.schedule.0.task", "probe.chatty",
+                "resident.tasks.schedule.0.cron", "0 30 2 * * ?",
+                "resident.tasks.schedule.0.zone", "Europe/Rome"));
     }
 
     @AfterAll
@@ -181,6 +185,53 @@ class TaskLocalTest {
         Eventually.await(Duration.ofSeconds(10), "the job is cancelled",
                 () -> owner.get("/_/jobs/" + jobId).json().path("state").asText().equals("cancelled"));
         assertEquals(404, delete(admin, "not-a-job").status());
+    }
+
+    @Test
+    void theAdminViewListsJobsWithProgressAndErrorIdsAndTheSchedule() {
+        Browser guest = new Browser(uri);
+        String pageId = probePage(guest);
+        SocketClient socket = guest.socket(pageId);
+        socket.next("hello");
+        String failed = submit(guest, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
+        String errorId = last(jobMessages(socket, failed)).path("error").path("id").asText();
+        String running = submit(guest, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        Eventually.await(Duration.ofSeconds(10), "the job runs and reports progress",
+                () -> guest.get("/_/jobs/" + running).json().has("progress"));
+
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        JsonNode state = admin.get("/_/admin/state").json();
+        assertTrue(state.has("pages") && state.has("counts"), "the other keys stay");
+        JsonNode jobs = state.path("jobs");
+        assertTrue(jobs.path("counts").path("running").asInt() >= 1, jobs.toString());
+        JsonNode runningRow = row(jobs, running);
+        assertEquals("running", runningRow.path("state").asText());
+        assertEquals("holding", runningRow.path("progress").path("message").asText());
+        assertFalse(runningRow.path("user").asText().contains(guest.connectionId()), "a guest's session id is masked");
+        assertEquals(errorId, row(jobs, failed).path("error").path("id").asText());
+        JsonNode nightly = jobs.path("schedule").get(0);
+        assertEquals("nightly", nightly.path("name").asText());
+        assertEquals("Europe/Rome", nightly.path("zone").asText());
+        assertTrue(nightly.path("next_run").asText().contains("T02:30"), nightly.toString());
+        assertEquals(403, browserOf("bob").get("/_/admin/state").status());
+        assertEquals(200, delete(admin, running).status());
+        assertEquals("cancelled", last(jobMessages(socket, running)).path("state").asText());
+    }
+
+    private Browser browserOf(String user) {
+        Browser browser = new Browser(uri);
+        assertEquals(200, browser.login(user, user).status());
+        return browser;
+    }
+
+    private static JsonNode row(JsonNode jobs, String jobId) {
+        for (JsonNode row : jobs.path("list")) {
+            if (row.path("job_id").asText().equals(jobId)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row of " + jobId + " in " + jobs);
     }
 
     private static String probePage(Browser browser) {

@@ -24,6 +24,7 @@ public final class WebFront {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Sockets sockets;
+    private volatile TaskEngine tasks;
 
     public WebFront(Registry registry, Authenticator authenticator, Lifecycle lifecycle, ResidentMeters meters,
                     WebSettings settings) {
@@ -47,11 +48,13 @@ public final class WebFront {
                 .register(API_ROOT, new LoginService(registry, authenticator, settings))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(registry, sockets));
+                .register(API_ROOT, new AdminService(registry, sockets,
+                        () -> tasks == null ? null : tasks.adminState(AdminState.MAX_ROWS)));
     }
 
     /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
     public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
+        this.tasks = engine;
         routing.register(API_ROOT, new JobsService(registry, engine));
     }
 

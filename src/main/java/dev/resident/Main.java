@@ -32,7 +32,7 @@ public final class Main {
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);
-        DemoApp.register(types, resident.registry());
+        DemoApp.register(types, resident.registry(), resident.taskTypes());
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .shutdownHook(false) // our own drain must run before the server stops

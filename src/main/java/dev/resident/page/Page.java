@@ -1,5 +1,6 @@
 package dev.resident.page;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import java.util.Set;
@@ -62,4 +63,14 @@ public interface Page {
      *                       503 {@code unavailable}
      */
     String submit(String type, Object params);
+
+    /**
+     * Makes the job's messages come to this page from now on: a job of this page's user that
+     * another page started, such as the page this one replaced when the browser reloaded.
+     *
+     * @return the job's current state: the fields of a {@code job} message ({@code state},
+     *         {@code progress}, {@code result}, {@code error}, ...)
+     * @throws PageException 404 {@code unknown_job} when the user has no such job
+     */
+    JsonNode followJob(String jobId);
 }

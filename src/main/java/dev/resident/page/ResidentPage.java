@@ -289,6 +289,11 @@ public final class ResidentPage implements Page {
         return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
     }
 
+    @Override
+    public JsonNode followJob(String jobId) {
+        return host.jobs().follow(id, user(), jobId);
+    }
+
     private void flushChanges() {
         ArrayNode changes = data.takeChanges();
         if (changes != null) {

@@ -44,20 +44,27 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
                 submittedAt, System.currentTimeMillis());
     }
 
+    /** The same state, reported to another page from now on. */
+    JobStatus movedTo(String page) {
+        return new JobStatus(jobId, type, user, page, state, progress, result, error, attempt, submittedAt,
+                System.currentTimeMillis());
+    }
+
     JobStatus cancelled() {
         return new JobStatus(jobId, type, user, pageId, JobState.CANCELLED, progress, null, null, attempt,
                 submittedAt, System.currentTimeMillis());
     }
 
     /**
-     * Whether {@code next} may replace this: a job only moves forward (a progress report keeps the
-     * state), and nothing replaces a finished one.
+     * Whether {@code next} may replace this: a job only moves forward (a progress report or a move
+     * to another page keeps the state), and nothing replaces a finished one.
      */
     public boolean accepts(JobStatus next) {
         if (state.finished()) {
             return false;
         }
-        return next.state.ordinal() > state.ordinal() || (next.state == state && state == JobState.RUNNING);
+        return next.state.ordinal() > state.ordinal()
+                || (next.state == state && (state == JobState.RUNNING || !next.pageId.equals(pageId)));
     }
 
     /** The {@code job} message's fields after {@code "seq":N,}, closing brace included. */

@@ -206,6 +206,13 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         return found.lane.store().get(jobId).orElse(found.status);
     }
 
+    @Override
+    public JsonNode follow(String pageId, String user, String jobId) {
+        Found found = find(jobId, user, false);
+        JobStatus now = found.lane.store().update(jobId, s -> s.movedTo(pageId)).orElse(found.status);
+        return Json.parse("{" + now.messageTail());
+    }
+
     /** A job of {@code user} (any job for an admin). @throws PageException 404 {@code unknown_job} */
     public JobStatus status(String jobId, String user, boolean admin) {
         return find(jobId, user, admin).status;

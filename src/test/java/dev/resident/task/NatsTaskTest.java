@@ -10,12 +10,15 @@ import dev.resident.support.NatsSite.Node;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.ResidentProcess;
 import dev.resident.support.SocketClient;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -94,6 +97,46 @@ class NatsTaskTest {
     }
 
     @Test
+    void aJobWhoseWorkersKeepDyingEndsFailedAfterTheMaximumOfDeliveries() {
+        Map<String, String> oneRun = Map.of("resident.tasks.max-deliveries", "1");
+        Node pages = site(withWorkers(oneRun, "0")).start("p01");
+        ResidentProcess doomed = worker("p02", "    max-deliveries: 1\n");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 300, 100);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.has("progress"));
+        doomed.kill();
+        site(withWorkers(oneRun, "1")).start("p03");
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode failed = rest.get(rest.size() - 1);
+        assertEquals("failed", failed.path("state").asText(), rest.toString());
+        assertEquals("too_many_attempts", failed.path("error").path("code").asText());
+        assertEquals(0, JobFrames.count(rest, "done"));
+    }
+
+    @Test
+    void aMalformedMessageOnTheStreamIsDroppedAndCounted() throws Exception {
+        Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
+        Browser browser = node.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText());
+        try (Connection raw = Nats.connect(nats.url())) {
+            raw.jetStream().publish(prefix + ".task.queue", "not a job".getBytes(StandardCharsets.UTF_8));
+            raw.jetStream().publish(prefix + ".task.queue", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        Eventually.await(WAIT, "both dropped and counted", () -> node.counter("resident_tasks_malformed_total") >= 2);
+        assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
+                "the queue goes on");
+    }
+
+    @Test
     void cancelReachesAJobRunningInAnotherProcessAndAQueuedJobNeverRuns() {
         Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
         Browser browser = pages.browser();
@@ -153,15 +196,25 @@ class NatsTaskTest {
         return site;
     }
 
-    /** A worker-only process: the real Main in a child JVM on the site's NATS. */
+    private static Map<String, String> withWorkers(Map<String, String> config, String workers) {
+        Map<String, String> all = new HashMap<>(config);
+        all.put("resident.tasks.workers", workers);
+        return all;
+    }
+
     private ResidentProcess worker(String process) {
+        return worker(process, "");
+    }
+
+    /** A worker-only process: the real Main in a child JVM on the site's NATS; {@code tasks}: more YAML lines. */
+    private ResidentProcess worker(String process, String tasks) {
         ResidentProcess worker = ResidentProcess.start(Map.of(
                         "IPC_BACKEND", "nats",
                         "NATS_URL", nats.url(),
                         "NATS_PREFIX", prefix,
                         "PROCESS_ID", process,
                         "TASK_WORKERS", "1"),
-                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n", "worker");
+                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n" + tasks, "worker");
         closing.add(worker);
         return worker;
     }

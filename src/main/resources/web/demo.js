@@ -4,7 +4,10 @@ import { el } from '/el.js';
 
 const $ = selector => document.querySelector(selector);
 // ?transport=poll forces long-poll, as behind a proxy that blocks WebSocket
-const options = { websocket: new URLSearchParams(location.search).get('transport') !== 'poll' };
+const query = new URLSearchParams(location.search);
+const options = { websocket: query.get('transport') !== 'poll' };
+// ?export_step_ms=N slows the export down (the browser test reloads the tab in the middle of it)
+const exportParams = query.has('export_step_ms') ? { step_ms: Number(query.get('export_step_ms')) } : {};
 const orders = new Map(); // id -> the newest version of each order seen
 /** The running export survives a reload: its job id is kept for this tab. */
 const EXPORT_KEY = 'resident-demo-export';
@@ -116,7 +119,7 @@ function orderRow(order) {
 
 async function startExport() {
   try {
-    const { job_id: jobId } = await page.rpc('export');
+    const { job_id: jobId } = await page.rpc('export', exportParams);
     sessionStorage.setItem(EXPORT_KEY, jobId);
     showExport({ job_id: jobId, state: 'queued' });
   } catch (error) {

@@ -14,6 +14,9 @@ public interface JobQueue extends AutoCloseable {
     /** Starts this process's workers: each takes a job, hands it to {@code runner}, and takes the next. */
     void start(JobRunner runner);
 
+    /** Jobs waiting for a worker (or, for a shared queue, not yet acknowledged), as far as known; 0 when unknown. */
+    long waiting();
+
     /** Stops taking jobs; a job running here now is left to the queue's own rules. */
     @Override
     void close();

@@ -10,6 +10,7 @@ import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -117,7 +118,7 @@ public final class JobRunner {
             Object value = type.task().run(Params.of(spec.params()), job);
             job.stop();
             JsonNode result = Json.toTree(value);
-            int size = Json.write(result).length();
+            int size = Json.write(result).getBytes(StandardCharsets.UTF_8).length;
             outcome = job.cancelled() ? JobStatus::cancelled
                     : size > settings.maxResult()
                     ? s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "

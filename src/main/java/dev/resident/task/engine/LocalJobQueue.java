@@ -42,7 +42,8 @@ final class LocalJobQueue implements JobQueue {
         }
     }
 
-    int waiting() {
+    @Override
+    public long waiting() {
         return waiting.size();
     }
 

@@ -91,6 +91,10 @@ final class RunningJob implements TaskContext {
             }
             lastAlive = now;
         }
-        alive.run();
+        try {
+            alive.run();
+        } catch (RuntimeException e) {
+            // the queue cannot be told now (NATS away): the task goes on, at worst it is redelivered
+        }
     }
 }

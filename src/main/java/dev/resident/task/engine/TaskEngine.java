@@ -12,10 +12,17 @@ import dev.resident.page.Params;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -30,7 +37,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     private final TaskSettings settings;
     private final TaskTypes types;
     private final TaskMeters meters;
-    private final List<Lane> lanes = new ArrayList<>();
+    private final List<Lane> lanes = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("resident-task-timer").factory());
     private final CpuPool cpu;
@@ -44,9 +51,8 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         this.cpu = cpu;
         meters.gauge("resident.tasks.running", "jobs running in this process",
                 () -> lanes.stream().mapToInt(lane -> lane.runner().runningCount()).sum());
-        meters.gauge("resident.tasks.queued", "jobs known to this process that wait for a worker",
-                () -> lanes.stream().mapToLong(lane -> lane.store().recent().stream()
-                        .filter(job -> job.state() == JobState.QUEUED).count()).sum());
+        meters.gauge("resident.tasks.queued", "jobs waiting for a worker (NATS: in the site's stream, running ones included)",
+                () -> lanes.stream().mapToLong(lane -> lane.queue().waiting()).sum());
     }
 
     /** The in-process lane: jobs in this process's memory, delivered straight to its pages. */
@@ -100,7 +106,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         TaskType task = types.find(type)
                 .orElseThrow(() -> new PageException(404, "unknown_task", "no task type " + type));
         Params checked = Params.of(params);
-        if (Json.write(checked.node()).length() > settings.maxParams()) {
+        if (Json.write(checked.node()).getBytes(StandardCharsets.UTF_8).length > settings.maxParams()) {
             throw PageException.unprocessable("params larger than " + settings.maxParams() + " bytes");
         }
         task.check().check(checked);
@@ -146,7 +152,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     public boolean submitScheduled(Schedule schedule, long due) {
         ObjectNode params = schedule.params().deepCopy();
         if (!params.has("scheduled_at")) {
-            params.put("scheduled_at", java.time.Instant.ofEpochMilli(due).toString());
+            params.put("scheduled_at", Instant.ofEpochMilli(due).toString());
         }
         JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "", params,
                 System.currentTimeMillis());
@@ -173,11 +179,10 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     /** The same id in every process for one run of a schedule. */
     static String scheduledId(String schedule, long due) {
         try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((schedule + "@" + due).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(java.util.Arrays.copyOf(hash, 16));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] hash = MessageDigest.getInstance("SHA-256")
+                    .digest((schedule + "@" + due).getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, 16));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

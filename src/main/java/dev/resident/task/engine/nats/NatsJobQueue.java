@@ -85,6 +85,20 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         }
     }
 
+    /** Messages in the site's stream: queued jobs and running ones not yet acknowledged. */
+    @Override
+    public long waiting() {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            return 0;
+        }
+        try {
+            return connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
+                    .getStreamState().getMsgCount();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     @Override
     public void cancelRunning(String jobId) {
         connection.publish(names.cancelSubject(), jobId.getBytes(StandardCharsets.UTF_8));

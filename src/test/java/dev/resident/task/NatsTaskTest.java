@@ -120,6 +120,28 @@ class NatsTaskTest {
     }
 
     @Test
+    void aJobCancelledWhileItsWorkerIsDeadNeverRunsAgain() {
+        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
+        ResidentProcess dying = worker("p02");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 300, 100);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.has("progress"));
+        dying.kill();
+        assertEquals(200, delete(browser, jobId).status(), "its state still says running");
+        site(Map.of("resident.tasks.workers", "1")).start("p03");
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        assertEquals("cancelled", last(rest).path("state").asText(), rest.toString());
+        assertEquals(0, rest.stream().filter(m -> m.path("attempt").asInt() > 1 && m.path("state").asText().equals("running"))
+                .count(), "the redelivered job did not run: " + rest);
+    }
+
+    @Test
     void aMalformedMessageOnTheStreamIsDroppedAndCounted() throws Exception {
         Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
         Browser browser = node.browser();

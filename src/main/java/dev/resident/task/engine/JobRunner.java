@@ -61,6 +61,9 @@ public final class JobRunner {
             store.create(JobStatus.queued(spec)); // its record expired
         } else if (known.get().state().finished()) {
             return true; // finished by an earlier run whose worker died before the queue heard of it, or cancelled
+        } else if (known.get().cancelRequested()) {
+            finish(spec, JobStatus::cancelled); // cancelled while its worker was dying: never again
+            return true;
         }
         if (delivery.attempt() > settings.maxDeliveries()) {
             finish(spec, s -> s.failed("too_many_attempts",

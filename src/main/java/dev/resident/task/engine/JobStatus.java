@@ -11,28 +11,31 @@ import dev.resident.json.Json;
  * @param result   the task's result once {@code done}, else null
  * @param error    {@code {"code","message","id"?}} once {@code failed}, else null
  * @param attempt  0 while queued, then the run number
+ * @param cancelRequested a cancel reached a running job: a run that picks it up again (after its
+ *                        worker died) ends it {@code cancelled} instead of running it
  */
 public record JobStatus(String jobId, String type, String user, String pageId, JobState state, Progress progress,
-                        JsonNode result, ObjectNode error, int attempt, long submittedAt, long updatedAt) {
+                        JsonNode result, ObjectNode error, int attempt, long submittedAt, long updatedAt,
+                        boolean cancelRequested) {
 
     static JobStatus queued(JobSpec spec) {
         return new JobStatus(spec.jobId(), spec.type(), spec.user(), spec.pageId(), JobState.QUEUED, null, null, null,
-                0, spec.submittedAt(), System.currentTimeMillis());
+                0, spec.submittedAt(), System.currentTimeMillis(), false);
     }
 
     JobStatus running(int run) {
         return new JobStatus(jobId, type, user, pageId, JobState.RUNNING, progress, null, null, run, submittedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus progressed(Progress next) {
         return new JobStatus(jobId, type, user, pageId, state, next, null, null, attempt, submittedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus done(JsonNode value) {
         return new JobStatus(jobId, type, user, pageId, JobState.DONE, progress, value, null, attempt, submittedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus failed(String code, String message, String errorId) {
@@ -41,18 +44,24 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
             failure.put("id", errorId);
         }
         return new JobStatus(jobId, type, user, pageId, JobState.FAILED, progress, null, failure, attempt,
-                submittedAt, System.currentTimeMillis());
+                submittedAt, System.currentTimeMillis(), cancelRequested);
     }
 
     /** The same state, reported to another page from now on. */
     JobStatus movedTo(String page) {
         return new JobStatus(jobId, type, user, page, state, progress, result, error, attempt, submittedAt,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), cancelRequested);
+    }
+
+    /** Still running, with a cancel on record for whichever run holds it. */
+    JobStatus withCancelRequested() {
+        return new JobStatus(jobId, type, user, pageId, state, progress, result, error, attempt, submittedAt,
+                System.currentTimeMillis(), true);
     }
 
     JobStatus cancelled() {
         return new JobStatus(jobId, type, user, pageId, JobState.CANCELLED, progress, null, null, attempt,
-                submittedAt, System.currentTimeMillis());
+                submittedAt, System.currentTimeMillis(), cancelRequested);
     }
 
     /**
@@ -100,6 +109,9 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
         if (error != null) {
             node.set("error", error);
         }
+        if (cancelRequested) {
+            node.put("cancel_requested", true);
+        }
         return node;
     }
 
@@ -110,7 +122,8 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
             return new JobStatus(text(node, "job_id"), text(node, "type"), text(node, "user"), text(node, "page_id"),
                     JobState.ofWire(text(node, "state")), Progress.of(node.get("progress")),
                     node.get("result"), error != null && error.isObject() ? (ObjectNode) error : null,
-                    node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong());
+                    node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong(),
+                    node.path("cancel_requested").asBoolean(false));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a job record", e);
         }

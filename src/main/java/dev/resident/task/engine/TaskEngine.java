@@ -205,6 +205,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             found.lane.events().send(queued.get());
             return queued.get();
         }
+        found.lane.store().update(jobId, s -> s.state() == JobState.RUNNING ? s.withCancelRequested() : null);
         if (!found.lane.runner().cancelRunning(jobId) && found.lane.queue() instanceof CancelBroadcast others) {
             others.cancelRunning(jobId); // it runs in another process
         }

@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
  */
 final class NatsJobStore implements JobStore {
     /** Rows the admin view reads at most. */
-    private static final int MAX_LISTED = 500;
+    private static final int MAX_LISTED = 200;
     private static final int MAX_RETRIES = 20;
     /** JetStream's answer when the key's revision is not the expected one (or it exists, for create). */
     private static final int WRONG_LAST_SEQUENCE = 10071;

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Page and task types for task tests: the page {@code /_probe} submits any task type by name, and
- * the tasks fail, hold until cancelled, or report progress in a tight loop.
+ * the tasks fail, hold until cancelled, report progress in a tight loop, or report the
+ * {@code System.nanoTime()} of each progress call as its message (for latency measurements).
  */
 public final class TaskProbe {
     public static final String PATH = "/_probe";
@@ -51,7 +52,16 @@ public final class TaskProbe {
                     }
                     return Json.object().put("calls", calls);
                 }).build())
-                .register(TaskType.builder("probe.large", (params, context) -> "x".repeat(300_000)).build());
+                .register(TaskType.builder("probe.large", (params, context) -> "x".repeat(300_000)).build())
+                .register(TaskType.builder("probe.stamp", (params, context) -> {
+                    long count = params.integer("count", 10, 1, 100_000);
+                    long everyMs = params.integer("every_ms", 25, 1, 10_000);
+                    for (long i = 1; i <= count; i++) {
+                        context.progress(i, count, Long.toString(System.nanoTime())); // when it was reported
+                        Thread.sleep(everyMs);
+                    }
+                    return null;
+                }).build());
         server.update(resident::setup);
         return resident;
     }

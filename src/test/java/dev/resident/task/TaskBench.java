@@ -1,18 +1,28 @@
 package dev.resident.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.Resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
 import dev.resident.page.CpuPool;
+import dev.resident.support.Browser;
 import dev.resident.support.NatsTestServer;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TaskProbe;
 import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskMeters;
 import dev.resident.task.engine.TaskSettings;
 import dev.resident.task.engine.nats.TaskNats;
+import io.helidon.webserver.WebServer;
 import io.nats.client.Connection;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A small bench of the task engine (not a test): no-op jobs per second and the p50/p99 from submit
- * to the task starting, through the in-process queue and through JetStream (its own nats-server).
+ * to the task starting, through the in-process queue and through JetStream (its own nats-server),
+ * and from a progress call to the frame on the page's socket.
  * Run after {@code mvn -B -q -DskipTests package test-compile}:
  * <pre>
  * java -cp "target/classes:target/test-classes:target/libs/*" dev.resident.task.TaskBench [jobs]
@@ -43,10 +54,80 @@ public final class TaskBench {
                 Duration.ofSeconds(30), false, Duration.ofSeconds(5));
         run("local", jobs, 0, settings, null);
         run("local", PACED_JOBS, PACED_RATE, settings, null);
+        progressToFrame("local", Map.of(), Map.of());
         try (NatsTestServer nats = new NatsTestServer("-js")) {
             run("jetstream", jobs, 0, settings, nats.url());
             run("jetstream", PACED_JOBS, PACED_RATE, settings, nats.url());
+            Map<String, String> site = Map.of("ipc.backend", "nats", "ipc.nats.url", nats.url(),
+                    "ipc.nats.prefix", "bench-progress");
+            progressToFrame("jetstream", site, site);
         }
+    }
+
+    /**
+     * From a task's {@code progress} call to the {@code job} frame on the page's socket: a real
+     * server with the page, the task on a worker in the same process (local) or in a second server
+     * over NATS (page server without workers), progress every 25 ms (the gate lets 50/s through).
+     */
+    private static void progressToFrame(String lane, Map<String, String> pageServer, Map<String, String> workerServer) {
+        Map<String, String> pagesConfig = new HashMap<>(pageServer);
+        pagesConfig.put("resident.tasks.progress-per-second", "50");
+        Map<String, String> workerConfig = new HashMap<>(workerServer);
+        workerConfig.put("resident.tasks.progress-per-second", "50");
+        boolean separate = !pageServer.isEmpty();
+        if (separate) {
+            pagesConfig.put("resident.process", "p01");
+            pagesConfig.put("resident.tasks.workers", "0");
+            workerConfig.put("resident.process", "p02");
+        }
+        List<WebServer> servers = new ArrayList<>();
+        List<Resident> residents = new ArrayList<>();
+        try {
+            WebServer pages = server(pagesConfig, servers, residents);
+            if (separate) {
+                server(workerConfig, servers, residents);
+            }
+            Browser browser = new Browser(URI.create("http://127.0.0.1:" + pages.port()));
+            String pageId = browser.openPage(TaskProbe.PATH, null).get("page_id").asText();
+            SocketClient socket = browser.socket(pageId);
+            socket.next("hello");
+            int count = 400;
+            String jobId = browser.rpc(pageId, "submit", Json.object().put("type", "probe.stamp")
+                            .set("params", Json.object().put("count", count).put("every_ms", 25)), null)
+                    .json().path("result").path("job_id").asText();
+            long[] latencies = new long[count];
+            int seen = 0;
+            while (true) {
+                JsonNode frame = JobFrames.next(socket, jobId, Duration.ofSeconds(30));
+                long now = System.nanoTime();
+                if (!"running".equals(frame.path("state").asText())) {
+                    if (JobFrames.finished(frame)) {
+                        break;
+                    }
+                    continue;
+                }
+                String stamp = frame.path("progress").path("message").asText("");
+                if (!stamp.isEmpty() && seen < count) {
+                    latencies[seen++] = now - Long.parseLong(stamp);
+                }
+            }
+            long[] measured = Arrays.copyOf(latencies, seen);
+            Arrays.sort(measured);
+            System.out.printf("%-9s progress -> frame on the page: %d frames, p50 %6.2f ms, p99 %6.2f ms%n", lane, seen,
+                    measured[seen / 2] / 1e6, measured[seen * 99 / 100] / 1e6);
+        } finally {
+            servers.forEach(WebServer::stop);
+            residents.forEach(Resident::close);
+        }
+    }
+
+    private static WebServer server(Map<String, String> config, List<WebServer> servers, List<Resident> residents) {
+        Resident[] made = new Resident[1];
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
+                .update(builder -> made[0] = TaskProbe.setup(builder, config)).build().start();
+        servers.add(server);
+        residents.add(made[0]);
+        return server;
     }
 
     /** @param rate jobs per second, or 0 for a burst by {@value #SUBMITTERS} submitters */

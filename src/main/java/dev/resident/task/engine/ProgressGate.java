@@ -35,7 +35,9 @@ final class ProgressGate {
         if (!sentAny || now - lastSent >= intervalNanos) {
             sendPending(now);
         } else if (flush == null) {
-            flush = timer.schedule(this::flush, lastSent + intervalNanos - now, TimeUnit.NANOSECONDS);
+            // the sink may block (a KV round trip): on a virtual thread, not on the shared timer
+            flush = timer.schedule(() -> Thread.ofVirtual().name("resident-task-progress").start(this::flush),
+                    lastSent + intervalNanos - now, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -4,9 +4,15 @@ import { el } from '/el.js';
 
 const $ = selector => document.querySelector(selector);
 // ?transport=poll forces long-poll, as behind a proxy that blocks WebSocket
-const options = { websocket: new URLSearchParams(location.search).get('transport') !== 'poll' };
+const query = new URLSearchParams(location.search);
+const options = { websocket: query.get('transport') !== 'poll' };
+// ?export_step_ms=N slows the export down (the browser test reloads the tab in the middle of it)
+const exportParams = query.has('export_step_ms') ? { step_ms: Number(query.get('export_step_ms')) } : {};
 const orders = new Map(); // id -> the newest version of each order seen
+/** The running export survives a reload: its job id is kept for this tab. */
+const EXPORT_KEY = 'resident-demo-export';
 let page = null;
+let csvUrl = null;
 
 $('#login-form').addEventListener('submit', onLogin);
 $('#reload').addEventListener('click', () => location.reload());
@@ -50,6 +56,13 @@ function showBoard() {
   page.on('dbevent', message => message.events.forEach(applyEvent));
   page.on('notify', showNotice);
   page.on('resync', loadOrders); // dbevents were lost while away: reload the whole table
+
+  page.on('job', message => {
+    if (message.job_id === sessionStorage.getItem(EXPORT_KEY)) showExport(message);
+  });
+  $('#export').addEventListener('click', startExport);
+  $('#export-cancel').addEventListener('click', () => page.cancelJob(sessionStorage.getItem(EXPORT_KEY)).catch(alertError));
+  resumeExport();
 
   $('#new-order').addEventListener('submit', createOrder);
   $('#notify-form').addEventListener('submit', sendNotice);
@@ -118,6 +131,53 @@ function orderRow(order) {
     el('td', { class: 'num' }, order.qty),
     el('td', {}, status),
     el('td', { class: 'muted' }, `${order.by} · ${new Date(order.at).toLocaleTimeString()}`));
+}
+
+async function startExport() {
+  try {
+    const { job_id: jobId } = await page.rpc('export', exportParams);
+    sessionStorage.setItem(EXPORT_KEY, jobId);
+    showExport({ job_id: jobId, state: 'queued' });
+  } catch (error) {
+    alertError(error);
+  }
+}
+
+/** After a reload: this new page takes over the messages of the export the old page started. */
+async function resumeExport() {
+  const jobId = sessionStorage.getItem(EXPORT_KEY);
+  if (!jobId) return;
+  try {
+    showExport({ job_id: jobId, ...(await page.rpc('follow', { job_id: jobId })) });
+  } catch {
+    sessionStorage.removeItem(EXPORT_KEY); // gone: finished too long ago, or another user's
+  }
+}
+
+function showExport({ state, progress, result, error }) {
+  const box = $('#export-box');
+  box.hidden = false;
+  box.dataset.state = state;
+  const running = state === 'queued' || state === 'running';
+  $('#export').disabled = running;
+  $('#export-cancel').hidden = !running;
+  $('#export-progress').hidden = !running;
+  if (progress) Object.assign($('#export-progress'), { max: progress.total, value: progress.done });
+  $('#export-text').textContent = {
+    queued: 'export queued…',
+    running: `exporting: ${progress?.message ?? 'starting'}`,
+    done: `exported ${result?.rows} orders (${Object.entries(result?.by_status ?? {}).map(([s, n]) => `${n} ${s}`).join(', ')})`,
+    failed: `export failed: ${error?.message}${error?.id ? ` (error id ${error.id})` : ''}`,
+    cancelled: 'export cancelled',
+  }[state] ?? state;
+  const link = $('#export-link');
+  link.hidden = state !== 'done';
+  if (state === 'done') {
+    if (csvUrl) URL.revokeObjectURL(csvUrl);
+    csvUrl = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv' }));
+    link.href = csvUrl;
+  }
+  if (!running) sessionStorage.removeItem(EXPORT_KEY);
 }
 
 async function createOrder(event) {

@@ -10,7 +10,8 @@ import sun.misc.Signal;
 
 /**
  * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password
- * <password>} prints a hash for the {@code resident.users} config.
+ * <password>} prints a hash for the {@code resident.users} config, and {@code java -jar
+ * resident.jar worker} starts a worker-only process (background tasks, health and metrics, no pages).
  */
 public final class Main {
     private Main() {
@@ -21,17 +22,18 @@ public final class Main {
             System.out.println(PasswordHash.create(args[1]));
             return;
         }
+        boolean worker = args.length == 1 && args[0].equals("worker");
         LogConfig.configureRuntime();
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);
         if (Resident.demo(config)) {
-            DemoApp.register(types, resident.registry(), config);
+            DemoApp.register(types, resident.registry(), resident.taskTypes(), config);
         }
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .shutdownHook(false) // our own drain must run before the server stops
-                .update(resident::setup)
+                .update(worker ? resident::setupWorker : resident::setup)
                 .build()
                 .start();
         Runnable stop = () -> {
@@ -40,6 +42,7 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), signal -> stop.run());
         Signal.handle(new Signal("INT"), signal -> stop.run());
-        System.out.println("Resident listening on http://localhost:" + server.port() + "/");
+        System.out.println("Resident listening on http://localhost:" + server.port() + "/"
+                + (worker ? " (worker: tasks, /observe only)" : ""));
     }
 }

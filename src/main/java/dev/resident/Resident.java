@@ -27,6 +27,8 @@ import dev.resident.registry.SessionAuthenticator;
 import dev.resident.web.AccessLog;
 import dev.resident.web.JsonDirectErrors;
 import dev.resident.web.ObserveGuard;
+import dev.resident.task.TaskTypes;
+import dev.resident.task.engine.TaskEngine;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -67,6 +69,8 @@ public final class Resident implements AutoCloseable {
     private final Optional<PgDbEvents> pgEvents;
     private final Optional<AccessLog> accessLog;
     private final String observeToken;
+    private final TaskTypes taskTypes = new TaskTypes();
+    private final TaskEngine tasks;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
@@ -98,6 +102,10 @@ public final class Resident implements AutoCloseable {
         // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
         Optional<NatsLink> natsLink = transport.get() instanceof NatsLink link ? Optional.of(link) : Optional.empty();
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
+        if (resident.get("bench-pages").asBoolean().get()) {
+            BenchPage.registerTasks(taskTypes);
+        }
+        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
@@ -193,23 +201,39 @@ public final class Resident implements AutoCloseable {
         server.routing(routing -> {
                     web.api(routing);
                     routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
+                    web.jobs(routing, tasks);
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);
                 })
                 .addRouting(WsRouting.builder()
                         .update(web::websocket)
                         .update(routing -> legacySockets.ifPresent(sockets -> sockets.routing(routing))))
-                .addFeature(ObserveFeature.builder()
-                        .endpoint(OBSERVE_ROOT)
-                        .observersDiscoverServices(false)
-                        .addObserver(HealthObserver.builder()
-                                .details(true)
-                                .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
-                                .update(health -> pgEvents.ifPresent(pg ->
-                                        health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
-                                .build())
-                        .addObserver(MetricsObserver.create())
-                        .build());
+                .addFeature(observe());
+        tasks.startSchedule();
+    }
+
+    /**
+     * A worker-only process ({@code java -jar resident.jar worker}): it runs tasks, serves no pages
+     * and no API, only health and metrics under {@code /observe}.
+     */
+    public void setupWorker(WebServerConfig.Builder server) {
+        server.routing(routing -> routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken)))
+                .addFeature(observe()); // any other path: 404
+        tasks.startSchedule();
+    }
+
+    private ObserveFeature observe() {
+        return ObserveFeature.builder()
+                .endpoint(OBSERVE_ROOT)
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder()
+                        .details(true)
+                        .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
+                        .update(health -> pgEvents.ifPresent(pg ->
+                                health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
+                        .build())
+                .addObserver(MetricsObserver.create())
+                .build();
     }
 
     /** The running build's version (from the jar's manifest), {@code dev} when run from classes. */
@@ -220,6 +244,15 @@ public final class Resident implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    /** The task types of this server: register an application's ones here, like page types. */
+    public TaskTypes taskTypes() {
+        return taskTypes;
+    }
+
+    public TaskEngine tasks() {
+        return tasks;
     }
 
     public Lifecycle lifecycle() {
@@ -257,6 +290,7 @@ public final class Resident implements AutoCloseable {
         web.sockets().close();
         web.closeGuards();
         accessLog.ifPresent(AccessLog::close);
+        tasks.close();
         registry.close();
         state.close();
         meters.close();

@@ -44,6 +44,8 @@ public final class ResidentConfig {
             Map.entry("STATE_DIR", "resident.state.dir"),
             Map.entry("SNAPSHOT_INTERVAL", "resident.state.snapshot-interval"),
             Map.entry("SESSION_MAX_AGE", "resident.connections.max-age"),
+            Map.entry("TASK_WORKERS", "resident.tasks.workers"),
+            Map.entry("TASK_FALLBACK", "resident.tasks.fallback"),
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),

@@ -1,7 +1,10 @@
 package dev.resident;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
+import dev.resident.json.Json;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.legacy.LegacySessionSettings;
 import dev.resident.legacy.LegacySocketSettings;
@@ -12,11 +15,14 @@ import dev.resident.site.SiteAdminSettings;
 import dev.resident.web.LoginSettings;
 import dev.resident.web.AdmissionSettings;
 import dev.resident.web.TrustedProxies;
+import dev.resident.task.engine.Schedule;
+import dev.resident.task.engine.TaskSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -264,6 +270,60 @@ final class Settings {
     /** A duration every config has: application.yaml writes its default. */
     static Duration duration(Config node) {
         return ResidentConfig.parseDuration(node.asString().get());
+    }
+
+    /** Reads the {@code resident.tasks} node (background jobs). */
+    static TaskSettings tasks(Config tasks) {
+        String fallback = tasks.get("fallback").asString().get().trim();
+        if (!fallback.equals("local") && !fallback.equals("reject")) {
+            throw new IllegalArgumentException("resident.tasks.fallback must be local or reject: " + fallback);
+        }
+        return new TaskSettings(
+                tasks.get("workers").asInt().get(),
+                tasks.get("queue").asInt().get(),
+                tasks.get("progress-per-second").asInt().get(),
+                tasks.get("max-params").asInt().get(),
+                tasks.get("max-result").asInt().get(),
+                duration(tasks.get("keep-finished")),
+                tasks.get("max-jobs").asInt().get(),
+                tasks.get("max-deliveries").asInt().get(),
+                duration(tasks.get("ack-wait")),
+                fallback.equals("local"),
+                duration(tasks.get("nats-timeout")));
+    }
+
+    /**
+     * Reads {@code resident.tasks.schedule}: a list of {@code name}, {@code task}, {@code cron}
+     * (Quartz, with seconds), {@code zone} (default UTC), {@code params} (a JSON object as text) and
+     * {@code missed} ({@code skip} or {@code catch-up}).
+     */
+    static List<Schedule> schedules(Config list) {
+        List<Schedule> schedules = new ArrayList<>();
+        for (Config entry : list.asNodeList().orElse(List.of())) {
+            String name = entry.get("name").asString().orElseThrow(() -> missing(entry, "name"));
+            String missed = entry.get("missed").asString().orElse("skip");
+            if (!missed.equals("skip") && !missed.equals("catch-up")) {
+                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": missed must be skip or catch-up");
+            }
+            JsonNode params = Json.parse(entry.get("params").asString().orElse("{}"));
+            if (!params.isObject()) {
+                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": params must be a JSON object");
+            }
+            schedules.add(new Schedule(name,
+                    entry.get("task").asString().orElseThrow(() -> missing(entry, "task")),
+                    entry.get("cron").asString().orElseThrow(() -> missing(entry, "cron")),
+                    ZoneId.of(entry.get("zone").asString().orElse("UTC")),
+                    (ObjectNode) params,
+                    missed.equals("catch-up")));
+        }
+        if (schedules.stream().map(Schedule::name).distinct().count() < schedules.size()) {
+            throw new IllegalArgumentException("resident.tasks.schedule names must be unique");
+        }
+        return schedules;
+    }
+
+    private static IllegalArgumentException missing(Config entry, String field) {
+        return new IllegalArgumentException(entry.key() + "." + field + " is required");
     }
 
     private static Optional<Duration> optionalDuration(Config node) {

@@ -54,6 +54,24 @@ function render(state) {
       page.socket.state === 'open' ? action('disconnect', 'quiet', `${pageUrl(page)}/socket`) : '',
       ' ', action('drop', 'danger', pageUrl(page))),
   ]);
+  const jobs = state.jobs ?? { counts: {}, list: [], schedule: [] };
+  $('#job-counts').textContent = Object.entries(jobs.counts).map(([name, count]) => `${name} ${count}`).join(' · ');
+  fill('#jobs', jobs.list, job => [
+    el('td', {}, el('code', { title: job.job_id }, job.job_id.slice(0, 10) + '…')),
+    el('td', {}, job.type),
+    el('td', {}, job.user),
+    el('td', {}, el('span', { class: `pill ${job.state}` }, job.state)),
+    el('td', {}, job.progress ? `${job.progress.done}/${job.progress.total} ${job.progress.message ?? ''}` : ''),
+    el('td', { class: 'num' }, job.attempt),
+    el('td', { class: 'num' }, duration(Math.max(0, Math.floor((state.now - job.submitted_at) / 1000)))),
+    el('td', {}, job.error ? `${job.error.code}${job.error.id ? ` (id ${job.error.id})` : ''}` : ''),
+    el('td', {}, job.state === 'queued' || job.state === 'running'
+      ? action('cancel', 'danger', `/_/jobs/${encodeURIComponent(job.job_id)}`) : ''),
+  ]);
+  fill('#schedule', jobs.schedule, entry => [
+    el('td', {}, entry.name), el('td', {}, entry.task), el('td', {}, el('code', {}, entry.cron)),
+    el('td', {}, entry.zone), el('td', {}, entry.missed),
+    el('td', {}, entry.next_run ? new Date(entry.next_run).toLocaleString() : '')]);
   fill('#users', state.users, user => [
     el('td', {}, user.process), el('td', {}, user.user), el('td', { class: 'num' }, user.connections), el('td', { class: 'num' }, user.pages)]);
   fill('#connections', state.connections, connection => [

@@ -9,6 +9,10 @@
  * page.on('dbevent', message => render(message.events));
  * page.on('state', state => indicator.textContent = state);
  * await page.rpc('create', { customer: 'Ada', item: 'Gears', qty: 2 });
+ * // a background job the page's method submitted; its progress arrives as `job` messages
+ * const { job_id } = await page.rpc('export');
+ * page.on('job', message => bar.value = message.progress?.done ?? 0);
+ * const result = await page.job(job_id); // rejects when it fails or is cancelled
  * ```
  *
  * Messages arrive over a WebSocket, or over long-poll when the socket cannot be used. After a
@@ -22,7 +26,7 @@
 /** @typedef {'connecting' | 'online' | 'reconnecting' | 'offline'} State */
 
 /**
- * A pushed page message: `data`, `dbevent`, `notify` or `broadcast`.
+ * A pushed page message: `data`, `dbevent`, `notify`, `broadcast` or `job`.
  * @typedef {{t: string, seq: number, [field: string]: any}} Message
  */
 
@@ -41,6 +45,9 @@
  */
 
 const DEFAULTS = { websocket: true, retryMs: 500, maxRetryMs: 30000, pollWaitSeconds: 25, silenceMs: 75000 };
+/** Finished jobs remembered per page, so `job(id)` settles even when the end came first. */
+const FINISHED_JOBS_KEPT = 100;
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
 /** Sockets that fail this often before ever saying hello mean WebSocket is blocked: use long-poll. */
 const FAILURES_BEFORE_POLL = 2;
 
@@ -116,6 +123,8 @@ export class ResidentPage {
   #held = null;        // messages that arrive while a resync reloads the data
   #closed = false;
   #listeners = [];
+  #finishedJobs = new Map(); // job id -> its final message
+  #jobWaiters = new Map();   // job id -> [{resolve, reject}]
 
   /** @param {{page_id: string, user: string, epoch: string, seq: number, data: object}} opened */
   constructor(opened, options) {
@@ -136,7 +145,9 @@ export class ResidentPage {
    * Calls `handler` for each event of `type` until the returned function is called:
    * - `data` (changes: Change[], message): the page data changed (already applied to `page.data`)
    * - `dbevent`, `notify`, `broadcast` (message): pushed messages, once each, in seq order
-   * - `message` (message): any of the four above
+   * - `job` (message): a background job of this page changed: `{job_id, state, progress?, result?, error?}`
+   *   with state `queued`, `running` (progress `{done, total, message?}`), `done`, `failed` or `cancelled`
+   * - `message` (message): any of the five above
    * - `state` (state: State, reason?: string): the connection went online, reconnecting or offline
    * - `resync` (data): messages were lost, `page.data` was reloaded; reload what you derived from them
    * @param {string} type
@@ -198,6 +209,26 @@ export class ResidentPage {
    */
   #follow(pageId) {
     if (pageId && pageId !== this.id) this.id = pageId;
+  }
+
+  /**
+   * Waits for a background job of this page (its id from the method that submitted it).
+   * @param {string} jobId
+   * @returns {Promise<any>} the job's result when it is done; rejects with a {@link ResidentError}
+   *   whose code is the job's error code when it failed, or `cancelled`
+   */
+  job(jobId) {
+    return new Promise((resolve, reject) => {
+      const finished = this.#finishedJobs.get(jobId);
+      if (finished) return settleJob(finished, { resolve, reject });
+      if (!this.#jobWaiters.has(jobId)) this.#jobWaiters.set(jobId, []);
+      this.#jobWaiters.get(jobId).push({ resolve, reject });
+    });
+  }
+
+  /** Cancels a background job (`DELETE /_/jobs/{id}`); its end still arrives as a `job` message. */
+  async cancelJob(jobId) {
+    return request('DELETE', `/_/jobs/${encodeURIComponent(jobId)}`);
   }
 
   /** Drops the page on the server (also done when the browser hides the page) and stops. Safe twice. */
@@ -333,9 +364,28 @@ export class ResidentPage {
       message.changes.forEach(change => applyChange(this.data, change));
       this.#emit('data', message.changes, message);
     } else {
+      if (message.t === 'job') this.#jobChanged(message);
       this.#emit(message.t, message);
     }
     this.#emit('message', message);
+  }
+
+  #jobChanged(message) {
+    if (!FINISHED.has(message.state)) return;
+    this.#finishedJobs.set(message.job_id, message);
+    if (this.#finishedJobs.size > FINISHED_JOBS_KEPT) this.#finishedJobs.delete(this.#finishedJobs.keys().next().value);
+    const waiters = this.#jobWaiters.get(message.job_id) ?? [];
+    this.#jobWaiters.delete(message.job_id);
+    waiters.forEach(waiter => settleJob(message, waiter));
+  }
+
+  /** After a resync the end of a job may be among the lost messages: ask for each awaited one. */
+  #recheckJobs() {
+    for (const jobId of this.#jobWaiters.keys()) {
+      request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
+        .then(status => this.#jobChanged({ ...status, job_id: jobId }))
+        .catch(() => {});
+    }
   }
 
   /** Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. */
@@ -359,6 +409,7 @@ export class ResidentPage {
     const held = this.#held;
     this.#held = null;
     this.#emit('resync', this.data);
+    this.#recheckJobs();
     held.forEach(message => this.#receive(message));
   }
 
@@ -426,6 +477,13 @@ export class ResidentPage {
     addEventListener(type, fn);
     this.#listeners.push([type, fn]);
   }
+}
+
+/** Resolves a job's waiter with its result, or rejects it with its error. */
+function settleJob(message, { resolve, reject }) {
+  if (message.state === 'done') resolve(message.result);
+  else if (message.state === 'cancelled') reject(new ResidentError('cancelled', 'the job was cancelled', 0));
+  else reject(new ResidentError(message.error?.code ?? 'failed', message.error?.message ?? 'the job failed', 0));
 }
 
 /** Sets or deletes the value at a change's dot path. */

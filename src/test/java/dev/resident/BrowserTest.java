@@ -21,11 +21,13 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo and {@code /_/resident.js} end to end in headless Chromium: two browsers with their
  * own sessions log in as two users and see each other's changes and messages, a lost socket
- * resumes without losing what was sent meanwhile, and long-poll takes over when WebSocket is refused.
+ * resumes without losing what was sent meanwhile, long-poll takes over when WebSocket is refused,
+ * and a background export goes on across a reload of its tab.
  */
 @ServerTest
 @Timeout(120)
@@ -142,6 +144,23 @@ class BrowserTest {
         }
         alice.awaitConnection("online");
         alice.awaitOrder("Jean Bartik");
+    }
+
+    @Test
+    void anExportGoesOnAcrossAReloadOfTheTabAndEndsWithADownloadLink() {
+        DemoTab alice = DemoTab.open(aliceBrowser, uri, "alice").load(uri, "/?export_step_ms=400");
+        alice.startExport();
+        long before = alice.awaitExportProgress(3);
+        assertTrue(before < 20, "still running when the tab reloads: " + before);
+        alice.reload();
+        String resumed = alice.awaitExportState("running");
+        assertTrue(resumed.startsWith("exporting"), resumed);
+        assertTrue(alice.exportProgress() >= before, "the progress goes on from where it was");
+        long later = alice.awaitExportProgress(before + 2);
+        assertTrue(later > before);
+        String text = alice.awaitExportState("done");
+        assertTrue(text.startsWith("exported "), text);
+        assertTrue(alice.exportLink().startsWith("blob:"), alice.exportLink());
     }
 
     @Test

@@ -6,6 +6,9 @@ import dev.resident.page.Page;
 import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.Params;
+import dev.resident.task.TaskContext;
+import dev.resident.task.TaskType;
+import dev.resident.task.TaskTypes;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,8 @@ public final class BenchPage {
     public static final int MAX_TABLE_NAME = 64;
     /** The largest {@code data}, as JSON text (the bench gives each page ~1 KB). */
     public static final int MAX_DATA_BYTES = 4096;
+    /** The task type of the {@code job} method. */
+    public static final String JOB_TASK = "_bench.job";
     private final Page page;
     private long count;
 
@@ -64,7 +69,34 @@ public final class BenchPage {
                 .method("notify", BenchPage::notifyUser)
                 .method("dbevent", BenchPage::dbevent)
                 .method("work", BenchPage::work)
+                .method("job", BenchPage::job)
                 .build();
+    }
+
+    /** The task behind the {@code job} method: {@code steps} sleeps of {@code step_ms}, progress after each. */
+    public static void registerTasks(TaskTypes types) {
+        types.register(TaskType.builder(JOB_TASK, BenchPage::runJob).params(BenchPage::checkJob).build());
+    }
+
+    private Object job(Params params) {
+        return Json.object().put("job_id", page.submit(JOB_TASK, params.node()));
+    }
+
+    private static void checkJob(Params params) {
+        params.integer("steps", 1, 0, 10_000);
+        params.integer("step_ms", 0, 0, 60_000);
+    }
+
+    private static Object runJob(Params params, TaskContext context) throws InterruptedException {
+        long steps = params.integer("steps", 1, 0, 10_000);
+        long stepMs = params.integer("step_ms", 0, 0, 60_000);
+        for (long step = 1; step <= steps && !context.isCancelled(); step++) {
+            if (stepMs > 0) {
+                Thread.sleep(stepMs);
+            }
+            context.progress(step, steps, null);
+        }
+        return Json.object().put("steps", steps);
     }
 
     private Object echo(Params params) {

@@ -1,6 +1,7 @@
 package dev.resident.demo;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
 import dev.resident.page.PageException;
@@ -57,6 +58,8 @@ final class BoardPage {
                 .method("update", BoardPage::update)
                 .method("notify", BoardPage::sendNotice)
                 .method("online", (board, params) -> board.online.counts())
+                .method("export", BoardPage::export)
+                .method("follow", BoardPage::follow)
                 .build();
     }
 
@@ -89,6 +92,17 @@ final class BoardPage {
         String to = text(params, "to", MAX_TEXT);
         page.notifyUser(to, "message", Map.of("text", text(params, "text", MAX_NOTICE)));
         return true;
+    }
+
+    /** Starts the CSV export in the background; its progress and result arrive as {@code job} messages. */
+    private Object export(Params params) {
+        ObjectNode exportParams = Json.object().put("step_ms", params.integer("step_ms", 150, 0, 1000));
+        return Json.object().put("job_id", page.submit(OrdersExport.NAME, exportParams));
+    }
+
+    /** Takes over the messages of a job this user started on an earlier page (before a reload). */
+    private Object follow(Params params) {
+        return page.followJob(params.string("job_id"));
     }
 
     /**

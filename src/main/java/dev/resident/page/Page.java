@@ -1,5 +1,6 @@
 package dev.resident.page;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import java.util.Set;
@@ -55,4 +56,24 @@ public interface Page {
      * @throws PageException 503 {@code unavailable} when too much work is already waiting
      */
     <T> T compute(Callable<T> work) throws Exception;
+
+    /**
+     * Starts a background job of the task type {@code type} and returns its id at once. Its
+     * progress, result or error reach this page as {@code job} messages.
+     *
+     * @param params any Jackson-serializable object (a map, an {@code ObjectNode}, a record), or null
+     * @throws PageException 404 {@code unknown_task}, 422 for bad params, 429 {@code rate_limited},
+     *                       503 {@code unavailable}
+     */
+    String submit(String type, Object params);
+
+    /**
+     * Makes the job's messages come to this page from now on: a job of this page's user that
+     * another page started, such as the page this one replaced when the browser reloaded.
+     *
+     * @return the job's current state: the fields of a {@code job} message ({@code state},
+     *         {@code progress}, {@code result}, {@code error}, ...)
+     * @throws PageException 404 {@code unknown_job} when the user has no such job
+     */
+    JsonNode followJob(String jobId);
 }

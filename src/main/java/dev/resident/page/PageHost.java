@@ -26,4 +26,9 @@ public interface PageHost {
 
     /** Platform threads for CPU-bound page code. */
     CpuPool cpu();
+
+    /** Where {@link Page#submit} sends jobs. */
+    default JobSubmitter jobs() {
+        return JobSubmitter.NONE;
+    }
 }

@@ -436,6 +436,16 @@ public final class ResidentPage implements Page {
         return host.cpu().compute(work);
     }
 
+    @Override
+    public String submit(String type, Object params) {
+        return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
+    }
+
+    @Override
+    public JsonNode followJob(String jobId) {
+        return host.jobs().follow(id, user(), jobId);
+    }
+
     private void flushChanges() {
         ArrayNode changes = data.takeChanges();
         if (changes != null) {

@@ -6,6 +6,7 @@ import dev.resident.bus.BusListener;
 import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
+import dev.resident.page.JobSubmitter;
 import dev.resident.page.PageException;
 import dev.resident.page.PageDirectory;
 import dev.resident.page.PageHost;
@@ -52,6 +53,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final CpuPool cpu;
     private final Bus bus;
     private volatile boolean released;
+    private volatile JobSubmitter jobs = JobSubmitter.NONE;
 
     /**
      * @param store      where state that outlives the process goes
@@ -348,6 +350,16 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     @Override
     public CpuPool cpu() {
         return cpu;
+    }
+
+    @Override
+    public JobSubmitter jobs() {
+        return jobs;
+    }
+
+    /** Sets where pages' {@code submit} sends jobs (the task engine, built after the registry). */
+    public void jobs(JobSubmitter submitter) {
+        this.jobs = submitter;
     }
 
     /** Writes what is pending, then stops the sweeper, the writer and the bus; pages stay as they are. */

@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
 import dev.resident.registry.Connection;
@@ -15,13 +16,16 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.Supplier;
 
 /**
  * The admin view, successor of the legacy register browser, for users with the {@code admin}
  * role (guests get 401 {@code unauthorized}, other users 403 {@code forbidden}):
  * <ul>
  *   <li>{@code GET /_/admin}: the HTML view, which polls the state below</li>
- *   <li>{@code GET /_/admin/state}: users, connections, pages with age, subscriptions and socket</li>
+ *   <li>{@code GET /_/admin/state}: users, connections, pages with age, subscriptions and socket;
+ *       {@code jobs}: background jobs by state (queued, running with progress, finished in the
+ *       kept time, failed with their error id) and the scheduled tasks with their next run</li>
  *   <li>{@code DELETE /_/admin/pages/{page_id}}: drops a page (its socket closes with 4404)</li>
  *   <li>{@code DELETE /_/admin/pages/{page_id}/socket}: closes the page's socket with 1001; the page
  *       stays and its client reconnects and resumes</li>
@@ -42,11 +46,14 @@ public final class AdminService implements HttpService {
     private final Connections connections;
     private final SiteView site;
     private final byte[] view;
+    private final Supplier<ObjectNode> jobs;
 
-    AdminService(Connections connections, SiteView site) {
+    /** @param jobs the task engine's view of the jobs, or null when there is none */
+    AdminService(Connections connections, SiteView site, Supplier<ObjectNode> jobs) {
         this.registry = connections.registry();
         this.connections = connections;
         this.site = site;
+        this.jobs = jobs;
         this.view = resource(VIEW);
     }
 
@@ -70,7 +77,13 @@ public final class AdminService implements HttpService {
     private void state(ServerRequest req, ServerResponse res) {
         requireAdmin(req);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        Responses.json(res, Json.write(site.state(System.currentTimeMillis())));
+        ObjectNode state = site.state(System.currentTimeMillis());
+        ObjectNode jobState = jobs.get();
+        if (jobState != null) {
+            jobState.path("list").forEach(row -> ((ObjectNode) row).put("user", AdminState.maskGuest(row.path("user").asText())));
+            state.set("jobs", jobState);
+        }
+        Responses.json(res, Json.write(state));
     }
 
     private void dropPage(ServerRequest req, ServerResponse res) {

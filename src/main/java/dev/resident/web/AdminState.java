@@ -82,7 +82,7 @@ final class AdminState {
     }
 
     /** A guest's user id holds its connection id: masked the same way. */
-    private static String maskGuest(String user) {
+    static String maskGuest(String user) {
         return Ids.isGuestUser(user) ? Ids.guestUser(mask(user.substring(Ids.GUEST_PREFIX.length()))) : user;
     }
 

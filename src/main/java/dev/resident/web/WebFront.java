@@ -6,6 +6,7 @@ import dev.resident.ops.Lifecycle;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
+import dev.resident.task.engine.TaskEngine;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -31,6 +32,7 @@ public final class WebFront {
     private final Optional<RequestLog> requestLog;
     private final Connections connections;
     private final Guards guards;
+    private volatile TaskEngine tasks;
 
     /**
      * @param sessions   when not null, every connection follows the session it finds (one login with
@@ -76,7 +78,14 @@ public final class WebFront {
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(connections, site));
+                .register(API_ROOT, new AdminService(connections, site,
+                        () -> tasks == null ? null : tasks.adminState(AdminState.MAX_ROWS)));
+    }
+
+    /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
+    public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
+        this.tasks = engine;
+        routing.register(API_ROOT, new JobsService(registry, engine));
     }
 
     /**

@@ -62,7 +62,8 @@ class DeployConfigFilesTest {
                         print(program.name, program.stopsignal, program.stopwaitsecs)
                 """);
         // signal 15 is TERM; 40 s covers SHUTDOWN_GRACE (20 s), the sockets (2 s) and the NATS drain (5 s)
-        assertEquals(List.of("nats 15 10", "resident-p01 15 40", "resident-p02 15 40", "haproxy 15 10"),
+        assertEquals(List.of("nats 15 10", "resident-p01 15 40", "resident-p02 15 40", "resident-worker 15 40",
+                "haproxy 15 10"),
                 programs.lines().toList());
     }
 

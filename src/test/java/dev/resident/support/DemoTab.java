@@ -150,6 +150,55 @@ public final class DemoTab {
         return this;
     }
 
+    /** Loads {@code pathAndQuery} of the demo in this tab, waiting until the board is online. */
+    public DemoTab load(URI base, String pathAndQuery) {
+        focus();
+        driver.get(base.resolve(pathAndQuery).toString());
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        return awaitConnection("online");
+    }
+
+    /** Reloads the tab as its user would (F5), waiting until the new page is online. */
+    public DemoTab reload() {
+        focus();
+        driver.navigate().refresh();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        return awaitConnection("online");
+    }
+
+    /** Clicks "Export CSV". */
+    public void startExport() {
+        focus();
+        driver.findElement(By.id("export")).click();
+    }
+
+    /** Waits until the export's progress bar shows at least {@code done} steps; returns what it shows. */
+    public long awaitExportProgress(long done) {
+        focus();
+        wait.until(d -> exportProgress() >= done);
+        return exportProgress();
+    }
+
+    /** Steps done as the export's progress bar shows them. */
+    public long exportProgress() {
+        focus();
+        return (long) Double.parseDouble(driver.findElement(By.id("export-progress")).getDomProperty("value"));
+    }
+
+    /** Waits until the export shows {@code state} (queued, running, done, failed, cancelled); returns its text. */
+    public String awaitExportState(String state) {
+        focus();
+        wait.until(ExpectedConditions.attributeToBe(By.id("export-box"), "data-state", state));
+        return driver.findElement(By.id("export-text")).getText();
+    }
+
+    /** Where the export's download link points, or null while it is hidden. */
+    public String exportLink() {
+        focus();
+        WebElement link = driver.findElement(By.id("export-link"));
+        return link.isDisplayed() ? link.getDomProperty("href") : null;
+    }
+
     public byte[] screenshot() {
         focus();
         return driver.getScreenshotAs(OutputType.BYTES);

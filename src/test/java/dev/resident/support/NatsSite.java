@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Several Resident servers in this JVM forming one site over a test's {@link NatsTestServer}, each
@@ -40,9 +41,15 @@ public final class NatsSite implements AutoCloseable {
 
     /** Starts a server with process id {@code process} ({@code p01}, ...). */
     public Node start(String process) {
+        return start(process, resident -> { });
+    }
+
+    /** Starts a server; {@code beforeStart} registers what {@code Main} would (task types, ...) first. */
+    public Node start(String process, Consumer<Resident> beforeStart) {
         Map<String, String> overrides = new HashMap<>(config);
         overrides.put("resident.process", process);
         Resident resident = TestServers.resident(overrides, new PageTypes());
+        beforeStart.accept(resident);
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(resident::setup).build().start();
         Node node = new Node(process, resident, server);
         nodes.add(node);

@@ -43,7 +43,7 @@ public final class PgDemo implements AutoCloseable {
         Config config = ResidentConfig.withOverrides(overrides);
         PageTypes types = new PageTypes();
         Resident resident = Resident.create(config, types);
-        AutoCloseable demo = DemoApp.register(types, resident.registry(), config);
+        AutoCloseable demo = DemoApp.register(types, resident.registry(), resident.taskTypes(), config);
         server.update(resident::setup);
         return new PgDemo(resident, demo);
     }

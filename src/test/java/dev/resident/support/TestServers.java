@@ -40,7 +40,7 @@ public final class TestServers {
     public static Resident demo(WebServerConfig.Builder server, Map<String, String> overrides) {
         PageTypes types = new PageTypes();
         Resident resident = resident(overrides, types);
-        DemoApp.register(types, resident.registry());
+        DemoApp.register(types, resident.registry(), resident.taskTypes());
         server.update(resident::setup);
         return resident;
     }

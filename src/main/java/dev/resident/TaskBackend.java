@@ -1,0 +1,72 @@
+package dev.resident;
+
+import dev.resident.registry.Registry;
+import dev.resident.task.TaskTypes;
+import dev.resident.task.engine.PageDelivery;
+import dev.resident.task.engine.Schedule;
+import dev.resident.task.engine.ScheduleMarks;
+import dev.resident.task.engine.Scheduler;
+import dev.resident.task.engine.TaskEngine;
+import dev.resident.task.engine.TaskMeters;
+import dev.resident.task.engine.TaskSettings;
+import dev.resident.bus.nats.NatsSettings;
+import dev.resident.task.engine.nats.TaskNats;
+import io.helidon.config.Config;
+import io.nats.client.Connection;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds the task engine from config: the in-process queue, or JetStream with the in-process fallback. */
+final class TaskBackend {
+    private static final System.Logger LOGGER = System.getLogger(TaskBackend.class.getName());
+    private TaskBackend() {
+    }
+
+    /**
+     * An engine whose job messages reach the registry's pages, registered as the registry's job
+     * submitter.
+     */
+    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry) {
+        TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
+        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(process), registry.cpu());
+        PageDelivery pages = (pageId, tail) -> registry.anyPage(pageId).map(page -> {
+            page.push("job", tail);
+            return true;
+        }).orElse(false);
+        ScheduleMarks marks = ScheduleMarks.inMemory();
+        if (config.get("ipc.backend").asString().orElse("local").equals("nats")) {
+            marks = addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), pages).orElse(marks);
+            if (settings.fallbackLocal()) {
+                engine.addLocalLane(pages);
+            }
+        } else {
+            engine.addLocalLane(pages);
+        }
+        List<Schedule> schedules = Settings.schedules(config.get("resident.tasks.schedule"));
+        if (!schedules.isEmpty()) {
+            engine.scheduler(new Scheduler(schedules, engine, marks));
+        }
+        registry.jobs(engine);
+        return engine;
+    }
+
+    private static Optional<ScheduleMarks> addNatsLane(TaskEngine engine, NatsSettings nats, PageDelivery pages) {
+        Connection connection;
+        try {
+            // the tasks' own connection for now: swap in the server's shared one here
+            connection = TaskNats.connect(nats);
+        } catch (IOException e) {
+            LOGGER.log(Level.WARNING, "NATS unreachable at start (" + e.getMessage() + "): tasks run "
+                    + (engine.settings().fallbackLocal() ? "in this process" : "nowhere, submit answers 503"));
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        engine.closeAlso(connection::close);
+        return Optional.of(TaskNats.addLane(engine, connection, nats.prefix(), pages));
+    }
+}

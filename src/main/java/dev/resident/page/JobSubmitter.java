@@ -1,0 +1,36 @@
+package dev.resident.page;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Where {@link Page#submit} hands a job: the task engine, when the server runs one. */
+public interface JobSubmitter {
+
+    /** Refuses everything: a server without a task engine. */
+    JobSubmitter NONE = new JobSubmitter() {
+        @Override
+        public String submit(String pageId, String user, String type, JsonNode params) {
+            throw new PageException(503, "unavailable", "background tasks are not enabled on this server");
+        }
+
+        @Override
+        public JsonNode follow(String pageId, String user, String jobId) {
+            throw new PageException(404, "unknown_job", "unknown job");
+        }
+    };
+
+    /**
+     * Queues a job for {@code pageId} and returns its id at once.
+     *
+     * @throws PageException 404 {@code unknown_task}, 422 for bad params, 429 {@code rate_limited}
+     *                       when the queue is full, 503 {@code unavailable} when it cannot be reached
+     */
+    String submit(String pageId, String user, String type, JsonNode params);
+
+    /**
+     * Sends the job's messages to {@code pageId} from now on and returns its current state (the
+     * fields of a {@code job} message).
+     *
+     * @throws PageException 404 {@code unknown_job} when there is no such job of {@code user}
+     */
+    JsonNode follow(String pageId, String user, String jobId);
+}

@@ -1,0 +1,23 @@
+package dev.resident.task.engine;
+
+/** Where submitted jobs wait for a worker: in this process, or a JetStream work queue shared by the site. */
+public interface JobQueue extends AutoCloseable {
+
+    /**
+     * Queues a job without waiting for a worker.
+     *
+     * @throws dev.resident.page.PageException 429 {@code rate_limited} when the queue is full, 503
+     *                                         {@code unavailable} when it cannot be reached in time
+     */
+    void enqueue(JobSpec spec);
+
+    /** Starts this process's workers: each takes a job, hands it to {@code runner}, and takes the next. */
+    void start(JobRunner runner);
+
+    /** Jobs waiting for a worker (or, for a shared queue, not yet acknowledged), as far as known; 0 when unknown. */
+    long waiting();
+
+    /** Stops taking jobs; a job running here now is left to the queue's own rules. */
+    @Override
+    void close();
+}

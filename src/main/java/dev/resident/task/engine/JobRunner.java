@@ -1,0 +1,183 @@
+package dev.resident.task.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.id.Ids;
+import dev.resident.json.Json;
+import dev.resident.page.CpuPool;
+import dev.resident.page.PageException;
+import dev.resident.page.Params;
+import dev.resident.task.TaskType;
+import dev.resident.task.TaskTypes;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs one delivered job: skips it when it already finished or was cancelled, moves it to
+ * {@code running}, runs the task with its context and records the outcome. Every state change goes
+ * to the store first and then, when the store took it, to the job's page.
+ */
+public final class JobRunner {
+    private static final System.Logger LOGGER = System.getLogger(JobRunner.class.getName());
+    private final TaskTypes types;
+    private final JobStore store;
+    private final JobEvents events;
+    private final TaskMeters meters;
+    private final CpuPool cpu;
+    private final TaskSettings settings;
+    private final ScheduledExecutorService timer;
+    private final ConcurrentHashMap<String, RunningJob> running = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+
+    JobRunner(TaskTypes types, JobStore store, JobEvents events, TaskMeters meters, CpuPool cpu,
+              TaskSettings settings, ScheduledExecutorService timer) {
+        this.types = types;
+        this.store = store;
+        this.events = events;
+        this.meters = meters;
+        this.cpu = cpu;
+        this.settings = settings;
+        this.timer = timer;
+    }
+
+    /**
+     * Runs the job if it still has to run.
+     *
+     * @return true once it finished or was skipped; false when the server stopped while it ran, so
+     *         a shared queue should hand it to another worker
+     */
+    public boolean run(Delivery delivery) {
+        JobSpec spec = delivery.spec();
+        if (delivery.attempt() > 1) {
+            meters.redelivered.increment();
+        }
+        Optional<JobStatus> known = store.get(spec.jobId());
+        if (known.isEmpty()) {
+            store.create(JobStatus.queued(spec)); // its record expired
+        } else if (known.get().state().finished()) {
+            return true; // finished by an earlier run whose worker died before the queue heard of it, or cancelled
+        } else if (known.get().cancelRequested()) {
+            finish(spec, JobStatus::cancelled); // cancelled while its worker was dying: never again
+            return true;
+        }
+        if (delivery.attempt() > settings.maxDeliveries()) {
+            finish(spec, s -> s.failed("too_many_attempts",
+                    "the job's worker stopped " + settings.maxDeliveries() + " times", null));
+            return true;
+        }
+        TaskType type = types.find(spec.type()).orElse(null);
+        if (type == null) {
+            finish(spec, s -> s.failed("unknown_task", "no task type " + spec.type() + " on this worker", null));
+            return true;
+        }
+        RunningJob job = new RunningJob(spec, delivery.attempt(),
+                new ProgressGate(settings.progressPerSecond(), timer, progress -> report(spec, progress)),
+                delivery.alive(), Math.max(250, settings.ackWait().toMillis() / 4), cpu);
+        running.put(spec.jobId(), job);
+        long start = System.nanoTime();
+        try {
+            if (change(spec, s -> s.running(delivery.attempt())).isEmpty()) {
+                return true; // cancelled meanwhile
+            }
+            return execute(type, job);
+        } finally {
+            running.remove(spec.jobId(), job);
+            meters.duration(spec.type(), Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** The server stops: a task interrupted from now on is left to its queue instead of failing. */
+    void stopping() {
+        stopping = true;
+    }
+
+    /** Ends a job that will not run (its queue stopped) as {@code failed}. */
+    void abandon(JobSpec spec, String why) {
+        finish(spec, s -> s.failed("abandoned", why, null));
+    }
+
+    /** Marks the job cancelled if it runs in this process; the task sees it in {@code isCancelled()}. */
+    public boolean cancelRunning(String jobId) {
+        RunningJob job = running.get(jobId);
+        if (job != null) {
+            job.cancel();
+        }
+        return job != null;
+    }
+
+    int runningCount() {
+        return running.size();
+    }
+
+    private boolean execute(TaskType type, RunningJob job) {
+        JobSpec spec = job.spec();
+        UnaryOperator<JobStatus> outcome;
+        try {
+            Object value = type.task().run(Params.of(spec.params()), job);
+            job.stop();
+            JsonNode result = Json.toTree(value);
+            int size = Json.write(result).getBytes(StandardCharsets.UTF_8).length;
+            outcome = job.cancelled() ? JobStatus::cancelled
+                    : size > settings.maxResult()
+                    ? s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "
+                    + settings.maxResult(), null)
+                    : s -> s.done(result);
+        } catch (PageException e) {
+            job.stop();
+            outcome = job.cancelled() ? JobStatus::cancelled : s -> s.failed(e.code(), e.getMessage(), null);
+        } catch (Exception | Error e) {
+            job.stop();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                if (stopping) {
+                    return false;
+                }
+            }
+            if (job.cancelled()) {
+                outcome = JobStatus::cancelled;
+            } else {
+                String errorId = Ids.newId().substring(0, 12);
+                LOGGER.log(Level.ERROR, "task " + spec.type() + " job " + spec.jobId() + " failed, error id="
+                        + errorId, e);
+                outcome = s -> s.failed("internal", "the task failed", errorId);
+            }
+        }
+        Progress last = job.latest();
+        UnaryOperator<JobStatus> end = outcome;
+        finish(spec, s -> end.apply(last == null ? s : s.progressed(last)));
+        return true;
+    }
+
+    /** Records and sends a progress report; a store that cannot be reached just misses this one. */
+    private void report(JobSpec spec, Progress progress) {
+        try {
+            change(spec, s -> s.progressed(progress));
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "progress of job " + spec.jobId() + " not recorded: " + e.getMessage());
+        }
+    }
+
+    /** Records a final state and counts it. */
+    private void finish(JobSpec spec, UnaryOperator<JobStatus> change) {
+        change(spec, change).ifPresent(status -> {
+            switch (status.state()) {
+                case DONE -> meters.completed.increment();
+                case FAILED -> meters.failed.increment();
+                case CANCELLED -> meters.cancelled.increment();
+                default -> {
+                }
+            }
+        });
+    }
+
+    private Optional<JobStatus> change(JobSpec spec, UnaryOperator<JobStatus> change) {
+        Optional<JobStatus> stored = store.update(spec.jobId(), change);
+        stored.ifPresent(events::send);
+        return stored;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.resident.task.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+
+/**
+ * A job as it is queued: what to run, for whom, and which page hears about it.
+ *
+ * @param pageId the page that submitted it, or empty for a scheduled job (no page hears about it)
+ */
+public record JobSpec(String jobId, String type, String user, String pageId, ObjectNode params, long submittedAt) {
+
+    public String encode() {
+        ObjectNode node = Json.object()
+                .put("job_id", jobId)
+                .put("type", type)
+                .put("user", user)
+                .put("page_id", pageId)
+                .put("submitted_at", submittedAt);
+        node.set("params", params);
+        return Json.write(node);
+    }
+
+    /**
+     * Reads a queued job.
+     *
+     * @throws IllegalArgumentException when it is not one (a malformed message: dropped and counted)
+     */
+    public static JobSpec decode(byte[] bytes) {
+        JsonNode node;
+        try {
+            node = Json.parse(bytes);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not JSON", e);
+        }
+        if (!node.isObject() || !text(node, "job_id") || !text(node, "type") || !text(node, "user")
+                || !text(node, "page_id") || !node.path("params").isObject()) {
+            throw new IllegalArgumentException("not a job");
+        }
+        return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), node.get("user").textValue(),
+                node.get("page_id").textValue(), (ObjectNode) node.get("params"), node.path("submitted_at").asLong());
+    }
+
+    private static boolean text(JsonNode node, String field) {
+        return node.path(field).isTextual();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.resident.task.engine;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/** Where job states are kept: this process's memory, or a NATS KV bucket the site shares. */
+public interface JobStore extends AutoCloseable {
+
+    Optional<JobStatus> get(String jobId);
+
+    /**
+     * Stores the first state of a new job unless a job with that id exists.
+     *
+     * @return false when it existed (another process queued the same scheduled run)
+     */
+    boolean create(JobStatus status);
+
+    /**
+     * Replaces the job's state with {@code change} applied to it, atomically, when the current
+     * state {@link JobStatus#accepts accepts} the result.
+     *
+     * @return the stored new state, or empty when the job is unknown or the change was refused
+     */
+    Optional<JobStatus> update(String jobId, UnaryOperator<JobStatus> change);
+
+    /** Forgets a job that was never queued. */
+    void remove(String jobId);
+
+    /** Jobs not yet finished, and finished ones still kept; for the admin view. */
+    List<JobStatus> recent();
+
+    @Override
+    void close();
+}

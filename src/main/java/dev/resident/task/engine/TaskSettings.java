@@ -1,0 +1,34 @@
+package dev.resident.task.engine;
+
+import java.time.Duration;
+
+/**
+ * How this process queues and runs tasks (the {@code resident.tasks} config node).
+ *
+ * @param workers          tasks this process runs at once (0: it runs none, it only submits)
+ * @param queue            jobs the in-process queue holds; beyond, submit answers 429 {@code rate_limited}
+ * @param progressPerSecond progress messages per second and job the page gets at most (the latest wins)
+ * @param maxParams        bytes of a job's encoded params; beyond, 422
+ * @param maxResult        bytes of a job's encoded result; beyond, the job fails with {@code result_too_large}
+ * @param keepFinished     how long finished jobs stay visible (admin view, {@code GET /_/jobs/{id}})
+ * @param maxJobs          jobs this process remembers at most; the oldest finished are forgotten first
+ * @param maxDeliveries    runs of a job whose worker died before it ends {@code failed} (NATS backend)
+ * @param ackWait          how long the NATS queue waits for a sign of life before redelivering a job
+ * @param fallbackLocal    when NATS cannot take a job: true runs it in this process, false answers 503
+ * @param natsTimeout      longest wait for one JetStream call (publish, KV); never hangs beyond
+ */
+public record TaskSettings(int workers, int queue, int progressPerSecond, int maxParams, int maxResult,
+                           Duration keepFinished, int maxJobs, int maxDeliveries, Duration ackWait,
+                           boolean fallbackLocal, Duration natsTimeout) {
+
+    public TaskSettings {
+        if (workers < 0 || queue < 1 || progressPerSecond < 1 || maxParams < 2 || maxResult < 4 || maxJobs < 1
+                || maxDeliveries < 1) {
+            throw new IllegalArgumentException("resident.tasks: workers >= 0, queue, progress-per-second, "
+                    + "max-params, max-result, max-jobs and max-deliveries >= 1");
+        }
+        if (ackWait.toMillis() < 1000 || natsTimeout.toMillis() < 1 || keepFinished.isNegative()) {
+            throw new IllegalArgumentException("resident.tasks: ack-wait >= 1s, nats-timeout > 0, keep-finished >= 0");
+        }
+    }
+}

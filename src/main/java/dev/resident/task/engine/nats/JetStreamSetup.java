@@ -1,0 +1,93 @@
+package dev.resident.task.engine.nats;
+
+import dev.resident.task.engine.TaskSettings;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Creates (or updates) the stream, its consumer and the KV bucket; idempotent, so every process
+ * runs it at start and again when it finds them missing.
+ */
+final class JetStreamSetup {
+    /** Submits with the same message id within this window are one job (and one scheduled run). */
+    static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+    private final Connection connection;
+    private final JetStreamNames names;
+    private final TaskSettings settings;
+
+    JetStreamSetup(Connection connection, JetStreamNames names, TaskSettings settings) {
+        this.connection = connection;
+        this.names = names;
+        this.settings = settings;
+    }
+
+    JetStreamOptions options() {
+        return JetStreamOptions.builder().requestTimeout(settings.natsTimeout()).build();
+    }
+
+    KeyValueOptions kvOptions() {
+        return KeyValueOptions.builder().jetStreamOptions(options()).build();
+    }
+
+    void ensure() throws IOException, JetStreamApiException {
+        JetStreamManagement jsm = connection.jetStreamManagement(options());
+        StreamConfiguration stream = StreamConfiguration.builder()
+                .name(names.stream())
+                .subjects(names.queueSubject())
+                .retentionPolicy(RetentionPolicy.WorkQueue)
+                .storageType(StorageType.File)
+                .maxMessages(settings.queue())
+                .discardPolicy(DiscardPolicy.New)
+                .duplicateWindow(DUPLICATE_WINDOW)
+                .build();
+        try {
+            jsm.addStream(stream);
+        } catch (JetStreamApiException e) {
+            jsm.updateStream(stream); // it exists, perhaps with older settings
+        }
+        jsm.addOrUpdateConsumer(names.stream(), ConsumerConfiguration.builder()
+                .durable(JetStreamNames.CONSUMER)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(settings.ackWait())
+                // one more than allowed: that delivery ends the job failed instead of running it
+                .maxDeliver(settings.maxDeliveries() + 1L)
+                .build());
+        KeyValueManagement kvm = connection.keyValueManagement(kvOptions());
+        KeyValueConfiguration bucket = KeyValueConfiguration.builder()
+                .name(names.bucket())
+                .maxHistoryPerKey(1)
+                .storageType(StorageType.File)
+                .ttl(settings.keepFinished().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
+                        : settings.keepFinished())
+                .build();
+        try {
+            kvm.create(bucket);
+        } catch (JetStreamApiException e) {
+            kvm.update(bucket);
+        }
+        KeyValueConfiguration marks = KeyValueConfiguration.builder()
+                .name(names.scheduleBucket())
+                .maxHistoryPerKey(1)
+                .storageType(StorageType.File)
+                .build();
+        try {
+            kvm.create(marks);
+        } catch (JetStreamApiException e) {
+            kvm.update(marks);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.resident.task.engine.nats;
+
+import dev.resident.page.PageException;
+import dev.resident.task.engine.CancelBroadcast;
+import dev.resident.task.engine.Delivery;
+import dev.resident.task.engine.JobQueue;
+import dev.resident.task.engine.JobRunner;
+import dev.resident.task.engine.JobSpec;
+import dev.resident.task.engine.TaskMeters;
+import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The site's JetStream work queue. Submitting publishes the job with its id as {@code Nats-Msg-Id}
+ * (a retried publish is one job) and waits at most the NATS timeout; a full stream answers 429,
+ * an unreachable one 503. Each of this process's workers pulls one job at a time from the shared
+ * durable consumer, runs it, and acks it only once its end is recorded: a worker that dies leaves
+ * the job unacknowledged, and JetStream hands it to another worker after the ack wait, which
+ * {@code progress} calls keep extending.
+ */
+final class NatsJobQueue implements JobQueue, CancelBroadcast {
+    private static final System.Logger LOGGER = System.getLogger(NatsJobQueue.class.getName());
+    private static final Duration PULL_WAIT = Duration.ofSeconds(1);
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
+    private final Connection connection;
+    private final JetStreamNames names;
+    private final JetStreamSetup setup;
+    private final int workers;
+    private final TaskMeters meters;
+    private final List<Thread> threads = new ArrayList<>();
+    private Dispatcher cancels;
+    private volatile ConsumerContext consumer;
+    private volatile boolean closed;
+
+    NatsJobQueue(Connection connection, JetStreamNames names, JetStreamSetup setup, int workers, TaskMeters meters) {
+        this.connection = connection;
+        this.names = names;
+        this.setup = setup;
+        this.workers = workers;
+        this.meters = meters;
+    }
+
+    @Override
+    public void enqueue(JobSpec spec) {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            throw new PageException(503, "unavailable", "the task queue cannot be reached (NATS disconnected)");
+        }
+        Headers headers = new Headers().put("Nats-Msg-Id", spec.jobId());
+        try {
+            JetStream js = connection.jetStream(setup.options());
+            js.publish(NatsMessage.builder().subject(names.queueSubject()).headers(headers)
+                            .data(spec.encode().getBytes(StandardCharsets.UTF_8)).build(),
+                    PublishOptions.builder().expectedStream(names.stream()).build());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10077 || String.valueOf(e.getMessage()).contains("maximum messages")) {
+                throw PageException.rateLimited("the task queue is full, try again later");
+            }
+            throw Unavailable.of("publish", e);
+        } catch (IOException e) {
+            throw Unavailable.of("publish", e);
+        }
+    }
+
+    @Override
+    public synchronized void start(JobRunner runner) {
+        cancels = connection.createDispatcher(message ->
+                runner.cancelRunning(new String(message.getData(), StandardCharsets.UTF_8)));
+        cancels.subscribe(names.cancelSubject());
+        for (int i = 0; i < workers; i++) {
+            threads.add(Thread.ofVirtual().name("resident-task-nats-worker-" + i).start(() -> work(runner)));
+        }
+    }
+
+    /** Messages in the site's stream: queued jobs and running ones not yet acknowledged. */
+    @Override
+    public long waiting() {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            return 0;
+        }
+        try {
+            return connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
+                    .getStreamState().getMsgCount();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void cancelRunning(String jobId) {
+        connection.publish(names.cancelSubject(), jobId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            threads.forEach(Thread::interrupt);
+            if (cancels != null) {
+                try {
+                    connection.closeDispatcher(cancels);
+                } catch (RuntimeException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    private void work(JobRunner runner) {
+        while (!closed) {
+            Message message;
+            try {
+                message = consumer().next(PULL_WAIT);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                consumer = null; // NATS away, or the stream was lost: set it up again when NATS is back
+                LOGGER.log(Level.DEBUG, "task queue not reachable: " + e.getMessage());
+                if (!pause()) {
+                    return;
+                }
+                continue;
+            }
+            if (message != null) {
+                handle(runner, message);
+            }
+        }
+    }
+
+    private void handle(JobRunner runner, Message message) {
+        JobSpec spec;
+        try {
+            spec = JobSpec.decode(message.getData());
+        } catch (IllegalArgumentException e) {
+            meters.malformed();
+            message.term();
+            return;
+        }
+        int attempt = (int) Math.min(Integer.MAX_VALUE, message.metaData().deliveredCount());
+        try {
+            if (runner.run(new Delivery(spec, attempt, message::inProgress))) {
+                message.ack();
+            } else {
+                message.nak(); // this server stops: another worker takes it now
+            }
+        } catch (RuntimeException e) {
+            // its state could not be recorded (NATS went away): unacknowledged, it comes back
+            LOGGER.log(Level.WARNING, "job " + spec.jobId() + " left for redelivery: " + e.getMessage());
+        }
+    }
+
+    private ConsumerContext consumer() throws IOException, JetStreamApiException {
+        ConsumerContext bound = consumer;
+        if (bound == null) {
+            if (connection.getStatus() != Connection.Status.CONNECTED) {
+                throw new IOException("not connected to NATS");
+            }
+            setup.ensure();
+            bound = connection.getConsumerContext(names.stream(), JetStreamNames.CONSUMER, setup.options());
+            consumer = bound;
+        }
+        return bound;
+    }
+
+    private boolean pause() {
+        try {
+            Thread.sleep(RETRY_PAUSE);
+            return !closed;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.resident.task.engine.nats;
+
+import dev.resident.json.Json;
+import dev.resident.task.engine.JobStatus;
+import dev.resident.task.engine.JobStore;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Job states in the site's KV bucket, one key per job id, so any process can answer for any job
+ * and a job's state outlives the worker that ran it. Changes are compare-and-set on the entry's
+ * revision. Calls that cannot reach NATS in time answer 503 {@code unavailable}.
+ */
+final class NatsJobStore implements JobStore {
+    /** Rows the admin view reads at most. */
+    private static final int MAX_LISTED = 200;
+    private static final int MAX_RETRIES = 20;
+    /** JetStream's answer when the key's revision is not the expected one (or it exists, for create). */
+    private static final int WRONG_LAST_SEQUENCE = 10071;
+    private final Connection connection;
+    private final String bucket;
+    private final KeyValueOptions options;
+    private volatile KeyValue kv;
+
+    NatsJobStore(Connection connection, String bucket, KeyValueOptions options) {
+        this.connection = connection;
+        this.bucket = bucket;
+        this.options = options;
+    }
+
+    @Override
+    public Optional<JobStatus> get(String jobId) {
+        try {
+            return decode(kv().get(jobId));
+        } catch (IOException | JetStreamApiException e) {
+            throw Unavailable.of("job state", e);
+        }
+    }
+
+    @Override
+    public boolean create(JobStatus status) {
+        try {
+            kv().create(status.jobId(), encode(status));
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return false;
+            }
+            throw Unavailable.of("job state", e);
+        } catch (IOException e) {
+            throw Unavailable.of("job state", e);
+        }
+    }
+
+    @Override
+    public Optional<JobStatus> update(String jobId, UnaryOperator<JobStatus> change) {
+        try {
+            for (int i = 0; i < MAX_RETRIES; i++) {
+                KeyValueEntry entry = kv().get(jobId);
+                Optional<JobStatus> current = decode(entry);
+                if (current.isEmpty()) {
+                    return Optional.empty();
+                }
+                JobStatus next = change.apply(current.get());
+                if (next == null || !current.get().accepts(next)) {
+                    return Optional.empty();
+                }
+                try {
+                    kv().update(jobId, encode(next), entry.getRevision());
+                    return Optional.of(next);
+                } catch (JetStreamApiException e) {
+                    if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // someone else changed it: read again
+                        throw e;
+                    }
+                }
+            }
+            throw new IllegalStateException("job " + jobId + " changed " + MAX_RETRIES + " times while updating");
+        } catch (IOException | JetStreamApiException e) {
+            throw Unavailable.of("job state", e);
+        }
+    }
+
+    @Override
+    public void remove(String jobId) {
+        try {
+            kv().delete(jobId);
+        } catch (IOException | JetStreamApiException e) {
+            throw Unavailable.of("job state", e);
+        }
+    }
+
+    @Override
+    public List<JobStatus> recent() {
+        List<JobStatus> jobs = new ArrayList<>();
+        try {
+            List<String> keys = kv().keys();
+            for (String key : keys.subList(Math.max(0, keys.size() - MAX_LISTED), keys.size())) {
+                decode(kv().get(key)).ifPresent(jobs::add);
+            }
+        } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // the admin view shows what it could read
+        }
+        return jobs;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private KeyValue kv() throws IOException {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            throw new IOException("not connected to NATS");
+        }
+        KeyValue bound = kv;
+        if (bound == null) {
+            bound = connection.keyValue(bucket, options);
+            kv = bound;
+        }
+        return bound;
+    }
+
+    private static byte[] encode(JobStatus status) {
+        return Json.write(status.json()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Optional<JobStatus> decode(KeyValueEntry entry) {
+        if (entry == null || entry.getOperation() != KeyValueOperation.PUT || entry.getValue() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JobStatus.of(Json.parse(entry.getValue())));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // not a job record: as good as absent
+        }
+    }
+}

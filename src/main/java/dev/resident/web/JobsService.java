@@ -1,0 +1,58 @@
+package dev.resident.web;
+
+import dev.resident.registry.Connection;
+import dev.resident.registry.Identity;
+import dev.resident.registry.Registry;
+import dev.resident.task.engine.JobStatus;
+import dev.resident.task.engine.TaskEngine;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Background jobs over HTTP, for the user who submitted them (the connection's user) or an admin;
+ * anyone else's job does not exist (404 {@code unknown_job}):
+ * <ul>
+ *   <li>{@code GET /_/jobs/{job_id}}: the job's state as in its last {@code job} message</li>
+ *   <li>{@code DELETE /_/jobs/{job_id}}: cancels it (409 {@code job_finished} once it has ended)</li>
+ * </ul>
+ */
+final class JobsService implements HttpService {
+    private final Registry registry;
+    private final TaskEngine engine;
+
+    JobsService(Registry registry, TaskEngine engine) {
+        this.registry = registry;
+        this.engine = engine;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/jobs/{id}", this::status)
+                .delete("/jobs/{id}", this::cancel);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        Identity identity = identity(req);
+        send(res, engine.status(req.path().pathParameters().get("id"), identity.user(),
+                identity.hasRole(AdminService.ROLE)));
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        Identity identity = identity(req);
+        send(res, engine.cancel(req.path().pathParameters().get("id"), identity.user(),
+                identity.hasRole(AdminService.ROLE)));
+    }
+
+    private Identity identity(ServerRequest req) {
+        return ConnectionCookie.find(registry, req).map(Connection::identity)
+                .orElseThrow(() -> ApiError.unauthorized("no session: open a page first"));
+    }
+
+    private static void send(ServerResponse res, JobStatus status) {
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        Responses.json(res, "{" + status.messageTail());
+    }
+}

@@ -1,0 +1,269 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TaskProbe;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Background tasks on the in-process queue, through HTTP and the page socket. */
+@ServerTest
+@Timeout(60)
+class TaskLocalTest {
+    private static Resident resident;
+    private final URI uri;
+
+    TaskLocalTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TaskProbe.setup(server, Map.of(
+                "resident.tasks.workers", "1",
+                "resident.tasks.queue", "1",
+                "resident.tasks.progress-per-second", "5",
+                "resident.tasks.schedule.0.name", "nightly",
+                "resident.tasks.schedule.0.task", "probe.chatty",
+                "resident.tasks.schedule.0.cron", "0 30 2 * * ?",
+                "resident.tasks.schedule.0.zone", "Europe/Rome"));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void benchJobReportsQueuedRunningProgressThenDoneOnce() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        Reply reply = browser.rpc(pageId, "job", Json.object().put("steps", 4).put("step_ms", 30), null);
+        assertEquals(200, reply.status(), reply.body());
+        String jobId = reply.json().path("result").path("job_id").asText();
+
+        List<JsonNode> messages = jobMessages(socket, jobId);
+        assertEquals("queued", messages.get(0).get("state").asText());
+        assertEquals("running", messages.get(1).get("state").asText());
+        assertEquals(1, messages.get(1).get("attempt").asInt());
+        JsonNode done = messages.get(messages.size() - 1);
+        assertEquals("done", done.get("state").asText());
+        assertEquals(4, done.path("result").path("steps").asInt());
+        assertEquals(4, done.path("progress").path("done").asInt(), "the final message carries the last progress");
+        assertEquals(1, messages.stream().filter(m -> m.get("state").asText().equals("done")).count());
+        for (int i = 1; i < messages.size(); i++) {
+            assertTrue(messages.get(i).get("seq").asLong() > messages.get(i - 1).get("seq").asLong(), "seqs grow");
+        }
+        // a client that reconnects after the first job message gets the rest replayed
+        long firstSeq = messages.get(0).get("seq").asLong();
+        SocketClient again = browser.socket(pageId, Map.of("after", Long.toString(firstSeq)));
+        again.next("hello");
+        assertEquals(messages.get(1).get("seq").asLong(), again.next("job").get("seq").asLong());
+        assertEquals("done", browser.get("/_/jobs/" + jobId).json().get("state").asText());
+        assertTrue(new Observe(uri).metric("resident_tasks_completed_total") >= 1);
+    }
+
+    @Test
+    void progressIsCoalescedLatestWins() {
+        Browser browser = new Browser(uri);
+        String pageId = probePage(browser);
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        long started = System.nanoTime();
+        String jobId = submit(browser, pageId, "probe.chatty", Json.object().put("calls", 5000)).json()
+                .path("result").path("job_id").asText();
+        List<JsonNode> messages = jobMessages(socket, jobId);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long progress = messages.stream().filter(m -> m.get("state").asText().equals("running")).count();
+        assertTrue(progress <= 2 + Math.ceil(seconds * 5) + 1, progress + " running messages in " + seconds + " s");
+        JsonNode done = messages.get(messages.size() - 1);
+        assertEquals("done", done.get("state").asText());
+        assertEquals(5000, done.path("progress").path("done").asLong());
+        assertEquals("step 5000", done.path("progress").path("message").asText());
+    }
+
+    @Test
+    void badRequestsAreRefusedBeforeQueuing() {
+        Browser browser = new Browser(uri);
+        String pageId = probePage(browser);
+        Reply unknown = submit(browser, pageId, "no.such.task", Json.object());
+        assertEquals(404, unknown.status());
+        assertEquals("unknown_task", unknown.errorCode());
+        String bench = browser.benchPage();
+        Reply bad = browser.rpc(bench, "job", Json.object().put("steps", -1), null);
+        assertEquals(422, bad.status());
+        assertEquals("unprocessable", bad.errorCode());
+        Reply notObject = submit(browser, pageId, "probe.chatty", Json.array().add(1));
+        assertEquals(422, notObject.status());
+        ObjectNode huge = Json.object().put("blob", "y".repeat(70_000));
+        assertEquals(422, submit(browser, pageId, "probe.chatty", huge).status());
+    }
+
+    @Test
+    void aThrowingTaskFailsWithAnErrorIdAndNoStack() {
+        Browser browser = new Browser(uri);
+        String pageId = probePage(browser);
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = submit(browser, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
+        List<JsonNode> messages = jobMessages(socket, jobId);
+        JsonNode failed = messages.get(messages.size() - 1);
+        assertEquals("failed", failed.get("state").asText());
+        assertEquals("internal", failed.path("error").path("code").asText());
+        assertEquals(12, failed.path("error").path("id").asText().length());
+        assertFalse(failed.toString().contains("secret"), failed.toString());
+
+        String large = submit(browser, pageId, "probe.large", null).json().path("result").path("job_id").asText();
+        JsonNode tooLarge = last(jobMessages(socket, large));
+        assertEquals("result_too_large", tooLarge.path("error").path("code").asText());
+    }
+
+    @Test
+    void aFullQueueAnswers429AndCancelStopsRunningAndQueuedJobs() {
+        Browser owner = new Browser(uri);
+        String pageId = probePage(owner);
+        SocketClient socket = owner.socket(pageId);
+        socket.next("hello");
+        String running = submit(owner, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        Eventually.await(Duration.ofSeconds(10), "the first job runs",
+                () -> owner.get("/_/jobs/" + running).json().path("state").asText().equals("running"));
+        String queued = submit(owner, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        Reply full = submit(owner, pageId, "probe.hold", null);
+        assertEquals(429, full.status());
+        assertEquals("rate_limited", full.errorCode());
+
+        Browser stranger = new Browser(uri);
+        stranger.benchPage();
+        assertEquals(404, delete(stranger, queued).status(), "another user's job does not exist");
+        assertEquals(404, stranger.get("/_/jobs/" + queued).status());
+
+        assertEquals(200, delete(owner, queued).status());
+        assertEquals(200, delete(owner, running).status());
+        JsonNode runningEnd = last(jobMessages(socket, running));
+        assertEquals("cancelled", runningEnd.get("state").asText());
+        assertEquals("cancelled", owner.get("/_/jobs/" + queued).json().get("state").asText());
+        assertEquals(409, delete(owner, running).status());
+        // the queued job never started: the worker takes the next job and skips it
+        String next = submit(owner, pageId, "probe.chatty", Json.object().put("calls", 10)).json()
+                .path("result").path("job_id").asText();
+        assertEquals("done", last(jobMessages(socket, next)).get("state").asText());
+        assertEquals("cancelled", owner.get("/_/jobs/" + queued).json().get("state").asText());
+        assertEquals(0, owner.get("/_/jobs/" + queued).json().path("attempt").asInt(), "never ran");
+    }
+
+    @Test
+    void anAdminCancelsAnyJob() {
+        Browser owner = new Browser(uri);
+        String pageId = probePage(owner);
+        String jobId = submit(owner, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        assertEquals(200, delete(admin, jobId).status());
+        Eventually.await(Duration.ofSeconds(10), "the job is cancelled",
+                () -> owner.get("/_/jobs/" + jobId).json().path("state").asText().equals("cancelled"));
+        assertEquals(404, delete(admin, "not-a-job").status());
+    }
+
+    @Test
+    void theAdminViewListsJobsWithProgressAndErrorIdsAndTheSchedule() {
+        Browser guest = new Browser(uri);
+        String pageId = probePage(guest);
+        SocketClient socket = guest.socket(pageId);
+        socket.next("hello");
+        String failed = submit(guest, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
+        String errorId = last(jobMessages(socket, failed)).path("error").path("id").asText();
+        String running = submit(guest, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        Eventually.await(Duration.ofSeconds(10), "the job runs and reports progress",
+                () -> guest.get("/_/jobs/" + running).json().has("progress"));
+
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        JsonNode state = admin.get("/_/admin/state").json();
+        assertTrue(state.has("pages") && state.has("counts"), "the other keys stay");
+        JsonNode jobs = state.path("jobs");
+        assertTrue(jobs.path("counts").path("running").asInt() >= 1, jobs.toString());
+        JsonNode runningRow = row(jobs, running);
+        assertEquals("running", runningRow.path("state").asText());
+        assertEquals("holding", runningRow.path("progress").path("message").asText());
+        assertFalse(runningRow.path("user").asText().contains(guest.connectionId()), "a guest's session id is masked");
+        assertEquals(errorId, row(jobs, failed).path("error").path("id").asText());
+        JsonNode nightly = jobs.path("schedule").get(0);
+        assertEquals("nightly", nightly.path("name").asText());
+        assertEquals("Europe/Rome", nightly.path("zone").asText());
+        assertTrue(nightly.path("next_run").asText().contains("T02:30"), nightly.toString());
+        assertEquals(403, browserOf("bob").get("/_/admin/state").status());
+        assertEquals(200, delete(admin, running).status());
+        assertEquals("cancelled", last(jobMessages(socket, running)).path("state").asText());
+    }
+
+    private Browser browserOf(String user) {
+        Browser browser = new Browser(uri);
+        assertEquals(200, browser.login(user, user).status());
+        return browser;
+    }
+
+    private static JsonNode row(JsonNode jobs, String jobId) {
+        for (JsonNode row : jobs.path("list")) {
+            if (row.path("job_id").asText().equals(jobId)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row of " + jobId + " in " + jobs);
+    }
+
+    private static String probePage(Browser browser) {
+        return browser.openPage(TaskProbe.PATH, null).get("page_id").asText();
+    }
+
+    private static Reply submit(Browser browser, String pageId, String type, JsonNode params) {
+        ObjectNode body = Json.object().put("type", type);
+        if (params != null) {
+            body.set("params", params);
+        }
+        return browser.rpc(pageId, "submit", body, null);
+    }
+
+    private static Reply delete(Browser browser, String jobId) {
+        return browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/jobs/" + jobId)).DELETE());
+    }
+
+    /** The job's messages on the socket up to and including its final one. */
+    static List<JsonNode> jobMessages(SocketClient socket, String jobId) {
+        List<JsonNode> messages = new ArrayList<>();
+        while (true) {
+            JsonNode message = socket.next(m -> "job".equals(m.path("t").asText()) && jobId.equals(m.path("job_id").asText()));
+            messages.add(message);
+            String state = message.get("state").asText();
+            if (state.equals("done") || state.equals("failed") || state.equals("cancelled")) {
+                return messages;
+            }
+        }
+    }
+
+    private static JsonNode last(List<JsonNode> messages) {
+        return messages.get(messages.size() - 1);
+    }
+}

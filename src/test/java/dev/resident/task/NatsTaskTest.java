@@ -1,0 +1,257 @@
+package dev.resident.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsSite.Node;
+import dev.resident.support.NatsTestServer;
+import dev.resident.support.ResidentProcess;
+import dev.resident.support.SocketClient;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tasks through a real nats-server with JetStream: workers in other processes (child JVMs of the
+ * real Main), redelivery after a kill -9, cancel across processes, and the fallback when NATS is down.
+ */
+@Timeout(120)
+class NatsTaskTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String ACK_WAIT = "2s";
+    private NatsTestServer nats;
+    private String prefix;
+    private final List<AutoCloseable> closing = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        nats = new NatsTestServer("-js");
+        prefix = "tasks-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        nats.close();
+    }
+
+    @Test
+    void aJobWhoseWorkerIsKilledCompletesOnAnotherWorkerAndThePageSeesDoneOnce() {
+        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
+        ResidentProcess first = worker("p02");
+        Browser onWorker = new Browser(first.uri());
+        assertEquals(200, onWorker.get("/observe/health/ready").status(), "a worker has health");
+        assertTrue(onWorker.get("/observe/metrics").body().contains("resident_tasks_running"), "and metrics");
+        assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        // long enough for the second worker's JVM to start while the first one runs it
+        String jobId = job(browser, pageId, 150, 100);
+
+        JsonNode progress;
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("progress").path("done").asLong() < 3);
+        assertEquals(1, progress.path("attempt").asInt(), "the first worker runs it");
+
+        ResidentProcess second = worker("p03");
+        assertEquals(1, browser.get("/_/jobs/" + jobId).json().path("attempt").asInt(), "still on the first worker");
+        first.kill();
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode done = rest.get(rest.size() - 1);
+        assertEquals("done", done.path("state").asText(), rest.toString());
+        assertEquals(150, done.path("result").path("steps").asInt());
+        assertEquals(2, done.path("attempt").asInt(), "redelivered to the second worker: " + rest);
+        assertEquals(1, JobFrames.count(rest, "done"));
+        assertTrue(rest.stream().anyMatch(m -> m.path("attempt").asInt() == 2 && m.path("state").asText().equals("running")));
+        assertEquals("done", browser.get("/_/jobs/" + jobId).json().path("state").asText());
+        // nothing more about it: the second run was acknowledged, no third run comes
+        socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "echo"));
+        JsonNode next;
+        do {
+            next = socket.next();
+        } while (!"result".equals(next.path("t").asText()));
+        assertEquals(0, socket.pending());
+        assertTrue(second.alive());
+    }
+
+    @Test
+    void aJobWhoseWorkersKeepDyingEndsFailedAfterTheMaximumOfDeliveries() {
+        Map<String, String> oneRun = Map.of("resident.tasks.max-deliveries", "1");
+        Node pages = site(withWorkers(oneRun, "0")).start("p01");
+        ResidentProcess doomed = worker("p02", "    max-deliveries: 1\n");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 300, 100);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.has("progress"));
+        doomed.kill();
+        site(withWorkers(oneRun, "1")).start("p03");
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode failed = rest.get(rest.size() - 1);
+        assertEquals("failed", failed.path("state").asText(), rest.toString());
+        assertEquals("too_many_attempts", failed.path("error").path("code").asText());
+        assertEquals(0, JobFrames.count(rest, "done"));
+    }
+
+    @Test
+    void aJobCancelledWhileItsWorkerIsDeadNeverRunsAgain() {
+        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
+        ResidentProcess dying = worker("p02");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 300, 100);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.has("progress"));
+        dying.kill();
+        assertEquals(200, delete(browser, jobId).status(), "its state still says running");
+        site(Map.of("resident.tasks.workers", "1")).start("p03");
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        assertEquals("cancelled", last(rest).path("state").asText(), rest.toString());
+        assertEquals(0, rest.stream().filter(m -> m.path("attempt").asInt() > 1 && m.path("state").asText().equals("running"))
+                .count(), "the redelivered job did not run: " + rest);
+    }
+
+    @Test
+    void aMalformedMessageOnTheStreamIsDroppedAndCounted() throws Exception {
+        Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
+        Browser browser = node.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText());
+        try (Connection raw = Nats.connect(nats.url())) {
+            raw.jetStream().publish(prefix + ".task.queue", "not a job".getBytes(StandardCharsets.UTF_8));
+            raw.jetStream().publish(prefix + ".task.queue", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        Eventually.await(WAIT, "both dropped and counted", () -> node.counter("resident_tasks_malformed_total") >= 2);
+        assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
+                "the queue goes on");
+    }
+
+    @Test
+    void cancelReachesAJobRunningInAnotherProcessAndAQueuedJobNeverRuns() {
+        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+
+        String queued = job(browser, pageId, 5, 10);
+        assertEquals("queued", JobFrames.next(socket, queued, WAIT).path("state").asText());
+        assertEquals(200, delete(browser, queued).status());
+        assertEquals("cancelled", JobFrames.next(socket, queued, WAIT).path("state").asText());
+
+        site(Map.of("resident.tasks.workers", "1")).start("p02");
+        String running = job(browser, pageId, 300, 100);
+        JsonNode started;
+        do {
+            started = JobFrames.next(socket, running, WAIT);
+        } while (!started.path("state").asText().equals("running"));
+        assertEquals(200, delete(browser, running).status());
+        List<JsonNode> rest = JobFrames.untilFinished(socket, running, WAIT);
+        assertEquals("cancelled", rest.get(rest.size() - 1).path("state").asText());
+        assertEquals("cancelled", browser.get("/_/jobs/" + queued).json().path("state").asText());
+        assertEquals(0, browser.get("/_/jobs/" + queued).json().path("attempt").asInt(), "the queued job never ran");
+        assertEquals(409, delete(browser, running).status());
+    }
+
+    @Test
+    void withNatsDownSubmitFallsBackToTheLocalQueueOrAnswers503() {
+        Node local = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "local")).start("p01");
+        Node reject = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "reject")).start("p02");
+        Browser onLocal = local.browser();
+        String localPage = onLocal.benchPage();
+        SocketClient socket = onLocal.socket(localPage);
+        socket.next("hello");
+        Browser onReject = reject.browser();
+        String rejectPage = onReject.benchPage();
+        String viaNats = job(onLocal, localPage, 1, 0);
+        assertEquals("done", last(JobFrames.untilFinished(socket, viaNats, WAIT)).path("state").asText());
+
+        nats.stop();
+        long started = System.nanoTime();
+        String fallback = job(onLocal, localPage, 2, 10);
+        assertEquals("done", last(JobFrames.untilFinished(socket, fallback, WAIT)).path("state").asText());
+        Reply refused = onReject.rpc(rejectPage, "job", Json.object().put("steps", 1), null);
+        assertEquals(503, refused.status(), refused.body());
+        assertEquals("unavailable", refused.errorCode());
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "no hang");
+        assertTrue(local.counter("resident_tasks_fallback_total") >= 1);
+    }
+
+    private NatsSite site(Map<String, String> overrides) {
+        Map<String, String> config = new HashMap<>(overrides);
+        config.put("ipc.nats.prefix", prefix);
+        config.put("resident.tasks.ack-wait", ACK_WAIT);
+        NatsSite site = new NatsSite(nats, config);
+        closing.add(site);
+        return site;
+    }
+
+    private static Map<String, String> withWorkers(Map<String, String> config, String workers) {
+        Map<String, String> all = new HashMap<>(config);
+        all.put("resident.tasks.workers", workers);
+        return all;
+    }
+
+    private ResidentProcess worker(String process) {
+        return worker(process, "");
+    }
+
+    /** A worker-only process: the real Main in a child JVM on the site's NATS; {@code tasks}: more YAML lines. */
+    private ResidentProcess worker(String process, String tasks) {
+        ResidentProcess worker = ResidentProcess.start(Map.of(
+                        "IPC_BACKEND", "nats",
+                        "NATS_URL", nats.url(),
+                        "NATS_PREFIX", prefix,
+                        "PROCESS_ID", process,
+                        "TASK_WORKERS", "1"),
+                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n" + tasks, "worker");
+        closing.add(worker);
+        return worker;
+    }
+
+    private static String job(Browser browser, String pageId, int steps, int stepMs) {
+        Reply reply = browser.rpc(pageId, "job", Json.object().put("steps", steps).put("step_ms", stepMs), null);
+        assertEquals(200, reply.status(), reply.body());
+        return reply.json().path("result").path("job_id").asText();
+    }
+
+    private static Reply delete(Browser browser, String jobId) {
+        return browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/jobs/" + jobId)).DELETE());
+    }
+
+    private static JsonNode last(List<JsonNode> messages) {
+        return messages.get(messages.size() - 1);
+    }
+}

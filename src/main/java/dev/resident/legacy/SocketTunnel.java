@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.web.OriginCheck;
+import dev.resident.web.OriginDeferringUpgradeProvider;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -59,16 +60,22 @@ final class SocketTunnel implements WsListener {
         String query = prologue.query().rawValue();
         this.target = prologue.uriPath().rawPath() + (query.isEmpty() ? "" : "?" + query);
         this.headers = headers;
-        this.originAllowed = OriginCheck.allowed(headers.first(HeaderNames.ORIGIN).orElse(null),
-                headers.first(HeaderNames.HOST).orElse(null), settings.allowedOrigins());
+        this.originAllowed = OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
+                settings.allowedOrigins());
         return java.util.Optional.empty();
+    }
+
+    /** The browser's Origin: Helidon 4.5's upgrade sees it moved aside (web.OriginDeferringUpgradeProvider). */
+    private static String origin(Headers headers) {
+        return headers.first(HeaderNames.ORIGIN)
+                .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
     }
 
     @Override
     public void onOpen(WsSession session) {
         this.session = session;
         if (!originAllowed) {
-            LOGGER.log(Level.INFO, "refused origin " + headers.first(HeaderNames.ORIGIN).orElse("") + " for " + target);
+            LOGGER.log(Level.INFO, "refused origin " + origin(headers) + " for " + target);
             session.close(1008, "origin not allowed");
             return;
         }
@@ -206,6 +213,9 @@ final class SocketTunnel implements WsListener {
         WebSocket.Builder builder = sockets.client().newWebSocketBuilder().connectTimeout(settings.connectTimeout());
         for (HeaderName name : PASSED) {
             headers.first(name).ifPresent(value -> builder.header(name.defaultCase(), value));
+        }
+        if (headers.first(HeaderNames.ORIGIN).isEmpty() && origin(headers) != null) {
+            builder.header("Origin", origin(headers));
         }
         SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> builder.header("Cookie", cookie));
         String before = String.join(", ", headers.values(HeaderNames.X_FORWARDED_FOR));

@@ -29,8 +29,8 @@ import java.util.Optional;
  */
 @Weight(200)
 public final class OriginDeferringUpgradeProvider implements Http1UpgradeProvider<WsConfig> {
-    /** Where {@link PageSocket} finds the client's {@code Origin}. */
-    static final HeaderName ORIGIN_COPY = HeaderNames.create("X-Resident-Ws-Origin");
+    /** Where {@link PageSocket} and the legacy socket tunnel find the client's {@code Origin}. */
+    public static final HeaderName ORIGIN_COPY = HeaderNames.create("X-Resident-Ws-Origin");
 
     @Override
     public String protocolType() {

@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.Bus;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
@@ -12,7 +13,12 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsRouting;
 
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
@@ -33,6 +39,8 @@ public final class WebFront {
     private final Connections connections;
     private final Guards guards;
     private volatile TaskEngine tasks;
+    /** Longest wait of the admin view for the jobs' store. */
+    private static final Duration JOBS_DEADLINE = Duration.ofMillis(500);
 
     /**
      * @param sessions   when not null, every connection follows the session it finds (one login with
@@ -78,8 +86,34 @@ public final class WebFront {
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
-                .register(API_ROOT, new AdminService(connections, site,
-                        () -> tasks == null ? null : tasks.adminState(AdminState.MAX_ROWS)));
+                .register(API_ROOT, new AdminService(connections, site, this::jobsState));
+    }
+
+    /**
+     * The jobs of the admin view, or null without a task engine or when its store does not answer
+     * within {@link #JOBS_DEADLINE} (the view never waits on it longer).
+     */
+    private ObjectNode jobsState() {
+        TaskEngine engine = tasks;
+        if (engine == null) {
+            return null;
+        }
+        CompletableFuture<ObjectNode> read = new CompletableFuture<>();
+        Thread.ofVirtual().name("resident-admin-jobs").start(() -> {
+            try {
+                read.complete(engine.adminState(AdminState.MAX_ROWS));
+            } catch (RuntimeException e) {
+                read.completeExceptionally(e);
+            }
+        });
+        try {
+            return read.get(JOBS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
     }
 
     /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */

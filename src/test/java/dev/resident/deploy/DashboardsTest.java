@@ -122,7 +122,7 @@ class DashboardsTest {
         Browser browser = new Browser(uri);
         assertEquals(200, browser.rpc(browser.benchPage(), "inc").status());
         Set<String> names = new TreeSet<>();
-        for (String line : browser.get("/observe/metrics").body().lines().toList()) {
+        for (String line : new dev.resident.support.Observe(browser.base()).text().lines().toList()) {
             if (!line.startsWith("#") && !line.isBlank()) {
                 names.add(line.split("[{ ]", 2)[0]);
             }

@@ -81,7 +81,8 @@ class DeployConfigFilesTest {
                             print(program.name, env.get('DEMO'), env.get('BENCH_PAGES'), 'ADMIN_TOKEN' in env)
                 """);
         // demo mode and the bench pages pinned off; the admin token comes from supervisord's environment
-        assertEquals(List.of("resident-p01 false false False", "resident-p02 false false False"),
+        assertEquals(List.of("resident-p01 false false False", "resident-p02 false false False",
+                        "resident-worker false false False"),
                 environments.lines().toList());
     }
 

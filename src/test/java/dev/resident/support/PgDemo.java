@@ -35,6 +35,7 @@ public final class PgDemo implements AutoCloseable {
         overrides.put("resident.admin-token", TestServers.ADMIN_TOKEN);
         overrides.put("resident.process", process);
         overrides.put("resident.demo", "true");
+        overrides.put("resident.observe-token", TestServers.OBSERVE_TOKEN);
         overrides.put("resident.state.store", "memory");
         overrides.put("demo.db", db.url());
         overrides.put("dbevents.pg.url", PgTestDatabase.URL);

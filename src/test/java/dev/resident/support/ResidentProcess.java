@@ -48,6 +48,7 @@ public final class ResidentProcess implements AutoCloseable {
                 Files.writeString(config, yaml);
                 builder.environment().put("RESIDENT_CONFIG", config.toString());
             }
+            builder.environment().put("OBSERVE_TOKEN", TestServers.OBSERVE_TOKEN);
             builder.environment().putAll(env);
             Path log = dir.resolve("output.log");
             Process process = Processes.start(builder, log, "Resident listening on", Duration.ofSeconds(60));

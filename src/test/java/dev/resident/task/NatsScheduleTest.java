@@ -4,6 +4,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
 import dev.resident.support.NatsTestServer;
+import dev.resident.support.Observe;
 import dev.resident.task.engine.TaskEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,7 +64,7 @@ class NatsScheduleTest {
             assertEquals(Duration.ofSeconds(1), Duration.between(times.get(i - 1), times.get(i)), "no run missed: " + times);
         }
         assertTrue(RUNS.stream().allMatch(run -> run.label().equals("every second")), "the schedule's params");
-        String state = a.browser().get("/observe/metrics").body();
+        String state = new Observe(a.uri()).text();
         assertTrue(state.contains("resident_tasks_completed_total"), "counted");
         assertTrue(b.ready());
     }

@@ -8,6 +8,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
 import dev.resident.support.NatsTestServer;
+import dev.resident.support.Observe;
 import dev.resident.support.ResidentProcess;
 import dev.resident.support.SocketClient;
 import io.nats.client.Connection;
@@ -59,8 +60,9 @@ class NatsTaskTest {
         Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
         ResidentProcess first = worker("p02");
         Browser onWorker = new Browser(first.uri());
-        assertEquals(200, onWorker.get("/observe/health/ready").status(), "a worker has health");
-        assertTrue(onWorker.get("/observe/metrics").body().contains("resident_tasks_running"), "and metrics");
+        Eventually.await(Duration.ofSeconds(30), "a worker has health",
+                () -> onWorker.get("/observe/health/ready").status() == 200);
+        assertTrue(new Observe(first.uri()).text().contains("resident_tasks_running"), "and metrics");
         assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
         Browser browser = pages.browser();
         String pageId = browser.benchPage();
@@ -235,6 +237,7 @@ class NatsTaskTest {
                         "NATS_URL", nats.url(),
                         "NATS_PREFIX", prefix,
                         "PROCESS_ID", process,
+                        "BENCH_PAGES", "true", // the task type of /_bench job
                         "TASK_WORKERS", "1"),
                 "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n" + tasks, "worker");
         closing.add(worker);

@@ -36,10 +36,12 @@ public final class Main {
                 .update(worker ? resident::setupWorker : resident::setup)
                 .build()
                 .start();
-        Runnable stop = () -> {
+        // the drain runs on a thread of its own that keeps the JVM alive: a signal's handler thread is
+        // a daemon, and once the server has stopped nothing else would wait for the state to be written
+        Runnable stop = () -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {
             resident.drainAndStop(server);
             System.exit(0);
-        };
+        });
         Signal.handle(new Signal("TERM"), signal -> stop.run());
         Signal.handle(new Signal("INT"), signal -> stop.run());
         System.out.println("Resident listening on http://localhost:" + server.port() + "/"

@@ -266,6 +266,8 @@ public final class Resident implements AutoCloseable {
      * them at once), then the server stops.
      */
     public void drainAndStop(WebServer server) {
+        LOGGER.log(Level.INFO, "draining: sockets close with 1001, running calls get " + shutdownGrace.toSeconds()
+                + " s, then every page is saved and released");
         lifecycle.startDrain();
         web.sockets().closeAll(1001, "server going away");
         legacySockets.ifPresent(sockets -> sockets.closeAll(1001, "server going away"));
@@ -279,6 +281,8 @@ public final class Resident implements AutoCloseable {
         }
         if (!registry.release()) {
             LOGGER.log(Level.WARNING, "some pages or connections could not be saved before the stop");
+        } else {
+            LOGGER.log(Level.INFO, "every page and connection saved");
         }
         server.stop();
         close();

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 public final class MainProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Resident listening on http://\\S+:(\\d+)/");
     private static final List<String> RESIDENT_ENV = List.of("ADMIN_TOKEN", "BENCH_PAGES", "DEMO", "RESIDENT_CONFIG",
-            "IPC_BACKEND", "PORT", "HOST", "PROCESS_ID", "STATE_STORE", "STATE_DIR", "NATS_URL", "NATS_PREFIX");
+            "IPC_BACKEND", "PORT", "HOST", "PROCESS_ID", "STATE_STORE", "STATE_DIR", "NATS_URL", "NATS_PREFIX",
+            "OBSERVE_TOKEN");
     private final Process process;
     private final URI uri;
     private final Path log;
@@ -66,6 +67,7 @@ public final class MainProcess implements AutoCloseable {
             RESIDENT_ENV.forEach(builder.environment()::remove);
             builder.environment().put("HOST", "127.0.0.1");
             builder.environment().put("PORT", "0");
+            builder.environment().put("OBSERVE_TOKEN", TestServers.OBSERVE_TOKEN);
             builder.environment().putAll(env);
             builder.environment().putIfAbsent("STATE_DIR", dir.resolve("state").toString()); // never the work tree
             if (yaml != null) {

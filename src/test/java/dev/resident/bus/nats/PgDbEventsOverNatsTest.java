@@ -62,10 +62,14 @@ class PgDbEventsOverNatsTest {
 
         db.execute("INSERT INTO parts VALUES (1, 'bolt')");
         db.execute("INSERT INTO parts VALUES (2, 'nut')");
-        // then a dbevent over the bus from A: a second copy of 1 or 2 anywhere would come before it
+        // NOTIFY reaches each process on its own LISTEN thread: once both have received both, a
+        // dbevent over the bus from A follows; a second copy of 1 or 2 anywhere would be among the
+        // first three events a tab gets
+        Eventually.await(WAIT, "both processes received both notifications",
+                () -> a.counter("resident_pg_notifications_total") == 2 && b.counter("resident_pg_notifications_total") == 2);
         onA.publish("parts", 3);
         for (BenchTab tab : List.of(onA, alsoOnA, onB)) {
-            assertEquals(List.of(1, 2, 3), pkeys(tab, 3));
+            assertEquals(List.of(1, 2, 3), pkeys(tab, 3).stream().sorted().toList());
         }
         for (Node node : List.of(a, b)) {
             assertEquals(2, node.counter("resident_pg_notifications_total"), "each process received each NOTIFY");

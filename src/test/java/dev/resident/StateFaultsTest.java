@@ -94,6 +94,28 @@ class StateFaultsTest {
         }
     }
 
+    @Test
+    void aSessionNotWrittenYetSurvivesItsRecheck() throws Exception {
+        Map<String, String> slowWriter = new java.util.HashMap<>(NATS_STATE);
+        slowWriter.put("resident.state.snapshot-interval", "1h"); // only the recheck can touch the session
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, slowWriter)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String pageId = browser.benchPage();
+            // a process checks a session it holds against the shared store every 2 s: for 3 s of
+            // calls, the session that the store does not have yet must stay
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            int calls = 0;
+            while (System.nanoTime() < end) {
+                Reply reply = browser.rpc(pageId, "inc", null, null);
+                assertEquals(200, reply.status(), "call " + calls + ": " + reply.body());
+                calls++;
+            }
+            assertTrue(calls > 10, calls + " calls");
+        }
+    }
+
     private static int savedCount(NatsTestServer nats, String pageId) throws Exception {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));

@@ -424,6 +424,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private Connection recheck(Connection connection, long now) {
         connection.checkedAt(now);
         Optional<ConnectionRecord> record = durableConnections.load(connection.id(), now);
+        if (record.isEmpty() && connection.revision() == 0) {
+            return connection; // minted here and not written yet: the writer has it
+        }
         if (record.isEmpty() || !record.get().key().equals(connection.key())) {
             connections.remove(connection.id(), connection);
             return null;

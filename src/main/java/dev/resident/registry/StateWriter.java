@@ -6,8 +6,12 @@ import dev.resident.state.StateUnavailable;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -20,6 +24,8 @@ import java.util.function.Consumer;
  */
 final class StateWriter implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(StateWriter.class.getName());
+    /** Writes of one round in flight at once. */
+    private static final int PARALLEL = 16;
     private final Map<ResidentPage, Long> pages = new ConcurrentHashMap<>();
     private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
     private final Consumer<ResidentPage> pageWriter;
@@ -104,43 +110,88 @@ final class StateWriter implements AutoCloseable {
         }
     }
 
-    /** One round; stops at the first failure so an unreachable store is not hammered. */
+    /**
+     * One round: connections, then pages, each written by up to {@link #PARALLEL} virtual threads
+     * (a remote store answers each write in about a round trip); what fails is marked again and
+     * the round ends, so an unreachable store is not hammered.
+     */
     private boolean writeAll() {
-        try {
-            for (Connection connection : connections.keySet()) {
-                connections.remove(connection);
-                try {
+        List<Write> writes = new ArrayList<>();
+        for (Connection connection : connections.keySet()) {
+            if (connections.remove(connection) != null) {
+                writes.add(new Write(() -> {
                     connectionWriter.accept(connection);
-                } catch (StateUnavailable e) {
-                    connections.put(connection, Boolean.TRUE);
-                    throw e;
-                }
-                meters.stateWrites.increment();
+                    meters.stateWrites.increment();
+                }, () -> connections.put(connection, Boolean.TRUE)));
             }
-            for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
-                ResidentPage page = entry.getKey();
-                long since = entry.getValue();
-                pages.remove(page, since);
-                try {
+        }
+        for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
+            ResidentPage page = entry.getKey();
+            long since = entry.getValue();
+            if (pages.remove(page, since)) {
+                writes.add(new Write(() -> {
                     pageWriter.accept(page);
-                } catch (StateUnavailable e) {
-                    pages.putIfAbsent(page, since);
-                    throw e;
-                }
-                meters.stateWrites.increment();
-                meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
+                    meters.stateWrites.increment();
+                    meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
+                }, () -> pages.putIfAbsent(page, since)));
             }
+        }
+        StateUnavailable failure = run(writes);
+        if (failure == null) {
             failing = false;
             return pages.isEmpty() && connections.isEmpty();
-        } catch (StateUnavailable e) {
-            meters.stateWriteFailures.increment();
-            if (!failing) {
-                LOGGER.log(Level.WARNING, "cannot write state, keeping " + pending() + " changes to retry: "
-                        + e.getMessage());
-            }
-            failing = true;
-            return false;
         }
+        meters.stateWriteFailures.increment();
+        if (!failing) {
+            LOGGER.log(Level.WARNING, "cannot write state, keeping " + pending() + " changes to retry: "
+                    + failure.getMessage());
+        }
+        failing = true;
+        return false;
+    }
+
+    /** One write of a round, and how to mark it again when it failed or was not tried. */
+    private record Write(Runnable write, Runnable markAgain) {
+    }
+
+    /**
+     * Runs the writes on at most {@link #PARALLEL} virtual threads; after a failure the rest are
+     * marked again untried. Returns the first failure, or null.
+     */
+    private static StateUnavailable run(List<Write> writes) {
+        if (writes.isEmpty()) {
+            return null;
+        }
+        AtomicReference<StateUnavailable> failure = new AtomicReference<>();
+        AtomicInteger next = new AtomicInteger();
+        int threads = Math.min(PARALLEL, writes.size());
+        List<Thread> started = new ArrayList<>(threads);
+        for (int t = 0; t < threads; t++) {
+            started.add(Thread.ofVirtual().name("resident-state-write").start(() -> {
+                for (int i = next.getAndIncrement(); i < writes.size(); i = next.getAndIncrement()) {
+                    Write write = writes.get(i);
+                    if (failure.get() != null) {
+                        write.markAgain().run();
+                        continue;
+                    }
+                    try {
+                        write.write().run();
+                    } catch (StateUnavailable e) {
+                        write.markAgain().run();
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            }));
+        }
+        for (Thread thread : started) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new StateUnavailable("interrupted", e);
+            }
+        }
+        return failure.get();
     }
 
     @Override

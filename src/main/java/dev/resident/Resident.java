@@ -280,6 +280,9 @@ public final class Resident implements AutoCloseable {
                 LOGGER.log(Level.WARNING, lifecycle.inFlight() + " calls still running after the grace period");
             }
             web.sockets().awaitClosed(Duration.ofSeconds(2));
+            if (legacySockets.isPresent()) {
+                legacySockets.get().awaitClosed(Duration.ofSeconds(2));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,10 +4,13 @@ import dev.resident.ops.Lifecycle;
 import io.helidon.webserver.websocket.WsRouting;
 
 import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The legacy app's WebSocket passed through: every upgrade on one of {@code legacy.ws-paths} becomes
@@ -19,6 +22,8 @@ public final class LegacySockets {
     private final Lifecycle lifecycle;
     private final HttpClient client;
     private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition allClosed = lock.newCondition();
 
     /**
      * @param residentPrefixes Resident's own path prefixes, never tunnelled
@@ -59,6 +64,22 @@ public final class LegacySockets {
         open.forEach(tunnel -> tunnel.close(code, reason));
     }
 
+    /**
+     * Waits until every tunnel has finished closing, at most {@code timeout} (a drain, so that
+     * the close frames leave before the server stops).
+     */
+    public void awaitClosed(Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!open.isEmpty() && nanos > 0) {
+                nanos = allClosed.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     LegacySocketSettings settings() {
         return settings;
     }
@@ -77,5 +98,11 @@ public final class LegacySockets {
 
     void closed(SocketTunnel tunnel) {
         open.remove(tunnel);
+        lock.lock();
+        try {
+            allClosed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 }

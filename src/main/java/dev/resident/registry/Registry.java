@@ -70,7 +70,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.durablePages = new DurablePages(buckets, types, settings, meters, self, this,
                 (page, reason) -> evict(page, 1012, reason));
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes());
-        this.writer = new StateWriter(durablePages::write, this::writeConnection, meters, state.snapshotInterval());
+        this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
+                state.snapshotInterval());
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());

@@ -30,6 +30,9 @@ final class StateWriter implements AutoCloseable {
     private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
     private final Consumer<ResidentPage> pageWriter;
     private final Consumer<Connection> connectionWriter;
+    private final Runnable afterRound;
+    /** Writes taken from the marks and not yet durable. */
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final ResidentMeters meters;
     private final Duration interval;
     private final ReentrantLock lock = new ReentrantLock();
@@ -41,11 +44,13 @@ final class StateWriter implements AutoCloseable {
     /**
      * @param pageWriter       writes one page (throws {@link StateUnavailable} when it cannot)
      * @param connectionWriter writes one connection (likewise)
+     * @param afterRound       makes a round's writes durable (the store's flush)
      */
-    StateWriter(Consumer<ResidentPage> pageWriter, Consumer<Connection> connectionWriter, ResidentMeters meters,
-                Duration interval) {
+    StateWriter(Consumer<ResidentPage> pageWriter, Consumer<Connection> connectionWriter, Runnable afterRound,
+                ResidentMeters meters, Duration interval) {
         this.pageWriter = pageWriter;
         this.connectionWriter = connectionWriter;
+        this.afterRound = afterRound;
         this.meters = meters;
         this.interval = interval;
         this.thread = Thread.ofVirtual().name("resident-state-writer").start(this::run);
@@ -69,8 +74,9 @@ final class StateWriter implements AutoCloseable {
         connections.remove(connection);
     }
 
+    /** Changes not yet durable: marked, or taken by a round that has not ended. */
     int pending() {
-        return pages.size() + connections.size();
+        return pages.size() + connections.size() + inFlight.get();
     }
 
     /** Whether the last round could not write (the store is unreachable). */
@@ -136,7 +142,18 @@ final class StateWriter implements AutoCloseable {
                 }, () -> pages.putIfAbsent(page, since)));
             }
         }
-        StateUnavailable failure = run(writes);
+        inFlight.addAndGet(writes.size());
+        StateUnavailable failure;
+        try {
+            failure = run(writes);
+            if (failure == null && !writes.isEmpty()) {
+                afterRound.run();
+            }
+        } catch (StateUnavailable e) {
+            failure = e;
+        } finally {
+            inFlight.addAndGet(-writes.size());
+        }
         if (failure == null) {
             failing = false;
             return pages.isEmpty() && connections.isEmpty();

@@ -23,6 +23,10 @@ public interface StateStore extends AutoCloseable {
     /** Whether the store answered its last request; false while it is unreachable. */
     boolean reachable();
 
+    /** Makes what was written so far durable now (an embedded engine's commit); a no-op elsewhere. */
+    default void flush() {
+    }
+
     /** Drops expired entries, for backends whose engine does not expire them itself. */
     default void sweep() {
     }

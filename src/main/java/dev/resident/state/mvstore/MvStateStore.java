@@ -40,17 +40,44 @@ public final class MvStateStore implements StateStore {
     public static MvStateStore open(Path dir, Duration commitDelay) {
         try {
             Files.createDirectories(dir);
-            Path file = dir.resolve("state.mv");
-            MVStore store = new MVStore.Builder()
-                    .fileName(file.toString())
-                    .compress()
-                    .open();
-            store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
-            LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath());
-            return new MvStateStore(store);
-        } catch (IOException | MVStoreException e) {
-            throw new StateUnavailable("cannot open the state store in " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StateUnavailable("cannot make the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
+        Path file = dir.resolve("state.mv");
+        MVStore store = openFile(file);
+        store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
+        LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath());
+        return new MvStateStore(store);
+    }
+
+    /**
+     * Opens the file; a lock still held by a process that just died is waited for a few seconds,
+     * and a file left half-written by a kill is opened in MVStore's recovery mode (it falls back to
+     * the last complete chunk).
+     */
+    private static MVStore openFile(Path file) {
+        MVStoreException last = null;
+        for (int attempt = 0; attempt < 25; attempt++) {
+            try {
+                return new MVStore.Builder().fileName(file.toString()).compress().open();
+            } catch (MVStoreException e) {
+                last = e;
+                if (!String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("locked")) {
+                    break;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            }
+        }
+        if (last != null && !String.valueOf(last.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("locked")) {
+            LOGGER.log(Level.WARNING, "state file " + file + " did not open (" + last.getMessage() + "): recovering");
+            try {
+                return new MVStore.Builder().fileName(file.toString()).compress().recoveryMode().open();
+            } catch (MVStoreException e) {
+                last = e;
+            }
+        }
+        throw new StateUnavailable("cannot open the state store " + file.toAbsolutePath() + ": "
+                + (last == null ? "unknown" : last.getMessage()), last);
     }
 
     @Override
@@ -75,6 +102,16 @@ public final class MvStateStore implements StateStore {
     public void sweep() {
         long now = System.currentTimeMillis();
         buckets.values().forEach(bucket -> bucket.sweepAt(now));
+    }
+
+    @Override
+    public void flush() {
+        try {
+            store.commit();
+        } catch (MVStoreException | IllegalStateException e) {
+            reachable = false;
+            throw new StateUnavailable("state store: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -105,7 +105,7 @@ public final class Resident implements AutoCloseable {
         if (resident.get("bench-pages").asBoolean().get()) {
             BenchPage.registerTasks(taskTypes);
         }
-        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry);
+        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,

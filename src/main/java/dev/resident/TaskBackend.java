@@ -1,5 +1,6 @@
 package dev.resident;
 
+import dev.resident.metrics.ResidentMeters;
 import dev.resident.registry.Registry;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.PageDelivery;
@@ -29,9 +30,9 @@ final class TaskBackend {
      * An engine whose job messages reach the registry's pages, registered as the registry's job
      * submitter.
      */
-    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry) {
+    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters) {
         TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
-        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(process), registry.cpu());
+        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), registry.cpu());
         PageDelivery pages = (pageId, tail) -> registry.anyPage(pageId).map(page -> {
             page.push("job", tail);
             return true;

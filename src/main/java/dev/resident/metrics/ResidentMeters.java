@@ -23,7 +23,7 @@ public final class ResidentMeters implements AutoCloseable {
     private final MeterRegistry registry = Metrics.globalRegistry();
     private final Tag process;
     private final List<Meter> created = new CopyOnWriteArrayList<>();
-    private final Map<String, Timer> rpcTimers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public final Counter messagesPushed;
     public final Counter dbeventsPublished;
@@ -89,14 +89,22 @@ public final class ResidentMeters implements AutoCloseable {
 
     /** Records the duration of one rpc of a known method. */
     public void rpc(String method, Duration duration) {
-        rpcTimers.computeIfAbsent(method, m -> {
-            Timer timer = registry.getOrCreate(Timer.builder("resident.rpc")
-                    .description("rpc duration by method")
+        timer("resident.rpc", "rpc duration by method", "method", method).record(duration);
+    }
+
+    /**
+     * A timer with a histogram, tagged with the process and {@code tag=value}: one per value,
+     * created on first use (the values must be few and known, such as method or task type names).
+     */
+    public Timer timer(String name, String description, String tag, String value) {
+        return timers.computeIfAbsent(name + '\0' + tag + '\0' + value, key -> {
+            Timer timer = registry.getOrCreate(Timer.builder(name)
+                    .description(description)
                     .publishPercentileHistogram(true)
-                    .tags(List.of(process, Tag.create("method", m))));
+                    .tags(List.of(process, Tag.create(tag, value))));
             created.add(timer);
             return timer;
-        }).record(duration);
+        });
     }
 
     /** A counter of this process (name with dots: {@code resident.x} is {@code resident_x_total}). */
@@ -111,6 +119,6 @@ public final class ResidentMeters implements AutoCloseable {
     public void close() {
         created.forEach(registry::remove);
         created.clear();
-        rpcTimers.clear();
+        timers.clear();
     }
 }

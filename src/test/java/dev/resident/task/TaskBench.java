@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.Resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
+import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.CpuPool;
 import dev.resident.support.Browser;
 import dev.resident.support.NatsTestServer;
@@ -147,7 +148,8 @@ public final class TaskBench {
             return null;
         }).build());
         try (CpuPool cpu = new CpuPool(1, 10);
-             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters("bench-" + lane), cpu)) {
+             ResidentMeters meters = new ResidentMeters("bench-" + lane);
+             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu)) {
             if (natsUrl == null) {
                 engine.addLocalLane((pageId, tail) -> true);
             } else {

@@ -1,26 +1,14 @@
 package dev.resident.task.engine;
 
+import dev.resident.metrics.ResidentMeters;
 import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.Meter;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
-/** The {@code resident_tasks_*} meters of this process, tagged with the process name like the others. */
+/** The {@code resident_tasks_*} meters, among the process's own (removed with them). */
 public final class TaskMeters implements AutoCloseable {
-    private final MeterRegistry registry = Metrics.globalRegistry();
-    private final Tag process;
-    private final List<Meter> created = new CopyOnWriteArrayList<>();
-    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private final ResidentMeters meters;
     final Counter submitted;
     final Counter rejected;
     final Counter completed;
@@ -30,16 +18,16 @@ public final class TaskMeters implements AutoCloseable {
     final Counter malformed;
     final Counter fallbacks;
 
-    public TaskMeters(String processName) {
-        this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
-        submitted = counter("resident.tasks.submitted", "jobs accepted by submit");
-        rejected = counter("resident.tasks.rejected", "submits refused: queue full or unreachable");
-        completed = counter("resident.tasks.completed", "jobs done");
-        failed = counter("resident.tasks.failed", "jobs failed");
-        cancelled = counter("resident.tasks.cancelled", "jobs cancelled");
-        redelivered = counter("resident.tasks.redelivered", "jobs run again after a worker died");
-        malformed = counter("resident.tasks.malformed", "queue messages dropped as malformed");
-        fallbacks = counter("resident.tasks.fallback", "jobs queued in-process because NATS was unreachable");
+    public TaskMeters(ResidentMeters meters) {
+        this.meters = meters;
+        submitted = meters.counter("resident.tasks.submitted", "jobs accepted by submit");
+        rejected = meters.counter("resident.tasks.rejected", "submits refused: queue full or unreachable");
+        completed = meters.counter("resident.tasks.completed", "jobs done");
+        failed = meters.counter("resident.tasks.failed", "jobs failed");
+        cancelled = meters.counter("resident.tasks.cancelled", "jobs cancelled");
+        redelivered = meters.counter("resident.tasks.redelivered", "jobs run again after a worker died");
+        malformed = meters.counter("resident.tasks.malformed", "queue messages dropped as malformed");
+        fallbacks = meters.counter("resident.tasks.fallback", "jobs queued in-process because NATS was unreachable");
     }
 
     /** A queue message that is not a job was dropped. */
@@ -48,31 +36,15 @@ public final class TaskMeters implements AutoCloseable {
     }
 
     void gauge(String name, String description, Supplier<? extends Number> value) {
-        created.add(registry.getOrCreate(Gauge.builder(name, () -> value.get().doubleValue())
-                .description(description).tags(List.of(process))));
+        meters.gauge(name, description, value);
     }
 
     void duration(String type, Duration duration) {
-        durations.computeIfAbsent(type, t -> {
-            Timer timer = registry.getOrCreate(Timer.builder("resident.tasks.duration")
-                    .description("run time of jobs by task type")
-                    .publishPercentileHistogram(true)
-                    .tags(List.of(process, Tag.create("type", t))));
-            created.add(timer);
-            return timer;
-        }).record(duration);
+        meters.timer("resident.tasks.duration", "run time of jobs by task type", "type", type).record(duration);
     }
 
-    private Counter counter(String name, String description) {
-        Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
-        created.add(counter);
-        return counter;
-    }
-
+    /** Nothing to do: the process's {@link ResidentMeters} removes these meters with its own. */
     @Override
     public void close() {
-        created.forEach(registry::remove);
-        created.clear();
-        durations.clear();
     }
 }

@@ -44,7 +44,7 @@ public final class DemoApp {
         if (config.get("dbevents.pg.url").asString().orElse("").isBlank()) {
             LOGGER.log(Level.WARNING, "DEMO_DB is set without DBEVENTS_PG_URL: boards will not see the orders' changes");
         }
-        PgOrderBook book = PgOrderBook.open(db, config.get("dbevents.pg.channel").asString().orElse("resident_dbevents"));
+        PgOrderBook book = PgOrderBook.open(db, config.get("dbevents.pg.channel").asString().get());
         register(types, site, tasks, book);
         LOGGER.log(Level.INFO, "demo orders in PostgreSQL");
         return book;

@@ -15,10 +15,6 @@ import java.time.Duration;
  */
 public record LegacySessionSettings(String cookie, URI introspect, Duration cacheTtl, int cacheSize,
                                     Duration timeout) {
-    public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(10);
-    public static final int DEFAULT_CACHE_SIZE = 10_000;
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
-
     public LegacySessionSettings {
         if (cookie.isBlank() || !cookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
             throw new IllegalArgumentException("legacy.session.cookie must be a cookie name, not '" + cookie + "'");

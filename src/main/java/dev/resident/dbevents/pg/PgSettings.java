@@ -23,7 +23,6 @@ public record PgSettings(String url, String user, String password, String channe
                          Duration connectTimeout) {
     /** Channel names: an unquoted PostgreSQL identifier of at most 63 characters. */
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    public static final String DEFAULT_CHANNEL = "resident_dbevents";
 
     public PgSettings {
         Objects.requireNonNull(url);

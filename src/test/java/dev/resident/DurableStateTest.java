@@ -111,6 +111,13 @@ class DurableStateTest {
             assertEquals(pageId.replace("|p01", "|p02"), newId, "the page is re-homed; the client is told its id");
             assertEquals(5, inc(onP02, newId, 1));
             assertEquals(6, inc(onP02, pageId, 1), "the old id still reaches it");
+            JsonNode polled = onP02.get("/_/poll?wait=0&after=0&page_id=" + encode(pageId)).json();
+            assertEquals(newId, polled.get("page_id").asText(), "a poll by the old id is told the new one");
+            JsonNode current = onP02.get("/_/page?page_id=" + encode(pageId)).json();
+            assertEquals(newId, current.get("page_id").asText(), "GET /_/page answers with the page's id");
+            assertEquals(6, current.get("data").get("count").asInt());
+            assertTrue(onP02.get("/_/poll?wait=0&after=0&page_id=" + encode(newId)).json().path("page_id").isMissingNode(),
+                    "a poll by the current id carries no page_id");
 
             try (MainProcess back = MainProcess.start(site(nats, "p01"), leases(), dir.resolve("back"))) {
                 Browser onBack = new Browser(back.uri());
@@ -157,6 +164,10 @@ class DurableStateTest {
             assertEquals(winner.json().get("page_id").asText(), loser.json().get("page_id").asText());
             assertNotEquals(pageId, winner.json().get("page_id").asText());
         }
+    }
+
+    private static String encode(String pageId) {
+        return java.net.URLEncoder.encode(pageId, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static int inc(Browser browser, String pageId, int times) {

@@ -5,7 +5,7 @@ import dev.resident.Resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.CpuPool;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.support.Browser;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.SocketClient;

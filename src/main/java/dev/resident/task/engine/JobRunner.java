@@ -3,9 +3,9 @@ package dev.resident.task.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
-import dev.resident.page.CpuPool;
 import dev.resident.page.PageException;
 import dev.resident.page.Params;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
-import dev.resident.page.CpuPool;
-import dev.resident.page.JobSubmitter;
 import dev.resident.page.PageException;
 import dev.resident.page.Params;
+import dev.resident.page.engine.CpuPool;
+import dev.resident.page.engine.JobSubmitter;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 

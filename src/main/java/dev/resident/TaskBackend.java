@@ -1,6 +1,8 @@
 package dev.resident;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.registry.Registry;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.PageDelivery;
@@ -30,9 +32,10 @@ final class TaskBackend {
      * An engine whose job messages reach the registry's pages, registered as the registry's job
      * submitter.
      */
-    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters) {
+    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters,
+                             CpuPool cpu, Timers timers) {
         TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
-        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), registry.cpu());
+        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers);
         PageDelivery pages = (pageId, tail) -> registry.anyPage(pageId).map(page -> {
             page.push("job", tail);
             return true;

@@ -5,6 +5,7 @@ import dev.resident.Resident;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
 import dev.resident.page.engine.CpuPool;
 import dev.resident.support.Browser;
 import dev.resident.support.NatsTestServer;
@@ -148,8 +149,9 @@ public final class TaskBench {
             return null;
         }).build());
         try (CpuPool cpu = new CpuPool(1, 10);
+             Timers timers = new Timers();
              ResidentMeters meters = new ResidentMeters("bench-" + lane);
-             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu)) {
+             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers)) {
             if (natsUrl == null) {
                 engine.addLocalLane((pageId, tail) -> true);
             } else {

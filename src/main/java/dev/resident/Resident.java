@@ -96,7 +96,7 @@ public final class Resident implements AutoCloseable {
         this.meters = new ResidentMeters(registrySettings.process());
         this.cpu = new CpuPool(registrySettings.cpuThreads(), 10_000);
         String ipc = config.get("ipc.backend").asString().orElse("local");
-        // the one NATS connection of the process: made by the bus, shared with the state store
+        // the one NATS connection of the process: made by the bus, shared with the state store and the tasks
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
         AtomicReference<Bus> bus = new AtomicReference<>();
         AtomicReference<BusListener> local = new AtomicReference<>();
@@ -117,7 +117,8 @@ public final class Resident implements AutoCloseable {
         if (resident.get("bench-pages").asBoolean().get()) {
             BenchPage.registerTasks(taskTypes);
         }
-        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters, cpu, timers);
+        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters, cpu, timers,
+                natsConnection);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,

@@ -2,7 +2,6 @@ package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.Resident;
-import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Timers;
@@ -17,6 +16,7 @@ import dev.resident.task.engine.TaskSettings;
 import dev.resident.task.engine.nats.TaskNats;
 import io.helidon.webserver.WebServer;
 import io.nats.client.Connection;
+import io.nats.client.Nats;
 
 import java.net.URI;
 import java.time.Duration;
@@ -155,7 +155,7 @@ public final class TaskBench {
             if (natsUrl == null) {
                 engine.addLocalLane((pageId, tail) -> true);
             } else {
-                Connection connection = TaskNats.connect(NatsSettings.builder("bench").servers(List.of(natsUrl)).build());
+                Connection connection = Nats.connect(natsUrl);
                 engine.closeAlso(connection::close);
                 TaskNats.addLane(engine, connection, "bench", (pageId, tail) -> true);
             }

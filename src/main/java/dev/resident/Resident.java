@@ -64,6 +64,10 @@ public final class Resident implements AutoCloseable {
     /** Where health and metrics live; like the API, never forwarded to the legacy app. */
     private static final String OBSERVE_ROOT = "/observe";
     private final ResidentMeters meters;
+    /** The process's bus: with NATS, the owner of the one connection. */
+    private final Bus transport;
+    private final CpuPool cpu;
+    private final Timers timers = new Timers();
     private final Registry registry;
     private final Lifecycle lifecycle = new Lifecycle();
     private final WebFront web;
@@ -77,10 +81,6 @@ public final class Resident implements AutoCloseable {
     private final String observeToken;
     private final TaskTypes taskTypes = new TaskTypes();
     private final TaskEngine tasks;
-    /** The process's bus: with NATS, the owner of the one connection. */
-    private final Bus transport;
-    private final CpuPool cpu;
-    private final Timers timers = new Timers();
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");

@@ -14,7 +14,9 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.LinkCheck;
 import dev.resident.ops.ReadyCheck;
+import dev.resident.ops.Timers;
 import dev.resident.page.PageTypes;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
@@ -52,12 +54,20 @@ import java.util.function.Function;
  * One Resident server: registries, bus, lifecycle, the web front and, when {@code legacy.upstream}
  * is set, the bridge to the legacy app, built from config. {@link
  * #setup(WebServerConfig.Builder)} is the one wiring function that {@link Main} and the tests call.
+ *
+ * <p>It owns the process's long-lived resources and hands them down: the one NATS connection (made
+ * by the bus, shared with the state store and the task engine), the CPU pool and the timers. No
+ * feature opens its own; {@link #close()} closes them last, after everything that uses them.
  */
 public final class Resident implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Resident.class.getName());
     /** Where health and metrics live; like the API, never forwarded to the legacy app. */
     private static final String OBSERVE_ROOT = "/observe";
     private final ResidentMeters meters;
+    /** The process's bus: with NATS, the owner of the one connection. */
+    private final Bus transport;
+    private final CpuPool cpu;
+    private final Timers timers = new Timers();
     private final Registry registry;
     private final Lifecycle lifecycle = new Lifecycle();
     private final WebFront web;
@@ -84,35 +94,38 @@ public final class Resident implements AutoCloseable {
             types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get()));
         }
         this.meters = new ResidentMeters(registrySettings.process());
+        this.cpu = new CpuPool(registrySettings.cpuThreads(), 10_000);
         String ipc = config.get("ipc.backend").asString().orElse("local");
-        // the one NATS connection of the process: made by the bus, shared with the state store
+        // the one NATS connection of the process: made by the bus, shared with the state store and the tasks
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
-        AtomicReference<Bus> transport = new AtomicReference<>();
+        AtomicReference<Bus> bus = new AtomicReference<>();
         AtomicReference<BusListener> local = new AtomicReference<>();
         Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
                 registrySettings.process(), meters, listener);
         this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
-        this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters,
+        this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters, cpu, timers,
                 listener -> {
                     local.set(listener);
                     Bus created = Buses.create(config.get("ipc"), listener, nats);
-                    transport.set(created);
+                    bus.set(created);
                     return created;
                 });
+        this.transport = bus.get();
         // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
-        Optional<NatsLink> natsLink = transport.get() instanceof NatsLink link ? Optional.of(link) : Optional.empty();
+        Optional<NatsLink> natsLink = transport instanceof NatsLink link ? Optional.of(link) : Optional.empty();
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
         if (resident.get("bench-pages").asBoolean().get()) {
             BenchPage.registerTasks(taskTypes);
         }
-        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters);
+        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters, cpu, timers,
+                natsConnection);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
-                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport.get(),
+                sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport,
                         registrySettings.process(), Settings.siteAdmin(resident), meters),
-                Settings.admission(resident), Settings.trustedProxies(resident));
+                Settings.admission(resident), Settings.trustedProxies(resident), timers);
         meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
                 () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
         meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
@@ -295,6 +308,10 @@ public final class Resident implements AutoCloseable {
         close();
     }
 
+    /**
+     * Closes what uses the process's resources, then the resources: the bus with the NATS
+     * connection (after the state store and the tasks, which share it), the CPU pool, the timers.
+     */
     @Override
     public void close() {
         pgEvents.ifPresent(PgDbEvents::close);
@@ -304,6 +321,9 @@ public final class Resident implements AutoCloseable {
         tasks.close();
         registry.close();
         state.close();
+        transport.close();
+        cpu.close();
+        timers.close();
         meters.close();
     }
 }

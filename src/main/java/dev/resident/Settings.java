@@ -8,7 +8,7 @@ import dev.resident.json.Json;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.legacy.LegacySessionSettings;
 import dev.resident.legacy.LegacySocketSettings;
-import dev.resident.page.PageSettings;
+import dev.resident.page.engine.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
 import dev.resident.site.SiteAdminSettings;

@@ -1,6 +1,9 @@
 package dev.resident;
 
+import dev.resident.bus.nats.NatsSettings;
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.registry.Registry;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.PageDelivery;
@@ -10,15 +13,17 @@ import dev.resident.task.engine.Scheduler;
 import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskMeters;
 import dev.resident.task.engine.TaskSettings;
-import dev.resident.bus.nats.NatsSettings;
 import dev.resident.task.engine.nats.TaskNats;
 import io.helidon.config.Config;
 import io.nats.client.Connection;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Builds the task engine from config: the in-process queue, or JetStream with the in-process fallback. */
 final class TaskBackend {
@@ -29,17 +34,20 @@ final class TaskBackend {
     /**
      * An engine whose job messages reach the registry's pages, registered as the registry's job
      * submitter.
+     *
+     * @param nats the process's one NATS connection (the bus's) once it is made, or null without NATS
      */
-    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters) {
+    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters,
+                             CpuPool cpu, Timers timers, CompletableFuture<Connection> nats) {
         TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
-        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), registry.cpu());
+        TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers);
         PageDelivery pages = (pageId, tail) -> registry.anyPage(pageId).map(page -> {
             page.push("job", tail);
             return true;
         }).orElse(false);
         ScheduleMarks marks = ScheduleMarks.inMemory();
-        if (config.get("ipc.backend").asString().orElse("local").equals("nats")) {
-            marks = addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), pages).orElse(marks);
+        if (nats != null) {
+            marks = addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), nats, pages).orElse(marks);
             if (settings.fallbackLocal()) {
                 engine.addLocalLane(pages);
             }
@@ -54,20 +62,20 @@ final class TaskBackend {
         return engine;
     }
 
-    private static Optional<ScheduleMarks> addNatsLane(TaskEngine engine, NatsSettings nats, PageDelivery pages) {
+    /** The JetStream lane, when the shared connection is made within one connection attempt's time. */
+    private static Optional<ScheduleMarks> addNatsLane(TaskEngine engine, NatsSettings settings,
+                                                       CompletableFuture<Connection> nats, PageDelivery pages) {
         Connection connection;
         try {
-            // the tasks' own connection for now: swap in the server's shared one here
-            connection = TaskNats.connect(nats);
-        } catch (IOException e) {
-            LOGGER.log(Level.WARNING, "NATS unreachable at start (" + e.getMessage() + "): tasks run "
+            connection = nats.get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOGGER.log(Level.WARNING, "NATS unreachable at start: tasks run "
                     + (engine.settings().fallbackLocal() ? "in this process" : "nowhere, submit answers 503"));
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
-        engine.closeAlso(connection::close);
-        return Optional.of(TaskNats.addLane(engine, connection, nats.prefix(), pages));
+        return Optional.of(TaskNats.addLane(engine, connection, settings.prefix(), pages));
     }
 }

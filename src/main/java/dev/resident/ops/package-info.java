@@ -1,2 +1,2 @@
-/** Operations: draining state for graceful shutdown and the readiness check. */
+/** Operations: draining state for graceful shutdown, the readiness check and the process's timers. */
 package dev.resident.ops;

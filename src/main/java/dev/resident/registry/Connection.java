@@ -1,7 +1,7 @@
 package dev.resident.registry;
 
-import dev.resident.page.ResidentPage;
 import dev.resident.page.Store;
+import dev.resident.page.engine.ResidentPage;
 
 import java.util.Collection;
 import java.util.Set;

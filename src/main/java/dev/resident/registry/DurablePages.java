@@ -2,12 +2,12 @@ package dev.resident.registry;
 
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.PageException;
-import dev.resident.page.PageHost;
-import dev.resident.page.PageMoved;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
-import dev.resident.page.ResidentPage;
-import dev.resident.page.SavedPage;
+import dev.resident.page.engine.PageHost;
+import dev.resident.page.engine.PageMoved;
+import dev.resident.page.engine.ResidentPage;
+import dev.resident.page.engine.SavedPage;
 import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;

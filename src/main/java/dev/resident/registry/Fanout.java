@@ -7,7 +7,7 @@ import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.ResidentPage;
+import dev.resident.page.engine.ResidentPage;
 
 /**
  * Delivers what the bus brings to this process's pages. Each event is encoded once; every

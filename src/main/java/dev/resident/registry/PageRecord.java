@@ -3,7 +3,7 @@ package dev.resident.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
-import dev.resident.page.SavedPage;
+import dev.resident.page.engine.SavedPage;
 
 import java.util.HashSet;
 import java.util.Optional;

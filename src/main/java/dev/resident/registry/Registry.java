@@ -5,26 +5,27 @@ import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.CpuPool;
-import dev.resident.page.JobSubmitter;
-import dev.resident.page.PageException;
+import dev.resident.ops.Timers;
 import dev.resident.page.PageDirectory;
-import dev.resident.page.PageHost;
-import dev.resident.page.PageMoved;
+import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
-import dev.resident.page.ResidentPage;
 import dev.resident.page.Store;
+import dev.resident.page.engine.CpuPool;
+import dev.resident.page.engine.JobSubmitter;
+import dev.resident.page.engine.PageHost;
+import dev.resident.page.engine.PageMoved;
+import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateStore;
 import dev.resident.state.StateUnavailable;
 
 import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
@@ -49,7 +50,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService sweeper;
+    /** The expiry sweep and the lease renewal on the process's timers. */
+    private final List<Future<?>> timed;
     private final CpuPool cpu;
     private final Bus bus;
     private volatile boolean released;
@@ -57,10 +59,12 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
 
     /**
      * @param store      where state that outlives the process goes
-     * @param busFactory creates the bus that delivers to this registry's pages
+     * @param cpu        the process's CPU pool, for page code (its owner closes it)
+     * @param timers     the process's timers, for the expiry sweep and the lease renewal (its owner closes them)
+     * @param busFactory creates the bus that delivers to this registry's pages (its creator closes it)
      */
     public Registry(RegistrySettings settings, StateSettings state, StateStore store, PageTypes types,
-                    ResidentMeters meters, Function<BusListener, Bus> busFactory) {
+                    ResidentMeters meters, CpuPool cpu, Timers timers, Function<BusListener, Bus> busFactory) {
         this.settings = settings;
         this.meters = meters;
         this.store = store;
@@ -73,13 +77,12 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
-        this.cpu = new CpuPool(settings.cpuThreads(), 10_000);
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("resident-sweeper").factory());
-        long every = settings.sweepInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(() -> sweep(System.currentTimeMillis()), every, every, TimeUnit.MILLISECONDS);
-        long renew = Math.max(100, state.lease().toMillis() / 3);
+        this.cpu = cpu;
         durablePages.renewLease();
-        sweeper.scheduleWithFixedDelay(durablePages::renewLease, renew, renew, TimeUnit.MILLISECONDS);
+        this.timed = List.of(
+                timers.every("resident-sweep", settings.sweepInterval(), () -> sweep(System.currentTimeMillis())),
+                timers.every("resident-lease", Duration.ofMillis(Math.max(100, state.lease().toMillis() / 3)),
+                        durablePages::renewLease));
         meters.gauge("resident.pages", "resident pages", pages::size);
         meters.gauge("resident.connections", "connections", connections::size);
         meters.gauge("resident.users", "users with a connection", users::size);
@@ -363,16 +366,17 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.jobs = submitter;
     }
 
-    /** Writes what is pending, then stops the sweeper, the writer and the bus; pages stay as they are. */
+    /**
+     * Stops the sweep and the lease renewal, writes what is pending and stops the writer; pages stay
+     * as they are. The bus, the CPU pool and the timers are the process's: their owner closes them.
+     */
     @Override
     public void close() {
-        sweeper.shutdownNow();
+        timed.forEach(task -> task.cancel(false));
         if (store.durable()) {
             writer.flush();
         }
         writer.close();
-        cpu.close();
-        bus.close();
     }
 
     /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */

@@ -1,6 +1,6 @@
 package dev.resident.registry;
 
-import dev.resident.page.PageSettings;
+import dev.resident.page.engine.PageSettings;
 
 import java.time.Duration;
 

@@ -1,7 +1,7 @@
 package dev.resident.registry;
 
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.ResidentPage;
+import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateUnavailable;
 
 import java.lang.System.Logger.Level;

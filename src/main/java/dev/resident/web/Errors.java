@@ -3,7 +3,7 @@ package dev.resident.web;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
-import dev.resident.page.PageMoved;
+import dev.resident.page.engine.PageMoved;
 import dev.resident.state.StateUnavailable;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;

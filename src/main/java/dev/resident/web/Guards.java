@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
 import dev.resident.registry.Registry;
 
 /**
@@ -12,9 +13,10 @@ final class Guards implements AutoCloseable {
     final SlowCalls slowCalls;
     final TrustedProxies proxies;
 
-    Guards(AdmissionSettings settings, TrustedProxies proxies, Registry registry, Sockets sockets, ResidentMeters meters) {
+    Guards(AdmissionSettings settings, TrustedProxies proxies, Registry registry, Sockets sockets, ResidentMeters meters,
+           Timers timers) {
         this.admission = new Admission(settings, registry, sockets, meters);
-        this.slowCalls = new SlowCalls(settings.slowCall(), meters);
+        this.slowCalls = new SlowCalls(settings.slowCall(), meters, timers);
         this.proxies = proxies;
     }
 

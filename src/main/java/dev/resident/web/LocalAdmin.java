@@ -3,8 +3,8 @@ package dev.resident.web;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.ops.Lifecycle;
-import dev.resident.page.Outbox;
 import dev.resident.page.PageException;
+import dev.resident.page.engine.Outbox;
 import dev.resident.registry.Registry;
 
 /**
@@ -65,7 +65,7 @@ public final class LocalAdmin {
         sockets.closeAll(1001, "server draining");
     }
 
-    private dev.resident.page.ResidentPage page(String pageId) {
+    private dev.resident.page.engine.ResidentPage page(String pageId) {
         return registry.anyPage(pageId).orElseThrow(PageException::unknownPage);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.CpuPool;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
-import dev.resident.page.ResidentPage;
+import dev.resident.page.engine.ResidentPage;
 
 import java.time.Duration;
 

@@ -1,15 +1,14 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
 import io.helidon.metrics.api.Counter;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
@@ -24,14 +23,12 @@ public final class SlowCalls implements AutoCloseable {
     private final Duration threshold;
     private final Counter slow;
     private final ConcurrentHashMap<Call, Boolean> running = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer;
+    private final Future<?> watch;
 
-    SlowCalls(Duration threshold, ResidentMeters meters) {
+    SlowCalls(Duration threshold, ResidentMeters meters, Timers timers) {
         this.threshold = threshold;
         this.slow = meters.counter("resident.slow.calls", "page calls that ran longer than resident.limits.slow-call");
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("slow-calls").factory());
-        long period = Math.max(100, threshold.toMillis() / 4);
-        timer.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+        this.watch = timers.every("slow-calls", Duration.ofMillis(Math.max(100, threshold.toMillis() / 4)), this::check);
     }
 
     /** Marks the current thread as running {@code method} of {@code pageId}; close the result when done. */
@@ -58,7 +55,7 @@ public final class SlowCalls implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        watch.cancel(false);
     }
 
     /** One call in flight. */

@@ -1,7 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.Outbox;
+import dev.resident.page.engine.Outbox;
 import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;

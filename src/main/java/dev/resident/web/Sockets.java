@@ -1,13 +1,12 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
 
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 
 /**
  * The open sockets of this process: for metrics, for the heartbeat (one timer pings every socket
@@ -19,22 +18,23 @@ public final class Sockets implements AutoCloseable {
     private static final int CHECKS_PER_INTERVAL = 4;
     private static final long MAX_CHECK_MILLIS = 1000;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService heartbeat;
+    private final Future<?> heartbeat;
 
     /**
      * A socket is pinged at the first check that finds it silent for the interval less one check
      * period, so no socket stays silent longer than the interval (PROTOCOL.md: one ping per
      * interval; proxies cut sockets idle past their timeout).
+     *
+     * @param timers the process's timers, which run the heartbeat
      */
-    public Sockets(ResidentMeters meters, Duration interval) {
+    public Sockets(ResidentMeters meters, Duration interval, Timers timers) {
         meters.gauge("resident.sockets.open", "open WebSockets", open::size);
-        heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ws-heartbeat").factory());
         long every = Math.max(1, Math.min(MAX_CHECK_MILLIS, interval.toMillis() / CHECKS_PER_INTERVAL));
         Duration idle = interval.minusMillis(every);
-        heartbeat.scheduleAtFixedRate(() -> {
+        heartbeat = timers.every("ws-heartbeat", Duration.ofMillis(every), () -> {
             long now = System.nanoTime();
             open.forEach(channel -> channel.heartbeat(now, idle));
-        }, every, every, TimeUnit.MILLISECONDS);
+        });
     }
 
     void add(SocketChannel channel) {
@@ -74,6 +74,6 @@ public final class Sockets implements AutoCloseable {
     /** Stops the heartbeat. */
     @Override
     public void close() {
-        heartbeat.shutdownNow();
+        heartbeat.cancel(false);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.Bus;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.Timers;
 import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
@@ -50,10 +51,12 @@ public final class WebFront {
      *                   one process, a view over NATS for a site
      * @param admission  caps on connections, pages and sockets, per process and per client address
      * @param proxies    the balancers whose {@code X-Forwarded-*} headers are believed
+     * @param timers     the process's timers (the socket heartbeat, the slow-call watchdog)
      */
     public WebFront(Registry registry, Authenticator authenticator, SessionAuthenticator sessions, Lifecycle lifecycle,
                     ResidentMeters meters, WebSettings settings, Optional<RequestLog> requestLog,
-                    Function<Sockets, SiteView> site, AdmissionSettings admission, TrustedProxies proxies) {
+                    Function<Sockets, SiteView> site, AdmissionSettings admission, TrustedProxies proxies,
+                    Timers timers) {
         this.requestLog = requestLog;
         this.registry = registry;
         this.connections = new Connections(registry, sessions);
@@ -62,9 +65,9 @@ public final class WebFront {
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
-        this.sockets = new Sockets(meters, settings.heartbeat());
+        this.sockets = new Sockets(meters, settings.heartbeat(), timers);
         this.site = site.apply(sockets);
-        this.guards = new Guards(admission, proxies, registry, sockets, meters);
+        this.guards = new Guards(admission, proxies, registry, sockets, meters, timers);
     }
 
     /** Stops the slow-call watchdog. */

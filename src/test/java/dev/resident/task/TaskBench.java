@@ -2,10 +2,10 @@ package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.Resident;
-import dev.resident.bus.nats.NatsSettings;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
-import dev.resident.page.CpuPool;
+import dev.resident.ops.Timers;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.support.Browser;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.SocketClient;
@@ -16,6 +16,7 @@ import dev.resident.task.engine.TaskSettings;
 import dev.resident.task.engine.nats.TaskNats;
 import io.helidon.webserver.WebServer;
 import io.nats.client.Connection;
+import io.nats.client.Nats;
 
 import java.net.URI;
 import java.time.Duration;
@@ -148,12 +149,13 @@ public final class TaskBench {
             return null;
         }).build());
         try (CpuPool cpu = new CpuPool(1, 10);
+             Timers timers = new Timers();
              ResidentMeters meters = new ResidentMeters("bench-" + lane);
-             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu)) {
+             TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers)) {
             if (natsUrl == null) {
                 engine.addLocalLane((pageId, tail) -> true);
             } else {
-                Connection connection = TaskNats.connect(NatsSettings.builder("bench").servers(List.of(natsUrl)).build());
+                Connection connection = Nats.connect(natsUrl);
                 engine.closeAlso(connection::close);
                 TaskNats.addLane(engine, connection, "bench", (pageId, tail) -> true);
             }

@@ -69,6 +69,15 @@ final class Envelope {
         return new Received<>(text(body, "process"), new Broadcast(text(body, "topic"), payload(body)));
     }
 
+    /**
+     * The bytes every message this process writes starts with, up to its first event field: how a
+     * reader tells its own message from another's without decoding it.
+     */
+    byte[] ownPrefix() {
+        String header = Json.write(header());
+        return (header.substring(0, header.length() - 1) + ",").getBytes(StandardCharsets.UTF_8);
+    }
+
     private ObjectNode header() {
         return Json.object().put("v", VERSION).put("process", process);
     }

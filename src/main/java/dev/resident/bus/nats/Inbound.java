@@ -7,6 +7,7 @@ import dev.resident.metrics.ResidentMeters;
 import io.nats.client.MessageHandler;
 
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -17,12 +18,15 @@ import java.util.function.Function;
 final class Inbound {
     private static final System.Logger LOGGER = System.getLogger(Inbound.class.getName());
     private final String process;
+    /** How this process's own messages start (see {@link Envelope#ownPrefix}). */
+    private final byte[] own;
     private final Subjects subjects;
     private final BusListener listener;
     private final ResidentMeters meters;
 
     Inbound(String process, Subjects subjects, BusListener listener, ResidentMeters meters) {
         this.process = process;
+        this.own = new Envelope(process).ownPrefix();
         this.subjects = subjects;
         this.listener = listener;
         this.meters = meters;
@@ -43,6 +47,9 @@ final class Inbound {
     private <T> MessageHandler handler(Function<byte[], Received<T>> read, Function<T, String> subjectOf,
                                        Consumer<T> deliver) {
         return message -> {
+            if (startsWith(message.getData(), own)) {
+                return; // our own message back from NATS (the shared connection echoes): our pages got it when it was published
+            }
             Received<T> received;
             try {
                 received = read.apply(message.getData());
@@ -56,7 +63,7 @@ final class Inbound {
                 return;
             }
             if (received.process().equals(process)) {
-                return; // our own message back from NATS: our pages got it when it was published
+                return; // our own, written by another encoder: skipped all the same
             }
             try {
                 deliver.accept(received.event());
@@ -65,5 +72,10 @@ final class Inbound {
                 LOGGER.log(Level.ERROR, "delivering a bus message from " + Subjects.forLog(message.getSubject()) + " failed", e);
             }
         };
+    }
+
+    private static boolean startsWith(byte[] data, byte[] prefix) {
+        return data != null && data.length >= prefix.length
+                && Arrays.equals(data, 0, prefix.length, prefix, 0, prefix.length);
     }
 }

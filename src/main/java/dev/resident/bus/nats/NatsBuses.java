@@ -20,7 +20,10 @@ public final class NatsBuses {
     /**
      * A bus that connects in the background and keeps reconnecting for as long as it is open: the
      * server starts and serves its pages even while NATS is unreachable ({@link Bus#connected()}
-     * is false meanwhile). The bus is also the process's {@link NatsLink}.
+     * is false meanwhile). The bus is also the process's {@link NatsLink}: its connection is the
+     * process's one, shared with the state store and the task engine, so it keeps NATS's echo (the
+     * tasks' cancel requests reach this process's own workers) and the bus skips its own messages
+     * by their origin when they come back.
      *
      * @param listener where deliveries to this process go
      * @param meters   counts malformed messages, reconnects, slow consumers and dropped messages
@@ -55,7 +58,6 @@ public final class NatsBuses {
                 .reconnectDelayHandler(new Backoff(settings.reconnectWait(), settings.reconnectMaxWait(),
                         settings.reconnectJitter()))
                 .reconnectBufferSize(0) // the Sender buffers instead: it must hold messages through the grace
-                .noEcho() // spares the round trip of our own messages; Inbound still skips any that come back
                 .connectionListener(events)
                 .errorListener(events)
                 .executor(executor)

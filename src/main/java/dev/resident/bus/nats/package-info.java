@@ -10,11 +10,12 @@
  *
  * <p>Payloads are JSON objects with {@code "v":1}, the origin {@code "process"} and the event's
  * fields. Each process publishes one message per event batch, delivers to its own pages at once
- * and skips its own messages when NATS brings them back. It subscribes to a table's subject only
+ * and skips its own messages when NATS brings them back (the connection echoes: it is shared). It subscribes to a table's subject only
  * while one of its pages watches the table, and to every user's notifications and the broadcasts.
  *
  * <p>Entry point: {@link dev.resident.bus.nats.NatsBuses#connect}; settings in
- * {@link dev.resident.bus.nats.NatsSettings}. Other parts of the process (the site-wide admin
- * view) use the bus's connection through {@link dev.resident.bus.nats.NatsLink}, never a second one.
+ * {@link dev.resident.bus.nats.NatsSettings}. The bus's connection is the process's one NATS
+ * connection: the state store (JetStream KV), the task engine (JetStream) and the site-wide admin
+ * view use it through {@link dev.resident.bus.nats.NatsLink}, never a second one.
  */
 package dev.resident.bus.nats;

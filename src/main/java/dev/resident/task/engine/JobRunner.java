@@ -3,9 +3,10 @@ package dev.resident.task.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
-import dev.resident.page.CpuPool;
+import dev.resident.ops.Timers;
 import dev.resident.page.PageException;
 import dev.resident.page.Params;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,12 +30,12 @@ public final class JobRunner {
     private final TaskMeters meters;
     private final CpuPool cpu;
     private final TaskSettings settings;
-    private final ScheduledExecutorService timer;
+    private final Timers timer;
     private final ConcurrentHashMap<String, RunningJob> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     JobRunner(TaskTypes types, JobStore store, JobEvents events, TaskMeters meters, CpuPool cpu,
-              TaskSettings settings, ScheduledExecutorService timer) {
+              TaskSettings settings, Timers timer) {
         this.types = types;
         this.store = store;
         this.events = events;

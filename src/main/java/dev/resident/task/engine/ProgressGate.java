@@ -1,7 +1,9 @@
 package dev.resident.task.engine;
 
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import dev.resident.ops.Timers;
+
+import java.time.Duration;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -12,15 +14,15 @@ import java.util.function.Consumer;
  */
 final class ProgressGate {
     private final long intervalNanos;
-    private final ScheduledExecutorService timer;
+    private final Timers timer;
     private final Consumer<Progress> sink;
     private Progress pending;
     private long lastSent;
     private boolean sentAny;
-    private ScheduledFuture<?> flush;
+    private Future<?> flush;
     private boolean closed;
 
-    ProgressGate(int perSecond, ScheduledExecutorService timer, Consumer<Progress> sink) {
+    ProgressGate(int perSecond, Timers timer, Consumer<Progress> sink) {
         this.intervalNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
         this.timer = timer;
         this.sink = sink;
@@ -35,9 +37,8 @@ final class ProgressGate {
         if (!sentAny || now - lastSent >= intervalNanos) {
             sendPending(now);
         } else if (flush == null) {
-            // the sink may block (a KV round trip): on a virtual thread, not on the shared timer
-            flush = timer.schedule(() -> Thread.ofVirtual().name("resident-task-progress").start(this::flush),
-                    lastSent + intervalNanos - now, TimeUnit.NANOSECONDS);
+            // the sink may block (a KV round trip): the timers run it on a virtual thread
+            flush = timer.after("resident-task-progress", Duration.ofNanos(lastSent + intervalNanos - now), this::flush);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.resident.task.engine;
 
-import dev.resident.page.CpuPool;
+import dev.resident.page.engine.CpuPool;
 import dev.resident.task.TaskContext;
 
 import java.util.concurrent.Callable;

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
-import dev.resident.page.CpuPool;
-import dev.resident.page.JobSubmitter;
+import dev.resident.ops.Timers;
 import dev.resident.page.PageException;
 import dev.resident.page.Params;
+import dev.resident.page.engine.CpuPool;
+import dev.resident.page.engine.JobSubmitter;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 
@@ -23,8 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The task engine of one process: checks and queues what pages submit, runs this process's
@@ -38,14 +37,18 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     private final TaskTypes types;
     private final TaskMeters meters;
     private final List<Lane> lanes = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("resident-task-timer").factory());
+    private final Timers timer;
     private final CpuPool cpu;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Scheduler scheduler;
 
-    public TaskEngine(TaskSettings settings, TaskTypes types, TaskMeters meters, CpuPool cpu) {
+    /**
+     * @param cpu    the process's CPU pool, for {@code compute} in tasks (its owner closes it)
+     * @param timers the process's timers, for coalesced progress (its owner closes them)
+     */
+    public TaskEngine(TaskSettings settings, TaskTypes types, TaskMeters meters, CpuPool cpu, Timers timers) {
         this.settings = settings;
+        this.timer = timers;
         this.types = types;
         this.meters = meters;
         this.cpu = cpu;
@@ -261,7 +264,6 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
                 // closing anyway
             }
         }
-        timer.shutdownNow();
         meters.close();
     }
 

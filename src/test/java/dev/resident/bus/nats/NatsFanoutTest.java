@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,7 @@ class NatsFanoutTest {
         Browser publisher = a.browser();
         String pageId = publisher.benchPage();
         long inBefore = nats.monitor("/varz").get("in_msgs").asLong();
-        long outBefore = nats.monitor("/varz").get("out_msgs").asLong();
+        long toBBefore = sentTo(b);
 
         ObjectNode params = Json.object().put("table", "stock");
         for (int pkey = 1; pkey <= 3; pkey++) {
@@ -101,7 +102,20 @@ class NatsFanoutTest {
             assertEquals(3, tab.socket.next("dbevent").get("events").size());
         }
         assertEquals(1, nats.monitor("/varz").get("in_msgs").asLong() - inBefore, "one message published");
-        assertEquals(1, nats.monitor("/varz").get("out_msgs").asLong() - outBefore, "one message to B for 3 pages");
+        assertEquals(1, sentTo(b) - toBBefore, "one message to B for 3 pages");
+    }
+
+    @Test
+    void eachProcessHasOneNatsConnectionForBusStateAndTasks() {
+        List<String> names = new ArrayList<>();
+        for (JsonNode connection : nats.monitor("/connz").get("connections")) {
+            String name = connection.path("name").asText();
+            if (name.startsWith("resident")) {
+                names.add(name);
+            }
+        }
+        names.sort(null);
+        assertEquals(List.of(a.natsName(), b.natsName()), names);
     }
 
     @Test
@@ -242,6 +256,16 @@ class NatsFanoutTest {
         assertEquals(publishedOnB, b.counter(published), "B published nothing, it only received");
         assertEquals(receivedOnA + 1, a.counter(received));
         assertEquals(receivedOnB + 1, b.counter(received));
+    }
+
+    /** How many messages NATS has sent to the process's connection. */
+    private static long sentTo(Node node) {
+        for (JsonNode connection : nats.monitor("/connz").get("connections")) {
+            if (connection.path("name").asText().equals(node.natsName())) {
+                return connection.get("out_msgs").asLong();
+            }
+        }
+        throw new AssertionError(node.natsName() + " is not connected");
     }
 
     private static void awaitSubscribed(Node node, String subject, boolean subscribed) {

@@ -1,18 +1,14 @@
 package dev.resident.task.engine.nats;
 
-import dev.resident.bus.nats.NatsSettings;
 import dev.resident.task.engine.PageDelivery;
 import dev.resident.task.engine.ScheduleMarks;
 import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskSettings;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 
-/** Adds the JetStream lane to a task engine. */
+/** Adds the JetStream lane to a task engine, on the process's one NATS connection (it opens none). */
 public final class TaskNats {
     private static final System.Logger LOGGER = System.getLogger(TaskNats.class.getName());
 
@@ -20,7 +16,9 @@ public final class TaskNats {
     }
 
     /**
-     * Adds the JetStream lane (stream, KV store, page events over NATS core) on {@code connection}.
+     * Adds the JetStream lane (stream, KV store, page events over NATS core) on {@code connection},
+     * the process's shared one: its owner closes it, after the engine. It must echo (the cancel
+     * requests of this process reach its own workers).
      * The stream, consumer and bucket are created when missing; when NATS cannot be reached now,
      * the workers set them up once it can.
      *
@@ -40,32 +38,5 @@ public final class TaskNats {
                 new NatsJobStore(connection, names.bucket(), setup.kvOptions()),
                 new NatsJobEvents(connection, names, pages, engine.meters()));
         return new NatsScheduleMarks(connection, names.scheduleBucket(), setup.kvOptions());
-    }
-
-    /**
-     * THE ONE PLACE that opens a NATS connection for tasks; to be replaced by the connection the
-     * server shares between bus, KV store and tasks. It reconnects forever once connected.
-     *
-     * @throws IOException when NATS cannot be reached now
-     */
-    public static Connection connect(NatsSettings settings) throws IOException, InterruptedException {
-        Options.Builder options = new Options.Builder()
-                .servers(settings.servers().toArray(String[]::new))
-                .connectionName("resident-tasks-" + settings.process())
-                .connectionTimeout(settings.connectTimeout())
-                .maxReconnects(-1)
-                .reconnectWait(settings.reconnectWait())
-                .reconnectJitter(settings.reconnectJitter())
-                .errorListener(new io.nats.client.ErrorListener() { })
-                .connectThreadFactory(Thread.ofVirtual().name("resident-tasks-nats-connect").factory())
-                .callbackThreadFactory(Thread.ofVirtual().name("resident-tasks-nats-events").factory());
-        if (!settings.credentials().isEmpty()) {
-            options.authHandler(Nats.credentials(settings.credentials()));
-        } else if (!settings.user().isEmpty()) {
-            options.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
-        } else if (!settings.token().isEmpty()) {
-            options.token(settings.token().toCharArray());
-        }
-        return Nats.connect(options.build());
     }
 }

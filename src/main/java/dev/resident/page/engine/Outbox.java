@@ -1,4 +1,4 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 /** Where a page's messages go live: its open socket. */
 public interface Outbox {

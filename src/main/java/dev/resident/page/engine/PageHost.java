@@ -1,6 +1,8 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 import dev.resident.bus.Bus;
+import dev.resident.page.Page;
+import dev.resident.page.Store;
 
 /** What a live page needs from the registries that hold it. */
 public interface PageHost {

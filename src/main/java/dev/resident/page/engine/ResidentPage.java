@@ -1,4 +1,4 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,7 +8,16 @@ import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.page.DbEventHandler;
+import dev.resident.page.EngineSeam;
+import dev.resident.page.Page;
+import dev.resident.page.PageData;
+import dev.resident.page.PageException;
+import dev.resident.page.PageType;
+import dev.resident.page.Params;
+import dev.resident.page.Store;
 
+import java.lang.invoke.MethodHandles;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -24,6 +33,7 @@ import java.util.function.LongFunction;
  */
 public final class ResidentPage implements Page {
     private static final System.Logger LOGGER = System.getLogger(ResidentPage.class.getName());
+    private static final EngineSeam SEAM = EngineSeam.open(MethodHandles.lookup());
     private final String id;
     private final String path;
     private final JsonNode params;
@@ -68,19 +78,19 @@ public final class ResidentPage implements Page {
         ResidentPage page = new ResidentPage(id, connectionId, type.path(), params, host, settings, epoch, 0);
         try {
             page.live = Live.open(type, page, Params.of(page.params));
-            type.dbEventTables().forEach(page::subscribe);
+            SEAM.dbEventTables(type).forEach(page::subscribe);
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
         }
-        page.data.takeChanges(); // the initial data travels in the open reply, not as a message
+        SEAM.takeChanges(page.data); // the initial data travels in the open reply, not as a message
         return page;
     }
 
     /**
      * Continues a saved page under {@code id} with a new {@code epoch} (its message history died
      * with the process that had it, so clients resync): data, tables and seq as saved, the type's
-     * object rebuilt by {@link PageType#restore}.
+     * object rebuilt by the type's {@code keeps} restorer (or its open hook).
      *
      * @param revision the revision of the saved copy this page now owns
      * @throws Exception what the type's restore or open hook throws
@@ -96,7 +106,7 @@ public final class ResidentPage implements Page {
             page.close(1000, "restore failed");
             throw e;
         }
-        page.data.restore(saved.data());
+        SEAM.restore(page.data, saved.data());
         for (String table : page.tables()) {
             if (!saved.tables().contains(table)) {
                 page.unsubscribe(table);
@@ -447,7 +457,7 @@ public final class ResidentPage implements Page {
     }
 
     private void flushChanges() {
-        ArrayNode changes = data.takeChanges();
+        ArrayNode changes = SEAM.takeChanges(data);
         if (changes != null) {
             log.append("data", "\"changes\":" + Json.write(changes) + "}");
         }
@@ -456,40 +466,40 @@ public final class ResidentPage implements Page {
     /** The page type's object together with its type, so methods are called with the right class. */
     private record Live<T>(PageType<T> type, T instance) {
         static <T> Live<T> open(PageType<T> type, Page page, Params params) throws Exception {
-            return new Live<>(type, type.open(page, params));
+            return new Live<>(type, SEAM.open(type, page, params));
         }
 
         static <T> Live<T> restore(PageType<T> type, Page page, Params params, JsonNode state) throws Exception {
-            return new Live<>(type, type.restore(page, params, state));
+            return new Live<>(type, SEAM.restore(type, page, params, state));
         }
 
         JsonNode save() {
-            return type.save(instance);
+            return SEAM.save(type, instance);
         }
 
         boolean has(String method) {
-            return method != null && type.method(method) != null;
+            return method != null && SEAM.method(type, method) != null;
         }
 
         Object call(Page page, String method, Params params) throws Exception {
-            type.authorize(page, method);
-            return type.method(method).call(instance, params);
+            SEAM.authorize(type, page, method);
+            return SEAM.method(type, method).call(instance, params);
         }
 
         boolean handles(String table) {
-            return type.dbEventHandler(table) != null;
+            return SEAM.dbEventHandler(type, table) != null;
         }
 
         DbEventHandler.RawEvent onDbEvent(DbEvent event) throws Exception {
-            return type.dbEventHandler(event.table()).handle(instance, event);
+            return SEAM.dbEventHandler(type, event.table()).handle(instance, event);
         }
 
         boolean closes() {
-            return type.closeHandler() != null;
+            return SEAM.closeHandler(type) != null;
         }
 
         void onClose() throws Exception {
-            type.closeHandler().closed(instance);
+            SEAM.closeHandler(type).closed(instance);
         }
     }
 

@@ -1,6 +1,8 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.page.Page;
+import dev.resident.page.PageException;
 
 /** Where {@link Page#submit} hands a job: the task engine, when the server runs one. */
 public interface JobSubmitter {

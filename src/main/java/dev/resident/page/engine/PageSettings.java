@@ -1,4 +1,4 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 import java.time.Duration;
 

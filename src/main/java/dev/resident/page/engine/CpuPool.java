@@ -1,4 +1,6 @@
-package dev.resident.page;
+package dev.resident.page.engine;
+
+import dev.resident.page.PageException;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;

@@ -1,4 +1,6 @@
-package dev.resident.page;
+package dev.resident.page.engine;
+
+import dev.resident.page.PageException;
 
 /**
  * The page lives on another process of the site now: 409 {@code page_moved} with its current id

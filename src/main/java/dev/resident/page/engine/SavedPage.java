@@ -1,7 +1,8 @@
-package dev.resident.page;
+package dev.resident.page.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.page.PageType;
 
 import java.util.Set;
 

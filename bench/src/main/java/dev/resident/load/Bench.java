@@ -100,6 +100,9 @@ final class Bench {
                 .put("smoke", options.smoke())
                 .put("commit", System.getProperty("bench.commit", "unknown"));
         line.set("params", measured.params());
+        if (!options.serverJvm().isEmpty() && target instanceof JvmTarget) {
+            line.put("server_jvm", String.join(" ", options.serverJvm()));
+        }
         Machine machine = new Machine();
         try (Running server = target.start(measured.residentEnv())) {
             line.put("url", server.base().toString());

@@ -106,6 +106,9 @@ final class Bench {
         Machine machine = new Machine();
         try (Running server = target.start(measured.residentEnv())) {
             line.put("url", server.base().toString());
+            if (!Double.isNaN(server.startSeconds())) {
+                line.put("start_s", server.startSeconds());
+            }
             line.set("metrics", measured.run(new Run(server, loops, timer, options)));
         } catch (Exception e) {
             e.printStackTrace();

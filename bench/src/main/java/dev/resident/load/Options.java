@@ -30,11 +30,11 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
                       boolean reportOnly, List<URI> servers, String adminToken,
                       Path home, Path residentJar, Path benchJar, Path javaHome, List<String> serverJvm,
                       int clientLoops) {
-    public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "fanout-max", "capacity", "pages");
+    public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "fanout-max", "capacity", "pages", "cold");
     static final String USAGE = """
             usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--only NAMES] [--quick | --smoke] [--servers URL,...] [--report]
               --peers DIR      also measure DIR/legacy and DIR/asgi (started with their start/stop scripts)
-              --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages (default: all)
+              --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages cold (default: all)
               --case TEXT      only the cases whose name contains TEXT (e.g. "inc c64")
               --only NAMES     only these servers, e.g. resident,asgi (resident ceiling asgi legacy)
               --quick          short runs and small sizes

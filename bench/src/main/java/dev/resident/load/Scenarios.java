@@ -2,6 +2,7 @@ package dev.resident.load;
 
 import dev.resident.load.scenario.CapacityCase;
 import dev.resident.load.scenario.Case;
+import dev.resident.load.scenario.ColdCase;
 import dev.resident.load.scenario.FanoutCase;
 import dev.resident.load.scenario.FanoutMaxCase;
 import dev.resident.load.scenario.PagesCase;
@@ -35,6 +36,7 @@ final class Scenarios {
             case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
                     : new CapacityCase(19_000, 40, 1_000, "10s"));
             case "pages" -> List.of(new PagesCase(quick ? 10_000 : 100_000));
+            case "cold" -> List.of(quick ? new ColdCase(64, 10, 5, 5) : new ColdCase(64, 10, 15, 10));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
     }
@@ -48,6 +50,7 @@ final class Scenarios {
             case "fanout-max" -> List.of(new FanoutMaxCase(20, List.of(5.0, 10.0), 1, 1_000));
             case "capacity" -> List.of(new CapacityCase(50, 1, 500, "1s"));
             case "pages" -> List.of(new PagesCase(200));
+            case "cold" -> List.of(new ColdCase(4, 1, 0.5, 1));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
     }

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Deployment defaults (issue 9, finding 13): security headers on Resident's HTML with the pages'
  * own assets still served, metrics and detailed health behind the observe token while live and
- * ready stay open, and the {@code deploy/} start commands with a heap cap and exit on OOM.
+ * ready stay open, and the {@code deploy/} start commands with a heap cap, exit on OOM and the options of
+ * {@code deploy/java-opts}.
  */
 @ServerTest
 @Timeout(60)
@@ -115,6 +116,8 @@ class DeploymentDefaultsTest {
             assertFalse(launches.isEmpty(), file);
             for (String line : launches) {
                 assertTrue(line.contains("-Xmx") && line.contains("-XX:+ExitOnOutOfMemoryError"), file + ": " + line);
+                // the measured JVM options and the AOT cache (issue 10) come from one place
+                assertTrue(line.contains("deploy/java-opts") || line.contains("${options[@]"), file + ": " + line);
             }
         }
     }

@@ -141,5 +141,10 @@ class LimitsTest {
         socket.send("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + "a".repeat(5000) + "\"}}");
         assertEquals(1009, socket.closeCode());
         assertEquals(200, browser.rpc(pageId, "inc").status(), "the page stays resident");
+        SocketClient fragmented = browser.socket(pageId);
+        fragmented.next("hello");
+        String half = "a".repeat(2500);
+        fragmented.sendFragments("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + half, half + "\"}}");
+        assertEquals(1009, fragmented.closeCode(), "the limit counts every frame of a message");
     }
 }

@@ -84,6 +84,23 @@ class SocketTest {
     }
 
     @Test
+    void aMessageInSeveralFramesIsOneCallAndTheNextOneStartsAfresh() {
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        socket.sendFragments("{\"t\":\"rpc\",", "\"id\":1,\"method\":", "\"inc\"}");
+        JsonNode first = socket.next("result");
+        assertEquals(1, first.get("id").asInt());
+        assertEquals(1, first.get("result").asLong());
+        socket.sendFragments("{\"t\":\"rpc\",\"id\":2,", "\"method\":\"inc\"}");
+        socket.send("{\"t\":\"rpc\",\"id\":3,\"method\":\"inc\"}");
+        assertEquals(2, socket.next("result").get("id").asInt());
+        JsonNode third = socket.next("result");
+        assertEquals(3, third.get("id").asInt(), "a one-frame message after a fragmented one");
+        assertEquals(3, third.get("result").asLong());
+    }
+
+    @Test
     void pushArrivesWhileAnHttpCallRunsOnThePage() throws Exception {
         Browser browser = new Browser(uri);
         String pageId = browser.benchPage("busy");

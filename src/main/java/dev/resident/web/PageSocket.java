@@ -36,7 +36,8 @@ final class PageSocket implements WsListener {
     private final Lifecycle lifecycle;
     private final ResidentMeters meters;
     private final WebSettings settings;
-    private final StringBuilder fragments = new StringBuilder();
+    /** A fragmented message's text so far; null between messages (most arrive in one frame). */
+    private StringBuilder fragments;
     private SocketQuery query;
     private boolean originAllowed;
     private String origin;
@@ -82,6 +83,17 @@ final class PageSocket implements WsListener {
 
     @Override
     public void onOpen(WsSession session) {
+        // the upgrade's values are needed only here: an idle socket keeps nothing of its upgrade request
+        String origin = this.origin;
+        String host = this.host;
+        String cookie = this.cookie;
+        List<String> cookieHeaders = this.cookieHeaders;
+        Headers upgradeHeaders = this.upgradeHeaders;
+        this.origin = null;
+        this.host = null;
+        this.cookie = null;
+        this.cookieHeaders = null;
+        this.upgradeHeaders = null;
         if (!originAllowed) {
             LOGGER.log(System.Logger.Level.INFO, "refused origin " + origin + " for host " + host);
             session.close(1008, "origin not allowed");
@@ -106,7 +118,6 @@ final class PageSocket implements WsListener {
             return;
         }
         String address = guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders);
-        upgradeHeaders = null; // an idle socket keeps nothing it does not need
         try {
             guards.admission.admitSocket(address);
         } catch (ApiError refused) {
@@ -136,15 +147,23 @@ final class PageSocket implements WsListener {
         if (channel == null || channel.isClosing()) {
             return;
         }
-        if (fragments.length() + text.length() > settings.maxMessageBytes()) {
-            fragments.setLength(0);
+        int held = fragments == null ? 0 : fragments.length();
+        if (held + text.length() > settings.maxMessageBytes()) {
+            fragments = null;
             channel.close(1009, "message too big");
             return;
+        }
+        if (last && fragments == null) {
+            handle(text); // one frame: the usual case
+            return;
+        }
+        if (fragments == null) {
+            fragments = new StringBuilder();
         }
         fragments.append(text);
         if (last) {
             String message = fragments.toString();
-            fragments.setLength(0);
+            fragments = null;
             handle(message);
         }
     }

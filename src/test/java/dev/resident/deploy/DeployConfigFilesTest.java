@@ -8,9 +8,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The files in {@code deploy/} are what their programs accept, with their defaults. */
@@ -86,9 +89,52 @@ class DeployConfigFilesTest {
                 environments.lines().toList());
     }
 
+    @Test
+    void javaOptsGiveTheJdkOptionsItAcceptsAndTheAotCacheItCanUse(@TempDir Path dir) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> options = words(run("deploy/java-opts"));
+        if (Runtime.version().feature() < 25) {
+            assertEquals(List.of(), options, "JDK 25's options are left out on an older JDK");
+            return;
+        }
+        assertTrue(options.contains("-XX:+UseCompactObjectHeaders"), options.toString());
+        assertTrue(options.stream().noneMatch(option -> option.startsWith("-XX:AOTCache")), "no cache trained: " + options);
+        assertTrue(run(concat(java, options, "-version")).contains("version"));
+
+        // a cache from a training run is used by the next start, and only while it is newer than the jar
+        Path jar = dir.resolve("app.jar");
+        Path cache = dir.resolve("app.aot");
+        Files.writeString(jar, "");
+        List<String> training = words(run("deploy/java-opts", "--train", cache.toString()));
+        assertTrue(training.contains("-XX:AOTCacheOutput=" + cache), training.toString());
+        run(concat(java, training, "-version"));
+        assertTrue(Files.size(cache) > 0, "the training run wrote the cache");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(cache).toMillis() - 60_000));
+        List<String> withCache = words(run("deploy/java-opts", jar.toString()));
+        assertTrue(withCache.contains("-XX:AOTCache=" + cache), withCache.toString());
+        String started = run(concat(java, withCache, "-version"));
+        assertFalse(started.contains("warning"), "the cache maps without a warning: " + started);
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(cache).toMillis() + 60_000));
+        assertFalse(run("deploy/java-opts", jar.toString()).contains("AOTCache"), "a jar rebuilt after its cache");
+    }
+
+    private static List<String> words(String text) {
+        return text.isBlank() ? List.of() : List.of(text.trim().split("\\s+"));
+    }
+
+    private static String[] concat(String first, List<String> middle, String last) {
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(middle);
+        all.add(last);
+        return all.toArray(String[]::new);
+    }
+
     /** Runs a command in the project directory and returns its output; fails the test unless it exits 0. */
     private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK these tests run on
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes()).trim();
         assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
         return output;

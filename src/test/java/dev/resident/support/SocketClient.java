@@ -120,6 +120,13 @@ public final class SocketClient implements WebSocket.Listener {
         send(Json.write(frame));
     }
 
+    /** Sends one text message as several frames: {@code parts[0]} in a text frame, the rest in continuation frames. */
+    public void sendFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
+    }
+
     /** Starts reading (for a client opened with {@code reading=false}). */
     public void startReading() {
         socket.request(Long.MAX_VALUE);

@@ -35,9 +35,16 @@ final class Bench {
         this.log = new ResultLog(options.resultsDir());
     }
 
-    void run() throws IOException {
+    /**
+     * Runs every case against every server; with {@code --smoke} records nothing and checks each
+     * case's numbers instead.
+     *
+     * @return false when a smoke case failed
+     */
+    boolean run() throws IOException {
         List<Target> targets = targets();
         List<JsonNode> lines = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         try (Loops loops = new Loops(options.clientLoops(), "client");
              ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                      Thread.ofPlatform().daemon().name("bench-timer").factory())) {
@@ -48,7 +55,11 @@ final class Bench {
                             continue;
                         }
                         ObjectNode line = measure(measured, target, loops, timer);
-                        log.append(line);
+                        if (options.smoke()) {
+                            failures.addAll(smokeFailures(measured, target, line));
+                        } else {
+                            log.append(line);
+                        }
                         lines.add(line);
                         System.out.println(Json.write(line));
                     }
@@ -57,8 +68,24 @@ final class Bench {
         }
         System.out.println();
         System.out.print(Table.render(lines, "(Resident alone: no --peers given, so no peer columns)"));
+        if (options.smoke()) {
+            failures.forEach(failure -> System.out.println("smoke FAILED: " + failure));
+            System.out.printf("smoke: %d of %d cases passed (nothing recorded)%n", lines.size() - failures.size(), lines.size());
+            return failures.isEmpty();
+        }
         HtmlReport.write(log.readAll(), options.resultsDir().resolve("report.html"));
         System.out.println("report: " + options.resultsDir().resolve("report.html"));
+        return true;
+    }
+
+    /** One line per failed smoke case: its error, or what its numbers show broken. */
+    private static List<String> smokeFailures(Case measured, Target target, ObjectNode line) {
+        String name = measured.scenario() + " " + measured.name() + " on " + target.name() + ": ";
+        if (line.has("error")) {
+            return List.of(name + line.path("error").asText());
+        }
+        List<String> problems = measured.problems((ObjectNode) line.path("metrics"));
+        return problems.isEmpty() ? List.of() : List.of(name + String.join(", ", problems));
     }
 
     private ObjectNode measure(Case measured, Target target, Loops loops, ScheduledExecutorService timer) {
@@ -70,11 +97,18 @@ final class Bench {
                 .put("case", measured.name())
                 .put("target", target.name())
                 .put("quick", options.quick())
+                .put("smoke", options.smoke())
                 .put("commit", System.getProperty("bench.commit", "unknown"));
         line.set("params", measured.params());
+        if (!options.serverJvm().isEmpty() && target instanceof JvmTarget) {
+            line.put("server_jvm", String.join(" ", options.serverJvm()));
+        }
         Machine machine = new Machine();
         try (Running server = target.start(measured.residentEnv())) {
             line.put("url", server.base().toString());
+            if (!Double.isNaN(server.startSeconds())) {
+                line.put("start_s", server.startSeconds());
+            }
             line.set("metrics", measured.run(new Run(server, loops, timer, options)));
         } catch (Exception e) {
             e.printStackTrace();

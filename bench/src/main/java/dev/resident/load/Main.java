@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code bench/run [--peers DIR] [--scenario NAME...] [--quick] [--servers URL,...] [--report]}
+ * {@code bench/run [--peers DIR] [--scenario NAME...] [--quick | --smoke] [--servers URL,...] [--report]}
  * ({@code --report}: the table of the latest recorded results and {@code report.html}, no run);
  * {@code bench/run} passes {@code -Dbench.home} (the {@code bench/} directory).
  */
@@ -34,6 +34,8 @@ public final class Main {
             HtmlReport.write(lines, options.resultsDir().resolve("report.html"));
             return;
         }
-        new Bench(options).run();
+        if (!new Bench(options).run()) {
+            System.exit(1);
+        }
     }
 }

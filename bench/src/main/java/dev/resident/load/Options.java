@@ -14,6 +14,7 @@ import java.util.List;
  * @param caseFilter  run only the cases whose name contains this ({@code --case}), or null for all
  * @param only        measure only these servers ({@code --only}), or empty for all
  * @param quick       short runs and small sizes, for trying the harness out
+ * @param smoke       every scenario at tiny sizes, nothing recorded, a failed case fails the run (CI)
  * @param reportOnly  only rewrite the HTML report from the recorded results
  * @param servers     already running servers to measure instead of starting Resident ({@code --servers}); for
  *                    fanout the pages are spread over them
@@ -25,17 +26,20 @@ import java.util.List;
  * @param serverJvm   extra JVM options of the Java servers ({@code BENCH_SERVER_OPTS})
  * @param clientLoops selector threads of the load generator
  */
-public record Options(Path peers, List<String> scenarios, String caseFilter, List<String> only, boolean quick, boolean reportOnly, List<URI> servers, String adminToken,
+public record Options(Path peers, List<String> scenarios, String caseFilter, List<String> only, boolean quick, boolean smoke,
+                      boolean reportOnly, List<URI> servers, String adminToken,
                       Path home, Path residentJar, Path benchJar, Path javaHome, List<String> serverJvm,
                       int clientLoops) {
-    public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "fanout-max", "capacity", "pages");
+    public static final List<String> ALL = List.of("rpc", "ws-rpc", "fanout", "fanout-max", "capacity", "pages", "cold");
     static final String USAGE = """
-            usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--only NAMES] [--quick] [--servers URL,...] [--report]
+            usage: bench/run [--peers DIR] [--scenario NAME...] [--case TEXT] [--only NAMES] [--quick | --smoke] [--servers URL,...] [--report]
               --peers DIR      also measure DIR/legacy and DIR/asgi (started with their start/stop scripts)
-              --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages (default: all)
+              --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages cold (default: all)
               --case TEXT      only the cases whose name contains TEXT (e.g. "inc c64")
               --only NAMES     only these servers, e.g. resident,asgi (resident ceiling asgi legacy)
               --quick          short runs and small sizes
+              --smoke          every scenario at tiny sizes (~40 s), checked, not recorded; exits 1 when a case
+                               fails (CI)
               --servers URLS   measure these running servers instead of starting Resident (fanout spreads pages
                                over them; publishes go to the first)
               --report         no run: print the table of the latest recorded results, rewrite results/report.html
@@ -49,6 +53,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
         String caseFilter = null;
         List<String> only = new ArrayList<>();
         boolean quick = false;
+        boolean smoke = false;
         boolean reportOnly = false;
         List<URI> servers = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -57,6 +62,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
                 case "--case" -> caseFilter = value(args, ++i);
                 case "--only" -> only.addAll(Arrays.asList(value(args, ++i).split(",")));
                 case "--quick" -> quick = true;
+                case "--smoke" -> smoke = true;
                 case "--report" -> reportOnly = true;
                 case "--servers" -> Arrays.stream(value(args, ++i).split(",")).map(URI::create).forEach(servers::add);
                 case "--scenario" -> {
@@ -69,7 +75,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
         }
         String env = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
         return new Options(peers, scenarios.isEmpty() ? ALL : List.copyOf(scenarios), caseFilter, List.copyOf(only), quick,
-                reportOnly,
+                smoke, reportOnly,
                 List.copyOf(servers),
                 System.getenv().getOrDefault("BENCH_ADMIN_TOKEN", "bench-token"), home,
                 home.resolve("../target/resident.jar").normalize(), home.resolve("target/resident-bench.jar"),

@@ -2,6 +2,7 @@ package dev.resident.load;
 
 import dev.resident.load.scenario.CapacityCase;
 import dev.resident.load.scenario.Case;
+import dev.resident.load.scenario.ColdCase;
 import dev.resident.load.scenario.FanoutCase;
 import dev.resident.load.scenario.FanoutMaxCase;
 import dev.resident.load.scenario.PagesCase;
@@ -10,14 +11,17 @@ import dev.resident.load.scenario.RpcCase;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The cases of each scenario, with the sizes of issue 5 (or small ones with {@code --quick}). */
+/**
+ * The cases of each scenario, with the sizes of issue 5 (or small ones with {@code --quick}, tiny
+ * ones with {@code --smoke}).
+ */
 final class Scenarios {
     private Scenarios() {
     }
 
     /** The cases of {@code scenario} that pass the {@code --case} filter. */
     static List<Case> cases(String scenario, Options options) {
-        return all(scenario, options.quick()).stream()
+        return (options.smoke() ? smoke(scenario) : all(scenario, options.quick())).stream()
                 .filter(c -> options.caseFilter() == null || c.name().contains(options.caseFilter()))
                 .toList();
     }
@@ -32,6 +36,21 @@ final class Scenarios {
             case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
                     : new CapacityCase(19_000, 40, 1_000, "10s"));
             case "pages" -> List.of(new PagesCase(quick ? 10_000 : 100_000));
+            case "cold" -> List.of(quick ? new ColdCase(64, 10, 5, 5) : new ColdCase(64, 10, 15, 10));
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
+        };
+    }
+
+    /** One tiny case per scenario: the harness and the server still work together, nothing measured. */
+    private static List<Case> smoke(String scenario) {
+        return switch (scenario) {
+            case "rpc" -> List.of(new RpcCase(false, "inc", "{}", 4, 0.5, 1));
+            case "ws-rpc" -> List.of(new RpcCase(true, "work", "{\"io_ms\":5}", 8, 0.5, 1));
+            case "fanout" -> List.of(new FanoutCase(20, 20, 1, false));
+            case "fanout-max" -> List.of(new FanoutMaxCase(20, List.of(5.0, 10.0), 1, 1_000));
+            case "capacity" -> List.of(new CapacityCase(50, 1, 500, "1s"));
+            case "pages" -> List.of(new PagesCase(200));
+            case "cold" -> List.of(new ColdCase(4, 1, 0.5, 1));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
     }

@@ -23,6 +23,8 @@ record Headline(String label, String metric) {
             case "pages" -> List.of(new Headline("pages", "pages"),
                     new Headline("bytes/page rss", "rss_bytes_per_page"),
                     new Headline("bytes/page heap", "heap_bytes_per_page"));
+            case "cold" -> List.of(new Headline("first-window req/s", "first_throughput"),
+                    new Headline("warm req/s", "warm_throughput"), new Headline("first ÷ warm", "first_of_warm"));
             default -> List.of();
         };
     }

@@ -118,6 +118,8 @@ public final class HtmlReport {
                 out.append(Svg.bars("pages: Java heap per page after GC", "bytes", cases,
                         series(results, cases, servers, m -> m.path("heap_bytes_per_page").asDouble(Double.NaN)), false));
             }
+            case "cold" -> out.append(Svg.bars("cold: rpc throughput in a fresh server's first seconds", "req/s", cases,
+                    series(results, cases, servers, m -> m.path("first_throughput").asDouble()), true));
             default -> {
             }
         }

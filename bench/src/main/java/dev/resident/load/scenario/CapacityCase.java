@@ -57,6 +57,11 @@ public final class CapacityCase implements Case {
     }
 
     @Override
+    public List<String> problems(ObjectNode metrics) {
+        return Case.join(Case.below(metrics, "held", sockets), Case.above(metrics, "failed", 0));
+    }
+
+    @Override
     public ObjectNode run(Run run) throws Exception {
         URI server = run.server().base();
         List<FleetPage> pages = new ArrayList<>();

@@ -2,7 +2,9 @@ package dev.resident.load.scenario;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** One measured situation of a scenario (e.g. {@code rpc}, {@code inc c64}), run against each server. */
 public interface Case {
@@ -27,4 +29,28 @@ public interface Case {
 
     /** Drives the server and returns the measured numbers. */
     ObjectNode run(Run run) throws Exception;
+
+    /**
+     * What in {@code metrics} (returned by {@link #run}) shows the harness or the server broken
+     * rather than slow: lost deliveries, errors, sockets that did not hold. Empty when sound.
+     */
+    List<String> problems(ObjectNode metrics);
+
+    /** A problem naming {@code field} and its value when it is above {@code max}. */
+    static List<String> above(ObjectNode metrics, String field, long max) {
+        long value = metrics.path(field).asLong();
+        return value > max ? List.of(field + " " + value) : List.of();
+    }
+
+    /** A problem naming {@code field} and its value when it is below {@code min}. */
+    static List<String> below(ObjectNode metrics, String field, long min) {
+        long value = metrics.path(field).asLong();
+        return value < min ? List.of(field + " " + value + " < " + min) : List.of();
+    }
+
+    /** The problems of several checks in one list. */
+    @SafeVarargs
+    static List<String> join(List<String>... checks) {
+        return Stream.of(checks).flatMap(List::stream).toList();
+    }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.load.Json;
 import dev.resident.load.target.Usage;
 
+import java.util.List;
+
 /**
  * {@code fanout}: {@code pages} sockets on pages subscribed to one table, {@code rate} dbevents
  * per second for {@code seconds}: delivery latency from {@code record.ts}, deliveries expected vs
@@ -37,6 +39,13 @@ public final class FanoutCase implements Case {
     public ObjectNode params() {
         return Json.object().put("pages", pages).put("rate", rate).put("seconds", seconds)
                 .put("via", viaPage ? "page method" : "POST /_/dbevent");
+    }
+
+    @Override
+    public List<String> problems(ObjectNode metrics) {
+        return Case.join(Case.below(metrics, "delivered", 1), Case.above(metrics, "lost", 0),
+                Case.above(metrics, "seq_gaps", 0), Case.above(metrics, "sockets_failed", 0),
+                Case.above(metrics, "sockets_closed", 0));
     }
 
     @Override

@@ -40,6 +40,11 @@ public final class PagesCase implements Case {
     }
 
     @Override
+    public List<String> problems(ObjectNode metrics) {
+        return Case.below(metrics, "pages", pages);
+    }
+
+    @Override
     public ObjectNode run(Run run) throws Exception {
         Usage usage = run.server().usage();
         OptionalLong heapBefore = usage.heapAfterGcBytes();

@@ -103,6 +103,12 @@ public final class RpcCase implements Case {
         return metrics;
     }
 
+    @Override
+    public List<String> problems(ObjectNode metrics) {
+        return Case.join(Case.below(metrics, "requests", 1), Case.above(metrics, "error_count", 0),
+                Case.above(metrics, "unfinished_clients", 0));
+    }
+
     private RpcDriver driver(Run run, EventLoop loop, Window window, Recorder recorder, Runnable onFinish, OpenedPage page) {
         String id = Json.quote(page.pageId());
         if (socket) {

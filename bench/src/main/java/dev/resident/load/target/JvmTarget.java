@@ -64,6 +64,7 @@ public final class JvmTarget implements Target {
         // every load client comes from a few loopback addresses: the per-address caps would refuse them
         env.put("ADDRESS_LIMITS", "false");
         env.putAll(residentEnv);
+        long started = System.nanoTime();
         Process process = builder.start();
         try {
             Ports.awaitListening(port, process, START_TIMEOUT_MILLIS);
@@ -73,7 +74,8 @@ public final class JvmTarget implements Target {
         }
         Usage usage = new Usage(() -> List.of(process.pid()), javaHome.resolve("bin/jcmd"));
         URI base = URI.create("http://127.0.0.1:" + port);
-        return new Running(base, adminToken, usage, () -> {
+        double startSeconds = Math.round((System.nanoTime() - started) / 1e7) / 100.0;
+        return new Running(List.of(base), adminToken, usage, () -> {
             process.destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -83,6 +85,6 @@ public final class JvmTarget implements Target {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
-        });
+        }, startSeconds);
     }
 }

@@ -10,10 +10,17 @@ import java.util.List;
  * @param adminToken bearer token of {@code POST /_/dbevent}
  * @param usage      memory and CPU of the server's processes
  * @param stop       stops the server
+ * @param startSeconds from starting the process to its port accepting connections, or NaN when not started here
  */
-public record Running(List<URI> bases, String adminToken, Usage usage, Runnable stop) implements AutoCloseable {
+public record Running(List<URI> bases, String adminToken, Usage usage, Runnable stop, double startSeconds)
+        implements AutoCloseable {
 
-    /** A server of one process. */
+    /** A server of one or several processes whose start was not timed. */
+    public Running(List<URI> bases, String adminToken, Usage usage, Runnable stop) {
+        this(bases, adminToken, usage, stop, Double.NaN);
+    }
+
+    /** A server of one process whose start was not timed. */
     public Running(URI base, String adminToken, Usage usage, Runnable stop) {
         this(List.of(base), adminToken, usage, stop);
     }

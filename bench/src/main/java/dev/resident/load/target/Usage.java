@@ -64,8 +64,17 @@ public final class Usage {
         }
         String pid = String.valueOf(roots.get().getFirst());
         run(jcmd.toString(), pid, "GC.run");
-        Matcher used = HEAP_USED.matcher(run(jcmd.toString(), pid, "GC.heap_info"));
-        return used.find() ? OptionalLong.of(Long.parseLong(used.group(1)) * 1024) : OptionalLong.empty();
+        // G1 prints one heap line; Serial and Parallel one per generation; Metaspace is not heap
+        long usedKb = 0;
+        boolean found = false;
+        for (String line : run(jcmd.toString(), pid, "GC.heap_info").split("\n")) {
+            Matcher used = HEAP_USED.matcher(line);
+            if (!line.contains("Metaspace") && !line.contains("class space") && used.find()) {
+                usedKb += Long.parseLong(used.group(1));
+                found = true;
+            }
+        }
+        return found ? OptionalLong.of(usedKb * 1024) : OptionalLong.empty();
     }
 
     /** Starts a measured stretch. */

@@ -83,7 +83,7 @@ public final class WebFront {
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards))
-                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
+                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
                 .register(API_ROOT, new AdminService(connections, site, this::jobsState));

@@ -200,6 +200,8 @@ public final class Resident implements AutoCloseable {
         server.featuresDiscoverServices(false);
         // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
         server.directHandlers(JsonDirectErrors.create());
+        // the header timeout and the per-address connection cap watch every HTTP/1 connection
+        server.addProtocol(web.http1());
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);

@@ -9,6 +9,7 @@ import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
 import dev.resident.task.engine.TaskEngine;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsRouting;
@@ -67,7 +68,15 @@ public final class WebFront {
         this.guards = new Guards(admission, proxies, registry, sockets, meters);
     }
 
-    /** Stops the slow-call watchdog. */
+    /**
+     * Helidon's HTTP/1 settings with the connection watch listening: the header timeout and the
+     * per-address connection cap ({@code resident.limits}); add it to the server's protocols.
+     */
+    public Http1Config http1() {
+        return guards.connections.http1();
+    }
+
+    /** Stops the slow-call watchdog and the connection watch. */
     public void closeGuards() {
         guards.close();
     }

@@ -37,6 +37,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.nats.client.Connection;
 
@@ -71,9 +72,12 @@ public final class Resident implements AutoCloseable {
     private final String observeToken;
     private final TaskTypes taskTypes = new TaskTypes();
     private final TaskEngine tasks;
+    /** {@code server.protocols.websocket}: the connection watch installs it (it turns protocol discovery off). */
+    private final WsConfig websocket;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
+        this.websocket = WsConfig.create(config.get("server.protocols.websocket"));
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
         if (Settings.benchPages(resident)) {
@@ -201,7 +205,7 @@ public final class Resident implements AutoCloseable {
         // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
         server.directHandlers(JsonDirectErrors.create());
         // the header timeout and the per-address connection cap watch every HTTP/1 connection
-        server.addProtocol(web.http1());
+        web.watchConnections(server, websocket);
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);

@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Slow headers (issue 9, finding 12) over real sockets: a request head dribbled a byte at a time is
- * cut after {@code resident.limits.header-timeout} while other clients, an idle keep-alive
- * connection and a silent WebSocket go on; one address holding
+ * Slow headers (issue 9, finding 12) over real sockets: a request head dribbled a byte at a time, or
+ * a connection that sends nothing, is cut after {@code resident.limits.header-timeout} while other
+ * clients, an idle keep-alive connection and a silent WebSocket go on; one address holding
  * {@code resident.limits.per-address.connections} gets its next connection closed unanswered.
  */
 @Timeout(60)
@@ -73,6 +73,15 @@ class SlowHeadersTest {
                 assertTrue(cutAfter >= 1000, "cut before the timeout: " + cutAfter + " ms");
                 assertTrue(cutAfter < 5000, "cut long after the timeout: " + cutAfter + " ms");
                 assertEquals(before + 1, new Observe(server).metric("resident_header_timeouts_total"));
+
+                try (Socket silent = connect(server)) {
+                    long opened = System.nanoTime();
+                    assertEquals(-1, silent.getInputStream().read(), "a connection that never sends is cut too");
+                    long silentFor = Duration.ofNanos(System.nanoTime() - opened).toMillis();
+                    assertTrue(silentFor >= 900 && silentFor < 5000, "cut after " + silentFor + " ms");
+                } catch (java.net.SocketException reset) {
+                    // cut: a reset is as good as an end of stream
+                }
 
                 assertEquals(200, exchange(idle, HEALTH), "an idle keep-alive connection outlives the header timeout");
                 assertEquals(200, browser.rpc(pageId, "inc").status());

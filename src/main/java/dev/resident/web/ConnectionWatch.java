@@ -1,20 +1,20 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
-import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
-import io.helidon.http.HttpPrologue;
 import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
 import io.helidon.metrics.api.Counter;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionListener;
+import io.helidon.webserver.websocket.WsConfig;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,19 +22,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Slow headers (slowloris) and connection hoarding, which Helidon 4.5 has no setting for: it
- * watches every HTTP/1 connection through Helidon's connection listeners ({@link #http1()}).
+ * Slow headers (slowloris) and connection hoarding, which Helidon 4.5 has no setting for. Every
+ * HTTP/1 connection is handed to this watch when it is accepted ({@link #install}: the server's
+ * only connection selector), and its bytes, request heads and answers are seen as they pass.
  * <ul>
- * <li>A request head (request line and headers) must be complete within the header timeout from
- * its first byte; a sweep closes the socket of one that is not. An idle keep-alive connection
- * (no byte of a next request yet) is left to {@code server.idle-connection-timeout}; a request
- * body, a response being written and an upgraded WebSocket are not timed.</li>
+ * <li>A request head (request line and headers) must be complete within the header timeout: the
+ * first one from the connection's accept, each later one from its first byte. A sweep closes the
+ * socket of one that is not. An idle keep-alive connection (no byte of a next request yet) is left
+ * to {@code server.idle-connection-timeout}; a request body, a response being written and an
+ * upgraded WebSocket are not timed.</li>
  * <li>One client address may hold at most {@code per-address.connections} open connections (its
- * WebSockets included); a connection beyond is closed at its first bytes, unanswered. Trusted
- * proxies are exempt (they carry many clients; the balancer caps its own sources).</li>
+ * WebSockets included); one beyond is closed as it is accepted, unanswered. Trusted proxies are
+ * exempt (they carry many clients; the balancer caps its own sources). The addresses tracked are
+ * bounded by {@code per-address.max-tracked}.</li>
+ * <li>The raw bytes of a request line are kept while it is read, so a target with bytes outside
+ * ASCII (which Helidon's parser replaces) reaches the legacy proxy as {@link RawTarget}.</li>
  * </ul>
- * A connection is seen from its first bytes on; one that never sends is closed by Helidon's idle
- * timeout. The addresses tracked are bounded by {@code per-address.max-tracked}.
  */
 final class ConnectionWatch implements AutoCloseable {
     private final long headTimeoutNanos;
@@ -42,7 +45,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final int connectionsPerAddress;
     private final int maxTracked;
     private final TrustedProxies proxies;
-    private final ConcurrentHashMap<ConnectionContext, Watched> open = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Watched, ConnectionContext> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
     private final Counter timedOut;
     private final Counter refused;
@@ -58,7 +61,7 @@ final class ConnectionWatch implements AutoCloseable {
                 "connections closed because a request head was not complete within resident.limits.header-timeout");
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
-        meters.gauge("resident.tcp.connections", "HTTP/1 connections open (seen from their first bytes)", open::size);
+        meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("connection-watch").factory());
         long period = Math.clamp(settings.headerTimeout().toMillis() / 4, 50, 1000);
@@ -66,15 +69,22 @@ final class ConnectionWatch implements AutoCloseable {
     }
 
     /**
-     * Helidon's HTTP/1 protocol settings with this watch listening to every connection. Named like
-     * Helidon's default ({@code http_1_1}) so it replaces it rather than adding a second selector.
+     * Makes this watch the server's HTTP/1 connection selector. Helidon's protocol discovery is
+     * turned off so that its own HTTP/1 selector does not exist: with two selectors Helidon reads a
+     * connection's first bytes before choosing one, and a connection that never sends stays unseen
+     * (not even its idle timeout applies).
+     *
+     * @param websocket the WebSocket settings ({@code server.protocols.websocket}), which discovery
+     *                  would otherwise have added and which every WebSocket connection reads
      */
-    Http1Config http1() {
-        return Http1Config.builder()
-                .name("http_1_1")
+    void install(WebServerConfig.Builder server, WsConfig websocket) {
+        Http1Config http1 = Http1Config.builder()
                 .addReceiveListener(new Received())
                 .addSendListener(new Sent())
                 .build();
+        server.protocolsDiscoverServices(false);
+        server.addProtocol(websocket);
+        server.addConnectionSelector(new WatchedSelector(this, http1));
     }
 
     @Override
@@ -82,28 +92,31 @@ final class ConnectionWatch implements AutoCloseable {
         sweeper.shutdownNow();
     }
 
-    private Watched watched(ConnectionContext ctx) {
-        Watched watched = open.get(ctx);
-        return watched != null ? watched : open.computeIfAbsent(ctx, this::admit);
+    /** A connection just accepted: counted against its address, or closed when that address is full. */
+    Watched accepted(ConnectionContext ctx) {
+        String address = limitedAddress(ctx.remotePeer().address());
+        if (address != null) {
+            if (byAddress.size() >= maxTracked && !byAddress.containsKey(address)) {
+                throw refuse(ctx, "too many client addresses");
+            }
+            AtomicInteger count = byAddress.computeIfAbsent(address, a -> new AtomicInteger());
+            if (count.incrementAndGet() > connectionsPerAddress) {
+                release(address);
+                throw refuse(ctx, "too many connections from " + address);
+            }
+        }
+        Watched watched = new Watched(address);
+        open.put(watched, ctx);
+        return watched;
     }
 
-    /** A connection's first bytes: counted against its address, or closed when that address is full. */
-    private Watched admit(ConnectionContext ctx) {
-        SocketAddress peer = ctx.remotePeer().address();
-        if (!perAddress || proxies.trusted(TrustedProxies.address(peer))
-                || !(peer instanceof InetSocketAddress inet) || inet.getAddress() == null) {
-            return new Watched(null);
+    /** The address a connection counts against, or null when it is not capped. */
+    private String limitedAddress(SocketAddress peer) {
+        if (!perAddress || !(peer instanceof InetSocketAddress inet) || inet.getAddress() == null
+                || proxies.trusted(TrustedProxies.address(peer))) {
+            return null;
         }
-        String address = ClientAddress.key(inet.getAddress());
-        if (byAddress.size() >= maxTracked && !byAddress.containsKey(address)) {
-            throw refuse(ctx, "too many client addresses");
-        }
-        AtomicInteger count = byAddress.computeIfAbsent(address, a -> new AtomicInteger());
-        if (count.incrementAndGet() > connectionsPerAddress) {
-            release(address);
-            throw refuse(ctx, "too many connections from " + address);
-        }
-        return new Watched(address);
+        return ClientAddress.key(inet.getAddress());
     }
 
     private CloseConnectionException refuse(ConnectionContext ctx, String why) {
@@ -119,9 +132,9 @@ final class ConnectionWatch implements AutoCloseable {
     /** Forgets closed connections and closes those whose request head is overdue. */
     private void sweep() {
         long now = System.nanoTime();
-        open.forEach((ctx, watched) -> {
+        open.forEach((watched, ctx) -> {
             if (!ctx.serverSocket().isConnected()) {
-                if (open.remove(ctx, watched) && watched.address != null) {
+                if (open.remove(watched, ctx) && watched.address != null) {
                     release(watched.address);
                 }
             } else if (watched.headOverdue(now, headTimeoutNanos)) {
@@ -139,32 +152,42 @@ final class ConnectionWatch implements AutoCloseable {
         }
     }
 
-    /** Where one connection is: between requests, reading a head, in a request, upgraded. */
-    private static final class Watched {
+    /** One connection: between requests, reading a head, in a request, upgraded; and its request line. */
+    static final class Watched {
         private static final int IDLE = 0;
         private static final int HEAD = 1;
         private static final int REQUEST = 2;
         private static final int UPGRADING = 3;
         private static final int UPGRADED = 4;
         private final String address;
-        private int state = IDLE;
-        private long headStarted;
+        private final RequestLine line = new RequestLine();
+        private int state = HEAD; // the first head is timed from the accept
+        private long headStarted = System.nanoTime();
 
-        Watched(String address) {
+        private Watched(String address) {
             this.address = address;
         }
 
-        synchronized void bytesReceived() {
+        synchronized void received(byte[] bytes) {
             if (state == IDLE) {
                 state = HEAD;
                 headStarted = System.nanoTime();
+                line.restart();
+            }
+            if (state == HEAD) {
+                line.add(bytes);
             }
         }
 
-        synchronized void headComplete(boolean upgrade) {
+        synchronized void headComplete(Headers headers) {
             if (state == IDLE || state == HEAD) {
-                state = upgrade ? UPGRADING : REQUEST;
+                state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
             }
+            if (headers instanceof WritableHeaders<?> writable) {
+                writable.remove(RawTarget.HEADER); // only ever this watch's own
+                line.rawTarget().ifPresent(target -> writable.set(RawTarget.HEADER, target));
+            }
+            line.release();
         }
 
         synchronized void responded(Status status) {
@@ -180,36 +203,22 @@ final class ConnectionWatch implements AutoCloseable {
         }
     }
 
-    /** What the client sends: bytes start a head, the parsed headers end it. */
-    private final class Received implements Http1ConnectionListener {
-        @Override
-        public void data(ConnectionContext ctx, BufferData data) {
-            watched(ctx).bytesReceived();
-        }
-
-        @Override
-        public void data(ConnectionContext ctx, byte[] bytes, int offset, int length) {
-            watched(ctx).bytesReceived();
-        }
-
-        @Override
-        public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-            watched(ctx).bytesReceived(); // a head read whole with an earlier request's bytes
-        }
-
+    /** What the client sends: the parsed headers end a head. */
+    private static final class Received implements Http1ConnectionListener {
         @Override
         public void headers(ConnectionContext ctx, Headers headers) {
-            watched(ctx).headComplete(headers.contains(HeaderNames.UPGRADE));
+            if (ctx instanceof WatchedContext watched) {
+                watched.watched().headComplete(headers);
+            }
         }
     }
 
     /** What the server answers: a final status ends the request, 101 makes it a WebSocket. */
-    private final class Sent implements Http1ConnectionListener {
+    private static final class Sent implements Http1ConnectionListener {
         @Override
         public void status(ConnectionContext ctx, Status status) {
-            Watched watched = open.get(ctx);
-            if (watched != null) {
-                watched.responded(status);
+            if (ctx instanceof WatchedContext watched) {
+                watched.watched().responded(status);
             }
         }
     }

@@ -8,10 +8,11 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
 import dev.resident.task.engine.TaskEngine;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
+import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 
 import java.time.Duration;
@@ -69,11 +70,13 @@ public final class WebFront {
     }
 
     /**
-     * Helidon's HTTP/1 settings with the connection watch listening: the header timeout and the
-     * per-address connection cap ({@code resident.limits}); add it to the server's protocols.
+     * Puts the connection watch in front of every HTTP/1 connection of {@code server}: the header
+     * timeout, the per-address connection cap ({@code resident.limits}), raw request targets.
+     *
+     * @param websocket the server's WebSocket settings ({@code server.protocols.websocket})
      */
-    public Http1Config http1() {
-        return guards.connections.http1();
+    public void watchConnections(WebServerConfig.Builder server, WsConfig websocket) {
+        guards.connections.install(server, websocket);
     }
 
     /** Stops the slow-call watchdog and the connection watch. */

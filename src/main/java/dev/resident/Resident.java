@@ -72,11 +72,13 @@ public final class Resident implements AutoCloseable {
     private final String observeToken;
     private final TaskTypes taskTypes = new TaskTypes();
     private final TaskEngine tasks;
-    /** {@code server.protocols.websocket}: the connection watch installs it (it turns protocol discovery off). */
+    /** {@code server.protocols.*}: the connection watch installs them (it turns protocol discovery off). */
+    private final Config http1;
     private final WsConfig websocket;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
+        this.http1 = config.get("server.protocols.http_1_1");
         this.websocket = WsConfig.create(config.get("server.protocols.websocket"));
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
@@ -205,7 +207,7 @@ public final class Resident implements AutoCloseable {
         // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
         server.directHandlers(JsonDirectErrors.create());
         // the header timeout and the per-address connection cap watch every HTTP/1 connection
-        web.watchConnections(server, websocket);
+        web.watchConnections(server, http1, websocket);
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);

@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import io.helidon.common.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.helidon.http.Status;
@@ -74,11 +75,15 @@ final class ConnectionWatch implements AutoCloseable {
      * connection's first bytes before choosing one, and a connection that never sends stays unseen
      * (not even its idle timeout applies).
      *
-     * @param websocket the WebSocket settings ({@code server.protocols.websocket}), which discovery
-     *                  would otherwise have added and which every WebSocket connection reads
+     * @param http1Settings the HTTP/1 settings ({@code server.protocols.http_1_1}, maybe missing); the
+     *                      watch adds its listeners
+     * @param websocket     the WebSocket settings ({@code server.protocols.websocket}), which discovery
+     *                      would otherwise have added and which every WebSocket connection reads
      */
-    void install(WebServerConfig.Builder server, WsConfig websocket) {
+    void install(WebServerConfig.Builder server, Config http1Settings, WsConfig websocket) {
+        // from the config node, not a built Http1Config: its listener composite is fixed when built
         Http1Config http1 = Http1Config.builder()
+                .config(http1Settings)
                 .addReceiveListener(new Received())
                 .addSendListener(new Sent())
                 .build();

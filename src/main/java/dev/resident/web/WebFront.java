@@ -8,6 +8,7 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
 import dev.resident.task.engine.TaskEngine;
+import io.helidon.common.config.Config;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
@@ -73,10 +74,11 @@ public final class WebFront {
      * Puts the connection watch in front of every HTTP/1 connection of {@code server}: the header
      * timeout, the per-address connection cap ({@code resident.limits}), raw request targets.
      *
+     * @param http1     the server's HTTP/1 settings ({@code server.protocols.http_1_1})
      * @param websocket the server's WebSocket settings ({@code server.protocols.websocket})
      */
-    public void watchConnections(WebServerConfig.Builder server, WsConfig websocket) {
-        guards.connections.install(server, websocket);
+    public void watchConnections(WebServerConfig.Builder server, Config http1, WsConfig websocket) {
+        guards.connections.install(server, http1, websocket);
     }
 
     /** Stops the slow-call watchdog and the connection watch. */

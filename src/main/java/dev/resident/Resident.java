@@ -39,6 +39,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.nats.client.Connection;
 
@@ -81,9 +82,14 @@ public final class Resident implements AutoCloseable {
     private final String observeToken;
     private final TaskTypes taskTypes = new TaskTypes();
     private final TaskEngine tasks;
+    /** {@code server.protocols.*}: the connection watch installs them (it turns protocol discovery off). */
+    private final Config http1;
+    private final WsConfig websocket;
 
     private Resident(Config config, PageTypes types, Authenticator authenticator, SessionAuthenticator sessions) {
         Config resident = config.get("resident");
+        this.http1 = config.get("server.protocols.http_1_1");
+        this.websocket = WsConfig.create(config.get("server.protocols.websocket"));
         RegistrySettings registrySettings = Settings.registry(resident);
         WebSettings webSettings = Settings.web(resident);
         if (Settings.benchPages(resident)) {
@@ -213,6 +219,8 @@ public final class Resident implements AutoCloseable {
         server.featuresDiscoverServices(false);
         // Helidon's own refusals (misframed requests, bad handshakes) answer JSON and close
         server.directHandlers(JsonDirectErrors.create());
+        // the header timeout and the per-address connection cap watch every HTTP/1 connection
+        web.watchConnections(server, http1, websocket);
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
                     web.api(routing);

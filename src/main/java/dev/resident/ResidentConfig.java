@@ -73,6 +73,8 @@ public final class ResidentConfig {
             Map.entry("MAX_CONNECTIONS", "resident.limits.max-connections"),
             Map.entry("MAX_PAGES", "resident.limits.max-pages"),
             Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
+            Map.entry("HEADER_TIMEOUT", "resident.limits.header-timeout"),
+            Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
             Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
             Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 

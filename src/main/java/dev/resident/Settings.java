@@ -212,7 +212,7 @@ final class Settings {
         };
     }
 
-    /** The admission caps and the slow-call threshold ({@code resident.limits}). */
+    /** The admission caps, the header timeout and the slow-call threshold ({@code resident.limits}). */
     static AdmissionSettings admission(Config resident) {
         Config limits = resident.get("limits");
         Config perAddress = limits.get("per-address");
@@ -224,7 +224,9 @@ final class Settings {
                 perAddress.get("new-connections-per-minute").asInt().get(),
                 perAddress.get("new-pages-per-minute").asInt().get(),
                 perAddress.get("sockets").asInt().get(),
+                perAddress.get("connections").asInt().get(),
                 perAddress.get("max-tracked").asInt().get(),
+                duration(limits.get("header-timeout")),
                 duration(limits.get("slow-call")));
     }
 

@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Overload caps (issue 9, finding 12): per client address (the test client claims different
  * addresses through {@code X-Forwarded-For}, believed because 127.0.0.1 is a trusted proxy here)
  * and for the whole process, each answered 429/503 with {@code Retry-After} in JSON; the
- * slow-call watchdog; {@code Secure} cookies behind a TLS-terminating balancer.
+ * slow-call watchdog; {@code Secure} cookies behind a TLS-terminating balancer. A login that mints a
+ * connection passes the same caps as a page open that does.
  */
 @ServerTest
 @Timeout(60)
@@ -75,6 +76,31 @@ class AdmissionTest {
         assertEquals(List.of("60"), refused.headers().get("retry-after"));
         assertEquals(201, open(new Browser(uri), "203.0.113.2").status(), "another address is not affected");
         assertTrue(new Observe(uri).metric("resident_admission_refused_total") >= 1);
+    }
+
+    @Test
+    void aLoginThatMintsAConnectionCountsAsANewConnection() {
+        assertEquals(201, open(new Browser(uri), "203.0.113.6").status());
+        assertEquals(200, login(new Browser(uri), "203.0.113.6").status());
+        assertEquals(200, login(new Browser(uri), "203.0.113.6").status());
+        Reply refused = login(new Browser(uri), "203.0.113.6");
+        assertError(refused, 429, "rate_limited");
+        assertEquals(List.of("60"), refused.headers().get("retry-after"));
+        assertError(open(new Browser(uri), "203.0.113.6"), 429, "rate_limited");
+        assertEquals(200, login(new Browser(uri), "203.0.113.7").status(), "another address is not affected");
+    }
+
+    @Test
+    void aLoginIntoAFullProcessIsRefusedUnlessItReplacesItsOwnConnection() {
+        onAnotherServer(Map.of("resident.limits.max-connections", "1"), server -> {
+            Browser holder = new Browser(server);
+            holder.benchPage();
+            Reply full = new Browser(server).login("bob", "bob");
+            assertError(full, 503, "unavailable");
+            assertEquals(List.of("5"), full.headers().get("retry-after"));
+            assertEquals(200, holder.login("bob", "bob").status(), "its own connection is replaced, not added");
+            assertEquals(201, holder.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "the new session works");
+        });
     }
 
     @Test
@@ -203,6 +229,13 @@ class AdmissionTest {
                 .header("Content-Type", "application/json")
                 .header("X-Forwarded-For", forwardedFor)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
+    }
+
+    private Reply login(Browser browser, String forwardedFor) {
+        return browser.send(HttpRequest.newBuilder(uri.resolve("/_/login"))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-For", forwardedFor)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"carol\",\"password\":\"carol\"}")));
     }
 
     /** Runs {@code test} against a second Resident on its own port, configured with {@code overrides}. */

@@ -48,20 +48,19 @@ public final class LegacyProxy implements HttpService {
     }
 
     private void forward(ServerRequest req, ServerResponse res) {
-        String path = req.prologue().uriPath().path();
-        Optional<String> ambiguity = RequestTarget.ambiguity(req.prologue().uriPath().rawPath(),
-                req.prologue().query().rawValue(), path);
+        RequestTarget target = RequestTarget.of(req);
+        Optional<String> ambiguity = target.ambiguity();
         if (ambiguity.isPresent()) {
             Errors.send(res, 400, "bad_request", ambiguity.get());
             return;
         }
-        if (!paths.forwards(path)) {
+        if (!paths.forwards(target.path())) {
             res.next();
             return;
         }
         lifecycle.enter();
         try {
-            relay(req, res);
+            relay(req, res, target);
         } catch (UpstreamFailure e) {
             fail(req, res, e);
         } catch (BodyTooLarge e) {
@@ -73,7 +72,7 @@ public final class LegacyProxy implements HttpService {
         }
     }
 
-    private void relay(ServerRequest req, ServerResponse res) {
+    private void relay(ServerRequest req, ServerResponse res, RequestTarget target) {
         if (req.headers().contentLength().orElse(-1) > maxBody) {
             throw new BodyTooLarge(maxBody);
         }
@@ -84,16 +83,16 @@ public final class LegacyProxy implements HttpService {
             throw UpstreamFailure.of(e);
         }
         try {
-            exchange(connection, req, res);
+            exchange(connection, req, res, target);
         } finally {
             connection.closeResource();
         }
     }
 
-    private void exchange(TcpClientConnection connection, ServerRequest req, ServerResponse res) {
+    private void exchange(TcpClientConnection connection, ServerRequest req, ServerResponse res, RequestTarget target) {
         HttpPrologue prologue = req.prologue();
         Http1ClientRequest request = upstream
-                .request(connection, prologue.method(), prologue.uriPath().rawPath(), prologue.query().rawValue())
+                .request(connection, prologue.method(), target.upstream())
                 .headers(headers -> RequestHeaders.forward(req, headers));
         HttpClientResponse response;
         try {

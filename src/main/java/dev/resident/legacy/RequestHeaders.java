@@ -1,5 +1,6 @@
 package dev.resident.legacy;
 
+import dev.resident.web.RawTarget;
 import io.helidon.common.uri.UriInfo;
 import io.helidon.http.ClientRequestHeaders;
 import io.helidon.http.Header;
@@ -30,7 +31,9 @@ final class RequestHeaders {
             HeaderNames.X_FORWARDED_FOR, HeaderNames.X_FORWARDED_PROTO, HeaderNames.X_FORWARDED_HOST,
             HeaderNames.X_FORWARDED_PORT, HeaderNames.X_FORWARDED_PREFIX, HeaderNames.FORWARDED, X_REAL_IP,
             // the body's framing is Resident's own: the length it read, or chunked
-            HeaderNames.CONTENT_LENGTH, HeaderNames.TRANSFER_ENCODING);
+            HeaderNames.CONTENT_LENGTH, HeaderNames.TRANSFER_ENCODING,
+            // Resident's internal copy of a non-ASCII request target (web.RawTarget)
+            RawTarget.HEADER);
 
     private RequestHeaders() {
     }

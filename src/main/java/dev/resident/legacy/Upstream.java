@@ -62,14 +62,12 @@ final class Upstream {
     }
 
     /**
-     * A request on {@code connection} for the path and query exactly as the client wrote them.
-     *
-     * @param rawQuery the query without {@code ?}, empty for none
+     * A request on {@code connection} for {@code target}, the path and query as the client wrote
+     * them ({@link RequestTarget#upstream()}).
      */
-    Http1ClientRequest request(TcpClientConnection connection, Method method, String rawPath, String rawQuery) {
+    Http1ClientRequest request(TcpClientConnection connection, Method method, String target) {
         // Helidon's URI helpers would decode and re-encode the path and regroup the query by
         // name; as the raw path of a UriPath the request target goes out byte for byte
-        String target = RequestTarget.upstream(rawPath, rawQuery);
         ClientUri uri = ClientUri.create(UriInfo.builder()
                 .scheme("http").host(host).port(port).path(UriPath.create(target)).build());
         return http1.method(method).connection(connection).uri(uri);

@@ -12,10 +12,15 @@ import java.time.Duration;
  * @param newConnectionsPerMinute connections one client address may create per minute; beyond: 429
  * @param newPagesPerMinute     pages one client address may open per minute; beyond: 429
  * @param socketsPerAddress     WebSockets one client address may hold open; beyond: 429
+ * @param connectionsPerAddress TCP connections one client address may hold open (trusted proxies
+ *                              exempt); beyond, a new one is closed unanswered
  * @param maxTrackedAddresses   addresses remembered at once (bounds the memory of the caps)
+ * @param headerTimeout         a request head not complete this long after its first byte: the
+ *                              connection is closed (slowloris)
  * @param slowCall              a page call running longer is logged once with its stack
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
-                                int maxTrackedAddresses, Duration slowCall) {
+                                int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
+                                Duration slowCall) {
 }

@@ -6,22 +6,26 @@ import dev.resident.registry.Registry;
 
 /**
  * What protects the front from one client taking more than its share: admission caps, the
- * slow-call watchdog, and which proxies may speak for the client.
+ * slow-call watchdog, the connection watch (header timeout, connections per address), and which
+ * proxies may speak for the client.
  */
 final class Guards implements AutoCloseable {
     final Admission admission;
     final SlowCalls slowCalls;
     final TrustedProxies proxies;
+    final ConnectionWatch connections;
 
     Guards(AdmissionSettings settings, TrustedProxies proxies, Registry registry, Sockets sockets, ResidentMeters meters,
            Timers timers) {
         this.admission = new Admission(settings, registry, sockets, meters);
         this.slowCalls = new SlowCalls(settings.slowCall(), meters, timers);
         this.proxies = proxies;
+        this.connections = new ConnectionWatch(settings, proxies, meters);
     }
 
     @Override
     public void close() {
         slowCalls.close();
+        connections.close();
     }
 }

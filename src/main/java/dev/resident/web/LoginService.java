@@ -23,7 +23,9 @@ import java.util.concurrent.Semaphore;
  * limits per client address and for everyone (429 with {@code Retry-After}), the length bounds
  * and guest names (401, nothing recorded), the failure back-off of its (user name, address) pair
  * ({@link LoginThrottle}), then the password check, which runs on the CPU pool (PBKDF2 costs tens
- * of milliseconds of CPU) behind a bounded number of waiting checks.
+ * of milliseconds of CPU) behind a bounded number of waiting checks. A successful login without a
+ * live connection mints one, so it passes {@link Admission#admitConnection} first (503 when the
+ * process is full, 429 past the address's new connections per minute).
  */
 public final class LoginService implements HttpService {
     private static final String BAD_CREDENTIALS = "bad credentials";
@@ -36,8 +38,10 @@ public final class LoginService implements HttpService {
     private final RateLimiter perAddress;
     private final RateLimiter everyone;
     private final Semaphore pending;
+    private final Admission admission;
 
-    LoginService(Connections connections, Authenticator authenticator, WebSettings settings, ResidentMeters meters) {
+    LoginService(Connections connections, Authenticator authenticator, WebSettings settings, ResidentMeters meters,
+                 Admission admission) {
         this.registry = connections.registry();
         this.connections = connections;
         this.authenticator = authenticator;
@@ -48,6 +52,7 @@ public final class LoginService implements HttpService {
         this.perAddress = new RateLimiter(limits.perAddressPerMinute(), limits.maxTracked());
         this.everyone = new RateLimiter(limits.globalPerMinute(), 1);
         this.pending = new Semaphore(limits.maxPending());
+        this.admission = admission;
         meters.gauge("resident.login.tracked", "(user name, client address) pairs the login throttle remembers",
                 throttle::tracked);
     }
@@ -78,7 +83,11 @@ public final class LoginService implements HttpService {
             throw ApiError.unauthorized(BAD_CREDENTIALS);
         }
         throttle.succeeded(user, address);
-        Connection connection = registry.connect(ConnectionCookie.read(req));
+        String cookie = ConnectionCookie.read(req);
+        if (registry.find(cookie).isEmpty()) {
+            admission.admitConnection(address); // this login mints a connection: the same caps as a page open's
+        }
+        Connection connection = registry.connect(cookie);
         registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
         ConnectionCookie.set(req, res, connection);
         AffinityCookie.set(req, res, identity.get().user());

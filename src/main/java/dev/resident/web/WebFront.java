@@ -9,9 +9,12 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
 import dev.resident.task.engine.TaskEngine;
+import io.helidon.common.config.Config;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
+import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 
 import java.time.Duration;
@@ -70,7 +73,18 @@ public final class WebFront {
         this.guards = new Guards(admission, proxies, registry, sockets, meters, timers);
     }
 
-    /** Stops the slow-call watchdog. */
+    /**
+     * Puts the connection watch in front of every HTTP/1 connection of {@code server}: the header
+     * timeout, the per-address connection cap ({@code resident.limits}), raw request targets.
+     *
+     * @param http1     the server's HTTP/1 settings ({@code server.protocols.http_1_1})
+     * @param websocket the server's WebSocket settings ({@code server.protocols.websocket})
+     */
+    public void watchConnections(WebServerConfig.Builder server, Config http1, WsConfig websocket) {
+        guards.connections.install(server, http1, websocket);
+    }
+
+    /** Stops the slow-call watchdog and the connection watch. */
     public void closeGuards() {
         guards.close();
     }
@@ -86,7 +100,7 @@ public final class WebFront {
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards))
-                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters))
+                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))
                 .register(API_ROOT, new AdminService(connections, site, this::jobsState));

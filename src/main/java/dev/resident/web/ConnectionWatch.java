@@ -1,0 +1,230 @@
+package dev.resident.web;
+
+import dev.resident.metrics.ResidentMeters;
+import io.helidon.common.config.Config;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
+import io.helidon.metrics.api.Counter;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+import io.helidon.webserver.websocket.WsConfig;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Slow headers (slowloris) and connection hoarding, which Helidon 4.5 has no setting for. Every
+ * HTTP/1 connection is handed to this watch when it is accepted ({@link #install}: the server's
+ * only connection selector), and its bytes, request heads and answers are seen as they pass.
+ * <ul>
+ * <li>A request head (request line and headers) must be complete within the header timeout: the
+ * first one from the connection's accept, each later one from its first byte. A sweep closes the
+ * socket of one that is not. An idle keep-alive connection (no byte of a next request yet) is left
+ * to {@code server.idle-connection-timeout}; a request body, a response being written and an
+ * upgraded WebSocket are not timed.</li>
+ * <li>One client address may hold at most {@code per-address.connections} open connections (its
+ * WebSockets included); one beyond is closed as it is accepted, unanswered. Trusted proxies are
+ * exempt (they carry many clients; the balancer caps its own sources). The addresses tracked are
+ * bounded by {@code per-address.max-tracked}.</li>
+ * <li>The raw bytes of a request line are kept while it is read, so a target with bytes outside
+ * ASCII (which Helidon's parser replaces) reaches the legacy proxy as {@link RawTarget}.</li>
+ * </ul>
+ */
+final class ConnectionWatch implements AutoCloseable {
+    private final long headTimeoutNanos;
+    private final boolean perAddress;
+    private final int connectionsPerAddress;
+    private final int maxTracked;
+    private final TrustedProxies proxies;
+    private final ConcurrentHashMap<Watched, ConnectionContext> open = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
+    private final Counter timedOut;
+    private final Counter refused;
+    private final ScheduledExecutorService sweeper;
+
+    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, ResidentMeters meters) {
+        this.headTimeoutNanos = settings.headerTimeout().toNanos();
+        this.perAddress = settings.perAddress();
+        this.connectionsPerAddress = settings.connectionsPerAddress();
+        this.maxTracked = settings.maxTrackedAddresses();
+        this.proxies = proxies;
+        this.timedOut = meters.counter("resident.header.timeouts",
+                "connections closed because a request head was not complete within resident.limits.header-timeout");
+        this.refused = meters.counter("resident.connections.refused",
+                "TCP connections closed because their client address held resident.limits.per-address.connections");
+        meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("connection-watch").factory());
+        long period = Math.clamp(settings.headerTimeout().toMillis() / 4, 50, 1000);
+        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Makes this watch the server's HTTP/1 connection selector. Helidon's protocol discovery is
+     * turned off so that its own HTTP/1 selector does not exist: with two selectors Helidon reads a
+     * connection's first bytes before choosing one, and a connection that never sends stays unseen
+     * (not even its idle timeout applies).
+     *
+     * @param http1Settings the HTTP/1 settings ({@code server.protocols.http_1_1}, maybe missing); the
+     *                      watch adds its listeners
+     * @param websocket     the WebSocket settings ({@code server.protocols.websocket}), which discovery
+     *                      would otherwise have added and which every WebSocket connection reads
+     */
+    void install(WebServerConfig.Builder server, Config http1Settings, WsConfig websocket) {
+        // from the config node, not a built Http1Config: its listener composite is fixed when built
+        Http1Config http1 = Http1Config.builder()
+                .config(http1Settings)
+                .addReceiveListener(new Received())
+                .addSendListener(new Sent())
+                .build();
+        server.protocolsDiscoverServices(false);
+        server.addProtocol(websocket);
+        server.addConnectionSelector(new WatchedSelector(this, http1));
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+
+    /** A connection just accepted: counted against its address, or closed when that address is full. */
+    Watched accepted(ConnectionContext ctx) {
+        String address = limitedAddress(ctx.remotePeer().address());
+        if (address != null) {
+            if (byAddress.size() >= maxTracked && !byAddress.containsKey(address)) {
+                throw refuse(ctx, "too many client addresses");
+            }
+            AtomicInteger count = byAddress.computeIfAbsent(address, a -> new AtomicInteger());
+            if (count.incrementAndGet() > connectionsPerAddress) {
+                release(address);
+                throw refuse(ctx, "too many connections from " + address);
+            }
+        }
+        Watched watched = new Watched(address);
+        open.put(watched, ctx);
+        return watched;
+    }
+
+    /** The address a connection counts against, or null when it is not capped. */
+    private String limitedAddress(SocketAddress peer) {
+        if (!perAddress || !(peer instanceof InetSocketAddress inet) || inet.getAddress() == null
+                || proxies.trusted(TrustedProxies.address(peer))) {
+            return null;
+        }
+        return ClientAddress.key(inet.getAddress());
+    }
+
+    private CloseConnectionException refuse(ConnectionContext ctx, String why) {
+        refused.increment();
+        closeQuietly(ctx);
+        return new CloseConnectionException(why);
+    }
+
+    private void release(String address) {
+        byAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
+    }
+
+    /** Forgets closed connections and closes those whose request head is overdue. */
+    private void sweep() {
+        long now = System.nanoTime();
+        open.forEach((watched, ctx) -> {
+            if (!ctx.serverSocket().isConnected()) {
+                if (open.remove(watched, ctx) && watched.address != null) {
+                    release(watched.address);
+                }
+            } else if (watched.headOverdue(now, headTimeoutNanos)) {
+                timedOut.increment();
+                closeQuietly(ctx);
+            }
+        });
+    }
+
+    private static void closeQuietly(ConnectionContext ctx) {
+        try {
+            ctx.serverSocket().close();
+        } catch (RuntimeException alreadyGone) {
+            // the peer closed it first
+        }
+    }
+
+    /** One connection: between requests, reading a head, in a request, upgraded; and its request line. */
+    static final class Watched {
+        private static final int IDLE = 0;
+        private static final int HEAD = 1;
+        private static final int REQUEST = 2;
+        private static final int UPGRADING = 3;
+        private static final int UPGRADED = 4;
+        private final String address;
+        private final RequestLine line = new RequestLine();
+        private int state = HEAD; // the first head is timed from the accept
+        private long headStarted = System.nanoTime();
+
+        private Watched(String address) {
+            this.address = address;
+        }
+
+        synchronized void received(byte[] bytes) {
+            if (state == IDLE) {
+                state = HEAD;
+                headStarted = System.nanoTime();
+                line.restart();
+            }
+            if (state == HEAD) {
+                line.add(bytes);
+            }
+        }
+
+        synchronized void headComplete(Headers headers) {
+            if (state == IDLE || state == HEAD) {
+                state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
+            }
+            if (headers instanceof WritableHeaders<?> writable) {
+                writable.remove(RawTarget.HEADER); // only ever this watch's own
+                line.rawTarget().ifPresent(target -> writable.set(RawTarget.HEADER, target));
+            }
+            line.release();
+        }
+
+        synchronized void responded(Status status) {
+            if (status.code() == Status.SWITCHING_PROTOCOLS_101.code()) {
+                state = UPGRADED;
+            } else if (status.code() >= 200 && (state == REQUEST || state == UPGRADING)) {
+                state = IDLE; // a 100 Continue is not the answer: the body still comes
+            }
+        }
+
+        synchronized boolean headOverdue(long now, long timeoutNanos) {
+            return state == HEAD && now - headStarted > timeoutNanos;
+        }
+    }
+
+    /** What the client sends: the parsed headers end a head. */
+    private static final class Received implements Http1ConnectionListener {
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            if (ctx instanceof WatchedContext watched) {
+                watched.watched().headComplete(headers);
+            }
+        }
+    }
+
+    /** What the server answers: a final status ends the request, 101 makes it a WebSocket. */
+    private static final class Sent implements Http1ConnectionListener {
+        @Override
+        public void status(ConnectionContext ctx, Status status) {
+            if (ctx instanceof WatchedContext watched) {
+                watched.watched().responded(status);
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.resident.web;
+
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.Router;
+
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Helidon's connection context with a reader that shows {@link ConnectionWatch} every chunk of
+ * bytes the connection reads (Helidon 4.5 calls no listener for received data).
+ */
+final class WatchedContext implements ConnectionContext {
+    private final ConnectionContext delegate;
+    private final ConnectionWatch.Watched watched;
+    private final DataReader reader;
+
+    WatchedContext(ConnectionContext delegate, ConnectionWatch.Watched watched) {
+        this.delegate = delegate;
+        this.watched = watched;
+        DataReader original = delegate.dataReader();
+        this.reader = DataReader.create(() -> {
+            try {
+                original.ensureAvailable();
+            } catch (DataReader.InsufficientDataAvailableException end) {
+                return null;
+            }
+            byte[] bytes = original.readBytes(original.available());
+            watched.received(bytes);
+            return bytes;
+        });
+    }
+
+    ConnectionWatch.Watched watched() {
+        return watched;
+    }
+
+    @Override
+    public DataReader dataReader() {
+        return reader;
+    }
+
+    @Override
+    public ListenerContext listenerContext() {
+        return delegate.listenerContext();
+    }
+
+    @Override
+    public ExecutorService executor() {
+        return delegate.executor();
+    }
+
+    @Override
+    public DataWriter dataWriter() {
+        return delegate.dataWriter();
+    }
+
+    @Override
+    public Router router() {
+        return delegate.router();
+    }
+
+    @Override
+    public Optional<ProxyProtocolData> proxyProtocolData() {
+        return delegate.proxyProtocolData();
+    }
+
+    @Override
+    public HelidonSocket serverSocket() {
+        return delegate.serverSocket();
+    }
+
+    @Override
+    public PeerInfo remotePeer() {
+        return delegate.remotePeer();
+    }
+
+    @Override
+    public PeerInfo localPeer() {
+        return delegate.localPeer();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return delegate.isSecure();
+    }
+
+    @Override
+    public String socketId() {
+        return delegate.socketId();
+    }
+
+    @Override
+    public String childSocketId() {
+        return delegate.childSocketId();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.resident;
+
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Eventually;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Slow headers (issue 9, finding 12) over real sockets: a request head dribbled a byte at a time, or
+ * a connection that sends nothing, is cut after {@code resident.limits.header-timeout} while other
+ * clients, an idle keep-alive connection and a silent WebSocket go on; one address holding
+ * {@code resident.limits.per-address.connections} gets its next connection closed unanswered.
+ */
+@Timeout(60)
+class SlowHeadersTest {
+    private static final String HEALTH = "GET /observe/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    @Test
+    void aHeadDribbledByteByByteIsCutAfterTheTimeoutWhileOthersGoOn() throws Exception {
+        onServer(Map.of("resident.limits.header-timeout", "1s"), server -> {
+            try (Socket idle = connect(server)) {
+                assertEquals(200, exchange(idle, HEALTH), "a keep-alive connection");
+                Browser browser = new Browser(server);
+                String pageId = browser.benchPage();
+                SocketClient socket = browser.socket(pageId);
+                socket.next("hello");
+                double before = new Observe(server).metric("resident_header_timeouts_total");
+
+                long started = System.nanoTime();
+                long cutAfter;
+                try (Socket slow = connect(server)) {
+                    OutputStream out = slow.getOutputStream();
+                    InputStream in = slow.getInputStream();
+                    slow.setSoTimeout(100);
+                    byte[] head = "GET /observe/health/live HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+                            .getBytes(StandardCharsets.US_ASCII);
+                    int sent = 0;
+                    boolean cut = false;
+                    while (!cut && System.nanoTime() - started < Duration.ofSeconds(20).toNanos()) {
+                        try {
+                            out.write(head[sent++ % head.length]); // a header byte every 100 ms
+                            out.flush();
+                            cut = in.read() == -1; // the read waits 100 ms
+                        } catch (java.net.SocketTimeoutException stillOpen) {
+                            assertEquals(200, exchange(idle, HEALTH), "normal requests go on meanwhile");
+                        } catch (IOException reset) {
+                            cut = true;
+                        }
+                    }
+                    cutAfter = Duration.ofNanos(System.nanoTime() - started).toMillis();
+                    assertTrue(cut, "the dribbling connection was never cut");
+                }
+                assertTrue(cutAfter >= 1000, "cut before the timeout: " + cutAfter + " ms");
+                assertTrue(cutAfter < 5000, "cut long after the timeout: " + cutAfter + " ms");
+                assertEquals(before + 1, new Observe(server).metric("resident_header_timeouts_total"));
+
+                try (Socket silent = connect(server)) {
+                    long opened = System.nanoTime();
+                    assertEquals(-1, silent.getInputStream().read(), "a connection that never sends is cut too");
+                    long silentFor = Duration.ofNanos(System.nanoTime() - opened).toMillis();
+                    assertTrue(silentFor >= 900 && silentFor < 5000, "cut after " + silentFor + " ms");
+                } catch (java.net.SocketException reset) {
+                    // cut: a reset is as good as an end of stream
+                }
+
+                assertEquals(200, exchange(idle, HEALTH), "an idle keep-alive connection outlives the header timeout");
+                assertEquals(200, browser.rpc(pageId, "inc").status());
+                assertEquals("data", socket.next("data").path("t").asText(),
+                        "a silent WebSocket outlives the header timeout");
+                socket.close();
+            }
+        });
+    }
+
+    @Test
+    void oneAddressHoldsAtMostItsConnections() throws Exception {
+        onServer(Map.of("resident.limits.per-address.connections", "3"), server -> {
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    Socket socket = connect(server);
+                    held.add(socket);
+                    assertEquals(200, exchange(socket, HEALTH));
+                }
+                try (Socket refused = connect(server)) {
+                    assertEquals(-1, exchange(refused, HEALTH), "the fourth connection from 127.0.0.1");
+                }
+                for (Socket socket : held) {
+                    assertEquals(200, exchange(socket, HEALTH), "the three held connections still work");
+                }
+                held.removeFirst().close();
+                Eventually.await(Duration.ofSeconds(10), "a closed connection frees its slot", () -> {
+                    try (Socket again = connect(server)) {
+                        return exchange(again, HEALTH) == 200;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                for (Socket socket : held) {
+                    socket.close();
+                }
+                Eventually.await(Duration.ofSeconds(10), "the refusal counted (once the slots are free)", () -> {
+                    try {
+                        return new Observe(server).metric("resident_connections_refused_total") >= 1;
+                    } catch (RuntimeException slotsNotFreeYet) {
+                        return false;
+                    }
+                });
+            } finally {
+                for (Socket socket : held) {
+                    socket.close();
+                }
+            }
+        });
+    }
+
+    private static Socket connect(URI server) throws IOException {
+        Socket socket = new Socket(server.getHost(), server.getPort());
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    /** Sends {@code request} and reads one response: its status, or -1 when the connection ends unanswered. */
+    private static int exchange(Socket socket, String request) throws IOException {
+        socket.setSoTimeout(10_000);
+        try {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b == -1) {
+                    return -1;
+                }
+                head.append((char) b);
+            }
+            String lower = head.toString().toLowerCase();
+            int at = lower.indexOf("content-length:");
+            if (at >= 0) {
+                in.readNBytes(Integer.parseInt(lower.substring(at + 15, lower.indexOf('\r', at)).trim()));
+            } else if (lower.contains("transfer-encoding: chunked")) {
+                int size;
+                do {
+                    size = Integer.parseInt(line(in), 16);
+                    in.readNBytes(size + 2);
+                } while (size > 0);
+            }
+            return Integer.parseInt(head.substring(9, 12));
+        } catch (java.net.SocketException reset) {
+            return -1;
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b == -1) {
+                throw new java.io.EOFException("in a chunked body");
+            }
+            line.append((char) b);
+        }
+        return line.toString().trim();
+    }
+
+    /** Runs {@code test} against a Resident on its own port with the per-address caps on and {@code overrides}. */
+    private static void onServer(Map<String, String> overrides, ThrowingConsumer test) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(overrides);
+        all.put("resident.limits.per-address.enabled", "true");
+        Resident resident = TestServers.resident(all, new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(resident::setup).build().start();
+        try {
+            test.accept(URI.create("http://127.0.0.1:" + server.port()));
+        } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+
+    private interface ThrowingConsumer {
+        void accept(URI server) throws Exception;
+    }
+}

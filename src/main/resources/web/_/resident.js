@@ -254,7 +254,12 @@ export class ResidentPage {
     ws.onmessage = event => {
       if (this.#socket !== ws) return;
       this.#expectWithin(ws);
-      this.#onFrame(ws, JSON.parse(event.data));
+      const data = JSON.parse(event.data);
+      // a frame is one message, or several as an array (batch=1), in seq order
+      for (const frame of Array.isArray(data) ? data : [data]) {
+        if (this.#socket !== ws) return;
+        this.#onFrame(ws, frame);
+      }
     };
     ws.onclose = event => this.#socketClosed(ws, event.code, event.reason);
   }

@@ -57,6 +57,8 @@ final class SocketChannel implements Outbox {
     private final Duration closeTimeout;
     private final ResidentMeters meters;
     private volatile boolean corked;
+    /** The reader thread while it corks: what it queues, it writes itself at {@link #uncork}. */
+    private volatile Thread corker;
     private volatile Thread corkedWriter;
     /** Taken from the queue but left for the next write; the writer's alone. */
     private String carried;
@@ -113,20 +115,26 @@ final class SocketChannel implements Outbox {
     }
 
     /**
-     * Holds the writer back while an rpc runs on the socket's reader thread, so that the call's
-     * {@code data} message and its result go out in one write; a long call holds it back for
-     * {@link #CORK_MAX_NANOS} at most. Only the reader thread corks.
+     * Holds writes back while an rpc runs on the socket's reader thread, so that the call's
+     * {@code data} message and its result go out in one write, made by the reader thread itself
+     * at {@link #uncork} (no writer thread to start). A message another thread queues meanwhile
+     * starts the writer, which waits for the uncork {@link #CORK_MAX_NANOS} at most: a long call
+     * does not hold pushes back. Only the reader thread corks.
      */
     void cork() {
+        corker = Thread.currentThread();
         corked = true;
     }
 
-    /** Lets the writer go on (see {@link #cork}). */
+    /** Writes what the call queued, or lets a waiting writer go on (see {@link #cork}). */
     void uncork() {
         corked = false;
+        corker = null;
         Thread waiting = corkedWriter;
         if (waiting != null) {
             LockSupport.unpark(waiting);
+        } else if (!queue.isEmpty() || closing.get()) {
+            writeOnce();
         }
     }
 
@@ -194,7 +202,9 @@ final class SocketChannel implements Outbox {
             return false;
         }
         queue.add(message);
-        startWriter();
+        if (!corked || corker != Thread.currentThread()) {
+            startWriter();
+        }
         return true;
     }
 
@@ -207,6 +217,33 @@ final class SocketChannel implements Outbox {
     private void startWriter() {
         if (writing.compareAndSet(false, true)) {
             Thread.ofVirtual().name("ws-writer").start(this::write);
+        }
+    }
+
+    /**
+     * One write on the caller's thread unless a writer runs; what is left after it (more than one
+     * write's worth, or a close) goes to a writer thread, so the reader never writes for long.
+     */
+    private void writeOnce() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (!closing.get()) {
+                List<String> messages = take();
+                if (!messages.isEmpty()) {
+                    lastWrite = System.nanoTime();
+                    send(batch ? TextFrames.batch(messages) : TextFrames.frames(messages));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "socket write failed", e);
+            peerGone = true;
+            closing.set(true);
+        }
+        writing.set(false);
+        if (carried != null || !queue.isEmpty() || closing.get()) {
+            startWriter();
         }
     }
 

@@ -247,7 +247,8 @@ export class ResidentPage {
   }
 
   #openSocket() {
-    const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&epoch=${encodeURIComponent(this.epoch)}`;
+    // batch=1: what the server has queued for us comes as one array frame (fewer message events)
+    const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&epoch=${encodeURIComponent(this.epoch)}&batch=1`;
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/_/ws?${query}`);
     this.#socket = ws;
     this.#expectWithin(ws);

@@ -44,6 +44,7 @@ final class Settings {
                 duration(resident.get("pages.idle-ttl")),
                 limits.get("max-pending-rpc").asInt().get(),
                 resident.get("pages.history.max-messages").asInt().get(),
+                resident.get("pages.history.max-bytes").asLong().get(),
                 duration(resident.get("pages.history.max-age")));
         return new RegistrySettings(
                 resident.get("process").asString().get(),
@@ -74,6 +75,8 @@ final class Settings {
                 limits.get("max-ws-message").asInt().get(),
                 duration(ws.get("heartbeat")),
                 ws.get("queue").asInt().get(),
+                ws.get("queue-bytes").asLong().get(),
+                ws.get("max-write-bytes").asInt().get(),
                 duration(ws.get("close-timeout")),
                 Set.copyOf(strings(ws.get("allowed-origins"))),
                 duration(resident.get("pages.max-poll-wait")),

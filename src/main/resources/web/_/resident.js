@@ -247,14 +247,20 @@ export class ResidentPage {
   }
 
   #openSocket() {
-    const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&epoch=${encodeURIComponent(this.epoch)}`;
+    // batch=1: what the server has queued for us comes as one array frame (fewer message events)
+    const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&epoch=${encodeURIComponent(this.epoch)}&batch=1`;
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/_/ws?${query}`);
     this.#socket = ws;
     this.#expectWithin(ws);
     ws.onmessage = event => {
       if (this.#socket !== ws) return;
       this.#expectWithin(ws);
-      this.#onFrame(ws, JSON.parse(event.data));
+      const data = JSON.parse(event.data);
+      // a frame is one message, or several as an array (batch=1), in seq order
+      for (const frame of Array.isArray(data) ? data : [data]) {
+        if (this.#socket !== ws) return;
+        this.#onFrame(ws, frame);
+      }
     };
     ws.onclose = event => this.#socketClosed(ws, event.code, event.reason);
   }

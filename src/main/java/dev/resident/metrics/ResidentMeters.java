@@ -33,6 +33,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter broadcastsDelivered;
     public final Counter resyncs;
     public final Counter slowConsumerCloses;
+    public final Counter socketWrites;
     public final Counter pagesCreated;
     public final Counter pagesExpired;
     public final Counter connectionsExpired;
@@ -59,6 +60,7 @@ public final class ResidentMeters implements AutoCloseable {
         broadcastsDelivered = counter("resident.broadcasts.delivered", "broadcast messages appended to pages");
         resyncs = counter("resident.resyncs", "replays answered with a resync");
         slowConsumerCloses = counter("resident.sockets.slow.consumer.closes", "sockets closed with 1013");
+        socketWrites = counter("resident.sockets.writes", "socket writes of queued frames (several messages may share one)");
         pagesCreated = counter("resident.pages.created", "pages opened");
         pagesExpired = counter("resident.pages.expired", "pages dropped by the expiry sweep");
         connectionsExpired = counter("resident.connections.expired", "connections dropped by the expiry sweep");

@@ -22,7 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code GET /_/ws?page_id&after&epoch}: the socket of one page. Helidon creates one listener per
+ * {@code GET /_/ws?page_id&after&epoch[&batch=1]}: the socket of one page. Helidon creates one listener per
  * connection and calls it on that connection's own virtual thread, so the fields need no locking;
  * rpc frames run right here, one after the other, like HTTP calls on the same page.
  */
@@ -126,7 +126,7 @@ final class PageSocket implements WsListener {
             return;
         }
         admittedAddress.set(address);
-        channel = new SocketChannel(session, settings, meters);
+        channel = new SocketChannel(session, settings, query.batch(), meters);
         sockets.add(channel);
         ResidentPage attached = page;
         channel.start(finished -> {
@@ -186,7 +186,11 @@ final class PageSocket implements WsListener {
             }
             return;
         }
-        session.pong(buffer);
+        if (channel != null) {
+            channel.pong(buffer);
+        } else {
+            session.pong(buffer);
+        }
     }
 
     @Override
@@ -225,6 +229,7 @@ final class PageSocket implements WsListener {
             channel.offer(errorFrame(id, "bad_request", "method must be a string"));
             return;
         }
+        channel.cork(); // the call's data message and its result go out in one write
         try {
             String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters, guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
@@ -239,6 +244,8 @@ final class PageSocket implements WsListener {
             channel.offer(errorFrame(id, "unavailable", "the state store is unreachable; try again"));
         } catch (Exception e) {
             channel.offer(errorFrame(id, "internal", Errors.logInternal(e)));
+        } finally {
+            channel.uncork();
         }
     }
 

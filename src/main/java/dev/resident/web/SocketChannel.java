@@ -2,46 +2,85 @@ package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.engine.Outbox;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.webserver.ConnectionContext;
 import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The outbound side of one socket. Helidon's {@code WsSession.send} blocks its caller while the
- * client is slow, so publishers only drop messages into a bounded queue, and a writer virtual
- * thread, started when there is something to write and gone when the queue is empty, writes
- * them: an idle socket holds no thread of its own. A full queue closes the socket with 1013 (the
- * page stays resident). {@link Sockets} calls {@link #heartbeat} to ping idle sockets.
+ * The outbound side of one socket. A socket write blocks its caller while the client is slow, so
+ * publishers only drop messages into a queue bounded in messages and characters, and a writer
+ * virtual thread, started when there is something to write and gone when the queue is empty,
+ * writes them: an idle socket holds no thread of its own. A full queue closes the socket with
+ * 1013 (the page stays resident). {@link Sockets} calls {@link #heartbeat} to ping idle sockets.
+ *
+ * <p>The writer takes everything queued, up to {@code max-write-bytes}, and writes it with one
+ * socket write: one frame per message, encoded here ({@link TextFrames}) and handed to the
+ * connection's {@code DataWriter}, where Helidon's {@code WsSession.send} would write and flush
+ * each frame on its own; or, for a client that asked for {@code batch=1}, one frame holding a JSON
+ * array. Every write to the socket (frames, pongs, the close frame) goes through {@link #writeLock},
+ * so frames never interleave.
  */
 final class SocketChannel implements Outbox {
     private static final System.Logger LOGGER = System.getLogger(SocketChannel.class.getName());
 
+    /** How long a writer waits for an rpc that {@link #cork corked} the socket to finish. */
+    private static final long CORK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private final WsSession session;
+    private final DataWriter out;
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean done = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final int capacity;
+    private final long byteCapacity;
+    private final int maxWriteBytes;
+    private final boolean batch;
     private final Duration closeTimeout;
     private final ResidentMeters meters;
+    private volatile boolean corked;
+    /** The reader thread while it corks: what it queues, it writes itself at {@link #uncork}. */
+    private volatile Thread corker;
+    private volatile Thread corkedWriter;
+    /** Taken from the queue but left for the next write; the writer's alone. */
+    private String carried;
     private Consumer<SocketChannel> onFinish = channel -> { };
     private volatile long lastWrite = System.nanoTime();
     private volatile int closeCode;
     private volatile String closeReason;
     private volatile boolean peerGone;
 
-    SocketChannel(WsSession session, WebSettings settings, ResidentMeters meters) {
+    /**
+     * @param batch whether the client asked for several messages per frame ({@code batch=1})
+     */
+    SocketChannel(WsSession session, WebSettings settings, boolean batch, ResidentMeters meters) {
+        if (!(session.socketContext() instanceof ConnectionContext connection)) {
+            throw new IllegalStateException("not a Helidon server WebSocket: " + session.getClass().getName());
+        }
         this.session = session;
+        this.out = connection.dataWriter();
         this.capacity = settings.socketQueue();
+        this.byteCapacity = settings.socketQueueBytes();
+        this.maxWriteBytes = settings.maxWriteBytes();
+        this.batch = batch;
         this.closeTimeout = settings.closeTimeout();
         this.meters = meters;
     }
@@ -70,6 +109,45 @@ final class SocketChannel implements Outbox {
         return Math.max(0, capacity - queued.get());
     }
 
+    @Override
+    public long roomBytes() {
+        return Math.max(0, byteCapacity - queuedBytes.get());
+    }
+
+    /**
+     * Holds writes back while an rpc runs on the socket's reader thread, so that the call's
+     * {@code data} message and its result go out in one write, made by the reader thread itself
+     * at {@link #uncork} (no writer thread to start). A message another thread queues meanwhile
+     * starts the writer, which waits for the uncork {@link #CORK_MAX_NANOS} at most: a long call
+     * does not hold pushes back. Only the reader thread corks.
+     */
+    void cork() {
+        corker = Thread.currentThread();
+        corked = true;
+    }
+
+    /** Writes what the call queued, or lets a waiting writer go on (see {@link #cork}). */
+    void uncork() {
+        corked = false;
+        corker = null;
+        Thread waiting = corkedWriter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        } else if (!queue.isEmpty() || closing.get()) {
+            writeOnce();
+        }
+    }
+
+    /** Answers a ping without interleaving with the writer's frames. */
+    void pong(BufferData payload) {
+        writeLock.lock();
+        try {
+            session.pong(payload);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Sends a close frame after what is already being written, never blocking the caller. */
     @Override
     public void close(int code, String reason) {
@@ -79,6 +157,7 @@ final class SocketChannel implements Outbox {
         closeCode = code;
         closeReason = reason;
         discardQueued();
+        uncork();
         startWriter();
         // a client that never reads keeps the writer blocked in send: cut it after the timeout
         Thread.ofVirtual().name("ws-close-watch").start(() -> {
@@ -112,20 +191,27 @@ final class SocketChannel implements Outbox {
         if (closing.get()) {
             return false;
         }
-        if (queued.incrementAndGet() > capacity) {
+        int count = queued.incrementAndGet();
+        long bytes = queuedBytes.addAndGet(message.length());
+        // a lone message passes whatever its size: it was bounded where it was made
+        if (count > capacity || (bytes > byteCapacity && count > 1)) {
             queued.decrementAndGet();
+            queuedBytes.addAndGet(-message.length());
             meters.slowConsumerCloses.increment();
             close(1013, "slow consumer");
             return false;
         }
         queue.add(message);
-        startWriter();
+        if (!corked || corker != Thread.currentThread()) {
+            startWriter();
+        }
         return true;
     }
 
     private void discardQueued() {
         queue.clear();
         queued.set(0);
+        queuedBytes.set(0);
     }
 
     private void startWriter() {
@@ -134,15 +220,46 @@ final class SocketChannel implements Outbox {
         }
     }
 
+    /**
+     * One write on the caller's thread unless a writer runs; what is left after it (more than one
+     * write's worth, or a close) goes to a writer thread, so the reader never writes for long.
+     */
+    private void writeOnce() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (!closing.get()) {
+                List<String> messages = take();
+                if (!messages.isEmpty()) {
+                    lastWrite = System.nanoTime();
+                    send(batch ? TextFrames.batch(messages) : TextFrames.frames(messages));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "socket write failed", e);
+            peerGone = true;
+            closing.set(true);
+        }
+        writing.set(false);
+        if (carried != null || !queue.isEmpty() || closing.get()) {
+            startWriter();
+        }
+    }
+
     /** Writes until the queue is empty, then lets go of the writer flag unless more arrived meanwhile. */
     private void write() {
         try {
             do {
-                String message;
-                while (!closing.get() && (message = queue.poll()) != null) {
-                    queued.decrementAndGet();
-                    lastWrite = System.nanoTime(); // when the frame leaves: what the client's silence counts from
-                    session.send(message, true);
+                while (!closing.get() && (carried != null || !queue.isEmpty())) {
+                    awaitUncorked();
+                    List<String> messages = take();
+                    if (messages.isEmpty()) {
+                        break; // a close cleared the queue
+                    }
+                    byte[] frames = batch ? TextFrames.batch(messages) : TextFrames.frames(messages);
+                    lastWrite = System.nanoTime(); // when the frames leave: what the client's silence counts from
+                    send(frames);
                 }
                 if (closing.get()) {
                     finish();
@@ -159,10 +276,65 @@ final class SocketChannel implements Outbox {
         }
     }
 
+    private void awaitUncorked() {
+        if (!corked) {
+            return;
+        }
+        long deadline = System.nanoTime() + CORK_MAX_NANOS;
+        corkedWriter = Thread.currentThread();
+        try {
+            long left;
+            while (corked && !closing.get() && (left = deadline - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            corkedWriter = null;
+        }
+    }
+
+    /** The queued messages that fit one write, oldest first; at least one when any is queued. */
+    private List<String> take() {
+        List<String> messages = new ArrayList<>();
+        long bytes = 0;
+        String next = carried != null ? carried : poll();
+        carried = null;
+        while (next != null) {
+            long size = TextFrames.MAX_HEADER + next.length();
+            if (!messages.isEmpty() && bytes + size > maxWriteBytes) {
+                carried = next; // the first of the next write
+                break;
+            }
+            bytes += size;
+            messages.add(next);
+            next = poll();
+        }
+        return messages;
+    }
+
+    private String poll() {
+        String message = queue.poll();
+        if (message != null) {
+            queued.decrementAndGet();
+            queuedBytes.addAndGet(-message.length());
+        }
+        return message;
+    }
+
+    private void send(byte[] frames) {
+        writeLock.lock();
+        try {
+            out.writeNow(BufferData.create(frames));
+        } finally {
+            writeLock.unlock();
+        }
+        meters.socketWrites.increment();
+    }
+
     private void finish() {
         if (!done.compareAndSet(false, true)) {
             return;
         }
+        writeLock.lock();
         try {
             if (!peerGone) {
                 session.close(closeCode, closeReason);
@@ -170,6 +342,7 @@ final class SocketChannel implements Outbox {
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "socket close failed", e);
         } finally {
+            writeLock.unlock();
             finished.countDown();
             onFinish.accept(this);
         }

@@ -5,14 +5,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The query of {@code /_/ws}: page id (percent-decoded, it may hold {@code |}), the last seq the
- * client saw (-1 for none) and the epoch it holds.
+ * client saw (-1 for none), the epoch it holds, and whether it takes several messages in one frame
+ * as a JSON array ({@code batch=1}; any other value, or an unknown option, gets the default: one
+ * message per frame).
  */
-record SocketQuery(String pageId, long after, String epoch) {
+record SocketQuery(String pageId, long after, String epoch, boolean batch) {
 
     static SocketQuery parse(String raw) {
         String pageId = null;
         String epoch = null;
         long after = -1;
+        boolean batch = false;
         for (String pair : raw == null ? new String[0] : raw.split("&")) {
             int eq = pair.indexOf('=');
             String name = eq < 0 ? pair : pair.substring(0, eq);
@@ -21,10 +24,11 @@ record SocketQuery(String pageId, long after, String epoch) {
                 case "page_id" -> pageId = value;
                 case "epoch" -> epoch = value;
                 case "after" -> after = parseAfter(value);
+                case "batch" -> batch = "1".equals(value);
                 default -> { }
             }
         }
-        return new SocketQuery(pageId, after, epoch);
+        return new SocketQuery(pageId, after, epoch, batch);
     }
 
     private static long parseAfter(String value) {

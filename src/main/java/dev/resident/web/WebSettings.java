@@ -11,12 +11,16 @@ import java.util.Set;
  * @param maxMessageBytes larger WebSocket messages close the socket with 1009
  * @param heartbeat       interval of {@code {"t":"ping"}} frames
  * @param socketQueue     messages queued per socket before it is closed with 1013
+ * @param socketQueueBytes characters queued per socket before it is closed with 1013 (a lone
+ *                        message is taken whatever its size: the queue holds at least one)
+ * @param maxWriteBytes   most bytes of frames written to a socket at once; queued messages go
+ *                        out together up to this (a larger message alone)
  * @param closeTimeout    how long a closing socket may take before it is cut
  * @param allowedOrigins  origins accepted besides the server's own
  * @param maxPollWait     longest long-poll wait
  * @param login           bounds of {@code POST /_/login}
  */
 public record WebSettings(String adminToken, int maxBodyBytes, int maxMessageBytes, Duration heartbeat,
-                          int socketQueue, Duration closeTimeout, Set<String> allowedOrigins,
+                          int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
                           Duration maxPollWait, LoginSettings login) {
 }

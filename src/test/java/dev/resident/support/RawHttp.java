@@ -26,8 +26,20 @@ public final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttp(URI server) {
+        this(server, 0);
+    }
+
+    /**
+     * @param receiveBuffer the socket's receive buffer in bytes, set before connecting (a client
+     *                      that reads late then holds little), or 0 for the system's default
+     */
+    public RawHttp(URI server, int receiveBuffer) {
         try {
-            this.socket = new Socket(server.getHost(), server.getPort());
+            this.socket = new Socket();
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
+            socket.connect(new java.net.InetSocketAddress(server.getHost(), server.getPort()), 5_000);
             socket.setSoTimeout(5_000);
             this.in = socket.getInputStream();
             this.out = socket.getOutputStream();
@@ -47,6 +59,24 @@ public final class RawHttp implements AutoCloseable {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /**
+     * Upgrades to a WebSocket at {@code target} (path and query) with {@code cookie} (a
+     * {@code Cookie} header value, or null) and fails unless the server switches protocols.
+     */
+    public RawHttp webSocket(String target, String cookie) {
+        byte[] key = new byte[16];
+        ThreadLocalRandom.current().nextBytes(key);
+        send("GET " + target + " HTTP/1.1\r\nHost: " + socket.getInetAddress().getHostAddress() + ":" + socket.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                + java.util.Base64.getEncoder().encodeToString(key) + "\r\n"
+                + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n");
+        Answer answer = answer();
+        if (answer.status() != 101) {
+            throw new AssertionError("upgrade refused: " + answer);
         }
         return this;
     }

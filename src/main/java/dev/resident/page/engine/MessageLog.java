@@ -9,8 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 
 /**
- * A page's outgoing messages: assigns each its seq, keeps the last ones (bounded by count and
- * age) for replay, hands them to the live outbox and wakes long-polls. Seq order, history order
+ * A page's outgoing messages: assigns each its seq, keeps the last ones (bounded by count,
+ * characters and age) for replay, hands them to the live outbox and wakes long-polls. Seq order, history order
  * and outbox order are the same because all three happen under one lock.
  */
 final class MessageLog {
@@ -18,8 +18,11 @@ final class MessageLog {
     private final Condition arrived = lock.newCondition();
     private final String epoch;
     private final int maxMessages;
+    private final long maxBytes;
     private final long maxAgeMillis;
     private final ArrayDeque<Entry> history = new ArrayDeque<>(4);
+    /** Characters of the kept messages' texts. */
+    private long historyBytes;
     private long seq;
     private Outbox outbox;
     private boolean closed;
@@ -27,10 +30,11 @@ final class MessageLog {
     /**
      * @param seq the seq to continue from (0 for a new page; a continued page keeps counting)
      */
-    MessageLog(String epoch, long seq, int maxMessages, Duration maxAge) {
+    MessageLog(String epoch, long seq, int maxMessages, long maxBytes, Duration maxAge) {
         this.epoch = epoch;
         this.seq = seq;
         this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
         this.maxAgeMillis = maxAge.toMillis();
     }
 
@@ -58,6 +62,7 @@ final class MessageLog {
             long now = System.currentTimeMillis();
             Entry entry = new Entry(seq, now, t, body);
             history.addLast(entry);
+            historyBytes += entry.size();
             trim(now);
             if (outbox != null) {
                 outbox.offer(entry.text());
@@ -117,7 +122,8 @@ final class MessageLog {
             boolean epochChanged = clientEpoch != null && !clientEpoch.isEmpty() && !clientEpoch.equals(epoch);
             Replay replay = after < 0 ? new Replay(false, seq, List.of()) : replay(after);
             // a replay that would overflow the socket's queue is cheaper as a reload
-            resync = epochChanged || replay.resync() || replay.messages().size() >= next.room();
+            resync = epochChanged || replay.resync() || replay.messages().size() >= next.room()
+                    || replayBytes(replay) >= next.roomBytes();
             if (resync) {
                 next.offer("{\"t\":\"resync\"}");
             } else {
@@ -190,10 +196,18 @@ final class MessageLog {
 
     private void trim(long now) {
         long oldest = now - maxAgeMillis;
-        while (history.size() > maxMessages
+        while (history.size() > maxMessages || historyBytes > maxBytes
                 || (!history.isEmpty() && history.peekFirst().at < oldest)) {
-            history.removeFirst();
+            historyBytes -= history.removeFirst().size();
         }
+    }
+
+    private static long replayBytes(Replay replay) {
+        long bytes = 0;
+        for (String message : replay.messages()) {
+            bytes += message.length();
+        }
+        return bytes;
     }
 
     /**
@@ -201,8 +215,19 @@ final class MessageLog {
      * dbevent or broadcast; the full text is built only when it is sent or replayed.
      */
     private record Entry(long seq, long at, String t, String body) {
+        /** {@code {"t":"","seq":,} and a seq of up to 19 digits. */
+        private static final int ENVELOPE = 15 + 19;
+
         String text() {
             return "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
+        }
+
+        /**
+         * The length of {@link #text()} (the seq counted at its widest) without building it;
+         * characters rather than UTF-8 bytes, close enough for JSON that is almost all ASCII.
+         */
+        long size() {
+            return ENVELOPE + t.length() + body.length();
         }
     }
 }

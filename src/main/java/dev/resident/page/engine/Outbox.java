@@ -12,6 +12,9 @@ public interface Outbox {
     /** How many more messages it can take right now. */
     int room();
 
+    /** How many more characters of messages it can take right now. */
+    long roomBytes();
+
     /** Closes the outbox because a newer one replaced it or the page is gone. */
     void close(int code, String reason);
 }

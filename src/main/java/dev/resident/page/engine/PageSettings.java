@@ -8,7 +8,8 @@ import java.time.Duration;
  * @param idleTtl         a page without socket expires after this long without rpc or poll (legacy: 600 s)
  * @param maxPendingRpc   calls waiting for one page beyond this are refused with 429 {@code rate_limited}
  * @param historyMessages how many messages each page keeps for replay
+ * @param historyBytes    how many characters of messages each page keeps for replay
  * @param historyAge      how long each page keeps a message for replay
  */
-public record PageSettings(Duration idleTtl, int maxPendingRpc, int historyMessages, Duration historyAge) {
+public record PageSettings(Duration idleTtl, int maxPendingRpc, int historyMessages, long historyBytes, Duration historyAge) {
 }

@@ -64,7 +64,7 @@ public final class ResidentPage implements Page {
         this.params = params == null || params.isNull() ? Json.object() : params;
         this.host = host;
         this.settings = settings;
-        this.log = new MessageLog(epoch, seq, settings.historyMessages(), settings.historyAge());
+        this.log = new MessageLog(epoch, seq, settings.historyMessages(), settings.historyBytes(), settings.historyAge());
         this.hooks = new HookQueue(settings.maxPendingRpc());
     }
 

@@ -5,8 +5,6 @@ import dev.resident.load.net.WsLink;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +20,7 @@ final class FleetShard {
     }
 
     void open(FleetPage page, InetAddress source, Runnable settled) {
-        String target = "/_/ws?page_id=" + URLEncoder.encode(page.pageId(), StandardCharsets.UTF_8);
+        String target = WsLink.pageTarget(page.pageId());
         InetSocketAddress remote = new InetSocketAddress(page.server().getHost(), page.server().getPort());
         loop.execute(() -> links.add(WsLink.open(loop, remote, source, target, "rsd_cid=" + page.cookie(),
                 new FleetSocket(stats, settled))));

@@ -75,6 +75,36 @@ public final class Ascii {
         return -1;
     }
 
+    /** Receives the bounds {@code [start, end)} of one JSON object. */
+    public interface ObjectBounds {
+        void accept(int start, int end);
+    }
+
+    /** Calls {@code each} with every top-level object of the JSON array in {@code buf[from, to)}, in order. */
+    public static void forEachObject(byte[] buf, int from, int to, ObjectBounds each) {
+        int depth = 0;
+        int start = -1;
+        boolean inString = false;
+        for (int i = from + 1; i < to; i++) {
+            byte b = buf[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{' || b == '[') {
+                if (depth++ == 0) {
+                    start = i;
+                }
+            } else if ((b == '}' || b == ']') && --depth == 0) {
+                each.accept(start, i + 1);
+            }
+        }
+    }
+
     /** The non-negative integer in {@code buf[from, to)} after optional spaces, or -1. */
     public static long number(byte[] buf, int from, int to) {
         int i = from;

@@ -3,6 +3,7 @@ package dev.resident.load.net;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,7 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A WebSocket client connection (RFC 6455): the upgrade, masked text frames out, text, ping and
- * close frames in (fragments reassembled). Ping frames are answered with pong frames.
+ * close frames in (fragments reassembled). Ping frames are answered with pong frames. A text
+ * message that is a JSON array (Resident's {@code batch=1}) reaches the listener as its elements,
+ * one {@code onText} each.
  */
 public final class WsLink extends Link {
     private static final byte[] SWITCHING = "HTTP/1.1 101".getBytes(StandardCharsets.ISO_8859_1);
@@ -26,6 +29,15 @@ public final class WsLink extends Link {
         super(loop);
         this.upgrade = upgrade;
         this.listener = listener;
+    }
+
+    /**
+     * The path and query of a page's socket: {@code /_/ws?page_id=X}, plus the query options in
+     * {@code BENCH_WS_QUERY} (e.g. {@code batch=1}), which every fleet inherits.
+     */
+    public static String pageTarget(String pageId) {
+        String extra = System.getenv().getOrDefault("BENCH_WS_QUERY", "").trim();
+        return "/_/ws?page_id=" + URLEncoder.encode(pageId, StandardCharsets.UTF_8) + (extra.isEmpty() ? "" : "&" + extra);
     }
 
     /**
@@ -165,7 +177,7 @@ public final class WsLink extends Link {
 
     private void text(boolean fin, int opcode, byte[] buf, int from, int to) {
         if (fin && opcode == 0x1 && fragmentsLength == 0) {
-            listener.onText(this, buf, from, to);
+            message(buf, from, to);
             return;
         }
         if (fragments == null || fragments.length < fragmentsLength + to - from) {
@@ -177,7 +189,15 @@ public final class WsLink extends Link {
         if (fin) {
             int length = fragmentsLength;
             fragmentsLength = 0;
-            listener.onText(this, fragments, 0, length);
+            message(fragments, 0, length);
+        }
+    }
+
+    private void message(byte[] buf, int from, int to) {
+        if (from < to && buf[from] == '[') {
+            Ascii.forEachObject(buf, from, to, (start, end) -> listener.onText(this, buf, start, end));
+        } else {
+            listener.onText(this, buf, from, to);
         }
     }
 

@@ -3,12 +3,12 @@ package dev.resident.load.scenario;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.load.Json;
 import dev.resident.load.net.EventLoop;
+import dev.resident.load.net.WsLink;
 import dev.resident.load.setup.Control;
 import dev.resident.load.setup.OpenedPage;
 import dev.resident.load.setup.PageOpener;
 import dev.resident.load.target.Usage;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +112,7 @@ public final class RpcCase implements Case {
     private RpcDriver driver(Run run, EventLoop loop, Window window, Recorder recorder, Runnable onFinish, OpenedPage page) {
         String id = Json.quote(page.pageId());
         if (socket) {
-            String target = "/_/ws?page_id=" + URLEncoder.encode(page.pageId(), StandardCharsets.UTF_8);
+            String target = WsLink.pageTarget(page.pageId());
             String tail = ",\"method\":\"" + method + "\",\"params\":" + params + "}";
             return new WsRpcDriver(run, loop, window, recorder, onFinish, target, page.cookieHeader(), tail);
         }

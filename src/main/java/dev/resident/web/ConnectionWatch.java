@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.Timers;
 import io.helidon.common.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -16,9 +17,9 @@ import io.helidon.webserver.websocket.WsConfig;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,9 +51,10 @@ final class ConnectionWatch implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
     private final Counter timedOut;
     private final Counter refused;
-    private final ScheduledExecutorService sweeper;
+    private final Future<?> sweeper;
 
-    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, ResidentMeters meters) {
+    /** @param timers the process's timers, which run the sweep of unfinished request heads */
+    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, ResidentMeters meters, Timers timers) {
         this.headTimeoutNanos = settings.headerTimeout().toNanos();
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
@@ -63,10 +65,8 @@ final class ConnectionWatch implements AutoCloseable {
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
         meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("connection-watch").factory());
         long period = Math.clamp(settings.headerTimeout().toMillis() / 4, 50, 1000);
-        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        this.sweeper = timers.every("connection-watch", Duration.ofMillis(period), this::sweep);
     }
 
     /**
@@ -94,7 +94,7 @@ final class ConnectionWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        sweeper.shutdownNow();
+        sweeper.cancel(false);
     }
 
     /** A connection just accepted: counted against its address, or closed when that address is full. */

@@ -20,7 +20,7 @@ final class Guards implements AutoCloseable {
         this.admission = new Admission(settings, registry, sockets, meters);
         this.slowCalls = new SlowCalls(settings.slowCall(), meters, timers);
         this.proxies = proxies;
-        this.connections = new ConnectionWatch(settings, proxies, meters);
+        this.connections = new ConnectionWatch(settings, proxies, meters, timers);
     }
 
     @Override

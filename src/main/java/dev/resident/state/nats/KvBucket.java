@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -101,7 +102,11 @@ final class KvBucket implements Bucket {
                 store.answered();
                 return CompletableFuture.completedFuture(revision);
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = error;
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException
+                    || cause.getClass() == RuntimeException.class) && cause.getCause() != null) {
+                cause = cause.getCause(); // the client wraps the server's answer
+            }
             if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
                 store.answered();
                 return expected == 0

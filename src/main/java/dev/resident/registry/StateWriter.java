@@ -48,8 +48,6 @@ final class StateWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean failing;
-    /** Page writes started so far (by the thread holding {@link #lock}). */
-    private int pagesWritten;
 
     /**
      * @param pageWriter       starts writing one page; its future fails with {@link StateUnavailable}
@@ -152,19 +150,19 @@ final class StateWriter implements AutoCloseable {
         }
         inFlight.addAndGet(writes.size());
         StateUnavailable failure;
+        PageWrites pageWrites = new PageWrites();
         try {
             failure = run(writes);
-            int before = pagesWritten;
             if (failure == null) {
-                failure = writePages();
+                failure = writePages(pageWrites);
             }
-            if (failure == null && (!writes.isEmpty() || pagesWritten != before)) {
+            if (failure == null && (!writes.isEmpty() || pageWrites.started > 0)) {
                 afterRound.run();
             }
         } catch (StateUnavailable e) {
             failure = e;
         } finally {
-            inFlight.addAndGet(-writes.size());
+            inFlight.addAndGet(-writes.size() - pageWrites.started);
         }
         if (failure == null) {
             failing = false;
@@ -179,12 +177,17 @@ final class StateWriter implements AutoCloseable {
         return false;
     }
 
+    /** The page writes a round started: they count as {@code inFlight} until the round's flush. */
+    private static final class PageWrites {
+        int started;
+    }
+
     /**
-     * The pages part of a round (their writes count as {@code inFlight} until the round ends).
+     * The pages part of a round: starts their writes and waits for every answer.
      *
      * @return the first failure, or null
      */
-    private StateUnavailable writePages() {
+    private StateUnavailable writePages(PageWrites round) {
         Semaphore window = new Semaphore(PAGES_IN_FLIGHT);
         AtomicReference<StateUnavailable> failure = new AtomicReference<>();
         List<CompletableFuture<Void>> started = new ArrayList<>();
@@ -196,8 +199,8 @@ final class StateWriter implements AutoCloseable {
                     continue; // after a failure the rest stay marked for the next round
                 }
                 inFlight.incrementAndGet();
+                round.started++;
                 window.acquireUninterruptibly();
-                pagesWritten++;
                 CompletableFuture<Void> write;
                 try {
                     write = pageWriter.apply(page);
@@ -213,7 +216,6 @@ final class StateWriter implements AutoCloseable {
                         pages.putIfAbsent(page, since);
                         failure.compareAndSet(null, unavailable(error));
                     }
-                    inFlight.decrementAndGet();
                 }));
             }
             for (CompletableFuture<Void> write : started) {

@@ -13,7 +13,13 @@ import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -29,6 +35,9 @@ import java.util.function.Function;
 final class DurablePages {
     private static final System.Logger LOGGER = System.getLogger(DurablePages.class.getName());
     private static final int STRIPES = 64;
+    /** Snapshots of a drain in flight at once. */
+    private static final int RELEASES_IN_FLIGHT = 256;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private final Bucket pages;
     private final PageTypes types;
     private final RegistrySettings settings;
@@ -127,44 +136,74 @@ final class DurablePages {
         }
     }
 
-    /** Writes the page's snapshot; a page another process took over is dropped here. */
-    void write(ResidentPage page) {
+    /**
+     * Starts writing the page's snapshot (encoded here, on the caller's thread); a page another
+     * process took over is dropped when the answer says so.
+     *
+     * @return completes when the write is answered; fails with {@link StateUnavailable}
+     */
+    CompletableFuture<Void> write(ResidentPage page) {
         if (page.isClosed()) {
-            return;
+            return DONE;
         }
         SavedPage saved = save(page);
         if (saved == null) {
-            return; // a call is running: its end marks the page again
+            return DONE; // a call is running: its end marks the page again
         }
-        long revision = pages.update(StateKeys.page(page.id()), new PageRecord(saved, self, false).encode(),
-                page.revision());
-        if (revision == -1) {
-            meters.pagesLost.increment();
-            LOGGER.log(Level.INFO, "page " + StateKeys.page(page.id()) + " is run by another process now; dropped here");
-            lost.accept(page, "page moved");
-        } else {
-            page.revision(revision);
-        }
+        String key = StateKeys.page(page.id());
+        return pages.updateAsync(key, new PageRecord(saved, self, false).encode(), page.revision())
+                .thenAccept(revision -> {
+                    if (revision != -1) {
+                        page.revision(revision);
+                        return;
+                    }
+                    meters.pagesLost.increment();
+                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now; dropped here");
+                    Thread.startVirtualThread(() -> lost.accept(page, "page moved"));
+                });
     }
 
     /**
-     * Writes the page's last snapshot marked released, so another process continues it at once.
+     * Writes the last snapshot of every page marked released, so other processes continue them at
+     * once, and hands each page to {@code evict} as soon as its snapshot is taken (no call lands
+     * after it); up to {@value #RELEASES_IN_FLIGHT} writes in flight, so a drain of many pages
+     * takes about their bytes' transfer time rather than one round trip each.
      *
-     * @return whether it was written
+     * @return whether every one was written
      */
-    boolean release(ResidentPage page) {
-        SavedPage saved = save(page);
-        if (saved == null || page.isClosed()) {
-            return saved != null;
+    boolean release(Collection<ResidentPage> all, Consumer<ResidentPage> evict) {
+        Semaphore window = new Semaphore(RELEASES_IN_FLIGHT);
+        List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+        boolean complete = true;
+        for (ResidentPage page : all) {
+            boolean open = !page.isClosed();
+            SavedPage saved = save(page);
+            evict.accept(page);
+            if (saved == null) {
+                complete = false; // a call kept running
+                continue;
+            }
+            if (!open) {
+                continue;
+            }
+            window.acquireUninterruptibly();
+            String key = StateKeys.page(page.id());
+            writes.add(pages.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
+                    .handle((revision, error) -> {
+                        window.release();
+                        if (error != null) {
+                            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                    ? error.getCause() : error;
+                            LOGGER.log(Level.WARNING, "page " + key + " not saved at drain: " + cause.getMessage());
+                            return false;
+                        }
+                        return revision != -1;
+                    }));
         }
-        try {
-            long revision = pages.update(StateKeys.page(page.id()), new PageRecord(saved, self, true).encode(),
-                    page.revision());
-            return revision != -1;
-        } catch (StateUnavailable e) {
-            LOGGER.log(Level.WARNING, "page " + StateKeys.page(page.id()) + " not saved at drain: " + e.getMessage());
-            return false;
+        for (CompletableFuture<Boolean> write : writes) {
+            complete &= write.join();
         }
+        return complete;
     }
 
     /** Removes the page's snapshot (its client closed it, it expired). */

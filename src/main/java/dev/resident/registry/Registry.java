@@ -245,10 +245,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public boolean release() {
         released = true;
         boolean complete = writer.flush();
-        for (ResidentPage page : pages.values()) {
-            complete &= durablePages.release(page);
-            evict(page, 1001, "server going away");
-        }
+        complete &= durablePages.release(pages.values(), page -> evict(page, 1001, "server going away"));
         durablePages.releaseLease();
         return complete;
     }

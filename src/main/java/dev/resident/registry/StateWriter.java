@@ -9,26 +9,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Writes changed pages and connections to the state store off the call path: calls only mark them
- * changed; every {@code interval} one virtual thread writes the latest state of each (many changes
- * of one page become one write). While the store is unreachable the marks stay and the next round
+ * changed; a round writes the latest state of each (many changes of one page become one write).
+ * A round starts every half {@code interval}, so a change is written within {@code interval} while
+ * rounds take less than half of it: page writes are pipelined (up to {@value #PAGES_IN_FLIGHT} in
+ * flight, not one round trip each). While the store is unreachable the marks stay and the next round
  * tries again: memory stays bounded by the number of live pages and connections.
  */
 final class StateWriter implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(StateWriter.class.getName());
-    /** Writes of one round in flight at once. */
+    /** Connection writes of one round in flight at once (each waits for its answer). */
     private static final int PARALLEL = 16;
+    /** Page writes of one round in flight at once. */
+    private static final int PAGES_IN_FLIGHT = 256;
     private final Map<ResidentPage, Long> pages = new ConcurrentHashMap<>();
     private final Map<Connection, Boolean> connections = new ConcurrentHashMap<>();
-    private final Consumer<ResidentPage> pageWriter;
+    private final Function<ResidentPage, CompletableFuture<Void>> pageWriter;
     private final Consumer<Connection> connectionWriter;
     private final Runnable afterRound;
     /** Writes taken from the marks and not yet durable. */
@@ -42,11 +50,13 @@ final class StateWriter implements AutoCloseable {
     private volatile boolean failing;
 
     /**
-     * @param pageWriter       writes one page (throws {@link StateUnavailable} when it cannot)
-     * @param connectionWriter writes one connection (likewise)
+     * @param pageWriter       starts writing one page; its future fails with {@link StateUnavailable}
+     *                         when it cannot
+     * @param connectionWriter writes one connection (throws {@link StateUnavailable} when it cannot)
      * @param afterRound       makes a round's writes durable (the store's flush)
+     * @param interval         longest time from a change to its write, while rounds keep up
      */
-    StateWriter(Consumer<ResidentPage> pageWriter, Consumer<Connection> connectionWriter, Runnable afterRound,
+    StateWriter(Function<ResidentPage, CompletableFuture<Void>> pageWriter, Consumer<Connection> connectionWriter, Runnable afterRound,
                 ResidentMeters meters, Duration interval) {
         this.pageWriter = pageWriter;
         this.connectionWriter = connectionWriter;
@@ -99,10 +109,16 @@ final class StateWriter implements AutoCloseable {
     }
 
     private void run() {
+        long period = Math.max(1, interval.toNanos() / 2);
+        long next = System.nanoTime() + period;
         while (!closed) {
             lock.lock();
             try {
-                wake.awaitNanos(interval.toNanos());
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    wake.awaitNanos(wait);
+                }
+                next = Math.max(next + period, System.nanoTime()); // a round that overran starts the next at once
                 if (!closed) {
                     writeAll();
                 }
@@ -117,9 +133,10 @@ final class StateWriter implements AutoCloseable {
     }
 
     /**
-     * One round: connections, then pages, each written by up to {@link #PARALLEL} virtual threads
-     * (a remote store answers each write in about a round trip); what fails is marked again and
-     * the round ends, so an unreachable store is not hammered.
+     * One round: connections, written by up to {@link #PARALLEL} virtual threads, then pages, each
+     * encoded here and written with up to {@link #PAGES_IN_FLIGHT} in flight; what fails is marked
+     * again and the round ends, so an unreachable store is not hammered. The round ends with the
+     * store's flush once every write is answered.
      */
     private boolean writeAll() {
         List<Write> writes = new ArrayList<>();
@@ -131,28 +148,21 @@ final class StateWriter implements AutoCloseable {
                 }, () -> connections.put(connection, Boolean.TRUE)));
             }
         }
-        for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
-            ResidentPage page = entry.getKey();
-            long since = entry.getValue();
-            if (pages.remove(page, since)) {
-                writes.add(new Write(() -> {
-                    pageWriter.accept(page);
-                    meters.stateWrites.increment();
-                    meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
-                }, () -> pages.putIfAbsent(page, since)));
-            }
-        }
         inFlight.addAndGet(writes.size());
         StateUnavailable failure;
+        PageWrites pageWrites = new PageWrites();
         try {
             failure = run(writes);
-            if (failure == null && !writes.isEmpty()) {
+            if (failure == null) {
+                failure = writePages(pageWrites);
+            }
+            if (failure == null && (!writes.isEmpty() || pageWrites.started > 0)) {
                 afterRound.run();
             }
         } catch (StateUnavailable e) {
             failure = e;
         } finally {
-            inFlight.addAndGet(-writes.size());
+            inFlight.addAndGet(-writes.size() - pageWrites.started);
         }
         if (failure == null) {
             failing = false;
@@ -165,6 +175,68 @@ final class StateWriter implements AutoCloseable {
         }
         failing = true;
         return false;
+    }
+
+    /** The page writes a round started: they count as {@code inFlight} until the round's flush. */
+    private static final class PageWrites {
+        int started;
+    }
+
+    /**
+     * The pages part of a round: starts their writes and waits for every answer.
+     *
+     * @return the first failure, or null
+     */
+    private StateUnavailable writePages(PageWrites round) {
+        Semaphore window = new Semaphore(PAGES_IN_FLIGHT);
+        AtomicReference<StateUnavailable> failure = new AtomicReference<>();
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        try {
+            for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
+                ResidentPage page = entry.getKey();
+                long since = entry.getValue();
+                if (failure.get() != null || !pages.remove(page, since)) {
+                    continue; // after a failure the rest stay marked for the next round
+                }
+                inFlight.incrementAndGet();
+                round.started++;
+                window.acquireUninterruptibly();
+                CompletableFuture<Void> write;
+                try {
+                    write = pageWriter.apply(page);
+                } catch (RuntimeException e) {
+                    write = CompletableFuture.failedFuture(e);
+                }
+                started.add(write.whenComplete((ok, error) -> {
+                    window.release();
+                    if (error == null) {
+                        meters.stateWrites.increment();
+                        meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
+                    } else {
+                        pages.putIfAbsent(page, since);
+                        failure.compareAndSet(null, unavailable(error));
+                    }
+                }));
+            }
+            for (CompletableFuture<Void> write : started) {
+                try {
+                    write.join();
+                } catch (CompletionException e) {
+                    // recorded by its whenComplete
+                }
+            }
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, unavailable(e));
+        }
+        return failure.get();
+    }
+
+    private static StateUnavailable unavailable(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof StateUnavailable e ? e : new StateUnavailable("page write failed: " + cause, cause);
     }
 
     /** One write of a round, and how to mark it again when it failed or was not tried. */

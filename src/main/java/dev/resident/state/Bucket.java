@@ -1,6 +1,7 @@
 package dev.resident.state;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One named map of a {@link StateStore}: string keys to byte values with revisions. Entries expire
@@ -21,6 +22,21 @@ public interface Bucket {
      * @return the new revision, or {@code -1} when another writer came first
      */
     long update(String key, byte[] value, long expected);
+
+    /**
+     * {@link #update} without waiting for the answer, so a writer can have many writes in flight
+     * (a remote store answers each in about a round trip). Backends without such a path write on
+     * the caller's thread.
+     *
+     * @return completes with the new revision or {@code -1}, or fails with {@link StateUnavailable}
+     */
+    default CompletableFuture<Long> updateAsync(String key, byte[] value, long expected) {
+        try {
+            return CompletableFuture.completedFuture(update(key, value, expected));
+        } catch (StateUnavailable e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /** Removes the key; nothing happens when it has no value. */
     void delete(String key);

@@ -4,11 +4,13 @@ import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.KeyValueOptions;
+import io.nats.client.PublishOptions;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -17,11 +19,17 @@ import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One JetStream KV bucket, created on first use with file storage, one value per key and the
  * bucket's ttl as max age. A conditional write is the KV's own {@code create}/{@code update} on the
- * key's revision.
+ * key's revision; {@link #updateAsync} publishes the same conditional write to the bucket's
+ * subject without waiting, so a writer pipelines a round of writes over one connection.
  */
 final class KvBucket implements Bucket {
     /** JetStream's "wrong last sequence" error: another writer came first. */
@@ -31,6 +39,7 @@ final class KvBucket implements Bucket {
     private final Duration ttl;
     private final Duration timeout;
     private volatile KeyValue kv;
+    private volatile JetStream js;
     private volatile Connection boundTo;
 
     KvBucket(KvStateStore store, String name, Duration ttl, Duration timeout) {
@@ -67,6 +76,47 @@ final class KvBucket implements Bucket {
                 throw e;
             }
         });
+    }
+
+    /**
+     * What {@link KeyValue#update} and {@link KeyValue#create} send (a publish to {@code $KV.<bucket>.<key>}
+     * that expects the key's last sequence), without waiting. A create refused because the key's
+     * last entry is a delete marker goes through {@link #update}, which writes over the marker.
+     */
+    @Override
+    public CompletableFuture<Long> updateAsync(String key, byte[] value, long expected) {
+        CompletableFuture<Long> written;
+        try {
+            kv();
+            written = js.publishAsync("$KV." + name + "." + key, value,
+                            PublishOptions.builder().expectedLastSubjectSequence(expected).build())
+                    .thenApply(ack -> ack.getSeqno());
+        } catch (IOException | JetStreamApiException | IllegalStateException | IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(
+                    store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e)));
+        } catch (StateUnavailable e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return written.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((revision, error) -> {
+            if (error == null) {
+                store.answered();
+                return CompletableFuture.completedFuture(revision);
+            }
+            Throwable cause = error;
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException
+                    || cause.getClass() == RuntimeException.class) && cause.getCause() != null) {
+                cause = cause.getCause(); // the client wraps the server's answer
+            }
+            if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                store.answered();
+                return expected == 0
+                        ? CompletableFuture.supplyAsync(() -> update(key, value, 0), Thread::startVirtualThread)
+                        : CompletableFuture.completedFuture(-1L);
+            }
+            String why = cause instanceof TimeoutException ? "no answer in " + timeout.toMillis() + " ms" : cause.getMessage();
+            return CompletableFuture.<Long>failedFuture(
+                    store.failed(new StateUnavailable("NATS KV " + name + ": " + why, cause)));
+        }).thenCompose(future -> future);
     }
 
     @Override
@@ -116,6 +166,7 @@ final class KvBucket implements Bucket {
                     management.update(config);
                 }
                 kv = connection.keyValue(name, KeyValueOptions.builder().jetStreamOptions(js).build());
+                this.js = connection.jetStream(js);
                 boundTo = connection;
             }
             return kv;

@@ -74,7 +74,7 @@ public final class PagesCase implements Case {
     }
 
     /** ~1 KB of JSON: ten fields of 90 characters that differ from page to page. */
-    static String data(int page) {
+    public static String data(int page) {
         StringBuilder json = new StringBuilder("{");
         for (int field = 0; field < 10; field++) {
             String text = ("page " + page + " field " + field + " ").repeat(10);

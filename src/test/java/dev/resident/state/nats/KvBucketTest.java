@@ -1,0 +1,82 @@
+package dev.resident.state.nats;
+
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+import dev.resident.support.NatsTestServer;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pipelined conditional write of the NATS KV store against a real nats-server with JetStream. */
+@Timeout(60)
+class KvBucketTest {
+
+    @Test
+    void pipelinedWritesAreConditionalOnTheRevisionLikeTheBlockingOnes() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             Connection connection = Nats.connect(nats.url())) {
+            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvtest", Duration.ofSeconds(5))
+                    .bucket("pages", Duration.ofMinutes(5));
+
+            long created = bucket.updateAsync("a", bytes("one"), 0).join();
+            assertTrue(created > 0);
+            assertEquals(-1, bucket.updateAsync("a", bytes("again"), 0).join(), "a create finds the key taken");
+            assertEquals(-1, bucket.updateAsync("a", bytes("stale"), created + 100).join(), "a stale revision loses");
+            long updated = bucket.updateAsync("a", bytes("two"), created).join();
+            assertTrue(updated > created);
+            assertArrayEquals(bytes("two"), bucket.get("a").orElseThrow().value());
+            assertEquals(updated, bucket.get("a").orElseThrow().revision());
+
+            bucket.delete("a");
+            long recreated = bucket.updateAsync("a", bytes("three"), 0).join();
+            assertTrue(recreated > updated, "a create writes over a delete marker");
+            assertArrayEquals(bytes("three"), bucket.get("a").orElseThrow().value());
+
+            List<CompletableFuture<Long>> many = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                many.add(bucket.updateAsync("k" + i, bytes("v" + i), 0));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertTrue(many.get(i).join() > 0);
+                assertArrayEquals(bytes("v" + i), bucket.get("k" + i).orElseThrow().value());
+            }
+        }
+    }
+
+    @Test
+    void aWriteWithoutNatsFailsAsUnavailable() throws Exception {
+        NatsTestServer nats = new NatsTestServer("-js");
+        try (Connection connection = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).build())) {
+            KvStateStore store = new KvStateStore(CompletableFuture.completedFuture(connection), "kvdown", Duration.ofMillis(500));
+            Bucket bucket = store.bucket("pages", Duration.ofMinutes(5));
+            assertTrue(bucket.updateAsync("a", bytes("one"), 0).join() > 0);
+            nats.stop();
+            CompletionException failed = assertThrows(CompletionException.class,
+                    () -> bucket.updateAsync("a", bytes("two"), 1).join());
+            assertInstanceOf(StateUnavailable.class, failed.getCause());
+            assertFalse(store.reachable());
+        } finally {
+            nats.close();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -70,7 +70,9 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
                 throw PageException.rateLimited("the task queue is full, try again later");
             }
             throw Unavailable.of("publish", e);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // IllegalStateException: the shared connection keeps no reconnect buffer (the bus's Sender
+            // buffers), so a publish while it reconnects is refused at once
             throw Unavailable.of("publish", e);
         }
     }

@@ -43,7 +43,7 @@ final class NatsJobStore implements JobStore {
     public Optional<JobStatus> get(String jobId) {
         try {
             return decode(kv().get(jobId));
-        } catch (IOException | JetStreamApiException e) {
+        } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
     }
@@ -58,7 +58,7 @@ final class NatsJobStore implements JobStore {
                 return false;
             }
             throw Unavailable.of("job state", e);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
     }
@@ -85,8 +85,8 @@ final class NatsJobStore implements JobStore {
                     }
                 }
             }
-            throw new IllegalStateException("job " + jobId + " changed " + MAX_RETRIES + " times while updating");
-        } catch (IOException | JetStreamApiException e) {
+            throw new java.util.ConcurrentModificationException("job " + jobId + " changed " + MAX_RETRIES + " times while updating");
+        } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
     }
@@ -95,7 +95,7 @@ final class NatsJobStore implements JobStore {
     public void remove(String jobId) {
         try {
             kv().delete(jobId);
-        } catch (IOException | JetStreamApiException e) {
+        } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
     }

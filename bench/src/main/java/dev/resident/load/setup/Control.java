@@ -76,11 +76,13 @@ public final class Control implements AutoCloseable {
         return response;
     }
 
-    private static Optional<String> cookieOf(HttpResponse<?> response) {
+    /** The session id a response sets ({@code rsd_cid}), unless it clears it. */
+    public static Optional<String> cookieOf(HttpResponse<?> response) {
         return response.headers().allValues("set-cookie").stream()
                 .map(String::trim)
                 .filter(value -> value.startsWith("rsd_cid="))
                 .map(value -> value.substring("rsd_cid=".length()).split(";", 2)[0])
+                .filter(value -> !value.isEmpty())
                 .findFirst();
     }
 

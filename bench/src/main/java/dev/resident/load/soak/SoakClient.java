@@ -2,6 +2,7 @@ package dev.resident.load.soak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.resident.load.setup.Control;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
@@ -213,17 +213,8 @@ final class SoakClient implements Runnable {
         if (response.statusCode() != expected) {
             throw new IOException(what + " answered " + response.statusCode() + ": " + response.body());
         }
-        cookieOf(response).ifPresent(minted -> cookie = minted);
+        Control.cookieOf(response).ifPresent(minted -> cookie = minted);
         return response;
-    }
-
-    private static Optional<String> cookieOf(HttpResponse<?> response) {
-        return response.headers().allValues("set-cookie").stream()
-                .map(String::trim)
-                .filter(value -> value.startsWith("rsd_cid="))
-                .map(value -> value.substring("rsd_cid=".length()).split(";", 2)[0])
-                .filter(value -> !value.isEmpty())
-                .findFirst();
     }
 
     /** Think time between a browser's steps. */

@@ -52,10 +52,12 @@ public final class LocalAdmin {
 
     /** @throws ApiError 404 {@code no_socket} when the page has no open socket */
     public void dropSocket(String pageId) {
-        Outbox socket = page(pageId).outbox();
+        var page = page(pageId);
+        Outbox socket = page.outbox();
         if (socket == null) {
             throw new ApiError(404, "no_socket", "the page has no open socket");
         }
+        page.detach(socket); // before the close frame: once the client sees it, a second drop answers no_socket
         socket.close(1001, "closed by an admin");
     }
 

@@ -8,7 +8,9 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
+import io.helidon.webserver.ServerConnectionException;
 
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
@@ -25,16 +27,26 @@ final class WatchedContext implements ConnectionContext {
         this.delegate = delegate;
         this.watched = watched;
         DataReader original = delegate.dataReader();
+        HelidonSocket socket = delegate.serverSocket();
         this.reader = DataReader.create(() -> {
-            try {
-                original.ensureAvailable();
-            } catch (DataReader.InsufficientDataAvailableException end) {
-                return null;
+            byte[] bytes = original.available() > 0 ? original.readBytes(original.available()) : read(socket);
+            if (bytes != null) {
+                watched.received(bytes);
             }
-            byte[] bytes = original.readBytes(original.available());
-            watched.received(bytes);
             return bytes;
         });
+    }
+
+    /**
+     * Reads the socket itself once Helidon's reader has handed over what it read while choosing the
+     * protocol: an idle connection's parked reader is then four frames shallower (~0.5 KB less stack).
+     */
+    private static byte[] read(HelidonSocket socket) {
+        try {
+            return socket.get();
+        } catch (UncheckedIOException e) {
+            throw new ServerConnectionException("Failed to get data from socket", e); // as Helidon's own reader
+        }
     }
 
     ConnectionWatch.Watched watched() {

@@ -2,9 +2,11 @@ package dev.resident.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /** The machine the tests run on: free ports and the programs installed by {@code deploy/prerequisites}. */
@@ -12,13 +14,49 @@ public final class Machine {
     private Machine() {
     }
 
-    /** A TCP port on 127.0.0.1 that is free now. */
+    /** How many ports below the kernel's ephemeral range the tests hand out. */
+    private static final int SPAN = 10_000;
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+    private static final AtomicInteger NEXT = new AtomicInteger((int) (ProcessHandle.current().pid() * 7919 % SPAN));
+
+    /**
+     * A TCP port on 127.0.0.1 that is free now, for a server a test starts itself. It is taken
+     * below the kernel's ephemeral range, so no client connection (ours or another program's) can
+     * be given it as its own port before the server binds it; ports are handed out in turn, so one
+     * test run never gets the same port twice while others are free.
+     */
     public static int freePort() {
+        if (EPHEMERAL_LOW <= SPAN) {
+            return anyFreePort();
+        }
+        for (int tries = 0; tries < SPAN; tries++) {
+            int port = EPHEMERAL_LOW - SPAN + Math.floorMod(NEXT.getAndIncrement(), SPAN);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // a running service listens there: try the next
+            }
+        }
+        return anyFreePort();
+    }
+
+    private static int anyFreePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first port the kernel gives client connections (Linux: {@code ip_local_port_range}), or 0 when unknown. */
+    private static int ephemeralLow() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException unknown) {
+            return 0;
         }
     }
 

@@ -3,7 +3,6 @@ package dev.resident.json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,7 +17,7 @@ public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             // Jackson's default pool is thread-local: every virtual thread (one per connection)
             // would keep its own ~16 KB of buffers for as long as its socket lives
-            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            .recyclerPool(new BufferSlots())
             // Deeply nested input is an attack, not data.
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build());

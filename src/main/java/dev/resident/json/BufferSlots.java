@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * caller gets fresh buffers, and when every slot is full a returned one is dropped: at most
  * {@link #SLOTS} sets of buffers are kept.
  */
-final class BufferSlots implements RecyclerPool<BufferRecycler> {
+public final class BufferSlots implements RecyclerPool<BufferRecycler> {
     /** Enough for every carrier thread to hold a few at once; a power of two. */
     static final int SLOTS = 32;
     private static final long serialVersionUID = 1L;

@@ -2,7 +2,6 @@ package dev.resident.id;
 
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.regex.Pattern;
 
 /**
  * Identifiers of connections and pages: 16 random bytes from a CSPRNG, base64url without padding
@@ -11,7 +10,8 @@ import java.util.regex.Pattern;
 public final class Ids {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{22}(\\|p[0-9]{2,})?");
+    /** The random part's length. */
+    private static final int RANDOM_CHARS = 22;
 
     /** User ids of connections nobody logged in on start with this, followed by a public id of the guest's own. */
     public static final String GUEST_PREFIX = "guest_";
@@ -44,7 +44,31 @@ public final class Ids {
 
     /** Whether {@code id} has the shape of a connection or page id (cheap check before any lookup). */
     public static boolean isWellFormed(String id) {
-        return id != null && id.length() <= 40 && ID.matcher(id).matches();
+        // by hand rather than a regex: it runs on every call ([A-Za-z0-9_-]{22}(\|p[0-9]{2,})?)
+        if (id == null || id.length() > 40 || id.length() < RANDOM_CHARS) {
+            return false;
+        }
+        for (int i = 0; i < RANDOM_CHARS; i++) {
+            if (!isIdChar(id.charAt(i))) {
+                return false;
+            }
+        }
+        if (id.length() == RANDOM_CHARS) {
+            return true;
+        }
+        if (id.length() < RANDOM_CHARS + 4 || id.charAt(RANDOM_CHARS) != '|' || id.charAt(RANDOM_CHARS + 1) != 'p') {
+            return false;
+        }
+        for (int i = RANDOM_CHARS + 2; i < id.length(); i++) {
+            if (id.charAt(i) < '0' || id.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isIdChar(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     }
 
     /** The process suffix of a page id ({@code p02}), or null when it has none. */

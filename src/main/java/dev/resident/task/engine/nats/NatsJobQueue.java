@@ -138,6 +138,10 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
             }
             if (message != null) {
                 handle(runner, message);
+            } else if (connection.getStatus() != Connection.Status.CONNECTED && !pause()) {
+                // while NATS is away next() returns at once, without an exception: without the
+                // pause every worker spun on a carrier thread and starved the rest of the server
+                return;
             }
         }
     }

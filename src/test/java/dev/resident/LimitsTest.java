@@ -13,7 +13,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -129,6 +132,44 @@ class LimitsTest {
         }
         assertError(guesser.login("carol", "carol"), 429, "rate_limited");
         assertError(new Browser(uri).login("carol", "carol"), 429, "rate_limited");
+    }
+
+    @Test
+    void bodiesUpToTheLimitAreReadWholeWithOrWithoutADeclaredLength() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        for (boolean chunked : new boolean[] {false, true}) {
+            String fits = echoBody(pageId, 4096);
+            Reply echoed = postRpc(browser, fits, chunked);
+            assertEquals(200, echoed.status(), echoed.body());
+            assertEquals(echoParam(fits), echoed.json().path("result").path("x").asText(), "the whole body was read");
+            assertError(postRpc(browser, echoBody(pageId, 4097), chunked), 413, "too_large");
+            // a body grown past the first read buffer (512 bytes) several times, and one smaller than it
+            assertEquals(200, postRpc(browser, echoBody(pageId, 3000), chunked).status());
+            assertEquals(200, postRpc(browser, echoBody(pageId, 100), chunked).status());
+        }
+        assertError(postRpc(browser, "", true), 400, "bad_request");
+    }
+
+    /** An rpc body of exactly {@code bytes} bytes calling {@code echo} with one string param. */
+    private static String echoBody(String pageId, int bytes) {
+        String head = "{\"page_id\":\"" + pageId + "\",\"method\":\"echo\",\"params\":{\"x\":\"";
+        String tail = "\"}}";
+        return head + "b".repeat(bytes - head.length() - tail.length()) + tail;
+    }
+
+    private static String echoParam(String body) {
+        return Json.parse(body.getBytes(StandardCharsets.UTF_8)).path("params").path("x").asText();
+    }
+
+    /** Posts {@code body} with a Content-Length, or chunked (no declared length) from a stream. */
+    private static Reply postRpc(Browser browser, String body, boolean chunked) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HttpRequest.BodyPublisher publisher = chunked
+                ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))
+                : HttpRequest.BodyPublishers.ofByteArray(bytes);
+        return browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/rpc"))
+                .header("Content-Type", "application/json").POST(publisher));
     }
 
     @Test

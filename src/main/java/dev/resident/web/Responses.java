@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
@@ -72,7 +73,7 @@ final class Responses {
         }
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
-            bytes = in.readNBytes(maxBytes + 1);
+            bytes = readUpTo(in, maxBytes + 1, declared);
             if (bytes.length > maxBytes) {
                 throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
             }
@@ -93,6 +94,31 @@ final class Responses {
             throw ApiError.badRequest("body must be a JSON object");
         }
         return body;
+    }
+
+    /**
+     * At most {@code limit} bytes of {@code in}, into an array sized by the declared length (or
+     * grown from 512 bytes when none is declared). {@code InputStream.readNBytes(limit)} would
+     * allocate and zero a 16 KB chunk for every body, even a 2-byte one: with 1 MB bodies allowed,
+     * that was 15 % of the server's CPU under {@code rpc inc c64} (page faults and zeroing).
+     */
+    private static byte[] readUpTo(InputStream in, int limit, long declared) throws IOException {
+        int size = declared >= 0 && declared < limit ? (int) declared : Math.min(limit, 512);
+        byte[] buffer = new byte[size];
+        int filled = 0;
+        while (true) {
+            if (filled == buffer.length) {
+                if (filled == declared || filled >= limit) {
+                    return buffer; // the declared length is what Helidon's stream delivers
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min(limit, 2L * buffer.length));
+            }
+            int read = in.read(buffer, filled, buffer.length - filled);
+            if (read < 0) {
+                return filled == buffer.length ? buffer : Arrays.copyOf(buffer, filled);
+            }
+            filled += read;
+        }
     }
 
     /** A required table or user name, within {@link BusNames}' bounds. */

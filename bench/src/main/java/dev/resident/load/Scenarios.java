@@ -30,7 +30,7 @@ final class Scenarios {
         return switch (scenario) {
             case "rpc" -> rpc(false, quick);
             case "ws-rpc" -> rpc(true, quick);
-            case "fanout" -> List.of(quick ? new FanoutCase(1_000, 100, 5, false) : new FanoutCase(10_000, 100, 30, false));
+            case "fanout" -> List.of(quick ? new FanoutCase(1_000, fanoutRate(), 5, false) : new FanoutCase(10_000, fanoutRate(), 30, false));
             case "fanout-max" -> List.of(new FanoutMaxCase(1_000,
                     List.of(1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0), quick ? 3 : 10, 50));
             case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
@@ -39,6 +39,11 @@ final class Scenarios {
             case "cold" -> List.of(quick ? new ColdCase(64, 10, 5, 5) : new ColdCase(64, 10, 15, 10));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
+    }
+
+    /** Events per second of the {@code fanout} case: 100, or {@code BENCH_FANOUT_RATE} (the same sockets at another load). */
+    private static double fanoutRate() {
+        return Double.parseDouble(System.getenv().getOrDefault("BENCH_FANOUT_RATE", "100"));
     }
 
     /** One tiny case per scenario: the harness and the server still work together, nothing measured. */

@@ -1,6 +1,7 @@
 package dev.resident.page.engine;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -19,7 +20,7 @@ final class MessageLog {
     private final int maxMessages;
     private final long maxBytes;
     private final long maxAgeMillis;
-    private final History history = new History();
+    private final ArrayDeque<Entry> history = new ArrayDeque<>(4);
     /** Characters of the kept messages' texts. */
     private long historyBytes;
     private long seq;
@@ -59,11 +60,12 @@ final class MessageLog {
         try {
             seq++;
             long now = System.currentTimeMillis();
-            history.add(now, t, body);
-            historyBytes += size(t, body);
+            Entry entry = new Entry(seq, now, t, body);
+            history.addLast(entry);
+            historyBytes += entry.size();
             trim(now);
             if (outbox != null) {
-                outbox.offer(text(seq, t, body));
+                outbox.offer(entry.text());
             }
             arrived.signalAll();
         } finally {
@@ -180,14 +182,14 @@ final class MessageLog {
             return after == seq ? new Replay(false, seq, List.of()) : new Replay(true, seq, List.of());
         }
         trim(System.currentTimeMillis());
-        long first = seq - history.size() + 1;
-        if (after < 0 || history.size() == 0 || after < first - 1) {
+        if (after < 0 || history.isEmpty() || after < history.peekFirst().seq - 1) {
             return new Replay(true, seq, List.of());
         }
         List<String> messages = new ArrayList<>((int) (seq - after));
-        for (long kept = after + 1; kept <= seq; kept++) {
-            int i = (int) (kept - first);
-            messages.add(text(kept, history.kind(i), history.body(i)));
+        for (Entry entry : history) {
+            if (entry.seq > after) {
+                messages.add(entry.text());
+            }
         }
         return new Replay(false, seq, messages);
     }
@@ -195,9 +197,8 @@ final class MessageLog {
     private void trim(long now) {
         long oldest = now - maxAgeMillis;
         while (history.size() > maxMessages || historyBytes > maxBytes
-                || (history.size() > 0 && history.oldestAt() < oldest)) {
-            historyBytes -= size(history.kind(0), history.body(0));
-            history.removeOldest();
+                || (!history.isEmpty() && history.peekFirst().at < oldest)) {
+            historyBytes -= history.removeFirst().size();
         }
     }
 
@@ -209,91 +210,24 @@ final class MessageLog {
         return bytes;
     }
 
-    /** {@code {"t":"","seq":,} and a seq of up to 19 digits. */
-    private static final int ENVELOPE = 15 + 19;
-
-    /** A kept message's full text, built only when it is sent or replayed. */
-    private static String text(long seq, String t, String body) {
-        return "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
-    }
-
     /**
-     * The length of {@link #text} (the seq counted at its widest) without building it; characters
-     * rather than UTF-8 bytes, close enough for JSON that is almost all ASCII.
+     * A kept message. The body is the caller's string, shared by every page that got the same
+     * dbevent or broadcast; the full text is built only when it is sent or replayed.
      */
-    private static long size(String t, String body) {
-        return ENVELOPE + t.length() + body.length();
-    }
+    private record Entry(long seq, long at, String t, String body) {
+        /** {@code {"t":"","seq":,} and a seq of up to 19 digits. */
+        private static final int ENVELOPE = 15 + 19;
 
-    /**
-     * The kept messages, oldest first, in three parallel rings: no object per message, so a dbevent
-     * delivered to thousands of pages leaves nothing behind for the young collector to copy but the
-     * one body string they share (a record per message per page made every event's garbage survive).
-     * Seqs are not stored: the kept messages are the last {@code size} seqs of the log.
-     */
-    private static final class History {
-        private static final int INITIAL = 4;
-        private long[] at = new long[INITIAL];
-        private String[] kinds = new String[INITIAL];
-        private String[] bodies = new String[INITIAL];
-        private int head;
-        private int size;
-
-        int size() {
-            return size;
+        String text() {
+            return "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
         }
 
-        void add(long now, String kind, String body) {
-            if (size == at.length) {
-                resize(2 * at.length);
-            }
-            int slot = slot(size);
-            at[slot] = now;
-            kinds[slot] = kind;
-            bodies[slot] = body;
-            size++;
-        }
-
-        long oldestAt() {
-            return at[head];
-        }
-
-        String kind(int index) {
-            return kinds[slot(index)];
-        }
-
-        String body(int index) {
-            return bodies[slot(index)];
-        }
-
-        void removeOldest() {
-            kinds[head] = null;
-            bodies[head] = null;
-            head = (head + 1) % at.length;
-            size--;
-            if (size == 0 && at.length > 4 * INITIAL) {
-                resize(INITIAL); // an idle page lets go of the room its busy time needed
-            }
-        }
-
-        private int slot(int index) {
-            return (head + index) % at.length;
-        }
-
-        private void resize(int capacity) {
-            long[] newAt = new long[capacity];
-            String[] newKinds = new String[capacity];
-            String[] newBodies = new String[capacity];
-            for (int i = 0; i < size; i++) {
-                int from = slot(i);
-                newAt[i] = at[from];
-                newKinds[i] = kinds[from];
-                newBodies[i] = bodies[from];
-            }
-            at = newAt;
-            kinds = newKinds;
-            bodies = newBodies;
-            head = 0;
+        /**
+         * The length of {@link #text()} (the seq counted at its widest) without building it;
+         * characters rather than UTF-8 bytes, close enough for JSON that is almost all ASCII.
+         */
+        long size() {
+            return ENVELOPE + t.length() + body.length();
         }
     }
 }

@@ -17,6 +17,7 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -132,6 +133,22 @@ class LimitsTest {
         }
         assertError(guesser.login("carol", "carol"), 429, "rate_limited");
         assertError(new Browser(uri).login("carol", "carol"), 429, "rate_limited");
+    }
+
+    @Test
+    void theKeptHistoryStaysInOrderAfterManyTrims() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        for (int i = 0; i < 49; i++) {
+            browser.rpc(pageId, "inc");
+        }
+        JsonNode kept = browser.rpc(pageId, "inc", null, 46L).json();
+        List<Long> seqs = new ArrayList<>();
+        kept.get("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
+        assertEquals(List.of(47L, 48L, 49L, 50L), seqs, kept.toString());
+        kept.get("messages").forEach(m -> assertEquals(m.get("seq").asLong(),
+                m.path("changes").path(0).path("value").asLong(-1), "each seq with its own message: " + m));
+        assertTrue(browser.rpc(pageId, "inc", null, 45L).json().get("resync").asBoolean(), "seq 46 is gone: 47..51 are kept");
     }
 
     @Test

@@ -100,7 +100,8 @@ final class Responses {
      * At most {@code limit} bytes of {@code in}, into an array sized by the declared length (or
      * grown from 512 bytes when none is declared). {@code InputStream.readNBytes(limit)} would
      * allocate and zero a 16 KB chunk for every body, even a 2-byte one: with 1 MB bodies allowed,
-     * that was 15 % of the server's CPU under {@code rpc inc c64} (page faults and zeroing).
+     * that was 17 % of the server's CPU samples under {@code rpc inc c64} (zeroing, and page faults
+     * while the heap grew; bench/README, "Fifth session").
      */
     private static byte[] readUpTo(InputStream in, int limit, long declared) throws IOException {
         int size = declared >= 0 && declared < limit ? (int) declared : Math.min(limit, 512);

@@ -1,5 +1,7 @@
 package dev.resident.load.ceiling;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -16,13 +18,18 @@ import java.nio.charset.StandardCharsets;
 /**
  * A trivial Helidon SE server with Resident's defaults: {@code POST /_/pages} and
  * {@code POST /_/rpc} read the body and answer constant JSON; {@code /_/ws} answers each frame
- * with a constant result. No page, no JSON parsing: only what any handler pays. Port from
- * {@code PORT}.
+ * with a constant result. No page, no JSON parsing: only what any handler pays. {@code POST
+ * /_/dbevent} is the bare write loop of fanout: it wraps the body's {@code table} and
+ * {@code events} in one dbevent frame and sends that text to every open socket in turn, in the
+ * request's thread, before it answers 202. Port from {@code PORT}.
  */
 public final class CeilingServer {
     private static final io.helidon.http.Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
     private static final byte[] OPENED = bytes("{\"page_id\":\"ceiling\",\"epoch\":\"e\",\"seq\":0,\"user\":\"guest\",\"data\":{}}");
     private static final byte[] RESULT = bytes("{\"result\":1,\"seq\":1,\"messages\":[]}");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final CeilingSockets SOCKETS = new CeilingSockets();
 
     private CeilingServer() {
     }
@@ -32,7 +39,7 @@ public final class CeilingServer {
                 .host("127.0.0.1")
                 .port(Integer.parseInt(System.getenv().getOrDefault("PORT", "8080")))
                 .routing(CeilingServer::routing)
-                .addRouting(WsRouting.builder().endpoint("/_/ws", CeilingSocket::new))
+                .addRouting(WsRouting.builder().endpoint("/_/ws", () -> new CeilingSocket(SOCKETS)))
                 .build()
                 .start();
         System.out.println("ceiling on http://127.0.0.1:" + server.port());
@@ -40,7 +47,8 @@ public final class CeilingServer {
 
     static void routing(HttpRouting.Builder routing) {
         routing.post("/_/pages", CeilingServer::open)
-                .post("/_/rpc", CeilingServer::rpc);
+                .post("/_/rpc", CeilingServer::rpc)
+                .post("/_/dbevent", CeilingServer::dbevent);
     }
 
     private static void open(ServerRequest req, ServerResponse res) throws IOException {
@@ -51,6 +59,16 @@ public final class CeilingServer {
     private static void rpc(ServerRequest req, ServerResponse res) throws IOException {
         readBody(req);
         res.header(JSON).send(RESULT);
+    }
+
+    private static void dbevent(ServerRequest req, ServerResponse res) throws IOException {
+        JsonNode body;
+        try (InputStream in = req.content().inputStream()) {
+            body = MAPPER.readTree(in);
+        }
+        SOCKETS.sendToAll(seq -> "{\"t\":\"dbevent\",\"seq\":" + seq + ",\"table\":"
+                + body.path("table") + ",\"events\":" + body.path("events") + "}");
+        res.status(Status.ACCEPTED_202).header(JSON).send(bytes("{}"));
     }
 
     private static void readBody(ServerRequest req) throws IOException {

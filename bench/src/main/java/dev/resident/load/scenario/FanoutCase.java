@@ -35,6 +35,12 @@ public final class FanoutCase implements Case {
         return "n" + pages + " r" + (long) rate + (viaPage ? " via page" : "");
     }
 
+    /** The ceiling's {@code POST /_/dbevent} is the bare write loop to the same sockets. */
+    @Override
+    public boolean ceilingToo() {
+        return true;
+    }
+
     @Override
     public ObjectNode params() {
         return Json.object().put("pages", pages).put("rate", rate).put("seconds", seconds)

@@ -35,6 +35,12 @@ public final class FanoutMaxCase implements Case {
         return "n" + pages + " p99<" + (long) p99BoundMs + "ms";
     }
 
+    /** The ceiling's {@code POST /_/dbevent} is the bare write loop to the same sockets. */
+    @Override
+    public boolean ceilingToo() {
+        return true;
+    }
+
     @Override
     public ObjectNode params() {
         ObjectNode params = Json.object().put("pages", pages).put("step_seconds", stepSeconds)

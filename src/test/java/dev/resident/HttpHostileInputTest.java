@@ -146,6 +146,35 @@ class HttpHostileInputTest {
     }
 
     @Test
+    void theConnectionCookieIsFoundAmongOthersAndOnlyByItsExactName() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        String id = browser.connectionId();
+        String other = new Browser(uri).connectionId();
+        Map<String, Integer> expected = new java.util.LinkedHashMap<>();
+        expected.put("Cookie: rsd_cid=" + id + "\r\n", 200);
+        expected.put("Cookie: a=1; rsd_cid=" + id + " ; b=\"x;y\"\r\n", 200);
+        expected.put("Cookie:  rsd_cid =" + id + "\r\n", 200);
+        expected.put("Cookie: a=1\r\nCookie: b=2; rsd_cid=" + id + "\r\n", 200);
+        expected.put("Cookie: rsd_cid=" + id + "; rsd_cid=" + other + "\r\n", 200);
+        expected.put("Cookie: rsd_cid=" + other + "; rsd_cid=" + id + "\r\n", 404); // the first one counts
+        expected.put("Cookie: xrsd_cid=" + id + "; rsd_cidx=" + id + "; =" + id + "\r\n", 404);
+        expected.put("Cookie: rsd_cid\r\n", 404);
+        expected.put("Cookie: ;;;\r\n", 404);
+        expected.put("", 404);
+        String body = "{\"page_id\":\"" + pageId + "\",\"method\":\"inc\"}";
+        expected.forEach((cookies, status) -> {
+            try (RawHttp client = new RawHttp(uri)) {
+                client.send("POST /_/rpc HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\n" + cookies
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+                Answer answer = client.answer(QUICK);
+                assertEquals(status, answer.status(), cookies + answer.body());
+            }
+        });
+        assertEquals(6, browser.rpc(pageId, "inc").json().get("result").asLong(), "five of the calls reached the page");
+    }
+
+    @Test
     void postWithUpgradeHeadersIsNotSwitched() {
         try (RawHttp client = new RawHttp(uri)) {
             Browser browser = new Browser(uri);

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -53,6 +57,15 @@ public final class Json {
 
     /** Encodes a value (a {@link JsonNode}, a record, a map, a primitive) as JSON text. */
     public static String write(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Boolean) {
+            return value.toString(); // the common rpc results and ids, without a generator
+        }
+        if (value instanceof JsonNode node && (node.isIntegralNumber() || node.isBoolean() || node.isNull())) {
+            return node.asText();
+        }
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -62,7 +75,14 @@ public final class Json {
 
     /** Converts any value the page code returns into a tree. */
     public static JsonNode toTree(Object value) {
-        return value instanceof JsonNode node ? node : MAPPER.valueToTree(value);
+        return switch (value) {
+            case JsonNode node -> node;
+            case Long number -> LongNode.valueOf(number); // the common values, without a token buffer
+            case Integer number -> IntNode.valueOf(number);
+            case Boolean flag -> BooleanNode.valueOf(flag);
+            case String text -> TextNode.valueOf(text);
+            case null, default -> MAPPER.valueToTree(value);
+        };
     }
 
     /**

@@ -2,10 +2,12 @@ package dev.resident.web;
 
 import dev.resident.registry.Connection;
 import dev.resident.registry.Registry;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.SetCookie;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.util.List;
 import java.util.Optional;
 
 /** The {@code rsd_cid} cookie that ties a browser session to its connection. */
@@ -16,19 +18,51 @@ public final class ConnectionCookie {
     private ConnectionCookie() {
     }
 
-    /** The connection id in a raw {@code Cookie} header (the WebSocket upgrade has no parsed cookies). */
+    /**
+     * The connection id in a raw {@code Cookie} header, or null: the value of the first
+     * {@code rsd_cid} pair, trimmed. Read by hand on every request: Helidon's parse builds a map
+     * of all the cookies.
+     */
     static String fromHeader(String cookieHeader) {
-        for (String pair : cookieHeader.split(";")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).trim().equals(NAME)) {
-                return pair.substring(eq + 1).trim();
+        int length = cookieHeader.length();
+        int start = 0;
+        while (start < length) {
+            int end = cookieHeader.indexOf(';', start);
+            if (end < 0) {
+                end = length;
             }
+            int eq = cookieHeader.indexOf('=', start);
+            if (eq > start && eq < end && isName(cookieHeader, start, eq)) {
+                return cookieHeader.substring(eq + 1, end).trim();
+            }
+            start = end + 1;
         }
         return null;
     }
 
+    /** Whether {@code text[from, to)}, spaces around it aside, is {@value #NAME}. */
+    private static boolean isName(String text, int from, int to) {
+        while (from < to && Character.isWhitespace(text.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+            to--;
+        }
+        return to - from == NAME.length() && text.startsWith(NAME, from);
+    }
+
+    /** The connection id of the request's first {@code Cookie} header that has one, or null. */
     static String read(ServerRequest req) {
-        return req.headers().cookies().first(NAME).orElse(null);
+        if (!req.headers().contains(HeaderNames.COOKIE)) {
+            return null;
+        }
+        for (String header : req.headers().all(HeaderNames.COOKIE, List::of)) {
+            String id = fromHeader(header);
+            if (id != null) {
+                return id;
+            }
+        }
+        return null;
     }
 
     /** The request's connection, if its cookie names one. */

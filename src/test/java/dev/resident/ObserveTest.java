@@ -41,4 +41,26 @@ class ObserveTest extends DefaultServerTest {
         assertTrue(observe.text().contains("method=\"inc\""));
         assertTrue(observe.metric("resident_pages_created_total") >= 1);
     }
+
+    @Test
+    void rpcDurationsAreAPrometheusHistogramByMethod() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        browser.rpc(pageId, "echo"); // a method the other tests do not call
+        Observe observe = new Observe(uri);
+        double before = observe.metricTagged("resident_rpc_seconds_count", "method=\"echo\"");
+        for (int i = 0; i < 5; i++) {
+            browser.rpc(pageId, "echo");
+        }
+        String text = observe.text();
+        assertTrue(text.contains("# TYPE resident_rpc_seconds histogram"), text);
+        assertEquals(before + 5, observe.metricTagged("resident_rpc_seconds_count", "method=\"echo\""));
+        double all = observe.metricTagged("resident_rpc_seconds_bucket", "method=\"echo\"", "le=\"+Inf\"");
+        double underTenSeconds = observe.metricTagged("resident_rpc_seconds_bucket", "method=\"echo\"", "le=\"10.0\"");
+        double none = observe.metricTagged("resident_rpc_seconds_bucket", "method=\"echo\"", "le=\"1.0E-4\"");
+        assertEquals(before + 5, all, "+Inf counts every call");
+        assertEquals(all, underTenSeconds, "an echo takes less than 10 s");
+        assertTrue(none <= all);
+        assertTrue(observe.metricTagged("resident_rpc_seconds_sum", "method=\"echo\"") > 0);
+    }
 }

@@ -8,7 +8,6 @@ import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +23,9 @@ public final class ResidentMeters implements AutoCloseable {
     private final Tag process;
     private final List<Meter> created = new CopyOnWriteArrayList<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-    /** The rpc timers by method (also in {@link #timers}). */
-    private final Map<String, Timer> rpcTimers = new ConcurrentHashMap<>();
+    /** The rpc histograms by method (Prometheus only: {@link PrometheusRpcHistograms}). */
+    private final Map<String, CallHistogram> rpcHistograms = new ConcurrentHashMap<>();
+    private final PrometheusRpcHistograms prometheusRpc;
 
     public final Counter messagesPushed;
     public final Counter dbeventsPublished;
@@ -54,6 +54,7 @@ public final class ResidentMeters implements AutoCloseable {
 
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
+        this.prometheusRpc = PrometheusRpcHistograms.in(registry);
         messagesPushed = counter("resident.messages.pushed", "frames queued to open sockets");
         dbeventsPublished = counter("resident.dbevents.published", "dbevent batches published by this process");
         dbeventsReceived = counter("resident.dbevents.received", "dbevent batches delivered to this process, from any process");
@@ -91,13 +92,13 @@ public final class ResidentMeters implements AutoCloseable {
                 .tags(List.of(process))));
     }
 
-    /** Records the duration of one rpc of a known method. */
-    public void rpc(String method, Duration duration) {
-        Timer timer = rpcTimers.get(method); // no key to build on the hot path
-        if (timer == null) {
-            timer = rpcTimers.computeIfAbsent(method, m -> timer("resident.rpc", "rpc duration by method", "method", m));
+    /** Records the duration of one rpc of a known method, in nanoseconds. */
+    public void rpc(String method, long nanos) {
+        CallHistogram histogram = rpcHistograms.get(method); // no key to build on the hot path
+        if (histogram == null) {
+            histogram = rpcHistograms.computeIfAbsent(method, m -> prometheusRpc.histogram(process.value(), m));
         }
-        timer.record(duration);
+        histogram.record(nanos);
     }
 
     /**
@@ -128,6 +129,7 @@ public final class ResidentMeters implements AutoCloseable {
         created.forEach(registry::remove);
         created.clear();
         timers.clear();
-        rpcTimers.clear();
+        rpcHistograms.clear();
+        prometheusRpc.remove(process.value());
     }
 }

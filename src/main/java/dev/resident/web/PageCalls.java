@@ -6,8 +6,6 @@ import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
 import dev.resident.page.engine.ResidentPage;
 
-import java.time.Duration;
-
 /** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method, watched for slowness. */
 final class PageCalls {
     private PageCalls() {
@@ -25,7 +23,7 @@ final class PageCalls {
             return page.call(method, params);
         } finally {
             lifecycle.exit();
-            meters.rpc(method, Duration.ofNanos(System.nanoTime() - start));
+            meters.rpc(method, System.nanoTime() - start);
         }
     }
 }

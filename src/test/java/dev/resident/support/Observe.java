@@ -23,6 +23,17 @@ public final class Observe {
         return sum(name, "process=\"" + process + "\"");
     }
 
+    /** The sum of the metric's lines whose tags contain every one of {@code tags} (e.g. {@code method="inc"}). */
+    public double metricTagged(String name, String... tags) {
+        double total = 0;
+        for (String[] line : lines(name)) {
+            if (java.util.Arrays.stream(tags).allMatch(line[0]::contains)) {
+                total += Double.parseDouble(line[1]);
+            }
+        }
+        return total;
+    }
+
     /** The whole Prometheus text. */
     public String text() {
         return client.send(HttpRequest.newBuilder(client.base().resolve("/observe/metrics"))
@@ -31,15 +42,23 @@ public final class Observe {
 
     /** The sum of the metric's lines whose tags contain {@code tag}. */
     private double sum(String name, String tag) {
-        String text = text();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$").matcher(text);
         double total = 0;
-        while (m.find()) {
-            if (m.group(1) == null ? tag.isEmpty() : m.group(1).contains(tag)) {
-                total += Double.parseDouble(m.group(2));
+        for (String[] line : lines(name)) {
+            if (line[0].isEmpty() ? tag.isEmpty() : line[0].contains(tag)) {
+                total += Double.parseDouble(line[1]);
             }
         }
         return total;
+    }
+
+    /** The metric's lines as their tags ({@code {…}}, empty when none) and their value. */
+    private java.util.List<String[]> lines(String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$").matcher(text());
+        java.util.List<String[]> lines = new java.util.ArrayList<>();
+        while (m.find()) {
+            lines.add(new String[] {m.group(1) == null ? "" : m.group(1), m.group(2)});
+        }
+        return lines;
     }
 
     /** HTTP status of {@code /observe/health/ready}: 200 UP, 503 DOWN. */

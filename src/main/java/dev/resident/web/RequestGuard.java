@@ -30,9 +30,8 @@ final class RequestGuard implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        req.context().register(ClientInfo.class, new ClientInfo(
-                proxies.clientAddress(req.remotePeer().address(), req.headers()),
-                proxies.https(req.isSecure(), req.remotePeer().address(), req.headers())));
+        req.context().register(ClientInfo.class,
+                new ClientInfo(proxies, req.remotePeer().address(), req.headers(), req.isSecure()));
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");

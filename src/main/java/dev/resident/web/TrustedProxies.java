@@ -19,6 +19,8 @@ import java.util.Locale;
  * ignored. Empty: nobody is trusted.
  */
 public final class TrustedProxies {
+    /** No balancer trusted: the peer is the client. */
+    static final TrustedProxies NONE = new TrustedProxies(List.of());
     private final List<Block> blocks;
 
     /** @throws IllegalArgumentException on an entry that is not an IP address or CIDR block */

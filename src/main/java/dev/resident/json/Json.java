@@ -66,6 +66,12 @@ public final class Json {
         if (value instanceof JsonNode node && (node.isIntegralNumber() || node.isBoolean() || node.isNull())) {
             return node.asText();
         }
+        if (value instanceof JsonNode node && node.isContainerNode()) {
+            StringBuilder text = new StringBuilder(64);
+            if (TreeText.append(node, text)) {
+                return text.toString();
+            }
+        }
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {

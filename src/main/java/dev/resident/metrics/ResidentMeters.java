@@ -1,6 +1,7 @@
 package dev.resident.metrics;
 
 import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -27,7 +28,7 @@ public final class ResidentMeters implements AutoCloseable {
     private final Map<String, CallHistogram> rpcHistograms = new ConcurrentHashMap<>();
     private final PrometheusRpcHistograms prometheusRpc;
 
-    public final Counter messagesPushed;
+    public final HotCounter messagesPushed;
     public final Counter dbeventsPublished;
     public final Counter dbeventsReceived;
     public final Counter dbeventsDelivered;
@@ -35,7 +36,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter broadcastsDelivered;
     public final Counter resyncs;
     public final Counter slowConsumerCloses;
-    public final Counter socketWrites;
+    public final HotCounter socketWrites;
     public final Counter pagesCreated;
     public final Counter pagesExpired;
     public final Counter connectionsExpired;
@@ -55,7 +56,7 @@ public final class ResidentMeters implements AutoCloseable {
     public ResidentMeters(String processName) {
         this.process = Tag.create("process", processName.isEmpty() ? "single" : processName);
         this.prometheusRpc = PrometheusRpcHistograms.in(registry);
-        messagesPushed = counter("resident.messages.pushed", "frames queued to open sockets");
+        messagesPushed = hotCounter("resident.messages.pushed", "frames queued to open sockets");
         dbeventsPublished = counter("resident.dbevents.published", "dbevent batches published by this process");
         dbeventsReceived = counter("resident.dbevents.received", "dbevent batches delivered to this process, from any process");
         dbeventsDelivered = counter("resident.dbevents.delivered", "dbevent messages appended to pages");
@@ -63,7 +64,7 @@ public final class ResidentMeters implements AutoCloseable {
         broadcastsDelivered = counter("resident.broadcasts.delivered", "broadcast messages appended to pages");
         resyncs = counter("resident.resyncs", "replays answered with a resync");
         slowConsumerCloses = counter("resident.sockets.slow.consumer.closes", "sockets closed with 1013");
-        socketWrites = counter("resident.sockets.writes", "socket writes of queued frames (several messages may share one)");
+        socketWrites = hotCounter("resident.sockets.writes", "socket writes of queued frames (several messages may share one)");
         pagesCreated = counter("resident.pages.created", "pages opened");
         pagesExpired = counter("resident.pages.expired", "pages dropped by the expiry sweep");
         connectionsExpired = counter("resident.connections.expired", "connections dropped by the expiry sweep");
@@ -120,6 +121,15 @@ public final class ResidentMeters implements AutoCloseable {
     public Counter counter(String name, String description) {
         Counter counter = registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(process)));
         created.add(counter);
+        return counter;
+    }
+
+    /** A counter of this process for a per-message path (see {@link HotCounter}). */
+    private HotCounter hotCounter(String name, String description) {
+        HotCounter counter = new HotCounter();
+        created.add(registry.getOrCreate(FunctionalCounter.builder(name, counter, HotCounter::count)
+                .description(description)
+                .tags(List.of(process))));
         return counter;
     }
 

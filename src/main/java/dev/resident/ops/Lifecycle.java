@@ -1,18 +1,23 @@
 package dev.resident.ops;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Whether the server is draining, and how many page calls (and requests forwarded to the legacy
- * app) are running, so a shutdown can refuse new pages and let running calls finish.
+ * app) are running, so a shutdown can refuse new pages and let running calls finish. Every call
+ * enters and exits, so those are one atomic add each; the lock is taken only while someone waits
+ * for idle.
  */
 public final class Lifecycle {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Threads in {@link #awaitIdle}: written under the lock, read by every exit. */
+    private volatile int waiters;
     private volatile boolean draining;
-    private int inFlight;
 
     public boolean draining() {
         return draining;
@@ -25,44 +30,38 @@ public final class Lifecycle {
 
     /** A page call (or a forwarded request) starts; pair with {@link #exit()} in a finally block. */
     public void enter() {
-        lock.lock();
-        try {
-            inFlight++;
-        } finally {
-            lock.unlock();
-        }
+        inFlight.incrementAndGet();
     }
 
     public void exit() {
-        lock.lock();
-        try {
-            if (--inFlight == 0) {
+        // a waiter counts itself in before it reads inFlight, and this reads waiters after the
+        // decrement: one of the two sees the other (both are volatile), so no wake-up is lost
+        if (inFlight.decrementAndGet() == 0 && waiters > 0) {
+            lock.lock();
+            try {
                 idle.signalAll();
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
     public int inFlight() {
-        lock.lock();
-        try {
-            return inFlight;
-        } finally {
-            lock.unlock();
-        }
+        return inFlight.get();
     }
 
     /** Waits until no call runs or {@code grace} has passed; true when idle. */
     public boolean awaitIdle(Duration grace) throws InterruptedException {
         long nanos = grace.toNanos();
         lock.lock();
+        waiters++;
         try {
-            while (inFlight > 0 && nanos > 0) {
+            while (inFlight.get() > 0 && nanos > 0) {
                 nanos = idle.awaitNanos(nanos);
             }
-            return inFlight == 0;
+            return inFlight.get() == 0;
         } finally {
+            waiters--;
             lock.unlock();
         }
     }

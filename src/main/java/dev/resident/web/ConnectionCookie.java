@@ -19,11 +19,21 @@ public final class ConnectionCookie {
     }
 
     /**
-     * The connection id in a raw {@code Cookie} header, or null: the value of the first
-     * {@code rsd_cid} pair, trimmed. Read by hand on every request: Helidon's parse builds a map
-     * of all the cookies.
+     * The connection id in raw {@code Cookie} headers (the WebSocket upgrade has no parsed
+     * cookies), or null: the value of the first {@code rsd_cid} pair, trimmed. Read by hand on
+     * every request: Helidon's parse builds a map of all the cookies.
      */
-    static String fromHeader(String cookieHeader) {
+    static String fromHeaders(List<String> cookieHeaders) {
+        for (String header : cookieHeaders) {
+            String id = fromHeader(header);
+            if (id != null) {
+                return id;
+            }
+        }
+        return null;
+    }
+
+    private static String fromHeader(String cookieHeader) {
         int length = cookieHeader.length();
         int start = 0;
         while (start < length) {
@@ -31,8 +41,8 @@ public final class ConnectionCookie {
             if (end < 0) {
                 end = length;
             }
-            int eq = cookieHeader.indexOf('=', start);
-            if (eq > start && eq < end && isName(cookieHeader, start, eq)) {
+            int eq = cookieHeader.indexOf('=', start, end); // within the pair: linear in the header
+            if (eq > start && isName(cookieHeader, start, eq)) {
                 return cookieHeader.substring(eq + 1, end).trim();
             }
             start = end + 1;
@@ -51,18 +61,8 @@ public final class ConnectionCookie {
         return to - from == NAME.length() && text.startsWith(NAME, from);
     }
 
-    /** The connection id of the request's first {@code Cookie} header that has one, or null. */
     static String read(ServerRequest req) {
-        if (!req.headers().contains(HeaderNames.COOKIE)) {
-            return null;
-        }
-        for (String header : req.headers().all(HeaderNames.COOKIE, List::of)) {
-            String id = fromHeader(header);
-            if (id != null) {
-                return id;
-            }
-        }
-        return null;
+        return fromHeaders(req.headers().all(HeaderNames.COOKIE, List::of));
     }
 
     /** The request's connection, if its cookie names one. */

@@ -72,7 +72,7 @@ final class PageSocket implements WsListener {
         upgradedAt = System.nanoTime();
         query = SocketQuery.parse(prologue.query().rawValue());
         cookieHeaders = headers.values(HeaderNames.COOKIE);
-        cookie = ConnectionCookie.fromHeader(String.join(";", cookieHeaders));
+        cookie = ConnectionCookie.fromHeaders(cookieHeaders);
         origin = headers.first(HeaderNames.ORIGIN)
                 .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);

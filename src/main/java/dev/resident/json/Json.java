@@ -63,13 +63,15 @@ public final class Json {
         if (value instanceof Long || value instanceof Integer || value instanceof Boolean) {
             return value.toString(); // the common rpc results and ids, without a generator
         }
-        if (value instanceof JsonNode node && (node.isIntegralNumber() || node.isBoolean() || node.isNull())) {
-            return node.asText();
-        }
-        if (value instanceof JsonNode node && node.isContainerNode()) {
-            StringBuilder text = new StringBuilder(64);
-            if (TreeText.append(node, text)) {
-                return text.toString();
+        if (value instanceof JsonNode node) {
+            if (node.isIntegralNumber() || node.isBoolean() || node.isNull()) {
+                return node.asText();
+            }
+            if (node.isContainerNode()) {
+                StringBuilder text = new StringBuilder(64);
+                if (TreeText.append(node, text)) {
+                    return text.toString();
+                }
             }
         }
         try {

@@ -15,12 +15,12 @@ public final class Observe {
 
     /** The value of a metric of this server (summed over tags), 0 when absent. */
     public double metric(String name) {
-        return sum(name, "");
+        return metricTagged(name);
     }
 
     /** The value of a metric tagged {@code process="<process>"}: one of several servers in this JVM. */
     public double metric(String name, String process) {
-        return sum(name, "process=\"" + process + "\"");
+        return metricTagged(name, "process=\"" + process + "\"");
     }
 
     /** The sum of the metric's lines whose tags contain every one of {@code tags} (e.g. {@code method="inc"}). */
@@ -38,17 +38,6 @@ public final class Observe {
     public String text() {
         return client.send(HttpRequest.newBuilder(client.base().resolve("/observe/metrics"))
                 .header("Authorization", "Bearer " + TestServers.OBSERVE_TOKEN).GET()).body();
-    }
-
-    /** The sum of the metric's lines whose tags contain {@code tag}. */
-    private double sum(String name, String tag) {
-        double total = 0;
-        for (String[] line : lines(name)) {
-            if (line[0].isEmpty() ? tag.isEmpty() : line[0].contains(tag)) {
-                total += Double.parseDouble(line[1]);
-            }
-        }
-        return total;
     }
 
     /** The metric's lines as their tags ({@code {…}}, empty when none) and their value. */

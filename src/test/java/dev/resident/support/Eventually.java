@@ -9,14 +9,18 @@ public final class Eventually {
     private Eventually() {
     }
 
-    /** Checks {@code condition} every 20 ms until it holds; fails the test after {@code timeout}. */
+    /**
+     * Checks {@code condition} every 20 ms until it holds; fails the test after {@code timeout} of
+     * running time ({@link Deadline}).
+     */
     public static void await(Duration timeout, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + what);
+            if (deadline.passed()) {
+                throw new AssertionError("not within " + timeout + " of running time (the process stood still "
+                        + deadline.stoodStill() + " besides): " + what);
             }
-            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            LockSupport.parkNanos(deadline.slice());
         }
     }
 }

@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -73,14 +75,24 @@ public final class SocketClient implements WebSocket.Listener {
         closed.completeExceptionally(error);
     }
 
-    /** The next frame, failing the test after {@code timeout}. */
+    /** The next frame, failing the test after {@code timeout} of running time ({@link Deadline}). */
     public JsonNode next(Duration timeout) {
+        return next(Deadline.after(timeout));
+    }
+
+    /** The next frame, failing the test once {@code deadline} has passed. */
+    public JsonNode next(Deadline deadline) {
         try {
-            JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (frame == null) {
-                throw new AssertionError("no frame within " + timeout);
+            while (true) {
+                JsonNode frame = frames.poll(deadline.slice(), TimeUnit.NANOSECONDS);
+                if (frame != null) {
+                    return frame;
+                }
+                if (deadline.passed()) {
+                    throw new AssertionError("no frame within " + deadline.timeout()
+                            + (closed.isDone() ? "; the socket is closed: " + closed.handle((code, e) -> code != null ? code : e).join() : ""));
+                }
             }
-            return frame;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -93,9 +105,9 @@ public final class SocketClient implements WebSocket.Listener {
 
     /** The next frame matching {@code wanted}, skipping others (pings, for instance). */
     public JsonNode next(Predicate<JsonNode> wanted) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Deadline deadline = Deadline.after(Duration.ofSeconds(10));
         while (true) {
-            JsonNode frame = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            JsonNode frame = next(deadline);
             if (wanted.test(frame)) {
                 return frame;
             }
@@ -134,10 +146,19 @@ public final class SocketClient implements WebSocket.Listener {
 
     /** The close code the server sent, waiting up to {@code timeout}. */
     public int closeCode(Duration timeout) {
+        Deadline deadline = Deadline.after(timeout);
         try {
-            return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("socket not closed within " + timeout, e);
+            while (true) {
+                try {
+                    return closed.get(deadline.slice(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    if (deadline.passed()) {
+                        throw new AssertionError("socket not closed within " + timeout, e);
+                    }
+                }
+            }
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError("socket not closed cleanly", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.support.Deadline;
 import dev.resident.support.SocketClient;
 
 import java.time.Duration;
@@ -26,9 +27,9 @@ final class JobFrames {
 
     /** The job's next message. */
     static JsonNode next(SocketClient socket, String jobId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         while (true) {
-            JsonNode frame = socket.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            JsonNode frame = socket.next(deadline);
             if ("job".equals(frame.path("t").asText()) && jobId.equals(frame.path("job_id").asText())) {
                 return frame;
             }

@@ -64,6 +64,34 @@ class StateFaultsTest {
         }
     }
 
+    /**
+     * NATS may store a write and go away before it answers: the process writes again at the old
+     * revision and is refused. Its own copy moved on, not another process's: the page stays.
+     * The test stands in for the lost answer by storing the process's own copy once more.
+     */
+    @Test
+    void aWriteStoredButNotAnsweredIsNotTakenForATakeover() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String pageId = browser.benchPage();
+            assertEquals(1, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
+                    && savedCount(nats, pageId) == 1);
+            try (Connection client = Nats.connect(nats.url())) {
+                KeyValue pages = client.keyValue(NatsSite.PREFIX + "_pages");
+                pages.put(key(pageId), pages.get(key(pageId)).getValue()); // the unanswered write
+            }
+
+            assertEquals(2, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            Eventually.await(PATIENCE, "the second snapshot written over the process's own copy",
+                    () -> savedCount(nats, pageId) == 2);
+            assertEquals(3, browser.rpc(pageId, "inc", null, null).json().get("result").asInt(), "the page stayed");
+            assertEquals(0, p01.counter("resident_pages_lost_total"));
+        }
+    }
+
     @Test
     void anUnusableSnapshotAnswersAsAnUnknownPage() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
@@ -116,10 +144,12 @@ class StateFaultsTest {
         }
     }
 
-    private static int savedCount(NatsTestServer nats, String pageId) throws Exception {
+    private static int savedCount(NatsTestServer nats, String pageId) {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));
-            return dev.resident.json.Json.parse(entry.getValue()).path("data").path("count").asInt();
+            return entry == null ? -1 : dev.resident.json.Json.parse(entry.getValue()).path("data").path("count").asInt();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -151,7 +151,10 @@ final class DurablePages {
             return DONE; // a call is running: its end marks the page again
         }
         String key = StateKeys.page(page.id());
-        return pages.updateAsync(key, new PageRecord(saved, self, false).encode(), page.revision())
+        byte[] record = new PageRecord(saved, self, false).encode();
+        return pages.updateAsync(key, record, page.revision())
+                .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
+                        : overOwnUnansweredWrite(key, record, saved.epoch()))
                 .thenAccept(revision -> {
                     if (revision != -1) {
                         page.revision(revision);
@@ -161,6 +164,25 @@ final class DurablePages {
                     LOGGER.log(Level.INFO, "page " + key + " is run by another process now; dropped here");
                     Thread.startVirtualThread(() -> lost.accept(page, "page moved"));
                 });
+    }
+
+    /**
+     * A write refused because the saved copy moved on may have been moved on by this process's own
+     * earlier write, stored by NATS but never answered (NATS went away in between): the writer
+     * then took it as failed and wrote again at the old revision. When the saved copy is this
+     * process's own, of this page's epoch, write over it at its revision; otherwise another process
+     * took the page over (-1).
+     */
+    private CompletableFuture<Long> overOwnUnansweredWrite(String key, byte[] record, String epoch) {
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<Versioned> stored = pages.get(key);
+            Optional<PageRecord> current = stored.flatMap(copy -> PageRecord.decode(copy.value()));
+            boolean own = current.isPresent() && current.get().owner().equals(self) && !current.get().released()
+                    && current.get().page().epoch().equals(epoch);
+            return own ? stored.get().revision() : -1L;
+        }, Thread::startVirtualThread).thenCompose(revision -> revision == -1
+                ? CompletableFuture.completedFuture(-1L)
+                : pages.updateAsync(key, record, revision));
     }
 
     /**

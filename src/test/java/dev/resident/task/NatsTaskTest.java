@@ -170,6 +170,7 @@ class NatsTaskTest {
 
         String queued = job(browser, pageId, 5, 10);
         assertEquals("queued", JobFrames.next(socket, queued, WAIT).path("state").asText());
+        Eventually.await(WAIT, "the queued job counted", () -> pages.counter("resident_tasks_queued") == 1);
         assertEquals(200, delete(browser, queued).status());
         assertEquals("cancelled", JobFrames.next(socket, queued, WAIT).path("state").asText());
 

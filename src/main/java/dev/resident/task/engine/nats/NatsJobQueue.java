@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The site's JetStream work queue. Submitting publishes the job with its id as {@code Nats-Msg-Id}
@@ -36,15 +37,19 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private static final System.Logger LOGGER = System.getLogger(NatsJobQueue.class.getName());
     private static final Duration PULL_WAIT = Duration.ofSeconds(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
+    private static final Duration COUNT_MAX_AGE = Duration.ofSeconds(2);
     private final Connection connection;
     private final JetStreamNames names;
     private final JetStreamSetup setup;
     private final int workers;
     private final TaskMeters meters;
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean counting = new AtomicBoolean();
     private Dispatcher cancels;
     private volatile ConsumerContext consumer;
     private volatile boolean closed;
+    private volatile long lastCount;
+    private volatile long countedAt = System.nanoTime() - COUNT_MAX_AGE.toNanos();
 
     NatsJobQueue(Connection connection, JetStreamNames names, JetStreamSetup setup, int workers, TaskMeters meters) {
         this.connection = connection;
@@ -87,17 +92,30 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         }
     }
 
-    /** Messages in the site's stream: queued jobs and running ones not yet acknowledged. */
+    /**
+     * Messages in the site's stream (queued jobs and running ones not yet acknowledged) as last
+     * counted: a metrics scrape never waits on NATS. A count older than {@link #COUNT_MAX_AGE} is
+     * taken again in the background, one at a time.
+     */
     @Override
     public long waiting() {
-        if (connection.getStatus() != Connection.Status.CONNECTED) {
-            return 0;
+        if (System.nanoTime() - countedAt >= COUNT_MAX_AGE.toNanos() && counting.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("resident-task-count").start(this::count);
         }
+        return lastCount;
+    }
+
+    private void count() {
         try {
-            return connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
-                    .getStreamState().getMsgCount();
+            if (connection.getStatus() == Connection.Status.CONNECTED) {
+                lastCount = connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
+                        .getStreamState().getMsgCount();
+            }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            return 0;
+            LOGGER.log(Level.DEBUG, "task stream not counted: " + e);
+        } finally {
+            countedAt = System.nanoTime();
+            counting.set(false);
         }
     }
 

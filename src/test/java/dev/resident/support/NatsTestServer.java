@@ -98,6 +98,20 @@ public final class NatsTestServer implements AutoCloseable {
         command.addAll(extraArgs);
         process = Processes.start(new ProcessBuilder(command), dir.resolve("server.log"), "Server is ready",
                 START_TIMEOUT);
+        // with JetStream, ready to serve once its streams are recovered from the directory
+        Eventually.await(START_TIMEOUT, "nats-server healthy (JetStream recovered)", this::healthy);
+    }
+
+    private boolean healthy() {
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + monitorPort + "/healthz");
+            return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code nats-server} from the PATH or Debian's /usr/sbin ({@code deploy/prerequisites} installs it). */

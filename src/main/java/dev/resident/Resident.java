@@ -10,6 +10,8 @@ import dev.resident.legacy.LegacyBridgePage;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.legacy.LegacySessionAuthenticator;
 import dev.resident.legacy.LegacySockets;
+import dev.resident.metrics.HttpRequests;
+import dev.resident.metrics.MetricsEndpoint;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.LinkCheck;
@@ -38,7 +40,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.nats.client.Connection;
@@ -242,7 +243,12 @@ public final class Resident implements AutoCloseable {
      */
     public void setupWorker(WebServerConfig.Builder server) {
         server.featuresDiscoverServices(false);
-        server.routing(routing -> routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken)))
+        server.routing(routing -> routing
+                        .addFilter((chain, req, res) -> {
+                            HttpRequests.counted();
+                            chain.proceed();
+                        })
+                        .addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken)))
                 .addFeature(observe()); // any other path: 404
         tasks.startSchedule();
     }
@@ -257,7 +263,7 @@ public final class Resident implements AutoCloseable {
                         .update(health -> pgEvents.ifPresent(pg ->
                                 health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
                         .build())
-                .addObserver(MetricsObserver.create())
+                .addObserver(new MetricsEndpoint())
                 .build();
     }
 

@@ -63,4 +63,18 @@ class ObserveTest extends DefaultServerTest {
         assertTrue(none <= all);
         assertTrue(observe.metricTagged("resident_rpc_seconds_sum", "method=\"echo\"") > 0);
     }
+
+    /** Helidon's request counter, kept without Helidon's metrics filter: refusals and 404s count too. */
+    @Test
+    void everyHttpRequestIsCounted() {
+        Browser browser = new Browser(uri);
+        Observe observe = new Observe(uri);
+        double before = observe.metricTagged("requests_count_total", "scope=\"vendor\"");
+        assertEquals(200, browser.get("/observe/health/live").status());
+        assertEquals(404, browser.get("/no/such/path").status());
+        assertEquals(405, browser.send(java.net.http.HttpRequest.newBuilder(uri.resolve("/"))
+                .method("TRACE", java.net.http.HttpRequest.BodyPublishers.noBody())).status());
+        // the scrape that reads it is counted too
+        assertTrue(observe.metricTagged("requests_count_total", "scope=\"vendor\"") >= before + 4);
+    }
 }

@@ -18,6 +18,7 @@ import java.util.Set;
  */
 public final class ObserveGuard implements Filter {
     private final String root;
+    private final String rootSlash;
     private final Set<String> open;
     private final byte[] expected;
 
@@ -27,6 +28,7 @@ public final class ObserveGuard implements Filter {
      */
     public ObserveGuard(String root, String token) {
         this.root = root;
+        this.rootSlash = root + "/";
         this.open = Set.of(root + "/health/live", root + "/health/ready");
         this.expected = token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }
@@ -34,7 +36,7 @@ public final class ObserveGuard implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.prologue().uriPath().path();
-        boolean guarded = path != null && (path.equals(root) || path.startsWith(root + "/")) && !open.contains(stripSlash(path));
+        boolean guarded = path != null && (path.equals(root) || path.startsWith(rootSlash)) && !open.contains(stripSlash(path));
         if (!guarded) {
             chain.proceed();
             return;

@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import dev.resident.metrics.HttpRequests;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -14,7 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The first filter: it registers the request's {@link ClientInfo}; methods an origin server never
+ * The first filter: it counts the request ({@link HttpRequests}) and registers its {@link ClientInfo}; methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
  * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
  */
@@ -30,6 +31,7 @@ final class RequestGuard implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        HttpRequests.counted();
         req.context().register(ClientInfo.class,
                 new ClientInfo(proxies, req.remotePeer().address(), req.headers(), req.isSecure()));
         if (REFUSED.contains(req.prologue().method())) {

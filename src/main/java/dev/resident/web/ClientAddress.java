@@ -18,8 +18,8 @@ final class ClientAddress {
     private ClientAddress() {
     }
 
-    static String of(ServerRequest req) {
-        String client = ClientInfo.of(req).address();
+    static String of(ServerRequest req, TrustedProxies proxies) {
+        String client = ClientInfo.of(req, proxies).address();
         if (client.matches("[0-9A-Fa-f:.]+")) {
             try {
                 return key(InetAddress.getByName(client)); // an IP literal: no name lookup

@@ -7,9 +7,9 @@ import java.net.SocketAddress;
 
 /**
  * Who sent a request, worked out from the peer and, behind a trusted balancer, its
- * {@code X-Forwarded-For} / {@code X-Forwarded-Proto} ({@link TrustedProxies}). {@link RequestGuard}
- * registers one per request; each answer is worked out when first asked for (an rpc asks for
- * neither), by the request's own thread.
+ * {@code X-Forwarded-For} / {@code X-Forwarded-Proto} ({@link TrustedProxies}). Made where it is
+ * needed (opening a page, a login, setting the cookie), never for an rpc; each answer is worked
+ * out when first asked for.
  */
 public final class ClientInfo {
     private final TrustedProxies proxies;
@@ -26,11 +26,8 @@ public final class ClientInfo {
         this.secure = secure;
     }
 
-    /** What {@link RequestGuard} registered for {@code req}; the bare peer when it did not run. */
-    public static ClientInfo of(ServerRequest req) {
-        return req.context().get(ClientInfo.class, ClientInfo.class)
-                .orElseGet(() -> new ClientInfo(TrustedProxies.NONE, req.remotePeer().address(), req.headers(),
-                        req.isSecure()));
+    public static ClientInfo of(ServerRequest req, TrustedProxies proxies) {
+        return new ClientInfo(proxies, req.remotePeer().address(), req.headers(), req.isSecure());
     }
 
     /** The client's IP address, the key of the per-address caps. */

@@ -71,23 +71,23 @@ public final class ConnectionCookie {
     }
 
     /** The request's connection, minted (and the cookie set) when it has none. */
-    static Connection connect(Registry registry, ServerRequest req, ServerResponse res) {
+    static Connection connect(Registry registry, ServerRequest req, ServerResponse res, TrustedProxies proxies) {
         String cookie = read(req);
         Connection connection = registry.connect(cookie);
         if (!connection.id().equals(cookie)) {
-            set(req, res, connection);
+            set(req, res, connection, proxies);
         }
         return connection;
     }
 
     /** Sets the cookie to the connection's session id (a new one after login or logout). */
-    static void set(ServerRequest req, ServerResponse res, Connection connection) {
+    static void set(ServerRequest req, ServerResponse res, Connection connection, TrustedProxies proxies) {
         res.headers().addCookie(SetCookie.builder(NAME, connection.id())
                 .httpOnly(true)
                 .sameSite(SetCookie.SameSite.LAX)
                 .path("/")
                 // TLS here, or a trusted balancer's X-Forwarded-Proto (resident.trusted-proxies)
-                .secure(ClientInfo.of(req).https())
+                .secure(ClientInfo.of(req, proxies).https())
                 .build());
     }
 }

@@ -20,11 +20,16 @@ import java.util.Optional;
 final class Connections {
     private final Registry registry;
     private final SessionAuthenticator sessions;
+    private final TrustedProxies proxies;
 
-    /** @param sessions null: connections log in only through {@code POST /_/login} */
-    Connections(Registry registry, SessionAuthenticator sessions) {
+    /**
+     * @param sessions null: connections log in only through {@code POST /_/login}
+     * @param proxies  the balancers believed about the client's address and TLS
+     */
+    Connections(Registry registry, SessionAuthenticator sessions, TrustedProxies proxies) {
         this.registry = registry;
         this.sessions = sessions;
+        this.proxies = proxies;
     }
 
     /** Whether logins come from another app's session rather than {@code POST /_/login}. */
@@ -43,7 +48,17 @@ final class Connections {
 
     /** The request's connection, minted (and the cookie set) when it has none. */
     Connection connect(ServerRequest req, ServerResponse res) {
-        return follow(ConnectionCookie.connect(registry, req, res), cookies(req));
+        return follow(ConnectionCookie.connect(registry, req, res, proxies), cookies(req));
+    }
+
+    /** Sets the cookie to the connection's session id (a new one after login or logout). */
+    void setCookie(ServerRequest req, ServerResponse res, Connection connection) {
+        ConnectionCookie.set(req, res, connection, proxies);
+    }
+
+    /** The client's address, the key of the per-address limits ({@link ClientAddress}). */
+    String clientAddress(ServerRequest req) {
+        return ClientAddress.of(req, proxies);
     }
 
     /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */

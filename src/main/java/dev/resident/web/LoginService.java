@@ -68,7 +68,7 @@ public final class LoginService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String user = text(body, "user");
         String password = text(body, "password");
-        String address = ClientAddress.of(req);
+        String address = connections.clientAddress(req);
         long now = System.currentTimeMillis();
         rateLimit(perAddress.acquire(address, now), "too many logins from your address");
         rateLimit(everyone.acquire("", now), "too many logins, try again shortly");
@@ -89,7 +89,7 @@ public final class LoginService implements HttpService {
         }
         Connection connection = registry.connect(cookie);
         registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
-        ConnectionCookie.set(req, res, connection);
+        connections.setCookie(req, res, connection);
         AffinityCookie.set(req, res, identity.get().user());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
@@ -111,7 +111,7 @@ public final class LoginService implements HttpService {
         refuseWhenSessionsComeFromElsewhere();
         ConnectionCookie.find(registry, req).ifPresent(connection -> {
             registry.logout(connection);
-            ConnectionCookie.set(req, res, connection);
+            connections.setCookie(req, res, connection);
         });
         AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();

@@ -53,7 +53,7 @@ public final class PagesService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
-        guards.admission.admitPage(ClientAddress.of(req), registry.find(cookie).isEmpty());
+        guards.admission.admitPage(connections.clientAddress(req), registry.find(cookie).isEmpty());
         Connection connection = connections.connect(req, res);
         ResidentPage page;
         try {

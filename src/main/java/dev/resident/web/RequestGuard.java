@@ -15,25 +15,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The first filter: it counts the request ({@link HttpRequests}) and registers its {@link ClientInfo}; methods an origin server never
+ * The first filter: it counts the request ({@link HttpRequests}); methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
  * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
  */
 final class RequestGuard implements Filter {
-    private final TrustedProxies proxies;
-
-    RequestGuard(TrustedProxies proxies) {
-        this.proxies = proxies;
-    }
-
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         HttpRequests.counted();
-        req.context().register(ClientInfo.class,
-                new ClientInfo(proxies, req.remotePeer().address(), req.headers(), req.isSecure()));
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");

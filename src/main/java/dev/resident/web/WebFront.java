@@ -62,7 +62,7 @@ public final class WebFront {
                     Timers timers) {
         this.requestLog = requestLog;
         this.registry = registry;
-        this.connections = new Connections(registry, sessions);
+        this.connections = new Connections(registry, sessions, proxies);
         this.authenticator = authenticator;
         this.bus = registry.bus();
         this.lifecycle = lifecycle;
@@ -96,7 +96,7 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
-        routing.addFilter(new RequestGuard(guards.proxies));
+        routing.addFilter(new RequestGuard());
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards))

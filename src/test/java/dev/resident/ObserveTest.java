@@ -6,6 +6,7 @@ import dev.resident.support.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.http.HttpRequest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,8 +73,8 @@ class ObserveTest extends DefaultServerTest {
         double before = observe.metricTagged("requests_count_total", "scope=\"vendor\"");
         assertEquals(200, browser.get("/observe/health/live").status());
         assertEquals(404, browser.get("/no/such/path").status());
-        assertEquals(405, browser.send(java.net.http.HttpRequest.newBuilder(uri.resolve("/"))
-                .method("TRACE", java.net.http.HttpRequest.BodyPublishers.noBody())).status());
+        assertEquals(405, browser.send(HttpRequest.newBuilder(uri.resolve("/"))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody())).status());
         // the scrape that reads it is counted too
         assertTrue(observe.metricTagged("requests_count_total", "scope=\"vendor\"") >= before + 4);
     }

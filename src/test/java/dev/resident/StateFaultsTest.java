@@ -1,5 +1,6 @@
 package dev.resident;
 
+import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -147,7 +148,7 @@ class StateFaultsTest {
     private static int savedCount(NatsTestServer nats, String pageId) {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));
-            return entry == null ? -1 : dev.resident.json.Json.parse(entry.getValue()).path("data").path("count").asInt();
+            return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -50,7 +50,8 @@ public final class MetricsEndpoint implements Observer {
                     if (method.getName().equals("addFilter")) {
                         return view;
                     }
-                    if (method.getName().equals("addFeature") && args.length == 1 && args[0] instanceof HttpFeature feature) {
+                    if (method.getName().equals("addFeature") && args.length == 1
+                            && args[0] instanceof HttpFeature feature) {
                         routing.addFeature(new FeatureWithoutFilters(feature));
                         return view;
                     }

@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * The first filter: it counts the request ({@link HttpRequests}); methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
- * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a malformed {@code Sec-WebSocket-Key} gets 400.
+ * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a
+ * malformed {@code Sec-WebSocket-Key} gets 400.
  */
 final class RequestGuard implements Filter {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);

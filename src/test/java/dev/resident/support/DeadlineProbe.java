@@ -20,6 +20,7 @@ public final class DeadlineProbe {
         while (!deadline.passed()) {
             LockSupport.parkNanos(deadline.slice());
         }
-        System.out.println(Duration.ofNanos(System.nanoTime() - start).toMillis() + " " + deadline.stoodStill().toMillis());
+        long tookMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        System.out.println(tookMillis + " " + deadline.stoodStill().toMillis());
     }
 }

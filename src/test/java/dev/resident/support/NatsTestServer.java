@@ -105,7 +105,8 @@ public final class NatsTestServer implements AutoCloseable {
     private boolean healthy() {
         try {
             URI uri = URI.create("http://127.0.0.1:" + monitorPort + "/healthz");
-            return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode() == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

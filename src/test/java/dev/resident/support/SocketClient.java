@@ -89,8 +89,10 @@ public final class SocketClient implements WebSocket.Listener {
                     return frame;
                 }
                 if (deadline.passed()) {
-                    throw new AssertionError("no frame within " + deadline.timeout()
-                            + (closed.isDone() ? "; the socket is closed: " + closed.handle((code, e) -> code != null ? code : e).join() : ""));
+                    String state = closed.isDone()
+                            ? "; the socket is closed: " + closed.handle((code, e) -> code != null ? code : e).join() : "";
+                    throw new AssertionError("no frame within " + deadline.timeout() + " of running time (the process "
+                            + "stood still " + deadline.stoodStill() + " besides)" + state);
                 }
             }
         } catch (InterruptedException e) {

@@ -118,7 +118,7 @@ class SocketBoundsTest {
         SocketClient near = browser.socket(page, Map.of("after", Long.toString(seen), "epoch", epoch));
         assertEquals("hello", near.next().get("t").asText());
         for (int pkey = 2; pkey <= 4; pkey++) {
-            JsonNode replayed = near.next();
+            JsonNode replayed = nextOrExplain(near);
             assertEquals("dbevent", replayed.get("t").asText(), "a client a few messages behind gets a replay");
             assertEquals(++seen, replayed.get("seq").asLong());
         }
@@ -132,6 +132,25 @@ class SocketBoundsTest {
         SocketClient far = browser.socket(page, Map.of("after", Long.toString(seen), "epoch", epoch));
         assertEquals("hello", far.next().get("t").asText());
         assertEquals("resync", far.next().get("t").asText(), "a client behind the history's bytes reloads");
+    }
+
+    /** The socket's next frame; a failure also says what the server counted (for a CI log). */
+    private JsonNode nextOrExplain(SocketClient socket) {
+        try {
+            return socket.next();
+        } catch (AssertionError e) {
+            String server;
+            try {
+                Observe observe = new Observe(uri);
+                server = "sockets open " + observe.metric("resident_sockets_open") + ", messages pushed "
+                        + observe.metric("resident_messages_pushed_total") + ", socket writes "
+                        + observe.metric("resident_sockets_writes_total") + ", slow-consumer closes "
+                        + observe.metric("resident_sockets_slow_consumer_closes_total");
+            } catch (RuntimeException unreadable) {
+                server = "not readable: " + unreadable;
+            }
+            throw new AssertionError(e.getMessage() + "; the server: " + server, e);
+        }
     }
 
     private Reply publish(String table, int pkey) {

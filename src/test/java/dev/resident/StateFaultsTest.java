@@ -59,7 +59,7 @@ class StateFaultsTest {
                     && p01.counter("resident_state_pending") > 0);
 
             nats.restart();
-            Eventually.await(PATIENCE, "the snapshot written once NATS is back",
+            Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
         }
@@ -143,6 +143,14 @@ class StateFaultsTest {
             }
             assertTrue(calls > 10, calls + " calls");
         }
+    }
+
+    private static String storeState(NatsSite.Node node, Observe observe) {
+        return "pending " + node.counter("resident_state_pending") + ", ready " + observe.readyStatus()
+                + ", reachable " + node.counter("resident_state_reachable")
+                + ", bus connected " + node.counter("resident_bus_connected")
+                + ", writes " + node.counter("resident_state_writes_total")
+                + ", failed writes " + node.counter("resident_state_write_failures_total");
     }
 
     private static int savedCount(NatsTestServer nats, String pageId) {

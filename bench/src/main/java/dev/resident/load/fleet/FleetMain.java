@@ -76,7 +76,11 @@ public final class FleetMain {
                     print(total.toJson().put("type", "report"));
                 }
                 case "reset" -> {
-                    shards.forEach(FleetShard::resetDeliveries);
+                    // acknowledged only once every loop has reset: the parent publishes right after,
+                    // and a reset still queued behind the loop's reads would wipe the first deliveries
+                    for (FleetShard shard : shards) {
+                        shard.resetDeliveries().get(30, TimeUnit.SECONDS);
+                    }
                     print(Json.object().put("type", "reset"));
                 }
                 default -> print(Json.object().put("type", "error").put("message", "unknown command " + command));

@@ -36,8 +36,14 @@ final class FleetShard {
         return done;
     }
 
-    void resetDeliveries() {
-        loop.execute(stats::resetDeliveries);
+    /** Forgets the deliveries counted so far; done once the shard's loop has done it. */
+    CompletableFuture<Void> resetDeliveries() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            stats.resetDeliveries();
+            done.complete(null);
+        });
+        return done;
     }
 
     CompletableFuture<Void> closeAll() {

@@ -12,6 +12,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,6 +49,16 @@ class DemoOnPostgresTest {
         try (PgTestDatabase database = db) {
             demo.close();
         }
+    }
+
+    /**
+     * The tests' changes reach the boards through the LISTEN link, which the server makes in the
+     * background after it starts: a change committed before it is up is announced only as a gap.
+     */
+    @BeforeEach
+    void linkUp() {
+        Observe observe = new Observe(uri);
+        Eventually.await(Duration.ofSeconds(20), "link up", () -> observe.metric("resident_pg_link_up", "pgdemo") == 1);
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** The page endpoints: open, rpc, long-poll and close. */
 public final class PagesService implements HttpService {
@@ -26,15 +27,18 @@ public final class PagesService implements HttpService {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Guards guards;
+    /** Without a request log no request gets a page note, nor the request context that would hold it. */
+    private final Optional<RequestLog> requestLog;
 
     PagesService(Connections connections, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
-                 Guards guards) {
+                 Guards guards, Optional<RequestLog> requestLog) {
         this.registry = connections.registry();
         this.connections = connections;
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
         this.guards = guards;
+        this.requestLog = requestLog;
     }
 
     @Override
@@ -64,7 +68,7 @@ public final class PagesService implements HttpService {
             }
             throw e;
         }
-        RequestLog.page(req, page.id());
+        requestLog.ifPresent(log -> log.notePage(req, page.id()));
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", page.epoch())
@@ -151,7 +155,7 @@ public final class PagesService implements HttpService {
 
     /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
     private ResidentPage ownedPage(ServerRequest req, String pageId) {
-        RequestLog.page(req, pageId);
+        requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
         return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
     }

@@ -37,14 +37,11 @@ public final class RequestLog implements Filter {
     private static final int MAX_PATH = 200;
     private final String process;
     private final Writer file;
-    /** Whether any request log was made in this JVM: without one, no request carries a note. */
-    private static volatile boolean anyMade;
     private final ReentrantLock lock = new ReentrantLock();
 
     private RequestLog(String process, Writer file) {
         this.process = process.isEmpty() ? "single" : process;
         this.file = file;
-        anyMade = true;
     }
 
     /**
@@ -65,10 +62,7 @@ public final class RequestLog implements Filter {
     }
 
     /** Notes the page a request is about, for its log line (the page of an rpc is in the body). */
-    static void page(ServerRequest req, String pageId) {
-        if (!anyMade) {
-            return; // the request's context is made on first use: an rpc with no log has none
-        }
+    void notePage(ServerRequest req, String pageId) {
         req.context().get(PageNote.class, PageNote.class).ifPresent(note -> note.pageId = pageId);
     }
 

@@ -99,7 +99,7 @@ public final class WebFront {
         routing.addFilter(new RequestGuard());
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
-        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards))
+        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, requestLog))
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission))
                 .register(API_ROOT, new DbEventService(bus, settings))
                 .register(API_ROOT, new NoticeService(bus, settings))

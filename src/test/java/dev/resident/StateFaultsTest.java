@@ -40,13 +40,11 @@ class StateFaultsTest {
     void pagesAreServedWhileTheStoreIsAwayAndSavedWhenItIsBack() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              NatsSite site = new NatsSite(nats, NATS_STATE)) {
-            NatsSite.Node p01 = site.start("p01");
-            Browser browser = new Browser(p01.uri());
-            String pageId = browser.benchPage();
-            assertEquals(1, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            SavedPage saved = SavedPage.open(nats, site);
+            NatsSite.Node p01 = saved.node();
+            Browser browser = saved.browser();
+            String pageId = saved.pageId();
             Observe observe = new Observe(p01.uri());
-            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
-                    && p01.counter("resident_state_writes_total") > 0);
 
             nats.stop();
             for (int expected = 2; expected <= 4; expected++) {
@@ -74,22 +72,18 @@ class StateFaultsTest {
     void aWriteStoredButNotAnsweredIsNotTakenForATakeover() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              NatsSite site = new NatsSite(nats, NATS_STATE)) {
-            NatsSite.Node p01 = site.start("p01");
-            Browser browser = new Browser(p01.uri());
-            String pageId = browser.benchPage();
-            assertEquals(1, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
-            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
-                    && savedCount(nats, pageId) == 1);
+            SavedPage saved = SavedPage.open(nats, site);
+            String key = key(saved.pageId());
             try (Connection client = Nats.connect(nats.url())) {
                 KeyValue pages = client.keyValue(NatsSite.PREFIX + "_pages");
-                pages.put(key(pageId), pages.get(key(pageId)).getValue()); // the unanswered write
+                pages.put(key, pages.get(key).getValue()); // the unanswered write
             }
 
-            assertEquals(2, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            assertEquals(2, saved.inc());
             Eventually.await(PATIENCE, "the second snapshot written over the process's own copy",
-                    () -> savedCount(nats, pageId) == 2);
-            assertEquals(3, browser.rpc(pageId, "inc", null, null).json().get("result").asInt(), "the page stayed");
-            assertEquals(0, p01.counter("resident_pages_lost_total"));
+                    () -> savedCount(nats, saved.pageId()) == 2);
+            assertEquals(3, saved.inc(), "the page stayed");
+            assertEquals(0, saved.node().counter("resident_pages_lost_total"));
         }
     }
 
@@ -142,6 +136,25 @@ class StateFaultsTest {
                 calls++;
             }
             assertTrue(calls > 10, calls + " calls");
+        }
+    }
+
+    /** A page on a process {@code p01} of the site, called once, whose snapshot holds that call. */
+    private record SavedPage(NatsSite.Node node, Browser browser, String pageId) {
+        static SavedPage open(NatsTestServer nats, NatsSite site) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String pageId = browser.benchPage();
+            SavedPage saved = new SavedPage(p01, browser, pageId);
+            assertEquals(1, saved.inc());
+            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
+                    && savedCount(nats, pageId) == 1);
+            return saved;
+        }
+
+        /** Calls {@code inc}, the bench page's counter; its result. */
+        int inc() {
+            return browser.rpc(pageId, "inc", null, null).json().get("result").asInt();
         }
     }
 

@@ -83,6 +83,8 @@ public final class PgDbEvents implements AutoCloseable {
                 if (connectedBefore) {
                     meters.reconnects.increment();
                     LOGGER.log(Level.INFO, "LISTEN link to PostgreSQL re-established");
+                } else {
+                    LOGGER.log(Level.INFO, "LISTEN link to PostgreSQL up: dbevents flow from here on");
                 }
                 connectedBefore = true;
                 delivery.announceGap();

@@ -51,7 +51,8 @@ final class Bench {
             for (String scenario : options.scenarios()) {
                 for (Case measured : Scenarios.cases(scenario, options)) {
                     for (Target target : targets) {
-                        if (target.name().equals("ceiling") && !measured.ceilingToo()) {
+                        if (target.name().equals("ceiling") && !measured.ceilingToo()
+                                || target.name().equals("floor") && !measured.floorToo()) {
                             continue;
                         }
                         ObjectNode line = measure(measured, target, loops, timer);
@@ -127,6 +128,7 @@ final class Bench {
         targets.add(JvmTarget.resident(options.javaHome(), options.serverJvm(), options.residentJar(),
                 options.workDir(), options.adminToken()));
         targets.add(JvmTarget.ceiling(options.javaHome(), options.serverJvm(), options.benchJar(), options.workDir()));
+        targets.add(JvmTarget.floor(options.javaHome(), options.serverJvm(), options.benchJar(), options.workDir()));
         if (options.peers() != null) {
             targets.add(new PeerTarget(options.peers(), "asgi", options.workDir(), options.adminToken()));
             targets.add(new PeerTarget(options.peers(), "legacy", options.workDir(), options.adminToken()));

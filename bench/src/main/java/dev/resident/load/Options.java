@@ -36,7 +36,7 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
               --peers DIR      also measure DIR/legacy and DIR/asgi (started with their start/stop scripts)
               --scenario NAME  one or more of rpc ws-rpc fanout fanout-max capacity pages cold (default: all)
               --case TEXT      only the cases whose name contains TEXT (e.g. "inc c64")
-              --only NAMES     only these servers, e.g. resident,asgi (resident ceiling asgi legacy)
+              --only NAMES     only these servers, e.g. resident,asgi (resident ceiling floor asgi legacy)
               --quick          short runs and small sizes
               --smoke          every scenario at tiny sizes (~40 s), checked, not recorded; exits 1 when a case
                                fails (CI)

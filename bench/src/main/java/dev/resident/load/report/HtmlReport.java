@@ -22,7 +22,7 @@ import java.util.function.ToDoubleFunction;
  * the JSON lines they come from. Works offline.
  */
 public final class HtmlReport {
-    private static final List<String> SERVER_ORDER = List.of("resident", "ceiling", "asgi", "legacy", "external");
+    private static final List<String> SERVER_ORDER = List.of("resident", "ceiling", "floor", "asgi", "legacy", "external");
     private static final String[] PERCENTILES = {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"};
 
     private HtmlReport() {

@@ -15,7 +15,7 @@ final class Svg {
     private static final int RIGHT = 130;
     private static final int TOP = 30;
     private static final int BOTTOM = 60;
-    private static final Map<String, String> COLOURS = Map.of("resident", "#2563eb", "ceiling", "#9ca3af",
+    private static final Map<String, String> COLOURS = Map.of("resident", "#2563eb", "ceiling", "#9ca3af", "floor", "#d97706",
             "asgi", "#16a34a", "legacy", "#dc2626", "external", "#7c3aed");
 
     private Svg() {

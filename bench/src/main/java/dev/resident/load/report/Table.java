@@ -10,7 +10,7 @@ import java.util.Map;
 
 /** The side-by-side text table of one run, with Resident ÷ other ratios. */
 public final class Table {
-    private static final List<String> ORDER = List.of("resident", "ceiling", "asgi", "legacy");
+    private static final List<String> ORDER = List.of("resident", "ceiling", "floor", "asgi", "legacy");
 
     private Table() {
     }

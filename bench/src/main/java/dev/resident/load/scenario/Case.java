@@ -19,6 +19,11 @@ public interface Case {
         return false;
     }
 
+    /** Whether the protocol floor (the ceiling doing only what an {@code inc} call asks) runs this case. */
+    default boolean floorToo() {
+        return false;
+    }
+
     /** Environment for a Resident server started for this case (short names of the README). */
     default Map<String, String> residentEnv() {
         return Map.of();

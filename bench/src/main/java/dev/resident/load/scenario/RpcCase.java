@@ -59,6 +59,11 @@ public final class RpcCase implements Case {
     }
 
     @Override
+    public boolean floorToo() {
+        return method.equals("inc");
+    }
+
+    @Override
     public ObjectNode params() {
         ObjectNode node = Json.object().put("method", method).put("clients", clients)
                 .put("warmup_s", warmup).put("seconds", seconds);

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A Java server started as its own process: Resident from its jar, or the ceiling. */
+/** A Java server started as its own process: Resident from its jar, the ceiling or the protocol floor. */
 public final class JvmTarget implements Target {
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private final String name;
@@ -38,6 +38,12 @@ public final class JvmTarget implements Target {
     public static JvmTarget ceiling(Path javaHome, List<String> jvmOptions, Path benchJar, Path logDir) {
         return new JvmTarget("ceiling", javaHome, jvmOptions,
                 List.of("-cp", benchJar.toString(), "dev.resident.load.ceiling.CeilingServer"), logDir, "");
+    }
+
+    /** The protocol floor of this module: the ceiling doing only what the protocol asks of {@code inc}. */
+    public static JvmTarget floor(Path javaHome, List<String> jvmOptions, Path benchJar, Path logDir) {
+        return new JvmTarget("floor", javaHome, jvmOptions,
+                List.of("-cp", benchJar.toString(), "dev.resident.load.floor.FloorServer"), logDir, "");
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.helidon.websocket.WsSession;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +36,7 @@ final class FloorSocket implements WsListener {
         String query = prologue.query().rawValue();
         for (String pair : query.split("&")) {
             if (pair.startsWith("page_id=")) {
-                page = pages.get(java.net.URLDecoder.decode(pair.substring(8), StandardCharsets.UTF_8));
+                page = pages.get(URLDecoder.decode(pair.substring(8), StandardCharsets.UTF_8));
             }
         }
         return Optional.empty();

@@ -259,7 +259,6 @@ class NatsFanoutTest {
         assertEquals(receivedOnB + 1, b.counter(received));
     }
 
-    /** How many messages NATS has sent to the process's connection. */
     /** Messages the server delivered to {@code node}'s subscription to {@code subject}. */
     private static long deliveredOn(Node node, String subject) {
         for (JsonNode connection : nats.monitor("/connz?subs=detail").get("connections")) {

@@ -57,7 +57,7 @@ class StateFaultsTest {
                     && p01.counter("resident_state_pending") > 0);
 
             nats.restart();
-            Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe),
+            Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe) + "; " + jetStream(nats),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
         }
@@ -164,6 +164,17 @@ class StateFaultsTest {
                 + ", bus connected " + node.counter("resident_bus_connected")
                 + ", writes " + node.counter("resident_state_writes_total")
                 + ", failed writes " + node.counter("resident_state_write_failures_total");
+    }
+
+    /** What the NATS server says of its JetStream then: whether the client or the server is stuck. */
+    private static String jetStream(NatsTestServer nats) {
+        try {
+            var jsz = nats.monitor("/jsz");
+            return "NATS healthz " + nats.monitor("/healthz") + ", JetStream streams " + jsz.path("streams")
+                    + ", messages " + jsz.path("messages") + ", api " + jsz.path("api");
+        } catch (RuntimeException e) {
+            return "NATS monitor not readable: " + e;
+        }
     }
 
     private static int savedCount(NatsTestServer nats, String pageId) {

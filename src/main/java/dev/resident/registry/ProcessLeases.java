@@ -16,6 +16,8 @@ final class ProcessLeases {
     private static final System.Logger LOGGER = System.getLogger(ProcessLeases.class.getName());
     private final Bucket bucket;
     private final String self;
+    /** Why the last renewal failed, or null: only a change is logged, not every third of the lease. */
+    private volatile String failing;
 
     /**
      * @param bucket the leases, or null when the store is not shared
@@ -31,8 +33,16 @@ final class ProcessLeases {
         if (bucket != null) {
             try {
                 bucket.put(self, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
+                if (failing != null) {
+                    failing = null;
+                    LOGGER.log(Level.INFO, "lease renewed again");
+                }
             } catch (StateUnavailable e) {
-                LOGGER.log(Level.DEBUG, "lease not renewed: " + e.getMessage());
+                String why = e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
+                if (!why.equals(failing)) {
+                    failing = why;
+                    LOGGER.log(Level.WARNING, "lease not renewed: " + why);
+                }
             }
         }
     }

@@ -78,8 +78,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 state.snapshotInterval());
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = cpu;
-        durablePages.renewLease();
         this.timed = List.of(
+                // the first lease at once, off this thread: the shared store's connection is made after the registry
+                timers.after("resident-lease", Duration.ZERO, durablePages::renewLease),
                 timers.every("resident-sweep", settings.sweepInterval(), () -> sweep(System.currentTimeMillis())),
                 timers.every("resident-lease", Duration.ofMillis(Math.max(100, state.lease().toMillis() / 3)),
                         durablePages::renewLease));

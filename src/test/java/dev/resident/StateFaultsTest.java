@@ -7,6 +7,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
+import dev.resident.support.ThreadDump;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.Nats;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class StateFaultsTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** The threads that talk to the state store: a failure prints where they stand. */
+    private static final Pattern STATE_THREADS = Pattern.compile("resident-(lease|state|sweep)|nats|jnats");
     private static final Map<String, String> NATS_STATE = Map.of(
             "resident.state.store", "nats",
             "resident.state.snapshot-interval", "100ms",
@@ -57,7 +61,8 @@ class StateFaultsTest {
                     && p01.counter("resident_state_pending") > 0);
 
             nats.restart();
-            Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe) + "; " + jetStream(nats),
+            Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe) + "; " + jetStream(nats)
+                            + "\n" + ThreadDump.of(STATE_THREADS),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
         }
@@ -139,6 +144,27 @@ class StateFaultsTest {
         }
     }
 
+    /**
+     * The process's NATS connection is made after its registry: a first lease taken on the
+     * starting thread waited the whole request timeout for it, on every start.
+     */
+    @Test
+    @Timeout(60)
+    void aProcessStartsWithoutWaitingForItsFirstLease() throws Exception {
+        Map<String, String> patient = new java.util.HashMap<>(NATS_STATE);
+        patient.put("resident.state.request-timeout", "10m");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, patient)) {
+            NatsSite.Node p01 = site.start("p01");
+            Observe observe = new Observe(p01.uri());
+            Eventually.await(PATIENCE, "ready", () -> observe.readyStatus() == 200);
+            try (Connection client = Nats.connect(nats.url())) {
+                KeyValue processes = client.keyValue(NatsSite.PREFIX + "_processes");
+                Eventually.await(PATIENCE, "the lease taken", () -> lease(processes, p01.process()) != null);
+            }
+        }
+    }
+
     /** A page on a process {@code p01} of the site, called once, whose snapshot holds that call. */
     private record SavedPage(NatsSite.Node node, Browser browser, String pageId) {
         static SavedPage open(NatsTestServer nats, NatsSite site) {
@@ -174,6 +200,14 @@ class StateFaultsTest {
                     + ", messages " + jsz.path("messages") + ", api " + jsz.path("api");
         } catch (RuntimeException e) {
             return "NATS monitor not readable: " + e;
+        }
+    }
+
+    private static KeyValueEntry lease(KeyValue processes, String process) {
+        try {
+            return processes.get(process);
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.resident.page.engine;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,8 +8,9 @@ import java.util.function.LongFunction;
 
 /**
  * A page's outgoing messages: assigns each its seq, keeps the last ones (bounded by count,
- * characters and age) for replay, hands them to the live outbox and wakes long-polls. Seq order, history order
- * and outbox order are the same because all three happen under one lock.
+ * characters and age, in a {@link MessageHistory}) for replay, hands them to the live outbox and
+ * wakes long-polls. Seq order, history order and outbox order are the same because all three
+ * happen under one lock.
  */
 final class MessageLog {
     private final ReentrantLock lock = new ReentrantLock();
@@ -20,10 +19,7 @@ final class MessageLog {
     private final int maxMessages;
     private final long maxBytes;
     private final long maxAgeMillis;
-    private final ArrayDeque<Entry> history = new ArrayDeque<>(4);
-    /** Characters of the kept messages' texts. */
-    private long historyBytes;
-    private long seq;
+    private final MessageHistory history;
     private Outbox outbox;
     private boolean closed;
 
@@ -32,7 +28,7 @@ final class MessageLog {
      */
     MessageLog(String epoch, long seq, int maxMessages, long maxBytes, Duration maxAge) {
         this.epoch = epoch;
-        this.seq = seq;
+        this.history = new MessageHistory(seq);
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.maxAgeMillis = maxAge.toMillis();
@@ -45,7 +41,7 @@ final class MessageLog {
     long seq() {
         lock.lock();
         try {
-            return seq;
+            return history.seq();
         } finally {
             lock.unlock();
         }
@@ -58,14 +54,11 @@ final class MessageLog {
     void append(String t, String body) {
         lock.lock();
         try {
-            seq++;
             long now = System.currentTimeMillis();
-            Entry entry = new Entry(seq, now, t, body);
-            history.addLast(entry);
-            historyBytes += entry.size();
-            trim(now);
+            long seq = history.append(t, body, now);
+            history.trim(maxMessages, maxBytes, now - maxAgeMillis);
             if (outbox != null) {
-                outbox.offer(entry.text());
+                outbox.offer(MessageHistory.text(t, seq, body));
             }
             arrived.signalAll();
         } finally {
@@ -88,7 +81,7 @@ final class MessageLog {
         long nanos = wait.toNanos();
         lock.lock();
         try {
-            while (seq <= after && nanos > 0 && !closed) {
+            while (history.seq() <= after && nanos > 0 && !closed) {
                 nanos = arrived.awaitNanos(nanos);
             }
             return replay(after);
@@ -118,12 +111,13 @@ final class MessageLog {
             }
             previous = outbox;
             outbox = next;
+            long seq = history.seq();
             next.offer(hello.apply(seq));
             boolean epochChanged = clientEpoch != null && !clientEpoch.isEmpty() && !clientEpoch.equals(epoch);
             Replay replay = after < 0 ? new Replay(false, seq, List.of()) : replay(after);
             // a replay that would overflow the socket's queue is cheaper as a reload
             resync = epochChanged || replay.resync() || replay.messages().size() >= next.room()
-                    || replayBytes(replay) >= next.roomBytes();
+                    || replayChars(replay) >= next.roomBytes();
             if (resync) {
                 next.offer("{\"t\":\"resync\"}");
             } else {
@@ -177,57 +171,23 @@ final class MessageLog {
     }
 
     private Replay replay(long after) {
+        long seq = history.seq();
         if (after >= seq) {
             // a client ahead of the page comes from another epoch
-            return after == seq ? new Replay(false, seq, List.of()) : new Replay(true, seq, List.of());
+            return new Replay(after != seq, seq, List.of());
         }
-        trim(System.currentTimeMillis());
-        if (after < 0 || history.isEmpty() || after < history.peekFirst().seq - 1) {
+        history.trim(maxMessages, maxBytes, System.currentTimeMillis() - maxAgeMillis);
+        if (after < 0 || !history.reaches(after)) {
             return new Replay(true, seq, List.of());
         }
-        List<String> messages = new ArrayList<>((int) (seq - after));
-        for (Entry entry : history) {
-            if (entry.seq > after) {
-                messages.add(entry.text());
-            }
-        }
-        return new Replay(false, seq, messages);
+        return new Replay(false, seq, history.after(after));
     }
 
-    private void trim(long now) {
-        long oldest = now - maxAgeMillis;
-        while (history.size() > maxMessages || historyBytes > maxBytes
-                || (!history.isEmpty() && history.peekFirst().at < oldest)) {
-            historyBytes -= history.removeFirst().size();
-        }
-    }
-
-    private static long replayBytes(Replay replay) {
-        long bytes = 0;
+    private static long replayChars(Replay replay) {
+        long chars = 0;
         for (String message : replay.messages()) {
-            bytes += message.length();
+            chars += message.length();
         }
-        return bytes;
-    }
-
-    /**
-     * A kept message. The body is the caller's string, shared by every page that got the same
-     * dbevent or broadcast; the full text is built only when it is sent or replayed.
-     */
-    private record Entry(long seq, long at, String t, String body) {
-        /** {@code {"t":"","seq":,} and a seq of up to 19 digits. */
-        private static final int ENVELOPE = 15 + 19;
-
-        String text() {
-            return "{\"t\":\"" + t + "\",\"seq\":" + seq + "," + body;
-        }
-
-        /**
-         * The length of {@link #text()} (the seq counted at its widest) without building it;
-         * characters rather than UTF-8 bytes, close enough for JSON that is almost all ASCII.
-         */
-        long size() {
-            return ENVELOPE + t.length() + body.length();
-        }
+        return chars;
     }
 }

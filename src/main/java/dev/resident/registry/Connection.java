@@ -84,8 +84,9 @@ public final class Connection {
         return lastSeen;
     }
 
-    void touch() {
-        lastSeen = System.currentTimeMillis();
+    /** Marks the connection seen at {@code now} (millis). */
+    void touch(long now) {
+        lastSeen = now;
     }
 
     long savedSeen() {

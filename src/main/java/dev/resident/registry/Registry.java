@@ -121,7 +121,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             dropSession(connection);
             return Optional.empty();
         }
-        connection.touch();
+        connection.touch(now);
         if (durableConnections.dueForRefresh(connection, now)) {
             writer.changed(connection);
         }
@@ -459,7 +459,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             Connection connection = byKey.get(page.connectionId());
             if (connection != null) {
                 connection.pageSet().remove(page);
-                connection.touch();
+                connection.touch(System.currentTimeMillis());
             }
         }
         page.close(socketCode, reason);

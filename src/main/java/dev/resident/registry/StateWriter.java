@@ -67,7 +67,7 @@ final class StateWriter implements AutoCloseable {
     }
 
     void changed(ResidentPage page) {
-        pages.putIfAbsent(page, System.nanoTime());
+        pages.computeIfAbsent(page, marked -> System.nanoTime()); // a page marked already reads no clock
     }
 
     void changed(Connection connection) {

@@ -19,7 +19,7 @@ final class PageCalls {
         }
         long start = System.nanoTime();
         lifecycle.enter();
-        try (SlowCalls.Call watched = slowCalls.start(page.id(), method)) {
+        try (SlowCalls.Call watched = slowCalls.start(page.id(), method, start)) {
             return page.call(method, params);
         } finally {
             lifecycle.exit();

@@ -219,8 +219,8 @@ final class PageSocket implements WsListener {
             channel.offer(errorFrame(null, "bad_request", "malformed JSON"));
             return;
         }
-        page.touch();
         if (!frame.isObject() || !"rpc".equals(frame.path("t").asText())) {
+            page.touch(); // a call touches the page itself
             return; // pong and frames of later protocol versions
         }
         JsonNode id = frame.get("id");

@@ -40,20 +40,23 @@ public final class SlowCalls implements AutoCloseable {
         this.watch = timers.every("slow-calls", Duration.ofMillis(Math.max(100, threshold.toMillis() / 4)), this::check);
     }
 
-    /** Marks the current thread as running {@code method} of {@code pageId}; close the result when done. */
-    Call start(String pageId, String method) {
+    /**
+     * Marks the current thread as running {@code method} of {@code pageId} since {@code started}
+     * ({@link System#nanoTime}); close the result when done.
+     */
+    Call start(String pageId, String method, long started) {
         Thread thread = Thread.currentThread();
         int first = (int) thread.threadId() & (SLOTS - 1);
         for (int i = 0; i < SLOTS; i++) {
             int slot = (first + i) & (SLOTS - 1);
             if (slots.get(slot) == null) {
-                Call call = new Call(thread, pageId, method, System.nanoTime(), slot);
+                Call call = new Call(thread, pageId, method, started, slot);
                 if (slots.compareAndSet(slot, null, call)) {
                     return call;
                 }
             }
         }
-        Call call = new Call(thread, pageId, method, System.nanoTime(), -1);
+        Call call = new Call(thread, pageId, method, started, -1);
         overflow.put(call, Boolean.TRUE);
         return call;
     }

@@ -28,13 +28,13 @@ class SlowCallsTest {
             int calls = 4096 + 100; // one thread: its calls fill the slots from its own, then spill over
             List<SlowCalls.Call> running = new ArrayList<>();
             for (int i = 0; i < calls; i++) {
-                running.add(watchdog.start("page-" + i, "work"));
+                running.add(watchdog.start("page-" + i, "work", System.nanoTime()));
             }
             Eventually.await(Duration.ofSeconds(10), "every call reported", () -> slowCount(meters) == calls);
             running.forEach(SlowCalls.Call::close);
             // done calls are forgotten: a new one that ends at once is never reported, and none twice
-            watchdog.start("page-new", "quick").close();
-            SlowCalls.Call late = watchdog.start("page-late", "work");
+            watchdog.start("page-new", "quick", System.nanoTime()).close();
+            SlowCalls.Call late = watchdog.start("page-late", "work", System.nanoTime());
             Eventually.await(Duration.ofSeconds(10), "the late call reported", () -> slowCount(meters) == calls + 1);
             late.close();
             assertEquals(calls + 1, slowCount(meters));

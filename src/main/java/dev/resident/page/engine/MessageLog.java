@@ -52,9 +52,13 @@ final class MessageLog {
      * {@code "seq":N,} including the closing brace, encoded once by the caller.
      */
     void append(String t, String body) {
+        append(t, body, System.currentTimeMillis());
+    }
+
+    /** Like {@link #append(String, String)}, at {@code now} (millis) that the caller read already. */
+    void append(String t, String body, long now) {
         lock.lock();
         try {
-            long now = System.currentTimeMillis();
             long seq = history.append(t, body, now);
             history.trim(maxMessages, maxBytes, now - maxAgeMillis);
             if (outbox != null) {

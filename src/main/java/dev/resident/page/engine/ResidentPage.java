@@ -175,10 +175,9 @@ public final class ResidentPage implements Page {
                 if (closed) {
                     throw closedAnswer();
                 }
-                touch();
                 return Json.write(live.call(this, method, parsed));
             } finally {
-                flushChanges();
+                flushChanges(touch());
                 callLock.unlock();
                 host.changed(this);
             }
@@ -243,7 +242,7 @@ public final class ResidentPage implements Page {
                 LOGGER.log(System.Logger.Level.ERROR, "dbevent handler of " + path + " failed on " + event.table()
                         + "; the client gets the raw event", e);
             }
-            flushChanges();
+            flushChanges(System.currentTimeMillis());
             if (raw == DbEventHandler.RawEvent.FORWARD) {
                 push("dbevent", body);
             }
@@ -326,8 +325,11 @@ public final class ResidentPage implements Page {
         return log.outbox() == null && now - lastActive > settings.idleTtl().toMillis();
     }
 
-    public void touch() {
-        lastActive = System.currentTimeMillis();
+    /** Marks the page active now; returns that time (millis). */
+    public long touch() {
+        long now = System.currentTimeMillis();
+        lastActive = now;
+        return now;
     }
 
     public String connectionId() {
@@ -456,10 +458,11 @@ public final class ResidentPage implements Page {
         return host.jobs().follow(id, user(), jobId);
     }
 
-    private void flushChanges() {
+    /** Sends the changes of the call that ends at {@code now} (millis) as one {@code data} message. */
+    private void flushChanges(long now) {
         ArrayNode changes = SEAM.takeChanges(data);
         if (changes != null) {
-            log.append("data", "\"changes\":" + Json.write(changes) + "}");
+            log.append("data", "\"changes\":" + Json.write(changes) + "}", now);
         }
     }
 

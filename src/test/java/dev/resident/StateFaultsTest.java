@@ -62,7 +62,7 @@ class StateFaultsTest {
 
             nats.restart();
             Eventually.await(PATIENCE, "the snapshot written once NATS is back", () -> storeState(p01, observe) + "; " + jetStream(nats)
-                            + "\n" + ThreadDump.of(STATE_THREADS),
+                            + "\nNATS log:\n" + nats.logTail(30) + "\n" + ThreadDump.of(STATE_THREADS),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
         }
@@ -145,6 +145,34 @@ class StateFaultsTest {
     }
 
     /**
+     * NATS may come back with nothing stored (no persistent volume, a store wiped): the process
+     * makes its buckets again and is ready, instead of failing every request on buckets that are
+     * gone (it stayed unready until restarted).
+     */
+    @Test
+    void bucketsLostWithNatsAreMadeAgain() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            SavedPage saved = SavedPage.open(nats, site);
+            NatsSite.Node p01 = saved.node();
+            Observe observe = new Observe(p01.uri());
+            nats.stop();
+            nats.restartEmpty();
+            try (Connection client = Nats.connect(nats.url())) {
+                Eventually.await(PATIENCE, "ready, with its lease in a bucket made again",
+                        () -> storeState(p01, observe) + "; " + jetStream(nats) + "\n" + nats.logTail(20),
+                        () -> observe.readyStatus() == 200 && lease(client, p01.process()) != null);
+            }
+            // what was saved is gone with NATS's store; what is saved from now on is kept
+            Browser newcomer = new Browser(p01.uri());
+            String fresh = newcomer.benchPage();
+            assertEquals(200, newcomer.rpc(fresh, "inc", null, null).status());
+            Eventually.await(PATIENCE, "a new page saved in the pages bucket made again",
+                    () -> savedCount(nats, fresh) == 1);
+        }
+    }
+
+    /**
      * The process's NATS connection is made after its registry: a first lease taken on the
      * starting thread waited the whole request timeout for it, on every start.
      */
@@ -211,8 +239,23 @@ class StateFaultsTest {
         }
     }
 
+    /** The process's lease, or null while there is none or no bucket for leases. */
+    private static KeyValueEntry lease(Connection client, String process) {
+        try {
+            if (!client.keyValueManagement().getBucketNames().contains(NatsSite.PREFIX + "_processes")) {
+                return null;
+            }
+            return client.keyValue(NatsSite.PREFIX + "_processes").get(process);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static int savedCount(NatsTestServer nats, String pageId) {
         try (Connection client = Nats.connect(nats.url())) {
+            if (!client.keyValueManagement().getBucketNames().contains(NatsSite.PREFIX + "_pages")) {
+                return -1; // no bucket (yet)
+            }
             KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));
             return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
         } catch (Exception e) {

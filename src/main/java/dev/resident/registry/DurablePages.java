@@ -161,7 +161,7 @@ final class DurablePages {
                         return;
                     }
                     meters.pagesLost.increment();
-                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now; dropped here");
+                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or its saved copy is gone; dropped here");
                     Thread.startVirtualThread(() -> lost.accept(page, "page moved"));
                 });
     }

@@ -86,6 +86,22 @@ public final class NatsTestServer implements AutoCloseable {
         start();
     }
 
+    /** Starts the server again on the same ports with nothing stored: every stream and bucket gone. */
+    public void restartEmpty() {
+        Processes.deleteTree(dir.resolve("jetstream"));
+        start();
+    }
+
+    /** The last {@code lines} lines of the server's log (JetStream's recovery says what it lost). */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(dir.resolve("server.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "no server log: " + e;
+        }
+    }
+
     @Override
     public void close() {
         stop();

@@ -34,6 +34,8 @@ import java.util.concurrent.TimeoutException;
 final class KvBucket implements Bucket {
     /** JetStream's "wrong last sequence" error: another writer came first. */
     private static final int WRONG_LAST_SEQUENCE = 10071;
+    /** JetStream's "stream not found" error: the bucket is gone. */
+    private static final int STREAM_NOT_FOUND = 10059;
     private final KvStateStore store;
     private final String name;
     private final Duration ttl;
@@ -113,6 +115,7 @@ final class KvBucket implements Bucket {
                         ? CompletableFuture.supplyAsync(() -> update(key, value, 0), Thread::startVirtualThread)
                         : CompletableFuture.completedFuture(-1L);
             }
+            unbindWhenGone(cause);
             String why = cause instanceof TimeoutException ? "no answer in " + timeout.toMillis() + " ms" : cause.getMessage();
             return CompletableFuture.<Long>failedFuture(
                     store.failed(new StateUnavailable("NATS KV " + name + ": " + why, cause)));
@@ -133,10 +136,28 @@ final class KvBucket implements Bucket {
             store.answered();
             return result;
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
+            unbindWhenGone(e);
             throw store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StateUnavailable("interrupted", e);
+        }
+    }
+
+    /**
+     * Forgets the bucket's binding when {@code failure} says its stream is gone (NATS came back
+     * with nothing stored, or someone deleted it), so the next request makes the bucket again;
+     * kept, every request would fail until the process restarts.
+     */
+    private void unbindWhenGone(Throwable failure) {
+        boolean gone = failure instanceof JetStreamApiException api && api.getApiErrorCode() == STREAM_NOT_FOUND
+                // a write to a stream that is gone has no one to answer it
+                || failure instanceof IOException && String.valueOf(failure.getMessage()).contains("No Responders");
+        if (gone) {
+            synchronized (this) {
+                kv = null;
+                boundTo = null;
+            }
         }
     }
 

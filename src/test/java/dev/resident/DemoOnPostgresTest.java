@@ -93,11 +93,11 @@ class DemoOnPostgresTest {
         db.execute("UPDATE orders SET qty = 3 WHERE id = " + id); // a marker after the board's change
 
         for (Board board : new Board[]{alice, carol}) {
-            JsonNode insert = board.socket.next("dbevent");
+            JsonNode insert = board.next("dbevent", uri);
             assertEquals("I", insert.get("events").get(0).get("action").asText());
             assertEquals(id, insert.get("events").get(0).get("pkey").asLong());
             assertFalse(insert.has("origin"), "sent by the trigger, not by page code");
-            JsonNode next = board.socket.next("dbevent");
+            JsonNode next = board.next("dbevent", uri);
             assertEquals(3, next.get("events").get(0).get("record").get("qty").asInt(), "no second copy came between");
         }
     }
@@ -110,7 +110,7 @@ class DemoOnPostgresTest {
     }
 
     /** A logged-in user's board with its socket open. */
-    private record Board(Browser browser, String page, SocketClient socket) {
+    private record Board(String user, Browser browser, String page, SocketClient socket) {
         static Board open(URI uri, String user) {
             Browser browser = new Browser(uri);
             assertEquals(200, browser.login(user, user).status());
@@ -119,7 +119,21 @@ class DemoOnPostgresTest {
             socket.next("hello");
             Observe observe = new Observe(uri);
             Eventually.await(Duration.ofSeconds(20), "link up", () -> observe.metric("resident_pg_link_up", "pgdemo") == 1);
-            return new Board(browser, page, socket);
+            return new Board(user, browser, page, socket);
+        }
+
+        /** The next frame of type {@code t}; a failure also says what the LISTEN link received. */
+        JsonNode next(String t, URI uri) {
+            try {
+                return socket.next(t);
+            } catch (AssertionError e) {
+                Observe observe = new Observe(uri);
+                throw new AssertionError(user + "'s board: " + e.getMessage() + "; link up "
+                        + observe.metric("resident_pg_link_up", "pgdemo") + ", notifications "
+                        + observe.metric("resident_pg_notifications_total", "pgdemo") + ", dbevents received "
+                        + observe.metric("resident_dbevents_received_total", "pgdemo") + ", delivered to pages "
+                        + observe.metric("resident_dbevents_delivered_total", "pgdemo"), e);
+            }
         }
     }
 }

@@ -6,6 +6,8 @@ import dev.resident.json.Json;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -108,11 +110,18 @@ public final class SocketClient implements WebSocket.Listener {
     /** The next frame matching {@code wanted}, skipping others (pings, for instance). */
     public JsonNode next(Predicate<JsonNode> wanted) {
         Deadline deadline = Deadline.after(Duration.ofSeconds(10));
+        List<String> skipped = new ArrayList<>();
         while (true) {
-            JsonNode frame = next(deadline);
+            JsonNode frame;
+            try {
+                frame = next(deadline);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; frames skipped meanwhile: " + skipped, e);
+            }
             if (wanted.test(frame)) {
                 return frame;
             }
+            skipped.add(frame.path("t").asText("?") + (frame.has("seq") ? "#" + frame.get("seq").asText() : ""));
         }
     }
 

@@ -54,7 +54,9 @@ public final class Machine {
     /** The first port the kernel gives client connections (Linux: {@code ip_local_port_range}), or 0 when unknown. */
     private static int ephemeralLow() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+            // line by line: JDK 25's readString returns only the first byte of a /proc/sys file (size 0)
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0)
+                    .trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException unknown) {
             return 0;
         }

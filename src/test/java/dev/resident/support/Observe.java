@@ -42,7 +42,7 @@ public final class Observe {
 
     /** The metric's lines as their tags ({@code {…}}, empty when none) and their value. */
     private java.util.List<String[]> lines(String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$").matcher(text());
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+|NaN)$").matcher(text());
         java.util.List<String[]> lines = new java.util.ArrayList<>();
         while (m.find()) {
             lines.add(new String[] {m.group(1) == null ? "" : m.group(1), m.group(2)});

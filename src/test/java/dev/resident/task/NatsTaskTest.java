@@ -210,6 +210,8 @@ class NatsTaskTest {
         assertEquals("unavailable", refused.errorCode());
         assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "no hang");
         assertTrue(local.counter("resident_tasks_fallback_total") >= 1);
+        Eventually.await(WAIT, "the site's queue not counted while NATS is away (NaN, not the last count)",
+                () -> Double.isNaN(local.counter("resident_tasks_queued")));
     }
 
     private NatsSite site(Map<String, String> overrides) {

@@ -14,7 +14,10 @@ public interface JobQueue extends AutoCloseable {
     /** Starts this process's workers: each takes a job, hands it to {@code runner}, and takes the next. */
     void start(JobRunner runner);
 
-    /** Jobs waiting for a worker (or, for a shared queue, not yet acknowledged), as far as known; 0 when unknown. */
+    /**
+     * Jobs waiting for a worker (or, for a shared queue, not yet acknowledged), as last counted;
+     * -1 while a shared queue cannot be counted (NATS away), rather than a count that grows stale.
+     */
     long waiting();
 
     /** Stops taking jobs; a job running here now is left to the queue's own rules. */

@@ -54,8 +54,21 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         this.cpu = cpu;
         meters.gauge("resident.tasks.running", "jobs running in this process",
                 () -> lanes.stream().mapToInt(lane -> lane.runner().runningCount()).sum());
-        meters.gauge("resident.tasks.queued", "jobs waiting for a worker (NATS: in the site's stream, running ones included)",
-                () -> lanes.stream().mapToLong(lane -> lane.queue().waiting()).sum());
+        meters.gauge("resident.tasks.queued", "jobs waiting for a worker (NATS: in the site's stream, running ones "
+                + "included); NaN while the site's queue cannot be counted", this::queued);
+    }
+
+    /** Jobs waiting in every lane, or NaN while one of them cannot be counted. */
+    private double queued() {
+        long total = 0;
+        for (Lane lane : lanes) {
+            long waiting = lane.queue().waiting();
+            if (waiting < 0) {
+                return Double.NaN;
+            }
+            total += waiting;
+        }
+        return total;
     }
 
     /** The in-process lane: jobs in this process's memory, delivered straight to its pages. */

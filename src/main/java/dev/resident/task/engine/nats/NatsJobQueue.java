@@ -107,11 +107,11 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
 
     private void count() {
         try {
-            if (connection.getStatus() == Connection.Status.CONNECTED) {
-                lastCount = connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
-                        .getStreamState().getMsgCount();
-            }
+            lastCount = connection.getStatus() != Connection.Status.CONNECTED ? -1
+                    : connection.jetStreamManagement(setup.options()).getStreamInfo(names.stream())
+                            .getStreamState().getMsgCount();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
+            lastCount = -1;
             LOGGER.log(Level.DEBUG, "task stream not counted: " + e);
         } finally {
             countedAt = System.nanoTime();

@@ -187,8 +187,7 @@ class StateFaultsTest {
             Observe observe = new Observe(p01.uri());
             Eventually.await(PATIENCE, "ready", () -> observe.readyStatus() == 200);
             try (Connection client = Nats.connect(nats.url())) {
-                KeyValue processes = client.keyValue(NatsSite.PREFIX + "_processes");
-                Eventually.await(PATIENCE, "the lease taken", () -> lease(processes, p01.process()) != null);
+                Eventually.await(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
             }
         }
     }
@@ -231,33 +230,26 @@ class StateFaultsTest {
         }
     }
 
-    private static KeyValueEntry lease(KeyValue processes, String process) {
-        try {
-            return processes.get(process);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     /** The process's lease, or null while there is none or no bucket for leases. */
     private static KeyValueEntry lease(Connection client, String process) {
-        try {
-            if (!client.keyValueManagement().getBucketNames().contains(NatsSite.PREFIX + "_processes")) {
-                return null;
-            }
-            return client.keyValue(NatsSite.PREFIX + "_processes").get(process);
+        return entry(client, "processes", process);
+    }
+
+    /** The count in the page's saved copy, or -1 while there is none. */
+    private static int savedCount(NatsTestServer nats, String pageId) {
+        try (Connection client = Nats.connect(nats.url())) {
+            KeyValueEntry entry = entry(client, "pages", key(pageId));
+            return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
     }
 
-    private static int savedCount(NatsTestServer nats, String pageId) {
-        try (Connection client = Nats.connect(nats.url())) {
-            if (!client.keyValueManagement().getBucketNames().contains(NatsSite.PREFIX + "_pages")) {
-                return -1; // no bucket (yet)
-            }
-            KeyValueEntry entry = client.keyValue(NatsSite.PREFIX + "_pages").get(key(pageId));
-            return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
+    /** The entry under {@code key} in the site's {@code bucket}, or null while the key or the bucket is missing. */
+    private static KeyValueEntry entry(Connection client, String bucket, String key) {
+        String name = NatsSite.PREFIX + "_" + bucket;
+        try {
+            return client.keyValueManagement().getBucketNames().contains(name) ? client.keyValue(name).get(key) : null;
         } catch (Exception e) {
             throw new AssertionError(e);
         }

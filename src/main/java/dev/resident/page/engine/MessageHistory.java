@@ -5,11 +5,11 @@ import java.util.List;
 
 /**
  * A page's seqs and the messages it keeps for replay: a ring of parallel arrays (kind, body,
- * time, size) over the newest seqs. Trimming the oldest reads only the arrays, never the old message's
- * objects: with a thousand messages kept per page those are long out of the CPU's cache, and
- * reading them cost more than the rest of an append (bench/README, "Ninth session"). The arrays
- * start small and double up to what the bounds keep. Not thread-safe: {@link MessageLog} holds its
- * lock around every use.
+ * time, size) over the newest seqs. Trimming the oldest reads only the arrays, never the old
+ * message's objects: with a thousand messages kept per page those are long out of the CPU's
+ * cache, and reading them cost more than the rest of an append (bench/README, "Ninth session").
+ * The arrays start small and double up to what the bounds keep. Not thread-safe: {@link
+ * MessageLog} holds its lock around every use.
  */
 final class MessageHistory {
     /** {@code {"t":"","seq":,} and a seq of up to 19 digits. */

@@ -15,6 +15,7 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.StorageType;
+import io.nats.client.support.Status;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -152,7 +153,8 @@ final class KvBucket implements Bucket {
     private void unbindWhenGone(Throwable failure) {
         boolean gone = failure instanceof JetStreamApiException api && api.getApiErrorCode() == STREAM_NOT_FOUND
                 // a write to a stream that is gone has no one to answer it
-                || failure instanceof IOException && String.valueOf(failure.getMessage()).contains("No Responders");
+                || failure instanceof IOException
+                        && String.valueOf(failure.getMessage()).contains(Status.NO_RESPONDERS_TEXT);
         if (gone) {
             synchronized (this) {
                 kv = null;

@@ -141,14 +141,16 @@ final class StateWriter implements AutoCloseable {
     private boolean writeAll() {
         List<Write> writes = new ArrayList<>();
         for (Connection connection : connections.keySet()) {
+            inFlight.incrementAndGet(); // before the unmark, so pending() never misses the connection
             if (connections.remove(connection) != null) {
                 writes.add(new Write(() -> {
                     connectionWriter.accept(connection);
                     meters.stateWrites.increment();
                 }, () -> connections.put(connection, Boolean.TRUE)));
+            } else {
+                inFlight.decrementAndGet();
             }
         }
-        inFlight.addAndGet(writes.size());
         StateUnavailable failure;
         PageWrites pageWrites = new PageWrites();
         try {
@@ -195,10 +197,14 @@ final class StateWriter implements AutoCloseable {
             for (Map.Entry<ResidentPage, Long> entry : pages.entrySet()) {
                 ResidentPage page = entry.getKey();
                 long since = entry.getValue();
-                if (failure.get() != null || !pages.remove(page, since)) {
+                if (failure.get() != null) {
                     continue; // after a failure the rest stay marked for the next round
                 }
-                inFlight.incrementAndGet();
+                inFlight.incrementAndGet(); // before the unmark, so pending() never misses the page
+                if (!pages.remove(page, since)) {
+                    inFlight.decrementAndGet();
+                    continue;
+                }
                 round.started++;
                 window.acquireUninterruptibly();
                 CompletableFuture<Void> write;

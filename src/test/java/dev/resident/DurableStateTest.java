@@ -83,6 +83,50 @@ class DurableStateTest {
         }
     }
 
+    /**
+     * With the embedded store, a write that answered survives a kill -9 at once, without waiting
+     * for the state writer's round (here an hour away): a login, the demo's order written through
+     * the site's Store, and a logout, whose old session must not come back.
+     */
+    @Test
+    void anAnsweredLoginStoreWriteAndLogoutSurviveAKillAtOnce(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("SNAPSHOT_INTERVAL", "1h");
+        String bobsSession;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser bob = new Browser(first.uri());
+            assertEquals(200, bob.login("bob", "bob").status());
+            bobsSession = bob.connectionId();
+            assertEquals(0, first.stop(), "a drain writes everything: bob is logged in for the next process");
+        }
+        String alicesSession;
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser alice = new Browser(second.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            alicesSession = alice.connectionId();
+            String board = alice.openPage("/board", null).get("page_id").asText();
+            assertEquals(200, alice.rpc(board, "create",
+                    Json.object().put("customer", "Kept").put("item", "Gears").put("qty", 1), null).status());
+            Browser bob = new Browser(second.uri());
+            bob.useSession(bobsSession);
+            assertEquals(204, bob.post("/_/logout", "").status());
+            second.kill(); // at once: nothing waits for a round
+        }
+        try (MainProcess third = MainProcess.start(env, null, dir)) {
+            Browser alice = new Browser(third.uri());
+            alice.useSession(alicesSession);
+            JsonNode opened = alice.openPage("/board", null);
+            assertEquals("alice", opened.get("user").asText(), "the login survived");
+            JsonNode orders = alice.rpc(opened.get("page_id").asText(), "orders").json().get("result");
+            assertEquals("Kept", orders.get(0).get("customer").asText(), "the order written through the Store survived");
+            Browser bob = new Browser(third.uri());
+            bob.useSession(bobsSession);
+            assertEquals(401, bob.post("/_/pages", Json.object().put("path", "/board")).status(),
+                    "the logged-out session did not come back");
+        }
+    }
+
     @Test
     void killedProcessOfASiteIsContinuedByAnotherAndComesBackWithoutStaleCopies(@TempDir Path dir) throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");

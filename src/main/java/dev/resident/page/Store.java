@@ -9,7 +9,8 @@ import java.util.function.BiFunction;
  * comes back as JSON-shaped Java values ({@code String}, {@code Integer}/{@code Long},
  * {@code Double}, {@code Boolean}, {@code List}, {@code Map}) or, with a class, converted to it.
  * The stores live in the state store, so they outlive the process and are the same on every
- * process of a site; each operation reads or writes it.
+ * process of a site; each operation reads or writes it, and a write is stored before it returns
+ * (it survives a kill -9 of the process).
  */
 public interface Store {
 

@@ -18,6 +18,8 @@ final class DurableConnections {
     /** How often a process holding a connection checks it against a shared store. */
     private static final long RECHECK_MILLIS = 2_000;
     private final Bucket connections;
+    /** The connections bucket for writes that may wait for the store's next flush (each writer round ends with one). */
+    private final Bucket batched;
     private final Bucket connectionStores;
     private final Bucket users;
     private final boolean shared;
@@ -26,6 +28,7 @@ final class DurableConnections {
 
     DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state) {
         this.connections = buckets.connections();
+        this.batched = connections.batched();
         this.connectionStores = buckets.connectionStores();
         this.users = buckets.users();
         this.shared = buckets.processes() != null;
@@ -66,20 +69,39 @@ final class DurableConnections {
     }
 
     /**
-     * Writes the connection, conditional on the revision this process last saw.
+     * Writes the connection now, conditional on the revision this process last saw: stored when
+     * it returns.
      *
      * @return false when the stored session ended meanwhile (deleted by a logout elsewhere, expired)
      */
     boolean write(Connection connection) {
+        return write(connections, connection);
+    }
+
+    /**
+     * A login or a logout: the connection under its new id, and its old id gone, both stored
+     * when this returns (a logged-out session never comes back after a kill -9).
+     */
+    void replace(String oldId, Connection connection) {
+        batched.delete(oldId); // the write's own commit (or answer, on NATS) comes after it
+        write(connection);
+    }
+
+    /** {@link #write} for the state writer's round, which ends with the store's flush. */
+    boolean writeInRound(Connection connection) {
+        return write(batched, connection);
+    }
+
+    private boolean write(Bucket into, Connection connection) {
         long now = System.currentTimeMillis();
         byte[] bytes = ConnectionRecord.of(connection).encode();
-        long revision = connections.update(connection.id(), bytes, connection.revision());
+        long revision = into.update(connection.id(), bytes, connection.revision());
         if (revision == -1) {
             Optional<Versioned> current = connections.get(connection.id());
             if (current.isEmpty()) {
                 return false;
             }
-            revision = connections.update(connection.id(), bytes, current.get().revision());
+            revision = into.update(connection.id(), bytes, current.get().revision());
             if (revision == -1) {
                 return true; // another process wrote just now: its copy is as fresh
             }
@@ -89,9 +111,13 @@ final class DurableConnections {
         return true;
     }
 
+    /**
+     * Removes a connection that ended (expired, discarded) at the store's next flush: one that
+     * comes back after a kill -9 is expired or a fresh guest's, and ends again.
+     */
     void delete(String id) {
         try {
-            connections.delete(id);
+            batched.delete(id);
         } catch (StateUnavailable e) {
             // it expires with its ttl
         }

@@ -39,6 +39,8 @@ final class DurablePages {
     private static final int RELEASES_IN_FLIGHT = 256;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private final Bucket pages;
+    /** The pages bucket for snapshots and deletes: stored at the store's next flush (each writer round and the drain end with one). */
+    private final Bucket snapshots;
     private final PageTypes types;
     private final RegistrySettings settings;
     private final ResidentMeters meters;
@@ -56,6 +58,7 @@ final class DurablePages {
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, ResidentMeters meters, String self,
                  PageHost host, BiConsumer<ResidentPage, String> lost) {
         this.pages = buckets.pages();
+        this.snapshots = pages.batched();
         this.types = types;
         this.settings = settings;
         this.meters = meters;
@@ -152,7 +155,7 @@ final class DurablePages {
         }
         String key = StateKeys.page(page.id());
         byte[] record = new PageRecord(saved, self, false).encode();
-        return pages.updateAsync(key, record, page.revision())
+        return snapshots.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
                         : overOwnUnansweredWrite(key, record, saved.epoch()))
                 .thenAccept(revision -> {
@@ -182,7 +185,7 @@ final class DurablePages {
             return own ? stored.get().revision() : -1L;
         }, Thread::startVirtualThread).thenCompose(revision -> revision == -1
                 ? CompletableFuture.completedFuture(-1L)
-                : pages.updateAsync(key, record, revision));
+                : snapshots.updateAsync(key, record, revision));
     }
 
     /**
@@ -210,7 +213,7 @@ final class DurablePages {
             }
             window.acquireUninterruptibly();
             String key = StateKeys.page(page.id());
-            writes.add(pages.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
+            writes.add(snapshots.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
                     .handle((revision, error) -> {
                         window.release();
                         if (error != null) {
@@ -228,10 +231,13 @@ final class DurablePages {
         return complete;
     }
 
-    /** Removes the page's snapshot (its client closed it, it expired). */
+    /**
+     * Removes the page's snapshot (its client closed it, it expired) at the store's next flush: a
+     * page that comes back after a kill -9 expires again.
+     */
     void delete(ResidentPage page) {
         try {
-            pages.delete(StateKeys.page(page.id()));
+            snapshots.delete(StateKeys.page(page.id()));
         } catch (StateUnavailable e) {
             // it expires with the bucket's ttl
         }

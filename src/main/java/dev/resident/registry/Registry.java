@@ -247,6 +247,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         released = true;
         boolean complete = writer.flush();
         complete &= durablePages.release(pages.values(), page -> evict(page, 1001, "server going away"));
+        try {
+            store.flush(); // the released snapshots were batched writes
+        } catch (StateUnavailable e) {
+            complete = false;
+        }
         durablePages.releaseLease();
         return complete;
     }
@@ -390,7 +395,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         if (connections.get(connection.id()) != connection) {
             return; // rotated or dropped meanwhile
         }
-        if (!durableConnections.write(connection)) {
+        if (!durableConnections.writeInRound(connection)) {
             connections.remove(connection.id(), connection); // ended elsewhere (a logout, a new session id)
         }
     }
@@ -475,8 +480,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         moveTo(connection, identity);
         writer.forget(connection);
         try {
-            durableConnections.write(connection);
-            durableConnections.delete(old);
+            durableConnections.replace(old, connection);
         } catch (StateUnavailable e) {
             writer.changed(connection);
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");

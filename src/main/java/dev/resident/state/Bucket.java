@@ -5,7 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One named map of a {@link StateStore}: string keys to byte values with revisions. Entries expire
- * the bucket's ttl after their last write. Every method may throw {@link StateUnavailable}.
+ * the bucket's ttl after their last write. A write is durable once it is answered (it survives a
+ * kill -9 of the process), except through a {@link #batched()} view. Every method may throw
+ * {@link StateUnavailable}.
  */
 public interface Bucket {
 
@@ -40,4 +42,13 @@ public interface Bucket {
 
     /** Removes the key; nothing happens when it has no value. */
     void delete(String key);
+
+    /**
+     * This bucket for a writer that writes many entries and then calls {@link StateStore#flush}
+     * once: its writes may become durable only at that flush. Stores whose every answered write
+     * is durable anyway return this bucket.
+     */
+    default Bucket batched() {
+        return this;
+    }
 }

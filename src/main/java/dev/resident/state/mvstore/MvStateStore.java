@@ -18,17 +18,27 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code STATE_STORE=embedded}: every bucket is a map of one MVStore file, {@code <dir>/state.mv}.
- * MVStore commits what was written in the background every {@code commitDelay} and on close, so a
- * killed process loses at most that much; the file is locked, so one process owns it.
+ * A write returns once a commit covers it, so a killed process keeps it; writers share commits,
+ * which start at most every {@link #COMMIT_GAP} (see {@link GroupCommit}). A
+ * {@link Bucket#batched() batched} write waits for the writer's {@link #flush}, or for MVStore's
+ * own background commit every {@code commitDelay}. The file is locked, so one process owns it.
+ * Commits are written, not fsynced: a crash of the machine may lose the last ones.
  */
 public final class MvStateStore implements StateStore {
     private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
+    /**
+     * Least time between two commits that writers wait for: about a commit's own cost (a few
+     * hundred µs here), so a stream of writes makes at most ~500 commits (file chunks) a second.
+     */
+    static final Duration COMMIT_GAP = Duration.ofMillis(2);
     private final MVStore store;
+    private final GroupCommit commits;
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
     private MvStateStore(MVStore store) {
         this.store = store;
+        this.commits = new GroupCommit(store::commit, COMMIT_GAP);
     }
 
     /**
@@ -84,7 +94,7 @@ public final class MvStateStore implements StateStore {
     public Bucket bucket(String name, Duration ttl) {
         return buckets.computeIfAbsent(name, n -> {
             MVMap<String, byte[]> map = store.openMap(n);
-            return new Guarded(new ExpiringMap(map, ttl));
+            return new Guarded(new ExpiringMap(map, ttl), true);
         });
     }
 
@@ -121,12 +131,24 @@ public final class MvStateStore implements StateStore {
         }
     }
 
-    /** Turns the engine's failures (disk full, closed store) into {@link StateUnavailable}. */
+    /**
+     * A bucket's map: turns the engine's failures (disk full, closed store) into
+     * {@link StateUnavailable}, and commits after each write unless it is the batched view.
+     */
     private final class Guarded implements Bucket {
         private final ExpiringMap map;
+        private final boolean waitsForCommit;
+        private final Guarded batched;
 
-        Guarded(ExpiringMap map) {
+        Guarded(ExpiringMap map, boolean waitsForCommit) {
             this.map = map;
+            this.waitsForCommit = waitsForCommit;
+            this.batched = waitsForCommit ? new Guarded(map, false) : this;
+        }
+
+        @Override
+        public Bucket batched() {
+            return batched;
         }
 
         @Override
@@ -136,12 +158,13 @@ public final class MvStateStore implements StateStore {
 
         @Override
         public long put(String key, byte[] value) {
-            return guard(() -> map.put(key, value));
+            return committed(guard(() -> map.put(key, value)));
         }
 
         @Override
         public long update(String key, byte[] value, long expected) {
-            return guard(() -> map.update(key, value, expected));
+            long revision = guard(() -> map.update(key, value, expected));
+            return revision == -1 ? revision : committed(revision);
         }
 
         @Override
@@ -150,6 +173,18 @@ public final class MvStateStore implements StateStore {
                 map.delete(key);
                 return null;
             });
+            committed(0);
+        }
+
+        /** Waits until a commit covers the write just made, unless this is the batched view. */
+        private long committed(long revision) {
+            if (waitsForCommit) {
+                guard(() -> {
+                    commits.awaitCommit();
+                    return null;
+                });
+            }
+            return revision;
         }
 
         void sweepAt(long now) {

@@ -1,0 +1,91 @@
+package dev.resident.state.mvstore;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Writers wait for a commit that covers their write, and share commits. */
+@Timeout(30)
+class GroupCommitTest {
+
+    /** Writes counted as made; a "commit" records how many were made when it started. */
+    private final AtomicLong made = new AtomicLong();
+    private final AtomicLong durable = new AtomicLong();
+    private final AtomicInteger commits = new AtomicInteger();
+
+    private void commit() {
+        long upTo = made.get();
+        commits.incrementAndGet();
+        durable.accumulateAndGet(upTo, Math::max);
+    }
+
+    @Test
+    void everyWriterReturnsCoveredAndConcurrentWritersShareCommits() throws Exception {
+        GroupCommit group = new GroupCommit(this::commit, Duration.ofMillis(20));
+        int writers = 64;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < writers; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    start.await();
+                    long mine = made.incrementAndGet();
+                    group.awaitCommit();
+                    if (durable.get() < mine) {
+                        failures.add(new AssertionError("returned before a commit covered write " + mine));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(commits.get() < writers / 4, commits.get() + " commits for " + writers + " concurrent writers");
+    }
+
+    @Test
+    void aFailedCommitFailsTheWriterThatRanItAndTheNextWriterCommitsAgain() {
+        AtomicInteger calls = new AtomicInteger();
+        GroupCommit group = new GroupCommit(() -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("disk full");
+            }
+            commit();
+        }, Duration.ZERO);
+        made.incrementAndGet();
+        assertThrows(IllegalStateException.class, group::awaitCommit);
+        long second = made.incrementAndGet();
+        group.awaitCommit();
+        assertEquals(second, durable.get());
+        assertEquals(2, calls.get());
+    }
+
+    @Test
+    void aLoneWriterCommitsAtOnceAndLaterWritesWaitOutTheGap() {
+        Duration gap = Duration.ofMillis(200);
+        GroupCommit group = new GroupCommit(this::commit, gap);
+        made.incrementAndGet();
+        long before = System.nanoTime();
+        group.awaitCommit();
+        made.incrementAndGet();
+        group.awaitCommit();
+        long took = System.nanoTime() - before;
+        assertEquals(2, commits.get());
+        assertTrue(took >= gap.toNanos(), "the second commit started " + took / 1_000_000 + " ms after the first");
+    }
+}

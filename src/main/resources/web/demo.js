@@ -55,7 +55,7 @@ function showBoard() {
   page.on('data', renderChanges);
   page.on('dbevent', message => message.events.forEach(applyEvent));
   page.on('notify', showNotice);
-  page.on('resync', loadOrders); // dbevents were lost while away: reload the whole table
+  page.on('resync', forgetAndReload); // dbevents were lost while away: reload the whole table
 
   page.on('job', message => {
     if (message.job_id === sessionStorage.getItem(EXPORT_KEY)) showExport(message);
@@ -76,8 +76,27 @@ function showBoard() {
   setInterval(refreshOnline, 3000);
 }
 
+let changedDuringLoad = null; // ids of the dbevents applied while a load was on its way
+
+/**
+ * Makes the table what the server lists: newer copies are kept, and rows it no longer lists go
+ * (deleted while our events were lost), unless a dbevent touched them while the list travelled.
+ */
 async function loadOrders() {
-  (await page.rpc('orders')).forEach(upsert);
+  const changed = changedDuringLoad = new Set();
+  try {
+    const listed = new Set();
+    for (const order of await page.rpc('orders')) {
+      listed.add(order.id);
+      if (!changed.has(order.id)) upsert(order);
+    }
+    for (const row of [...$('#orders tbody').rows]) {
+      const id = Number(row.dataset.id);
+      if (!listed.has(id) && !changed.has(id)) removeOrder(id);
+    }
+  } finally {
+    if (changedDuringLoad === changed) changedDuringLoad = null;
+  }
 }
 
 let reloading = null;
@@ -86,20 +105,35 @@ function reloadSoon() {
   reloading ??= loadOrders().catch(alertError).finally(() => { reloading = null; });
 }
 
+/**
+ * After a resync the server's history is not the one we saw (it restarted, a kill -9 lost its
+ * last changes): versions seen before mean nothing now, so an order may come back under an id we
+ * knew with a version we had. Forget them and reload; the rows stay until the list replaces them.
+ */
+function forgetAndReload() {
+  orders.clear();
+  if (reloading) reloading.finally(reloadSoon); else reloadSoon();
+}
+
 function applyEvent({ action, pkey, record }) {
   if (action === '*' || !record) { // changes may have been missed, or a row too big to travel: reload
     reloadSoon();
     return;
   }
+  changedDuringLoad?.add(pkey);
   if (action === 'D') {
-    orders.delete(pkey);
-    $(`#orders tr[data-id="${pkey}"]`)?.remove();
-    $('#order-count').textContent = `${orders.size} orders`;
+    removeOrder(pkey);
     return;
   }
   if (!upsert(record)) return;
   const what = action === 'I' ? `created #${record.id} for ${record.customer}` : `set #${record.id} to ${record.status}`;
   prepend($('#activity'), el('li', {}, el('b', {}, record.by), ` ${what}`), 8);
+}
+
+function removeOrder(id) {
+  orders.delete(id);
+  $(`#orders tr[data-id="${id}"]`)?.remove();
+  $('#order-count').textContent = `${orders.size} orders`;
 }
 
 /** Keeps the newer copy of an order and redraws its row; false when it was not newer. */

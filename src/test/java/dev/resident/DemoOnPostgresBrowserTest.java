@@ -18,6 +18,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The demo on PostgreSQL in headless Chromium: a change made over a separate JDBC connection, as
  * someone typing in psql would, shows at once in every open board; a board's own change reaches
@@ -91,8 +94,11 @@ class DemoOnPostgresBrowserTest {
         db.execute("ALTER ROLE " + listener + " NOLOGIN"); // the link cannot come back until LOGIN again
         db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + listener + "'");
         Eventually.await(Duration.ofSeconds(10), "link down", () -> observe.metric("resident_pg_link_up", "pgbrowser") == 0);
-        db.execute("UPDATE orders SET status = 'delivered' WHERE id = 1005"); // nobody hears this one
+        db.execute("UPDATE orders SET status = 'delivered' WHERE id = 1005"); // nobody hears these two
+        db.execute("DELETE FROM orders WHERE id = 1003");
+        assertTrue(alice.hasOrder("Alan Turing"));
         db.execute("ALTER ROLE " + listener + " LOGIN");
         alice.awaitStatus(1005, "delivered"); // the * notice made the board reload
+        assertFalse(alice.hasOrder("Alan Turing"), "the reload drops what the table no longer has");
     }
 }

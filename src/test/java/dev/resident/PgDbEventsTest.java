@@ -223,9 +223,9 @@ class PgDbEventsTest {
         URI gappedUri = URI.create("http://127.0.0.1:" + server.port());
         Observe gappedObserve = new Observe(gappedUri);
         try {
-            Browser browser = new Browser(gappedUri);
-            SocketClient socket = browser.socket(browser.benchPage("gap"));
             Eventually.await(Duration.ofSeconds(20), "link up", () -> gappedObserve.metric("resident_pg_link_up", "pggap") == 1);
+            Browser browser = new Browser(gappedUri); // opened after the first link's own gap notice
+            SocketClient socket = browser.socket(browser.benchPage("gap"));
 
             db.execute("ALTER ROLE " + role + " NOLOGIN"); // the link cannot come back until LOGIN again
             db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");

@@ -78,6 +78,7 @@ public final class PgDbEvents implements AutoCloseable {
         while (!closed) {
             try (Connection connection = connect()) {
                 listen(connection);
+                delivery.announceGap(); // before the link says up: a page opened after that has missed nothing
                 linkUp = true;
                 failures = 0;
                 if (connectedBefore) {
@@ -87,7 +88,6 @@ public final class PgDbEvents implements AutoCloseable {
                     LOGGER.log(Level.INFO, "LISTEN link to PostgreSQL up: dbevents flow from here on");
                 }
                 connectedBefore = true;
-                delivery.announceGap();
                 receive(connection);
             } catch (SQLException | RuntimeException e) {
                 if (!closed) {

@@ -7,13 +7,15 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Makes writers wait until a commit covers their write, sharing commits: the first writer to wait
- * runs the next commit for everyone who waits by then, and the others wait for it. Commits start
- * at least {@code gap} apart, so a stream of writes costs at most one commit (and one chunk of the
- * file) per gap, however many writers there are.
+ * runs the next commit for everyone who waits by then, and the others wait for it. Commits are
+ * paced by a token bucket: up to {@code burst} at once (a call that writes a few times does not
+ * wait), then one per {@code gap}, so a stream of writes costs at most one commit (and one chunk of
+ * the file) per gap, however many writers there are.
  */
 final class GroupCommit {
     private final Runnable commit;
     private final long gapNanos;
+    private final double burst;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition committed = lock.newCondition();
     /** The newest write that waits; its number. */
@@ -21,15 +23,20 @@ final class GroupCommit {
     /** The newest write a finished commit covers. */
     private long covered;
     private boolean committing;
-    private long lastStart = System.nanoTime() - Long.MAX_VALUE / 2;
+    /** Commits that may start now without waiting (refilled at one per gap, up to the burst); the committer's only. */
+    private double tokens;
+    private long refilledAt = System.nanoTime();
 
     /**
      * @param commit commits everything written so far; may throw
-     * @param gap    least time between the starts of two commits
+     * @param burst  commits that may start back to back after a quiet spell
+     * @param gap    time between the starts of two commits once the burst is spent
      */
-    GroupCommit(Runnable commit, Duration gap) {
+    GroupCommit(Runnable commit, int burst, Duration gap) {
         this.commit = commit;
-        this.gapNanos = gap.toNanos();
+        this.gapNanos = Math.max(1, gap.toNanos());
+        this.burst = Math.max(1, burst);
+        this.tokens = this.burst;
     }
 
     /**
@@ -55,7 +62,6 @@ final class GroupCommit {
                         lock.lock();
                     }
                     upTo = written; // every write numbered so far was made before the commit starts
-                    lastStart = System.nanoTime();
                     lock.unlock();
                     try {
                         commit.run();
@@ -73,11 +79,17 @@ final class GroupCommit {
         }
     }
 
-    /** Waits out the rest of the gap since the last commit started; writers arriving meanwhile join this commit. */
+    /** Takes a token, waiting for one when the burst is spent; writers arriving meanwhile join this commit. */
     private void pace() {
-        long wait;
-        while ((wait = lastStart + gapNanos - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
+        while (true) {
+            long now = System.nanoTime();
+            tokens = Math.min(burst, tokens + (double) (now - refilledAt) / gapNanos);
+            refilledAt = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return;
+            }
+            LockSupport.parkNanos((long) ((1 - tokens) * gapNanos));
         }
     }
 }

@@ -19,17 +19,20 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@code STATE_STORE=embedded}: every bucket is a map of one MVStore file, {@code <dir>/state.mv}.
  * A write returns once a commit covers it, so a killed process keeps it; writers share commits,
- * which start at most every {@link #COMMIT_GAP} (see {@link GroupCommit}). A
- * {@link Bucket#batched() batched} write waits for the writer's {@link #flush}, or for MVStore's
- * own background commit every {@code commitDelay}. The file is locked, so one process owns it.
- * Commits are written, not fsynced: a crash of the machine may lose the last ones.
+ * up to {@link #COMMIT_BURST} back to back, then one per {@link #COMMIT_GAP} (see
+ * {@link GroupCommit}). A {@link Bucket#batched() batched} write waits for the writer's
+ * {@link #flush}, or for MVStore's own background commit every {@code commitDelay}. The file is
+ * locked, so one process owns it. Commits are written, not fsynced: a crash of the machine may
+ * lose the last ones.
  */
 public final class MvStateStore implements StateStore {
     private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
     /**
-     * Least time between two commits that writers wait for: about a commit's own cost (a few
-     * hundred µs here), so a stream of writes makes at most ~500 commits (file chunks) a second.
+     * Commits that writers wait for may start back to back this many times after a quiet spell
+     * (a commit costs a few hundred µs here), then one per {@link #COMMIT_GAP}: a stream of writes
+     * makes at most ~500 commits (file chunks) a second.
      */
+    static final int COMMIT_BURST = 64;
     static final Duration COMMIT_GAP = Duration.ofMillis(2);
     private final MVStore store;
     private final GroupCommit commits;
@@ -38,7 +41,7 @@ public final class MvStateStore implements StateStore {
 
     private MvStateStore(MVStore store) {
         this.store = store;
-        this.commits = new GroupCommit(store::commit, COMMIT_GAP);
+        this.commits = new GroupCommit(store::commit, COMMIT_BURST, COMMIT_GAP);
     }
 
     /**

@@ -31,7 +31,7 @@ class GroupCommitTest {
 
     @Test
     void everyWriterReturnsCoveredAndConcurrentWritersShareCommits() throws Exception {
-        GroupCommit group = new GroupCommit(this::commit, Duration.ofMillis(20));
+        GroupCommit group = new GroupCommit(this::commit, 1, Duration.ofMillis(20));
         int writers = 64;
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
@@ -66,7 +66,7 @@ class GroupCommitTest {
                 throw new IllegalStateException("disk full");
             }
             commit();
-        }, Duration.ZERO);
+        }, 1, Duration.ZERO);
         made.incrementAndGet();
         assertThrows(IllegalStateException.class, group::awaitCommit);
         long second = made.incrementAndGet();
@@ -76,16 +76,20 @@ class GroupCommitTest {
     }
 
     @Test
-    void aLoneWriterCommitsAtOnceAndLaterWritesWaitOutTheGap() {
-        Duration gap = Duration.ofMillis(200);
-        GroupCommit group = new GroupCommit(this::commit, gap);
-        made.incrementAndGet();
+    void aBurstCommitsAtOnceThenCommitsWaitOutTheGap() {
+        Duration gap = Duration.ofMillis(300);
+        GroupCommit group = new GroupCommit(this::commit, 3, gap);
         long before = System.nanoTime();
-        group.awaitCommit();
+        for (int i = 0; i < 3; i++) {
+            made.incrementAndGet();
+            group.awaitCommit();
+        }
+        long burst = System.nanoTime() - before;
         made.incrementAndGet();
         group.awaitCommit();
-        long took = System.nanoTime() - before;
-        assertEquals(2, commits.get());
-        assertTrue(took >= gap.toNanos(), "the second commit started " + took / 1_000_000 + " ms after the first");
+        long fourth = System.nanoTime() - before;
+        assertEquals(4, commits.get());
+        assertTrue(burst < gap.toNanos(), "three commits of the burst took " + burst / 1_000_000 + " ms");
+        assertTrue(fourth >= gap.toNanos() * 9 / 10, "the fourth commit came " + fourth / 1_000_000 + " ms after the first");
     }
 }

@@ -50,32 +50,36 @@ final class GroupCommit {
             while (covered < mine) {
                 if (committing) {
                     committed.awaitUninterruptibly();
-                    continue;
+                } else {
+                    lead();
                 }
-                committing = true;
-                long upTo;
-                try {
-                    lock.unlock();
-                    try {
-                        pace();
-                    } finally {
-                        lock.lock();
-                    }
-                    upTo = written; // every write numbered so far was made before the commit starts
-                    lock.unlock();
-                    try {
-                        commit.run();
-                    } finally {
-                        lock.lock();
-                    }
-                } finally {
-                    committing = false;
-                    committed.signalAll();
-                }
-                covered = Math.max(covered, upTo);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Runs one commit for every write numbered when it starts; called and returns with the lock held. */
+    private void lead() {
+        committing = true;
+        try {
+            lock.unlock();
+            try {
+                pace(); // outside the lock: writers arriving meanwhile join this commit
+            } finally {
+                lock.lock();
+            }
+            long upTo = written; // every write numbered so far was made before the commit starts
+            lock.unlock();
+            try {
+                commit.run();
+            } finally {
+                lock.lock();
+            }
+            covered = Math.max(covered, upTo);
+        } finally {
+            committing = false;
+            committed.signalAll();
         }
     }
 

@@ -83,8 +83,8 @@ final class DurableConnections {
      * when this returns (a logged-out session never comes back after a kill -9).
      */
     void replace(String oldId, Connection connection) {
-        batched.delete(oldId); // the write's own commit (or answer, on NATS) comes after it
         write(connection);
+        connections.delete(oldId);
     }
 
     /** {@link #write} for the state writer's round, which ends with the store's flush. */

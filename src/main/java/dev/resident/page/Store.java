@@ -1,5 +1,6 @@
 package dev.resident.page;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
@@ -22,6 +23,13 @@ public interface Store {
 
     /** Sets a value (any Jackson-serialisable object). */
     void put(String key, Object value);
+
+    /**
+     * Sets several values in one write: all of them or, when the store would grow past its bound,
+     * none. Each write waits for the store (a commit, a round trip), so page code that sets many
+     * keys at once should use this rather than a loop of {@link #put}.
+     */
+    void putAll(Map<String, ?> values);
 
     void remove(String key);
 

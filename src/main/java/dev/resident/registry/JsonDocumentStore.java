@@ -9,6 +9,8 @@ import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
@@ -48,6 +50,13 @@ final class JsonDocumentStore implements Store {
     public void put(String name, Object value) {
         JsonNode tree = Json.toTree(value);
         change(document -> document.set(name, tree));
+    }
+
+    @Override
+    public void putAll(Map<String, ?> values) {
+        Map<String, JsonNode> trees = new LinkedHashMap<>();
+        values.forEach((name, value) -> trees.put(name, Json.toTree(value)));
+        change(document -> document.setAll(trees));
     }
 
     @Override

@@ -111,6 +111,11 @@ class DurableStateTest {
             Browser bob = new Browser(second.uri());
             bob.useSession(bobsSession);
             assertEquals(204, bob.post("/_/logout", "").status());
+            Observe observe = new Observe(second.uri());
+            double waited = observe.metric("resident_state_commit_writes");
+            double commits = observe.metric("resident_state_commits");
+            assertTrue(waited >= 5 && commits >= 1 && commits <= waited,
+                    "a login's and a logout's writes and deletes, and the order, waited for commits: " + waited + " in " + commits);
             second.kill(); // at once: nothing waits for a round
         }
         try (MainProcess third = MainProcess.start(env, null, dir)) {

@@ -27,6 +27,11 @@ public interface StateStore extends AutoCloseable {
     default void flush() {
     }
 
+    /** Writes that waited for a commit, and the commits they shared, since the start. */
+    default Commits commits() {
+        return Commits.NONE;
+    }
+
     /** Drops expired entries, for backends whose engine does not expire them itself. */
     default void sweep() {
     }

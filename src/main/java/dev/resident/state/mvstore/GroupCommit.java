@@ -1,5 +1,7 @@
 package dev.resident.state.mvstore;
 
+import dev.resident.state.Commits;
+
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -23,6 +25,8 @@ final class GroupCommit {
     /** The newest write a finished commit covers. */
     private long covered;
     private boolean committing;
+    /** Commits run for waiting writers, since the start. */
+    private long commits;
     /** Commits that may start now without waiting (refilled at one per gap, up to the burst); the committer's only. */
     private double tokens;
     private long refilledAt = System.nanoTime();
@@ -59,6 +63,16 @@ final class GroupCommit {
         }
     }
 
+    /** Writes that waited for a commit and the commits run for them, since the start. */
+    Commits counts() {
+        lock.lock();
+        try {
+            return new Commits(written, commits);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Runs one commit for every write numbered when it starts; called and returns with the lock held. */
     private void lead() {
         committing = true;
@@ -77,6 +91,7 @@ final class GroupCommit {
                 lock.lock();
             }
             covered = Math.max(covered, upTo);
+            commits++;
         } finally {
             committing = false;
             committed.signalAll();

@@ -1,6 +1,7 @@
 package dev.resident.state.mvstore;
 
 import dev.resident.state.Bucket;
+import dev.resident.state.Commits;
 import dev.resident.state.ExpiringMap;
 import dev.resident.state.StateStore;
 import dev.resident.state.StateUnavailable;
@@ -35,13 +36,13 @@ public final class MvStateStore implements StateStore {
     static final int COMMIT_BURST = 64;
     static final Duration COMMIT_GAP = Duration.ofMillis(2);
     private final MVStore store;
-    private final GroupCommit commits;
+    private final GroupCommit groupCommit;
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
     private MvStateStore(MVStore store) {
         this.store = store;
-        this.commits = new GroupCommit(store::commit, COMMIT_BURST, COMMIT_GAP);
+        this.groupCommit = new GroupCommit(store::commit, COMMIT_BURST, COMMIT_GAP);
     }
 
     /**
@@ -109,6 +110,11 @@ public final class MvStateStore implements StateStore {
     @Override
     public boolean reachable() {
         return reachable && !store.isClosed();
+    }
+
+    @Override
+    public Commits commits() {
+        return groupCommit.counts();
     }
 
     @Override
@@ -183,7 +189,7 @@ public final class MvStateStore implements StateStore {
         private long committed(long revision) {
             if (waitsForCommit) {
                 guard(() -> {
-                    commits.awaitCommit();
+                    groupCommit.awaitCommit();
                     return null;
                 });
             }

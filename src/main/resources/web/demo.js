@@ -106,8 +106,8 @@ function reloadSoon() {
 }
 
 /**
- * After a resync the server's history is not the one we saw (it restarted, a kill -9 lost its
- * last changes): versions seen before mean nothing now, so an order may come back under an id we
+ * After a resync the server's history may not be the one we saw (a crash of its machine, a store
+ * that was wiped): versions seen before mean nothing now, so an order may come back under an id we
  * knew with a version we had. Forget them and reload; the rows stay until the list replaces them.
  */
 function forgetAndReload() {

@@ -38,9 +38,11 @@ final class DurablePages {
     /** Snapshots of a drain in flight at once. */
     private static final int RELEASES_IN_FLIGHT = 256;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /**
+     * The pages bucket, batched: snapshots, claims and deletes are stored at the store's next
+     * flush (each writer round and the drain end with one; on NATS each is stored when answered).
+     */
     private final Bucket pages;
-    /** The pages bucket for snapshots and deletes: stored at the store's next flush (each writer round and the drain end with one). */
-    private final Bucket snapshots;
     private final PageTypes types;
     private final RegistrySettings settings;
     private final ResidentMeters meters;
@@ -57,8 +59,7 @@ final class DurablePages {
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, ResidentMeters meters, String self,
                  PageHost host, BiConsumer<ResidentPage, String> lost) {
-        this.pages = buckets.pages();
-        this.snapshots = pages.batched();
+        this.pages = buckets.pages().batched();
         this.types = types;
         this.settings = settings;
         this.meters = meters;
@@ -155,7 +156,7 @@ final class DurablePages {
         }
         String key = StateKeys.page(page.id());
         byte[] record = new PageRecord(saved, self, false).encode();
-        return snapshots.updateAsync(key, record, page.revision())
+        return pages.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
                         : overOwnUnansweredWrite(key, record, saved.epoch()))
                 .thenAccept(revision -> {
@@ -185,7 +186,7 @@ final class DurablePages {
             return own ? stored.get().revision() : -1L;
         }, Thread::startVirtualThread).thenCompose(revision -> revision == -1
                 ? CompletableFuture.completedFuture(-1L)
-                : snapshots.updateAsync(key, record, revision));
+                : pages.updateAsync(key, record, revision));
     }
 
     /**
@@ -213,7 +214,7 @@ final class DurablePages {
             }
             window.acquireUninterruptibly();
             String key = StateKeys.page(page.id());
-            writes.add(snapshots.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
+            writes.add(pages.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
                     .handle((revision, error) -> {
                         window.release();
                         if (error != null) {
@@ -237,7 +238,7 @@ final class DurablePages {
      */
     void delete(ResidentPage page) {
         try {
-            snapshots.delete(StateKeys.page(page.id()));
+            pages.delete(StateKeys.page(page.id()));
         } catch (StateUnavailable e) {
             // it expires with the bucket's ttl
         }
@@ -256,6 +257,11 @@ final class DurablePages {
         leases.release();
     }
 
+    /**
+     * Takes the saved page over, conditional on the revision read. On the embedded store a claim
+     * lost with a crash is made again at the next start (a commit per claim made a restart's burst
+     * of continued pages write a file chunk each, twice the file).
+     */
     private long claim(String key, SavedPage claimed, long expected) {
         try {
             return pages.update(key, new PageRecord(claimed, self, false).encode(), expected);

@@ -69,25 +69,20 @@ final class DurableConnections {
     }
 
     /**
-     * Writes the connection now, conditional on the revision this process last saw: stored when
-     * it returns.
-     *
-     * @return false when the stored session ended meanwhile (deleted by a logout elsewhere, expired)
-     */
-    boolean write(Connection connection) {
-        return write(connections, connection);
-    }
-
-    /**
      * A login or a logout: the connection under its new id, and its old id gone, both stored
      * when this returns (a logged-out session never comes back after a kill -9).
      */
     void replace(String oldId, Connection connection) {
-        write(connection);
+        write(connections, connection);
         connections.delete(oldId);
     }
 
-    /** {@link #write} for the state writer's round, which ends with the store's flush. */
+    /**
+     * Writes the connection in the state writer's round (which ends with the store's flush),
+     * conditional on the revision this process last saw.
+     *
+     * @return false when the stored session ended meanwhile (deleted by a logout elsewhere, expired)
+     */
     boolean writeInRound(Connection connection) {
         return write(batched, connection);
     }

@@ -167,13 +167,18 @@ public final class MvStateStore implements StateStore {
 
         @Override
         public long put(String key, byte[] value) {
-            return committed(guard(() -> map.put(key, value)));
+            long revision = guard(() -> map.put(key, value));
+            awaitCommitted();
+            return revision;
         }
 
         @Override
         public long update(String key, byte[] value, long expected) {
             long revision = guard(() -> map.update(key, value, expected));
-            return revision == -1 ? revision : committed(revision);
+            if (revision != -1) {
+                awaitCommitted();
+            }
+            return revision;
         }
 
         @Override
@@ -182,18 +187,17 @@ public final class MvStateStore implements StateStore {
                 map.delete(key);
                 return null;
             });
-            committed(0);
+            awaitCommitted();
         }
 
         /** Waits until a commit covers the write just made, unless this is the batched view. */
-        private long committed(long revision) {
+        private void awaitCommitted() {
             if (waitsForCommit) {
                 guard(() -> {
                     groupCommit.awaitCommit();
                     return null;
                 });
             }
-            return revision;
         }
 
         void sweepAt(long now) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
+import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.page.Params;
@@ -83,7 +84,7 @@ class StoresTest {
                 case "user" -> page.userStore();
                 case "connection" -> page.connectionStore();
                 case "global" -> page.globalStore();
-                default -> throw dev.resident.page.PageException.unprocessable("scope: user, connection or global");
+                default -> throw PageException.unprocessable("scope: user, connection or global");
             };
         }
     }

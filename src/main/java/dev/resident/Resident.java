@@ -14,6 +14,7 @@ import dev.resident.metrics.HttpRequests;
 import dev.resident.metrics.MetricsEndpoint;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.Linger;
 import dev.resident.ops.LinkCheck;
 import dev.resident.ops.ReadyCheck;
 import dev.resident.ops.Timers;
@@ -76,6 +77,7 @@ public final class Resident implements AutoCloseable {
     private final Optional<LegacyProxy> legacy;
     private final Optional<LegacySockets> legacySockets;
     private final Duration shutdownGrace;
+    private final Duration shutdownLinger;
     private final StateStore state;
     /** The LISTEN link for dbevents from PostgreSQL, when {@code dbevents.pg.url} is set. */
     private final Optional<PgDbEvents> pgEvents;
@@ -143,6 +145,7 @@ public final class Resident implements AutoCloseable {
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
+        this.shutdownLinger = Settings.shutdownLinger(resident);
         this.observeToken = resident.get("observe-token").asString().orElse("").trim();
         this.accessLog = AccessLog.create(resident.get("access-log.enabled").asBoolean().orElse(false),
                 resident.get("access-log.file").asString().asOptional());
@@ -294,7 +297,8 @@ public final class Resident implements AutoCloseable {
      * Graceful stop: ready goes DOWN and new pages get 503, sockets close with 1001, running calls
      * and requests forwarded to the legacy app get up to the configured grace to finish, every page
      * and connection is written to the state store (pages released, so another process continues
-     * them at once), then the server stops.
+     * them at once; ready shows {@code released}), the process keeps answering until requests stop
+     * coming (at most the configured linger, see {@link Linger}), then the server stops.
      */
     public void drainAndStop(WebServer server) {
         LOGGER.log(Level.INFO, "draining: sockets close with 1001, running calls get " + shutdownGrace.toSeconds()
@@ -317,6 +321,15 @@ public final class Resident implements AutoCloseable {
             LOGGER.log(Level.WARNING, "some pages or connections could not be saved before the stop");
         } else {
             LOGGER.log(Level.INFO, "every page and connection saved");
+        }
+        lifecycle.markReleased();
+        try {
+            if (!Linger.awaitQuiet(HttpRequests::count, Linger.QUIET, shutdownLinger)) {
+                LOGGER.log(Level.INFO, "requests still came after " + shutdownLinger.toMillis()
+                        + " ms: stopping anyway (take the process out of its proxy first, see docs/deploy.md)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         server.stop();
         close();

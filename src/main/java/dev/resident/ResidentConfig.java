@@ -43,6 +43,7 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
             Map.entry("SHUTDOWN_GRACE", "resident.shutdown.grace"),
+            Map.entry("SHUTDOWN_LINGER", "resident.shutdown.linger"),
             Map.entry("STATE_STORE", "resident.state.store"),
             Map.entry("STATE_DIR", "resident.state.dir"),
             Map.entry("SNAPSHOT_INTERVAL", "resident.state.snapshot-interval"),

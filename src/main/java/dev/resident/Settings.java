@@ -242,6 +242,11 @@ final class Settings {
         return duration(resident.get("shutdown.grace"));
     }
 
+    /** {@code resident.shutdown.linger}: how long a drained process answers while requests still come. */
+    static Duration shutdownLinger(Config resident) {
+        return duration(resident.get("shutdown.linger"));
+    }
+
     /**
      * Reads the {@code ipc.nats} node.
      *

@@ -215,6 +215,35 @@ class DurableStateTest {
         }
     }
 
+    @Test
+    void aDrainedProcessAnswersUntilRequestsStopComingThenExits(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("p01");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("SHUTDOWN_LINGER", "1h"); // it must end because the requests stopped, not by this
+        try (MainProcess p01 = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(p01.uri());
+            assertEquals(200, browser.login("bob", "bob").status());
+            String pageId = browser.benchPage();
+            assertEquals(1, inc(browser, pageId, 1));
+            p01.terminate();
+            Eventually.await(PATIENCE, "ready shows every page released", () -> released(browser));
+            // a proxy that still sends this browser here (HAProxy's option persist, until a deploy sets
+            // the server to maint) gets answers the client tries again, never a connection closed on it
+            for (int i = 0; i < 5; i++) {
+                Reply reply = browser.rpc(pageId, "inc", null, null);
+                assertEquals(503, reply.status(), reply.body());
+                assertEquals("unavailable", reply.errorCode(), reply.body());
+            }
+            assertTrue(p01.alive(), "a released process keeps answering while requests come");
+            assertEquals(0, p01.awaitExit(PATIENCE), "once they stop it exits, long before its linger of 1 h");
+        }
+    }
+
+    private static boolean released(Browser browser) {
+        JsonNode check = browser.get("/observe/health/ready").json().get("checks").get(0);
+        return check.get("data").get("released").asBoolean();
+    }
+
     private static String encode(String pageId) {
         return java.net.URLEncoder.encode(pageId, java.nio.charset.StandardCharsets.UTF_8);
     }

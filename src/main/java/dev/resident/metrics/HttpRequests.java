@@ -24,6 +24,11 @@ public final class HttpRequests {
         COUNT.increment();
     }
 
+    /** The requests served since the start. */
+    public static long count() {
+        return COUNT.sum();
+    }
+
     /**
      * Puts this counter in the place of the one Helidon's metrics feature made for its filter
      * (which no longer runs); a second call finds it there.

@@ -18,6 +18,7 @@ public final class Lifecycle {
     /** Threads in {@link #awaitIdle}: written under the lock, read by every exit. */
     private volatile int waiters;
     private volatile boolean draining;
+    private volatile boolean released;
 
     public boolean draining() {
         return draining;
@@ -26,6 +27,18 @@ public final class Lifecycle {
     /** From now on ready is DOWN and new pages are refused. */
     public void startDrain() {
         draining = true;
+    }
+
+    /**
+     * Whether the drain has written and released every page, so that another process continues
+     * them: from then on a proxy should send this process's browsers elsewhere (see {@link Linger}).
+     */
+    public boolean released() {
+        return released;
+    }
+
+    public void markReleased() {
+        released = true;
     }
 
     /** A page call (or a forwarded request) starts; pair with {@link #exit()} in a finally block. */

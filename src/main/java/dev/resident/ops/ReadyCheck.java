@@ -9,7 +9,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Readiness: DOWN while draining, while the bus cannot reach the other processes, or while the
- * state store cannot be written (pages are still served from memory meanwhile).
+ * state store cannot be written (pages are still served from memory meanwhile). Its detail
+ * {@code released} turns true once a drain has handed every page over: a deploy then takes the
+ * process out of its proxy (see {@link Linger}).
  */
 public final class ReadyCheck implements HealthCheck {
     private final Lifecycle lifecycle;
@@ -40,6 +42,7 @@ public final class ReadyCheck implements HealthCheck {
         return HealthCheckResponse.builder()
                 .status(!draining && busUp && stateUp)
                 .detail("draining", draining)
+                .detail("released", lifecycle.released())
                 .detail("bus", busUp ? "connected" : "disconnected")
                 .detail("state", stateUp ? "reachable" : "unreachable")
                 .build();

@@ -1,5 +1,6 @@
 package dev.resident.deploy;
 
+import dev.resident.support.Browser;
 import dev.resident.support.Chrome;
 import dev.resident.support.DemoTab;
 import dev.resident.support.Machine;
@@ -20,7 +21,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code deploy/site deploy}, the blue/green switch, under load: a demo tab in headless Chromium
  * and a stream of rpc calls from the same tab keep going while new processes take over from the
  * old ones through HAProxy's runtime API; no reload, the page's data continues, and no call fails
- * but those in flight on a closing socket (reported as {@code network}). A new version that does
- * not start is rolled back.
+ * but those in flight on a closing socket (reported as {@code network}). A second browser bound to
+ * an old process asks it something every 20 ms throughout: no request meets a closing process.
+ * A new version that does not start is rolled back.
  */
 @Tag("slow")
 @Timeout(300)
@@ -92,12 +97,22 @@ class BlueGreenDeployTest {
 
             long okBefore = calls(chrome, "ok");
             long started = System.nanoTime();
-            assertEquals(0, site("deploy"), output());
+            try (StickyRequests sticky = StickyRequests.start(site)) {
+                assertEquals(0, site("deploy"), output());
+                assertEquals(Map.of(), sticky.stop(), "requests bound to an old process that did not answer 200");
+            }
             long deployMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
             long okDuring = calls(chrome, "ok") - okBefore;
             String status = status();
             assertTrue(status.contains("p03: running") && status.contains("p04: running"), status);
             assertTrue(!status.contains("p01: running") && !status.contains("p02: running"), status);
+
+            for (String old : List.of("p01", "p02")) {
+                String log = Files.readString(run.resolve(old + ".log"), StandardCharsets.UTF_8);
+                assertTrue(log.contains("every page and connection saved"), old + " drained:\n" + log);
+                assertTrue(!log.contains("requests still came"), old + " stopped only once HAProxy had stopped "
+                        + "sending it requests, so none met a closing socket:\n" + log);
+            }
 
             long before = calls(chrome, "ok");
             awaitCalls(chrome, before + 20);
@@ -130,8 +145,54 @@ class BlueGreenDeployTest {
         String status = status();
         assertTrue(status.contains("p01: running") && status.contains("p02: running"), status);
         assertTrue(!status.contains("p03: running"), status);
-        assertEquals(200, new dev.resident.support.Browser(site).get("/observe/health/ready").status(),
+        assertEquals(200, new Browser(site).get("/observe/health/ready").status(),
                 "the old version keeps serving");
+    }
+
+    /**
+     * A browser logged in (so bound to the old process of its user), asking {@code /observe/health/live}
+     * every 20 ms: a steady stream, unlike the page's calls, which back off while the page moves.
+     */
+    private static final class StickyRequests implements AutoCloseable {
+        private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        private StickyRequests(Browser browser) {
+            this.thread = Thread.ofVirtual().start(() -> {
+                while (running.get()) {
+                    String outcome;
+                    try {
+                        int status = browser.get("/observe/health/live").status();
+                        outcome = status == 200 ? null : "status " + status;
+                    } catch (RuntimeException e) {
+                        outcome = e.toString();
+                    }
+                    if (outcome != null) {
+                        failures.merge(outcome, 1, Integer::sum);
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // the pace, not a wait for anything
+                }
+            });
+        }
+
+        static StickyRequests start(URI site) {
+            Browser browser = new Browser(site);
+            assertEquals(200, browser.login("bob", "bob").status());
+            return new StickyRequests(browser);
+        }
+
+        /** Stops asking; what failed, by outcome. */
+        Map<String, Integer> stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+            return Map.copyOf(failures);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
     }
 
     private static void awaitCalls(Chrome chrome, long atLeast) {

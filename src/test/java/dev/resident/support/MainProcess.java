@@ -108,7 +108,22 @@ public final class MainProcess implements AutoCloseable {
     /** SIGTERM, then waits for the drain to end; returns the exit code. */
     public int stop() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        return awaitExit(Duration.ofSeconds(60));
+    }
+
+    /** SIGTERM: the drain starts; see {@link #awaitExit}. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Whether the process still runs. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the process to exit, at most {@code patience} (then kills it and fails); its exit code. */
+    public int awaitExit(Duration patience) throws InterruptedException {
+        if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
             throw new IllegalStateException("the server did not stop after SIGTERM; see " + log);
         }

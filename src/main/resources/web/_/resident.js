@@ -522,8 +522,21 @@ async function request(method, url, body, signal) {
   if (response.status === 204) return null;
   const json = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ResidentError(json?.error?.code ?? 'http_error', json?.error?.message ?? response.statusText, response.status,
-      json?.page_id);
+    if (!json?.error) throw proxyError(response);
+    throw new ResidentError(json.error.code, json.error.message, response.status, json.page_id);
   }
   return json;
+}
+
+/**
+ * An error answer that is not Resident's own (no JSON error body): a proxy's, in front of the
+ * server. Its 503 means it found no server to send the request to, so nothing ran: `unavailable`,
+ * which an rpc tries again. Its 502 or 504 means the server closed the connection or did not
+ * answer in time, so the request may have run: `network`, like a dropped connection.
+ */
+function proxyError(response) {
+  const message = `${response.status} ${response.statusText} from the proxy in front of the server`;
+  if (response.status === 503) return new ResidentError('unavailable', message, response.status);
+  if (response.status === 502 || response.status === 504) return new ResidentError('network', message, response.status);
+  return new ResidentError('http_error', message, response.status);
 }

@@ -32,8 +32,12 @@ public final class Haproxy implements AutoCloseable {
     private final int port = Machine.freePort();
     private final Daemon daemon = new Daemon("haproxy");
     private final Path socket = daemon.dir().resolve("admin.sock");
-    private final List<Node> nodes;
+    private final List<Backend> backends;
     private final Duration checkInterval;
+
+    /** A server of the backend: the process id that names it, and its port on 127.0.0.1. */
+    public record Backend(String process, int port) {
+    }
 
     /** Starts HAProxy in front of {@code nodes} (its servers are named by their process ids) and waits until they are UP. */
     public Haproxy(List<Node> nodes) {
@@ -45,7 +49,12 @@ public final class Haproxy implements AutoCloseable {
      * take: on a busy machine a short one can mark a healthy process DOWN for a moment.
      */
     public Haproxy(List<Node> nodes, Duration checkInterval) {
-        this.nodes = List.copyOf(nodes);
+        this(checkInterval, nodes.stream().map(node -> new Backend(node.process(), node.server().port())).toList());
+    }
+
+    /** In front of servers of any kind, with health checks every {@code checkInterval}. */
+    public Haproxy(Duration checkInterval, List<Backend> backends) {
+        this.backends = List.copyOf(backends);
         this.checkInterval = checkInterval;
         try {
             start();
@@ -82,6 +91,11 @@ public final class Haproxy implements AutoCloseable {
         Eventually.await(WAIT, "HAProxy sees " + process + " " + status, () -> status(process).equals(status));
     }
 
+    /** What HAProxy logged so far: a line per request (the shipped configuration logs to standard output). */
+    public String log() {
+        return daemon.output();
+    }
+
     /** Stops HAProxy and starts it again on the same port: what it learnt, its stick table, is gone. */
     public void restart() {
         stop();
@@ -109,22 +123,22 @@ public final class Haproxy implements AutoCloseable {
         env.put("RESIDENT_BIND", "127.0.0.1:" + port);
         env.put("HAPROXY_SOCKET", socket.toString());
         env.put("HAPROXY_CHECK_INTER", checkInterval.toMillis() + "ms");
-        for (Node node : nodes) {
-            env.put("RESIDENT_" + node.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + node.server().port());
+        for (Backend backend : backends) {
+            env.put("RESIDENT_" + backend.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + backend.port());
         }
         daemon.start(List.of(Machine.program("haproxy"), "-db", "-f", config()), env);
         Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> daemon.running() && Files.exists(socket));
-        nodes.forEach(node -> awaitStatus(node.process(), "UP"));
+        backends.forEach(backend -> awaitStatus(backend.process(), "UP"));
     }
 
     /** The shipped file for two processes, else one generated for as many as the test runs. */
     private String config() {
-        if (nodes.size() == 2) {
+        if (backends.size() == 2) {
             return "deploy/haproxy.cfg";
         }
         Path generated = daemon.dir().resolve("haproxy.cfg");
         try {
-            Process generator = new ProcessBuilder("deploy/haproxy-config", Integer.toString(nodes.size()))
+            Process generator = new ProcessBuilder("deploy/haproxy-config", Integer.toString(backends.size()))
                     .redirectOutput(generated.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();

@@ -1,0 +1,149 @@
+package dev.resident.deploy;
+
+import dev.resident.Resident;
+import dev.resident.support.Chrome;
+import dev.resident.support.DemoTab;
+import dev.resident.support.Eventually;
+import dev.resident.support.Haproxy;
+import dev.resident.support.Haproxy.Backend;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What {@code resident.js} makes of the answers of a real HAProxy in front of the server, which are
+ * not Resident's own: a 502 (the server closed the connection on the request) may have run the
+ * call, so it rejects as {@code network}, like a dropped connection, never as an HTTP error; a 503
+ * (no server to send it to) ran nothing, so the call is tried again and goes through once a server
+ * is back.
+ */
+@ServerTest
+@Tag("slow")
+@Timeout(120)
+class ClientBehindProxyTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Pattern RPC_REFUSED = Pattern.compile(" 503 .*\"POST /_/rpc ");
+    /** Opens a board page on long-poll, so that its calls go over HTTP through the proxy. */
+    private static final String OPEN_PAGE = """
+            const done = arguments[arguments.length - 1];
+            import('/_/resident.js').then(async ({ openPage }) => {
+              window.board = await openPage('/board', {}, { websocket: false });
+              done(window.board.id);
+            });
+            """;
+    /** Starts a call; its outcome lands in {@code window.outcome}. */
+    private static final String CALL = """
+            window.outcome = null;
+            window.board.rpc('update', { id: 1001, qty: arguments[0] }).then(
+              () => { window.outcome = 'ok'; },
+              error => { window.outcome = error.code + ' ' + error.status; });
+            """;
+    private static Resident resident;
+    private final WebServer server;
+
+    ClientBehindProxyTest(WebServer server) {
+        this.server = server;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.demo(server, Map.of());
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void aCallTheServerDroppedRejectsAsNetworkAndTheNextOneGoesThrough() throws Exception {
+        try (Haproxy haproxy = new Haproxy(Duration.ofMillis(100), List.of(new Backend("p01", server.port())));
+             Chrome chrome = Chrome.start();
+             DroppingServer dropping = new DroppingServer()) {
+            DemoTab.open(chrome, haproxy.uri(), "alice");
+            chrome.driver().executeAsyncScript(OPEN_PAGE);
+
+            haproxy.command("set server resident/p01 addr 127.0.0.1 port " + dropping.port());
+            chrome.driver().executeScript(CALL, 2);
+            assertEquals("network 502", awaitOutcome(chrome), "it may have run: in doubt, not an HTTP error");
+
+            haproxy.command("set server resident/p01 addr 127.0.0.1 port " + server.port());
+            haproxy.awaitStatus("p01", "UP");
+            chrome.driver().executeScript(CALL, 3);
+            assertEquals("ok", awaitOutcome(chrome));
+        }
+    }
+
+    @Test
+    void aCallWhileTheProxyHasNoServerWaitsForOne() throws Exception {
+        try (Haproxy haproxy = new Haproxy(Duration.ofMillis(100), List.of(new Backend("p01", server.port())));
+             Chrome chrome = Chrome.start()) {
+            DemoTab.open(chrome, haproxy.uri(), "alice");
+            chrome.driver().executeAsyncScript(OPEN_PAGE);
+
+            // no server: maint, and no stickiness left to send the browser to one anyway (option persist)
+            haproxy.command("set server resident/p01 state maint");
+            haproxy.command("clear table resident");
+            chrome.driver().executeScript(CALL, 4);
+            Eventually.await(PATIENCE, "HAProxy answered the call 503", () -> RPC_REFUSED.matcher(haproxy.log()).find());
+
+            haproxy.command("set server resident/p01 state ready");
+            assertEquals("ok", awaitOutcome(chrome), "nothing ran, so the client tried again");
+        }
+    }
+
+    private static String awaitOutcome(Chrome chrome) {
+        Object[] outcome = new Object[1];
+        Eventually.await(PATIENCE, "the call's outcome", () -> {
+            outcome[0] = chrome.driver().executeScript("return window.outcome");
+            return outcome[0] != null;
+        });
+        return (String) outcome[0];
+    }
+
+    /** A server that reads what it is sent and closes the connection without an answer, as a crashing one would. */
+    private static final class DroppingServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+
+        DroppingServer() throws IOException {
+            Thread.ofVirtual().start(this::serve);
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void serve() {
+            while (!socket.isClosed()) {
+                try (Socket connection = socket.accept(); InputStream in = connection.getInputStream()) {
+                    in.read(new byte[8192]); // the request (its head at least) has arrived
+                } catch (IOException e) {
+                    // closed: the test is over
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -11,37 +11,41 @@ import java.util.concurrent.Executors;
  * Writes of a 2 KB value to one bucket of the embedded store (MVStore), as a Store write makes them:
  * {@code committed} (each write waits for a commit that covers it, what page code gets) against
  * {@code batched} (the write only, committed later: what every write cost before commits were
- * waited for). For each: one writer and 16 writers (virtual threads) writing for 3 s, then 10
- * writes in a row after a quiet second, as a call that writes a few times. Run by bench/store-writes.
+ * waited for), and committed with the commits forced to the disk ({@code resident.state.fsync}, the
+ * default). For each: one writer and 16 writers (virtual threads) writing for 3 s, then 10 writes
+ * in a row after a quiet second, as a call that writes a few times. Run by bench/store-writes.
  */
 public class StoreWrites {
     private static final byte[] VALUE = new byte[2048];
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("store-writes");
-        MvStateStore store = MvStateStore.open(dir, Duration.ofSeconds(1));
-        Bucket committed = store.bucket("global", Duration.ZERO);
-        for (Bucket bucket : new Bucket[]{committed.batched(), committed}) {
-            stream(bucket, 16, Duration.ofSeconds(2)); // warm-up
-        }
         System.out.println("| writes | writers | writes/s | µs per write, each writer | file after |");
         System.out.println("|---|---|---|---|---|");
-        for (Bucket bucket : new Bucket[]{committed.batched(), committed}) {
-            String name = bucket == committed ? "committed" : "batched";
-            for (int writers : new int[]{1, 16}) {
-                long writes = stream(bucket, writers, Duration.ofSeconds(3));
-                System.out.printf("| %s | %d | %,.0f | %,.1f | %,d KB |%n", name, writers, writes / 3.0,
-                        3e6 * writers / writes, Files.size(dir.resolve("state.mv")) / 1024);
+        for (boolean fsync : new boolean[]{false, true}) {
+            Path dir = Files.createTempDirectory("store-writes");
+            MvStateStore store = MvStateStore.open(dir, Duration.ofSeconds(1), fsync);
+            Bucket committed = store.bucket("global", Duration.ZERO);
+            Bucket[] kinds = fsync ? new Bucket[]{committed} : new Bucket[]{committed.batched(), committed};
+            for (Bucket bucket : kinds) {
+                stream(bucket, 16, Duration.ofSeconds(2)); // warm-up
             }
-            Thread.sleep(1000);
-            long start = System.nanoTime();
-            for (int i = 0; i < 10; i++) {
-                bucket.put("burst", VALUE);
+            for (Bucket bucket : kinds) {
+                String name = bucket != committed ? "batched" : fsync ? "committed, fsync" : "committed, no fsync";
+                for (int writers : new int[]{1, 16}) {
+                    long writes = stream(bucket, writers, Duration.ofSeconds(3));
+                    System.out.printf("| %s | %d | %,.0f | %,.1f | %,d KB |%n", name, writers, writes / 3.0,
+                            3e6 * writers / writes, Files.size(dir.resolve("state.mv")) / 1024);
+                }
+                Thread.sleep(1000);
+                long start = System.nanoTime();
+                for (int i = 0; i < 10; i++) {
+                    bucket.put("burst", VALUE);
+                }
+                System.out.printf("| %s, 10 in a row after a quiet second | 1 | | %,.1f | |%n", name,
+                        (System.nanoTime() - start) / 1e4);
             }
-            System.out.printf("| %s, 10 in a row after a quiet second | 1 | | %,.1f | |%n", name,
-                    (System.nanoTime() - start) / 1e4);
+            store.close();
         }
-        store.close();
     }
 
     /** Writers that write their own key as fast as they can for {@code time}; returns the writes made. */

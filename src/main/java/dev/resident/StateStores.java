@@ -32,7 +32,7 @@ final class StateStores {
         return switch (kind) {
             case "memory" -> new MemoryStateStore();
             case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().get()),
-                    Settings.duration(state.get("snapshot-interval")));
+                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get());
             case "nats" -> {
                 if (nats == null) {
                     throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");

@@ -95,6 +95,8 @@ class DurableStateTest {
         env.put("SNAPSHOT_INTERVAL", "1h");
         String bobsSession;
         try (MainProcess first = MainProcess.start(env, null, dir)) {
+            assertTrue(first.output().contains("(answered writes forced to the disk)"),
+                    "by default they survive a crash of the machine too: " + first.output());
             Browser bob = new Browser(first.uri());
             assertEquals(200, bob.login("bob", "bob").status());
             bobsSession = bob.connectionId();

@@ -23,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * up to {@link #COMMIT_BURST} back to back, then one per {@link #COMMIT_GAP} (see
  * {@link GroupCommit}). A {@link Bucket#batched() batched} write waits for the writer's
  * {@link #flush}, or for MVStore's own background commit every {@code commitDelay}. The file is
- * locked, so one process owns it. Commits are written, not fsynced: a crash of the machine may
- * lose the last ones.
+ * locked, so one process owns it. With {@code fsync} the commits that writers wait for are also
+ * forced to the disk, so what answered survives a crash of the machine too; without, only a crash
+ * of the process (the operating system still writes the file out).
  */
 public final class MvStateStore implements StateStore {
     private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
@@ -40,18 +41,23 @@ public final class MvStateStore implements StateStore {
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
-    private MvStateStore(MVStore store) {
+    private MvStateStore(MVStore store, boolean fsync) {
         this.store = store;
-        this.groupCommit = new GroupCommit(store::commit, COMMIT_BURST, COMMIT_GAP);
+        Runnable commit = fsync ? () -> {
+            store.commit();
+            store.sync();
+        } : store::commit;
+        this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP);
     }
 
     /**
      * Opens (or creates) the store in {@code dir}.
      *
      * @param commitDelay longest time a write waits before it reaches the file
+     * @param fsync       whether the commits that writers wait for are forced to the disk
      * @throws StateUnavailable when the directory cannot be made or the file is locked by another process
      */
-    public static MvStateStore open(Path dir, Duration commitDelay) {
+    public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -60,8 +66,9 @@ public final class MvStateStore implements StateStore {
         Path file = dir.resolve("state.mv");
         MVStore store = openFile(file);
         store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
-        LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath());
-        return new MvStateStore(store);
+        LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
+                + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
+        return new MvStateStore(store, fsync);
     }
 
     /**

@@ -68,7 +68,10 @@ export class ResidentError extends Error {
   }
 }
 
-/** How often an HTTP rpc is tried again while its page moves between processes (it never ran). */
+/**
+ * How often a request that did nothing is tried again: an HTTP rpc while its page moves between
+ * processes, a page open while no process takes it (`unavailable`).
+ */
 const MOVE_RETRIES = 8;
 
 /**
@@ -87,15 +90,24 @@ export async function logout() {
 }
 
 /**
- * Opens a resident page of the page type registered at `path` and connects it.
+ * Opens a resident page of the page type registered at `path` and connects it. An answer
+ * `unavailable` (the process is draining, a proxy has no server for it, the state store is briefly
+ * unreachable) opened nothing, so it is tried again after the reconnect backoff, as an rpc is.
  * @param {string} path
  * @param {object} [params]
  * @param {Options} [options]
  * @returns {Promise<ResidentPage>}
  */
 export async function openPage(path, params = {}, options = {}) {
-  const opened = await request('POST', '/_/pages', { path, params });
-  return new ResidentPage(opened, { ...DEFAULTS, ...options });
+  const settings = { ...DEFAULTS, ...options };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new ResidentPage(await request('POST', '/_/pages', { path, params }), settings);
+    } catch (error) {
+      if (error.code !== 'unavailable' || attempt >= MOVE_RETRIES) throw error;
+      await new Promise(resolve => setTimeout(resolve, Math.min(settings.maxRetryMs, settings.retryMs * 2 ** attempt)));
+    }
+  }
 }
 
 /** A live resident page: its data, its messages and its methods. Create it with {@link openPage}. */

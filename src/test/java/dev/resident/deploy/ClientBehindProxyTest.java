@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * What {@code resident.js} makes of the answers of a real HAProxy in front of the server, which are
  * not Resident's own: a 502 (the server closed the connection on the request) may have run the
  * call, so it rejects as {@code network}, like a dropped connection, never as an HTTP error; a 503
- * (no server to send it to) ran nothing, so the call is tried again and goes through once a server
- * is back.
+ * (no server to send it to) ran nothing, so the call, or the opening of a page, is tried again and
+ * goes through once a server is back.
  */
 @ServerTest
 @Tag("slow")
@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ClientBehindProxyTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final Pattern RPC_REFUSED = Pattern.compile(" 503 .*\"POST /_/rpc ");
+    private static final Pattern OPEN_REFUSED = Pattern.compile(" 503 .*\"POST /_/pages ");
     /** Opens a board page on long-poll, so that its calls go over HTTP through the proxy. */
     private static final String OPEN_PAGE = """
             const done = arguments[arguments.length - 1];
@@ -48,6 +49,13 @@ class ClientBehindProxyTest {
               window.board = await openPage('/board', {}, { websocket: false });
               done(window.board.id);
             });
+            """;
+    /** Starts opening a board page; the outcome lands in {@code window.outcome}. */
+    private static final String OPEN_LATER = """
+            window.outcome = null;
+            import('/_/resident.js')
+              .then(({ openPage }) => openPage('/board', {}, { websocket: false }))
+              .then(() => { window.outcome = 'opened'; }, error => { window.outcome = error.code + ' ' + error.status; });
             """;
     /** Starts a call; its outcome lands in {@code window.outcome}. */
     private static final String CALL = """
@@ -107,6 +115,23 @@ class ClientBehindProxyTest {
 
             haproxy.command("set server resident/p01 state ready");
             assertEquals("ok", awaitOutcome(chrome), "nothing ran, so the client tried again");
+        }
+    }
+
+    @Test
+    void aPageOpenedWhileTheProxyHasNoServerOpensOnceOneIsBack() throws Exception {
+        try (Haproxy haproxy = new Haproxy(Duration.ofMillis(100), List.of(new Backend("p01", server.port())));
+             Chrome chrome = Chrome.start()) {
+            DemoTab.open(chrome, haproxy.uri(), "alice");
+
+            haproxy.command("set server resident/p01 state maint");
+            haproxy.command("clear table resident");
+            chrome.driver().executeScript(OPEN_LATER);
+            Eventually.await(PATIENCE, "HAProxy answered the page open 503",
+                    () -> OPEN_REFUSED.matcher(haproxy.log()).find());
+
+            haproxy.command("set server resident/p01 state ready");
+            assertEquals("opened", awaitOutcome(chrome), "nothing was opened, so the client tried again");
         }
     }
 

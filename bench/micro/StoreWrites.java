@@ -23,7 +23,7 @@ public class StoreWrites {
         System.out.println("|---|---|---|---|---|");
         for (boolean fsync : new boolean[]{false, true}) {
             Path dir = Files.createTempDirectory("store-writes");
-            MvStateStore store = MvStateStore.open(dir, Duration.ofSeconds(1), fsync);
+            MvStateStore store = MvStateStore.open(dir, Duration.ofSeconds(1), fsync, nanos -> { });
             Bucket committed = store.bucket("global", Duration.ZERO);
             Bucket[] kinds = fsync ? new Bucket[]{committed} : new Bucket[]{committed.batched(), committed};
             for (Bucket bucket : kinds) {

@@ -111,7 +111,8 @@ public final class Resident implements AutoCloseable {
         AtomicReference<BusListener> local = new AtomicReference<>();
         Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
                 registrySettings.process(), meters, listener);
-        this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection);
+        this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection,
+                nanos -> meters.commitWait.record(Duration.ofNanos(nanos)));
         this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters, cpu, timers,
                 listener -> {
                     local.set(listener);

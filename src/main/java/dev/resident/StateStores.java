@@ -9,6 +9,7 @@ import io.nats.client.Connection;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 
 /**
@@ -23,8 +24,10 @@ final class StateStores {
     /**
      * @param state the {@code resident.state} node
      * @param nats  the process's NATS connection, or null without the NATS backend
+     * @param commitWaits told how long each write that waited for the embedded store's commit waited (ns)
      */
-    static StateStore create(Config state, String ipcBackend, Config natsConfig, CompletableFuture<Connection> nats) {
+    static StateStore create(Config state, String ipcBackend, Config natsConfig, CompletableFuture<Connection> nats,
+                             LongConsumer commitWaits) {
         String kind = state.get("store").asString().get();
         if (kind.equals("auto")) {
             kind = ipcBackend.equals("nats") ? "nats" : "embedded";
@@ -32,7 +35,7 @@ final class StateStores {
         return switch (kind) {
             case "memory" -> new MemoryStateStore();
             case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().get()),
-                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get());
+                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get(), commitWaits);
             case "nats" -> {
                 if (nats == null) {
                     throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");

@@ -118,6 +118,7 @@ class DurableStateTest {
             double commits = observe.metric("resident_state_commits");
             assertTrue(waited >= 5 && commits >= 1 && commits <= waited,
                     "a login's and a logout's writes and deletes, and the order, waited for commits: " + waited + " in " + commits);
+            assertEquals(waited, observe.metric("resident_state_commit_wait_seconds_count"), "each wait is timed");
             second.kill(); // at once: nothing waits for a round
         }
         try (MainProcess third = MainProcess.start(env, null, dir)) {

@@ -51,6 +51,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter pagesUnusable;
     public final Counter pagesLost;
     public final Timer snapshotLag;
+    public final Timer commitWait;
     public final Counter adminMalformed;
 
     public ResidentMeters(String processName) {
@@ -83,6 +84,11 @@ public final class ResidentMeters implements AutoCloseable {
                 .publishPercentileHistogram(true)
                 .tags(List.of(process)));
         created.add(snapshotLag);
+        commitWait = registry.getOrCreate(Timer.builder("resident.state.commit.wait")
+                .description("embedded store: how long a login, logout or Store write waited for a commit that covers it")
+                .publishPercentileHistogram(true)
+                .tags(List.of(process)));
+        created.add(commitWait);
         adminMalformed = counter("resident.admin.malformed", "admin requests and replies between processes ignored as malformed");
     }
 

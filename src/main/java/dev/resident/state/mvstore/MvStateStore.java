@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * {@code STATE_STORE=embedded}: every bucket is a map of one MVStore file, {@code <dir>/state.mv}.
@@ -38,11 +39,14 @@ public final class MvStateStore implements StateStore {
     static final Duration COMMIT_GAP = Duration.ofMillis(2);
     private final MVStore store;
     private final GroupCommit groupCommit;
+    /** Told how long each write that waited for a commit waited, in nanoseconds. */
+    private final LongConsumer commitWaits;
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
-    private MvStateStore(MVStore store, boolean fsync) {
+    private MvStateStore(MVStore store, boolean fsync, LongConsumer commitWaits) {
         this.store = store;
+        this.commitWaits = commitWaits;
         Runnable commit = fsync ? () -> {
             store.commit();
             store.sync();
@@ -55,9 +59,10 @@ public final class MvStateStore implements StateStore {
      *
      * @param commitDelay longest time a write waits before it reaches the file
      * @param fsync       whether the commits that writers wait for are forced to the disk
+     * @param commitWaits told how long each write that waited for a commit waited (nanoseconds)
      * @throws StateUnavailable when the directory cannot be made or the file is locked by another process
      */
-    public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync) {
+    public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, LongConsumer commitWaits) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -68,7 +73,7 @@ public final class MvStateStore implements StateStore {
         store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
         LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                 + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
-        return new MvStateStore(store, fsync);
+        return new MvStateStore(store, fsync, commitWaits);
     }
 
     /**
@@ -200,10 +205,12 @@ public final class MvStateStore implements StateStore {
         /** Waits until a commit covers the write just made, unless this is the batched view. */
         private void awaitCommitted() {
             if (waitsForCommit) {
+                long start = System.nanoTime();
                 guard(() -> {
                     groupCommit.awaitCommit();
                     return null;
                 });
+                commitWaits.accept(System.nanoTime() - start);
             }
         }
 

@@ -105,7 +105,7 @@ export async function openPage(path, params = {}, options = {}) {
       return new ResidentPage(await request('POST', '/_/pages', { path, params }), settings);
     } catch (error) {
       if (error.code !== 'unavailable' || attempt >= MOVE_RETRIES) throw error;
-      await new Promise(resolve => setTimeout(resolve, Math.min(settings.maxRetryMs, settings.retryMs * 2 ** attempt)));
+      await new Promise(resolve => setTimeout(resolve, backoffMs(settings, attempt)));
     }
   }
 }
@@ -210,7 +210,7 @@ export class ResidentPage {
     }, error => {
       if (attempt >= MOVE_RETRIES || (error.code !== 'page_moved' && error.code !== 'unavailable')) throw error;
       this.#follow(error.pageId);
-      const delay = error.code === 'page_moved' ? 0 : Math.min(this.#options.maxRetryMs, this.#options.retryMs * 2 ** attempt);
+      const delay = error.code === 'page_moved' ? 0 : backoffMs(this.#options, attempt);
       return new Promise(resolve => setTimeout(resolve, delay)).then(() => this.#httpRpc(method, params, attempt + 1));
     });
   }
@@ -433,7 +433,7 @@ export class ResidentPage {
 
   #retry(reason) {
     this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', reason);
-    const ceiling = Math.min(this.#options.maxRetryMs, this.#options.retryMs * 2 ** this.#attempt++);
+    const ceiling = backoffMs(this.#options, this.#attempt++);
     // half fixed, half random: spread out when a whole server's clients come back at once
     const delay = ceiling / 2 + Math.random() * ceiling / 2;
     clearTimeout(this.#retryTimer);
@@ -515,6 +515,11 @@ function applyChange(data, { path, value, delete: remove }) {
   }
   if (remove) delete node[last];
   else node[last] = value;
+}
+
+/** The wait before try number `attempt` + 1: `retryMs` doubling with each attempt, up to `maxRetryMs`. */
+function backoffMs(options, attempt) {
+  return Math.min(options.maxRetryMs, options.retryMs * 2 ** attempt);
 }
 
 /** A JSON request; errors become {@link ResidentError}s. */

@@ -190,7 +190,7 @@ export class ResidentPage {
     if (this.#live) {
       const id = this.#nextCall++;
       return new Promise((resolve, reject) => {
-        this.#calls.set(id, { resolve, reject });
+        this.#calls.set(id, { method, params, resolve, reject });
         this.#socket.send(JSON.stringify({ t: 'rpc', id, method, params }));
       });
     }
@@ -308,8 +308,15 @@ export class ResidentPage {
     this.#socket = null;
     this.#live = false;
     clearTimeout(this.#silenceTimer);
-    for (const call of this.#calls.values()) call.reject(new ResidentError('network', 'connection lost', 0));
+    const unanswered = [...this.#calls.values()];
     this.#calls.clear();
+    // the server closes with 1001 (going away) or 1012 (page moving) only after the answer of every
+    // call it ran on this socket: one still unanswered did not run, so it goes again over HTTP
+    const notRun = code === 1001 || code === 1012;
+    for (const call of unanswered) {
+      if (notRun && !this.#closed) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
+      else call.reject(new ResidentError('network', 'connection lost', 0));
+    }
     if (this.#closed) return;
     if (code === 4404) return this.#stop('the page is gone on the server');
     if (code === 4307 && reason) {

@@ -1,5 +1,6 @@
 package dev.resident;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +55,49 @@ class DrainTest {
 
         Reply finished = running.get(20, TimeUnit.SECONDS);
         assertEquals(200, finished.status(), finished.body());
+        drain.get(30, TimeUnit.SECONDS);
+        assertFalse(server.isRunning());
+    }
+
+    /**
+     * A call running on a socket when the drain closes it is answered before the close frame, and a
+     * call sent behind it does not run: so the client may send that one again (resident.js does,
+     * over HTTP). Before, the close dropped the running call's answer: the client could not tell
+     * whether either had run.
+     */
+    @Test
+    void aSocketClosedByTheDrainAnswersItsRunningCallFirstAndRunsNoOther() throws Exception {
+        Resident resident = TestServers.resident(Map.of("resident.shutdown.grace", "20s"), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        String holder = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        // a long call on another page keeps the drain waiting, so the page still answers afterwards
+        CompletableFuture<Reply> holding = CompletableFuture.supplyAsync(
+                () -> browser.rpc(holder, "work", Json.object().put("io_ms", 6000), null));
+
+        socket.send("{\"t\":\"rpc\",\"id\":1,\"method\":\"work\",\"params\":{\"io_ms\":1000}}");
+        socket.send("{\"t\":\"rpc\",\"id\":2,\"method\":\"inc\",\"params\":{}}");
+        Eventually.await(Duration.ofSeconds(10), "both work calls run", () -> resident.lifecycle().inFlight() == 2);
+        CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> resident.drainAndStop(server));
+
+        assertEquals(1001, socket.closeCode());
+        List<String> answered = new ArrayList<>();
+        while (socket.pending() > 0) {
+            JsonNode frame = socket.next();
+            if (frame.has("id")) {
+                answered.add(frame.path("t").asText() + " " + frame.get("id").asText());
+            }
+        }
+        assertEquals(List.of("result 1"), answered, "the running call's answer came before the close; the next did not run");
+        Reply inc = browser.rpc(pageId, "inc");
+        assertEquals(200, inc.status(), inc.body());
+        assertEquals(1, inc.json().path("result").asInt(), "the inc sent behind the running call never ran");
+
+        assertEquals(200, holding.get(20, TimeUnit.SECONDS).status());
         drain.get(30, TimeUnit.SECONDS);
         assertFalse(server.isRunning());
     }

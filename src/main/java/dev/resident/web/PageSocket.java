@@ -229,6 +229,9 @@ final class PageSocket implements WsListener {
             channel.offer(errorFrame(id, "bad_request", "method must be a string"));
             return;
         }
+        if (!channel.beginCall()) {
+            return; // the socket is closing: the call does not run, and the client may send it again
+        }
         channel.cork(); // the call's data message and its result go out in one write
         try {
             String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters, guards.slowCalls);
@@ -246,6 +249,7 @@ final class PageSocket implements WsListener {
             channel.offer(errorFrame(id, "internal", Errors.logInternal(e)));
         } finally {
             channel.uncork();
+            channel.endCall(); // a close that waited for this call goes now, after its answer
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -34,12 +35,26 @@ import java.util.function.Consumer;
  * each frame on its own; or, for a client that asked for {@code batch=1}, one frame holding a JSON
  * array. Every write to the socket (frames, pongs, the close frame) goes through {@link #writeLock},
  * so frames never interleave.
+ *
+ * <p>A close waits for the call running on the reader thread, if any ({@link #beginCall}), sends
+ * what is queued, its answer included, and then the close frame; no call starts once a close is
+ * asked for. So a call still unanswered when the client sees the close did not run, and the client
+ * may send it again (README, protocol extensions). Only 1013 (the client is too slow) drops what is
+ * queued and closes at once.
  */
 final class SocketChannel implements Outbox {
     private static final System.Logger LOGGER = System.getLogger(SocketChannel.class.getName());
 
     /** How long a writer waits for an rpc that {@link #cork corked} the socket to finish. */
     private static final long CORK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** The close code that drops what is queued and closes at once: the client does not keep up. */
+    private static final int SLOW_CONSUMER = 1013;
+    /** {@link #calls}: no call runs, one may start. */
+    private static final Object NO_CALL = "no call";
+    /** {@link #calls}: the reader runs a call. */
+    private static final Object CALLING = "calling";
+    /** {@link #calls}: closing; no call starts any more. Or a {@link CloseAfterCall}. */
+    private static final Object SHUT = "shut";
     private final WsSession session;
     private final DataWriter out;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -48,6 +63,8 @@ final class SocketChannel implements Outbox {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** {@link #NO_CALL}, {@link #CALLING}, {@link #SHUT}, or a close waiting for the running call. */
+    private final AtomicReference<Object> calls = new AtomicReference<>(NO_CALL);
     private final AtomicBoolean done = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final int capacity;
@@ -67,6 +84,12 @@ final class SocketChannel implements Outbox {
     private volatile int closeCode;
     private volatile String closeReason;
     private volatile boolean peerGone;
+    /** Set by a close that drops what is queued (or by a broken connection): the writer stops at once. */
+    private volatile boolean dropQueued;
+
+    /** A close asked for while a call ran: it goes once the call has queued its answer. */
+    private record CloseAfterCall(int code, String reason) {
+    }
 
     /**
      * @param batch whether the client asked for several messages per frame ({@code batch=1})
@@ -148,15 +171,57 @@ final class SocketChannel implements Outbox {
         }
     }
 
-    /** Sends a close frame after what is already being written, never blocking the caller. */
+    /**
+     * The reader thread is about to run a call; false once a close was asked for, and the call
+     * must not run. Pair with {@link #endCall} after {@link #uncork}.
+     */
+    boolean beginCall() {
+        return calls.compareAndSet(NO_CALL, CALLING);
+    }
+
+    /** The reader's call has queued its answer: a close that waited for it goes now. */
+    void endCall() {
+        if (!calls.compareAndSet(CALLING, NO_CALL) && calls.getAndSet(SHUT) instanceof CloseAfterCall close) {
+            shut(close.code(), close.reason(), false);
+        }
+    }
+
+    /**
+     * Sends a close frame after the running call's answer and what is queued (1013: at once,
+     * dropping what is queued), never blocking the caller.
+     */
     @Override
     public void close(int code, String reason) {
+        if (code == SLOW_CONSUMER) {
+            calls.set(SHUT);
+            shut(code, reason, true);
+            return;
+        }
+        while (true) {
+            Object state = calls.get();
+            if (state == NO_CALL && calls.compareAndSet(NO_CALL, SHUT)) {
+                shut(code, reason, false);
+                return;
+            }
+            if (state == CALLING && calls.compareAndSet(CALLING, new CloseAfterCall(code, reason))) {
+                return;
+            }
+            if (state != NO_CALL && state != CALLING) {
+                return; // a close is under way
+            }
+        }
+    }
+
+    private void shut(int code, String reason, boolean drop) {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
         closeCode = code;
         closeReason = reason;
-        discardQueued();
+        if (drop) {
+            dropQueued = true;
+            discardQueued();
+        }
         uncork();
         startWriter();
         // a client that never reads keeps the writer blocked in send: cut it after the timeout
@@ -174,6 +239,8 @@ final class SocketChannel implements Outbox {
     /** The client closed or the connection broke: stop writing without a close frame. */
     void released() {
         peerGone = true;
+        dropQueued = true;
+        calls.set(SHUT);
         closing.set(true);
         discardQueued();
         startWriter();
@@ -208,6 +275,13 @@ final class SocketChannel implements Outbox {
         return true;
     }
 
+    /** A send failed: the connection is gone, so nothing more is written, not even a close frame. */
+    private void broken() {
+        peerGone = true;
+        dropQueued = true;
+        closing.set(true);
+    }
+
     private void discardQueued() {
         queue.clear();
         queued.set(0);
@@ -229,7 +303,7 @@ final class SocketChannel implements Outbox {
             return;
         }
         try {
-            if (!closing.get()) {
+            if (!dropQueued) {
                 List<String> messages = take();
                 if (!messages.isEmpty()) {
                     lastWrite = System.nanoTime();
@@ -238,8 +312,7 @@ final class SocketChannel implements Outbox {
             }
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "socket write failed", e);
-            peerGone = true;
-            closing.set(true);
+            broken();
         }
         writing.set(false);
         if (carried != null || !queue.isEmpty() || closing.get()) {
@@ -251,11 +324,11 @@ final class SocketChannel implements Outbox {
     private void write() {
         try {
             do {
-                while (!closing.get() && (carried != null || !queue.isEmpty())) {
+                while (!dropQueued && (carried != null || !queue.isEmpty())) {
                     awaitUncorked();
                     List<String> messages = take();
                     if (messages.isEmpty()) {
-                        break; // a close cleared the queue
+                        break; // a close dropped the queue
                     }
                     byte[] frames = batch ? TextFrames.batch(messages) : TextFrames.frames(messages);
                     lastWrite = System.nanoTime(); // when the frames leave: what the client's silence counts from
@@ -270,8 +343,7 @@ final class SocketChannel implements Outbox {
         } catch (RuntimeException e) {
             // the connection broke under a send: the reader side sees it too
             LOGGER.log(Level.DEBUG, "socket write failed", e);
-            peerGone = true;
-            closing.set(true);
+            broken();
             finish();
         }
     }

@@ -15,6 +15,9 @@ public interface Outbox {
     /** How many more characters of messages it can take right now. */
     long roomBytes();
 
-    /** Closes the outbox because a newer one replaced it or the page is gone. */
+    /**
+     * Closes the outbox because a newer one replaced it or the page is gone: after the answer of a
+     * call running on it and what is queued (1013, too slow: at once, dropping what is queued).
+     */
     void close(int code, String reason);
 }

@@ -20,6 +20,8 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
     private final NatsSettings settings;
     /** Written by the callback thread only. */
     private Link link = Link.NEW;
+    /** What the client reported last: it comes just before the disconnect it caused, which logs it. */
+    private volatile Exception lastException;
 
     private enum Link { NEW, UP, DOWN }
 
@@ -40,11 +42,13 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
         switch (type) {
             case CONNECTED -> {
                 link = Link.UP;
+                lastException = null;
                 LOGGER.log(Level.INFO, "connected to NATS at " + connection.getConnectedUrl());
                 sender.connected();
             }
             case RECONNECTED -> {
                 link = Link.UP;
+                lastException = null; // the failed attempts'
                 meters.busReconnects.increment();
                 LOGGER.log(Level.INFO, "reconnected to NATS at " + connection.getConnectedUrl()
                         + "; messages to the other processes resume in " + settings.resubscribeGrace().toMillis()
@@ -55,8 +59,8 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
                 if (link != Link.DOWN) {
                     meters.busDisconnects.increment();
                     LOGGER.log(Level.WARNING, (link == Link.NEW ? "cannot reach NATS at " : "lost NATS at ")
-                            + settings.servers() + "; retrying forever, pages are served locally and messages for "
-                            + "the other processes are buffered");
+                            + settings.servers() + cause(connection) + "; retrying forever, pages are served locally "
+                            + "and messages for the other processes are buffered");
                 }
                 link = Link.DOWN;
                 sender.disconnected();
@@ -75,6 +79,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
 
     @Override
     public void exceptionOccurred(Connection connection, Exception exception) {
+        lastException = exception;
         // while NATS is down every reconnect attempt fails with one; the DISCONNECTED event said it already
         LOGGER.log(connection == null ? Level.WARNING : Level.DEBUG, "NATS client: " + exception, exception);
     }
@@ -85,6 +90,13 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
         LOGGER.log(Level.WARNING, "NATS slow consumer: this process cannot keep up and has dropped "
                 + consumer.getDroppedCount() + " bus messages (limits ipc.nats.pending: "
                 + settings.pendingMessages() + " messages, " + settings.pendingBytes() + " bytes)");
+    }
+
+    /** Why the link went down, as far as the client said: the last exception and the server's last error. */
+    private String cause(Connection connection) {
+        Exception exception = lastException;
+        lastException = null;
+        return (exception == null ? "" : " (" + exception + ")") + lastError(connection);
     }
 
     private static String lastError(Connection connection) {

@@ -1,12 +1,16 @@
 package dev.resident;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
 import dev.resident.support.ThreadDump;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
@@ -15,6 +19,7 @@ import io.nats.client.api.KeyValueEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -65,6 +70,44 @@ class StateFaultsTest {
                             + "\nNATS log:\n" + nats.logTail(30) + "\n" + ThreadDump.of(STATE_THREADS),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
+        }
+    }
+
+    /**
+     * A Store write that fails inside a page method leaves the call in doubt: the method may have
+     * changed something before it, and NATS may have stored a write whose answer was lost. So the
+     * answer is 503 {@code store_unavailable}, which no client sends again by itself, over HTTP and
+     * over the socket alike; not {@code unavailable}, which says that nothing ran.
+     */
+    @Test
+    void aStoreWriteThatFailsInACallAnswersStoreUnavailable() throws Exception {
+        // a method that changes the page's data, then writes the site's store
+        PageTypes types = new PageTypes().register(PageType.builder("/ledger", (page, params) -> page)
+                .method("record", (page, params) -> {
+                    JsonNode entries = page.data().get("entries");
+                    page.data().set("entries", entries == null ? 1 : entries.asInt() + 1);
+                    page.globalStore().put("last", params.string("entry"));
+                    return true;
+                })
+                .build());
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            Browser browser = new Browser(site.start("p01", types).uri());
+            String ledger = browser.openPage("/ledger", null).get("page_id").asText();
+            SocketClient socket = browser.socket(ledger);
+            socket.next("hello");
+            JsonNode entry = Json.object().put("entry", "coffee");
+            Reply recorded = browser.rpc(ledger, "record", entry, null);
+            assertEquals(200, recorded.status(), recorded.body());
+
+            nats.stop();
+            assertError(browser.rpc(ledger, "record", entry, null), 503, "store_unavailable");
+            socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", "record").set("params", entry));
+            JsonNode error = socket.next("error");
+            assertEquals("store_unavailable", error.path("code").asText(), error.toString());
+            assertEquals(7, error.path("id").asInt());
+            assertEquals(3, browser.get("/_/page?page_id=" + URLEncoder.encode(ledger, StandardCharsets.UTF_8)).json().path("data").path("entries").asInt(),
+                    "the failed calls ran up to the store write: the client must not send them again blindly");
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.function.BiFunction;
  * {@code Double}, {@code Boolean}, {@code List}, {@code Map}) or, with a class, converted to it.
  * The stores live in the state store, so they outlive the process and are the same on every
  * process of a site; each operation reads or writes it, and a write is stored before it returns
- * (it survives a kill -9 of the process).
+ * (it survives a kill -9 of the process). When the state store cannot be reached, an operation
+ * throws, and a call it ran in answers 503 {@code store_unavailable}: the call may have partly
+ * run, so clients do not send it again by themselves.
  */
 public interface Store {
 

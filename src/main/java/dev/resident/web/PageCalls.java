@@ -5,9 +5,16 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
 import dev.resident.page.engine.ResidentPage;
+import dev.resident.state.StateUnavailable;
 
 /** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method, watched for slowness. */
 final class PageCalls {
+    /**
+     * The state store failed under the page's own code (a {@code Store} write): unlike
+     * {@code unavailable}, which a client tries again, the call may have partly run.
+     */
+    static final String STORE_UNAVAILABLE = "store_unavailable";
+
     private PageCalls() {
     }
 
@@ -21,6 +28,9 @@ final class PageCalls {
         lifecycle.enter();
         try (SlowCalls.Call watched = slowCalls.start(page.id(), method, start)) {
             return page.call(method, params);
+        } catch (StateUnavailable e) {
+            throw new PageException(503, STORE_UNAVAILABLE,
+                    "the state store was unreachable while the call ran: it may have partly run");
         } finally {
             lifecycle.exit();
             meters.rpc(method, System.nanoTime() - start);

@@ -46,9 +46,18 @@ public final class NatsSite implements AutoCloseable {
 
     /** Starts a server; {@code beforeStart} registers what {@code Main} would (task types, ...) first. */
     public Node start(String process, Consumer<Resident> beforeStart) {
+        return start(process, new PageTypes(), beforeStart);
+    }
+
+    /** Starts a server with page types of the test's own besides the bench pages. */
+    public Node start(String process, PageTypes types) {
+        return start(process, types, resident -> { });
+    }
+
+    private Node start(String process, PageTypes types, Consumer<Resident> beforeStart) {
         Map<String, String> overrides = new HashMap<>(config);
         overrides.put("resident.process", process);
-        Resident resident = TestServers.resident(overrides, new PageTypes());
+        Resident resident = TestServers.resident(overrides, types);
         beforeStart.accept(resident);
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(resident::setup).build().start();
         Node node = new Node(process, resident, server);

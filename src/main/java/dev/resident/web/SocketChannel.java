@@ -53,7 +53,7 @@ final class SocketChannel implements Outbox {
     private static final Object NO_CALL = "no call";
     /** {@link #calls}: the reader runs a call. */
     private static final Object CALLING = "calling";
-    /** {@link #calls}: closing; no call starts any more. Or a {@link CloseAfterCall}. */
+    /** {@link #calls}: closing; no call starts any more. Or a {@link CloseFrame} waiting for the running call. */
     private static final Object SHUT = "shut";
     private final WsSession session;
     private final DataWriter out;
@@ -81,14 +81,14 @@ final class SocketChannel implements Outbox {
     private String carried;
     private Consumer<SocketChannel> onFinish = channel -> { };
     private volatile long lastWrite = System.nanoTime();
-    private volatile int closeCode;
-    private volatile String closeReason;
+    /** The close frame to send, set once, before {@link #closing}: a writer that sees closing sends it. */
+    private final AtomicReference<CloseFrame> closeFrame = new AtomicReference<>();
     private volatile boolean peerGone;
     /** Set by a close that drops what is queued (or by a broken connection): the writer stops at once. */
     private volatile boolean dropQueued;
 
-    /** A close asked for while a call ran: it goes once the call has queued its answer. */
-    private record CloseAfterCall(int code, String reason) {
+    /** A close frame's code and reason; in {@link #calls}, a close waiting for the running call. */
+    private record CloseFrame(int code, String reason) {
     }
 
     /**
@@ -181,8 +181,8 @@ final class SocketChannel implements Outbox {
 
     /** The reader's call has queued its answer: a close that waited for it goes now. */
     void endCall() {
-        if (!calls.compareAndSet(CALLING, NO_CALL) && calls.getAndSet(SHUT) instanceof CloseAfterCall close) {
-            shut(close.code(), close.reason(), false);
+        if (!calls.compareAndSet(CALLING, NO_CALL) && calls.getAndSet(SHUT) instanceof CloseFrame close) {
+            shut(close, false);
         }
     }
 
@@ -194,16 +194,16 @@ final class SocketChannel implements Outbox {
     public void close(int code, String reason) {
         if (code == SLOW_CONSUMER) {
             calls.set(SHUT);
-            shut(code, reason, true);
+            shut(new CloseFrame(code, reason), true);
             return;
         }
         while (true) {
             Object state = calls.get();
             if (state == NO_CALL && calls.compareAndSet(NO_CALL, SHUT)) {
-                shut(code, reason, false);
+                shut(new CloseFrame(code, reason), false);
                 return;
             }
-            if (state == CALLING && calls.compareAndSet(CALLING, new CloseAfterCall(code, reason))) {
+            if (state == CALLING && calls.compareAndSet(CALLING, new CloseFrame(code, reason))) {
                 return;
             }
             if (state != NO_CALL && state != CALLING) {
@@ -212,16 +212,15 @@ final class SocketChannel implements Outbox {
         }
     }
 
-    private void shut(int code, String reason, boolean drop) {
-        if (!closing.compareAndSet(false, true)) {
+    private void shut(CloseFrame frame, boolean drop) {
+        if (!closeFrame.compareAndSet(null, frame)) {
             return;
         }
-        closeCode = code;
-        closeReason = reason;
         if (drop) {
             dropQueued = true;
             discardQueued();
         }
+        closing.set(true);
         uncork();
         startWriter();
         // a client that never reads keeps the writer blocked in send: cut it after the timeout
@@ -408,8 +407,9 @@ final class SocketChannel implements Outbox {
         }
         writeLock.lock();
         try {
-            if (!peerGone) {
-                session.close(closeCode, closeReason);
+            CloseFrame frame = closeFrame.get();
+            if (!peerGone && frame != null) {
+                session.close(frame.code(), frame.reason());
             }
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "socket close failed", e);

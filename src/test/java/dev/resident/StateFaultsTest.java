@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static dev.resident.ProtocolTest.assertError;
@@ -70,6 +73,33 @@ class StateFaultsTest {
                             + "\nNATS log:\n" + nats.logTail(30) + "\n" + ThreadDump.of(STATE_THREADS),
                     () -> p01.counter("resident_state_pending") == 0 && observe.readyStatus() == 200);
             assertEquals(4, savedCount(nats, pageId), "the saved copy has every call");
+        }
+    }
+
+    /**
+     * While NATS restarts, its client refuses requests without sending them: a login then waits
+     * for the link, up to the request timeout, instead of failing. Before, it answered 503 at once.
+     */
+    @Test
+    void aLoginDuringANatsRestartWaitsForTheLink() throws Exception {
+        Map<String, String> patient = new HashMap<>(NATS_STATE);
+        patient.put("resident.state.request-timeout", "30s");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, patient)) {
+            NatsSite.Node p01 = site.start("p01");
+            assertEquals(200, new Browser(p01.uri()).login("alice", "alice").status()); // the buckets exist
+
+            nats.stop();
+            Eventually.await(PATIENCE, "the link is down", () -> p01.counter("resident_bus_connected") == 0);
+            CompletableFuture<Reply> login = CompletableFuture.supplyAsync(() -> new Browser(p01.uri()).login("bob", "bob"));
+            Eventually.await(PATIENCE, "the login waits for the link",
+                    () -> login.isDone() ? "answered " + login.join() : "waiting",
+                    () -> p01.counter("resident_state_link_waiting") == 1);
+
+            nats.restart();
+            Reply bob = login.get(30, TimeUnit.SECONDS);
+            assertEquals(200, bob.status(), bob.body());
+            assertEquals(0, p01.counter("resident_state_link_waiting"));
         }
     }
 

@@ -89,6 +89,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         meters.gauge("resident.users", "users with a connection", users::size);
         meters.gauge("resident.state.pending", "changes waiting to be written to the state store", writer::pending);
         meters.gauge("resident.state.reachable", "1 while the state store answers", () -> stateReachable() ? 1 : 0);
+        meters.gauge("resident.state.link.waiting", "requests waiting for the state store's NATS link to come back",
+                store::waitingForLink);
         meters.gauge("resident.state.commit.writes", "logins, logouts and Store writes that waited for a commit"
                 + " of the embedded store, since the start", () -> store.commits().writes());
         meters.gauge("resident.state.commits", "commits those writes shared, since the start",

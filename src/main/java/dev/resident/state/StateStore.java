@@ -32,6 +32,11 @@ public interface StateStore extends AutoCloseable {
         return Commits.NONE;
     }
 
+    /** Requests waiting right now for the store's link to come back (NATS reconnecting). */
+    default int waitingForLink() {
+        return 0;
+    }
+
     /** Drops expired entries, for backends whose engine does not expire them itself. */
     default void sweep() {
     }

@@ -131,17 +131,32 @@ final class KvBucket implements Bucket {
         });
     }
 
+    /**
+     * Runs a request once the link is up. The client refuses a request while it reconnects
+     * (nothing sent): it waits for the link and goes again, until the request timeout. A request
+     * sent and not answered is not sent again: it may have been stored.
+     */
     private <T> T call(KvCall<T> action) {
-        try {
-            T result = action.apply(kv());
-            store.answered();
-            return result;
-        } catch (IOException | JetStreamApiException | IllegalStateException e) {
-            unbindWhenGone(e);
-            throw store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StateUnavailable("interrupted", e);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                T result = action.apply(kv(store.connected(deadline)));
+                store.answered();
+                return result;
+            } catch (IllegalStateException refused) {
+                // the client's own refusal is a plain IllegalStateException; a CancellationException
+                // (a subclass) ends a request that was sent, which must not go again
+                boolean unsent = refused.getClass() == IllegalStateException.class && store.reconnecting();
+                if (!unsent || System.nanoTime() - deadline >= 0) {
+                    throw store.failed(new StateUnavailable("NATS KV " + name + ": " + refused.getMessage(), refused));
+                }
+            } catch (IOException | JetStreamApiException e) {
+                unbindWhenGone(e);
+                throw store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateUnavailable("interrupted", e);
+            }
         }
     }
 
@@ -165,7 +180,10 @@ final class KvBucket implements Bucket {
 
     /** The bucket on the current connection, created when it does not exist yet. */
     private KeyValue kv() throws IOException, JetStreamApiException {
-        Connection connection = store.connection();
+        return kv(store.connection());
+    }
+
+    private KeyValue kv(Connection connection) throws IOException, JetStreamApiException {
         KeyValue current = kv;
         if (current != null && boundTo == connection) {
             return current;

@@ -12,11 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * JetStream KV buckets named {@code <prefix>_<bucket>} on the process's shared NATS connection.
- * Until the connection is first made, requests wait for it up to the request timeout, then fail
- * with {@link StateUnavailable}.
+ * Until the connection is first made, and while it reconnects ({@link KvLink}), requests wait for
+ * it up to the request timeout, then fail with {@link StateUnavailable}.
  */
 public final class KvStateStore implements StateStore {
     private final CompletableFuture<Connection> connection;
@@ -24,6 +25,8 @@ public final class KvStateStore implements StateStore {
     private final Duration timeout;
     private final Map<String, KvBucket> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
+    private final KvLink link = new KvLink();
+    private final AtomicBoolean watching = new AtomicBoolean();
 
     /**
      * @param connection completes with the shared connection once it is made
@@ -57,16 +60,46 @@ public final class KvStateStore implements StateStore {
                 && connection.getNow(null).getStatus() == Connection.Status.CONNECTED;
     }
 
+    @Override
+    public int waitingForLink() {
+        return link.waiting();
+    }
+
     /** The connection, waiting for the first one up to the request timeout. */
     Connection connection() {
         try {
-            return connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Connection current = connection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (watching.compareAndSet(false, true)) {
+                link.watch(current);
+            }
+            return current;
         } catch (TimeoutException | ExecutionException e) {
             throw failed(new StateUnavailable("NATS is not connected", e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StateUnavailable("interrupted", e);
         }
+    }
+
+    /**
+     * The connection once it is up, waiting while it reconnects until {@code deadline}
+     * ({@link System#nanoTime}); still down after that, a request fails as the client refuses it.
+     */
+    Connection connected(long deadline) {
+        Connection current = connection();
+        try {
+            link.awaitConnected(current, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateUnavailable("interrupted", e);
+        }
+        return current;
+    }
+
+    /** Whether a request refused by the client can wait for the link and be sent again. */
+    boolean reconnecting() {
+        Connection current = connection.getNow(null);
+        return current != null && KvLink.reconnecting(current);
     }
 
     StateUnavailable failed(StateUnavailable e) {

@@ -18,8 +18,9 @@
  * Resident's patch of this Helidon 4.5.0 class (helidon-common-socket, same package, so it comes
  * first on the class path from resident.jar). The one change: the 8 KB read buffer is no longer a
  * field that every connection holds for its whole life. A read first blocks on a 512-byte array
- * (what an idle connection's parked reader holds), then takes whatever else the socket already
- * has, up to the same 8 KB. An idle WebSocket goes from ~14.6 KB to ~7 KB of heap (bench/README,
+ * (what an idle connection's parked reader holds; kept from one read to the next, so a read makes
+ * one array, its exact copy, as Helidon's does), then takes whatever else the socket already has,
+ * up to the same 8 KB. An idle WebSocket goes from ~14.6 KB to ~7 KB of heap (bench/README,
  * "Idle sockets"). HelidonPatchTest fails when the Helidon on the class path is not the version
  * this copy was taken from, or when this copy is not the one loaded.
  */
@@ -50,6 +51,8 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
     private final IdleInputStream inputStream;
     private final InputStream upstream;
     private final OutputStream outputStream;
+    /** What {@link #get} blocks on, made at its first call and kept: the reader thread's alone. */
+    private byte[] firstRead;
 
     /**
      * Plain socket.
@@ -153,18 +156,20 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
     @Override
     public byte[] get() {
         try {
-            byte[] first = new byte[FIRST_READ_LENGTH];
+            byte[] first = firstRead;
+            if (first == null) {
+                first = new byte[FIRST_READ_LENGTH];
+                firstRead = first;
+            }
             int r = inputStream.read(first, 0, first.length);
             if (r == -1) {
                 return null; // end of data
             } else if (r == 0) {
                 throw new IllegalStateException("Read 0 bytes, this should never happen with blocking socket");
-            } else if (r < first.length) {
-                return Arrays.copyOf(first, r);
             }
-            int waiting = Math.min(upstream.available(), BUFFER_LENGTH - r);
+            int waiting = r < first.length ? 0 : Math.min(upstream.available(), BUFFER_LENGTH - r);
             if (waiting <= 0) {
-                return first;
+                return Arrays.copyOf(first, r);
             }
             byte[] bytes = Arrays.copyOf(first, r + waiting);
             int more = upstream.read(bytes, r, waiting); // does not block: the bytes are there

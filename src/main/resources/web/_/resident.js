@@ -280,6 +280,7 @@ export class ResidentPage {
   #onFrame(ws, frame) {
     switch (frame.t) {
       case 'hello':
+        ws.answersBeforeClose = frame.answers_before_close === true;
         this.#follow(frame.page_id);
         this.#live = true;
         this.#socketWorked = true;
@@ -310,9 +311,10 @@ export class ResidentPage {
     clearTimeout(this.#silenceTimer);
     const unanswered = [...this.#calls.values()];
     this.#calls.clear();
-    // the server closes with 1001 (going away) or 1012 (page moving) only after the answer of every
-    // call it ran on this socket: one still unanswered did not run, so it goes again over HTTP
-    const notRun = code === 1001 || code === 1012;
+    // a server whose hello said answers_before_close sends the answer of every call it ran before
+    // a close: at 1001 (going away) or 1012 (page moving), one still unanswered did not run, so it
+    // goes again over HTTP; any other server, or close, leaves it in doubt
+    const notRun = ws.answersBeforeClose === true && (code === 1001 || code === 1012);
     for (const call of unanswered) {
       if (notRun && !this.#closed) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
       else call.reject(new ResidentError('network', 'connection lost', 0));

@@ -63,6 +63,7 @@ class SocketTest {
         assertEquals(pageId, hello.get("page_id").asText());
         assertEquals(opened.get("epoch").asText(), hello.get("epoch").asText());
         assertEquals(0, hello.get("seq").asLong());
+        assertTrue(hello.path("answers_before_close").asBoolean(), "resident.js resends calls unanswered at a close only then");
 
         socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", "inc").set("params", Json.object().put("by", 2)));
         JsonNode data = socket.next("data");

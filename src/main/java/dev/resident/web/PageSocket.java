@@ -268,8 +268,9 @@ final class PageSocket implements WsListener {
     }
 
     private static String hello(ResidentPage page, long seq) {
+        // answers_before_close: a call unanswered at a close other than 1013 did not run (SocketChannel)
         return Json.write(Json.object().put("t", "hello").put("page_id", page.id())
-                .put("epoch", page.epoch()).put("seq", seq));
+                .put("epoch", page.epoch()).put("seq", seq).put("answers_before_close", true));
     }
 
     private static String errorFrame(JsonNode id, String code, String message) {

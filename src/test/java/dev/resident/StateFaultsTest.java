@@ -106,7 +106,7 @@ class StateFaultsTest {
     /**
      * A Store write that fails inside a page method leaves the call in doubt: the method may have
      * changed something before it, and NATS may have stored a write whose answer was lost. So the
-     * answer is 503 {@code store_unavailable}, which no client sends again by itself, over HTTP and
+     * answer is 500 {@code store_unavailable} (no Retry-After, nothing a proxy retries), which no client sends again by itself, over HTTP and
      * over the socket alike; not {@code unavailable}, which says that nothing ran.
      */
     @Test
@@ -131,7 +131,9 @@ class StateFaultsTest {
             assertEquals(200, recorded.status(), recorded.body());
 
             nats.stop();
-            assertError(browser.rpc(ledger, "record", entry, null), 503, "store_unavailable");
+            Reply refused = browser.rpc(ledger, "record", entry, null);
+            assertError(refused, 500, "store_unavailable");
+            assertEquals(null, refused.header("retry-after"), "nothing invites a retry");
             socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", "record").set("params", entry));
             JsonNode error = socket.next("error");
             assertEquals("store_unavailable", error.path("code").asText(), error.toString());

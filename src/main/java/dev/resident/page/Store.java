@@ -12,7 +12,7 @@ import java.util.function.BiFunction;
  * The stores live in the state store, so they outlive the process and are the same on every
  * process of a site; each operation reads or writes it, and a write is stored before it returns
  * (it survives a kill -9 of the process). When the state store cannot be reached, an operation
- * throws, and a call it ran in answers 503 {@code store_unavailable}: the call may have partly
+ * throws, and a call it ran in answers 500 {@code store_unavailable}: the call may have partly
  * run, so clients do not send it again by themselves.
  */
 public interface Store {

@@ -29,7 +29,7 @@ final class PageCalls {
         try (SlowCalls.Call watched = slowCalls.start(page.id(), method, start)) {
             return page.call(method, params);
         } catch (StateUnavailable e) {
-            throw new PageException(503, STORE_UNAVAILABLE,
+            throw new PageException(500, STORE_UNAVAILABLE,
                     "the state store was unreachable while the call ran: it may have partly run");
         } finally {
             lifecycle.exit();

@@ -3,6 +3,7 @@ package dev.resident.deploy;
 import dev.resident.Resident;
 import dev.resident.support.Chrome;
 import dev.resident.support.DemoTab;
+import dev.resident.support.DroppingServer;
 import dev.resident.support.Eventually;
 import dev.resident.support.Haproxy;
 import dev.resident.support.Haproxy.Backend;
@@ -17,10 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -142,33 +139,5 @@ class ClientBehindProxyTest {
             return outcome[0] != null;
         });
         return (String) outcome[0];
-    }
-
-    /** A server that reads what it is sent and closes the connection without an answer, as a crashing one would. */
-    private static final class DroppingServer implements AutoCloseable {
-        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-
-        DroppingServer() throws IOException {
-            Thread.ofVirtual().start(this::serve);
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        private void serve() {
-            while (!socket.isClosed()) {
-                try (Socket connection = socket.accept(); InputStream in = connection.getInputStream()) {
-                    in.read(new byte[8192]); // the request (its head at least) has arrived
-                } catch (IOException e) {
-                    // closed: the test is over
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }

@@ -25,11 +25,16 @@ public final class Nginx implements AutoCloseable {
 
     /** Starts nginx in front of p01 and p02 of {@code nodes} and waits until it accepts connections. */
     public Nginx(Map<String, Node> nodes) {
+        this(nodes.get("p01").server().port(), nodes.get("p02").server().port());
+    }
+
+    /** Starts nginx with p01 and p02 on these ports, whatever listens there. */
+    public Nginx(int p01, int p02) {
         try {
             String config = Files.readString(CONFIG)
                     .replace("listen 8080;", "listen 127.0.0.1:" + port + ";")
-                    .replace(":8081", ":" + nodes.get("p01").server().port())
-                    .replace(":8082", ":" + nodes.get("p02").server().port());
+                    .replace(":8081", ":" + p01)
+                    .replace(":8082", ":" + p02);
             Path file = daemon.dir().resolve("nginx.conf");
             Files.writeString(file, config);
             daemon.start(List.of(Machine.program("nginx"), "-p", daemon.dir().toString(), "-c", file.toString(),

@@ -39,14 +39,10 @@ final class KvLink implements ConnectionListener {
         return status == Connection.Status.RECONNECTING || status == Connection.Status.DISCONNECTED;
     }
 
-    /**
-     * Waits while {@code connection} reconnects, until {@code deadline} ({@link System#nanoTime}).
-     *
-     * @return whether it is connected
-     */
-    boolean awaitConnected(Connection connection, long deadline) throws InterruptedException {
+    /** Waits while {@code connection} reconnects, until {@code deadline} ({@link System#nanoTime}). */
+    void awaitConnected(Connection connection, long deadline) throws InterruptedException {
         if (!reconnecting(connection)) {
-            return connection.getStatus() == Connection.Status.CONNECTED;
+            return;
         }
         waiting.incrementAndGet();
         lock.lock();
@@ -55,7 +51,6 @@ final class KvLink implements ConnectionListener {
             while (reconnecting(connection) && (left = deadline - System.nanoTime()) > 0) {
                 changed.awaitNanos(left);
             }
-            return connection.getStatus() == Connection.Status.CONNECTED;
         } finally {
             lock.unlock();
             waiting.decrementAndGet();

@@ -103,7 +103,7 @@ public final class Resident implements AutoCloseable {
             types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get()));
         }
         this.meters = new ResidentMeters(registrySettings.process());
-        this.cpu = new CpuPool(registrySettings.cpuThreads(), 10_000);
+        this.cpu = new CpuPool(registrySettings.cpuThreads(), Settings.cpuQueue(resident));
         String ipc = config.get("ipc.backend").asString().orElse("local");
         // the one NATS connection of the process: made by the bus, shared with the state store and the tasks
         CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;

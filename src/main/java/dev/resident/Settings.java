@@ -98,6 +98,11 @@ final class Settings {
                 login.get("max-tracked").asInt().get());
     }
 
+    /** {@code resident.cpu-queue}: computations that wait for the CPU pool at most; beyond, {@code cpu_busy}. */
+    static int cpuQueue(Config resident) {
+        return resident.get("cpu-queue").asInt().get();
+    }
+
     /** {@code resident.bench-pages}: whether the built-in {@code /_bench} page type is served. */
     static boolean benchPages(Config resident) {
         return resident.get("bench-pages").asBoolean().get();

@@ -70,7 +70,7 @@ final class TaskBackend {
             connection = nats.get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             LOGGER.log(Level.WARNING, "NATS unreachable at start: tasks run "
-                    + (engine.settings().fallbackLocal() ? "in this process" : "nowhere, submit answers 503"));
+                    + (engine.settings().fallbackLocal() ? "in this process" : "nowhere, submit answers tasks_unavailable"));
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -53,7 +53,8 @@ public interface Page {
      * Runs CPU-bound work (a report, a big computation) on the server's CPU pool and returns its
      * result, so other pages keep being served meanwhile; blocking I/O needs no such care.
      *
-     * @throws PageException 503 {@code unavailable} when too much work is already waiting
+     * @throws PageException 500 {@code cpu_busy} when too much work is already waiting; uncaught, it
+     *                       tells the client that the call stopped midway, so it is not sent again
      */
     <T> T compute(Callable<T> work) throws Exception;
 
@@ -63,7 +64,9 @@ public interface Page {
      *
      * @param params any Jackson-serializable object (a map, an {@code ObjectNode}, a record), or null
      * @throws PageException 404 {@code unknown_task}, 422 for bad params, 429 {@code rate_limited},
-     *                       503 {@code unavailable}
+     *                       500 {@code tasks_unavailable} when no task queue takes it (none reachable,
+     *                       or this server runs no tasks); uncaught, it tells the client that the
+     *                       call stopped midway, so it is not sent again
      */
     String submit(String type, Object params);
 

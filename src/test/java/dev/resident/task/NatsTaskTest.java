@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -189,7 +190,7 @@ class NatsTaskTest {
     }
 
     @Test
-    void withNatsDownSubmitFallsBackToTheLocalQueueOrAnswers503() {
+    void withNatsDownSubmitFallsBackToTheLocalQueueOrAnswersTasksUnavailable() {
         Node local = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "local")).start("p01");
         Node reject = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "reject")).start("p02");
         Browser onLocal = local.browser();
@@ -206,8 +207,9 @@ class NatsTaskTest {
         String fallback = job(onLocal, localPage, 2, 10);
         assertEquals("done", last(JobFrames.untilFinished(socket, fallback, WAIT)).path("state").asText());
         Reply refused = onReject.rpc(rejectPage, "job", Json.object().put("steps", 1), null);
-        assertEquals(503, refused.status(), refused.body());
-        assertEquals("unavailable", refused.errorCode());
+        assertEquals(500, refused.status(), refused.body());
+        assertEquals("tasks_unavailable", refused.errorCode(), "not unavailable: the method ran up to its submit");
+        assertNull(refused.header("retry-after"), "nothing invites a client or proxy to send it again");
         assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "no hang");
         assertTrue(local.counter("resident_tasks_fallback_total") >= 1);
         Eventually.await(WAIT, "the site's queue not counted while NATS is away (NaN, not the last count)",

@@ -22,6 +22,7 @@ public final class CpuPool implements AutoCloseable {
     /**
      * @param threads  how many computations run at once (the number of cores is a good start)
      * @param maxQueue computations waiting beyond this are refused with 503 {@code unavailable}
+     *                 (which a page's call turns into {@code cpu_busy}: it ran up to there)
      */
     public CpuPool(int threads, int maxQueue) {
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
@@ -34,7 +35,7 @@ public final class CpuPool implements AutoCloseable {
         try {
             result = executor.submit(work);
         } catch (RejectedExecutionException e) {
-            throw new PageException(503, "unavailable", "the server is busy computing, try again");
+            throw new PageException(503, "unavailable", "the server is busy computing");
         }
         try {
             return result.get();

@@ -34,6 +34,11 @@ import java.util.function.LongFunction;
 public final class ResidentPage implements Page {
     private static final System.Logger LOGGER = System.getLogger(ResidentPage.class.getName());
     private static final EngineSeam SEAM = EngineSeam.open(MethodHandles.lookup());
+    private static final String UNAVAILABLE = "unavailable";
+    /** {@link #compute} found the CPU pool's queue full. */
+    private static final String CPU_BUSY = "cpu_busy";
+    /** {@link #submit} found no task queue that takes the job. */
+    private static final String TASKS_UNAVAILABLE = "tasks_unavailable";
     private final String id;
     private final String path;
     private final JsonNode params;
@@ -284,7 +289,7 @@ public final class ResidentPage implements Page {
 
     /** What a call on the closed page answers: 404 when it is gone, 503 when it moved on and a retry finds it. */
     public PageException closedAnswer() {
-        return movedAway ? new PageException(503, "unavailable", "the page is moving; try again")
+        return movedAway ? new PageException(503, UNAVAILABLE, "the page is moving; try again")
                 : PageException.unknownPage();
     }
 
@@ -445,12 +450,32 @@ public final class ResidentPage implements Page {
 
     @Override
     public <T> T compute(Callable<T> work) throws Exception {
-        return host.cpu().compute(work);
+        try {
+            return host.cpu().compute(work);
+        } catch (PageException e) {
+            throw midway(e, CPU_BUSY);
+        }
     }
 
     @Override
     public String submit(String type, Object params) {
-        return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
+        try {
+            return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
+        } catch (PageException e) {
+            throw midway(e, TASKS_UNAVAILABLE);
+        }
+    }
+
+    /**
+     * A service that refused the page's own code midway through a call: its {@code unavailable}
+     * would tell the client that nothing ran and that it may send the call again, so it becomes
+     * {@code code}, 500 (a 503 carries {@code Retry-After}). Other refusals pass as they are.
+     */
+    private static PageException midway(PageException refused, String code) {
+        if (!UNAVAILABLE.equals(refused.code())) {
+            return refused;
+        }
+        return new PageException(500, code, refused.getMessage() + " (the call may have partly run)");
     }
 
     @Override

@@ -181,7 +181,8 @@ export class ResidentPage {
   }
 
   /**
-   * Runs a method of the resident page: over the socket when it is open, else over HTTP.
+   * Runs a method of the resident page: over the socket when it is open, else over HTTP. An
+   * answer that says it did not run (`unavailable`, `page_moved`) is tried again over HTTP.
    * @param {string} method
    * @param {object} [params]
    * @returns {Promise<any>} the method's result; rejects with a {@link ResidentError}
@@ -207,12 +208,18 @@ export class ResidentPage {
       this.#follow(reply.page_id);
       this.#replay(reply);
       return reply.result;
-    }, error => {
-      if (attempt >= MOVE_RETRIES || (error.code !== 'page_moved' && error.code !== 'unavailable')) throw error;
-      this.#follow(error.pageId);
-      const delay = error.code === 'page_moved' ? 0 : backoffMs(this.#options, attempt);
-      return new Promise(resolve => setTimeout(resolve, delay)).then(() => this.#httpRpc(method, params, attempt + 1));
-    });
+    }, error => this.#notRun(method, params, attempt, error));
+  }
+
+  /**
+   * The same call over HTTP after an answer that says it did not run (`page_moved` at once,
+   * `unavailable` after the backoff), over HTTP or on the socket; any other error is the call's own.
+   */
+  #notRun(method, params, attempt, error) {
+    if (attempt >= MOVE_RETRIES || (error.code !== 'page_moved' && error.code !== 'unavailable')) return Promise.reject(error);
+    this.#follow(error.pageId);
+    const delay = error.code === 'page_moved' ? 0 : backoffMs(this.#options, attempt);
+    return new Promise(resolve => setTimeout(resolve, delay)).then(() => this.#httpRpc(method, params, attempt + 1));
   }
 
   /**
@@ -294,7 +301,8 @@ export class ResidentPage {
         this.#settle(frame.id, call => call.resolve(frame.result));
         break;
       case 'error':
-        this.#settle(frame.id, call => call.reject(new ResidentError(frame.code, frame.message, 0)));
+        this.#settle(frame.id, call => this.#notRun(call.method, call.params, 0,
+          new ResidentError(frame.code, frame.message, 0)).then(call.resolve, call.reject));
         break;
       case 'resync':
         this.#resync();

@@ -205,4 +205,17 @@ class LimitsTest {
         fragmented.sendFragments("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + half, half + "\"}}");
         assertEquals(1009, fragmented.closeCode(), "the limit counts every frame of a message");
     }
+
+    /** The socket message limit is in bytes as sent: 1,400 euro signs are 4,200 bytes, though 1,400 chars. */
+    @Test
+    void theSocketMessageLimitCountsBytesNotChars() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        socket.send("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + "\u20ac".repeat(1000) + "\"}}");
+        assertEquals(1, socket.next("result").path("id").asInt(), "3,000 bytes fit");
+        socket.send("{\"t\":\"rpc\",\"id\":2,\"method\":\"echo\",\"params\":{\"x\":\"" + "\u20ac".repeat(1400) + "\"}}");
+        assertEquals(1009, socket.closeCode());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.resident.legacy;
 
+import dev.resident.json.Utf8;
 import dev.resident.web.OriginCheck;
 import dev.resident.web.OriginDeferringUpgradeProvider;
 import io.helidon.common.buffers.BufferData;
@@ -98,7 +99,7 @@ final class SocketTunnel implements WsListener {
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
-        if (admit(text.length(), last)) {
+        if (admit(Utf8.length(text), last)) { // the limit is in bytes, as sent
             await(upstream.sendText(text, last));
         }
     }
@@ -194,7 +195,7 @@ final class SocketTunnel implements WsListener {
     }
 
     /** Counts a browser message against the limit; over it, both sides close with 1009. */
-    private boolean admit(int bytes, boolean last) {
+    private boolean admit(long bytes, boolean last) {
         if (upstream == null || closing.get()) {
             return false;
         }

@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.json.Utf8;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
@@ -38,6 +39,8 @@ final class PageSocket implements WsListener {
     private final WebSettings settings;
     /** A fragmented message's text so far; null between messages (most arrive in one frame). */
     private StringBuilder fragments;
+    /** The UTF-8 bytes of {@link #fragments}. */
+    private long fragmentBytes;
     private SocketQuery query;
     private boolean originAllowed;
     private String origin;
@@ -147,8 +150,8 @@ final class PageSocket implements WsListener {
         if (channel == null || channel.isClosing()) {
             return;
         }
-        int held = fragments == null ? 0 : fragments.length();
-        if (held + text.length() > settings.maxMessageBytes()) {
+        long bytes = (fragments == null ? 0 : fragmentBytes) + Utf8.length(text); // the limit is in bytes, as sent
+        if (bytes > settings.maxMessageBytes()) {
             fragments = null;
             channel.close(1009, "message too big");
             return;
@@ -161,6 +164,7 @@ final class PageSocket implements WsListener {
             fragments = new StringBuilder();
         }
         fragments.append(text);
+        fragmentBytes = bytes;
         if (last) {
             String message = fragments.toString();
             fragments = null;

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -36,9 +37,21 @@ final class Processes {
             ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
-            throw new IllegalStateException(name + " did not start; see " + log.toAbsolutePath(), e);
+            // the log may live in a directory the test removes: its end goes into the failure
+            throw new IllegalStateException(name + " did not start; the end of " + log.toAbsolutePath() + ":\n"
+                    + tail(log, 40), e);
         }
         return process;
+    }
+
+    /** The last {@code lines} lines of {@code log}, or why it cannot be read. */
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /** SIGTERM, then SIGKILL after 10 s; returns once the process has exited. */

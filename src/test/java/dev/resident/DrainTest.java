@@ -7,6 +7,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The graceful stop: ready DOWN, new pages 503, sockets 1001, running calls finish, then stop. */
 @Timeout(60)
@@ -57,6 +59,44 @@ class DrainTest {
         assertEquals(200, finished.status(), finished.body());
         drain.get(30, TimeUnit.SECONDS);
         assertFalse(server.isRunning());
+    }
+
+    /**
+     * A connection kept alive from before the drain (as a proxy keeps its upstream connections) is
+     * closed by the server after its next answer, so that none is left for a proxy to send a
+     * request on just as the process stops (that request would be answered 502). Before the drain
+     * the same connection stays open.
+     */
+    @Test
+    void onceTheProcessDrainsEveryAnswerClosesItsConnection() throws Exception {
+        Resident resident = TestServers.resident(Map.of("resident.shutdown.grace", "20s"), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        String live = "GET /observe/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        try (RawHttp kept = new RawHttp(uri)) {
+            assertEquals(200, kept.send(live).answer().status());
+            assertFalse(kept.closedWithoutMore(Duration.ofMillis(200)), "kept alive before the drain");
+
+            Browser browser = new Browser(uri);
+            String pageId = browser.benchPage();
+            CompletableFuture<Reply> running = CompletableFuture.supplyAsync(
+                    () -> browser.rpc(pageId, "work", Json.object().put("io_ms", 2000), null));
+            Eventually.await(Duration.ofSeconds(10), "the call is running", () -> resident.lifecycle().inFlight() == 1);
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> resident.drainAndStop(server));
+            Eventually.await(Duration.ofSeconds(5), "draining", () -> resident.lifecycle().draining());
+
+            RawHttp.Answer answer = kept.send(live).answer();
+            assertEquals(200, answer.status());
+            assertEquals("close", answer.headers().get("connection"));
+            assertTrue(kept.closedWithoutMore(Duration.ofSeconds(5)), "the server closed it after the answer");
+            assertEquals(200, running.get(20, TimeUnit.SECONDS).status());
+            drain.get(30, TimeUnit.SECONDS);
+        } finally {
+            if (server.isRunning()) {
+                server.stop();
+                resident.close();
+            }
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import dev.resident.metrics.HttpRequests;
+import dev.resident.ops.Lifecycle;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -18,21 +19,33 @@ import java.util.Set;
  * The first filter: it counts the request ({@link HttpRequests}); methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
  * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a
- * malformed {@code Sec-WebSocket-Key} gets 400.
+ * malformed {@code Sec-WebSocket-Key} gets 400. Once the process drains, every answer closes its
+ * connection: a proxy then keeps none of them to send a request on just as the process stops
+ * (it would answer that request 502, as it must not send a POST again); its next request opens a
+ * connection, which a stopped process refuses, and that one the proxy sends to another process.
  */
 final class RequestGuard implements Filter {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
+    private final Lifecycle lifecycle;
+
+    RequestGuard(Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         HttpRequests.counted();
+        boolean upgrade = req.headers().contains(HeaderNames.UPGRADE);
+        if (lifecycle.draining() && !upgrade) { // a 101 keeps its connection; the drain refuses sockets itself
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");
             return;
         }
-        if (req.headers().contains(HeaderNames.UPGRADE) && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
+        if (upgrade && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
             // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
             res.header(HeaderValues.CONNECTION_CLOSE);
             Errors.send(res, 400, "bad_request", "invalid Sec-WebSocket-Key header");

@@ -96,7 +96,7 @@ public final class WebFront {
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);
-        routing.addFilter(new RequestGuard());
+        routing.addFilter(new RequestGuard(lifecycle));
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, requestLog))

@@ -267,6 +267,35 @@ class StateFaultsTest {
         }
     }
 
+    /**
+     * A drain gives up the process's lease with its pages, and the lease stays given up while the
+     * process lingers for requests that still come. Before, the renewal timer took the lease back
+     * within a third of the lease, so another process waited for it to run out after the stop
+     * before it continued a page whose release was not written.
+     */
+    @Test
+    @Timeout(60)
+    void aDrainedProcessDoesNotTakeItsLeaseBackWhileItLingers() throws Exception {
+        Map<String, String> lingering = new HashMap<>(NATS_STATE); // a lease of 1 s, renewed every 333 ms
+        lingering.put("resident.shutdown.linger", "20s");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, lingering);
+             Connection client = Nats.connect(nats.url())) {
+            NatsSite.Node p01 = site.start("p01");
+            Eventually.await(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> p01.resident().drainAndStop(p01.server()));
+            Eventually.await(PATIENCE, "released", () -> p01.resident().lifecycle().released());
+
+            Observe observe = new Observe(p01.uri());
+            long lingerWatched = System.nanoTime() + Duration.ofMillis(1500).toNanos(); // four renewals' time
+            while (System.nanoTime() < lingerWatched) { // each request keeps the process lingering
+                assertEquals(503, observe.readyStatus());
+                assertEquals(null, lease(client, p01.process()), "the lease taken back while lingering");
+            }
+            drain.get(30, TimeUnit.SECONDS); // no more requests: the linger ends
+        }
+    }
+
     /** A page on a process {@code p01} of the site, called once, whose snapshot holds that call. */
     private record SavedPage(NatsSite.Node node, Browser browser, String pageId) {
         static SavedPage open(NatsTestServer nats, NatsSite site) {

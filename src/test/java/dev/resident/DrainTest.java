@@ -100,6 +100,45 @@ class DrainTest {
     }
 
     /**
+     * A connection accepted before the stop closed the listener, whose request comes only then (a
+     * proxy sends it right after connecting), is answered, not closed under it. Before, the stop
+     * interrupted it at once as idle, and a proxy answered its request 502.
+     */
+    @Test
+    void aConnectionAcceptedBeforeTheStopGetsItsFirstRequestAnswered() throws Exception {
+        Resident resident = TestServers.resident(Map.of(), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        Observe observe = new Observe(uri);
+        double open = observe.metric("resident_tcp_connections");
+        try (RawHttp fresh = new RawHttp(uri)) {
+            Eventually.await(Duration.ofSeconds(10), "the server took the connection",
+                    () -> observe.metric("resident_tcp_connections") == open + 1);
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> resident.drainAndStop(server));
+            Eventually.await(Duration.ofSeconds(10), "the listener closed", () -> refused(uri));
+
+            RawHttp.Answer answer = fresh.send("GET /observe/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n").answer();
+            assertEquals(200, answer.status());
+            assertEquals("close", answer.headers().get("connection"));
+            drain.get(30, TimeUnit.SECONDS);
+        } finally {
+            if (server.isRunning()) {
+                server.stop();
+                resident.close();
+            }
+        }
+    }
+
+    /** Whether a new connection to the server is refused: its listening socket is closed. */
+    private static boolean refused(URI uri) {
+        try (java.net.Socket probe = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            return false;
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+
+    /**
      * A call running on a socket when the drain closes it is answered before the close frame, and a
      * call sent behind it does not run: so the client may send that one again (resident.js does,
      * over HTTP). Before, the close dropped the running call's answer: the client could not tell

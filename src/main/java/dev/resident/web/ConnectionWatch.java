@@ -203,6 +203,11 @@ final class ConnectionWatch implements AutoCloseable {
             }
         }
 
+        /** Whether it answered its last request and no byte of the next one came yet, or it is upgraded. */
+        synchronized boolean betweenRequests() {
+            return state == IDLE || state == UPGRADED;
+        }
+
         synchronized boolean headOverdue(long now, long timeoutNanos) {
             return state == HEAD && now - headStarted > timeoutNanos;
         }

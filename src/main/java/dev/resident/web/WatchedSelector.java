@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * The server's only HTTP/1 connection selector ({@link ConnectionWatch#install}): it is handed
  * each connection as it is accepted, before its first byte, lets the watch admit it, and runs
- * Helidon's own HTTP/1 connection (WebSocket upgrades included) over a {@link WatchedContext}.
+ * Helidon's own HTTP/1 connection (WebSocket upgrades included) over a {@link WatchedContext},
+ * which the server's stop interrupts only between requests ({@link StopSafeConnection}).
  */
 final class WatchedSelector implements ServerConnectionSelector {
     private static final String HTTP_1_1 = " HTTP/1.1\r";
@@ -50,7 +51,8 @@ final class WatchedSelector implements ServerConnectionSelector {
     @Override
     public ServerConnection connection(ConnectionContext ctx) {
         ConnectionWatch.Watched watched = watch.accepted(ctx);
-        return helidon(ctx.listenerContext().config()).connection(new WatchedContext(ctx, watched));
+        return new StopSafeConnection(helidon(ctx.listenerContext().config()).connection(new WatchedContext(ctx, watched)),
+                watched);
     }
 
     /** Helidon's HTTP/1 selector with the upgrades (WebSocket) configured on the listener. */

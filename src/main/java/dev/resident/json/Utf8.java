@@ -2,6 +2,9 @@ package dev.resident.json;
 
 /** Byte counts of text as UTF-8, without encoding it: for limits stated in bytes. */
 public final class Utf8 {
+    /** The most bytes one char takes (a surrogate pair takes 4 for its 2). */
+    public static final int MAX_BYTES_PER_CHAR = 3;
+
     private Utf8() {
     }
 

@@ -150,6 +150,10 @@ final class PageSocket implements WsListener {
         if (channel == null || channel.isClosing()) {
             return;
         }
+        if (last && fragments == null && (long) text.length() * Utf8.MAX_BYTES_PER_CHAR <= settings.maxMessageBytes()) {
+            handle(text); // one frame that fits whatever its chars: the usual case, not counted
+            return;
+        }
         long bytes = (fragments == null ? 0 : fragmentBytes) + Utf8.length(text); // the limit is in bytes, as sent
         if (bytes > settings.maxMessageBytes()) {
             fragments = null;
@@ -157,7 +161,7 @@ final class PageSocket implements WsListener {
             return;
         }
         if (last && fragments == null) {
-            handle(text); // one frame: the usual case
+            handle(text); // one frame, counted
             return;
         }
         if (fragments == null) {

@@ -71,8 +71,8 @@ class DrainInBrowserTest {
             Eventually.await(PATIENCE, "both work calls run", () -> resident.lifecycle().inFlight() == 2);
             CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> resident.drainAndStop(server));
 
-            Eventually.await(PATIENCE, "both calls settled", () -> outcomes(chrome).size() == 2);
-            assertEquals(List.of("work {\"ok\":true}", "inc 1"), outcomes(chrome),
+            Eventually.await(PATIENCE, "both calls settled", () -> chrome.strings("window.outcomes").size() == 2);
+            assertEquals(List.of("work {\"ok\":true}", "inc 1"), chrome.strings("window.outcomes"),
                     "the running call answered before the close; the inc behind it ran once, over HTTP");
             assertFalse(holding.isDone(), "the other page's call is still running, so it is not counted yet");
             assertEquals(1, new Observe(uri).metricTagged("resident_rpc_seconds_count", "method=\"work\""),
@@ -86,10 +86,5 @@ class DrainInBrowserTest {
                 resident.close();
             }
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> outcomes(Chrome chrome) {
-        return (List<String>) chrome.driver().executeScript("return window.outcomes;");
     }
 }

@@ -14,6 +14,8 @@ import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,9 +133,9 @@ class DrainTest {
 
     /** Whether a new connection to the server is refused: its listening socket is closed. */
     private static boolean refused(URI uri) {
-        try (java.net.Socket probe = new java.net.Socket(uri.getHost(), uri.getPort())) {
+        try (Socket probe = new Socket(uri.getHost(), uri.getPort())) {
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true;
         }
     }

@@ -73,18 +73,13 @@ class RetriesInBrowserTest {
             chrome.driver().get(uri.resolve("/_/resident.js").toString());
             assertEquals("ws", chrome.driver().executeAsyncScript(CALLS_ON_THE_SOCKET));
 
-            Eventually.await(PATIENCE, "both calls settled", () -> outcomes(chrome).size() == 2);
-            assertEquals(List.of("midway tasks_unavailable", "once 2"), outcomes(chrome).stream().sorted().toList());
+            Eventually.await(PATIENCE, "both calls settled", () -> chrome.strings("window.outcomes").size() == 2);
+            assertEquals(List.of("midway tasks_unavailable", "once 2"), chrome.strings("window.outcomes").stream().sorted().toList());
             assertEquals(2, onceRuns.get(), "the unavailable call went again once");
             assertEquals(1, midwayRuns.get(), "the call that stopped midway was not sent again");
         } finally {
             server.stop();
             resident.close();
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> outcomes(Chrome chrome) {
-        return (List<String>) chrome.driver().executeScript("return window.outcomes;");
     }
 }

@@ -10,10 +10,10 @@ import java.util.concurrent.Semaphore;
 /**
  * Helidon's HTTP/1 connection as the server's stop sees it. The stop closes the listening socket,
  * then interrupts at once every connection that Helidon counts as idle (waiting for a request
- * head), and gives the others up to its grace period ({@code server.shutdown-grace-period}, 0.5 s). A connection accepted just before the
- * listener closed also waits for its first head, yet its request is on its way: a proxy sends
- * it right after connecting, and, interrupted, gets the connection closed under it and answers
- * 502 (a POST it has sent is never sent again). So a connection may be interrupted only between
+ * head), and gives the others up to its grace period ({@code server.shutdown-grace-period},
+ * 0.5 s). A connection accepted just before the listener closed also waits for its first head,
+ * yet its request is on its way: a proxy sends it right after connecting, and, interrupted, gets
+ * the connection closed under it and answers 502 (a POST it has sent is never sent again). So a connection may be interrupted only between
  * two requests, or once upgraded; until it has answered a first request, or while a head is
  * arriving, the stop waits for it like for a running request. This follows how Helidon 4.5.0's
  * listener stops ({@code HelidonPatchTest} fails on another version; {@code DrainTest} fails when

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -76,6 +77,12 @@ public final class Chrome implements AutoCloseable {
 
     public ChromeDriver driver() {
         return driver;
+    }
+
+    /** The strings of a JavaScript array the page holds ({@code window.outcomes}), or null while it has none. */
+    @SuppressWarnings("unchecked")
+    public List<String> strings(String expression) {
+        return (List<String>) driver.executeScript("return " + expression + ";");
     }
 
     /** Takes the network away from the current tab (and gives it back), with the browser's offline and online events. */

@@ -1,5 +1,7 @@
 package dev.resident.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Chrome;
 import dev.resident.support.DemoTab;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,12 +78,34 @@ class BlueGreenDeployTest {
         env.put("SITE_PORT", Integer.toString(base));
         env.put("PROCESS_PORT_BASE", Integer.toString(base)); // p01 at base+1 ... p04 at base+4
         env.put("NATS_PORT", Integer.toString(Machine.freePort()));
-        env.put("NATS_MONITOR_PORT", Integer.toString(Machine.freePort()));
+        int natsMonitor = Machine.freePort();
+        env.put("NATS_MONITOR_PORT", Integer.toString(natsMonitor));
         env.put("HAPROXY_CHECK_INTER", "200ms");
         String java = ProcessHandle.current().info().command().orElseThrow();
         env.put("SITE_RESIDENT_COMMAND", java + " -cp " + System.getProperty("java.class.path") + " dev.resident.Main");
         site = URI.create("http://127.0.0.1:" + base);
+        Instant starting = Instant.now();
         assertEquals(0, site("start", "--processes", "2"), output());
+        assertNatsStateIsItsOwn(natsMonitor, starting);
+    }
+
+    /**
+     * Each site keeps its NATS store in its own run directory: one started in a fresh directory holds
+     * no stream made before it (a store shared with an earlier site handed its state on; two sites
+     * at once wrote one store and corrupted it, and every page was dropped at its first snapshot).
+     */
+    private static void assertNatsStateIsItsOwn(int natsMonitor, Instant starting) throws Exception {
+        byte[] jsz;
+        try (var in = URI.create("http://127.0.0.1:" + natsMonitor + "/jsz?streams=true").toURL().openStream()) {
+            jsz = in.readAllBytes();
+        }
+        JsonNode streams = Json.parse(jsz).path("account_details").path(0).path("stream_detail");
+        assertTrue(streams.size() > 0, "the site made its streams: " + streams);
+        for (JsonNode stream : streams) {
+            Instant created = Instant.parse(stream.path("created").asText());
+            assertTrue(!created.isBefore(starting.minusSeconds(1)), stream.path("name").asText()
+                    + " was made at " + created + ", before this site started at " + starting);
+        }
     }
 
     @AfterEach
@@ -197,6 +222,8 @@ class BlueGreenDeployTest {
 
     private static void awaitCalls(Chrome chrome, long atLeast) {
         dev.resident.support.Eventually.await(Duration.ofSeconds(60), atLeast + " calls",
+                () -> "stream " + chrome.driver().executeScript("const s = window.stream; return JSON.stringify("
+                        + "{ ok: s.ok, network: s.network, failed: s.other.length, first: s.other.slice(0, 3), ids: s.ids })"),
                 () -> calls(chrome, "ok") >= atLeast);
     }
 

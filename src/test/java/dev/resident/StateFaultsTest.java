@@ -248,6 +248,77 @@ class StateFaultsTest {
     }
 
     /**
+     * What a process holds outlives NATS coming back with nothing stored: its pages' and logins'
+     * saved copies went with the store, and no mark says they ended, so the process writes them
+     * again. Before, it took each for ended elsewhere: the page was dropped at its next write and
+     * the login at its next check, and the user was logged out.
+     */
+    @Test
+    void aLoginAndAPageHeldByAProcessOutliveNatsLosingItsStore() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser alice = new Browser(p01.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            SavedPage saved = new SavedPage(p01, alice, alice.benchPage());
+            assertEquals(1, saved.inc());
+            Eventually.await(PATIENCE, "first snapshot", () -> savedCount(nats, saved.pageId()) == 1);
+            Observe observe = new Observe(p01.uri());
+
+            nats.stop();
+            nats.restartEmpty();
+            Eventually.await(PATIENCE, "ready on the store made again", () -> storeState(p01, observe),
+                    () -> observe.readyStatus() == 200);
+            assertEquals(2, saved.inc(), "the page is served from memory meanwhile");
+            // the user goes on: the page is written at its next snapshot, the login at its next check
+            // against the store (every 2 s)
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger(2);
+            Eventually.await(PATIENCE, "the page and the login saved again",
+                    () -> storeState(p01, observe) + ", page saved at " + savedCount(nats, saved.pageId())
+                            + ", login saved " + connectionSaved(nats, alice.connectionId()),
+                    () -> {
+                        Reply call = alice.rpc(saved.pageId(), "inc", null, null);
+                        if (call.status() == 503 && "unavailable".equals(call.errorCode())) {
+                            return false; // a bucket found gone and made again: nothing ran, the client tries again
+                        }
+                        assertEquals(200, call.status(), "the page stays: " + call.body());
+                        assertEquals(calls.incrementAndGet(), call.json().get("result").asInt());
+                        return savedCount(nats, saved.pageId()) > 2 && connectionSaved(nats, alice.connectionId());
+                    });
+            assertEquals("alice", alice.openPage("/_bench", null).get("user").asText(), "still logged in");
+            Browser elsewhere = site.start("p02").browser();
+            elsewhere.useSession(alice.connectionId());
+            assertEquals("alice", elsewhere.openPage("/_bench", null).get("user").asText(),
+                    "another process finds the login saved again");
+        }
+    }
+
+    /**
+     * The other side of writing again what went with the store: a login ended on another process
+     * leaves a mark, and the process that still holds it drops it at its next check instead of
+     * saving it again.
+     */
+    @Test
+    void aLogoutOnAnotherProcessEndsTheLoginHeldHere() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, NATS_STATE)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser alice = new Browser(p01.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            String session = alice.connectionId();
+            String pageId = alice.benchPage();
+            Eventually.await(PATIENCE, "the login saved", () -> connectionSaved(nats, session));
+            Browser sameBrowserElsewhere = site.start("p02").browser();
+            sameBrowserElsewhere.useSession(session);
+            assertEquals(204, sameBrowserElsewhere.post("/_/logout", "").status());
+            // p01 checks the login it holds against the store every 2 s: it ends there, with its page
+            Eventually.await(PATIENCE, "the login ended on p01 too",
+                    () -> alice.rpc(pageId, "inc", null, null).status() == 404);
+            assertTrue(!connectionSaved(nats, session), "not saved again");
+        }
+    }
+
+    /**
      * The process's NATS connection is made after its registry: a first lease taken on the
      * starting thread waited the whole request timeout for it, on every start.
      */
@@ -344,6 +415,15 @@ class StateFaultsTest {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = entry(client, "pages", key(pageId));
             return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Whether the connections bucket holds session {@code id}. */
+    private static boolean connectionSaved(NatsTestServer nats, String id) {
+        try (Connection client = Nats.connect(nats.url())) {
+            return entry(client, "connections", id) != null;
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -53,6 +53,20 @@ final class DurableConnections {
                         && now - record.created() <= state.sessionMaxAge().toMillis());
     }
 
+    /**
+     * Whether session {@code id} has no stored copy and was not ended either: the copy went with
+     * the store (NATS came back with nothing stored), so the process holding it writes it again.
+     *
+     * @throws PageException 503 {@code unavailable} when the store cannot be asked
+     */
+    boolean vanished(String id) {
+        try {
+            return connections.vanished(id);
+        } catch (StateUnavailable e) {
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        }
+    }
+
     /** A connection rebuilt from its record. */
     Connection connection(String id, ConnectionRecord record, long now) {
         Connection connection = new Connection(id, record.key(), record.identity(), record.created(), now,
@@ -81,7 +95,7 @@ final class DurableConnections {
      * Writes the connection in the state writer's round (which ends with the store's flush),
      * conditional on the revision this process last saw.
      *
-     * @return false when the stored session ended meanwhile (deleted by a logout elsewhere, expired)
+     * @return false when the stored session ended meanwhile (deleted by a logout elsewhere)
      */
     boolean writeInRound(Connection connection) {
         return write(batched, connection);
@@ -93,10 +107,11 @@ final class DurableConnections {
         long revision = into.update(connection.id(), bytes, connection.revision());
         if (revision == -1) {
             Optional<Versioned> current = connections.get(connection.id());
-            if (current.isEmpty()) {
-                return false;
+            if (current.isEmpty() && !connections.vanished(connection.id())) {
+                return false; // deleted: a logout or a login elsewhere ended it
             }
-            revision = into.update(connection.id(), bytes, current.get().revision());
+            // the stored copy moved on, or went with the store (written again as new)
+            revision = into.update(connection.id(), bytes, current.map(Versioned::revision).orElse(0L));
             if (revision == -1) {
                 return true; // another process wrote just now: its copy is as fresh
             }

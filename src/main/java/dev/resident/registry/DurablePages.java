@@ -158,14 +158,14 @@ final class DurablePages {
         byte[] record = new PageRecord(saved, self, false).encode();
         return pages.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
-                        : overOwnUnansweredWrite(key, record, saved.epoch()))
+                        : writeAgainIfStillOwn(key, record, saved.epoch()))
                 .thenAccept(revision -> {
                     if (revision != -1) {
                         page.revision(revision);
                         return;
                     }
                     meters.pagesLost.increment();
-                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or its saved copy is gone; dropped here");
+                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or was closed there; dropped here");
                     Thread.startVirtualThread(() -> lost.accept(page, "page moved"));
                 });
     }
@@ -174,12 +174,17 @@ final class DurablePages {
      * A write refused because the saved copy moved on may have been moved on by this process's own
      * earlier write, stored by NATS but never answered (NATS went away in between): the writer
      * then took it as failed and wrote again at the old revision. When the saved copy is this
-     * process's own, of this page's epoch, write over it at its revision; otherwise another process
-     * took the page over (-1).
+     * process's own, of this page's epoch, write over it at its revision. When there is no saved
+     * copy and no mark of a deletion either, it went with the store (NATS came back with nothing
+     * stored): no other process can take a page over without its copy, so write it as new.
+     * Otherwise another process took the page over, or closed it (-1).
      */
-    private CompletableFuture<Long> overOwnUnansweredWrite(String key, byte[] record, String epoch) {
+    private CompletableFuture<Long> writeAgainIfStillOwn(String key, byte[] record, String epoch) {
         return CompletableFuture.supplyAsync(() -> {
             Optional<Versioned> stored = pages.get(key);
+            if (stored.isEmpty()) {
+                return pages.vanished(key) ? 0L : -1L;
+            }
             Optional<PageRecord> current = stored.flatMap(copy -> PageRecord.decode(copy.value()));
             boolean own = current.isPresent() && current.get().owner().equals(self) && !current.get().released()
                     && current.get().page().epoch().equals(epoch);

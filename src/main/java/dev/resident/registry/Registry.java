@@ -441,6 +441,10 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         if (record.isEmpty() && connection.revision() == 0) {
             return connection; // minted here and not written yet: the writer has it
         }
+        if (record.isEmpty() && durableConnections.vanished(connection.id())) {
+            writer.changed(connection); // its stored copy went with the store: written again
+            return connection;
+        }
         if (record.isEmpty() || !record.get().key().equals(connection.key())) {
             connections.remove(connection.id(), connection);
             return null;

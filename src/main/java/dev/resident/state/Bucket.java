@@ -44,6 +44,16 @@ public interface Bucket {
     void delete(String key);
 
     /**
+     * Whether {@code key} has no value and was not deleted either: its value ran past the bucket's
+     * ttl, or went with the store (NATS came back with nothing stored). A holder of what the key
+     * named may then write it again as new; after a {@link #delete} (a logout, a page closed
+     * elsewhere) it must not. Stores that keep no mark of a deletion answer false.
+     */
+    default boolean vanished(String key) {
+        return false;
+    }
+
+    /**
      * This bucket for a writer that writes many entries and then calls {@link StateStore#flush}
      * once: its writes may become durable only at that flush. Stores whose every answered write
      * is durable anyway return this bucket.

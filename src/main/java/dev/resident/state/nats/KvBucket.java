@@ -6,6 +6,7 @@ import dev.resident.state.Versioned;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
@@ -15,7 +16,6 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.StorageType;
-import io.nats.client.support.Status;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -37,12 +37,15 @@ final class KvBucket implements Bucket {
     private static final int WRONG_LAST_SEQUENCE = 10071;
     /** JetStream's "stream not found" error: the bucket is gone. */
     private static final int STREAM_NOT_FOUND = 10059;
+    /** JetStream's "no message found" error: the subject holds nothing, not even a delete marker. */
+    private static final int NO_MESSAGE_FOUND = 10037;
     private final KvStateStore store;
     private final String name;
     private final Duration ttl;
     private final Duration timeout;
     private volatile KeyValue kv;
     private volatile JetStream js;
+    private volatile JetStreamManagement jsm;
     private volatile Connection boundTo;
 
     KvBucket(KvStateStore store, String name, Duration ttl, Duration timeout) {
@@ -131,6 +134,22 @@ final class KvBucket implements Bucket {
         });
     }
 
+    /** A value or a delete marker is the last message on the key's subject; a key that vanished has none. */
+    @Override
+    public boolean vanished(String key) {
+        return call(kv -> {
+            try {
+                jsm.getLastMessage("KV_" + name, "$KV." + name + "." + key);
+                return false;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
+                    return true;
+                }
+                throw e;
+            }
+        });
+    }
+
     /**
      * Runs a request once the link is up. The client refuses a request while it reconnects
      * (nothing sent): it waits for the link and goes again, until the request timeout. A request
@@ -161,15 +180,16 @@ final class KvBucket implements Bucket {
     }
 
     /**
-     * Forgets the bucket's binding when {@code failure} says its stream is gone (NATS came back
-     * with nothing stored, or someone deleted it), so the next request makes the bucket again;
-     * kept, every request would fail until the process restarts.
+     * Forgets the bucket's binding when {@code failure} says its stream may be gone (NATS came
+     * back with nothing stored, or someone deleted it), so the next request makes the bucket
+     * again; kept, every request would fail until the process restarts. A request to a stream
+     * that is gone has no one to answer it: a write fails with "no responders", a read of a
+     * bucket with direct gets times out. Any failed request counts, as binding again costs only
+     * a request or two once NATS answers.
      */
     private void unbindWhenGone(Throwable failure) {
         boolean gone = failure instanceof JetStreamApiException api && api.getApiErrorCode() == STREAM_NOT_FOUND
-                // a write to a stream that is gone has no one to answer it
-                || failure instanceof IOException
-                        && String.valueOf(failure.getMessage()).contains(Status.NO_RESPONDERS_TEXT);
+                || failure instanceof IOException;
         if (gone) {
             synchronized (this) {
                 kv = null;
@@ -208,6 +228,7 @@ final class KvBucket implements Bucket {
                 }
                 kv = connection.keyValue(name, KeyValueOptions.builder().jetStreamOptions(js).build());
                 this.js = connection.jetStream(js);
+                this.jsm = connection.jetStreamManagement(js);
                 boundTo = connection;
             }
             return kv;

@@ -2,6 +2,7 @@ package dev.resident.state.nats;
 
 import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
+import dev.resident.support.Eventually;
 import dev.resident.support.NatsTestServer;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -73,6 +74,37 @@ class KvBucketTest {
             assertFalse(store.reachable());
         } finally {
             nats.close();
+        }
+    }
+
+    /**
+     * A key deleted (a logout, a page closed) keeps a mark; one whose value went with NATS's store
+     * has none: its holder may write it again, a deleted one it must not.
+     */
+    @Test
+    void aKeyLostWithTheStoreIsToldFromADeletedOne() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             Connection connection = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).build())) {
+            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvgone", Duration.ofSeconds(5))
+                    .bucket("pages", Duration.ofMinutes(5));
+            long live = bucket.put("live", bytes("one"));
+            bucket.put("deleted", bytes("two"));
+            bucket.delete("deleted");
+            assertFalse(bucket.vanished("live"), "it has a value");
+            assertFalse(bucket.vanished("deleted"), "a delete leaves its mark");
+            assertTrue(bucket.vanished("never"), "never written");
+
+            nats.stop();
+            nats.restartEmpty();
+            // a holder's next write, at the revision it knew, finds the bucket made again and the key gone
+            Eventually.await(Duration.ofSeconds(30), "a stale write refused by the bucket made again", () -> {
+                try {
+                    return bucket.updateAsync("live", bytes("one again"), live).join() == -1;
+                } catch (CompletionException e) {
+                    return false; // the link is not back, or this write found the bucket gone
+                }
+            });
+            assertTrue(bucket.vanished("live"), "its value went with the store");
         }
     }
 

@@ -258,8 +258,7 @@ class StateFaultsTest {
         try (NatsTestServer nats = new NatsTestServer("-js");
              NatsSite site = new NatsSite(nats, NATS_STATE)) {
             NatsSite.Node p01 = site.start("p01");
-            Browser alice = new Browser(p01.uri());
-            assertEquals(200, alice.login("alice", "alice").status());
+            Browser alice = aliceOn(p01);
             SavedPage saved = new SavedPage(p01, alice, alice.benchPage());
             assertEquals(1, saved.inc());
             Eventually.await(PATIENCE, "first snapshot", () -> savedCount(nats, saved.pageId()) == 1);
@@ -303,8 +302,7 @@ class StateFaultsTest {
         try (NatsTestServer nats = new NatsTestServer("-js");
              NatsSite site = new NatsSite(nats, NATS_STATE)) {
             NatsSite.Node p01 = site.start("p01");
-            Browser alice = new Browser(p01.uri());
-            assertEquals(200, alice.login("alice", "alice").status());
+            Browser alice = aliceOn(p01);
             String session = alice.connectionId();
             String pageId = alice.benchPage();
             Eventually.await(PATIENCE, "the login saved", () -> connectionSaved(nats, session));
@@ -418,6 +416,13 @@ class StateFaultsTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** A browser logged in as alice on {@code node}. */
+    private static Browser aliceOn(NatsSite.Node node) {
+        Browser alice = new Browser(node.uri());
+        assertEquals(200, alice.login("alice", "alice").status());
+        return alice;
     }
 
     /** Whether the connections bucket holds session {@code id}. */

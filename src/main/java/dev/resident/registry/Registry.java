@@ -442,7 +442,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             return connection; // minted here and not written yet: the writer has it
         }
         if (record.isEmpty() && durableConnections.vanished(connection.id())) {
-            writer.changed(connection); // its stored copy went with the store: written again
+            connection.revision(0); // its stored copy went with the store: written again as new
+            writer.changed(connection);
             return connection;
         }
         if (record.isEmpty() || !record.get().key().equals(connection.key())) {

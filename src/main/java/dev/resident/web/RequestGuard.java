@@ -26,12 +26,12 @@ import java.util.Set;
  */
 final class RequestGuard implements Filter {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
+    private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
     private final Lifecycle lifecycle;
 
     RequestGuard(Lifecycle lifecycle) {
         this.lifecycle = lifecycle;
     }
-    private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {

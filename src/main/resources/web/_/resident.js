@@ -133,7 +133,7 @@ export class ResidentPage {
   #silenceTimer = null;
   #poll = null;        // AbortController of the running long-poll loop
   #held = null;        // messages that arrive while a resync reloads the data
-  #closed = false;
+  #ended = null;       // once ended for good: [code, reason], that every later rpc rejects with
   #listeners = [];
   #finishedJobs = new Map(); // job id -> its final message
   #jobWaiters = new Map();   // job id -> [{resolve, reject}]
@@ -182,12 +182,15 @@ export class ResidentPage {
 
   /**
    * Runs a method of the resident page: over the socket when it is open, else over HTTP. An
-   * answer that says it did not run (`unavailable`, `page_moved`) is tried again over HTTP.
+   * answer that says it did not run (`unavailable`, `page_moved`) is tried again over HTTP. Once the
+   * page has ended (closed here, gone on the server, taken over by another socket) it rejects at once
+   * with the reason it ended and sends nothing.
    * @param {string} method
    * @param {object} [params]
    * @returns {Promise<any>} the method's result; rejects with a {@link ResidentError}
    */
   rpc(method, params = {}) {
+    if (this.#ended) return Promise.reject(new ResidentError(...this.#ended, 0));
     if (this.#live) {
       const id = this.#nextCall++;
       return new Promise((resolve, reject) => {
@@ -252,7 +255,7 @@ export class ResidentPage {
 
   /** Drops the page on the server (also done when the browser hides the page) and stops. Safe twice. */
   close() {
-    if (this.#closed) return;
+    if (this.#ended) return;
     const body = JSON.stringify({ page_id: this.id });
     // a beacon still goes out while the tab is being unloaded
     if (!navigator.sendBeacon?.('/_/close', body)) request('POST', '/_/close', { page_id: this.id }).catch(() => {});
@@ -260,7 +263,7 @@ export class ResidentPage {
   }
 
   #connect() {
-    if (this.#closed) return;
+    if (this.#ended) return;
     if (this.transport === 'ws') this.#openSocket();
     else this.#pollLoop();
   }
@@ -324,17 +327,17 @@ export class ResidentPage {
     // goes again over HTTP; any other server, or close, leaves it in doubt
     const notRun = ws.answersBeforeClose === true && (code === 1001 || code === 1012);
     for (const call of unanswered) {
-      if (notRun && !this.#closed) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
+      if (notRun && !this.#ended) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
       else call.reject(new ResidentError('network', 'connection lost', 0));
     }
-    if (this.#closed) return;
+    if (this.#ended) return;
     if (code === 4404) return this.#stop('the page is gone on the server');
     if (code === 4307 && reason) {
       this.#follow(reason); // the page runs on another process now: go there at once
       this.#attempt = 0;
       return this.#connect();
     }
-    if (code === 4409) return this.#stop('another socket took over this page');
+    if (code === 4409) return this.#stop('another socket took over this page', 'page_replaced');
     if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
       this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
       this.#attempt = 0;
@@ -356,7 +359,7 @@ export class ResidentPage {
     const abort = new AbortController();
     this.#poll = abort;
     let wait = 0; // the first poll answers at once: online (and caught up) without waiting
-    while (!this.#closed && this.#poll === abort) {
+    while (!this.#ended && this.#poll === abort) {
       let reply;
       try {
         const query = `page_id=${encodeURIComponent(this.id)}&after=${this.seq}&wait=${wait}&epoch=${encodeURIComponent(this.epoch)}`;
@@ -459,7 +462,7 @@ export class ResidentPage {
 
   /** The browser is back online: no reason to wait for the backoff. */
   #reconnectNow() {
-    if (this.#closed) return;
+    if (this.#ended) return;
     if (this.#live) return this.#setState('online');
     if (this.#socket) return; // being opened already
     this.#poll?.abort(); // it may hang on the dead connection: start a fresh one
@@ -469,8 +472,9 @@ export class ResidentPage {
     this.#connect();
   }
 
-  #stop(reason) {
-    this.#closed = true;
+  /** Ends the page here for good; every later rpc rejects with `code` (see {@link rpc}). */
+  #stop(reason, code = 'unknown_page') {
+    this.#ended = [code, reason];
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#silenceTimer);
     this.#poll?.abort();
@@ -479,7 +483,7 @@ export class ResidentPage {
     this.#socket = null;
     this.#live = false;
     ws?.close(1000);
-    for (const call of this.#calls.values()) call.reject(new ResidentError('unknown_page', reason, 0));
+    for (const call of this.#calls.values()) call.reject(new ResidentError(code, reason, 0));
     this.#calls.clear();
     this.#listeners.forEach(([type, fn]) => removeEventListener(type, fn));
     this.#setState('offline', reason);

@@ -32,14 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code deploy/grafana/resident.json} and {@code deploy/prometheus/alerts.yml} parse, promtool
- * accepts the rules and {@code deploy/prometheus.yml}, and every metric they query is one a
- * running server exports at {@code /observe/metrics}.
+ * accepts the rules and {@code deploy/prometheus.yml}, every alert passes its unit tests
+ * ({@code deploy/prometheus/alerts-test.yml}), and every metric they query is one a running server
+ * exports at {@code /observe/metrics}.
  */
 @ServerTest
 @Timeout(60)
 class DashboardsTest {
     private static final Path DASHBOARD = Path.of("deploy/grafana/resident.json");
     private static final Path ALERTS = Path.of("deploy/prometheus/alerts.yml");
+    private static final Path ALERT_TESTS = Path.of("deploy/prometheus/alerts-test.yml");
     private static final Path PROMETHEUS = Path.of("deploy/prometheus.yml");
     /** Metrics Prometheus makes itself: {@code up} of each scrape. */
     private static final Set<String> SCRAPE_METRICS = Set.of("up");
@@ -75,14 +77,16 @@ class DashboardsTest {
     }
 
     @Test
-    void theDashboardCoversCallsPagesDeliveryTheBusAndTheJvm() throws IOException {
+    void theDashboardCoversCallsPagesDeliveryTheBusTheJvmAndTheStateStore() throws IOException {
         Set<String> queried = dashboardMetrics();
         for (String wanted : List.of("resident_rpc_seconds_count", "resident_rpc_seconds_bucket",
                 "resident_sockets_open", "resident_pages", "resident_users", "resident_messages_pushed_total",
                 "resident_dbevents_published_total", "resident_resyncs_total",
                 "resident_sockets_slow_consumer_closes_total", "resident_bus_connected",
                 "resident_bus_disconnects_total", "memory_usedHeap_bytes", "memory_maxHeap_bytes",
-                "gc_time_seconds_total")) {
+                "gc_time_seconds_total", "resident_state_reachable", "resident_state_pending",
+                "resident_state_snapshot_lag_seconds_bucket", "resident_state_write_failures_total",
+                "resident_pages_lost_total", "resident_pages_unusable_total")) {
             assertTrue(queried.contains(wanted), wanted + " has a panel");
         }
         JsonNode dashboard = Json.parse(Files.readString(DASHBOARD));
@@ -94,20 +98,39 @@ class DashboardsTest {
     }
 
     @Test
-    void theAlertsCoverReadinessTheBusSlowConsumersAndTheHeap() throws IOException {
+    void theAlertsCoverReadinessTheBusSlowConsumersTheHeapTheStateStoreAndTasks() throws IOException {
         Set<String> alerts = new TreeSet<>();
         rules().forEach(rule -> alerts.add((String) rule.get("alert")));
         assertTrue(alerts.containsAll(Set.of("ResidentProcessNotReady", "ResidentBusDisconnected",
-                "ResidentSlowConsumerClosesRising", "ResidentHeapNearCap")), alerts.toString());
+                "ResidentSlowConsumerClosesRising", "ResidentHeapNearCap", "ResidentStateUnreachable",
+                "ResidentSnapshotsBehind", "ResidentPagesLost", "ResidentSavedPagesUnusable",
+                "ResidentTasksRejected")), alerts.toString());
         Set<String> queried = alertMetrics();
         assertTrue(queried.containsAll(Set.of("resident_ready", "resident_bus_connected",
-                "resident_sockets_slow_consumer_closes_total", "memory_usedHeap_bytes", "memory_maxHeap_bytes")));
+                "resident_sockets_slow_consumer_closes_total", "memory_usedHeap_bytes", "memory_maxHeap_bytes",
+                "resident_state_reachable", "resident_state_snapshot_lag_seconds_bucket", "resident_pages_lost_total",
+                "resident_pages_unusable_total", "resident_tasks_rejected_total")));
+    }
+
+    /** Every alert of alerts.yml fires on the series it is meant for and not on healthy ones (promtool's unit tests). */
+    @Test
+    void theAlertsFireWhenTheyShould() throws Exception {
+        Set<String> tested = new TreeSet<>();
+        Matcher alertname = Pattern.compile("alertname: (\\w+)").matcher(Files.readString(ALERT_TESTS));
+        while (alertname.find()) {
+            tested.add(alertname.group(1));
+        }
+        Set<String> alerts = new TreeSet<>();
+        rules().forEach(rule -> alerts.add((String) rule.get("alert")));
+        assertEquals(alerts, tested, "every alert has a test");
+        String output = run(Machine.program("promtool"), "test", "rules", ALERT_TESTS.toString());
+        assertTrue(output.contains("SUCCESS"), output);
     }
 
     @Test
     void promtoolAcceptsTheRulesAndTheConfig() throws Exception {
         String promtool = Machine.program("promtool");
-        assertTrue(run(promtool, "check", "rules", ALERTS.toString()).contains("SUCCESS: 5 rules found"));
+        assertTrue(run(promtool, "check", "rules", ALERTS.toString()).contains("SUCCESS: 10 rules found"));
         assertTrue(run(promtool, "check", "config", "--syntax-only", PROMETHEUS.toString()).contains("SUCCESS"));
     }
 

@@ -237,12 +237,14 @@ export class ResidentPage {
    * Waits for a background job of this page (its id from the method that submitted it).
    * @param {string} jobId
    * @returns {Promise<any>} the job's result when it is done; rejects with a {@link ResidentError}
-   *   whose code is the job's error code when it failed, or `cancelled`
+   *   whose code is the job's error code when it failed, or `cancelled`; or, when the page ends
+   *   before the job's end reached it, with the reason the page ended (as {@link rpc})
    */
   job(jobId) {
     return new Promise((resolve, reject) => {
       const finished = this.#finishedJobs.get(jobId);
       if (finished) return settleJob(finished, { resolve, reject });
+      if (this.#ended) return reject(new ResidentError(...this.#ended, 0));
       if (!this.#jobWaiters.has(jobId)) this.#jobWaiters.set(jobId, []);
       this.#jobWaiters.get(jobId).push({ resolve, reject });
     });
@@ -472,7 +474,7 @@ export class ResidentPage {
     this.#connect();
   }
 
-  /** Ends the page here for good; every later rpc rejects with `code` (see {@link rpc}). */
+  /** Ends the page here for good; every later rpc and unfinished job rejects with `code` (see {@link rpc}). */
   #stop(reason, code = 'unknown_page') {
     this.#ended = [code, reason];
     clearTimeout(this.#retryTimer);
@@ -485,6 +487,9 @@ export class ResidentPage {
     ws?.close(1000);
     for (const call of this.#calls.values()) call.reject(new ResidentError(code, reason, 0));
     this.#calls.clear();
+    // the job goes on on the server, but its end can no longer reach this page
+    for (const waiters of this.#jobWaiters.values()) waiters.forEach(waiter => waiter.reject(new ResidentError(code, reason, 0)));
+    this.#jobWaiters.clear();
     this.#listeners.forEach(([type, fn]) => removeEventListener(type, fn));
     this.#setState('offline', reason);
   }

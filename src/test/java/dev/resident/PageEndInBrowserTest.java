@@ -4,6 +4,7 @@ import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Chrome;
 import dev.resident.support.TestServers;
+import dev.resident.task.TaskType;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A page that ended for good in {@code resident.js} (closed by the app, closed on the server, its
  * socket taken over by another) rejects every later rpc at once with the reason it ended, and sends
  * nothing: before, the call went out over HTTP, and on a page taken over by another socket it ran.
+ * A job it waits for rejects too, instead of waiting for an end that can no longer reach it.
  */
 @Tag("slow")
 @Timeout(120)
@@ -63,6 +66,25 @@ class PageEndInBrowserTest {
             });
             """;
 
+    /**
+     * Starts a job that runs until the test ends, waits for it, closes the page: whether the wait
+     * settled by then, and a wait asked for after the close. A promise settled already wins the
+     * race against one resolved after it, so "still waiting" means it never settled.
+     */
+    private static final String WAIT_FOR_A_JOB_THEN_END = """
+            const done = arguments[arguments.length - 1];
+            import('/_/resident.js').then(async ({ openPage }) => {
+              const settled = promise => Promise.race([
+                  promise.then(result => 'done ' + result, error => error.code + ': ' + error.message),
+                  Promise.resolve().then(() => 'still waiting')]);
+              const page = await openPage('/counter', {});
+              const jobId = await page.rpc('start', {});
+              const awaited = page.job(jobId);
+              page.close();
+              done([await settled(awaited), await settled(page.job(jobId))]);
+            });
+            """;
+
     @Test
     void anEndedPageRejectsItsCallsWithoutSendingThem() throws Exception {
         AtomicInteger runs = new AtomicInteger();
@@ -84,6 +106,32 @@ class PageEndInBrowserTest {
                     "rpc requests 0"), outcomes);
             assertEquals(0, runs.get(), "no call ran");
         } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+
+    @Test
+    void aJobAwaitedOnAPageThatEndsRejectsWithTheReason() throws Exception {
+        CountDownLatch testOver = new CountDownLatch(1);
+        PageTypes types = new PageTypes().register(PageType.builder("/counter", (page, params) -> page)
+                .method("start", (page, params) -> page.submit("wait", null))
+                .build());
+        Resident resident = TestServers.resident(Map.of(), types);
+        resident.taskTypes().register(TaskType.builder("wait", (params, task) -> {
+            testOver.await();
+            return "waited";
+        }).build());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        try (Chrome chrome = Chrome.start()) {
+            chrome.driver().get(uri.resolve("/_/resident.js").toString());
+            @SuppressWarnings("unchecked")
+            List<String> outcomes = (List<String>) chrome.driver().executeAsyncScript(WAIT_FOR_A_JOB_THEN_END);
+
+            assertEquals(List.of("unknown_page: page closed", "unknown_page: page closed"), outcomes);
+        } finally {
+            testOver.countDown();
             server.stop();
             resident.close();
         }

@@ -190,7 +190,6 @@ export class ResidentPage {
    * @returns {Promise<any>} the method's result; rejects with a {@link ResidentError}
    */
   rpc(method, params = {}) {
-    if (this.#ended) return Promise.reject(new ResidentError(...this.#ended, 0));
     if (this.#live) {
       const id = this.#nextCall++;
       return new Promise((resolve, reject) => {
@@ -204,9 +203,12 @@ export class ResidentPage {
   /**
    * An rpc over HTTP. A page that moved to another process (`page_moved`: it was not run) is
    * followed at once; one that is moving (`unavailable`: a drain, the store briefly unreachable)
-   * is tried again after the backoff. Neither ran the call, so trying again is safe.
+   * is tried again after the backoff. Neither ran the call, so trying again is safe; once the page
+   * has ended, the call rejects with the reason instead (see {@link rpc}).
    */
   #httpRpc(method, params, attempt) {
+    // an ended page is never live: every call, and every call tried again, ends up here
+    if (this.#ended) return Promise.reject(new ResidentError(...this.#ended, 0));
     return request('POST', '/_/rpc', { page_id: this.id, method, params, after: this.seq }).then(reply => {
       this.#follow(reply.page_id);
       this.#replay(reply);

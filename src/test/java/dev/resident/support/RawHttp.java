@@ -137,6 +137,14 @@ public final class RawHttp implements AutoCloseable {
 
     /** Writes one masked client frame. */
     public void frame(int opcode, byte[] payload) {
+        send(maskedFrame(opcode, payload));
+    }
+
+    /**
+     * The bytes of one masked client frame, for a caller that writes several in one go (each write
+     * of its own would wait for the server's delayed ACK of the one before: Nagle's algorithm).
+     */
+    public static byte[] maskedFrame(int opcode, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write(0x80 | opcode);
         if (payload.length < 126) {
@@ -152,7 +160,7 @@ public final class RawHttp implements AutoCloseable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i % 4]);
         }
-        send(frame.toByteArray());
+        return frame.toByteArray();
     }
 
     /** The next server frame within {@code timeout}. */

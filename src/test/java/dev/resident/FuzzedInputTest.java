@@ -39,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ServerTest
 @Timeout(120)
 class FuzzedInputTest {
-    private static final long[] SEEDS = {1, 2, 3};
+    /** Seeds 1..N; a deeper search: {@code mvn test -Dtest=FuzzedInputTest -Dresident.fuzz.seeds=200}. */
+    private static final long[] SEEDS = java.util.stream.LongStream
+            .rangeClosed(1, Long.getLong("resident.fuzz.seeds", 3)).toArray();
     private static final int REQUESTS_PER_SEED = 600;
     private static final int FRAMES_PER_SEED = 300;
     private static final Set<Integer> PROTOCOL_CLOSES = Set.of(1003, 1007);
@@ -73,12 +75,12 @@ class FuzzedInputTest {
         String bystanderPage = bystander.benchPage();
         long bystanderSeq = seq(bystanderPage);
 
+        Browser bob = new Browser(uri); // not an admin: alice's role would let her broadcast to everyone
+        assertEquals(200, bob.login("bob", "bob").status());
+        String cookie = "rsd_cid=" + bob.connectionId();
         List<String> failures = new ArrayList<>();
         for (long seed : SEEDS) {
             Random random = new Random(seed);
-            Browser bob = new Browser(uri); // not an admin: alice's role would let her broadcast to everyone
-            assertEquals(200, bob.login("bob", "bob").status());
-            String cookie = "rsd_cid=" + bob.connectionId();
             List<String> pages = List.of(bob.benchPage("orders"),
                     bob.openPage("/board", Json.object()).get("page_id").asText());
             Requests requests = new Requests(uri, cookie);
@@ -90,10 +92,14 @@ class FuzzedInputTest {
                     if (problem != null) {
                         failures.add("seed " + seed + ": " + sent + " -> " + problem);
                     }
+                    if (answer.status() == 201) { // a page opened: closed again, under the connection's cap
+                        closePage(bob, Json.parse(answer.body()).get("page_id").asText());
+                    }
                 }
             } finally {
                 requests.close();
             }
+            pages.forEach(page -> closePage(bob, page));
         }
         assertEquals(List.of(), failures);
         assertEquals(bystanderSeq, seq(bystanderPage), "the other user's page got nothing");
@@ -132,6 +138,10 @@ class FuzzedInputTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    private static void closePage(Browser browser, String pageId) {
+        browser.post("/_/close", Json.object().put("page_id", pageId));
     }
 
     private RawHttp openSocket(String page, String cookie) {
@@ -346,7 +356,9 @@ class FuzzedInputTest {
                 }
                 case 9 -> {
                     method = pick(random, List.of("GET", "DELETE"));
-                    target = "/_/jobs/" + pick(random, List.of("x", "..", "%2F", "a".repeat(300), "%ff", pages.get(0)));
+                    target = pick(random, List.of("/_/jobs/", "/_/admin/pages/", "/_/admin/processes/"))
+                            + pick(random, List.of("x", "..", "%2F", "a".repeat(300), "%ff", pages.get(0)))
+                            + pick(random, List.of("", "", "/socket", "/drain"));
                     body = null;
                 }
                 default -> {

@@ -33,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One page under everything at once: calls over HTTP from several connections of its session, its
- * socket replaced again and again by a newer one (the older closed with 4409), and a long-poll
- * loop. Every stream of messages, each socket's and each poll's, holds the seqs after the one it
- * asked from, each once and in order, with no gap; no call is lost; no answer is a 5xx.
+ * One page under everything at once: calls over HTTP from several connections of its session,
+ * dbevents of a table it watches, its socket replaced again and again by a newer one (the older
+ * closed with 4409), and a long-poll loop. Every stream of messages, each socket's and each poll's,
+ * holds the seqs after the one it asked from, each once and in order, with no gap; no call and no
+ * dbevent is lost; no answer is a 5xx.
  */
 @ServerTest
 @Timeout(120)
@@ -69,12 +70,13 @@ class PageRacesTest {
     @Test
     void callsSocketsReplacedAndPollsKeepEveryStreamWholeAndInOrder() throws Exception {
         Browser browser = new Browser(uri);
-        String page = browser.benchPage();
+        String page = browser.benchPage("orders");
         String cookie = "rsd_cid=" + browser.connectionId();
         Queue<String> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean callsDone = new AtomicBoolean();
         int sockets;
         int polls;
+        int dbevents;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> callers = new ArrayList<>();
             for (int i = 0; i < CALLERS; i++) {
@@ -82,18 +84,22 @@ class PageRacesTest {
             }
             Future<Integer> socketRuns = threads.submit(() -> replaceSockets(page, cookie, callsDone, failures));
             Future<Integer> pollRuns = threads.submit(() -> poll(page, cookie, callsDone, failures));
+            Future<Integer> published = threads.submit(() -> publish(callsDone, failures));
             for (Future<?> caller : callers) {
                 caller.get();
             }
             callsDone.set(true);
             sockets = socketRuns.get();
             polls = pollRuns.get();
+            dbevents = published.get();
         }
         assertEquals(List.of(), List.copyOf(failures));
         JsonNode snapshot = browser.get("/_/page?page_id=" + page).json();
         assertEquals(CALLERS * CALLS_EACH, snapshot.get("data").get("count").asInt(), "no call lost");
-        assertEquals(CALLERS * CALLS_EACH, snapshot.get("seq").asLong(), "one data message a call");
-        assertTrue(sockets > 5 && polls > 5, sockets + " sockets and " + polls + " polls: the races ran");
+        assertEquals(CALLERS * CALLS_EACH + dbevents, snapshot.get("seq").asLong(),
+                "one data message a call, one message a dbevent");
+        assertTrue(sockets > 5 && polls > 5 && dbevents > 5,
+                sockets + " sockets, " + polls + " polls and " + dbevents + " dbevents: the races ran");
     }
 
     private Void call(String page, String cookie, Queue<String> failures) {
@@ -135,6 +141,24 @@ class PageRacesTest {
         }
         current.socket.close();
         return opened;
+    }
+
+    /** Publishes dbevents of {@code orders} until the calls are done; returns how many were taken. */
+    private int publish(AtomicBoolean callsDone, Queue<String> failures) {
+        WebClient client = WebClient.builder().baseUri(uri).build();
+        int published = 0;
+        while (!callsDone.get() && failures.isEmpty()) {
+            ClientResponseTyped<String> answer = client.post("/_/dbevent").contentType(HttpMediaTypes.JSON_UTF_8)
+                    .header(HeaderNames.AUTHORIZATION, "Bearer " + TestServers.ADMIN_TOKEN)
+                    .submit("{\"table\":\"orders\",\"events\":[{\"action\":\"I\",\"pkey\":" + published + "}]}",
+                            String.class);
+            if (answer.status().code() != 202) {
+                failures.add("dbevent " + answer.status() + " " + answer.entity());
+                break;
+            }
+            published++;
+        }
+        return published;
     }
 
     private int poll(String page, String cookie, AtomicBoolean callsDone, Queue<String> failures) {

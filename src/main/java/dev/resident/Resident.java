@@ -298,13 +298,16 @@ public final class Resident implements AutoCloseable {
      * Graceful stop: ready goes DOWN and new pages get 503, sockets close with 1001, running calls
      * and requests forwarded to the legacy app get up to the configured grace to finish, every page
      * and connection is written to the state store (pages released, so another process continues
-     * them at once; ready shows {@code released}), the process keeps answering until requests stop
-     * coming (at most the configured linger, see {@link Linger}), then the server stops.
+     * them at once; ready shows {@code released}; a page is saved between two calls, so one whose
+     * call began during the drain is saved when that call ends, within the same grace), the process
+     * keeps answering until requests stop coming (at most the configured linger, see
+     * {@link Linger}), then the server stops.
      */
     public void drainAndStop(WebServer server) {
         LOGGER.log(Level.INFO, "draining: sockets close with 1001, running calls get " + shutdownGrace.toSeconds()
                 + " s, then every page is saved and released");
         lifecycle.startDrain();
+        long callsEnd = System.nanoTime() + shutdownGrace.toNanos(); // the grace covers the saves' waits too
         web.sockets().closeAll(1001, "server going away");
         legacySockets.ifPresent(sockets -> sockets.closeAll(1001, "server going away"));
         try {
@@ -318,7 +321,7 @@ public final class Resident implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!registry.release()) {
+        if (!registry.release(Duration.ofNanos(Math.max(0, callsEnd - System.nanoTime())))) {
             LOGGER.log(Level.WARNING, "some pages or connections could not be saved before the stop");
         } else {
             LOGGER.log(Level.INFO, "every page and connection saved");

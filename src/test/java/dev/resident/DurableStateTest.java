@@ -9,6 +9,10 @@ import dev.resident.support.MainProcess;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaTypes;
+import io.helidon.webclient.api.ClientResponseTyped;
+import io.helidon.webclient.api.WebClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +24,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -216,6 +222,92 @@ class DurableStateTest {
             assertEquals(winner.json().get("page_id").asText(), loser.json().get("page_id").asText());
             assertNotEquals(pageId, winner.json().get("page_id").asText());
         }
+    }
+
+    /**
+     * Four callers keep calling one page while its process drains: each follows the page as a
+     * balancer and {@code resident.js} would (a 503 or a refused connection sends it to the other
+     * process, a 409 {@code page_moved} to the page's new id). Every call answered 200 ran once and
+     * none ran unanswered: the counter's values handed out are all different, and the page ends at
+     * as many as there were answers.
+     */
+    @Test
+    void callsAcrossADrainAreNeitherLostNorRunTwice(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);
+             MainProcess p02 = MainProcess.start(site(nats, "p02"), leases(), dir)) {
+            Browser onP01 = new Browser(p01.uri());
+            assertEquals(200, onP01.login("bob", "bob").status());
+            String cookie = "rsd_cid=" + onP01.connectionId();
+            String pageId = onP01.benchPage();
+            Queue<Long> handedOut = new ConcurrentLinkedQueue<>();
+            Queue<String> failures = new ConcurrentLinkedQueue<>();
+            List<String> lastIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> runs = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    runs.add(callers.submit(() -> callThroughTheDrain(List.of(p01.uri(), p02.uri()), cookie, pageId,
+                            handedOut, failures, lastIds)));
+                }
+                Eventually.await(PATIENCE, "calls under way", () -> handedOut.size() >= 200 || !failures.isEmpty());
+                p01.terminate(); // SIGTERM: the drain runs while the calls keep coming
+                for (Future<?> run : runs) {
+                    run.get();
+                }
+            }
+            assertEquals(List.of(), List.copyOf(failures));
+            assertEquals(0, p01.awaitExit(PATIENCE), "the drain ended");
+            List<Long> values = handedOut.stream().sorted().toList();
+            assertEquals(values.size(), values.stream().distinct().count(), "no value handed out twice: " + values);
+            String movedId = lastIds.get(0);
+            assertNotEquals(pageId, movedId, "the page was continued on p02");
+            Browser onP02 = new Browser(p02.uri());
+            onP02.useSession(onP01.connectionId());
+            JsonNode page = onP02.get("/_/page?page_id=" + encode(movedId)).json();
+            assertEquals(values.size(), page.get("data").get("count").asInt(), "as many runs as answers");
+        }
+    }
+
+    private static Void callThroughTheDrain(List<URI> processes, String cookie, String pageId, Queue<Long> handedOut,
+                                            Queue<String> failures, List<String> lastIds) throws InterruptedException {
+        List<WebClient> clients = processes.stream().map(uri -> WebClient.builder().baseUri(uri).build()).toList();
+        int target = 0;
+        String id = pageId;
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        for (int answered = 0; answered < 150 && failures.isEmpty(); ) {
+            if (System.nanoTime() > deadline) {
+                failures.add("150 answers not reached in " + PATIENCE + " (" + answered + ")");
+                break;
+            }
+            ClientResponseTyped<String> reply;
+            try {
+                reply = clients.get(target).post("/_/rpc").contentType(HttpMediaTypes.JSON_UTF_8)
+                        .header(HeaderNames.COOKIE, cookie)
+                        .submit("{\"page_id\":" + Json.write(id) + ",\"method\":\"inc\",\"params\":{}}", String.class);
+            } catch (RuntimeException e) { // the process is gone: the balancer sends the next one elsewhere
+                target = 1;
+                continue;
+            }
+            switch (reply.status().code()) {
+                case 200 -> {
+                    JsonNode answer = Json.parse(reply.entity());
+                    handedOut.add(answer.get("result").asLong());
+                    id = answer.path("page_id").asText(id);
+                    answered++;
+                }
+                case 503 -> { // draining, or the page on its way: nothing ran
+                    target = 1;
+                    Thread.sleep(20); // the backoff of a client trying again
+                }
+                case 409 -> {
+                    id = Json.parse(reply.entity()).get("page_id").asText();
+                    target = 1;
+                }
+                default -> failures.add("rpc " + reply.status() + " " + reply.entity());
+            }
+        }
+        lastIds.add(id);
+        return null;
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -196,19 +197,23 @@ final class DurablePages {
 
     /**
      * Writes the last snapshot of every page marked released, so other processes continue them at
-     * once, and hands each page to {@code evict} as soon as its snapshot is taken (no call lands
-     * after it); up to {@value #RELEASES_IN_FLIGHT} writes in flight, so a drain of many pages
-     * takes about their bytes' transfer time rather than one round trip each.
+     * once, and hands each page to {@code evict} as soon as its snapshot is taken (no call runs here
+     * after it: one waiting for the page gets 503 {@code unavailable}); up to
+     * {@value #RELEASES_IN_FLIGHT} writes in flight, so a drain of many pages takes about their
+     * bytes' transfer time rather than one round trip each.
      *
+     * @param callWait how long to wait, for all the pages together, for calls running on them (they
+     *                 began during the drain)
      * @return whether every one was written
      */
-    boolean release(Collection<ResidentPage> all, Consumer<ResidentPage> evict) {
+    boolean release(Collection<ResidentPage> all, Consumer<ResidentPage> evict, Duration callWait) {
         Semaphore window = new Semaphore(RELEASES_IN_FLIGHT);
         List<CompletableFuture<Boolean>> writes = new ArrayList<>();
         boolean complete = true;
+        long waitEnds = System.nanoTime() + callWait.toNanos(); // one wait for all the pages' calls
         for (ResidentPage page : all) {
             boolean open = !page.isClosed();
-            SavedPage saved = save(page);
+            SavedPage saved = saveForMove(page, Duration.ofNanos(Math.max(0, waitEnds - System.nanoTime())));
             evict.accept(page);
             if (saved == null) {
                 complete = false; // a call kept running
@@ -292,6 +297,16 @@ final class DurablePages {
     private static SavedPage save(ResidentPage page) {
         try {
             return page.save();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The snapshot of a page being released, after which no call runs on it here. */
+    private static SavedPage saveForMove(ResidentPage page, Duration callWait) {
+        try {
+            return page.saveForMove(callWait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;

@@ -247,12 +247,13 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      * A drain: writes every page and connection, marks the pages released so another process
      * continues them at once, gives up the process lease and stops serving pages here.
      *
+     * @param callWait how long to wait for a call still running on a page before saving it
      * @return true when everything was written
      */
-    public boolean release() {
+    public boolean release(Duration callWait) {
         released = true;
         boolean complete = writer.flush();
-        complete &= durablePages.release(pages.values(), page -> evict(page, 1001, "server going away"));
+        complete &= durablePages.release(pages.values(), page -> evict(page, 1001, "server going away"), callWait);
         try {
             store.flush(); // the released snapshots were batched writes
         } catch (StateUnavailable e) {

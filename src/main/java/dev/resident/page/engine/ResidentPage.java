@@ -39,6 +39,8 @@ public final class ResidentPage implements Page {
     private static final String CPU_BUSY = "cpu_busy";
     /** {@link #submit} found no task queue that takes the job. */
     private static final String TASKS_UNAVAILABLE = "tasks_unavailable";
+    /** How long a snapshot between calls waits for a running call: the writer must not stall on one page. */
+    private static final Duration SAVE_WAIT = Duration.ofMillis(20);
     private final String id;
     private final String path;
     private final JsonNode params;
@@ -53,7 +55,10 @@ public final class ResidentPage implements Page {
     private final long createdAt = System.currentTimeMillis();
     private volatile long lastActive = createdAt;
     private volatile boolean closed;
-    /** Closed here only, to be continued elsewhere (a drain, a takeover): callers may retry. */
+    /**
+     * Closed here only, or saved to be, to be continued elsewhere (a drain, a takeover): callers may
+     * retry. Set under the call lock by {@link #saveForMove}, before the close.
+     */
     private volatile boolean movedAway;
     private volatile String connectionId;
     /** Revision of the page's last saved copy in the state store (0: never saved). */
@@ -126,10 +131,30 @@ public final class ResidentPage implements Page {
      * is running (it marks the page changed again when it ends).
      */
     public SavedPage save() throws InterruptedException {
-        if (!callLock.tryLock(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        return save(false, SAVE_WAIT);
+    }
+
+    /**
+     * Like {@link #save()}, for a page about to be continued by another process (a drain): it waits
+     * up to {@code wait} for a running call to end, and no call runs here after this snapshot. A
+     * call already waiting for the page, which would otherwise take it between the snapshot and the
+     * close and answer a change the snapshot lacks, gets 503 {@code unavailable} instead and goes
+     * where the page goes.
+     *
+     * @return null when a call still runs after {@code wait}
+     */
+    public SavedPage saveForMove(Duration wait) throws InterruptedException {
+        return save(true, wait);
+    }
+
+    private SavedPage save(boolean move, Duration wait) throws InterruptedException {
+        if (!callLock.tryLock(wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
             return null;
         }
         try {
+            if (move) {
+                movedAway = true; // before the unlock: whoever takes the lock next sees it
+            }
             return new SavedPage(id, path, params, connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
                     Set.copyOf(tables), live.save());
         } finally {
@@ -177,7 +202,7 @@ public final class ResidentPage implements Page {
         try {
             callLock.lockInterruptibly();
             try {
-                if (closed) {
+                if (closed || movedAway) {
                     throw closedAnswer();
                 }
                 return Json.write(live.call(this, method, parsed));
@@ -236,7 +261,7 @@ public final class ResidentPage implements Page {
     private void handleDbEvent(DbEvent event, String body) {
         callLock.lock();
         try {
-            if (closed) {
+            if (closed || movedAway) {
                 return;
             }
             DbEventHandler.RawEvent raw = DbEventHandler.RawEvent.FORWARD;
@@ -298,7 +323,7 @@ public final class ResidentPage implements Page {
         if (closed) {
             return;
         }
-        movedAway = socketCode == 1001 || socketCode == 1012;
+        movedAway |= socketCode == 1001 || socketCode == 1012;
         closed = true;
         for (String table : Set.copyOf(tables)) {
             unsubscribe(table);

@@ -252,8 +252,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      */
     public boolean release(Duration callWait) {
         released = true;
-        boolean complete = writer.flush();
-        complete &= durablePages.release(pages.values(), page -> evict(page, 1001, "server going away"), callWait);
+        boolean complete = writer.flushThen(() -> durablePages.release(pages.values(),
+                page -> evict(page, 1001, "server going away"), callWait));
         try {
             store.flush(); // the released snapshots were batched writes
         } catch (StateUnavailable e) {

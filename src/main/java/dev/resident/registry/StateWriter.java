@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -100,9 +101,21 @@ final class StateWriter implements AutoCloseable {
      * @return true when nothing is left to write
      */
     boolean flush() {
+        return flushThen(() -> true);
+    }
+
+    /**
+     * Like {@link #flush()}, then runs {@code last} before another round can start: a drain's
+     * release of the pages, whose writes must not meet a round's write of an older snapshot of the
+     * same page (the older one, landing first, would win the conditional write).
+     *
+     * @return true when nothing was left to write and {@code last} says so too
+     */
+    boolean flushThen(BooleanSupplier last) {
         lock.lock();
         try {
-            return writeAll();
+            boolean written = writeAll();
+            return last.getAsBoolean() && written;
         } finally {
             lock.unlock();
         }

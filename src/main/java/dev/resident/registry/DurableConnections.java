@@ -25,8 +25,10 @@ final class DurableConnections {
     private final boolean shared;
     private final RegistrySettings settings;
     private final StateSettings state;
+    private final DocumentLocks documentLocks;
 
-    DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state) {
+    DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state, DocumentLocks documentLocks) {
+        this.documentLocks = documentLocks;
         this.connections = buckets.connections();
         this.batched = connections.batched();
         this.connectionStores = buckets.connectionStores();
@@ -154,11 +156,11 @@ final class DurableConnections {
     }
 
     Store connectionStore(String connectionKey) {
-        return new JsonDocumentStore(connectionStores, connectionKey, state.maxStoreBytes());
+        return new JsonDocumentStore(connectionStores, connectionKey, state.maxStoreBytes(), documentLocks);
     }
 
     Store userStore(String user) {
-        return new JsonDocumentStore(users, StateKeys.user(user), state.maxStoreBytes());
+        return new JsonDocumentStore(users, StateKeys.user(user), state.maxStoreBytes(), documentLocks);
     }
 
     private Duration ttl(Identity identity) {

@@ -12,6 +12,7 @@ import dev.resident.state.Versioned;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 
 /**
@@ -23,14 +24,17 @@ final class JsonDocumentStore implements Store {
     private final Bucket bucket;
     private final String key;
     private final int maxBytes;
+    private final DocumentLocks locks;
 
     /**
      * @param maxBytes a write that would make the document larger is refused with 413 {@code too_large}
+     * @param locks    this process's locks of stored documents, shared by every store of the process
      */
-    JsonDocumentStore(Bucket bucket, String key, int maxBytes) {
+    JsonDocumentStore(Bucket bucket, String key, int maxBytes, DocumentLocks locks) {
         this.bucket = bucket;
         this.key = key;
         this.maxBytes = maxBytes;
+        this.locks = locks;
     }
 
     @Override
@@ -94,17 +98,27 @@ final class JsonDocumentStore implements Store {
         }
     }
 
+    /**
+     * Reads, edits and writes the document conditionally on what it read, again when another
+     * process wrote it meanwhile; this process's own writers of the document wait for each other.
+     */
     private void change(java.util.function.Consumer<ObjectNode> edit) {
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Current current = read();
-            edit.accept(current.document());
-            byte[] bytes = Json.bytes(current.document());
-            if (bytes.length > maxBytes) {
-                throw new PageException(413, "too_large", "the store would exceed " + maxBytes + " bytes");
+        ReentrantLock lock = locks.of(bucket, key);
+        lock.lock();
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Current current = read();
+                edit.accept(current.document());
+                byte[] bytes = Json.bytes(current.document());
+                if (bytes.length > maxBytes) {
+                    throw new PageException(413, "too_large", "the store would exceed " + maxBytes + " bytes");
+                }
+                if (bucket.update(key, bytes, current.revision()) != -1) {
+                    return;
+                }
             }
-            if (bucket.update(key, bytes, current.revision()) != -1) {
-                return;
-            }
+        } finally {
+            lock.unlock();
         }
         throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
     }

@@ -70,10 +70,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.store = store;
         String self = settings.process().isEmpty() ? "instance-" + Ids.newId() : settings.process();
         Buckets buckets = new Buckets(store, settings, state);
-        this.durableConnections = new DurableConnections(buckets, settings, state);
+        DocumentLocks documentLocks = new DocumentLocks();
+        this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks);
         this.durablePages = new DurablePages(buckets, types, settings, meters, self, this,
                 (page, reason) -> evict(page, 1012, reason));
-        this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes());
+        this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);

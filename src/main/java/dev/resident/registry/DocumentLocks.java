@@ -14,6 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DocumentLocks {
     private static final int STRIPES = 64;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    /** Set while this thread holds one of the locks. */
+    private final ThreadLocal<Boolean> holding = new ThreadLocal<>();
 
     DocumentLocks() {
         for (int i = 0; i < STRIPES; i++) {
@@ -21,8 +23,25 @@ final class DocumentLocks {
         }
     }
 
-    /** The lock of document {@code key} in {@code bucket}. */
-    ReentrantLock of(Bucket bucket, String key) {
-        return stripes[Math.floorMod(31 * System.identityHashCode(bucket) + key.hashCode(), STRIPES)];
+    /**
+     * Runs {@code change} of document {@code key} in {@code bucket} holding the document's lock;
+     * without it when this thread holds one already (a {@code Store} changed inside another's
+     * {@code compute} function). So a thread holds one lock at most, and no two threads can each
+     * wait for the lock the other holds.
+     */
+    void run(Bucket bucket, String key, Runnable change) {
+        if (holding.get() != null) {
+            change.run();
+            return;
+        }
+        ReentrantLock lock = stripes[Math.floorMod(31 * System.identityHashCode(bucket) + key.hashCode(), STRIPES)];
+        lock.lock();
+        holding.set(Boolean.TRUE);
+        try {
+            change.run();
+        } finally {
+            holding.remove();
+            lock.unlock();
+        }
     }
 }

@@ -12,7 +12,6 @@ import dev.resident.state.Versioned;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 
 /**
@@ -103,9 +102,7 @@ final class JsonDocumentStore implements Store {
      * process wrote it meanwhile; this process's own writers of the document wait for each other.
      */
     private void change(java.util.function.Consumer<ObjectNode> edit) {
-        ReentrantLock lock = locks.of(bucket, key);
-        lock.lock();
-        try {
+        locks.run(bucket, key, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 Current current = read();
                 edit.accept(current.document());
@@ -117,10 +114,8 @@ final class JsonDocumentStore implements Store {
                     return;
                 }
             }
-        } finally {
-            lock.unlock();
-        }
-        throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
+            throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
+        });
     }
 
     private Current read() {

@@ -37,7 +37,9 @@ public interface Store {
 
     /**
      * Atomically updates one value (the old value is JSON-shaped, or null); returning null removes
-     * it. On a shared store the update may run again when another process wrote meanwhile.
+     * it. On a shared store the update may run again when another process wrote meanwhile. This
+     * process's other writes of the store wait while it runs, so keep it short: compute what you
+     * can before, and do not hand work to another thread that writes a store and wait for it.
      */
     <V> V compute(String key, BiFunction<String, V, V> update);
 

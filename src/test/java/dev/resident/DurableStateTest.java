@@ -21,12 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -242,9 +244,9 @@ class DurableStateTest {
             String pageId = onP01.benchPage();
             Queue<Long> handedOut = new ConcurrentLinkedQueue<>();
             Queue<String> failures = new ConcurrentLinkedQueue<>();
-            List<String> lastIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> lastIds = new CopyOnWriteArrayList<>();
             try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<?>> runs = new java.util.ArrayList<>();
+                List<Future<?>> runs = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
                     runs.add(callers.submit(() -> callThroughTheDrain(List.of(p01.uri(), p02.uri()), cookie, pageId,
                             handedOut, failures, lastIds)));

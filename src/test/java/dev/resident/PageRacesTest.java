@@ -122,13 +122,13 @@ class PageRacesTest {
     private int replaceSockets(String page, String cookie, AtomicBoolean callsDone, Queue<String> failures) {
         long lastSeen = 0;
         int opened = 0;
-        Stream current = Stream.open(uri, page, cookie, lastSeen);
+        SocketStream current = SocketStream.open(uri, page, cookie, lastSeen);
         opened++;
         while (!callsDone.get() && failures.isEmpty()) {
             for (int i = ThreadLocalRandom.current().nextInt(1, 20); i > 0 && current.readOne(QUIET, failures); i--) {
                 lastSeen = Math.max(lastSeen, current.expected - 1);
             }
-            Stream next = Stream.open(uri, page, cookie, lastSeen);
+            SocketStream next = SocketStream.open(uri, page, cookie, lastSeen);
             opened++;
             while (current.readOne(REPLACED, failures)) {
                 lastSeen = Math.max(lastSeen, current.expected - 1);
@@ -191,23 +191,23 @@ class PageRacesTest {
     }
 
     /** One socket's frames, checked as they come: hello, then the seqs after {@code after}, one by one. */
-    private static final class Stream {
+    private static final class SocketStream {
         private final RawHttp socket;
         private long expected;
         private int closeCode;
 
-        private Stream(RawHttp socket, long after) {
+        private SocketStream(RawHttp socket, long after) {
             this.socket = socket;
             this.expected = after + 1;
         }
 
-        static Stream open(URI uri, String page, String cookie, long after) {
+        static SocketStream open(URI uri, String page, String cookie, long after) {
             RawHttp socket = new RawHttp(uri).webSocket("/_/ws?page_id=" + page + "&after=" + after, cookie);
             JsonNode hello = Json.parse(socket.readFrame(Duration.ofSeconds(10)).text());
             if (!hello.path("t").asText().equals("hello")) {
                 throw new AssertionError("not a hello: " + hello);
             }
-            return new Stream(socket, after);
+            return new SocketStream(socket, after);
         }
 
         /**

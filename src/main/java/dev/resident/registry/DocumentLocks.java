@@ -8,20 +8,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * Locks that serialize this process's writes to one stored document ({@link JsonDocumentStore}): a
  * {@code Store} is one document, written by a read and a conditional write, so calls writing it at
  * once would make each other's conditional writes fail and try again. Under one lock they never
- * conflict with each other, only with another process's write. Striped: two documents may share a
- * lock, which costs them only waiting.
+ * conflict with each other, only with another process's write. Striped ({@link StripedLocks}).
  */
 final class DocumentLocks {
     private static final int STRIPES = 64;
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final StripedLocks stripes = new StripedLocks(STRIPES);
     /** Set while this thread holds one of the locks. */
     private final ThreadLocal<Boolean> holding = new ThreadLocal<>();
-
-    DocumentLocks() {
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
-        }
-    }
 
     /**
      * Runs {@code change} of document {@code key} in {@code bucket} holding the document's lock;
@@ -34,7 +27,7 @@ final class DocumentLocks {
             change.run();
             return;
         }
-        ReentrantLock lock = stripes[Math.floorMod(31 * System.identityHashCode(bucket) + key.hashCode(), STRIPES)];
+        ReentrantLock lock = stripes.of(31 * System.identityHashCode(bucket) + key.hashCode());
         lock.lock();
         holding.set(Boolean.TRUE);
         try {

@@ -51,7 +51,8 @@ final class DurablePages {
     private final ProcessLeases leases;
     private final PageHost host;
     private final BiConsumer<ResidentPage, String> lost;
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    /** Adoptions of one page key wait for each other. */
+    private final StripedLocks adoptions = new StripedLocks(STRIPES);
 
     /**
      * @param self this process's owner name
@@ -68,9 +69,6 @@ final class DurablePages {
         this.leases = new ProcessLeases(buckets.processes(), self);
         this.host = host;
         this.lost = lost;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
-        }
     }
 
     Optional<PageType<?>> type(String path) {
@@ -87,7 +85,7 @@ final class DurablePages {
      */
     Optional<ResidentPage> adopt(String key, Connection connection, Function<String, ResidentPage> local,
                                  Consumer<ResidentPage> register) {
-        ReentrantLock stripe = stripes[Math.floorMod(key.hashCode(), STRIPES)];
+        ReentrantLock stripe = adoptions.of(key.hashCode());
         stripe.lock();
         try {
             ResidentPage existing = local.apply(key);
@@ -295,22 +293,27 @@ final class DurablePages {
     }
 
     private static SavedPage save(ResidentPage page) {
+        return interruptibly(page::save);
+    }
+
+    /** The snapshot of a page being released, after which no call runs on it here. */
+    private static SavedPage saveForMove(ResidentPage page, Duration callWait) {
+        return interruptibly(() -> page.saveForMove(callWait));
+    }
+
+    /** A snapshot taken by {@code take}, or null when it waited too long or was interrupted. */
+    private static SavedPage interruptibly(SnapshotTaker take) {
         try {
-            return page.save();
+            return take.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         }
     }
 
-    /** The snapshot of a page being released, after which no call runs on it here. */
-    private static SavedPage saveForMove(ResidentPage page, Duration callWait) {
-        try {
-            return page.saveForMove(callWait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+    /** Takes a page's snapshot, waiting for its running call. */
+    private interface SnapshotTaker {
+        SavedPage get() throws InterruptedException;
     }
 
     private static PageException unavailable() {

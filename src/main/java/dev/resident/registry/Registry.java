@@ -26,7 +26,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The registers of the legacy daemon: global store, users, connections and pages, with page →
@@ -42,6 +44,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final DurablePages durablePages;
     private final StateWriter writer;
     private final Store global;
+    /** Logins and logouts of one session take turns (stripes by the connection's key). */
+    private final StripedLocks sessionTurns = new StripedLocks(64);
+    private final ReplacedSessionIds replacedIds = new ReplacedSessionIds();
     /** By session id (cookie). */
     private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
     /** By internal key, what pages refer to. */
@@ -115,6 +120,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         }
         long now = System.currentTimeMillis();
         Connection connection = connections.get(cookieId);
+        if (connection != null && !connection.id().equals(cookieId)) {
+            return Optional.empty(); // a login or logout is replacing this id: nothing of the session goes with it
+        }
         if (connection != null && durableConnections.mustRecheck(connection, now)) {
             connection = recheck(connection, now);
         }
@@ -195,14 +203,82 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         durablePages.delete(page);
     }
 
-    /** Makes the connection act as {@code identity}, under a new session id (read it from the connection). */
-    public void login(Connection connection, Identity identity) {
-        rotate(connection, identity);
+    /**
+     * Logs the session the cookie names in as {@code identity}, under a new session id (read it
+     * from the connection): an id fixed before login is worthless. Empty when the cookie names no
+     * session; then log a new one in ({@link #loginNew}). One session's logins and logouts take
+     * turns, and a cookie that a login of the same user replaced moments ago (the second click of
+     * a double click) gets the session as that login left it, with no other new id: both answers
+     * carry one id (see {@link ReplacedSessionIds}).
+     *
+     * @throws PageException 503 {@code unavailable} when the session store cannot be written
+     */
+    public Optional<Connection> login(String cookieId, Identity identity) {
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = find(cookieId).or(() -> replacedIds.find(cookieId, identity.user(), now));
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Connection connection = found.get();
+        return inTurn(connection, () -> {
+            if (connection.id().equals(cookieId)) {
+                // kept before the id goes: the second login may come as soon as the old id is unknown here
+                replacedIds.replaced(cookieId, connection, identity.user(), now);
+                try {
+                    rotate(connection, identity);
+                } catch (RuntimeException e) {
+                    replacedIds.forget(cookieId);
+                    throw e;
+                }
+                return found;
+            }
+            // a login or logout of this session replaced the id meanwhile, or before this request came
+            return replacedIds.find(cookieId, identity.user(), now)
+                    .filter(replaced -> replaced == connection && identity.user().equals(connection.user())
+                            && connections.get(connection.id()) == connection);
+        });
     }
 
-    /** The connection becomes a new guest, under a new session id. */
-    public void logout(Connection connection) {
-        rotate(connection, Identity.newGuest());
+    /** A new session, logged in as {@code identity}. */
+    public Connection loginNew(Identity identity) {
+        Connection connection = newConnection();
+        return inTurn(connection, () -> {
+            rotate(connection, identity);
+            return connection;
+        });
+    }
+
+    /**
+     * The session the cookie names becomes a new guest's, under a new session id; empty when the
+     * cookie names none, or a login or logout of it replaced the id meanwhile (nothing of the
+     * session goes to a request that came with a dead id).
+     *
+     * @throws PageException 503 {@code unavailable} when the session store cannot be written
+     */
+    public Optional<Connection> logout(String cookieId) {
+        Optional<Connection> found = find(cookieId);
+        if (found.isEmpty()) {
+            return found;
+        }
+        Connection connection = found.get();
+        return inTurn(connection, () -> {
+            if (!connection.id().equals(cookieId)) {
+                return Optional.empty();
+            }
+            rotate(connection, Identity.newGuest());
+            return found;
+        });
+    }
+
+    /** Runs a login or logout of the connection's session after any other still running. */
+    private <T> T inTurn(Connection connection, Supplier<T> change) {
+        ReentrantLock turn = sessionTurns.of(connection.key().hashCode());
+        turn.lock();
+        try {
+            return change.get();
+        } finally {
+            turn.unlock();
+        }
     }
 
     /**
@@ -237,6 +313,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 meters.connectionsExpired.increment();
             }
         }
+        replacedIds.sweep(now);
         try {
             store.sweep();
         } catch (StateUnavailable e) {
@@ -483,13 +560,17 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         page.close(socketCode, reason);
     }
 
+    /**
+     * The connection under a new session id, as {@code identity}. The old id stays mapped here
+     * until the store no longer has it: a request with the old id meanwhile must find the
+     * connection here, not load the old stored copy (which would turn the connection back to it).
+     */
     private void rotate(Connection connection, Identity identity) {
         String old = connection.id();
         String fresh = Ids.newId();
         connection.id(fresh);
         connection.revision(0);
         connections.put(fresh, connection);
-        connections.remove(old, connection);
         moveTo(connection, identity);
         writer.forget(connection);
         try {
@@ -497,6 +578,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         } catch (StateUnavailable e) {
             writer.changed(connection);
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        } finally {
+            connections.remove(old, connection);
         }
     }
 

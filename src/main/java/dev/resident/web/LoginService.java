@@ -83,12 +83,11 @@ public final class LoginService implements HttpService {
             throw ApiError.unauthorized(BAD_CREDENTIALS);
         }
         throttle.succeeded(user, address);
-        String cookie = ConnectionCookie.read(req);
-        if (registry.find(cookie).isEmpty()) {
+        // a new session id: one fixed before login is worthless
+        Connection connection = registry.login(ConnectionCookie.read(req), identity.get()).orElseGet(() -> {
             admission.admitConnection(address); // this login mints a connection: the same caps as a page open's
-        }
-        Connection connection = registry.connect(cookie);
-        registry.login(connection, identity.get()); // a new session id: one fixed before login is worthless
+            return registry.loginNew(identity.get());
+        });
         connections.setCookie(req, res, connection);
         AffinityCookie.set(req, res, identity.get().user());
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
@@ -109,10 +108,7 @@ public final class LoginService implements HttpService {
 
     private void logout(ServerRequest req, ServerResponse res) {
         refuseWhenSessionsComeFromElsewhere();
-        ConnectionCookie.find(registry, req).ifPresent(connection -> {
-            registry.logout(connection);
-            connections.setCookie(req, res, connection);
-        });
+        registry.logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
         AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
     }

@@ -1,0 +1,254 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.RawHttp;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * A login sent twice from one tab (a double click, a retried request): the second carries the
+ * session id the first one replaced. Both answers must leave the browser with one session, the one
+ * that owns the tab's pages, whichever answer it reads last; and the replaced id must stay
+ * worthless to anyone without the user's password (session fixation).
+ */
+@ServerTest
+@Timeout(120)
+class DoubleLoginTest {
+    /** More runs of the two-at-once case: {@code -Dresident.login.races=500}. */
+    private static final int RACES = Integer.getInteger("resident.login.races", 100);
+    private static final Pattern SESSION_COOKIE = Pattern.compile("rsd_cid=([A-Za-z0-9_-]+)");
+    private static Resident resident;
+    private final URI uri;
+
+    DoubleLoginTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    public static void setup(WebServerConfig.Builder server) {
+        try {
+            // the embedded store: a login waits for its commit, as in production, which widens the races
+            resident = TestServers.setup(server, Map.of("resident.state.store", "embedded",
+                    "resident.state.dir", Files.createTempDirectory("double-login").toString(),
+                    "resident.login.per-address-per-minute", "100000",
+                    "resident.login.global-per-minute", "100000"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void aSecondLoginWithTheReplacedIdGetsTheSessionTheFirstOneMade() {
+        Browser tab = new Browser(uri);
+        String page = tab.benchPage();
+        String before = tab.connectionId();
+        assertEquals(200, tab.login("alice", "alice").status());
+        String first = tab.connectionId();
+
+        Browser late = new Browser(uri); // the same tab, its second request sent with the old cookie
+        late.useSession(before);
+        Reply second = late.login("alice", "alice");
+        assertEquals(200, second.status(), second.body());
+        assertEquals(first, sessionSet(second), "the second login answers with the first one's session");
+        assertEquals(200, tab.rpc(page, "inc").status(), "the first answer's session still owns the page");
+    }
+
+    @Test
+    void anotherUsersLoginWithTheReplacedIdGetsASessionOfItsOwn() {
+        Browser victim = new Browser(uri);
+        String page = victim.benchPage();
+        String fixed = victim.connectionId();
+        assertEquals(200, victim.login("alice", "alice").status());
+
+        Browser attacker = new Browser(uri);
+        attacker.useSession(fixed);
+        Reply login = attacker.login("bob", "bob");
+        assertEquals(200, login.status());
+        String attackers = sessionSet(login);
+        assertNotEquals(victim.connectionId(), attackers);
+        ProtocolTest.assertError(session(attackers).rpc(page, "inc"), 404, "unknown_page");
+        Reply victims = victim.rpc(page, "inc");
+        assertEquals(200, victims.status(), victims.body());
+        assertEquals("alice", victim.openPage("/_bench", null).get("user").asText());
+    }
+
+    @Test
+    void aLogoutWithTheReplacedIdTouchesNothing() {
+        Browser victim = new Browser(uri);
+        String page = victim.benchPage();
+        String fixed = victim.connectionId();
+        assertEquals(200, victim.login("alice", "alice").status());
+
+        Browser attacker = new Browser(uri);
+        attacker.useSession(fixed);
+        Reply logout = attacker.post("/_/logout", "");
+        assertEquals(204, logout.status(), logout.body());
+        String cookies = String.valueOf(logout.headers().get("set-cookie"));
+        assertFalse(cookies.contains("rsd_cid="), "no session handed out: " + cookies);
+        assertEquals(200, victim.rpc(page, "inc").status());
+        assertEquals("alice", victim.openPage("/_bench", null).get("user").asText());
+    }
+
+    /**
+     * Both logins in flight at once, with the same cookie: both answers carry the same session id,
+     * and it owns the page. Before logins of one session took turns, each rotated the id once more,
+     * and the answers carried two ids of which one was already dead.
+     */
+    @Test
+    void twoLoginsAtOnceLeaveOneSession() {
+        for (int race = 0; race < RACES; race++) {
+            Browser tab = new Browser(uri);
+            String page = tab.benchPage();
+            List<String> ids = loginTwiceAtOnce(tab.connectionId(), "alice", "alice");
+            assertEquals(ids.get(0), ids.get(1), "race " + race + ": both answers carry one session");
+            Reply call = session(ids.get(0)).rpc(page, "inc");
+            assertEquals(200, call.status(), "race " + race + ": " + call.body());
+        }
+    }
+
+    /**
+     * An attacker who fixed the victim's id logs in as another user, or out, or opens a page, with
+     * it while the victim logs in. Whichever goes first, the victim's answer is a session of the victim's, and
+     * the attacker's is not: the attacker can at most end the session it planted (as it could
+     * before the victim's login), never ride or end the victim's login. Before logins and logouts
+     * of one session took turns, the attacker's request could rotate the session once more after
+     * the victim's login, taking the victim's pages and leaving the victim a dead id.
+     */
+    @Test
+    void anAttackersRequestRacingTheVictimsLoginGetsNothingOfTheLogin() {
+        for (int race = 0; race < RACES; race++) {
+            Browser victim = new Browser(uri);
+            victim.benchPage();
+            String fixed = victim.connectionId();
+            String attackers = switch (race % 3) {
+                case 0 -> post("/_/login", login("bob", "bob"), fixed);
+                case 1 -> post("/_/logout", "", fixed);
+                default -> post("/_/pages", "{\"path\":\"/_bench\"}", fixed);
+            };
+            List<String> ids = sendAtOnce(post("/_/login", login("alice", "alice"), fixed), attackers);
+            JsonNode victims = session(ids.get(0)).openPage("/_bench", null);
+            assertEquals("alice", victims.get("user").asText(), "race " + race);
+            if (ids.get(1) != null) {
+                Browser attacker = session(ids.get(1));
+                assertNotEquals("alice", attacker.openPage("/_bench", null).get("user").asText(), "race " + race);
+                assertEquals(404, attacker.rpc(victims.get("page_id").asText(), "inc").status(), "race " + race);
+            }
+        }
+    }
+
+    /**
+     * An attacker who fixed the victim's id opens pages with it back to back (some at a path that
+     * is refused) all through the victim's login: no answer hands it the victim's new id, and the
+     * victim's login is whole. While a login replaces the id, the old id must find nothing: the
+     * connection found under it already has the new id, which a page open would have set as the
+     * attacker's cookie, and a refused open would have dropped as a connection it had minted.
+     */
+    @Test
+    void pagesOpenedWithTheFixedIdDuringTheLoginGetNothingOfIt() throws Exception {
+        for (int race = 0; race < RACES / 10; race++) {
+            Browser victim = new Browser(uri);
+            String page = victim.benchPage();
+            String fixed = victim.connectionId();
+            Set<String> handedOut = new HashSet<>();
+            Reply login;
+            try (ExecutorService loginThread = Executors.newVirtualThreadPerTaskExecutor();
+                 RawHttp attacker = new RawHttp(uri)) {
+                Future<Reply> victims = loginThread.submit(() -> victim.login("alice", "alice"));
+                for (int open = 0; !victims.isDone(); open++) {
+                    String path = open % 2 == 0 ? "/_bench" : "/nowhere";
+                    attacker.send(post("/_/pages", "{\"path\":\"" + path + "\"}", fixed));
+                    String id = sessionSet(attacker.answer());
+                    if (id != null) {
+                        handedOut.add(id);
+                    }
+                }
+                login = victims.get();
+            }
+            assertEquals(200, login.status(), login.body());
+            String session = sessionSet(login);
+            assertFalse(handedOut.contains(session), "race " + race + ": the attacker was handed the victim's session");
+            Browser after = session(session);
+            Reply snapshot = after.get("/_/page?page_id=" + page); // the attacker's opens filled the session's pages
+            assertEquals(200, snapshot.status(), "race " + race + ": " + snapshot.body());
+            assertEquals("alice", snapshot.json().get("user").asText(), "race " + race);
+        }
+    }
+
+    private List<String> loginTwiceAtOnce(String cookie, String user, String password) {
+        String request = post("/_/login", login(user, password), cookie);
+        return sendAtOnce(request, request);
+    }
+
+    /** Writes both requests on two connections before reading either answer; the session ids they set. */
+    private List<String> sendAtOnce(String one, String other) {
+        try (RawHttp first = new RawHttp(uri); RawHttp second = new RawHttp(uri)) {
+            first.send(one);
+            second.send(other);
+            RawHttp.Answer a = first.answer();
+            RawHttp.Answer b = second.answer();
+            assertEquals(200, a.status(), a.body());
+            assertTrue(b.status() >= 200 && b.status() < 300, b.status() + " " + b.body());
+            return java.util.Arrays.asList(sessionSet(a), sessionSet(b));
+        }
+    }
+
+    /** A browser holding only session {@code id} (a browser's own cookie would win over a second one). */
+    private Browser session(String id) {
+        Browser browser = new Browser(uri);
+        browser.useSession(id);
+        return browser;
+    }
+
+    private static String sessionSet(RawHttp.Answer answer) {
+        return sessionIn(answer.headers().get("set-cookie"));
+    }
+
+    private static String sessionSet(Reply reply) {
+        return sessionIn(String.valueOf(reply.headers().get("set-cookie")));
+    }
+
+    private static String sessionIn(String setCookie) {
+        Matcher id = setCookie == null ? null : SESSION_COOKIE.matcher(setCookie);
+        return id != null && id.find() ? id.group(1) : null;
+    }
+
+    private static String login(String user, String password) {
+        return Json.write(Json.object().put("user", user).put("password", password));
+    }
+
+    private String post(String path, String body, String cookie) {
+        return "POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+                + "\r\nCookie: rsd_cid=" + cookie + "\r\n\r\n" + body;
+    }
+}

@@ -191,6 +191,46 @@ class DurableStateTest {
         }
     }
 
+    /**
+     * A process paused (SIGSTOP) for longer than its lease: another process continues its page.
+     * When it runs again it runs no call on its old copy, whose answers would be lost with it: the
+     * call is refused (the socket's with an error frame and a close 1012, after which resident.js
+     * sends it again over HTTP), and the client is told where the page went. Before, the paused
+     * process answered the call 200 and dropped the copy only at its next snapshot write.
+     */
+    @Test
+    void aProcessPausedPastItsLeaseRunsNoCallOnAPageContinuedElsewhere(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);
+             MainProcess p02 = MainProcess.start(site(nats, "p02"), leases(), dir)) {
+            Browser onP01 = new Browser(p01.uri());
+            assertEquals(200, onP01.login("alice", "alice").status());
+            String pageId = onP01.benchPage();
+            assertEquals(3, inc(onP01, pageId, 3));
+            awaitSaved(p01.uri());
+            SocketClient socket = onP01.socket(pageId);
+            socket.next("hello");
+
+            p01.pause();
+            Browser onP02 = new Browser(p02.uri());
+            onP02.useSession(onP01.connectionId());
+            Reply continued = await(() -> onP02.rpc(pageId, "inc", null, null)); // once p01's lease ran out
+            assertEquals(4, continued.json().get("result").asInt());
+            String newId = continued.json().get("page_id").asText();
+            p01.resume();
+
+            socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+            JsonNode refused = socket.next(frame -> frame.path("id").asInt() == 1);
+            assertEquals("error", refused.get("t").asText(), "p01 ran a call on a copy p02 continues: " + refused);
+            assertEquals("unavailable", refused.path("code").asText(), refused.toString());
+            assertEquals(1012, socket.closeCode(), "the client sends the call again over HTTP");
+            Reply followed = onP01.rpc(pageId, "inc", null, null);
+            assertEquals(409, followed.status(), "sent to the page's process: " + followed.body());
+            assertEquals(newId, followed.json().get("page_id").asText());
+            assertEquals(5, inc(onP02, newId, 1), "no call ran on p01's copy");
+        }
+    }
+
     @Test
     void drainReleasesPagesToTheSiteAndAdoptionRaceHasOneWinner(@TempDir Path dir) throws Exception {
         String yaml = leases() + "    snapshot-interval: 1h\n"; // only the drain writes

@@ -78,7 +78,7 @@ public final class ResidentMeters implements AutoCloseable {
         stateWriteFailures = counter("resident.state.write.failures", "state writes that failed (store unreachable); retried");
         pagesAdopted = counter("resident.pages.adopted", "pages continued from their saved copy (restart, move)");
         pagesUnusable = counter("resident.pages.unusable", "saved pages that could not be continued (corrupt, unknown type)");
-        pagesLost = counter("resident.pages.lost", "pages dropped here because another process took them over");
+        pagesLost = counter("resident.pages.lost", "pages dropped here because another process took them over (found at a write, or at a call after this process outlived its lease)");
         snapshotLag = registry.getOrCreate(Timer.builder("resident.state.snapshot.lag")
                 .description("from a page call to its snapshot being written")
                 .publishPercentileHistogram(true)

@@ -13,6 +13,7 @@ final class Buckets {
     private final Bucket global;
     private final Bucket pages;
     private final Bucket processes;
+    private final Duration lease;
 
     Buckets(StateStore store, RegistrySettings settings, StateSettings state) {
         Duration sessions = max(settings.guestTtl(), settings.userTtl());
@@ -22,6 +23,7 @@ final class Buckets {
         this.global = store.bucket("global", Duration.ZERO);
         this.pages = store.bucket("pages", settings.pages().idleTtl());
         this.processes = store.shared() ? store.bucket("processes", state.lease()) : null;
+        this.lease = state.lease();
     }
 
     Bucket connections() {
@@ -47,6 +49,11 @@ final class Buckets {
     /** The process leases, or null when no other process shares the store. */
     Bucket processes() {
         return processes;
+    }
+
+    /** The ttl of {@link #processes}: how long a process that stopped renewing keeps its pages. */
+    Duration lease() {
+        return lease;
     }
 
     private static Duration max(Duration a, Duration b) {

@@ -49,6 +49,7 @@ final class DurablePages {
     private final ResidentMeters meters;
     private final String self;
     private final ProcessLeases leases;
+    private final OwnershipChecks ownership;
     private final PageHost host;
     private final BiConsumer<ResidentPage, String> lost;
     /** Adoptions of one page key wait for each other. */
@@ -66,9 +67,10 @@ final class DurablePages {
         this.settings = settings;
         this.meters = meters;
         this.self = self;
-        this.leases = new ProcessLeases(buckets.processes(), self);
+        this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease());
         this.host = host;
         this.lost = lost;
+        this.ownership = new OwnershipChecks(leases, pages, self, meters, lost);
     }
 
     Optional<PageType<?>> type(String path) {
@@ -255,6 +257,16 @@ final class DurablePages {
     /** Whether the page's snapshot should be written again before it expires in the store. */
     boolean dueForRefresh(ResidentPage page, long now) {
         return now - page.savedAt() > settings.pages().idleTtl().toMillis() / 2;
+    }
+
+    /**
+     * Before a call on {@code page}: drops it (as {@code lost}) when this process outlived its
+     * lease and another process runs the page now ({@link OwnershipChecks}).
+     *
+     * @param held every page this process holds
+     */
+    void beforeCall(ResidentPage page, Collection<ResidentPage> held) {
+        ownership.beforeCall(page, held);
     }
 
     void renewLease() {

@@ -404,6 +404,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     }
 
     @Override
+    public void beforeCall(ResidentPage page) {
+        durablePages.beforeCall(page, pages.values());
+    }
+
+    @Override
     public void changed(ResidentPage page) {
         if (!page.isClosed() && store.durable()) {
             writer.changed(page);

@@ -116,6 +116,23 @@ public final class MainProcess implements AutoCloseable {
         process.destroy();
     }
 
+    /** SIGSTOP: the process stands still, its sockets open, as one in a long pause would. */
+    public void pause() throws InterruptedException, IOException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() throws InterruptedException, IOException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws InterruptedException, IOException {
+        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("kill -" + name + " exited " + exit);
+        }
+    }
+
     /** Whether the process still runs. */
     public boolean alive() {
         return process.isAlive();

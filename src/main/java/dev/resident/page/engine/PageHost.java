@@ -23,6 +23,13 @@ public interface PageHost {
 
     Bus bus();
 
+    /**
+     * A call is about to run on {@code page}, under its call lock: the host may drop the page
+     * first (close it with 1012), when this process may no longer run it.
+     */
+    default void beforeCall(ResidentPage page) {
+    }
+
     /** A call ran on {@code page}: what it keeps may have changed and is to be saved. */
     void changed(ResidentPage page);
 

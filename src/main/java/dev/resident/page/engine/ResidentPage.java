@@ -205,6 +205,10 @@ public final class ResidentPage implements Page {
                 if (closed || movedAway) {
                     throw closedAnswer();
                 }
+                host.beforeCall(this);
+                if (closed) {
+                    throw closedAnswer(); // another process runs it now: the client is sent there
+                }
                 return Json.write(live.call(this, method, parsed));
             } finally {
                 flushChanges(touch());

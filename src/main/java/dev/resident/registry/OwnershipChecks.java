@@ -1,0 +1,89 @@
+package dev.resident.registry;
+
+import dev.resident.metrics.ResidentMeters;
+import dev.resident.page.engine.ResidentPage;
+import dev.resident.state.Bucket;
+import dev.resident.state.StateUnavailable;
+import dev.resident.state.Versioned;
+
+import java.lang.System.Logger.Level;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Checks, after this process's lease may have run out (it was paused, or cut off from the store,
+ * for longer than the lease), that each page it holds is still its own before the page's next
+ * call: another process may have continued it meanwhile, and a call answered here would then be
+ * lost with this copy. A page taken over is dropped here, and its call answered 503
+ * {@code unavailable}, which the client sends again and is told where the page went. While the
+ * store cannot be asked, pages go on being served from memory (a store outage cuts every process
+ * off alike, and no other can take a page over without the store).
+ */
+final class OwnershipChecks {
+    private static final System.Logger LOGGER = System.getLogger(OwnershipChecks.class.getName());
+    private final ProcessLeases leases;
+    private final Bucket pages;
+    private final String self;
+    private final ResidentMeters meters;
+    private final BiConsumer<ResidentPage, String> lost;
+    /** Keys of the pages held at the last lapse and not checked since. */
+    private final Set<String> unchecked = ConcurrentHashMap.newKeySet();
+    /** The lapses whose pages are in {@link #unchecked}. */
+    private volatile long lapsesSeen;
+
+    OwnershipChecks(ProcessLeases leases, Bucket pages, String self, ResidentMeters meters,
+                    BiConsumer<ResidentPage, String> lost) {
+        this.leases = leases;
+        this.pages = pages;
+        this.self = self;
+        this.meters = meters;
+        this.lost = lost;
+    }
+
+    /**
+     * Before a call on {@code page}: drops it (through {@code lost}) when it was held here at a
+     * lapse of the lease and another process runs it, or closed it, now.
+     *
+     * @param held every page this process holds
+     */
+    void beforeCall(ResidentPage page, Collection<ResidentPage> held) {
+        long lapses = leases.lapses();
+        if (lapses != lapsesSeen) {
+            noteLapse(lapses, held);
+        }
+        String key = StateKeys.page(page.id());
+        if (unchecked.isEmpty() || !unchecked.contains(key)) {
+            return;
+        }
+        Optional<Versioned> stored;
+        try {
+            stored = pages.get(key);
+        } catch (StateUnavailable e) {
+            return; // checked at a later call, once the store answers
+        }
+        Optional<PageRecord> record = stored.flatMap(copy -> PageRecord.decode(copy.value()));
+        boolean own = record.isPresent() ? record.get().owner().equals(self) && !record.get().released()
+                && record.get().page().epoch().equals(page.epoch())
+                : stored.isEmpty() && pages.vanished(key); // its copy went with the store: written again as new
+        unchecked.remove(key);
+        if (!own) {
+            meters.pagesLost.increment();
+            LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or was closed there,"
+                    + " after this process outlived its lease; dropped here");
+            lost.accept(page, "page moved");
+        }
+    }
+
+    private synchronized void noteLapse(long lapses, Collection<ResidentPage> held) {
+        if (lapses == lapsesSeen) {
+            return;
+        }
+        for (ResidentPage page : held) {
+            unchecked.add(StateKeys.page(page.id()));
+        }
+        lapsesSeen = lapses;
+    }
+}

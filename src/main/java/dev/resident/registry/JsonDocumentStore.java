@@ -12,6 +12,8 @@ import dev.resident.state.Versioned;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
 /**
@@ -19,7 +21,14 @@ import java.util.function.BiFunction;
  * conditional on the revision read, and run again when another process wrote meanwhile.
  */
 final class JsonDocumentStore implements Store {
-    private static final int ATTEMPTS = 16;
+    /**
+     * Conditional writes tried before giving up. Only another process's write of the document can
+     * make one fail (this process's writers take turns), and a hot document may lose several in a
+     * row: each try is one round trip.
+     */
+    private static final int ATTEMPTS = 64;
+    /** After this many lost tries, a random pause of up to a millisecond or two before each next. */
+    private static final int TRIES_BEFORE_PAUSES = 8;
     private final Bucket bucket;
     private final String key;
     private final int maxBytes;
@@ -113,9 +122,16 @@ final class JsonDocumentStore implements Store {
                 if (bucket.update(key, bytes, current.revision()) != -1) {
                     return;
                 }
+                if (attempt >= TRIES_BEFORE_PAUSES) {
+                    pauseBeforeNextTry(); // out of step with the other process's writers
+                }
             }
             throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
         });
+    }
+
+    private static void pauseBeforeNextTry() {
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(2_000_000));
     }
 
     private Current read() {

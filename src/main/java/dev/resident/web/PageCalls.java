@@ -30,7 +30,8 @@ final class PageCalls {
             return page.call(method, params);
         } catch (StateUnavailable e) {
             throw new PageException(500, STORE_UNAVAILABLE,
-                    "the state store was unreachable while the call ran: it may have partly run");
+                    "a Store write of the call failed (the state store was unreachable, or the value kept"
+                            + " changing under other processes' writes): the call may have partly run");
         } finally {
             lifecycle.exit();
             meters.rpc(method, System.nanoTime() - start);

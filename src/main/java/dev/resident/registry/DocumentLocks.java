@@ -11,7 +11,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * conflict with each other, only with another process's write. Striped ({@link StripedLocks}).
  */
 final class DocumentLocks {
-    private static final int STRIPES = 64;
+    /**
+     * Two documents that share a stripe wait for each other's writes, and a write may take many
+     * round trips when another process writes its document too: many stripes, so that a hot
+     * document (or a client writing its own store from two processes) holds up few others.
+     */
+    private static final int STRIPES = 1024;
     private final StripedLocks stripes = new StripedLocks(STRIPES);
     /** Set while this thread holds one of the locks. */
     private final ThreadLocal<Boolean> holding = new ThreadLocal<>();

@@ -112,13 +112,24 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      * The connection named by the cookie, touched, if it exists here or in the state store (a
      * restart, another process of the site).
      *
-     * @throws PageException 503 {@code unavailable} when the state store cannot be asked
+     * @throws PageException 503 {@code unavailable} when the state store cannot be asked, or the
+     *                       cookie is an id that a login or logout replaced moments ago (the client
+     *                       sends the request again, by then with the new id: see {@link ReplacedSessionIds})
      */
     public Optional<Connection> find(String cookieId) {
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = findHere(cookieId, now);
+        if (found.isEmpty() && replacedIds.recentlyReplaced(cookieId, now)) {
+            throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again");
+        }
+        return found;
+    }
+
+    /** {@link #find}, without the answer for a replaced id. */
+    private Optional<Connection> findHere(String cookieId, long now) {
         if (!Ids.isWellFormed(cookieId) || cookieId.indexOf('|') >= 0) {
             return Optional.empty();
         }
-        long now = System.currentTimeMillis();
         Connection connection = connections.get(cookieId);
         if (connection != null && !connection.id().equals(cookieId)) {
             return Optional.empty(); // a login or logout is replacing this id: nothing of the session goes with it
@@ -215,21 +226,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      */
     public Optional<Connection> login(String cookieId, Identity identity) {
         long now = System.currentTimeMillis();
-        Optional<Connection> found = find(cookieId).or(() -> replacedIds.find(cookieId, identity.user(), now));
+        Optional<Connection> found = findHere(cookieId, now).or(() -> replacedIds.find(cookieId, identity.user(), now));
         if (found.isEmpty()) {
             return Optional.empty();
         }
         Connection connection = found.get();
         return inTurn(connection, () -> {
             if (connection.id().equals(cookieId)) {
-                // kept before the id goes: the second login may come as soon as the old id is unknown here
-                replacedIds.replaced(cookieId, connection, identity.user(), now);
-                try {
-                    rotate(connection, identity);
-                } catch (RuntimeException e) {
-                    replacedIds.forget(cookieId);
-                    throw e;
-                }
+                replaceId(cookieId, connection, identity, now);
                 return found;
             }
             // a login or logout of this session replaced the id meanwhile, or before this request came
@@ -250,13 +254,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
 
     /**
      * The session the cookie names becomes a new guest's, under a new session id; empty when the
-     * cookie names none, or a login or logout of it replaced the id meanwhile (nothing of the
-     * session goes to a request that came with a dead id).
+     * cookie names none or a guest's (nothing to log out of), or a login or logout of it replaced
+     * the id meanwhile (nothing of the session goes to a request that came with a dead id).
      *
      * @throws PageException 503 {@code unavailable} when the session store cannot be written
      */
     public Optional<Connection> logout(String cookieId) {
-        Optional<Connection> found = find(cookieId);
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = findHere(cookieId, now);
         if (found.isEmpty()) {
             return found;
         }
@@ -265,9 +270,26 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             if (!connection.id().equals(cookieId)) {
                 return Optional.empty();
             }
-            rotate(connection, Identity.newGuest());
+            if (connection.identity().guest()) {
+                return Optional.empty(); // nothing to log out of: no new id, nothing written, no cookie
+            }
+            replaceId(cookieId, connection, Identity.newGuest(), now);
             return found;
         });
+    }
+
+    /**
+     * The session under a new id, as {@code identity}, its old id kept as replaced: kept before it
+     * goes, as a request with it may come as soon as it is unknown here.
+     */
+    private void replaceId(String oldId, Connection connection, Identity identity, long now) {
+        replacedIds.replaced(oldId, connection, identity.user(), now);
+        try {
+            rotate(connection, identity);
+        } catch (RuntimeException e) {
+            replacedIds.forget(oldId);
+            throw e;
+        }
     }
 
     /** Runs a login or logout of the connection's session after any other still running. */

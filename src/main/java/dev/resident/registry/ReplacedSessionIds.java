@@ -4,13 +4,20 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The session ids that logins replaced in the last few seconds, each with its connection. The
- * second login of a double click (or a retried one) was sent with the id the first replaced:
- * when it is the same user's, it gets the session the first one made instead of a session of its
- * own, and the tab keeps its pages whichever answer its browser reads last. Nothing else looks
- * here, so a replaced id is still worthless without the user's password (session fixation).
- * Logins are rate limited; the ids kept are bounded besides, and past the bound a login's replaced
- * id is not kept (a double click then makes two sessions, as it did before this).
+ * The session ids that logins and logouts replaced in the last few seconds, each with its
+ * connection. A request sent with one just before its browser got the new id (another tab's call,
+ * a page opened at the same time, the second click of a double click) is not a stranger's:
+ * <ul>
+ *   <li>a login of the same user gets the session the first login made, so the tab keeps its
+ *       pages whichever answer its browser reads last;</li>
+ *   <li>any other request is answered 503 {@code unavailable} rather than as a stranger's (404
+ *       for its page, which would end it; a new session for a page open, which would log the
+ *       browser out): the client sends it again, and its browser has the new id by then.</li>
+ * </ul>
+ * Nothing of the session goes to a request with a replaced id, so the id is still worthless
+ * without the user's password (session fixation). Logins are rate limited; the ids kept are
+ * bounded besides, and past the bound a replaced id is not kept (its requests are then answered
+ * as a stranger's, as before this).
  */
 final class ReplacedSessionIds {
     /** How long a replaced id still finds its session for that user's second login. */
@@ -21,7 +28,7 @@ final class ReplacedSessionIds {
     private record Replaced(Connection connection, String user, long at) {
     }
 
-    /** {@code id} was {@code connection}'s until {@code user}'s login at {@code now}. */
+    /** {@code id} was {@code connection}'s until a login or logout at {@code now} made it {@code user}'s. */
     void replaced(String id, Connection connection, String user, long now) {
         if (byId.size() >= MAX_KEPT) {
             sweep(now);
@@ -30,6 +37,12 @@ final class ReplacedSessionIds {
             }
         }
         byId.put(id, new Replaced(connection, user, now));
+    }
+
+    /** Whether {@code id} was replaced less than {@link #KEPT_MILLIS} ago. */
+    boolean recentlyReplaced(String id, long now) {
+        Replaced replaced = id == null ? null : byId.get(id);
+        return replaced != null && now - replaced.at() < KEPT_MILLIS;
     }
 
     /** The connection whose id {@code id} was until {@code user}'s login less than {@link #KEPT_MILLIS} ago. */

@@ -1,0 +1,75 @@
+package dev.resident;
+
+import dev.resident.page.PageTypes;
+import dev.resident.support.Chrome;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A login and a logout in one tab while another tab of the same browser keeps calling its page,
+ * polling it and opening pages: requests it sent with the session id just before the browser had
+ * the new one are sent again, so its page lives on and the browser stays logged in. Before, such
+ * a call or poll was answered as a stranger's (404: the page ended), and such a page open minted a
+ * new session whose cookie logged the browser out.
+ */
+@Tag("slow")
+@Timeout(120)
+class LoginInAnotherTabInBrowserTest {
+    /**
+     * Keeps one page (long-polled, no socket) calling and other pages opening while it logs in and
+     * out five times, then in: the failures, the page's state, and the user of a page opened last.
+     */
+    private static final String LOG_IN_AND_OUT_WHILE_ANOTHER_TAB_WORKS = """
+            const done = arguments[arguments.length - 1];
+            import('/_/resident.js').then(async ({ openPage, login, logout }) => {
+              const options = { websocket: false, retryMs: 20 };
+              const page = await openPage('/_bench', {}, options);
+              const failures = [];
+              let running = true;
+              const calling = (async () => {
+                while (running) {
+                  try { await page.rpc('inc', {}); } catch (error) { failures.push('rpc ' + error.code); return; }
+                }
+              })();
+              const opening = (async () => {
+                while (running) {
+                  try { (await openPage('/_bench', {}, options)).close(); }
+                  catch (error) { failures.push('open ' + error.code); return; }
+                }
+              })();
+              for (let i = 0; i < 5; i++) {
+                await login('alice', 'alice');
+                await logout();
+              }
+              await login('alice', 'alice');
+              running = false;
+              await Promise.all([calling, opening]);
+              const last = await openPage('/_bench', {}, options);
+              done([...failures, 'state ' + page.state, 'user ' + last.user]);
+            });
+            """;
+
+    @Test
+    void callsPollsAndOpensOfAnotherTabOutliveALoginAndALogout() throws Exception {
+        Resident resident = TestServers.resident(Map.of(), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        try (Chrome chrome = Chrome.start()) {
+            chrome.driver().get(uri.resolve("/_/resident.js").toString());
+            assertEquals(List.of("state online", "user alice"),
+                    chrome.driver().executeAsyncScript(LOG_IN_AND_OUT_WHILE_ANOTHER_TAB_WORKS));
+        } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+}

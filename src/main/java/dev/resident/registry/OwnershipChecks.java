@@ -58,16 +58,12 @@ final class OwnershipChecks {
         if (unchecked.isEmpty() || !unchecked.contains(key)) {
             return;
         }
-        Optional<Versioned> stored;
+        boolean own;
         try {
-            stored = pages.get(key);
+            own = stillOwn(key, page.epoch());
         } catch (StateUnavailable e) {
             return; // checked at a later call, once the store answers
         }
-        Optional<PageRecord> record = stored.flatMap(copy -> PageRecord.decode(copy.value()));
-        boolean own = record.isPresent() ? record.get().owner().equals(self) && !record.get().released()
-                && record.get().page().epoch().equals(page.epoch())
-                : stored.isEmpty() && pages.vanished(key); // its copy went with the store: written again as new
         unchecked.remove(key);
         if (!own) {
             meters.pagesLost.increment();
@@ -75,6 +71,18 @@ final class OwnershipChecks {
                     + " after this process outlived its lease; dropped here");
             lost.accept(page, "page moved");
         }
+    }
+
+    /** Whether the saved copy of {@code key} is still this process's, of the page's epoch {@code epoch}. */
+    private boolean stillOwn(String key, String epoch) {
+        Optional<Versioned> stored = pages.get(key);
+        if (stored.isEmpty()) {
+            // no mark of a deletion: its copy went with the store, and is written again as new
+            return pages.vanished(key);
+        }
+        Optional<PageRecord> record = PageRecord.decode(stored.get().value());
+        return record.isPresent() && record.get().owner().equals(self) && !record.get().released()
+                && record.get().page().epoch().equals(epoch);
     }
 
     private synchronized void noteLapse(long lapses, Collection<ResidentPage> held) {

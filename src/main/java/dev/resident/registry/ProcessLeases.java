@@ -36,6 +36,7 @@ final class ProcessLeases {
     /**
      * @param bucket the leases, or null when the store is not shared
      * @param self   this process's owner name
+     * @param lease  the bucket's ttl
      */
     ProcessLeases(Bucket bucket, String self, Duration lease) {
         this.bucket = bucket;

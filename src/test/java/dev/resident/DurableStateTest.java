@@ -228,6 +228,9 @@ class DurableStateTest {
             assertEquals(409, followed.status(), "sent to the page's process: " + followed.body());
             assertEquals(newId, followed.json().get("page_id").asText());
             assertEquals(5, inc(onP02, newId, 1), "no call ran on p01's copy");
+            Observe p01Meters = new Observe(p01.uri());
+            assertEquals(1, p01Meters.metric("resident_lease_lapses_total"), "the lapse is counted");
+            assertEquals(1, p01Meters.metric("resident_pages_lost_total"), "and the page it dropped");
         }
     }
 

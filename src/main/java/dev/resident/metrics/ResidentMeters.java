@@ -50,6 +50,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter pagesAdopted;
     public final Counter pagesUnusable;
     public final Counter pagesLost;
+    public final Counter leaseLapses;
     public final Timer snapshotLag;
     public final Timer commitWait;
     public final Counter adminMalformed;
@@ -79,6 +80,8 @@ public final class ResidentMeters implements AutoCloseable {
         pagesAdopted = counter("resident.pages.adopted", "pages continued from their saved copy (restart, move)");
         pagesUnusable = counter("resident.pages.unusable", "saved pages that could not be continued (corrupt, unknown type)");
         pagesLost = counter("resident.pages.lost", "pages dropped here because another process took them over (found at a write, or at a call after this process outlived its lease)");
+        leaseLapses = counter("resident.lease.lapses", "times this process outlived its lease while it lived (a long"
+                + " pause, cut off from the store): other processes may have continued its pages");
         snapshotLag = registry.getOrCreate(Timer.builder("resident.state.snapshot.lag")
                 .description("from a page call to its snapshot being written")
                 .publishPercentileHistogram(true)

@@ -67,7 +67,7 @@ final class DurablePages {
         this.settings = settings;
         this.meters = meters;
         this.self = self;
-        this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease());
+        this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease(), meters.leaseLapses::increment);
         this.host = host;
         this.lost = lost;
         this.ownership = new OwnershipChecks(leases, pages, self, meters, lost);

@@ -27,6 +27,8 @@ final class ProcessLeases {
     private volatile long renewedAt = System.nanoTime();
     /** How many times the lease may have run out while this process lived. */
     private final AtomicLong lapses = new AtomicLong();
+    /** Told of each lapse (a meter). */
+    private final Runnable onLapse;
     /** Why the last renewal failed, or null: only a change is logged, not every third of the lease. */
     private volatile String failing;
     /** A renewal and the release one at a time, so that no renewal lands after the release. */
@@ -34,13 +36,15 @@ final class ProcessLeases {
     private boolean released;
 
     /**
-     * @param bucket the leases, or null when the store is not shared
-     * @param self   this process's owner name
-     * @param lease  the bucket's ttl
+     * @param bucket  the leases, or null when the store is not shared
+     * @param self    this process's owner name
+     * @param lease   the bucket's ttl
+     * @param onLapse told of each time the lease may have run out while the process lived
      */
-    ProcessLeases(Bucket bucket, String self, Duration lease) {
+    ProcessLeases(Bucket bucket, String self, Duration lease, Runnable onLapse) {
         this.bucket = bucket;
         this.self = self;
+        this.onLapse = onLapse;
         this.lapseNanos = lease.toNanos() - lease.toNanos() / 5;
     }
 
@@ -79,6 +83,7 @@ final class ProcessLeases {
                 bucket.put(self, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
                 if (System.nanoTime() - renewedAt >= lapseNanos) {
                     lapses.incrementAndGet();
+                    onLapse.run();
                     LOGGER.log(Level.WARNING, "the lease may have run out: the pages held here are checked"
                             + " against the store before their next call");
                 }

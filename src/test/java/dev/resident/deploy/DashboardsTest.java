@@ -103,13 +103,13 @@ class DashboardsTest {
         rules().forEach(rule -> alerts.add((String) rule.get("alert")));
         assertTrue(alerts.containsAll(Set.of("ResidentProcessNotReady", "ResidentBusDisconnected",
                 "ResidentSlowConsumerClosesRising", "ResidentHeapNearCap", "ResidentStateUnreachable",
-                "ResidentSnapshotsBehind", "ResidentPagesLost", "ResidentSavedPagesUnusable",
+                "ResidentSnapshotsBehind", "ResidentPagesLost", "ResidentLeaseLapsed", "ResidentSavedPagesUnusable",
                 "ResidentTasksRejected")), alerts.toString());
         Set<String> queried = alertMetrics();
         assertTrue(queried.containsAll(Set.of("resident_ready", "resident_bus_connected",
                 "resident_sockets_slow_consumer_closes_total", "memory_usedHeap_bytes", "memory_maxHeap_bytes",
                 "resident_state_reachable", "resident_state_snapshot_lag_seconds_bucket", "resident_pages_lost_total",
-                "resident_pages_unusable_total", "resident_tasks_rejected_total")));
+                "resident_lease_lapses_total", "resident_pages_unusable_total", "resident_tasks_rejected_total")));
     }
 
     /** Every alert of alerts.yml fires on the series it is meant for and not on healthy ones (promtool's unit tests). */
@@ -130,7 +130,7 @@ class DashboardsTest {
     @Test
     void promtoolAcceptsTheRulesAndTheConfig() throws Exception {
         String promtool = Machine.program("promtool");
-        assertTrue(run(promtool, "check", "rules", ALERTS.toString()).contains("SUCCESS: 10 rules found"));
+        assertTrue(run(promtool, "check", "rules", ALERTS.toString()).contains("SUCCESS: 11 rules found"));
         assertTrue(run(promtool, "check", "config", "--syntax-only", PROMETHEUS.toString()).contains("SUCCESS"));
     }
 

@@ -70,7 +70,8 @@ final class DurablePages {
         this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease(), meters.leaseLapses::increment);
         this.host = host;
         this.lost = lost;
-        this.ownership = new OwnershipChecks(leases, pages, self, meters, lost);
+        this.ownership = new OwnershipChecks(leases, pages, self,
+                page -> takenOver(page, "at its first call after this process outlived its lease"));
     }
 
     Optional<PageType<?>> type(String path) {
@@ -165,9 +166,7 @@ final class DurablePages {
                         page.revision(revision);
                         return;
                     }
-                    meters.pagesLost.increment();
-                    LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or was closed there; dropped here");
-                    Thread.startVirtualThread(() -> lost.accept(page, "page moved"));
+                    Thread.startVirtualThread(() -> takenOver(page, "at its write"));
                 });
     }
 
@@ -186,9 +185,7 @@ final class DurablePages {
             if (stored.isEmpty()) {
                 return pages.vanished(key) ? 0L : -1L;
             }
-            Optional<PageRecord> current = stored.flatMap(copy -> PageRecord.decode(copy.value()));
-            boolean own = current.isPresent() && current.get().owner().equals(self) && !current.get().released()
-                    && current.get().page().epoch().equals(epoch);
+            boolean own = PageRecord.decode(stored.get().value()).filter(copy -> copy.runBy(self, epoch)).isPresent();
             return own ? stored.get().revision() : -1L;
         }, Thread::startVirtualThread).thenCompose(revision -> revision == -1
                 ? CompletableFuture.completedFuture(-1L)
@@ -267,6 +264,14 @@ final class DurablePages {
      */
     void beforeCall(ResidentPage page, Collection<ResidentPage> held) {
         ownership.beforeCall(page, held);
+    }
+
+    /** Counts, logs and drops a page that another process runs now, or closed, found {@code when}. */
+    private void takenOver(ResidentPage page, String when) {
+        meters.pagesLost.increment();
+        LOGGER.log(Level.INFO, "page " + StateKeys.page(page.id()) + " is run by another process now, or was closed"
+                + " there (found " + when + "); dropped here");
+        lost.accept(page, "page moved");
     }
 
     void renewLease() {

@@ -1,17 +1,15 @@
 package dev.resident.registry;
 
-import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
-import java.lang.System.Logger.Level;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Checks, after this process's lease may have run out (it was paused, or cut off from the store,
@@ -23,28 +21,25 @@ import java.util.function.BiConsumer;
  * off alike, and no other can take a page over without the store).
  */
 final class OwnershipChecks {
-    private static final System.Logger LOGGER = System.getLogger(OwnershipChecks.class.getName());
     private final ProcessLeases leases;
     private final Bucket pages;
     private final String self;
-    private final ResidentMeters meters;
-    private final BiConsumer<ResidentPage, String> lost;
+    private final Consumer<ResidentPage> takenOver;
     /** Keys of the pages held at the last lapse and not checked since. */
     private final Set<String> unchecked = ConcurrentHashMap.newKeySet();
     /** The lapses whose pages are in {@link #unchecked}. */
     private volatile long lapsesSeen;
 
-    OwnershipChecks(ProcessLeases leases, Bucket pages, String self, ResidentMeters meters,
-                    BiConsumer<ResidentPage, String> lost) {
+    /** @param takenOver counts, logs and drops a page another process runs now */
+    OwnershipChecks(ProcessLeases leases, Bucket pages, String self, Consumer<ResidentPage> takenOver) {
         this.leases = leases;
         this.pages = pages;
         this.self = self;
-        this.meters = meters;
-        this.lost = lost;
+        this.takenOver = takenOver;
     }
 
     /**
-     * Before a call on {@code page}: drops it (through {@code lost}) when it was held here at a
+     * Before a call on {@code page}: drops it (through {@code takenOver}) when it was held here at a
      * lapse of the lease and another process runs it, or closed it, now.
      *
      * @param held every page this process holds
@@ -66,10 +61,7 @@ final class OwnershipChecks {
         }
         unchecked.remove(key);
         if (!own) {
-            meters.pagesLost.increment();
-            LOGGER.log(Level.INFO, "page " + key + " is run by another process now, or was closed there,"
-                    + " after this process outlived its lease; dropped here");
-            lost.accept(page, "page moved");
+            takenOver.accept(page);
         }
     }
 
@@ -80,9 +72,7 @@ final class OwnershipChecks {
             // no mark of a deletion: its copy went with the store, and is written again as new
             return pages.vanished(key);
         }
-        Optional<PageRecord> record = PageRecord.decode(stored.get().value());
-        return record.isPresent() && record.get().owner().equals(self) && !record.get().released()
-                && record.get().page().epoch().equals(epoch);
+        return PageRecord.decode(stored.get().value()).filter(record -> record.runBy(self, epoch)).isPresent();
     }
 
     private synchronized void noteLapse(long lapses, Collection<ResidentPage> held) {

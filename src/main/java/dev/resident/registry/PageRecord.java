@@ -17,6 +17,11 @@ import java.util.Set;
 record PageRecord(SavedPage page, String owner, boolean released) {
     static final int VERSION = 1;
 
+    /** Whether {@code process} still runs this copy: its owner, not released, of the page's epoch {@code epoch}. */
+    boolean runBy(String process, String epoch) {
+        return owner.equals(process) && !released && page.epoch().equals(epoch);
+    }
+
     byte[] encode() {
         ObjectNode node = Json.object()
                 .put("v", VERSION)

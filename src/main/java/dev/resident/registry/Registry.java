@@ -243,13 +243,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         });
     }
 
-    /** A new session, logged in as {@code identity}. */
+    /** A new session, logged in as {@code identity} (no other request knows it: no turn to wait for). */
     public Connection loginNew(Identity identity) {
         Connection connection = newConnection();
-        return inTurn(connection, () -> {
-            rotate(connection, identity);
-            return connection;
-        });
+        rotate(connection, identity);
+        return connection;
     }
 
     /**

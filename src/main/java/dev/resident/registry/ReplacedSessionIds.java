@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * as a stranger's, as before this).
  */
 final class ReplacedSessionIds {
-    /** How long a replaced id still finds its session for that user's second login. */
+    /** How long a replaced id is kept: answered 503, and found by its user's second login. */
     static final long KEPT_MILLIS = 10_000;
     private static final int MAX_KEPT = 10_000;
     private final ConcurrentHashMap<String, Replaced> byId = new ConcurrentHashMap<>();
@@ -41,17 +41,20 @@ final class ReplacedSessionIds {
 
     /** Whether {@code id} was replaced less than {@link #KEPT_MILLIS} ago. */
     boolean recentlyReplaced(String id, long now) {
-        Replaced replaced = id == null ? null : byId.get(id);
-        return replaced != null && now - replaced.at() < KEPT_MILLIS;
+        return kept(id, now).isPresent();
     }
 
-    /** The connection whose id {@code id} was until {@code user}'s login less than {@link #KEPT_MILLIS} ago. */
+    /**
+     * The connection whose id {@code id} was until a login or logout made it {@code user}'s less
+     * than {@link #KEPT_MILLIS} ago.
+     */
     Optional<Connection> find(String id, String user, long now) {
+        return kept(id, now).filter(replaced -> replaced.user().equals(user)).map(Replaced::connection);
+    }
+
+    private Optional<Replaced> kept(String id, long now) {
         Replaced replaced = id == null ? null : byId.get(id);
-        if (replaced == null || now - replaced.at() >= KEPT_MILLIS || !replaced.user().equals(user)) {
-            return Optional.empty();
-        }
-        return Optional.of(replaced.connection());
+        return replaced != null && now - replaced.at() < KEPT_MILLIS ? Optional.of(replaced) : Optional.empty();
     }
 
     /** {@code id} was not replaced after all (the login failed). */

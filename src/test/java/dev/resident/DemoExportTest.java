@@ -5,40 +5,20 @@ import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.SocketClient;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo's orders export: a background job with progress, and a page reload in the middle. */
-@ServerTest
 @Timeout(60)
-class DemoExportTest {
-    private static Resident resident;
-    private final URI uri;
-
+class DemoExportTest extends DemoServerTest {
     DemoExportTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.demo(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

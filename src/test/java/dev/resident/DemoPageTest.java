@@ -4,40 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.util.Map;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo's page type {@code /board} over plain HTTP, and the static files that carry the demo. */
-@ServerTest
 @Timeout(60)
-class DemoPageTest {
-    private static Resident resident;
-    private final URI uri;
-
+class DemoPageTest extends DemoServerTest {
     DemoPageTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.demo(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

@@ -5,10 +5,6 @@ import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,24 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ready stay open, and the {@code deploy/} start commands with a heap cap, exit on OOM and the options of
  * {@code deploy/java-opts}.
  */
-@ServerTest
 @Timeout(60)
-class DeploymentDefaultsTest {
-    private static Resident resident;
-    private final URI uri;
-
+class DeploymentDefaultsTest extends DemoServerTest {
     DeploymentDefaultsTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.demo(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

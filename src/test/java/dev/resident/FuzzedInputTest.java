@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.RawHttp;
-import dev.resident.support.TestServers;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -36,9 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@link HostileInputTest} and {@link HttpHostileInputTest}; this finds the combinations nobody
  * wrote.
  */
-@ServerTest
 @Timeout(120)
-class FuzzedInputTest {
+class FuzzedInputTest extends DemoServerTest {
     /** Seeds 1..N; a deeper search: {@code mvn test -Dtest=FuzzedInputTest -Dresident.fuzz.seeds=200}. */
     private static final long[] SEEDS = java.util.stream.LongStream
             .rangeClosed(1, Long.getLong("resident.fuzz.seeds", 3)).toArray();
@@ -51,21 +44,8 @@ class FuzzedInputTest {
             "step_ms", "table", "tables", "events", "user", "text", "after", "page_id", "method", "params", "job_id", "");
     private static final List<String> RAW_BODIES = List.of("{", "[]", "null", "\"x\"", "{\"a\":1,\"a\":2}", "{}}",
             "{\"page_id\":" + "[".repeat(100) + "]".repeat(100) + "}", "{\"params\":1e999999}", "\u0000", "");
-    private static Resident resident;
-    private final URI uri;
-
     FuzzedInputTest(URI uri) {
-        this.uri = uri;
-    }
-
-    @SetUpServer
-    static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.demo(server, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        resident.close();
+        super(uri);
     }
 
     @Test

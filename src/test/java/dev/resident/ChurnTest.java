@@ -60,9 +60,9 @@ class ChurnTest extends DefaultServerTest {
         assertTrue(registry.pages().isEmpty(), registry.pages().size() + " pages left");
         assertTrue(registry.subscribers("orders").isEmpty());
         assertTrue(registry.subscribers("customers").isEmpty());
-        assertEquals(CLIENTS, registry.connections().size());
-        registry.connections().forEach(c -> assertTrue(c.pages().isEmpty()));
-        assertEquals(CLIENTS, registry.users().size(), "one guest user per connection");
+        assertEquals(CLIENTS, registry.sessions().connections().size());
+        registry.sessions().connections().forEach(c -> assertTrue(c.pages().isEmpty()));
+        assertEquals(CLIENTS, registry.sessions().users().size(), "one guest user per connection");
     }
 
     private static ClientResponseTyped<String> post(WebClient client, String path, String session, String json) {

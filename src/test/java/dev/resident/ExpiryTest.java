@@ -68,7 +68,7 @@ class ExpiryTest {
         String connection = browser.connectionId();
         browser.post("/_/close", "{\"page_id\":\"" + pageId + "\"}");
         Eventually.await(Duration.ofSeconds(10), "connection expired",
-                () -> resident.registry().connections().stream().noneMatch(c -> c.id().equals(connection)));
+                () -> resident.registry().sessions().connections().stream().noneMatch(c -> c.id().equals(connection)));
         browser.benchPage();
         assertNotEquals(connection, browser.connectionId(), "a new connection was minted");
     }

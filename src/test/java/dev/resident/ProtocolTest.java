@@ -75,11 +75,11 @@ class ProtocolTest extends DefaultServerTest {
 
     @Test
     void aRefusedFirstRequestLeavesNoConnectionBehind() {
-        int before = resident.registry().connections().size();
+        int before = resident.registry().sessions().connections().size();
         Browser browser = new Browser(uri);
         assertError(browser.post("/_/pages", Json.object().put("path", "/nowhere")), 404, "unknown_page");
         assertError(browser.post("/_/pages", "{\"path\":\"/_bench\",\"params\":{\"tables\":5}}"), 422, "unprocessable");
-        assertEquals(before, resident.registry().connections().size());
+        assertEquals(before, resident.registry().sessions().connections().size());
     }
 
     @Test

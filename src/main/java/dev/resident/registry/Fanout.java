@@ -47,7 +47,7 @@ final class Fanout implements BusListener {
             body.put("from", notice.from());
         }
         String encoded = tail(body);
-        registry.user(notice.user()).ifPresent(user -> {
+        registry.sessions().user(notice.user()).ifPresent(user -> {
             for (Connection connection : user.connections()) {
                 for (ResidentPage page : connection.pages()) {
                     page.push("notify", encoded);

@@ -26,15 +26,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
- * The registers of the legacy daemon: global store, users, connections and pages, with page →
- * connection → user ownership, the table → pages subscription index and expiry. What lives here
- * is this process's working copy; the state store keeps what must outlive it (see
- * {@link DurablePages} and {@link DurableConnections}).
+ * The registers of the legacy daemon: global store, pages and {@link Sessions} (connections and
+ * users), with page → connection → user ownership, the table → pages subscription index and
+ * expiry. What lives here is this process's working copy; the state store keeps what must outlive
+ * it (see {@link DurablePages} and {@link DurableConnections}).
  */
 public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final RegistrySettings settings;
@@ -44,16 +42,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final DurablePages durablePages;
     private final StateWriter writer;
     private final Store global;
-    /** Logins and logouts of one session take turns (stripes by the connection's key). */
-    private final StripedLocks sessionTurns = new StripedLocks(64);
-    private final ReplacedSessionIds replacedIds = new ReplacedSessionIds();
-    /** By session id (cookie). */
-    private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
-    /** By internal key, what pages refer to. */
-    private final ConcurrentHashMap<String, Connection> byKey = new ConcurrentHashMap<>();
+    private final Sessions sessions;
     /** By page key: the page id without its process suffix, so an old id still finds a moved page. */
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
     /** The expiry sweep and the lease renewal on the process's timers. */
     private final List<Future<?>> timed;
@@ -82,6 +73,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
+        this.sessions = new Sessions(durableConnections, new ReplacedSessionIds(), writer,
+                page -> closePage(page, 1000, "connection expired"));
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = cpu;
         this.timed = List.of(
@@ -91,8 +84,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 timers.every("resident-lease", Duration.ofMillis(Math.max(100, state.lease().toMillis() / 3)),
                         durablePages::renewLease));
         meters.gauge("resident.pages", "resident pages", pages::size);
-        meters.gauge("resident.connections", "connections", connections::size);
-        meters.gauge("resident.users", "users with a connection", users::size);
+        meters.gauge("resident.connections", "connections", () -> sessions.connections().size());
+        meters.gauge("resident.users", "users with a connection", () -> sessions.users().size());
         meters.gauge("resident.state.pending", "changes waiting to be written to the state store", writer::pending);
         meters.gauge("resident.state.reachable", "1 while the state store answers", () -> stateReachable() ? 1 : 0);
         meters.gauge("resident.state.link.waiting", "requests waiting for the state store's NATS link to come back",
@@ -101,57 +94,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 + " of the embedded store, since the start", () -> store.commits().writes());
         meters.gauge("resident.state.commits", "commits those writes shared, since the start",
                 () -> store.commits().commits());
-    }
-
-    /** The connection named by the cookie, or a new one when the cookie is absent or unknown. */
-    public Connection connect(String cookieId) {
-        return find(cookieId).orElseGet(this::newConnection);
-    }
-
-    /**
-     * The connection named by the cookie, touched, if it exists here or in the state store (a
-     * restart, another process of the site).
-     *
-     * @throws PageException 503 {@code unavailable} when the state store cannot be asked, or the
-     *                       cookie is an id that a login or logout replaced moments ago (the client
-     *                       sends the request again, by then with the new id: see {@link ReplacedSessionIds})
-     */
-    public Optional<Connection> find(String cookieId) {
-        long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now);
-        if (found.isEmpty() && replacedIds.recentlyReplaced(cookieId, now)) {
-            throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again");
-        }
-        return found;
-    }
-
-    /** {@link #find}, without the answer for a replaced id. */
-    private Optional<Connection> findHere(String cookieId, long now) {
-        if (!Ids.isWellFormed(cookieId) || cookieId.indexOf('|') >= 0) {
-            return Optional.empty();
-        }
-        Connection connection = connections.get(cookieId);
-        if (connection != null && !connection.id().equals(cookieId)) {
-            return Optional.empty(); // a login or logout is replacing this id: nothing of the session goes with it
-        }
-        if (connection != null && durableConnections.mustRecheck(connection, now)) {
-            connection = recheck(connection, now);
-        }
-        if (connection == null) {
-            connection = load(cookieId, now);
-        }
-        if (connection == null) {
-            return Optional.empty();
-        }
-        if (durableConnections.expired(connection, now)) {
-            dropSession(connection);
-            return Optional.empty();
-        }
-        connection.touch(now);
-        if (durableConnections.dueForRefresh(connection, now)) {
-            writer.changed(connection);
-        }
-        return Optional.of(connection);
     }
 
     /**
@@ -214,109 +156,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         durablePages.delete(page);
     }
 
-    /**
-     * Logs the session the cookie names in as {@code identity}, under a new session id (read it
-     * from the connection): an id fixed before login is worthless. Empty when the cookie names no
-     * session; then log a new one in ({@link #loginNew}). One session's logins and logouts take
-     * turns, and a cookie that a login of the same user replaced moments ago (the second click of
-     * a double click) gets the session as that login left it, with no other new id: both answers
-     * carry one id (see {@link ReplacedSessionIds}).
-     *
-     * @throws PageException 503 {@code unavailable} when the session store cannot be written
-     */
-    public Optional<Connection> login(String cookieId, Identity identity) {
-        long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now).or(() -> replacedIds.find(cookieId, identity.user(), now));
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        Connection connection = found.get();
-        return inTurn(connection, () -> {
-            if (connection.id().equals(cookieId)) {
-                replaceId(cookieId, connection, identity, now);
-                return found;
-            }
-            // a login or logout of this session replaced the id meanwhile, or before this request came
-            return replacedIds.find(cookieId, identity.user(), now)
-                    .filter(replaced -> replaced == connection && identity.user().equals(connection.user())
-                            && connections.get(connection.id()) == connection);
-        });
-    }
-
-    /** A new session, logged in as {@code identity} (no other request knows it: no turn to wait for). */
-    public Connection loginNew(Identity identity) {
-        Connection connection = newConnection();
-        rotate(connection, identity);
-        return connection;
-    }
-
-    /**
-     * The session the cookie names becomes a new guest's, under a new session id; empty when the
-     * cookie names none or a guest's (nothing to log out of), or a login or logout of it replaced
-     * the id meanwhile (nothing of the session goes to a request that came with a dead id).
-     *
-     * @throws PageException 503 {@code unavailable} when the session store cannot be written
-     */
-    public Optional<Connection> logout(String cookieId) {
-        long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now);
-        if (found.isEmpty()) {
-            return found;
-        }
-        Connection connection = found.get();
-        return inTurn(connection, () -> {
-            if (!connection.id().equals(cookieId)) {
-                return Optional.empty();
-            }
-            if (connection.identity().guest()) {
-                return Optional.empty(); // nothing to log out of: no new id, nothing written, no cookie
-            }
-            replaceId(cookieId, connection, Identity.newGuest(), now);
-            return found;
-        });
-    }
-
-    /**
-     * The session under a new id, as {@code identity}, its old id kept as replaced: kept before it
-     * goes, as a request with it may come as soon as it is unknown here.
-     */
-    private void replaceId(String oldId, Connection connection, Identity identity, long now) {
-        replacedIds.replaced(oldId, connection, identity.user(), now);
-        try {
-            rotate(connection, identity);
-        } catch (RuntimeException e) {
-            replacedIds.forget(oldId);
-            throw e;
-        }
-    }
-
-    /** Runs a login or logout of the connection's session after any other still running. */
-    private <T> T inTurn(Connection connection, Supplier<T> change) {
-        ReentrantLock turn = sessionTurns.of(connection.key().hashCode());
-        turn.lock();
-        try {
-            return change.get();
-        } finally {
-            turn.unlock();
-        }
-    }
-
-    /**
-     * Makes the connection act as {@code identity} under the same session id: for an identity read
-     * from another app's session on every request (one login), where there is no login to fix.
-     */
-    public void assume(Connection connection, Identity identity) {
-        if (!identity.equals(connection.identity())) {
-            moveTo(connection, identity);
-            writer.changed(connection);
-        }
-    }
-
-    /** The connection becomes a new guest under the same session id (see {@link #assume}). */
-    public void assumeGuest(Connection connection) {
-        assume(connection, Identity.newGuest());
-    }
-
     /** Drops expired pages, then connections left without pages past their ttl; refreshes saved copies. */
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {
@@ -327,13 +166,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 writer.changed(page);
             }
         }
-        for (Connection connection : connections.values()) {
-            if (connection.pageSet().isEmpty() && durableConnections.idle(connection, now)) {
-                drop(connection);
-                meters.connectionsExpired.increment();
-            }
-        }
-        replacedIds.sweep(now);
+        meters.connectionsExpired.increment(sessions.sweep(now));
         try {
             store.sweep();
         } catch (StateUnavailable e) {
@@ -361,6 +194,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         return complete;
     }
 
+    /** The sessions: connections and users, logins and logouts. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
     public Collection<ResidentPage> pages() {
         return pages.values();
     }
@@ -368,18 +206,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     @Override
     public Collection<ResidentPage> livePages() {
         return pages.values();
-    }
-
-    public Collection<Connection> connections() {
-        return connections.values();
-    }
-
-    public Collection<UserEntry> users() {
-        return users.values();
-    }
-
-    public Optional<UserEntry> user(String user) {
-        return Optional.ofNullable(users.get(user));
     }
 
     /** Pages of this process subscribed to {@code table}. */
@@ -404,8 +230,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
 
     @Override
     public String userOf(String connectionKey) {
-        Connection connection = byKey.get(connectionKey);
-        return connection == null ? Ids.guestUser("unknown") : connection.user();
+        return sessions.byKey(connectionKey).map(Connection::user).orElseGet(() -> Ids.guestUser("unknown"));
     }
 
     @Override
@@ -492,81 +317,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         writer.close();
     }
 
-    /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */
-    public void discard(Connection connection) {
-        if (connection.pageSet().isEmpty()) {
-            drop(connection);
-            writer.forget(connection);
-            durableConnections.delete(connection.id());
-        }
-    }
-
-    void writeConnection(Connection connection) {
-        if (connections.get(connection.id()) != connection) {
-            return; // rotated or dropped meanwhile
-        }
-        if (!durableConnections.writeInRound(connection)) {
-            connections.remove(connection.id(), connection); // ended elsewhere (a logout, a new session id)
-        }
-    }
-
-    private Connection newConnection() {
-        long now = System.currentTimeMillis();
-        String key = Ids.newId();
-        Connection created = new Connection(Ids.newId(), key, Identity.newGuest(), now, now,
-                durableConnections.connectionStore(key));
-        register(created);
-        writer.changed(created);
-        return created;
-    }
-
-    private Connection load(String cookieId, long now) {
-        return durableConnections.load(cookieId, now).map(record -> {
-            Connection known = byKey.get(record.key());
-            if (known != null) {
-                // the same session under a newer id (a login on another process), or read again
-                connections.remove(known.id(), known);
-                known.id(cookieId);
-                moveTo(known, record.identity());
-                connections.put(cookieId, known);
-                durableConnections.loaded(known, record);
-                return known;
-            }
-            Connection loaded = durableConnections.connection(cookieId, record, now);
-            register(loaded);
-            return loaded;
-        }).orElse(null);
-    }
-
-    /** Checks a connection held here against its stored copy: another process may have ended it or logged it in. */
-    private Connection recheck(Connection connection, long now) {
-        connection.checkedAt(now);
-        Optional<ConnectionRecord> record = durableConnections.load(connection.id(), now);
-        if (record.isEmpty() && connection.revision() == 0) {
-            return connection; // minted here and not written yet: the writer has it
-        }
-        if (record.isEmpty() && durableConnections.vanished(connection.id())) {
-            connection.revision(0); // its stored copy went with the store: written again as new
-            writer.changed(connection);
-            return connection;
-        }
-        if (record.isEmpty() || !record.get().key().equals(connection.key())) {
-            connections.remove(connection.id(), connection);
-            return null;
-        }
-        if (!record.get().identity().equals(connection.identity())) {
-            moveTo(connection, record.get().identity());
-        }
-        durableConnections.loaded(connection, record.get());
-        return connection;
-    }
-
-    private void register(Connection connection) {
-        connections.put(connection.id(), connection);
-        byKey.put(connection.key(), connection);
-        join(connection.user(), connection);
-    }
-
     private void add(Connection connection, ResidentPage page) {
         pages.put(StateKeys.page(page.id()), page);
         connection.pageSet().add(page);
@@ -576,75 +326,17 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     /** Drops a page from this process only: its saved copy stays, to be continued. */
     void evict(ResidentPage page, int socketCode, String reason) {
         if (pages.remove(StateKeys.page(page.id()), page)) {
-            Connection connection = byKey.get(page.connectionId());
-            if (connection != null) {
+            sessions.byKey(page.connectionId()).ifPresent(connection -> {
                 connection.pageSet().remove(page);
                 connection.touch(System.currentTimeMillis());
-            }
+            });
         }
         page.close(socketCode, reason);
     }
 
-    /**
-     * The connection under a new session id, as {@code identity}. The old id stays mapped here
-     * until the store no longer has it: a request with the old id meanwhile must find the
-     * connection here, not load the old stored copy (which would turn the connection back to it).
-     */
-    private void rotate(Connection connection, Identity identity) {
-        String old = connection.id();
-        String fresh = Ids.newId();
-        connection.id(fresh);
-        connection.revision(0);
-        connections.put(fresh, connection);
-        moveTo(connection, identity);
-        writer.forget(connection);
-        try {
-            durableConnections.replace(old, connection);
-        } catch (StateUnavailable e) {
-            writer.changed(connection);
-            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
-        } finally {
-            connections.remove(old, connection);
-        }
-    }
-
-    /** Ends a session that outlived its absolute lifetime: the connection and its pages go. */
-    private void dropSession(Connection connection) {
-        drop(connection);
-        durableConnections.delete(connection.id());
-    }
-
-    private void drop(Connection connection) {
-        if (connections.remove(connection.id(), connection)) {
-            byKey.remove(connection.key(), connection);
-            forget(connection.user(), connection);
-            for (ResidentPage page : connection.pages()) {
-                closePage(page, 1000, "connection expired");
-            }
-        }
-    }
-
-    private void moveTo(Connection connection, Identity identity) {
-        String before = connection.user();
-        connection.identity(identity);
-        forget(before, connection);
-        join(identity.user(), connection);
-    }
-
-    /** Adds a connection to its user's entry; inside compute so a concurrent {@link #forget} cannot drop it. */
-    private void join(String user, Connection connection) {
-        users.compute(user, (u, entry) -> {
-            UserEntry joined = entry == null ? new UserEntry(u) : entry;
-            joined.connections().add(connection);
-            return joined;
-        });
-    }
-
-    private void forget(String user, Connection connection) {
-        users.computeIfPresent(user, (u, entry) -> {
-            entry.connections().remove(connection);
-            return entry.connections().isEmpty() ? null : entry;
-        });
+    /** The state writer's write of a connection (the writer is made before the sessions it writes for). */
+    private void writeConnection(Connection connection) {
+        sessions.write(connection);
     }
 
     static String newEpoch() {

@@ -27,9 +27,9 @@ final class AdminState {
     static ObjectNode of(Registry registry, Sockets sockets, long now) {
         List<ResidentPage> pages = registry.pages().stream()
                 .sorted(Comparator.comparingLong(ResidentPage::createdAt).reversed()).toList();
-        List<Connection> connections = registry.connections().stream()
+        List<Connection> connections = registry.sessions().connections().stream()
                 .sorted(Comparator.comparingLong(Connection::createdAt).reversed()).toList();
-        List<UserEntry> users = registry.users().stream().sorted(Comparator.comparing(UserEntry::user)).toList();
+        List<UserEntry> users = registry.sessions().users().stream().sorted(Comparator.comparing(UserEntry::user)).toList();
 
         ObjectNode state = Json.object().put("now", now);
         state.putObject("counts")

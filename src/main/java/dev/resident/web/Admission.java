@@ -51,7 +51,7 @@ public final class Admission {
 
     /** Before a connection (cookie) is created for {@code address}, e.g. at login. */
     void admitConnection(String address) {
-        if (registry.connections().size() >= settings.maxConnections()) {
+        if (registry.sessions().connections().size() >= settings.maxConnections()) {
             throw refuse(ApiError.unavailable("too many connections on this server").retryAfter(5));
         }
         if (settings.perAddress() && !window(address).take(true, settings.newConnectionsPerMinute())) {

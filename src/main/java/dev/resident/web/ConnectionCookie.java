@@ -67,13 +67,13 @@ public final class ConnectionCookie {
 
     /** The request's connection, if its cookie names one. */
     static Optional<Connection> find(Registry registry, ServerRequest req) {
-        return registry.find(read(req));
+        return registry.sessions().find(read(req));
     }
 
     /** The request's connection, minted (and the cookie set) when it has none. */
     static Connection connect(Registry registry, ServerRequest req, ServerResponse res, TrustedProxies proxies) {
         String cookie = read(req);
-        Connection connection = registry.connect(cookie);
+        Connection connection = registry.sessions().connect(cookie);
         if (!connection.id().equals(cookie)) {
             set(req, res, connection, proxies);
         }

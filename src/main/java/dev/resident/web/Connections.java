@@ -63,7 +63,7 @@ final class Connections {
 
     /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */
     Optional<Connection> find(String cookieId, List<String> cookieHeaders) {
-        return registry.find(cookieId).map(connection -> follow(connection, cookieHeaders));
+        return registry.sessions().find(cookieId).map(connection -> follow(connection, cookieHeaders));
     }
 
     private Connection follow(Connection connection, List<String> cookieHeaders) {
@@ -74,9 +74,9 @@ final class Connections {
         if (identity.isPresent()) {
             // the identity is read again on every request: nothing fixed beforehand can ride it, so
             // the session id stays (a new one here would need every answer to carry a cookie)
-            registry.assume(connection, identity.get());
+            registry.sessions().assume(connection, identity.get());
         } else if (!connection.identity().guest()) {
-            registry.assumeGuest(connection);
+            registry.sessions().assumeGuest(connection);
         }
         return connection;
     }

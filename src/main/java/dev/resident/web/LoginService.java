@@ -84,9 +84,9 @@ public final class LoginService implements HttpService {
         }
         throttle.succeeded(user, address);
         // a new session id: one fixed before login is worthless
-        Connection connection = registry.login(ConnectionCookie.read(req), identity.get()).orElseGet(() -> {
+        Connection connection = registry.sessions().login(ConnectionCookie.read(req), identity.get()).orElseGet(() -> {
             admission.admitConnection(address); // this login mints a connection: the same caps as a page open's
-            return registry.loginNew(identity.get());
+            return registry.sessions().loginNew(identity.get());
         });
         connections.setCookie(req, res, connection);
         AffinityCookie.set(req, res, identity.get().user());
@@ -108,7 +108,7 @@ public final class LoginService implements HttpService {
 
     private void logout(ServerRequest req, ServerResponse res) {
         refuseWhenSessionsComeFromElsewhere();
-        registry.logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
+        registry.sessions().logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
         AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
     }

@@ -57,14 +57,14 @@ public final class PagesService implements HttpService {
         JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
-        guards.admission.admitPage(connections.clientAddress(req), registry.find(cookie).isEmpty());
+        guards.admission.admitPage(connections.clientAddress(req), registry.sessions().find(cookie).isEmpty());
         Connection connection = connections.connect(req, res);
         ResidentPage page;
         try {
             page = registry.openPage(connection, path, body.get("params"));
         } catch (Exception e) {
             if (!connection.id().equals(cookie)) {
-                registry.discard(connection); // the error answer does not carry its cookie
+                registry.sessions().discard(connection); // the error answer does not carry its cookie
             }
             throw e;
         }

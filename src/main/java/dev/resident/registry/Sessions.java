@@ -1,0 +1,371 @@
+package dev.resident.registry;
+
+import dev.resident.id.Ids;
+import dev.resident.page.PageException;
+import dev.resident.page.engine.ResidentPage;
+import dev.resident.state.StateUnavailable;
+
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The sessions this process holds: connections by session id (the {@code rsd_cid} cookie) and by
+ * key (what pages refer to), users with their connections, and the logins and logouts that give a
+ * session a new id. What lives here is this process's working copy; the state store keeps each
+ * session (see {@link DurableConnections}), so a session id names the same connection after a
+ * restart or on another process of the site.
+ */
+public final class Sessions {
+    private final DurableConnections durable;
+    private final StateWriter writer;
+    private final Consumer<ResidentPage> closeEndedPage;
+    /** Logins and logouts of one session take turns (stripes by the connection's key). */
+    private final StripedLocks turns = new StripedLocks(64);
+    private final ReplacedSessionIds replacedIds;
+    /** By session id (cookie). */
+    private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
+    /** By internal key, what pages refer to. */
+    private final ConcurrentHashMap<String, Connection> byKey = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
+
+    /**
+     * @param closeEndedPage closes for good a page of a session that ended (expired, discarded)
+     */
+    Sessions(DurableConnections durable, ReplacedSessionIds replacedIds, StateWriter writer,
+             Consumer<ResidentPage> closeEndedPage) {
+        this.durable = durable;
+        this.replacedIds = replacedIds;
+        this.writer = writer;
+        this.closeEndedPage = closeEndedPage;
+    }
+
+    /** The connection named by the cookie, or a new one when the cookie is absent or unknown. */
+    public Connection connect(String cookieId) {
+        return find(cookieId).orElseGet(this::newConnection);
+    }
+
+    /**
+     * The connection named by the cookie, touched, if it exists here or in the state store (a
+     * restart, another process of the site).
+     *
+     * @throws PageException 503 {@code unavailable} when the state store cannot be asked, or the
+     *                       cookie is an id that a login or logout replaced moments ago (the client
+     *                       sends the request again, by then with the new id: see {@link ReplacedSessionIds})
+     */
+    public Optional<Connection> find(String cookieId) {
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = findHere(cookieId, now);
+        if (found.isEmpty() && replacedIds.recentlyReplaced(cookieId, now)) {
+            throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again");
+        }
+        return found;
+    }
+
+    /** {@link #find}, without the answer for a replaced id. */
+    private Optional<Connection> findHere(String cookieId, long now) {
+        if (!Ids.isWellFormed(cookieId) || cookieId.indexOf('|') >= 0) {
+            return Optional.empty();
+        }
+        Connection connection = connections.get(cookieId);
+        if (connection != null && !connection.id().equals(cookieId)) {
+            return Optional.empty(); // a login or logout is replacing this id: nothing of the session goes with it
+        }
+        if (connection != null && durable.mustRecheck(connection, now)) {
+            connection = recheck(connection, now);
+        }
+        if (connection == null) {
+            connection = load(cookieId, now);
+        }
+        if (connection == null) {
+            return Optional.empty();
+        }
+        if (durable.expired(connection, now)) {
+            dropSession(connection);
+            return Optional.empty();
+        }
+        connection.touch(now);
+        if (durable.dueForRefresh(connection, now)) {
+            writer.changed(connection);
+        }
+        return Optional.of(connection);
+    }
+
+    /**
+     * Logs the session the cookie names in as {@code identity}, under a new session id (read it
+     * from the connection): an id fixed before login is worthless. Empty when the cookie names no
+     * session; then log a new one in ({@link #loginNew}). One session's logins and logouts take
+     * turns, and a cookie that a login of the same user replaced moments ago (the second click of
+     * a double click) gets the session as that login left it, with no other new id: both answers
+     * carry one id (see {@link ReplacedSessionIds}).
+     *
+     * @throws PageException 503 {@code unavailable} when the session store cannot be written
+     */
+    public Optional<Connection> login(String cookieId, Identity identity) {
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = findHere(cookieId, now).or(() -> replacedIds.find(cookieId, identity.user(), now));
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Connection connection = found.get();
+        return inTurn(connection, () -> {
+            if (connection.id().equals(cookieId)) {
+                replaceId(cookieId, connection, identity, now);
+                return found;
+            }
+            // a login or logout of this session replaced the id meanwhile, or before this request came
+            return replacedIds.find(cookieId, identity.user(), now)
+                    .filter(replaced -> replaced == connection && identity.user().equals(connection.user())
+                            && connections.get(connection.id()) == connection);
+        });
+    }
+
+    /** A new session, logged in as {@code identity} (no other request knows it: no turn to wait for). */
+    public Connection loginNew(Identity identity) {
+        Connection connection = newConnection();
+        rotate(connection, identity);
+        return connection;
+    }
+
+    /**
+     * The session the cookie names becomes a new guest's, under a new session id; empty when the
+     * cookie names none or a guest's (nothing to log out of), or a login or logout of it replaced
+     * the id meanwhile (nothing of the session goes to a request that came with a dead id).
+     *
+     * @throws PageException 503 {@code unavailable} when the session store cannot be written
+     */
+    public Optional<Connection> logout(String cookieId) {
+        long now = System.currentTimeMillis();
+        Optional<Connection> found = findHere(cookieId, now);
+        if (found.isEmpty()) {
+            return found;
+        }
+        Connection connection = found.get();
+        return inTurn(connection, () -> {
+            if (!connection.id().equals(cookieId)) {
+                return Optional.empty();
+            }
+            if (connection.identity().guest()) {
+                return Optional.empty(); // nothing to log out of: no new id, nothing written, no cookie
+            }
+            replaceId(cookieId, connection, Identity.newGuest(), now);
+            return found;
+        });
+    }
+
+    /**
+     * Makes the connection act as {@code identity} under the same session id: for an identity read
+     * from another app's session on every request (one login), where there is no login to fix.
+     */
+    public void assume(Connection connection, Identity identity) {
+        if (!identity.equals(connection.identity())) {
+            moveTo(connection, identity);
+            writer.changed(connection);
+        }
+    }
+
+    /** The connection becomes a new guest under the same session id (see {@link #assume}). */
+    public void assumeGuest(Connection connection) {
+        assume(connection, Identity.newGuest());
+    }
+
+    /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */
+    public void discard(Connection connection) {
+        if (connection.pageSet().isEmpty()) {
+            drop(connection);
+            writer.forget(connection);
+            durable.delete(connection.id());
+        }
+    }
+
+    public Collection<Connection> connections() {
+        return connections.values();
+    }
+
+    public Collection<UserEntry> users() {
+        return users.values();
+    }
+
+    public Optional<UserEntry> user(String user) {
+        return Optional.ofNullable(users.get(user));
+    }
+
+    /** The connection with internal key {@code key}, if this process holds it. */
+    Optional<Connection> byKey(String key) {
+        return Optional.ofNullable(byKey.get(key));
+    }
+
+    /**
+     * Drops connections left without pages past their ttl.
+     *
+     * @return how many were dropped
+     */
+    int sweep(long now) {
+        int dropped = 0;
+        for (Connection connection : connections.values()) {
+            if (connection.pageSet().isEmpty() && durable.idle(connection, now)) {
+                drop(connection);
+                dropped++;
+            }
+        }
+        replacedIds.sweep(now);
+        return dropped;
+    }
+
+    /** The state writer's write of a connection. */
+    void write(Connection connection) {
+        if (connections.get(connection.id()) != connection) {
+            return; // rotated or dropped meanwhile
+        }
+        if (!durable.writeInRound(connection)) {
+            connections.remove(connection.id(), connection); // ended elsewhere (a logout, a new session id)
+        }
+    }
+
+    /**
+     * The session under a new id, as {@code identity}, its old id kept as replaced: kept before it
+     * goes, as a request with it may come as soon as it is unknown here.
+     */
+    private void replaceId(String oldId, Connection connection, Identity identity, long now) {
+        replacedIds.replaced(oldId, connection, identity.user(), now);
+        try {
+            rotate(connection, identity);
+        } catch (RuntimeException e) {
+            replacedIds.forget(oldId);
+            throw e;
+        }
+    }
+
+    /** Runs a login or logout of the connection's session after any other still running. */
+    private <T> T inTurn(Connection connection, Supplier<T> change) {
+        ReentrantLock turn = turns.of(connection.key().hashCode());
+        turn.lock();
+        try {
+            return change.get();
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private Connection newConnection() {
+        long now = System.currentTimeMillis();
+        String key = Ids.newId();
+        Connection created = new Connection(Ids.newId(), key, Identity.newGuest(), now, now,
+                durable.connectionStore(key));
+        register(created);
+        writer.changed(created);
+        return created;
+    }
+
+    private Connection load(String cookieId, long now) {
+        return durable.load(cookieId, now).map(record -> {
+            Connection known = byKey.get(record.key());
+            if (known != null) {
+                // the same session under a newer id (a login on another process), or read again
+                connections.remove(known.id(), known);
+                known.id(cookieId);
+                moveTo(known, record.identity());
+                connections.put(cookieId, known);
+                durable.loaded(known, record);
+                return known;
+            }
+            Connection loaded = durable.connection(cookieId, record, now);
+            register(loaded);
+            return loaded;
+        }).orElse(null);
+    }
+
+    /** Checks a connection held here against its stored copy: another process may have ended it or logged it in. */
+    private Connection recheck(Connection connection, long now) {
+        connection.checkedAt(now);
+        Optional<ConnectionRecord> record = durable.load(connection.id(), now);
+        if (record.isEmpty() && connection.revision() == 0) {
+            return connection; // minted here and not written yet: the writer has it
+        }
+        if (record.isEmpty() && durable.vanished(connection.id())) {
+            connection.revision(0); // its stored copy went with the store: written again as new
+            writer.changed(connection);
+            return connection;
+        }
+        if (record.isEmpty() || !record.get().key().equals(connection.key())) {
+            connections.remove(connection.id(), connection);
+            return null;
+        }
+        if (!record.get().identity().equals(connection.identity())) {
+            moveTo(connection, record.get().identity());
+        }
+        durable.loaded(connection, record.get());
+        return connection;
+    }
+
+    private void register(Connection connection) {
+        connections.put(connection.id(), connection);
+        byKey.put(connection.key(), connection);
+        join(connection.user(), connection);
+    }
+
+    /**
+     * The connection under a new session id, as {@code identity}. The old id stays mapped here
+     * until the store no longer has it: a request with the old id meanwhile must find the
+     * connection here, not load the old stored copy (which would turn the connection back to it).
+     */
+    private void rotate(Connection connection, Identity identity) {
+        String old = connection.id();
+        String fresh = Ids.newId();
+        connection.id(fresh);
+        connection.revision(0);
+        connections.put(fresh, connection);
+        moveTo(connection, identity);
+        writer.forget(connection);
+        try {
+            durable.replace(old, connection);
+        } catch (StateUnavailable e) {
+            writer.changed(connection);
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        } finally {
+            connections.remove(old, connection);
+        }
+    }
+
+    /** Ends a session that outlived its absolute lifetime: the connection and its pages go. */
+    private void dropSession(Connection connection) {
+        drop(connection);
+        durable.delete(connection.id());
+    }
+
+    private void drop(Connection connection) {
+        if (connections.remove(connection.id(), connection)) {
+            byKey.remove(connection.key(), connection);
+            forget(connection.user(), connection);
+            for (ResidentPage page : connection.pages()) {
+                closeEndedPage.accept(page);
+            }
+        }
+    }
+
+    private void moveTo(Connection connection, Identity identity) {
+        String before = connection.user();
+        connection.identity(identity);
+        forget(before, connection);
+        join(identity.user(), connection);
+    }
+
+    /** Adds a connection to its user's entry; inside compute so a concurrent {@link #forget} cannot drop it. */
+    private void join(String user, Connection connection) {
+        users.compute(user, (u, entry) -> {
+            UserEntry joined = entry == null ? new UserEntry(u) : entry;
+            joined.connections().add(connection);
+            return joined;
+        });
+    }
+
+    private void forget(String user, Connection connection) {
+        users.computeIfPresent(user, (u, entry) -> {
+            entry.connections().remove(connection);
+            return entry.connections().isEmpty() ? null : entry;
+        });
+    }
+}

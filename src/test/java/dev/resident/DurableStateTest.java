@@ -138,8 +138,10 @@ class DurableStateTest {
             assertEquals("Kept", orders.get(0).get("customer").asText(), "the order written through the Store survived");
             Browser bob = new Browser(third.uri());
             bob.useSession(bobsSession);
-            assertEquals(401, bob.post("/_/pages", Json.object().put("path", "/board")).status(),
-                    "the logged-out session did not come back");
+            Reply stale = bob.post("/_/pages", Json.object().put("path", "/board"));
+            // 401: a new guest's, 503: the id is known as one a logout replaced less than 10 s ago
+            assertTrue(stale.status() == 401 || stale.status() == 503,
+                    "the logged-out session did not come back: " + stale.status() + " " + stale.body());
         }
     }
 

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsTestServer;
 import dev.resident.support.RawHttp;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -116,6 +120,48 @@ class ReplacedSessionIdTest {
         ProtocolTest.assertError(session(loggedIn).rpc(page, "inc"), 503, "unavailable");
         Reply again = session(guest).rpc(page, "inc");
         assertEquals(200, again.status(), "the page stays with the session, a guest's now: " + again.body());
+    }
+
+    @Test
+    void aRequestWithTheIdALoginOnAnotherProcessReplacedIsToldToTryAgainThere() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             // a guest's copy is refreshed in the store 250 ms after its last write: p02 writes its copy
+             // of the session under the old id while it still answers it, which must not undo the login
+             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
+                     "resident.state.snapshot-interval", "100ms", "resident.connections.guest-ttl", "2s"))) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            Browser tab = p02.browser();
+            String page = tab.benchPage();
+            String before = tab.connectionId();
+            Eventually.await(Duration.ofSeconds(10), "p02 saved the session",
+                    () -> p02.counter("resident_state_pending") == 0 && p02.counter("resident_state_writes_total") > 0);
+            Browser login = new Browser(p01.uri()); // the balancer sends the login to another process
+            login.useSession(before);
+            Reply loggedIn = login.login("alice", "alice");
+            assertEquals(200, loggedIn.status(), loggedIn.body());
+            String after = sessionSet(loggedIn);
+            assertNotEquals(before, after);
+
+            // p02 answers from its own copy of the session until it checks it against the store
+            // (every 2 s); then it must know the id as replaced, not as a stranger's
+            Browser otherTab = new Browser(p02.uri());
+            otherTab.useSession(before);
+            Reply[] last = new Reply[1];
+            Eventually.await(Duration.ofSeconds(10), "p02 stops answering the replaced id", () -> last[0].body(),
+                    () -> (last[0] = otherTab.rpc(page, "inc")).status() != 200);
+            ProtocolTest.assertError(last[0], 503, "unavailable");
+            Reply open = otherTab.post("/_/pages", "{\"path\":\"/_bench\"}");
+            ProtocolTest.assertError(open, 503, "unavailable");
+            assertEquals(null, sessionSet(open), "no new session: it would log the browser out");
+
+            Browser sentAgain = new Browser(p02.uri());
+            sentAgain.useSession(after);
+            Reply again = sentAgain.rpc(page, "inc");
+            assertEquals(200, again.status(), "sent again with the new id, p02 runs the page: " + again.body());
+            assertEquals("alice", sentAgain.openPage("/_bench", Json.object()).get("user").asText(),
+                    "as alice's");
+        }
     }
 
     @Test

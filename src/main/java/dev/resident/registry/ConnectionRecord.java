@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * A connection as kept in the {@code connections} bucket, under its session id:
  * {@code {"v":1,"key","user","guest","roles","created","seen"}}; {@code revision} is the stored
- * copy's (not written).
+ * copy's (not written). An id that a login or logout replaced holds a mark instead,
+ * {@code {"v":1,"replaced"}} (when), which names nothing of the session.
  */
 record ConnectionRecord(String key, Identity identity, long created, long seen, long revision) {
     private static final int VERSION = 1;
@@ -33,7 +34,23 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
         return Json.bytes(node);
     }
 
-    /** The record, or empty when the bytes are not one this version wrote. */
+    /** The mark left under an id that a login or logout replaced at {@code at}. */
+    static byte[] replacedMark(long at) {
+        return Json.bytes(Json.object().put("v", VERSION).put("replaced", at));
+    }
+
+    /** When a login or logout replaced the id these bytes are kept under, or -1 when they are no such mark. */
+    static long replacedAt(byte[] bytes) {
+        try {
+            JsonNode node = Json.parse(bytes);
+            return node.path("v").asInt() == VERSION && node.path("replaced").canConvertToLong()
+                    ? node.get("replaced").asLong() : -1;
+        } catch (Json.MalformedJsonException e) {
+            return -1;
+        }
+    }
+
+    /** The record, or empty when the bytes are not one this version wrote (or a replaced id's mark). */
     static Optional<ConnectionRecord> decode(byte[] bytes, long revision) {
         try {
             JsonNode node = Json.parse(bytes);

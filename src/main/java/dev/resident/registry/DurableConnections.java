@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Connections and the user and connection stores in the state store: a session id names the same
  * connection and user after a restart or on another process, until it expires (idle ttl, absolute
- * lifetime) or a login or logout replaces it.
+ * lifetime) or a login or logout replaces it. A replaced id keeps a mark in the store, so every
+ * process of the site answers it as just replaced (see {@link ReplacedSessionIds}).
  */
 final class DurableConnections {
     /** How often a process holding a connection checks it against a shared store. */
@@ -26,9 +27,12 @@ final class DurableConnections {
     private final RegistrySettings settings;
     private final StateSettings state;
     private final DocumentLocks documentLocks;
+    private final ReplacedSessionIds replacedIds;
 
-    DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state, DocumentLocks documentLocks) {
+    DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state, DocumentLocks documentLocks,
+                       ReplacedSessionIds replacedIds) {
         this.documentLocks = documentLocks;
+        this.replacedIds = replacedIds;
         this.connections = buckets.connections();
         this.batched = connections.batched();
         this.connectionStores = buckets.connectionStores();
@@ -39,7 +43,8 @@ final class DurableConnections {
     }
 
     /**
-     * The stored connection of session {@code id}, if it is still valid at {@code now}.
+     * The stored connection of session {@code id}, if it is still valid at {@code now}. A mark of
+     * a login or logout that replaced the id (on any process) is kept in {@link ReplacedSessionIds}.
      *
      * @throws PageException 503 {@code unavailable} when the store cannot be asked
      */
@@ -50,6 +55,12 @@ final class DurableConnections {
         } catch (StateUnavailable e) {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         }
+        stored.ifPresent(versioned -> {
+            long replaced = ConnectionRecord.replacedAt(versioned.value());
+            if (replaced >= 0) {
+                replacedIds.replacedElsewhere(id, replaced, now);
+            }
+        });
         return stored.flatMap(versioned -> ConnectionRecord.decode(versioned.value(), versioned.revision()))
                 .filter(record -> now - record.seen() <= ttl(record.identity()).toMillis()
                         && now - record.created() <= state.sessionMaxAge().toMillis());
@@ -85,12 +96,14 @@ final class DurableConnections {
     }
 
     /**
-     * A login or a logout: the connection under its new id, and its old id gone, both stored
-     * when this returns (a logged-out session never comes back after a kill -9).
+     * A login or a logout: the connection under its new id, and under its old id only the mark
+     * of its replacement, both stored when this returns (a logged-out session never comes back
+     * after a kill -9). The mark tells the site's other processes, which may hold the session
+     * under its old id, to answer that id as just replaced; it expires with the bucket's ttl.
      */
     void replace(String oldId, Connection connection) {
         write(connections, connection);
-        connections.delete(oldId);
+        connections.put(oldId, ConnectionRecord.replacedMark(System.currentTimeMillis()));
     }
 
     /**
@@ -109,8 +122,9 @@ final class DurableConnections {
         long revision = into.update(connection.id(), bytes, connection.revision());
         if (revision == -1) {
             Optional<Versioned> current = connections.get(connection.id());
-            if (current.isEmpty() && !connections.vanished(connection.id())) {
-                return false; // deleted: a logout or a login elsewhere ended it
+            if (current.isEmpty() ? !connections.vanished(connection.id())
+                    : ConnectionRecord.replacedAt(current.get().value()) >= 0) {
+                return false; // deleted, or replaced by a login or logout elsewhere: ended under this id
             }
             // the stored copy moved on, or went with the store (written again as new)
             revision = into.update(connection.id(), bytes, current.map(Versioned::revision).orElse(0L));

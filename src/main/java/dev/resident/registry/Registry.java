@@ -67,13 +67,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         String self = settings.process().isEmpty() ? "instance-" + Ids.newId() : settings.process();
         Buckets buckets = new Buckets(store, settings, state);
         DocumentLocks documentLocks = new DocumentLocks();
-        this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks);
+        ReplacedSessionIds replacedIds = new ReplacedSessionIds();
+        this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds);
         this.durablePages = new DurablePages(buckets, types, settings, meters, self, this,
                 (page, reason) -> evict(page, 1012, reason));
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
-        this.sessions = new Sessions(durableConnections, new ReplacedSessionIds(), writer,
+        this.sessions = new Sessions(durableConnections, replacedIds, writer,
                 page -> closePage(page, 1000, "connection expired"));
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = cpu;

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session ids that logins and logouts replaced in the last few seconds, each with its
- * connection. A request sent with one just before its browser got the new id (another tab's call,
+ * connection when the login or logout was this process's. A request sent with one just before its browser got the new id (another tab's call,
  * a page opened at the same time, the second click of a double click) is not a stranger's:
  * <ul>
  *   <li>a login of the same user gets the session the first login made, so the tab keeps its
@@ -17,7 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Nothing of the session goes to a request with a replaced id, so the id is still worthless
  * without the user's password (session fixation). Logins are rate limited; the ids kept are
  * bounded besides, and past the bound a replaced id is not kept (its requests are then answered
- * as a stranger's, as before this).
+ * as a stranger's, as before this). An id that a login or logout on another process replaced is
+ * learnt from the mark it left in the state store (see {@link DurableConnections#load}), with no
+ * connection: it is answered 503 the same, and a login with it gets a session of its own.
  */
 final class ReplacedSessionIds {
     /** How long a replaced id is kept: answered 503, and found by its user's second login. */
@@ -25,18 +27,29 @@ final class ReplacedSessionIds {
     private static final int MAX_KEPT = 10_000;
     private final ConcurrentHashMap<String, Replaced> byId = new ConcurrentHashMap<>();
 
+    /** {@code connection} and {@code user} are null for an id replaced on another process. */
     private record Replaced(Connection connection, String user, long at) {
     }
 
     /** {@code id} was {@code connection}'s until a login or logout at {@code now} made it {@code user}'s. */
     void replaced(String id, Connection connection, String user, long now) {
+        if (room(now)) {
+            byId.put(id, new Replaced(connection, user, now));
+        }
+    }
+
+    /** {@code id} was replaced at {@code at} by a login or logout on another process (its mark in the store says so). */
+    void replacedElsewhere(String id, long at, long now) {
+        if (now - at < KEPT_MILLIS && room(now)) {
+            byId.putIfAbsent(id, new Replaced(null, null, at));
+        }
+    }
+
+    private boolean room(long now) {
         if (byId.size() >= MAX_KEPT) {
             sweep(now);
-            if (byId.size() >= MAX_KEPT) {
-                return;
-            }
         }
-        byId.put(id, new Replaced(connection, user, now));
+        return byId.size() < MAX_KEPT;
     }
 
     /** Whether {@code id} was replaced less than {@link #KEPT_MILLIS} ago. */
@@ -49,7 +62,7 @@ final class ReplacedSessionIds {
      * than {@link #KEPT_MILLIS} ago.
      */
     Optional<Connection> find(String id, String user, long now) {
-        return kept(id, now).filter(replaced -> replaced.user().equals(user)).map(Replaced::connection);
+        return kept(id, now).filter(replaced -> user.equals(replaced.user())).map(Replaced::connection);
     }
 
     private Optional<Replaced> kept(String id, long now) {

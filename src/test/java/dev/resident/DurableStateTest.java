@@ -10,6 +10,11 @@ import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import io.helidon.http.HeaderNames;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+import io.nats.client.api.KeyValueEntry;
 import io.helidon.http.HttpMediaTypes;
 import io.helidon.webclient.api.ClientResponseTyped;
 import io.helidon.webclient.api.WebClient;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +41,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -233,6 +240,57 @@ class DurableStateTest {
             Observe p01Meters = new Observe(p01.uri());
             assertEquals(1, p01Meters.metric("resident_lease_lapses_total"), "the lapse is counted");
             assertEquals(1, p01Meters.metric("resident_pages_lost_total"), "and the page it dropped");
+        }
+    }
+
+    /**
+     * Another process that saw p01's lease run out and read a page's saved copy, to continue it,
+     * must not take the page over once p01, back from its pause, runs a call on it: the check
+     * before that call rewrites the saved copy at its revision (a fence), so a claim at the revision
+     * read before is refused, and a process that reads the copy after the fence finds p01's lease
+     * renewed (the lease is renewed before the check). Before, the check only read the copy, so a
+     * claim already under way went through while p01 ran the call, and its answer was lost.
+     */
+    @Test
+    void aProcessBackFromAPausePastItsLeaseFencesAPageBeforeItsNextCall(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(slowCallsLogged(site(nats, "p01")), leases(), dir);
+             Connection client = Nats.connect(nats.url())) {
+            Browser onP01 = new Browser(p01.uri());
+            assertEquals(200, onP01.login("alice", "alice").status());
+            String pageId = onP01.benchPage();
+            assertEquals(3, inc(onP01, pageId, 3));
+            awaitSaved(p01.uri());
+            KeyValue leases = client.keyValue("durable_processes");
+            KeyValue pages = client.keyValue("durable_pages");
+            String key = pageId.substring(0, pageId.indexOf('|'));
+
+            p01.pause();
+            Eventually.await(PATIENCE, "p01's lease ran out", () -> absent(leases, "p01"));
+            KeyValueEntry read = pages.get(key); // another process, about to continue the page
+            p01.resume();
+            Observe observe = new Observe(p01.uri());
+            try (ExecutorService caller = Executors.newVirtualThreadPerTaskExecutor()) {
+                // nobody took the page over yet: p01 runs the call (a snapshot waits for its end)
+                Future<Reply> running = caller.submit(() -> onP01.rpc(pageId, "work",
+                        Json.object().put("io_ms", 3_000), null));
+                Eventually.await(PATIENCE, "the call running (past its check)",
+                        () -> observe.metric("resident_slow_calls_total") == 1);
+                assertThrows(JetStreamApiException.class, () -> pages.update(key, read.getValue(), read.getRevision()),
+                        "a claim at the revision read before p01's call is refused");
+                assertEquals(200, running.get().status());
+            }
+            assertEquals(4, inc(onP01, pageId, 1), "the page stays p01's");
+            assertEquals(1, observe.metric("resident_lease_lapses_total"), "the lapse is counted");
+            assertEquals(0, observe.metric("resident_pages_lost_total"));
+        }
+    }
+
+    private static boolean absent(KeyValue bucket, String key) {
+        try {
+            return bucket.get(key) == null;
+        } catch (IOException | JetStreamApiException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -442,6 +500,12 @@ class DurableStateTest {
     private static Map<String, String> drainOnly(NatsTestServer nats, String process) {
         Map<String, String> env = site(nats, process);
         env.remove("SNAPSHOT_INTERVAL");
+        return env;
+    }
+
+    /** A call running 300 ms counts as slow: a test sees that it runs. */
+    private static Map<String, String> slowCallsLogged(Map<String, String> env) {
+        env.put("SLOW_CALL", "300ms");
         return env;
     }
 

@@ -15,12 +15,15 @@ import java.util.function.Consumer;
  * Checks, after this process's lease may have run out (it was paused, or cut off from the store,
  * for longer than the lease), that each page it holds is still its own before the page's next
  * call: another process may have continued it meanwhile, and a call answered here would then be
- * lost with this copy. A page taken over is dropped here, and its call answered 503
- * {@code unavailable}, which the client sends again and is told where the page went. While the
+ * lost with this copy. A page still its own is fenced (see {@link #stillOwn}); a page taken over
+ * is dropped here, and its call answered 503 {@code unavailable}, which the client sends again
+ * and is told where the page went. While the
  * store cannot be asked, pages go on being served from memory (a store outage cuts every process
  * off alike, and no other can take a page over without the store).
  */
 final class OwnershipChecks {
+    /** Reads and conditional writes of a page's copy before its fence gives up until the next call. */
+    private static final int FENCE_TRIES = 8;
     private final ProcessLeases leases;
     private final Bucket pages;
     private final String self;
@@ -65,14 +68,30 @@ final class OwnershipChecks {
         }
     }
 
-    /** Whether the saved copy of {@code key} is still this process's, of the page's epoch {@code epoch}. */
+    /**
+     * Whether the saved copy of {@code key} is still this process's, of the page's epoch
+     * {@code epoch}; if so, it is fenced first: written again as it is, at its revision. Another
+     * process that read the copy while this one's lease had run out, to continue the page, then
+     * has its claim (a write at the revision it read) refused; one that reads it after the fence
+     * finds this process's lease renewed, since {@link ProcessLeases#lapses} renewed it before.
+     * A read alone would let a claim already under way go through during the call.
+     */
     private boolean stillOwn(String key, String epoch) {
-        Optional<Versioned> stored = pages.get(key);
-        if (stored.isEmpty()) {
-            // no mark of a deletion: its copy went with the store, and is written again as new
-            return pages.vanished(key);
+        for (int attempt = 0; attempt < FENCE_TRIES; attempt++) {
+            Optional<Versioned> stored = pages.get(key);
+            if (stored.isEmpty()) {
+                // no mark of a deletion: its copy went with the store, and is written again as new
+                return pages.vanished(key);
+            }
+            if (PageRecord.decode(stored.get().value()).filter(record -> record.runBy(self, epoch)).isEmpty()) {
+                return false;
+            }
+            if (pages.update(key, stored.get().value(), stored.get().revision()) != -1) {
+                return true;
+            }
+            // the copy moved on since it was read: this process's own snapshot, or a claim
         }
-        return PageRecord.decode(stored.get().value()).filter(record -> record.runBy(self, epoch)).isPresent();
+        throw new StateUnavailable("page " + key + ": its saved copy kept changing during the fence");
     }
 
     private synchronized void noteLapse(long lapses, Collection<ResidentPage> held) {

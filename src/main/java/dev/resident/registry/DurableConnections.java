@@ -55,15 +55,16 @@ final class DurableConnections {
         } catch (StateUnavailable e) {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         }
-        stored.ifPresent(versioned -> {
-            long replaced = ConnectionRecord.replacedAt(versioned.value());
+        Optional<ConnectionRecord> record = stored.flatMap(
+                versioned -> ConnectionRecord.decode(versioned.value(), versioned.revision()));
+        if (record.isEmpty() && stored.isPresent()) {
+            long replaced = ConnectionRecord.replacedAt(stored.get().value());
             if (replaced >= 0) {
                 replacedIds.replacedElsewhere(id, replaced, now);
             }
-        });
-        return stored.flatMap(versioned -> ConnectionRecord.decode(versioned.value(), versioned.revision()))
-                .filter(record -> now - record.seen() <= ttl(record.identity()).toMillis()
-                        && now - record.created() <= state.sessionMaxAge().toMillis());
+        }
+        return record.filter(valid -> now - valid.seen() <= ttl(valid.identity()).toMillis()
+                && now - valid.created() <= state.sessionMaxAge().toMillis());
     }
 
     /**

@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * call: another process may have continued it meanwhile, and a call answered here would then be
  * lost with this copy. A page still its own is fenced (see {@link #stillOwn}); a page taken over
  * is dropped here, and its call answered 503 {@code unavailable}, which the client sends again
- * and is told where the page went. While the
- * store cannot be asked, pages go on being served from memory (a store outage cuts every process
- * off alike, and no other can take a page over without the store).
+ * and is told where the page went. While the store cannot be asked, pages go on being served
+ * from memory (a store outage cuts every process off alike, and no other can take a page over
+ * without the store).
  */
 final class OwnershipChecks {
     /** Reads and conditional writes of a page's copy before its fence gives up until the next call. */

@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session ids that logins and logouts replaced in the last few seconds, each with its
- * connection when the login or logout was this process's. A request sent with one just before its browser got the new id (another tab's call,
- * a page opened at the same time, the second click of a double click) is not a stranger's:
+ * connection when the login or logout was this process's. A request sent with one just before its
+ * browser got the new id (another tab's call, a page opened at the same time, the second click of
+ * a double click) is not a stranger's:
  * <ul>
  *   <li>a login of the same user gets the session the first login made, so the tab keeps its
  *       pages whichever answer its browser reads last;</li>
@@ -38,10 +39,13 @@ final class ReplacedSessionIds {
         }
     }
 
-    /** {@code id} was replaced at {@code at} by a login or logout on another process (its mark in the store says so). */
+    /**
+     * {@code id} was replaced at {@code at} by a login or logout on another process (its mark in
+     * the store says so); a time ahead of this process's clock counts as now.
+     */
     void replacedElsewhere(String id, long at, long now) {
         if (now - at < KEPT_MILLIS && room(now)) {
-            byId.putIfAbsent(id, new Replaced(null, null, at));
+            byId.putIfAbsent(id, new Replaced(null, null, Math.min(at, now)));
         }
     }
 

@@ -58,7 +58,7 @@ final class OwnershipChecks {
         }
         boolean own;
         try {
-            own = stillOwn(key, page.epoch());
+            own = stillOwn(key, page);
         } catch (StateUnavailable e) {
             return; // checked at a later call, once the store answers
         }
@@ -69,24 +69,27 @@ final class OwnershipChecks {
     }
 
     /**
-     * Whether the saved copy of {@code key} is still this process's, of the page's epoch
-     * {@code epoch}; if so, it is fenced first: written again as it is, at its revision. Another
-     * process that read the copy while this one's lease had run out, to continue the page, then
-     * has its claim (a write at the revision it read) refused; one that reads it after the fence
-     * finds this process's lease renewed, since {@link ProcessLeases#lapses} renewed it before.
-     * A read alone would let a claim already under way go through during the call.
+     * Whether the saved copy of {@code key} is still this process's, of the page's epoch; if so,
+     * it is fenced first: written again as it is, at its revision (the page's next write expects
+     * the new one). Another process that read the copy while this one's lease had run out, to
+     * continue the page, then has its claim (a write at the revision it read) refused; one that
+     * reads it after the fence finds this process's lease renewed, since
+     * {@link ProcessLeases#lapses} renewed it before. A read alone would let a claim already under
+     * way go through during the call.
      */
-    private boolean stillOwn(String key, String epoch) {
+    private boolean stillOwn(String key, ResidentPage page) {
         for (int attempt = 0; attempt < FENCE_TRIES; attempt++) {
             Optional<Versioned> stored = pages.get(key);
             if (stored.isEmpty()) {
                 // no mark of a deletion: its copy went with the store, and is written again as new
                 return pages.vanished(key);
             }
-            if (PageRecord.decode(stored.get().value()).filter(record -> record.runBy(self, epoch)).isEmpty()) {
+            if (PageRecord.decode(stored.get().value()).filter(record -> record.runBy(self, page.epoch())).isEmpty()) {
                 return false;
             }
-            if (pages.update(key, stored.get().value(), stored.get().revision()) != -1) {
+            long fenced = pages.update(key, stored.get().value(), stored.get().revision());
+            if (fenced != -1) {
+                page.revision(fenced);
                 return true;
             }
             // the copy moved on since it was read: this process's own snapshot, or a claim

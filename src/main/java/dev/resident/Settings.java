@@ -63,7 +63,8 @@ final class Settings {
                 duration(state.get("snapshot-interval")),
                 duration(state.get("lease")),
                 duration(resident.get("connections.max-age")),
-                state.get("max-store-bytes").asInt().get());
+                state.get("max-store-bytes").asInt().get(),
+                duration(state.get("recheck")));
     }
 
     static WebSettings web(Config resident) {

@@ -8,4 +8,7 @@ public interface BusListener {
     void onNotify(UserNotice notice);
 
     void onBroadcast(Broadcast broadcast);
+
+    /** Another process replaced session id {@code sessionId} (a login or logout). */
+    void onSessionReplaced(String sessionId);
 }

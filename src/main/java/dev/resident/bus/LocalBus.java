@@ -24,6 +24,11 @@ final class LocalBus implements Bus {
     }
 
     @Override
+    public void sessionReplaced(String sessionId) {
+        // one process: no other holds the session
+    }
+
+    @Override
     public void watchTable(String table) {
     }
 

@@ -36,6 +36,11 @@ final class CountedBus implements Bus {
     }
 
     @Override
+    public void sessionReplaced(String sessionId) {
+        bus.sessionReplaced(sessionId);
+    }
+
+    @Override
     public void watchTable(String table) {
         bus.watchTable(table);
     }

@@ -16,8 +16,6 @@ import java.util.Optional;
  * process of the site answers it as just replaced (see {@link ReplacedSessionIds}).
  */
 final class DurableConnections {
-    /** How often a process holding a connection checks it against a shared store. */
-    private static final long RECHECK_MILLIS = 2_000;
     private final Bucket connections;
     /** The connections bucket for writes that may wait for the store's next flush (each writer round ends with one). */
     private final Bucket batched;
@@ -152,7 +150,7 @@ final class DurableConnections {
 
     /** Whether a shared store may hold a newer copy of a connection held here. */
     boolean mustRecheck(Connection connection, long now) {
-        return shared && now - connection.checkedAt() > RECHECK_MILLIS;
+        return shared && now - connection.checkedAt() > state.recheck().toMillis();
     }
 
     /** Whether the stored copy should learn that the connection is still in use. */

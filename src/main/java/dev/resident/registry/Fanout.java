@@ -70,6 +70,11 @@ final class Fanout implements BusListener {
         meters.broadcastsDelivered.increment(delivered);
     }
 
+    @Override
+    public void onSessionReplaced(String sessionId) {
+        registry.sessions().recheckSoon(sessionId);
+    }
+
     /** The object's JSON without its opening brace, ready to follow {@code "seq":N,}. */
     private static String tail(ObjectNode body) {
         return Json.write(body).substring(1);

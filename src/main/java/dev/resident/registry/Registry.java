@@ -75,7 +75,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
         this.sessions = new Sessions(durableConnections, replacedIds, writer,
-                page -> closePage(page, 1000, "connection expired"));
+                page -> closePage(page, 1000, "connection expired"), this::announceReplaced);
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = cpu;
         this.timed = List.of(
@@ -333,6 +333,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             });
         }
         page.close(socketCode, reason);
+    }
+
+    /** Tells the other processes of a replaced session id (the bus is made after the sessions). */
+    private void announceReplaced(String sessionId) {
+        bus.sessionReplaced(sessionId);
     }
 
     /** The state writer's write of a connection (the writer is made before the sessions it writes for). */

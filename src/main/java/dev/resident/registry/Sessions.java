@@ -23,6 +23,7 @@ public final class Sessions {
     private final DurableConnections durable;
     private final StateWriter writer;
     private final Consumer<ResidentPage> closeEndedPage;
+    private final Consumer<String> announceReplaced;
     /** Logins and logouts of one session take turns (stripes by the connection's key). */
     private final StripedLocks turns = new StripedLocks(64);
     private final ReplacedSessionIds replacedIds;
@@ -33,14 +34,16 @@ public final class Sessions {
     private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
 
     /**
-     * @param closeEndedPage closes for good a page of a session that ended (expired, discarded)
+     * @param closeEndedPage   closes for good a page of a session that ended (expired, discarded)
+     * @param announceReplaced tells the site's other processes of a session id a login or logout replaced
      */
     Sessions(DurableConnections durable, ReplacedSessionIds replacedIds, StateWriter writer,
-             Consumer<ResidentPage> closeEndedPage) {
+             Consumer<ResidentPage> closeEndedPage, Consumer<String> announceReplaced) {
         this.durable = durable;
         this.replacedIds = replacedIds;
         this.writer = writer;
         this.closeEndedPage = closeEndedPage;
+        this.announceReplaced = announceReplaced;
     }
 
     /** The connection named by the cookie, or a new one when the cookie is absent or unknown. */
@@ -199,6 +202,18 @@ public final class Sessions {
     }
 
     /**
+     * Another process replaced session id {@code id} (a login or logout): if this process holds
+     * the session under it, it checks it against the store at the next request with it, which then
+     * finds the id replaced, rather than up to a recheck interval later.
+     */
+    void recheckSoon(String id) {
+        Connection connection = connections.get(id);
+        if (connection != null && connection.id().equals(id)) {
+            connection.checkedAt(0);
+        }
+    }
+
+    /**
      * Drops connections left without pages past their ttl.
      *
      * @return how many were dropped
@@ -237,6 +252,7 @@ public final class Sessions {
             replacedIds.forget(oldId);
             throw e;
         }
+        announceReplaced.accept(oldId);
     }
 
     /** Runs a login or logout of the connection's session after any other still running. */

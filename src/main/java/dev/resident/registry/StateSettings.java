@@ -11,6 +11,9 @@ import java.time.Duration;
  *                         elsewhere (shared stores only)
  * @param sessionMaxAge    absolute lifetime of a session, however active
  * @param maxStoreBytes    largest user, connection or global store document
+ * @param recheck          how often a process of a site checks a session it holds against the state
+ *                         store (another process may have ended it, or logged it in)
  */
-public record StateSettings(Duration snapshotInterval, Duration lease, Duration sessionMaxAge, int maxStoreBytes) {
+public record StateSettings(Duration snapshotInterval, Duration lease, Duration sessionMaxAge, int maxStoreBytes,
+                            Duration recheck) {
 }

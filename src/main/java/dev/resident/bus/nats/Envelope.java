@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The wire format of bus messages, version 1: a JSON object with {@code "v":1}, the origin
  * {@code "process"} and the event's fields ({@code table, events, origin?} | {@code user, topic,
- * payload, from?} | {@code topic, payload}). Readers ignore fields they do not know; a change
+ * payload, from?} | {@code topic, payload} | {@code session}). Readers ignore fields they do not know; a change
  * that old readers would misread gets a new {@code v}, which they drop as malformed.
  */
 final class Envelope {
@@ -49,6 +49,10 @@ final class Envelope {
         return bytes(body);
     }
 
+    byte[] sessionReplaced(String sessionId) {
+        return bytes(header().put("session", sessionId));
+    }
+
     static Received<DbEvent> readDbEvent(byte[] data) {
         JsonNode body = open(data);
         if (!(body.get("events") instanceof ArrayNode events)) {
@@ -67,6 +71,11 @@ final class Envelope {
     static Received<Broadcast> readBroadcast(byte[] data) {
         JsonNode body = open(data);
         return new Received<>(text(body, "process"), new Broadcast(text(body, "topic"), payload(body)));
+    }
+
+    static Received<String> readSessionReplaced(byte[] data) {
+        JsonNode body = open(data);
+        return new Received<>(text(body, "process"), text(body, "session"));
     }
 
     /**

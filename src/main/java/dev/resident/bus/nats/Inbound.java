@@ -44,6 +44,10 @@ final class Inbound {
         return handler(Envelope::readBroadcast, broadcast -> subjects.broadcast(), listener::onBroadcast);
     }
 
+    MessageHandler sessions() {
+        return handler(Envelope::readSessionReplaced, session -> subjects.sessions(), listener::onSessionReplaced);
+    }
+
     private <T> MessageHandler handler(Function<byte[], Received<T>> read, Function<T, String> subjectOf,
                                        Consumer<T> deliver) {
         return message -> {

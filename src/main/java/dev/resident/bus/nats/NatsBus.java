@@ -80,6 +80,11 @@ final class NatsBus implements Bus, NatsLink {
     }
 
     @Override
+    public void sessionReplaced(String sessionId) {
+        sender.send(subjects.sessions(), envelope.sessionReplaced(sessionId));
+    }
+
+    @Override
     public void watchTable(String table) {
         subscriptions.watch(table);
     }

@@ -42,6 +42,11 @@ final class Subjects {
         return prefix + ".system.broadcast";
     }
 
+    /** The session ids that logins and logouts replaced. */
+    String sessions() {
+        return prefix + ".system.sessions";
+    }
+
     /**
      * One subject token for any name (bounded by {@link BusNames}, else IllegalArgumentException): readable names stay as they are, others become {@code ~} and
      * their base64url, which can hold neither {@code ~} nor a separator or wildcard.

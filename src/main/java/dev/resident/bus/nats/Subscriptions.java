@@ -11,9 +11,10 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * This process's interest on NATS: every user's notifications and the broadcasts always, and
- * each table while one of its pages watches it. Tables watched before the connection exists are
- * subscribed when it arrives; the client renews all of them after a reconnect.
+ * This process's interest on NATS: every user's notifications, the broadcasts and the replaced
+ * session ids always, and each table while one of its pages watches it. Tables watched before the
+ * connection exists are subscribed when it arrives; the client renews all of them after a
+ * reconnect.
  */
 final class Subscriptions {
     private final ReentrantLock lock = new ReentrantLock();
@@ -39,6 +40,7 @@ final class Subscriptions {
             dispatcher.setPendingLimits(settings.pendingMessages(), settings.pendingBytes());
             dispatcher.subscribe(subjects.allUsers(), inbound.notices());
             dispatcher.subscribe(subjects.broadcast(), inbound.broadcasts());
+            dispatcher.subscribe(subjects.sessions(), inbound.sessions());
             tables.forEach(this::subscribe);
         } finally {
             lock.unlock();

@@ -2,8 +2,9 @@
  * The NATS bus ({@code IPC_BACKEND=nats}): several Resident processes behave as one site.
  *
  * <p>Subjects, all under a configurable prefix so sites can share a NATS cluster:
- * {@code <prefix>.dbevent.<table>}, {@code <prefix>.user.<user>.notify} and
- * {@code <prefix>.system.broadcast}. Table and user names become one subject token each: a
+ * {@code <prefix>.dbevent.<table>}, {@code <prefix>.user.<user>.notify},
+ * {@code <prefix>.system.broadcast} and {@code <prefix>.system.sessions} (session ids that logins
+ * and logouts replaced, for the other processes only). Table and user names become one subject token each: a
  * non-empty name of {@code [A-Za-z0-9_-]} only is used as it is, any other name is written
  * {@code ~} followed by the base64url (no padding) of its UTF-8 bytes, so {@code .}, {@code *},
  * {@code >} and spaces never reach a subject and two names never share one.

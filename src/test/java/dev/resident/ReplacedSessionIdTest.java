@@ -135,15 +135,12 @@ class ReplacedSessionIdTest {
                      "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
             NatsSite.Node p01 = site.start("p01");
             NatsSite.Node p02 = site.start("p02");
-            Browser tab = p02.browser();
-            String page = tab.benchPage();
-            String before = tab.connectionId();
-            Eventually.await(Duration.ofSeconds(10), "p02 saved the session",
-                    () -> p02.counter("resident_state_pending") == 0 && p02.counter("resident_state_writes_total") > 0);
-            String after = logInOn(p01, before);
+            SavedTab tab = savedTab(p02);
+            String after = logInOn(p01, tab.session());
 
             Browser otherTab = new Browser(p02.uri()); // sent before the browser had the new id
-            otherTab.useSession(before);
+            otherTab.useSession(tab.session());
+            String page = tab.page();
             Reply last = awaitRefused(otherTab, page);
             ProtocolTest.assertError(last, 503, "unavailable");
             Reply open = otherTab.post("/_/pages", "{\"path\":\"/_bench\"}");
@@ -167,24 +164,34 @@ class ReplacedSessionIdTest {
                      "resident.state.recheck", "1h"))) {
             NatsSite.Node p01 = site.start("p01");
             NatsSite.Node p02 = site.start("p02");
-            Browser tab = p02.browser();
-            String page = tab.benchPage();
-            String before = tab.connectionId();
-            Eventually.await(Duration.ofSeconds(10), "p02 saved the session",
-                    () -> p02.counter("resident_state_pending") == 0 && p02.counter("resident_state_writes_total") > 0);
+            SavedTab tab = savedTab(p02);
+            String page = tab.page();
             // reads of the page change nothing but the session's last use
             Eventually.await(Duration.ofSeconds(10), "p02 has its copy of the session queued for a write",
-                    () -> tab.get("/_/page?page_id=" + page.replace("|", "%7C")).status() == 200
+                    () -> tab.browser().get("/_/page?page_id=" + page.replace("|", "%7C")).status() == 200
                             && p02.counter("resident_state_pending") > 0);
-            String after = logInOn(p01, before); // before p02's next round (one a second)
+            String after = logInOn(p01, tab.session()); // before p02's next round (one a second)
             Eventually.await(Duration.ofSeconds(10), "p02 wrote what it had queued",
                     () -> p02.counter("resident_state_pending") == 0);
 
             Browser otherTab = new Browser(p02.uri());
-            otherTab.useSession(before);
+            otherTab.useSession(tab.session());
             ProtocolTest.assertError(awaitRefused(otherTab, page), 503, "unavailable");
             assertSentAgainAsAlice(p02, after, page);
         }
+    }
+
+    /** A guest's tab on a process of a site: its browser, its page, its session id. */
+    private record SavedTab(Browser browser, String page, String session) {
+    }
+
+    /** A guest's tab with a page on {@code process}, once the process has saved its session. */
+    private static SavedTab savedTab(NatsSite.Node process) {
+        Browser browser = process.browser();
+        String page = browser.benchPage();
+        Eventually.await(Duration.ofSeconds(10), process.process() + " saved the session",
+                () -> process.counter("resident_state_pending") == 0 && process.counter("resident_state_writes_total") > 0);
+        return new SavedTab(browser, page, browser.connectionId());
     }
 
     /** Logs the session {@code id} in as alice on {@code process}; returns the new session id. */

@@ -158,12 +158,9 @@ class DurableStateTest {
              MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);
              MainProcess p02 = MainProcess.start(site(nats, "p02"), leases(), dir)) {
             Browser onP01 = new Browser(p01.uri());
-            assertEquals(200, onP01.login("alice", "alice").status());
+            String pageId = alicesPageCountedToThree(onP01, "orders");
             String cookie = onP01.connectionId();
-            String pageId = onP01.benchPage("orders");
             assertTrue(pageId.endsWith("|p01"), pageId);
-            assertEquals(3, inc(onP01, pageId, 3));
-            awaitSaved(p01.uri());
 
             Browser onP02 = new Browser(p02.uri());
             onP02.useSession(cookie);
@@ -213,10 +210,7 @@ class DurableStateTest {
              MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);
              MainProcess p02 = MainProcess.start(site(nats, "p02"), leases(), dir)) {
             Browser onP01 = new Browser(p01.uri());
-            assertEquals(200, onP01.login("alice", "alice").status());
-            String pageId = onP01.benchPage();
-            assertEquals(3, inc(onP01, pageId, 3));
-            awaitSaved(p01.uri());
+            String pageId = alicesPageCountedToThree(onP01);
             SocketClient socket = onP01.socket(pageId);
             socket.next("hello");
 
@@ -257,10 +251,7 @@ class DurableStateTest {
              MainProcess p01 = MainProcess.start(slowCallsLogged(site(nats, "p01")), leases(), dir);
              Connection client = Nats.connect(nats.url())) {
             Browser onP01 = new Browser(p01.uri());
-            assertEquals(200, onP01.login("alice", "alice").status());
-            String pageId = onP01.benchPage();
-            assertEquals(3, inc(onP01, pageId, 3));
-            awaitSaved(p01.uri());
+            String pageId = alicesPageCountedToThree(onP01);
             KeyValue leases = client.keyValue("durable_processes");
             KeyValue pages = client.keyValue("durable_pages");
             String key = pageId.substring(0, pageId.indexOf('|'));
@@ -446,6 +437,15 @@ class DurableStateTest {
 
     private static String encode(String pageId) {
         return java.net.URLEncoder.encode(pageId, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Logs the browser in as alice, opens a bench page watching {@code tables}, counts it to 3 and waits until it is saved. */
+    private static String alicesPageCountedToThree(Browser browser, String... tables) {
+        assertEquals(200, browser.login("alice", "alice").status());
+        String pageId = browser.benchPage(tables);
+        assertEquals(3, inc(browser, pageId, 3));
+        awaitSaved(browser.base());
+        return pageId;
     }
 
     private static int inc(Browser browser, String pageId, int times) {

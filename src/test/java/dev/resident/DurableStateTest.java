@@ -232,7 +232,7 @@ class DurableStateTest {
             assertEquals(newId, followed.json().get("page_id").asText());
             assertEquals(5, inc(onP02, newId, 1), "no call ran on p01's copy");
             Observe p01Meters = new Observe(p01.uri());
-            assertEquals(1, p01Meters.metric("resident_lease_lapses_total"), "the lapse is counted");
+            assertLapseCounted(p01Meters);
             assertEquals(1, p01Meters.metric("resident_pages_lost_total"), "and the page it dropped");
         }
     }
@@ -272,9 +272,18 @@ class DurableStateTest {
                 assertEquals(200, running.get().status());
             }
             assertEquals(4, inc(onP01, pageId, 1), "the page stays p01's");
-            assertEquals(1, observe.metric("resident_lease_lapses_total"), "the lapse is counted");
+            assertLapseCounted(observe);
             assertEquals(0, observe.metric("resident_pages_lost_total"));
         }
+    }
+
+    /**
+     * The pause's lapse is counted. A loaded machine (CI's) may delay a renewal by a lapse's worth
+     * (0.8 s of a 1 s lease) on its own, which counts too: the test asks for at least one.
+     */
+    private static void assertLapseCounted(Observe meters) {
+        double lapses = meters.metric("resident_lease_lapses_total");
+        assertTrue(lapses >= 1, "the lapse is counted: " + lapses);
     }
 
     private static boolean absent(KeyValue bucket, String key) {

@@ -11,6 +11,7 @@ import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.MainProcess;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
@@ -28,6 +29,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -283,6 +285,11 @@ class HostileInputTest {
         String rpc = Json.write(Json.object().put("page_id", pageId).put("method", "inc"));
         assertError(send(browser, "/_/rpc", "application/json", rpc, Map.of("Origin", EVIL)), 403, "forbidden");
         assertError(send(browser, "/_/logout", null, "", Map.of("Origin", EVIL)), 403, "forbidden");
+        for (String routedToTheApi : List.of("//_/logout", "/%5F/logout", "/%5f/logout", "/x/../_/logout")) {
+            HttpRequest.Builder logout = HttpRequest.newBuilder(URI.create("http://" + uri.getAuthority() + routedToTheApi))
+                    .POST(HttpRequest.BodyPublishers.noBody()).header("Origin", EVIL);
+            assertError(browser.send(logout), 403, "forbidden");
+        }
         Reply drop = browser.send(HttpRequest.newBuilder(uri.resolve("/_/admin/pages/" + pageId.replace("|", "%7C"))).DELETE()
                 .header("Origin", EVIL));
         assertError(drop, 403, "forbidden");

@@ -33,11 +33,19 @@ final class CrossSiteGuard implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (SAFE.contains(req.prologue().method()) || !req.path().rawPath().startsWith(root) || sameSite(req)) {
+        if (SAFE.contains(req.prologue().method()) || !api(req) || sameSite(req)) {
             chain.proceed();
             return;
         }
         Errors.send(res, 403, "forbidden", "cross-site request refused");
+    }
+
+    /**
+     * Whether the request is for the API: by its path as sent or as routed. Routing matches the
+     * decoded, normalized path, so {@code //_/logout} or {@code /%5F/logout} reach the API too.
+     */
+    private boolean api(RoutingRequest req) {
+        return req.path().rawPath().startsWith(root) || req.path().path().startsWith(root);
     }
 
     private boolean sameSite(RoutingRequest req) {

@@ -45,7 +45,8 @@ final class Settings {
                 limits.get("max-pending-rpc").asInt().get(),
                 resident.get("pages.history.max-messages").asInt().get(),
                 resident.get("pages.history.max-bytes").asLong().get(),
-                duration(resident.get("pages.history.max-age")));
+                duration(resident.get("pages.history.max-age")),
+                limits.get("max-page-params").asInt().get());
         return new RegistrySettings(
                 resident.get("process").asString().get(),
                 pages,
@@ -73,6 +74,7 @@ final class Settings {
         return new WebSettings(
                 resident.get("admin-token").asString().get().trim(),
                 limits.get("max-body").asInt().get(),
+                limits.get("max-bodies-heap").asLong().get(),
                 limits.get("max-ws-message").asInt().get(),
                 duration(ws.get("heartbeat")),
                 ws.get("queue").asInt().get(),

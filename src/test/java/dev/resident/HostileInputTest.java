@@ -306,6 +306,61 @@ class HostileInputTest {
     // Finding 11: contract details
 
     @Test
+    @Order(10)
+    void aPageIsNotOpenedWithParamsLargerThanItMayKeep() {
+        Browser browser = new Browser(uri);
+        ObjectNode params = Json.object();
+        params.putArray("tables");
+        ArrayNode pad = params.putArray("pad"); // a key the page ignores; empty objects: the most heap per byte
+        for (int i = 0; i < 8_200; i++) {
+            pad.addObject();
+        }
+        assertError(browser.post("/_/pages", Json.object().put("path", "/_bench").set("params", params)),
+                422, "unprocessable");
+        for (int i = 0; i < 3_000; i++) {
+            pad.remove(0);
+        }
+        assertEquals(201, browser.post("/_/pages", Json.object().put("path", "/_bench").set("params", params)).status(),
+                "params within the bound");
+    }
+
+    /**
+     * Bodies sent in part and then held (or calls queued on a busy page) cannot fill the heap: a
+     * declared length allocates nothing by itself, what is read counts against the process's budget
+     * for bodies, and past it a request gets 503 while small requests still pass.
+     */
+    @Test
+    @Order(10)
+    void largeBodiesHeldOpenTakeNoMoreThanTheBudgetForBodies() {
+        Server server = start("bodies", Map.of("resident.limits.max-bodies-heap", Integer.toString(2 << 20)));
+        Observe observe = new Observe(server.uri());
+        String head = "POST /_/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000000\r\n\r\n";
+        byte[] part = ("{\"user\":\"" + "a".repeat(600_000)).getBytes(StandardCharsets.US_ASCII);
+        try (RawHttp declaredOnly = new RawHttp(server.uri()); RawHttp first = new RawHttp(server.uri());
+             RawHttp second = new RawHttp(server.uri()); RawHttp third = new RawHttp(server.uri())) {
+            declaredOnly.send(head);
+            first.send(head).send(part);
+            Eventually.await(Duration.ofSeconds(10), "the first body's bytes counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 0);
+            second.send(head).send(part);
+            Eventually.await(Duration.ofSeconds(10), "the second body's bytes counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 1_000_000);
+            double held = observe.metric("resident_bodies_heap", server.process());
+            assertTrue(held <= 2 * (1_000_000 - 16 * 1024), "what is read, not what is declared: " + held);
+
+            third.send(head).send(part);
+            RawHttp.Answer refused = third.answer(Duration.ofSeconds(10));
+            assertEquals(503, refused.status(), refused.body());
+            assertTrue(refused.body().contains("\"unavailable\""), refused.body());
+            assertEquals("1", refused.headers().get("retry-after"));
+            assertError(new Browser(server.uri()).login("alice", "wrong"), 401, "unauthorized"); // a small body passes
+        }
+        Eventually.await(Duration.ofSeconds(10), "the bodies' heap given back when their connections closed",
+                () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    @Test
     @Order(11)
     void anEmptyPasswordIsWrongNotMalformed() {
         Browser browser = new Browser(uri);

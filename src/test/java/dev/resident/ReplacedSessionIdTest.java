@@ -8,6 +8,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.RawHttp;
+import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -72,6 +73,37 @@ class ReplacedSessionIdTest {
     @AfterAll
     static void close() {
         resident.close();
+    }
+
+    /**
+     * Session fixation through what was open before the login: the attacker fixed the victim's
+     * session id, opened a page with it and keeps its socket and a long-poll open. The login closes
+     * the socket (nothing sent on it afterwards runs as the victim) and the poll answers 503 rather
+     * than what came for the victim meanwhile.
+     */
+    @Test
+    void aSocketAndAPollOpenedWithAFixedIdBeforeTheLoginGetNothingOfIt() throws Exception {
+        Browser attacker = new Browser(uri);
+        JsonNode opened = attacker.openPage("/_bench", Json.object());
+        String page = opened.get("page_id").asText();
+        String fixed = attacker.connectionId();
+        SocketClient socket = attacker.socket(page);
+        socket.next("hello");
+        try (ExecutorService polling = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Reply> poll = polling.submit(() -> attacker.get("/_/poll?page_id=" + page.replace("|", "%7C")
+                    + "&after=" + opened.get("seq").asLong() + "&wait=20"));
+            Reply login = session(fixed).login("alice", "alice");
+            assertEquals(200, login.status(), login.body());
+            assertEquals(1012, socket.closeCode(), "the socket opened before the login is closed by it");
+            // the victim's tab (the fixed page is now hers) sends herself a notice: the poll wakes
+            Browser victim = session(sessionSet(login));
+            assertEquals(200, victim.rpc(page, "notify", Json.object().put("topic", "secret"), null).status());
+            Reply answered = poll.get();
+            assertEquals(503, answered.status(), "nothing that came for alice: " + answered.body());
+        }
+        SocketClient again = attacker.socket(page);
+        int code = again.closeCode();
+        assertTrue(code == 1013 || code == 4404, "the fixed id opens no socket after the login: " + code);
     }
 
     @Test

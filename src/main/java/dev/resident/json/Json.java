@@ -1,6 +1,7 @@
 package dev.resident.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,12 +19,15 @@ import java.io.UncheckedIOException;
 
 /** The one JSON codec of the server: a shared, thread-safe Jackson mapper and a few helpers. */
 public final class Json {
+    /** More tokens than any accepted body or message can hold (16 MB of the shortest ones). */
+    private static final long MAX_TOKENS = 8_000_000;
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             // Jackson's default pool is thread-local: every virtual thread (one per connection)
             // would keep its own ~16 KB of buffers for as long as its socket lives
             .recyclerPool(new BufferSlots())
-            // Deeply nested input is an attack, not data.
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            // Deeply nested input is an attack, not data. A token limit far above what the largest
+            // body allowed can hold makes the parser count tokens (parseCounted).
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxTokenCount(MAX_TOKENS).build())
             .build());
 
     private Json() {
@@ -40,6 +44,26 @@ public final class Json {
         } catch (IOException e) {
             throw new MalformedJsonException("malformed JSON");
         }
+    }
+
+    /**
+     * Parses JSON text and counts its tokens, a measure of the tree's heap (each value, name and
+     * bracket is one); throws {@link MalformedJsonException} on anything that is not JSON.
+     */
+    public static Counted parseCounted(byte[] bytes) {
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            JsonNode node = MAPPER.readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedJsonException("empty body");
+            }
+            return new Counted(node, parser.currentTokenCount());
+        } catch (IOException e) {
+            throw new MalformedJsonException("malformed JSON");
+        }
+    }
+
+    /** A parsed tree and the number of tokens it was parsed from. */
+    public record Counted(JsonNode node, long tokens) {
     }
 
     /** Parses JSON text; throws {@link MalformedJsonException} on anything that is not JSON. */

@@ -165,6 +165,7 @@ public final class Sessions {
      */
     public void assume(Connection connection, Identity identity) {
         if (!identity.equals(connection.identity())) {
+            closeSockets(connection);
             moveTo(connection, identity);
             writer.changed(connection);
         }
@@ -329,6 +330,7 @@ public final class Sessions {
      * connection here, not load the old stored copy (which would turn the connection back to it).
      */
     private void rotate(Connection connection, Identity identity) {
+        closeSockets(connection);
         String old = connection.id();
         String fresh = Ids.newId();
         connection.id(fresh);
@@ -343,6 +345,18 @@ public final class Sessions {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         } finally {
             connections.remove(old, connection);
+        }
+    }
+
+    /**
+     * Before the session changes hands (a login, a logout, another identity assumed): the sockets
+     * of its pages were opened by whoever held the session before, perhaps an attacker who fixed
+     * its id; they are closed first, so that no call on them runs as, and no message to them is
+     * meant for, the new identity. Their clients connect again (1012) with the cookie they have now.
+     */
+    private static void closeSockets(Connection connection) {
+        for (ResidentPage page : connection.pages()) {
+            page.closeSocket(1012, "session changed");
         }
     }
 

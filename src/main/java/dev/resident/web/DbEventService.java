@@ -20,9 +20,11 @@ public final class DbEventService implements HttpService {
     private static final Set<String> ACTIONS = Set.of("I", "U", "D");
     private final Bus bus;
     private final WebSettings settings;
+    private final Bodies bodies;
 
-    public DbEventService(Bus bus, WebSettings settings) {
+    DbEventService(Bus bus, WebSettings settings, Bodies bodies) {
         this.bus = bus;
+        this.bodies = bodies;
         this.settings = settings;
     }
 
@@ -33,7 +35,12 @@ public final class DbEventService implements HttpService {
 
     private void publish(ServerRequest req, ServerResponse res) {
         AdminToken.require(req, settings.adminToken());
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        try (Bodies.Body read = bodies.object(req)) {
+            publish(res, read.json());
+        }
+    }
+
+    private void publish(ServerResponse res, JsonNode body) {
         String table = Responses.busName(body, "table");
         ArrayNode events = events(body.get("events"));
         JsonNode origin = body.get("origin");

@@ -2,7 +2,6 @@ package dev.resident.web;
 
 import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
-import dev.resident.registry.Registry;
 import dev.resident.task.engine.JobStatus;
 import dev.resident.task.engine.TaskEngine;
 import io.helidon.http.HeaderNames;
@@ -20,11 +19,11 @@ import io.helidon.webserver.http.ServerResponse;
  * </ul>
  */
 final class JobsService implements HttpService {
-    private final Registry registry;
+    private final Connections connections;
     private final TaskEngine engine;
 
-    JobsService(Registry registry, TaskEngine engine) {
-        this.registry = registry;
+    JobsService(Connections connections, TaskEngine engine) {
+        this.connections = connections;
         this.engine = engine;
     }
 
@@ -47,7 +46,8 @@ final class JobsService implements HttpService {
     }
 
     private Identity identity(ServerRequest req) {
-        return ConnectionCookie.find(registry, req).map(Connection::identity)
+        // through the session followed (legacy sessions): not the identity another app logged out
+        return connections.find(req).map(Connection::identity)
                 .orElseThrow(() -> ApiError.unauthorized("no session: open a page first"));
     }
 

@@ -39,9 +39,10 @@ public final class LoginService implements HttpService {
     private final RateLimiter everyone;
     private final Semaphore pending;
     private final Admission admission;
+    private final Bodies bodies;
 
     LoginService(Connections connections, Authenticator authenticator, WebSettings settings, ResidentMeters meters,
-                 Admission admission) {
+                 Admission admission, Bodies bodies) {
         this.registry = connections.registry();
         this.connections = connections;
         this.authenticator = authenticator;
@@ -53,6 +54,7 @@ public final class LoginService implements HttpService {
         this.everyone = new RateLimiter(limits.globalPerMinute(), 1);
         this.pending = new Semaphore(limits.maxPending());
         this.admission = admission;
+        this.bodies = bodies;
         meters.gauge("resident.login.tracked", "(user name, client address) pairs the login throttle remembers",
                 throttle::tracked);
     }
@@ -65,9 +67,12 @@ public final class LoginService implements HttpService {
 
     private void login(ServerRequest req, ServerResponse res) throws Exception {
         refuseWhenSessionsComeFromElsewhere();
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        String user = text(body, "user");
-        String password = text(body, "password");
+        String user;
+        String password;
+        try (Bodies.Body body = bodies.object(req)) {
+            user = text(body.json(), "user");
+            password = text(body.json(), "password");
+        }
         String address = connections.clientAddress(req);
         long now = System.currentTimeMillis();
         rateLimit(perAddress.acquire(address, now), "too many logins from your address");

@@ -19,9 +19,11 @@ import io.helidon.webserver.http.ServerResponse;
 public final class NoticeService implements HttpService {
     private final Bus bus;
     private final WebSettings settings;
+    private final Bodies bodies;
 
-    public NoticeService(Bus bus, WebSettings settings) {
+    NoticeService(Bus bus, WebSettings settings, Bodies bodies) {
         this.bus = bus;
+        this.bodies = bodies;
         this.settings = settings;
     }
 
@@ -33,18 +35,21 @@ public final class NoticeService implements HttpService {
 
     private void notifyUser(ServerRequest req, ServerResponse res) {
         AdminToken.require(req, settings.adminToken());
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        JsonNode from = body.get("from");
-        bus.notifyUser(new UserNotice(Responses.busName(body, "user"), Responses.string(body, "topic"),
-                payload(body), from != null && from.isTextual() ? from.textValue() : null));
+        try (Bodies.Body read = bodies.object(req)) {
+            JsonNode body = read.json();
+            JsonNode from = body.get("from");
+            bus.notifyUser(new UserNotice(Responses.busName(body, "user"), Responses.string(body, "topic"),
+                    payload(body), from != null && from.isTextual() ? from.textValue() : null));
+        }
         res.status(Status.ACCEPTED_202);
         Responses.json(res, "{}");
     }
 
     private void broadcast(ServerRequest req, ServerResponse res) {
         AdminToken.require(req, settings.adminToken());
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
-        bus.broadcast(new Broadcast(Responses.string(body, "topic"), payload(body)));
+        try (Bodies.Body read = bodies.object(req)) {
+            bus.broadcast(new Broadcast(Responses.string(read.json(), "topic"), payload(read.json())));
+        }
         res.status(Status.ACCEPTED_202);
         Responses.json(res, "{}");
     }

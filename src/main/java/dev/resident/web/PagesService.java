@@ -9,6 +9,7 @@ import dev.resident.page.engine.Replay;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.page.engine.Snapshot;
 import dev.resident.registry.Connection;
+import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -27,17 +28,19 @@ public final class PagesService implements HttpService {
     private final ResidentMeters meters;
     private final WebSettings settings;
     private final Guards guards;
+    private final Bodies bodies;
     /** Without a request log no request gets a page note, nor the request context that would hold it. */
     private final Optional<RequestLog> requestLog;
 
     PagesService(Connections connections, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
-                 Guards guards, Optional<RequestLog> requestLog) {
+                 Guards guards, Bodies bodies, Optional<RequestLog> requestLog) {
         this.registry = connections.registry();
         this.connections = connections;
         this.lifecycle = lifecycle;
         this.meters = meters;
         this.settings = settings;
         this.guards = guards;
+        this.bodies = bodies;
         this.requestLog = requestLog;
     }
 
@@ -54,7 +57,12 @@ public final class PagesService implements HttpService {
         if (lifecycle.draining()) {
             throw ApiError.unavailable("server is draining");
         }
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        try (Bodies.Body read = bodies.object(req)) {
+            open(req, res, read.json());
+        }
+    }
+
+    private void open(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
         guards.admission.admitPage(connections.clientAddress(req), registry.sessions().find(cookie).isEmpty());
@@ -79,7 +87,12 @@ public final class PagesService implements HttpService {
     }
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {
-        JsonNode body = Responses.objectBody(req, settings.maxBodyBytes());
+        try (Bodies.Body read = bodies.object(req)) {
+            rpc(req, res, read.json());
+        }
+    }
+
+    private void rpc(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
         ResidentPage page = ownedPage(req, body);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
@@ -94,7 +107,12 @@ public final class PagesService implements HttpService {
     }
 
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
-        ResidentPage page = queriedPage(req);
+        String pageId = queriedPageId(req);
+        requestLog.ifPresent(log -> log.notePage(req, pageId));
+        Connection connection = connections.find(req).orElse(null);
+        ResidentPage page = ownedPage(connection, pageId);
+        String session = connection.id();
+        Identity identity = connection.identity();
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
@@ -107,6 +125,11 @@ public final class PagesService implements HttpService {
                 : page.await(after, wait);
         if (page.isClosed()) {
             throw page.closedAnswer();
+        }
+        if (!session.equals(connection.id()) || !identity.equals(connection.identity())) {
+            // a login, a logout or another identity took the session while the poll waited: what
+            // came meanwhile is for whoever holds it now (the client asks again with its cookie)
+            throw new PageException(503, "unavailable", "the session changed while the poll waited; try again");
         }
         String moved = page.id().equals(req.query().first("page_id").orElse("")) ? ""
                 : ",\"page_id\":" + Json.write(page.id());
@@ -133,8 +156,10 @@ public final class PagesService implements HttpService {
     }
 
     private void close(ServerRequest req, ServerResponse res) {
-        JsonNode body = Responses.beaconBody(req, settings.maxBodyBytes());
-        ResidentPage page = ownedPage(req, body);
+        ResidentPage page;
+        try (Bodies.Body read = bodies.beacon(req)) {
+            page = ownedPage(req, read.json());
+        }
         registry.closePage(page, 1000, "page closed");
         res.status(Status.NO_CONTENT_204).send();
     }
@@ -146,17 +171,24 @@ public final class PagesService implements HttpService {
 
     /** The page named by the query's {@code page_id}. */
     private ResidentPage queriedPage(ServerRequest req) {
+        return ownedPage(req, queriedPageId(req));
+    }
+
+    private static String queriedPageId(ServerRequest req) {
         String pageId = req.query().first("page_id").orElse("");
         if (pageId.isEmpty()) {
             throw ApiError.badRequest("page_id is required");
         }
-        return ownedPage(req, pageId);
+        return pageId;
     }
 
     /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
     private ResidentPage ownedPage(ServerRequest req, String pageId) {
         requestLog.ifPresent(log -> log.notePage(req, pageId));
-        Connection connection = connections.find(req).orElse(null);
+        return ownedPage(connections.find(req).orElse(null), pageId);
+    }
+
+    private ResidentPage ownedPage(Connection connection, String pageId) {
         return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
     }
 

@@ -42,6 +42,7 @@ public final class WebFront {
     private final Optional<RequestLog> requestLog;
     private final Connections connections;
     private final Guards guards;
+    private final Bodies bodies;
     private volatile TaskEngine tasks;
     /** Longest wait of the admin view for the jobs' store. */
     private static final Duration JOBS_DEADLINE = Duration.ofMillis(500);
@@ -71,6 +72,9 @@ public final class WebFront {
         this.sockets = new Sockets(meters, settings.heartbeat(), timers);
         this.site = site.apply(sockets);
         this.guards = new Guards(admission, proxies, registry, sockets, meters, timers);
+        this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap());
+        meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
+                bodies::held);
     }
 
     /**
@@ -99,10 +103,10 @@ public final class WebFront {
         routing.addFilter(new RequestGuard(lifecycle));
         requestLog.ifPresent(routing::addFilter);
         routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
-        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, requestLog))
-                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission))
-                .register(API_ROOT, new DbEventService(bus, settings))
-                .register(API_ROOT, new NoticeService(bus, settings))
+        routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, bodies, requestLog))
+                .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission, bodies))
+                .register(API_ROOT, new DbEventService(bus, settings, bodies))
+                .register(API_ROOT, new NoticeService(bus, settings, bodies))
                 .register(API_ROOT, new AdminService(connections, site, this::jobsState));
     }
 
@@ -136,7 +140,7 @@ public final class WebFront {
     /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
     public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
         this.tasks = engine;
-        routing.register(API_ROOT, new JobsService(registry, engine));
+        routing.register(API_ROOT, new JobsService(connections, engine));
     }
 
     /**

@@ -8,6 +8,8 @@ import java.util.Set;
  *
  * @param adminToken      bearer token of {@code POST /_/dbevent} and other admin calls; empty: they are off
  * @param maxBodyBytes    larger request bodies get 413 {@code too_large}
+ * @param bodiesHeap      heap that request bodies may hold at once, process-wide, beyond a small
+ *                        share each ({@link Bodies}); past it, 503 {@code unavailable}
  * @param maxMessageBytes larger WebSocket messages close the socket with 1009
  * @param heartbeat       interval of {@code {"t":"ping"}} frames
  * @param socketQueue     messages queued per socket before it is closed with 1013
@@ -20,7 +22,7 @@ import java.util.Set;
  * @param maxPollWait     longest long-poll wait
  * @param login           bounds of {@code POST /_/login}
  */
-public record WebSettings(String adminToken, int maxBodyBytes, int maxMessageBytes, Duration heartbeat,
+public record WebSettings(String adminToken, int maxBodyBytes, long bodiesHeap, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
                           Duration maxPollWait, LoginSettings login) {
 }

@@ -157,6 +157,21 @@ final class MessageLog {
         }
     }
 
+    /** Closes the live outbox, if any, and leaves the page open: its client connects again. */
+    void closeOutbox(int code, String reason) {
+        Outbox live;
+        lock.lock();
+        try {
+            live = outbox;
+            outbox = null;
+        } finally {
+            lock.unlock();
+        }
+        if (live != null) {
+            live.close(code, reason);
+        }
+    }
+
     /** Wakes long-polls (the page is closing) and closes the live outbox. */
     void close(int code, String reason) {
         Outbox live;

@@ -8,6 +8,7 @@ import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.json.Utf8;
 import dev.resident.page.DbEventHandler;
 import dev.resident.page.EngineSeam;
 import dev.resident.page.Page;
@@ -43,7 +44,8 @@ public final class ResidentPage implements Page {
     private static final Duration SAVE_WAIT = Duration.ofMillis(20);
     private final String id;
     private final String path;
-    private final JsonNode params;
+    /** The open params, encoded: a page keeps them for its life, and text holds far less heap than a tree. */
+    private final String params;
     private final PageHost host;
     private final PageSettings settings;
     private final PageData data = new PageData();
@@ -66,12 +68,12 @@ public final class ResidentPage implements Page {
     private volatile long savedAt = createdAt;
     private Live<?> live;
 
-    private ResidentPage(String id, String connectionId, String path, JsonNode params, PageHost host,
+    private ResidentPage(String id, String connectionId, String path, String params, PageHost host,
                          PageSettings settings, String epoch, long seq) {
         this.id = id;
         this.connectionId = connectionId;
         this.path = path;
-        this.params = params == null || params.isNull() ? Json.object() : params;
+        this.params = params;
         this.host = host;
         this.settings = settings;
         this.log = new MessageLog(epoch, seq, settings.historyMessages(), settings.historyBytes(), settings.historyAge());
@@ -85,9 +87,14 @@ public final class ResidentPage implements Page {
      */
     public static ResidentPage open(String id, String connectionId, PageType<?> type, JsonNode params,
                                     PageHost host, PageSettings settings, String epoch) throws Exception {
-        ResidentPage page = new ResidentPage(id, connectionId, type.path(), params, host, settings, epoch, 0);
+        JsonNode given = params == null || params.isNull() ? Json.object() : params;
+        String encoded = Json.write(given);
+        if (Utf8.length(encoded) > settings.maxParamsBytes()) {
+            throw PageException.unprocessable("params larger than " + settings.maxParamsBytes() + " bytes");
+        }
+        ResidentPage page = new ResidentPage(id, connectionId, type.path(), encoded, host, settings, epoch, 0);
         try {
-            page.live = Live.open(type, page, Params.of(page.params));
+            page.live = Live.open(type, page, Params.of(given));
             SEAM.dbEventTables(type).forEach(page::subscribe);
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
@@ -107,11 +114,12 @@ public final class ResidentPage implements Page {
      */
     public static ResidentPage restore(SavedPage saved, String id, PageType<?> type, PageHost host,
                                        PageSettings settings, String epoch, long revision) throws Exception {
-        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), saved.params(), host, settings,
+        JsonNode params = saved.params() == null || saved.params().isNull() ? Json.object() : saved.params();
+        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), Json.write(params), host, settings,
                 epoch, saved.seq());
         page.revision(revision);
         try {
-            page.live = Live.restore(type, page, Params.of(page.params), saved.state());
+            page.live = Live.restore(type, page, Params.of(params), saved.state());
         } catch (Exception | Error e) {
             page.close(1000, "restore failed");
             throw e;
@@ -155,7 +163,7 @@ public final class ResidentPage implements Page {
             if (move) {
                 movedAway = true; // before the unlock: whoever takes the lock next sees it
             }
-            return new SavedPage(id, path, params, connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
+            return new SavedPage(id, path, Json.parse(params), connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
                     Set.copyOf(tables), live.save());
         } finally {
             callLock.unlock();
@@ -304,6 +312,14 @@ public final class ResidentPage implements Page {
     public boolean attach(Outbox outbox, LongFunction<String> hello, long after, String clientEpoch) {
         touch();
         return log.attach(outbox, hello, after, clientEpoch);
+    }
+
+    /**
+     * Closes the page's socket, if it has one, and keeps the page: no message from now on goes to
+     * that socket (its client connects again, and is asked who it is again).
+     */
+    public void closeSocket(int code, String reason) {
+        log.closeOutbox(code, reason);
     }
 
     public void detach(Outbox outbox) {

@@ -1,0 +1,185 @@
+package dev.resident.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reading JSON request bodies within two bounds: each body at most {@code maxBytes} (413
+ * {@code too_large}), and the heap that bodies hold at once, process-wide. A body holds its bytes
+ * while it is read, then its parsed tree (its bytes and {@link #HEAP_PER_TOKEN} a token) until the
+ * request that read it ends ({@link Body#close}): a call waiting for a busy page keeps its
+ * params. Each body's first {@link #FREE} bytes of that are not counted, so the usual call never
+ * touches the count. Past the budget a request gets 503 {@code unavailable} with
+ * {@code Retry-After}: however many connections a client holds, its bodies sent slowly or its
+ * calls queued on a page cannot fill the heap.
+ */
+final class Bodies {
+    /** Heap of a body that is not counted: a call's usual body and tree are far smaller. */
+    static final long FREE = 16 * 1024;
+    /** About what a parsed tree holds per token: a node, its slot in its parent, a field name. */
+    static final int HEAP_PER_TOKEN = 48;
+    private static final Set<String> JSON_TYPES = Set.of("application/json");
+    private static final Set<String> BEACON_TYPES = Set.of("application/json", "text/plain");
+    private final int maxBytes;
+    private final long budget;
+    private final AtomicLong held = new AtomicLong();
+
+    /**
+     * @param maxBytes the largest body
+     * @param budget   the heap that all bodies together may hold beyond their free share
+     */
+    Bodies(int maxBytes, long budget) {
+        this.maxBytes = maxBytes;
+        this.budget = budget;
+    }
+
+    /**
+     * The request body as a JSON object; it must be declared {@code application/json}, a type that
+     * a cross-site HTML form cannot send. Close it when the request is done with it.
+     *
+     * @throws ApiError 415 for another type, 413 when larger, 400 when not a JSON object, 503 past the budget
+     */
+    Body object(ServerRequest req) {
+        requireType(req, JSON_TYPES);
+        return read(req);
+    }
+
+    /**
+     * Like {@link #object} but also takes {@code text/plain}: what {@code navigator.sendBeacon}
+     * sends for a string. Only for idempotent calls on the caller's own objects ({@code /_/close});
+     * {@link CrossSiteGuard} still refuses it from another site.
+     */
+    Body beacon(ServerRequest req) {
+        requireType(req, BEACON_TYPES);
+        return read(req);
+    }
+
+    /** The heap counted now (beyond each body's free share). */
+    long held() {
+        return held.get();
+    }
+
+    private static void requireType(ServerRequest req, Set<String> accepted) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        int semicolon = type.indexOf(';');
+        String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        if (!accepted.contains(media)) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be sent as application/json");
+        }
+    }
+
+    private Body read(ServerRequest req) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBytes) {
+            throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
+        }
+        Body body = new Body();
+        try {
+            byte[] bytes;
+            try (InputStream in = req.content().inputStream()) {
+                bytes = readUpTo(in, maxBytes + 1, declared, body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (ApiError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Helidon's chunk parser throws NumberFormatException for a bad or overflowing chunk
+                // size: the client's mistake, and the rest of the connection cannot be trusted
+                throw ApiError.badRequest("unreadable request body").closingConnection();
+            }
+            if (bytes.length > maxBytes) {
+                throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
+            }
+            if (bytes.length == 0) {
+                throw ApiError.badRequest("a JSON object body is required");
+            }
+            Json.Counted parsed = Json.parseCounted(bytes);
+            body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN, false);
+            if (!parsed.node().isObject()) {
+                throw ApiError.badRequest("body must be a JSON object");
+            }
+            body.json = parsed.node();
+            return body;
+        } catch (RuntimeException e) {
+            body.close();
+            throw e;
+        }
+    }
+
+    /**
+     * At most {@code limit} bytes of {@code in}, into an array sized by the declared length up to
+     * {@link #FREE} (or from 512 bytes when none is declared), doubled as bytes come: a declared
+     * length alone allocates nothing beyond that, and what grows is counted ({@code body}).
+     * {@code InputStream.readNBytes(limit)} would allocate and zero a 16 KB chunk for every body,
+     * even a 2-byte one: with 1 MB bodies allowed, that was 17 % of the server's CPU samples under
+     * {@code rpc inc c64} (bench/README, "Fifth session").
+     */
+    private static byte[] readUpTo(InputStream in, int limit, long declared, Body body) throws IOException {
+        int size = declared >= 0 && declared < limit ? (int) Math.min(declared, FREE) : Math.min(limit, 512);
+        byte[] buffer = new byte[size];
+        int filled = 0;
+        while (true) {
+            if (filled == buffer.length) {
+                if (filled == declared || filled >= limit) {
+                    return buffer; // the declared length is what Helidon's stream delivers
+                }
+                int grown = (int) Math.min(limit, 2L * buffer.length);
+                if (declared > filled) {
+                    grown = (int) Math.min(grown, declared); // no more than was declared
+                }
+                body.hold(grown, true);
+                buffer = Arrays.copyOf(buffer, grown);
+            }
+            int read = in.read(buffer, filled, buffer.length - filled);
+            if (read < 0) {
+                return filled == buffer.length ? buffer : Arrays.copyOf(buffer, filled);
+            }
+            filled += read;
+        }
+    }
+
+    /** A request's parsed body, and the heap it holds in the count until it is closed. */
+    final class Body implements AutoCloseable {
+        private JsonNode json;
+        private long counted;
+
+        JsonNode json() {
+            return json;
+        }
+
+        /** Counts {@code heap} bytes for this body from now on (beyond its free share). */
+        private void hold(long heap, boolean reading) {
+            long wanted = Math.max(0, heap - FREE);
+            long more = wanted - counted;
+            if (more > 0 && held.addAndGet(more) > budget) {
+                held.addAndGet(-more);
+                ApiError full = ApiError.unavailable("the server holds too many large request bodies; try again")
+                        .retryAfter(1);
+                // a body refused while it is read leaves the rest of it on the connection
+                throw reading ? full.closingConnection() : full;
+            }
+            if (more < 0) {
+                held.addAndGet(more);
+            }
+            counted = wanted;
+        }
+
+        @Override
+        public void close() {
+            if (counted > 0) {
+                held.addAndGet(-counted);
+                counted = 0;
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
@@ -104,7 +105,7 @@ final class Bodies {
                 throw ApiError.badRequest("a JSON object body is required");
             }
             Json.Counted parsed = Json.parseCounted(bytes);
-            body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN, false);
+            body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN);
             if (!parsed.node().isObject()) {
                 throw ApiError.badRequest("body must be a JSON object");
             }
@@ -137,7 +138,14 @@ final class Bodies {
                 if (declared > filled) {
                     grown = (int) Math.min(grown, declared); // no more than was declared
                 }
-                body.hold(grown, true);
+                try {
+                    body.hold(grown);
+                } catch (ApiError full) {
+                    // the rest is read and dropped, so that the answer reaches the client: closing
+                    // with bytes unread would reset the connection, and the answer with it
+                    in.transferTo(OutputStream.nullOutputStream());
+                    throw full;
+                }
                 buffer = Arrays.copyOf(buffer, grown);
             }
             int read = in.read(buffer, filled, buffer.length - filled);
@@ -158,15 +166,12 @@ final class Bodies {
         }
 
         /** Counts {@code heap} bytes for this body from now on (beyond its free share). */
-        private void hold(long heap, boolean reading) {
+        private void hold(long heap) {
             long wanted = Math.max(0, heap - FREE);
             long more = wanted - counted;
             if (more > 0 && held.addAndGet(more) > budget) {
                 held.addAndGet(-more);
-                ApiError full = ApiError.unavailable("the server holds too many large request bodies; try again")
-                        .retryAfter(1);
-                // a body refused while it is read leaves the rest of it on the connection
-                throw reading ? full.closingConnection() : full;
+                throw ApiError.unavailable("the server holds too many large request bodies; try again").retryAfter(1);
             }
             if (more < 0) {
                 held.addAndGet(more);

@@ -143,7 +143,8 @@ public final class Resident implements AutoCloseable {
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
-                .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+                .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle,
+                        web.socketAdmission()));
         legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
         this.shutdownLinger = Settings.shutdownLinger(resident);

@@ -4,6 +4,7 @@ import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.Machine;
+import dev.resident.support.Observe;
 import dev.resident.support.TestServers;
 import dev.resident.support.TunnelClient;
 import dev.resident.support.TunnelClient.Closed;
@@ -232,6 +233,26 @@ class LegacySocketTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void tunnelsCountAgainstTheSocketCapsOfTheirClient() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.sockets", "2",
+                "resident.process", "capped"), base -> {
+            Observe observe = new Observe(URI.create("http://" + base.getAuthority()));
+            TunnelClient first = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient second = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            assertEquals("one", first.ask("one"));
+            TunnelClient third = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            assertEquals(1013, third.closed().code(), "a third socket from the address: try again later");
+            first.close(1000, "done");
+            Eventually.await(Duration.ofSeconds(10), "the first tunnel gone",
+                    () -> observe.metric("resident_legacy_sockets", "capped") == 1);
+            TunnelClient again = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            assertEquals("again", again.ask("again"), "its place was given back");
+            assertEquals("two", second.ask("two"));
+        });
     }
 
     /** Runs {@code test} against a second Resident on its own port ({@code ws://} base), configured with {@code overrides}. */

@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
+import dev.resident.web.SocketAdmission;
 import io.helidon.webserver.websocket.WsRouting;
 
 import java.net.http.HttpClient;
@@ -20,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class LegacySockets {
     private final LegacySocketSettings settings;
     private final Lifecycle lifecycle;
+    private final SocketAdmission admission;
     private final HttpClient client;
     private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
@@ -27,9 +29,11 @@ public final class LegacySockets {
 
     /**
      * @param residentPrefixes Resident's own path prefixes, never tunnelled
+     * @param admission        the caps of the page sockets, which count the tunnels too
      * @throws IllegalArgumentException when a path lies inside Resident's own
      */
-    public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle) {
+    public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
+                         SocketAdmission admission) {
         for (String path : settings.paths()) {
             for (String own : residentPrefixes) {
                 if (path.equals(own) || path.startsWith(own + "/")) {
@@ -39,6 +43,7 @@ public final class LegacySockets {
         }
         this.settings = settings;
         this.lifecycle = lifecycle;
+        this.admission = admission;
         // one client for every tunnel: its selector thread serves them all, the relaying runs on virtual threads
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
@@ -82,6 +87,10 @@ public final class LegacySockets {
 
     LegacySocketSettings settings() {
         return settings;
+    }
+
+    SocketAdmission admission() {
+        return admission;
     }
 
     HttpClient client() {

@@ -18,11 +18,13 @@ import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,6 +51,8 @@ final class SocketTunnel implements WsListener {
     private boolean originAllowed;
     private WsSession session;
     private volatile WebSocket upstream;
+    /** The client address admitted under the socket caps, until the tunnel finishes. */
+    private final AtomicReference<String> admitted = new AtomicReference<>();
     private long messageBytes;
 
     SocketTunnel(LegacySockets sockets) {
@@ -57,13 +61,13 @@ final class SocketTunnel implements WsListener {
     }
 
     @Override
-    public java.util.Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         String query = prologue.query().rawValue();
         this.target = prologue.uriPath().rawPath() + (query.isEmpty() ? "" : "?" + query);
         this.headers = headers;
         this.originAllowed = OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
                 settings.allowedOrigins());
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** The browser's Origin: Helidon 4.5's upgrade sees it moved aside (web.OriginDeferringUpgradeProvider). */
@@ -84,10 +88,17 @@ final class SocketTunnel implements WsListener {
             session.close(1001, "server going away");
             return;
         }
+        Optional<String> address = sockets.admission().admit(session.socketContext().remotePeer().address(), headers);
+        if (address.isEmpty()) {
+            session.close(1013, "try again later"); // a socket cap: as a page socket's
+            return;
+        }
+        admitted.set(address.get());
         try {
             upstream = connect(session);
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "legacy socket " + target + " cannot be opened: " + rootMessage(e));
+            release();
             session.close(BAD_GATEWAY, "legacy socket unreachable");
             return;
         }
@@ -271,7 +282,15 @@ final class SocketTunnel implements WsListener {
 
     private void finish() {
         if (finished.compareAndSet(false, true)) {
+            release();
             sockets.closed(this);
+        }
+    }
+
+    private void release() {
+        String address = admitted.getAndSet(null);
+        if (address != null) {
+            sockets.admission().release(address);
         }
     }
 

@@ -23,6 +23,8 @@ public final class Admission {
     private final Counter refused;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> openSockets = new ConcurrentHashMap<>();
+    /** Sockets admitted that are not pages' (legacy tunnels): the process cap counts them too. */
+    private final AtomicInteger otherSockets = new AtomicInteger();
 
     Admission(AdmissionSettings settings, Registry registry, Sockets sockets, ResidentMeters meters) {
         this.settings = settings;
@@ -65,7 +67,7 @@ public final class Admission {
      * @throws ApiError 503 or 429
      */
     void admitSocket(String address) {
-        if (sockets.count() >= settings.maxSockets()) {
+        if (sockets.count() + otherSockets.get() >= settings.maxSockets()) {
             throw refuse(ApiError.unavailable("too many sockets on this server").retryAfter(5));
         }
         if (!settings.perAddress()) {
@@ -79,6 +81,17 @@ public final class Admission {
             socketClosed(address);
             throw refuse(new ApiError(429, "rate_limited", "too many sockets from this address").retryAfter(5));
         }
+    }
+
+    /** Like {@link #admitSocket} for a socket that is not a page's; give it back with {@link #otherSocketClosed}. */
+    void admitOtherSocket(String address) {
+        admitSocket(address);
+        otherSockets.incrementAndGet();
+    }
+
+    void otherSocketClosed(String address) {
+        otherSockets.decrementAndGet();
+        socketClosed(address);
     }
 
     /** A socket admitted for {@code address} is gone. */

@@ -97,6 +97,11 @@ public final class WebFront {
         return sockets;
     }
 
+    /** Admission of the legacy app's tunnelled sockets under the page sockets' caps. */
+    public SocketAdmission socketAdmission() {
+        return new OtherSocketAdmission(guards.admission, guards.proxies);
+    }
+
     /** The JSON error answers and the {@code /_/} API; register first. */
     public void api(HttpRouting.Builder routing) {
         Errors.register(routing);

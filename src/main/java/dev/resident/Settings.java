@@ -65,7 +65,8 @@ final class Settings {
                 duration(state.get("lease")),
                 duration(resident.get("connections.max-age")),
                 state.get("max-store-bytes").asInt().get(),
-                duration(state.get("recheck")));
+                duration(state.get("recheck")),
+                state.get("max-page-bytes").asInt().get());
     }
 
     static WebSettings web(Config resident) {

@@ -167,6 +167,33 @@ class StateFaultsTest {
         }
     }
 
+    /**
+     * A page whose snapshot is larger than may be written is not written (over NATS past its
+     * {@code max_payload} it never could be, and every round of writes failed with it, leaving the
+     * other pages unsaved and the process not ready): counted, while the other pages are saved.
+     */
+    @Test
+    void aPageTooLargeToSaveIsNotWrittenAndTheOthersStillAre() throws Exception {
+        Map<String, String> bounded = new HashMap<>(NATS_STATE);
+        bounded.put("resident.state.max-page-bytes", "4096");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, bounded)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser browser = new Browser(p01.uri());
+            String large = browser.openPage("/_bench", Json.object().put("note", "x".repeat(8_000)))
+                    .get("page_id").asText();
+            String small = browser.benchPage();
+            assertEquals(1, browser.rpc(large, "inc").json().get("result").asInt());
+            assertEquals(1, browser.rpc(small, "inc").json().get("result").asInt());
+            Eventually.await(PATIENCE, "the small page saved", () -> savedCount(nats, small) == 1);
+            Eventually.await(PATIENCE, "the large page counted unsaved",
+                    () -> p01.counter("resident_pages_unsaved_total") >= 1);
+            assertEquals(-1, savedCount(nats, large), "the large page is not written");
+            assertEquals(200, new Observe(p01.uri()).readyStatus(), "the process stays ready");
+            assertEquals(2, browser.rpc(large, "inc").json().get("result").asInt(), "the large page goes on here");
+        }
+    }
+
     @Test
     void anUnusableSnapshotAnswersAsAnUnknownPage() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");

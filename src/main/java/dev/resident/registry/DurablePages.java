@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -36,6 +37,7 @@ import java.util.function.Function;
 final class DurablePages {
     private static final System.Logger LOGGER = System.getLogger(DurablePages.class.getName());
     private static final int STRIPES = 64;
+    private static final long MINUTE_NANOS = 60_000_000_000L;
     /** Snapshots of a drain in flight at once. */
     private static final int RELEASES_IN_FLIGHT = 256;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -46,6 +48,9 @@ final class DurablePages {
     private final Bucket pages;
     private final PageTypes types;
     private final RegistrySettings settings;
+    private final int maxPageBytes;
+    /** When a snapshot too large was last logged (nanoTime): at most one warning a minute. */
+    private final AtomicLong tooLargeLogged = new AtomicLong(System.nanoTime() - MINUTE_NANOS);
     private final ResidentMeters meters;
     private final String self;
     private final ProcessLeases leases;
@@ -56,12 +61,14 @@ final class DurablePages {
     private final StripedLocks adoptions = new StripedLocks(STRIPES);
 
     /**
+     * @param maxPageBytes largest snapshot written ({@link StateSettings#maxPageBytes})
      * @param self this process's owner name
      * @param host the registry the pages live in
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
      */
-    DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, ResidentMeters meters, String self,
-                 PageHost host, BiConsumer<ResidentPage, String> lost) {
+    DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
+                 String self, PageHost host, BiConsumer<ResidentPage, String> lost) {
+        this.maxPageBytes = maxPageBytes;
         this.pages = buckets.pages().batched();
         this.types = types;
         this.settings = settings;
@@ -158,6 +165,9 @@ final class DurablePages {
         }
         String key = StateKeys.page(page.id());
         byte[] record = new PageRecord(saved, self, false).encode();
+        if (tooLarge(page, record)) {
+            return DONE;
+        }
         return pages.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
                         : writeAgainIfStillOwn(key, record, saved.epoch()))
@@ -219,9 +229,14 @@ final class DurablePages {
             if (!open) {
                 continue;
             }
+            byte[] record = new PageRecord(saved, self, true).encode();
+            if (tooLarge(page, record)) {
+                complete = false;
+                continue;
+            }
             window.acquireUninterruptibly();
             String key = StateKeys.page(page.id());
-            writes.add(pages.updateAsync(key, new PageRecord(saved, self, true).encode(), page.revision())
+            writes.add(pages.updateAsync(key, record, page.revision())
                     .handle((revision, error) -> {
                         window.release();
                         if (error != null) {
@@ -264,6 +279,26 @@ final class DurablePages {
      */
     void beforeCall(ResidentPage page, Collection<ResidentPage> held) {
         ownership.beforeCall(page, held);
+    }
+
+    /**
+     * Whether the snapshot is larger than may be written: then it is not (the page goes on here,
+     * unsaved), counted, and logged at most once a minute. Written, it would fail every round of
+     * writes over NATS (past its {@code max_payload}) and keep every other page unsaved.
+     */
+    private boolean tooLarge(ResidentPage page, byte[] record) {
+        if (record.length <= maxPageBytes) {
+            return false;
+        }
+        meters.pagesUnsaved.increment();
+        long last = tooLargeLogged.get();
+        long now = System.nanoTime();
+        if (now - last >= MINUTE_NANOS && tooLargeLogged.compareAndSet(last, now)) {
+            LOGGER.log(Level.WARNING, "page " + StateKeys.page(page.id()) + " (" + page.path() + ") not saved: its snapshot"
+                    + " is " + record.length + " bytes, more than resident.state.max-page-bytes (" + maxPageBytes
+                    + "); it ends with this process");
+        }
+        return true;
     }
 
     /** Counts, logs and drops a page that another process runs now, or closed, found {@code when}. */

@@ -69,7 +69,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         DocumentLocks documentLocks = new DocumentLocks();
         ReplacedSessionIds replacedIds = new ReplacedSessionIds();
         this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds);
-        this.durablePages = new DurablePages(buckets, types, settings, meters, self, this,
+        this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
                 (page, reason) -> evict(page, 1012, reason));
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,

@@ -13,7 +13,9 @@ import java.time.Duration;
  * @param maxStoreBytes    largest user, connection or global store document
  * @param recheck          how often a process of a site checks a session it holds against the state
  *                         store (another process may have ended it, or logged it in)
+ * @param maxPageBytes     largest page snapshot written: a larger one is not (it could never be,
+ *                         past NATS's {@code max_payload}, and would fail every round of writes)
  */
 public record StateSettings(Duration snapshotInterval, Duration lease, Duration sessionMaxAge, int maxStoreBytes,
-                            Duration recheck) {
+                            Duration recheck, int maxPageBytes) {
 }

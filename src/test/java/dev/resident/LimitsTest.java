@@ -2,6 +2,8 @@ package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.SocketClient;
@@ -31,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ServerTest
 @Timeout(60)
 class LimitsTest {
+    private static final String SLOW_OPEN = "/slow-open";
     private static Resident resident;
     private final URI uri;
 
@@ -40,13 +43,19 @@ class LimitsTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        resident = TestServers.setup(server, Map.of(
+        // a page type whose open hook takes a while, as one that reads a database would
+        PageTypes types = new PageTypes().register(PageType.builder(SLOW_OPEN, (page, params) -> {
+            Thread.sleep(300);
+            return page;
+        }).build());
+        resident = TestServers.resident(Map.of(
                 "resident.pages.history.max-messages", "5",
                 "resident.limits.max-pages-per-connection", "3",
                 "resident.limits.max-pending-rpc", "2",
                 "resident.limits.max-body", "4096",
                 "resident.limits.max-ws-message", "4096",
-                "resident.limits.max-login-failures", "3"));
+                "resident.limits.max-login-failures", "3"), types);
+        server.update(resident::setup);
     }
 
     @AfterAll
@@ -105,6 +114,19 @@ class LimitsTest {
         assertError(browser.post("/_/pages", "{\"path\":\"/_bench\"}"), 429, "too_many_pages");
         assertEquals(201, new Browser(uri).post("/_/pages", "{\"path\":\"/_bench\"}").status(),
                 "other connections are not affected");
+    }
+
+    @Test
+    void opensAtOnceStayWithinThePagesOfAConnection() {
+        Browser browser = new Browser(uri);
+        browser.benchPage(); // the connection, with one page of three
+        String open = "{\"path\":\"" + SLOW_OPEN + "\"}";
+        List<CompletableFuture<Reply>> opens = IntStream.range(0, 8)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> browser.post("/_/pages", open)))
+                .toList();
+        List<Reply> replies = opens.stream().map(CompletableFuture::join).toList();
+        assertEquals(2, replies.stream().filter(reply -> reply.status() == 201).count(), replies.toString());
+        replies.stream().filter(reply -> reply.status() != 201).forEach(reply -> assertError(reply, 429, "too_many_pages"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.resident.page.engine.ResidentPage;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One browser session: its session id (the {@code rsd_cid} cookie, replaced at login and logout),
@@ -17,6 +18,8 @@ public final class Connection {
     private final Store store;
     private final Set<ResidentPage> pages = ConcurrentHashMap.newKeySet();
     private final long createdAt;
+    /** Pages being opened for this connection (their open hooks running). */
+    private final AtomicInteger opening = new AtomicInteger();
     private volatile String id;
     private volatile Identity identity;
     private volatile long lastSeen;
@@ -74,6 +77,23 @@ public final class Connection {
 
     Set<ResidentPage> pageSet() {
         return pages;
+    }
+
+    /**
+     * Takes a place for a page about to be opened, when the connection's pages and those being
+     * opened stay within {@code max}: opens at once cannot all pass a check made before their open
+     * hooks ran. Give it back with {@link #pageOpened}, once the page is added (or failed).
+     */
+    boolean reservePage(int max) {
+        if (opening.incrementAndGet() + pages.size() > max) {
+            opening.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void pageOpened() {
+        opening.decrementAndGet();
     }
 
     public long createdAt() {

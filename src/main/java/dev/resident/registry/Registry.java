@@ -105,12 +105,17 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public ResidentPage openPage(Connection connection, String path, JsonNode params) throws Exception {
         PageType<?> type = durablePages.type(path)
                 .orElseThrow(() -> new PageException(404, "unknown_page", "no page type at " + path));
-        if (connection.pageSet().size() >= settings.maxPagesPerConnection()) {
+        if (!connection.reservePage(settings.maxPagesPerConnection())) {
             throw new PageException(429, "too_many_pages", "this connection has too many pages");
         }
-        ResidentPage page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params,
-                this, settings.pages(), newEpoch());
-        add(connection, page);
+        ResidentPage page;
+        try {
+            page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params,
+                    this, settings.pages(), newEpoch());
+            add(connection, page);
+        } finally {
+            connection.pageOpened();
+        }
         meters.pagesCreated.increment();
         return page;
     }

@@ -80,6 +80,19 @@ class LegacySessionTest {
     }
 
     @Test
+    void jobsOverHttpFollowTheLegacySessionToo() {
+        Browser browser = new Browser(uri);
+        browser.get("/app/login?user=fay");
+        String pageId = browser.openPage("/_bench", null).get("page_id").asText();
+        Reply submitted = browser.rpc(pageId, "job", Json.object().put("steps", 1), null);
+        assertEquals(200, submitted.status(), submitted.body());
+        String jobId = submitted.json().path("result").path("job_id").asText();
+        assertEquals(200, browser.get("/_/jobs/" + jobId).status(), "fay's job, to fay");
+        browser.get("/app/logout");
+        assertEquals(404, browser.get("/_/jobs/" + jobId).status(), "after the legacy logout a guest's: not fay's job");
+    }
+
+    @Test
     void aLogoutInTheLegacyAppEndsTheResidentLoginWithinTheCacheTime() {
         Browser browser = new Browser(uri);
         browser.get("/app/login?user=erin");

@@ -7,7 +7,6 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
@@ -141,10 +140,9 @@ final class Bodies {
                 try {
                     body.hold(grown);
                 } catch (ApiError full) {
-                    // the rest is read and dropped, so that the answer reaches the client: closing
-                    // with bytes unread would reset the connection, and the answer with it
-                    in.transferTo(OutputStream.nullOutputStream());
-                    throw full;
+                    // the rest (up to the limit) is read and dropped, so that the answer reaches the
+                    // client: closing with bytes unread would reset the connection, and the answer
+                    throw skipRest(in, limit - filled) ? full : full.closingConnection();
                 }
                 buffer = Arrays.copyOf(buffer, grown);
             }
@@ -154,6 +152,20 @@ final class Bodies {
             }
             filled += read;
         }
+    }
+
+    /** Reads and drops the rest of a body, at most {@code most} bytes: whether it ended within them. */
+    private static boolean skipRest(InputStream in, long most) throws IOException {
+        byte[] scratch = new byte[8192];
+        long left = most;
+        while (left > 0) {
+            int read = in.read(scratch, 0, (int) Math.min(scratch.length, left));
+            if (read < 0) {
+                return true;
+            }
+            left -= read;
+        }
+        return in.read() < 0;
     }
 
     /** A request's parsed body, and the heap it holds in the count until it is closed. */

@@ -239,7 +239,8 @@ final class Settings {
                 perAddress.get("connections").asInt().get(),
                 perAddress.get("max-tracked").asInt().get(),
                 duration(limits.get("header-timeout")),
-                duration(limits.get("slow-call")));
+                duration(limits.get("slow-call")),
+                perAddress.get("bodies-heap").asLong().get());
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */

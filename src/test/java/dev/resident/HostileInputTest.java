@@ -362,6 +362,58 @@ class HostileInputTest {
     }
 
     @Test
+    @Order(10)
+    void oneClientAddressHoldsOnlyItsShareOfTheBudgetForBodies() throws Exception {
+        Server server = start("address-bodies", Map.of("resident.limits.max-bodies-heap", Integer.toString(4 << 20),
+                "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.bodies-heap", Integer.toString(3 << 19))); // 1.5 MiB
+        Observe observe = new Observe(server.uri());
+        String head = "POST /_/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000000\r\n\r\n";
+        byte[] part = ("{\"user\":\"" + "a".repeat(600_000)).getBytes(StandardCharsets.US_ASCII);
+        try (RawHttp held = new RawHttp(server.uri()); RawHttp more = new RawHttp(server.uri());
+             RawHttp elsewhere = new RawHttp(server.uri(), address("127.0.0.2"))) {
+            held.send(head).send(part);
+            Eventually.await(Duration.ofSeconds(10), "the first body's bytes counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 900_000);
+            more.send(head).send(new byte[1_000_000]);
+            RawHttp.Answer refused = more.answer(Duration.ofSeconds(10));
+            assertEquals(429, refused.status(), refused.body());
+            assertTrue(refused.body().contains("\"rate_limited\""), refused.body());
+            elsewhere.send(head).send(part);
+            Eventually.await(Duration.ofSeconds(10), "another address's body counted beside it",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 1_900_000);
+        }
+        Eventually.await(Duration.ofSeconds(10), "given back", () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    /** Socket messages count against the same budget while their call runs (or waits for its page). */
+    @Test
+    @Order(10)
+    void socketMessagesCountAgainstTheBudgetForBodiesWhileTheirCallRuns() {
+        Server server = start("socket-bodies", Map.of("resident.limits.max-bodies-heap", Integer.toString(1 << 20)));
+        Observe observe = new Observe(server.uri());
+        Browser browser = new Browser(server.uri());
+        SocketClient busy = browser.socket(browser.benchPage());
+        busy.next("hello");
+        SocketClient other = browser.socket(browser.benchPage());
+        other.next("hello");
+        String pad = "x".repeat(300_000);
+        busy.send(Json.object().put("t", "rpc").put("id", 1).put("method", "work")
+                .set("params", Json.object().put("io_ms", 3_000).put("pad", pad)));
+        Eventually.await(Duration.ofSeconds(10), "the running call's message counted",
+                () -> observe.metric("resident_bodies_heap", server.process()) > 500_000);
+        other.send(Json.object().put("t", "rpc").put("id", 2).put("method", "work")
+                .set("params", Json.object().put("io_ms", 0).put("pad", pad)));
+        JsonNode refused = other.next(frame -> frame.path("id").asInt() == 2);
+        assertEquals("error", refused.get("t").asText(), refused.toString());
+        assertEquals("unavailable", refused.get("code").asText(), "not run: the client sends it again");
+        assertEquals("result", busy.next(frame -> frame.path("id").asInt() == 1).get("t").asText());
+        Eventually.await(Duration.ofSeconds(10), "given back after the call",
+                () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    @Test
     @Order(11)
     void anEmptyPasswordIsWrongNotMalformed() {
         Browser browser = new Browser(uri);

@@ -62,6 +62,19 @@ public final class Json {
         }
     }
 
+    /** Like {@link #parseCounted(byte[])}, for a text (a WebSocket message). */
+    public static Counted parseCounted(String text) {
+        try (JsonParser parser = MAPPER.createParser(text)) {
+            JsonNode node = MAPPER.readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedJsonException("empty message");
+            }
+            return new Counted(node, parser.currentTokenCount());
+        } catch (IOException e) {
+            throw new MalformedJsonException("malformed JSON");
+        }
+    }
+
     /** A parsed tree and the number of tokens it was parsed from. */
     public record Counted(JsonNode node, long tokens) {
     }

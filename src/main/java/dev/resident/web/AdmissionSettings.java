@@ -18,9 +18,10 @@ import java.time.Duration;
  * @param headerTimeout         a request head not complete this long after its first byte: the
  *                              connection is closed (slowloris)
  * @param slowCall              a page call running longer is logged once with its stack
+ * @param bodiesHeapPerAddress  of {@code max-bodies-heap}, what one client address's bodies may hold; beyond: 429
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
-                                Duration slowCall) {
+                                Duration slowCall, long bodiesHeapPerAddress) {
 }

@@ -11,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Reading JSON request bodies within two bounds: each body at most {@code maxBytes} (413
@@ -21,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * params. Each body's first {@link #FREE} bytes of that are not counted, so the usual call never
  * touches the count. Past the budget a request gets 503 {@code unavailable} with
  * {@code Retry-After}: however many connections a client holds, its bodies sent slowly or its
- * calls queued on a page cannot fill the heap.
+ * calls queued on a page cannot fill the heap. One client address may hold only its share of the
+ * budget (429 {@code rate_limited} beyond), so that it cannot keep every other client's large
+ * bodies waiting; its address is looked up only for a body that counts.
  */
 final class Bodies {
     /** Heap of a body that is not counted: a call's usual body and tree are far smaller. */
@@ -32,15 +36,26 @@ final class Bodies {
     private static final Set<String> BEACON_TYPES = Set.of("application/json", "text/plain");
     private final int maxBytes;
     private final long budget;
+    private final long perAddress;
+    private final int maxTracked;
+    private final TrustedProxies proxies;
     private final AtomicLong held = new AtomicLong();
+    /** What the bodies of each client address hold now; an address holding nothing is not kept. */
+    private final ConcurrentHashMap<String, Long> byAddress = new ConcurrentHashMap<>();
 
     /**
-     * @param maxBytes the largest body
-     * @param budget   the heap that all bodies together may hold beyond their free share
+     * @param maxBytes   the largest body
+     * @param budget     the heap that all bodies together may hold beyond their free share
+     * @param perAddress what the bodies of one client address may hold of it
+     * @param maxTracked addresses holding some at once, at most (beyond, a new one waits: 503)
+     * @param proxies    the balancers believed about the client's address
      */
-    Bodies(int maxBytes, long budget) {
+    Bodies(int maxBytes, long budget, long perAddress, int maxTracked, TrustedProxies proxies) {
         this.maxBytes = maxBytes;
         this.budget = budget;
+        this.perAddress = perAddress;
+        this.maxTracked = maxTracked;
+        this.proxies = proxies;
     }
 
     /**
@@ -83,7 +98,7 @@ final class Bodies {
         if (declared > maxBytes) {
             throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
         }
-        Body body = new Body();
+        Body body = new Body(() -> ClientAddress.of(req, proxies));
         try {
             byte[] bytes;
             try (InputStream in = req.content().inputStream()) {
@@ -154,6 +169,21 @@ final class Bodies {
         }
     }
 
+    /**
+     * A WebSocket message of the client at {@code address}, counted like a body (its text, two
+     * bytes a char, and its tree) until its call has run. Close it when the message is handled.
+     *
+     * @param parsed the message parsed, with its tokens
+     * @param chars  the message's length
+     * @throws ApiError 503 or 429 past the budget
+     */
+    Body message(Json.Counted parsed, int chars, String address) {
+        Body body = new Body(() -> address);
+        body.hold(2L * chars + parsed.tokens() * HEAP_PER_TOKEN);
+        body.json = parsed.node();
+        return body;
+    }
+
     /** Reads and drops the rest of a body, at most {@code most} bytes: whether it ended within them. */
     private static boolean skipRest(InputStream in, long most) throws IOException {
         byte[] scratch = new byte[8192];
@@ -170,8 +200,15 @@ final class Bodies {
 
     /** A request's parsed body, and the heap it holds in the count until it is closed. */
     final class Body implements AutoCloseable {
+        private final Supplier<String> client;
         private JsonNode json;
         private long counted;
+        /** The client's address, once the body counts. */
+        private String address;
+
+        private Body(Supplier<String> client) {
+            this.client = client;
+        }
 
         JsonNode json() {
             return json;
@@ -181,20 +218,55 @@ final class Bodies {
         private void hold(long heap) {
             long wanted = Math.max(0, heap - FREE);
             long more = wanted - counted;
-            if (more > 0 && held.addAndGet(more) > budget) {
-                held.addAndGet(-more);
-                throw ApiError.unavailable("the server holds too many large request bodies; try again").retryAfter(1);
+            if (more == 0) {
+                return;
             }
-            if (more < 0) {
+            if (address == null) {
+                address = client.get();
+            }
+            if (more > 0) {
+                takeForAddress(more);
+                if (held.addAndGet(more) > budget) {
+                    held.addAndGet(-more);
+                    giveForAddress(more);
+                    throw ApiError.unavailable("the server holds too many large request bodies; try again")
+                            .retryAfter(1);
+                }
+            } else {
                 held.addAndGet(more);
+                giveForAddress(-more);
             }
             counted = wanted;
+        }
+
+        private void takeForAddress(long more) {
+            ApiError[] refused = new ApiError[1];
+            byAddress.compute(address, (a, holds) -> {
+                if (holds == null && byAddress.size() >= maxTracked) {
+                    refused[0] = ApiError.unavailable("too many client addresses sending large bodies").retryAfter(1);
+                    return null;
+                }
+                long now = holds == null ? 0 : holds;
+                if (now + more > perAddress) {
+                    refused[0] = ApiError.rateLimited("too many large request bodies from your address; try again", 1);
+                    return holds;
+                }
+                return now + more;
+            });
+            if (refused[0] != null) {
+                throw refused[0];
+            }
+        }
+
+        private void giveForAddress(long less) {
+            byAddress.computeIfPresent(address, (a, holds) -> holds - less <= 0 ? null : holds - less);
         }
 
         @Override
         public void close() {
             if (counted > 0) {
                 held.addAndGet(-counted);
+                giveForAddress(counted);
                 counted = 0;
             }
         }

@@ -53,13 +53,14 @@ final class PageSocket implements WsListener {
     private final RequestLog requestLog;
     private long upgradedAt;
     private final Guards guards;
+    private final Bodies bodies;
     /** The upgrade's headers, kept from the upgrade until {@link #onOpen} reads the client address. */
     private Headers upgradeHeaders;
     /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
     private final AtomicReference<String> admittedAddress = new AtomicReference<>();
 
     PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
-               RequestLog requestLog, Guards guards) {
+               RequestLog requestLog, Guards guards, Bodies bodies) {
         this.requestLog = requestLog;
         this.registry = connections.registry();
         this.connections = connections;
@@ -68,6 +69,7 @@ final class PageSocket implements WsListener {
         this.meters = meters;
         this.settings = settings;
         this.guards = guards;
+        this.bodies = bodies;
     }
 
     @Override
@@ -220,13 +222,27 @@ final class PageSocket implements WsListener {
     }
 
     private void handle(String text) {
-        JsonNode frame;
+        Json.Counted parsed;
         try {
-            frame = Json.parse(text);
+            parsed = Json.parseCounted(text);
         } catch (Json.MalformedJsonException e) {
             channel.offer(errorFrame(null, "bad_request", "malformed JSON"));
             return;
         }
+        Bodies.Body held;
+        try {
+            held = bodies.message(parsed, text.length(), admittedAddress.get());
+        } catch (ApiError full) {
+            // the heap for messages is taken: nothing runs (unavailable: resident.js sends it again)
+            channel.offer(errorFrame(parsed.node().get("id"), full.code(), full.getMessage()));
+            return;
+        }
+        try (held) {
+            handle(held.json());
+        }
+    }
+
+    private void handle(JsonNode frame) {
         if (!frame.isObject() || !"rpc".equals(frame.path("t").asText())) {
             page.touch(); // a call touches the page itself
             return; // pong and frames of later protocol versions

@@ -72,7 +72,9 @@ public final class WebFront {
         this.sockets = new Sockets(meters, settings.heartbeat(), timers);
         this.site = site.apply(sockets);
         this.guards = new Guards(admission, proxies, registry, sockets, meters, timers);
-        this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap());
+        this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap(),
+                admission.perAddress() ? admission.bodiesHeapPerAddress() : Long.MAX_VALUE,
+                admission.maxTrackedAddresses(), proxies);
         meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
                 bodies::held);
     }
@@ -170,6 +172,6 @@ public final class WebFront {
 
     public void websocket(WsRouting.Builder routing) {
         routing.endpoint(API_ROOT + "/ws", () -> new PageSocket(connections, sockets, lifecycle, meters, settings,
-                requestLog.orElse(null), guards));
+                requestLog.orElse(null), guards, bodies));
     }
 }

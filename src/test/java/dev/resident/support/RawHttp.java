@@ -34,10 +34,22 @@ public final class RawHttp implements AutoCloseable {
      *                      that reads late then holds little), or 0 for the system's default
      */
     public RawHttp(URI server, int receiveBuffer) {
+        this(server, receiveBuffer, null);
+    }
+
+    /** A connection from {@code local} (another loopback address: another client), or the default when null. */
+    public RawHttp(URI server, java.net.InetAddress local) {
+        this(server, 0, local);
+    }
+
+    private RawHttp(URI server, int receiveBuffer, java.net.InetAddress local) {
         try {
             this.socket = new Socket();
             if (receiveBuffer > 0) {
                 socket.setReceiveBufferSize(receiveBuffer);
+            }
+            if (local != null) {
+                socket.bind(new java.net.InetSocketAddress(local, 0));
             }
             socket.connect(new java.net.InetSocketAddress(server.getHost(), server.getPort()), 5_000);
             socket.setSoTimeout(5_000);

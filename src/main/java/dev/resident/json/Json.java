@@ -51,10 +51,19 @@ public final class Json {
      * bracket is one); throws {@link MalformedJsonException} on anything that is not JSON.
      */
     public static Counted parseCounted(byte[] bytes) {
-        try (JsonParser parser = MAPPER.createParser(bytes)) {
+        return parseCounted(() -> MAPPER.createParser(bytes), "empty body");
+    }
+
+    /** Like {@link #parseCounted(byte[])}, for a text (a WebSocket message). */
+    public static Counted parseCounted(String text) {
+        return parseCounted(() -> MAPPER.createParser(text), "empty message");
+    }
+
+    private static Counted parseCounted(ParserSource source, String emptyMessage) {
+        try (JsonParser parser = source.open()) {
             JsonNode node = MAPPER.readTree(parser);
             if (node == null || node.isMissingNode()) {
-                throw new MalformedJsonException("empty body");
+                throw new MalformedJsonException(emptyMessage);
             }
             return new Counted(node, parser.currentTokenCount());
         } catch (IOException e) {
@@ -62,17 +71,8 @@ public final class Json {
         }
     }
 
-    /** Like {@link #parseCounted(byte[])}, for a text (a WebSocket message). */
-    public static Counted parseCounted(String text) {
-        try (JsonParser parser = MAPPER.createParser(text)) {
-            JsonNode node = MAPPER.readTree(parser);
-            if (node == null || node.isMissingNode()) {
-                throw new MalformedJsonException("empty message");
-            }
-            return new Counted(node, parser.currentTokenCount());
-        } catch (IOException e) {
-            throw new MalformedJsonException("malformed JSON");
-        }
+    private interface ParserSource {
+        JsonParser open() throws IOException;
     }
 
     /** A parsed tree and the number of tokens it was parsed from. */

@@ -2,6 +2,7 @@ package dev.resident.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.resident.json.Json;
 import dev.resident.page.engine.SavedPage;
 
@@ -32,7 +33,7 @@ record PageRecord(SavedPage page, String owner, boolean released) {
                 .put("seq", page.seq())
                 .put("owner", owner)
                 .put("released", released);
-        node.set("params", page.params());
+        node.putRawValue("params", new RawValue(page.params())); // already JSON: not parsed to be written
         node.set("data", page.data());
         page.tables().forEach(node.putArray("tables")::add);
         if (page.state() != null) {
@@ -53,7 +54,9 @@ record PageRecord(SavedPage page, String owner, boolean released) {
             Set<String> tables = new HashSet<>();
             node.path("tables").forEach(table -> tables.add(table.asText()));
             JsonNode state = node.get("state");
-            SavedPage page = new SavedPage(node.get("id").asText(), node.get("path").asText(), node.path("params"),
+            JsonNode params = node.path("params");
+            SavedPage page = new SavedPage(node.get("id").asText(), node.get("path").asText(),
+                    params.isMissingNode() || params.isNull() ? "{}" : Json.write(params),
                     node.get("connection").asText(), node.path("epoch").asText(), node.get("seq").asLong(),
                     (ObjectNode) node.get("data"), Set.copyOf(tables), state);
             return Optional.of(new PageRecord(page, node.path("owner").asText(""), node.path("released").asBoolean()));

@@ -114,12 +114,11 @@ public final class ResidentPage implements Page {
      */
     public static ResidentPage restore(SavedPage saved, String id, PageType<?> type, PageHost host,
                                        PageSettings settings, String epoch, long revision) throws Exception {
-        JsonNode params = saved.params() == null || saved.params().isNull() ? Json.object() : saved.params();
-        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), Json.write(params), host, settings,
+        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), saved.params(), host, settings,
                 epoch, saved.seq());
         page.revision(revision);
         try {
-            page.live = Live.restore(type, page, Params.of(params), saved.state());
+            page.live = Live.restore(type, page, Params.of(Json.parse(saved.params())), saved.state());
         } catch (Exception | Error e) {
             page.close(1000, "restore failed");
             throw e;
@@ -163,7 +162,7 @@ public final class ResidentPage implements Page {
             if (move) {
                 movedAway = true; // before the unlock: whoever takes the lock next sees it
             }
-            return new SavedPage(id, path, Json.parse(params), connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
+            return new SavedPage(id, path, params, connectionId, log.epoch(), log.seq(), data.snapshot().deepCopy(),
                     Set.copyOf(tables), live.save());
         } finally {
             callLock.unlock();

@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * @param id           the page id when it was taken
  * @param path         the page type's path
- * @param params       the open params
+ * @param params       the open params, encoded (JSON text: what a page keeps, written as it is)
  * @param connectionId the owning connection
  * @param epoch        the epoch of its message log
  * @param seq          the last seq it had given
@@ -20,6 +20,6 @@ import java.util.Set;
  * @param tables       the tables it watches
  * @param state        the state its type declares ({@link PageType.Builder#keeps}), or null
  */
-public record SavedPage(String id, String path, JsonNode params, String connectionId, String epoch, long seq,
+public record SavedPage(String id, String path, String params, String connectionId, String epoch, long seq,
                         ObjectNode data, Set<String> tables, JsonNode state) {
 }

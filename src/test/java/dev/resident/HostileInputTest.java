@@ -25,13 +25,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +62,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostileInputTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String EVIL = "http://evil.example";
+    private static final int TEXT = 1;
+    private static final int CONTINUATION = 0;
     private static final List<AutoCloseable> servers = new ArrayList<>();
     private static Resident resident;
     private final URI uri;
@@ -387,7 +393,12 @@ class HostileInputTest {
         Eventually.await(Duration.ofSeconds(10), "given back", () -> observe.metric("resident_bodies_heap", server.process()) == 0);
     }
 
-    /** Socket messages count against the same budget while their call runs (or waits for its page). */
+    /**
+     * Socket messages count against the same budget while their call runs (or waits for its page).
+     * A message sent in one frame (as browsers send) past the budget is answered {@code unavailable}
+     * and does not run; one sent in fragments is refused as its parts arrive, and its socket is
+     * closed with 1013.
+     */
     @Test
     @Order(10)
     void socketMessagesCountAgainstTheBudgetForBodiesWhileTheirCallRuns() {
@@ -396,21 +407,127 @@ class HostileInputTest {
         Browser browser = new Browser(server.uri());
         SocketClient busy = browser.socket(browser.benchPage());
         busy.next("hello");
-        SocketClient other = browser.socket(browser.benchPage());
-        other.next("hello");
         String pad = "x".repeat(300_000);
         busy.send(Json.object().put("t", "rpc").put("id", 1).put("method", "work")
                 .set("params", Json.object().put("io_ms", 3_000).put("pad", pad)));
         Eventually.await(Duration.ofSeconds(10), "the running call's message counted",
                 () -> observe.metric("resident_bodies_heap", server.process()) > 500_000);
-        other.send(Json.object().put("t", "rpc").put("id", 2).put("method", "work")
+        try (RawHttp oneFrame = new RawHttp(server.uri())) {
+            oneFrame.webSocket(socketTarget(browser.benchPage()), "rsd_cid=" + browser.connectionId());
+            assertEquals("hello", Json.parse(oneFrame.readFrame(WAIT).text()).get("t").asText());
+            byte[] message = Json.write(Json.object().put("t", "rpc").put("id", 2).put("method", "work")
+                    .set("params", Json.object().put("io_ms", 0).put("pad", pad))).getBytes(StandardCharsets.UTF_8);
+            oneFrame.send(RawHttp.frameHead(TEXT, true, message.length)).send(message);
+            JsonNode refused = Json.parse(oneFrame.readFrame(WAIT).text());
+            assertEquals("error", refused.get("t").asText(), refused.toString());
+            assertEquals(2, refused.get("id").asInt());
+            assertEquals("unavailable", refused.get("code").asText(), "not run: the client sends it again");
+        }
+        SocketClient fragmented = browser.socket(browser.benchPage());
+        fragmented.next("hello");
+        String large = Json.write(Json.object().put("t", "rpc").put("id", 3).put("method", "work")
                 .set("params", Json.object().put("io_ms", 0).put("pad", pad)));
-        JsonNode refused = other.next(frame -> frame.path("id").asInt() == 2);
-        assertEquals("error", refused.get("t").asText(), refused.toString());
-        assertEquals("unavailable", refused.get("code").asText(), "not run: the client sends it again");
+        fragmented.sendFragments(IntStream.range(0, 20)
+                .mapToObj(i -> large.substring(i * large.length() / 20, (i + 1) * large.length() / 20))
+                .toArray(String[]::new));
+        assertEquals(1013, fragmented.closeCode(WAIT), "its parts refused as they came");
         assertEquals("result", busy.next(frame -> frame.path("id").asInt() == 1).get("t").asText());
         Eventually.await(Duration.ofSeconds(10), "given back after the call",
                 () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    /**
+     * Helidon holds a WebSocket frame until it is whole, before Resident sees it: sockets that each
+     * send most of a large frame and then wait count against the budget for bodies as they send,
+     * and so do the parts of a message sent in fragments. Past the budget the socket sending is
+     * closed; small messages still pass, and everything is given back when the sockets close.
+     */
+    @Test
+    @Order(10)
+    void framesSentInPartCountAgainstTheBudgetForBodies() {
+        Server server = start("frames", Map.of("resident.limits.max-bodies-heap", Integer.toString(3 << 20)));
+        Observe observe = new Observe(server.uri());
+        Browser browser = new Browser(server.uri());
+        List<String> targets = IntStream.range(0, 3).mapToObj(i -> socketTarget(browser.benchPage())).toList();
+        String cookie = "rsd_cid=" + browser.connectionId();
+        byte[] part = "x".repeat(900_000).getBytes(StandardCharsets.US_ASCII);
+        try (RawHttp partial = new RawHttp(server.uri()); RawHttp pipelined = new RawHttp(server.uri());
+             RawHttp fragmented = new RawHttp(server.uri()); RawHttp refused = new RawHttp(server.uri())) {
+            partial.webSocket(targets.get(0), cookie).send(RawHttp.frameHead(TEXT, true, 1_000_000)).send(part);
+            Eventually.await(WAIT, "the partial frame's bytes counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 800_000);
+
+            // the frame's first bytes come with the upgrade request, before the server switches protocols
+            byte[] upgrade = ("GET " + targets.get(1) + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: " + cookie + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            ByteArrayOutputStream first = new ByteArrayOutputStream();
+            first.writeBytes(upgrade);
+            first.writeBytes(RawHttp.frameHead(TEXT, true, 1_000_000));
+            first.writeBytes(Arrays.copyOf(part, 1_000));
+            pipelined.send(first.toByteArray());
+            assertEquals(101, pipelined.answer().status());
+            pipelined.send(Arrays.copyOfRange(part, 1_000, part.length));
+            Eventually.await(WAIT, "the pipelined frame's bytes counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 1_600_000);
+
+            // a message in ten 60 KB fragments, never finished: Resident holds its text (2 bytes a char)
+            byte[] fragment = Arrays.copyOf(part, 60_000);
+            fragmented.webSocket(targets.get(2), cookie);
+            for (int i = 0; i < 10; i++) {
+                fragmented.send(RawHttp.frameHead(i == 0 ? TEXT : CONTINUATION, false, fragment.length)).send(fragment);
+            }
+            Eventually.await(WAIT, "the fragments counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 2_700_000);
+            double held = observe.metric("resident_bodies_heap", server.process());
+            assertTrue(held <= 2 * 900_000 + 2 * 600_000, "what was sent, not what was declared: " + held);
+
+            refused.webSocket(socketTarget(browser.benchPage()), cookie);
+            assertEquals(RawHttp.Frame.TEXT, refused.readFrame(WAIT).opcode(), "hello");
+            refused.send(RawHttp.frameHead(TEXT, true, 1_000_000));
+            try {
+                refused.send(part);
+            } catch (UncheckedIOException closedWhileSending) {
+                // the server closed it mid-frame
+            }
+            assertTrue(refused.closedWithoutMore(WAIT), "closed past the budget");
+            assertEquals(1, observe.metric("resident_frames_refused_total", server.process()));
+
+            SocketClient small = browser.socket(browser.benchPage());
+            small.next("hello");
+            small.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc")
+                    .set("params", Json.object().put("by", 1)));
+            assertEquals("result", small.next(frame -> frame.path("id").asInt() == 1).get("t").asText());
+        }
+        Eventually.await(WAIT, "given back when the sockets closed",
+                () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    /**
+     * A client gone without a close frame (Helidon 4.5 tells the socket's listener nothing then)
+     * gives back its socket at once: its slot under the socket caps, and what a message it was
+     * sending in fragments held, without waiting for a heartbeat to fail.
+     */
+    @Test
+    @Order(10)
+    void aClientGoneWithoutACloseFrameGivesBackItsSocketAtOnce() {
+        Server server = start("gone", Map.of("resident.ws.heartbeat", "120s"));
+        Observe observe = new Observe(server.uri());
+        Browser browser = new Browser(server.uri());
+        String target = socketTarget(browser.benchPage());
+        try (RawHttp socket = new RawHttp(server.uri())) {
+            socket.webSocket(target, "rsd_cid=" + browser.connectionId());
+            assertEquals(RawHttp.Frame.TEXT, socket.readFrame(WAIT).opcode(), "hello");
+            byte[] fragment = "x".repeat(60_000).getBytes(StandardCharsets.US_ASCII);
+            socket.send(RawHttp.frameHead(TEXT, false, fragment.length)).send(fragment);
+            Eventually.await(WAIT, "the fragment counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 100_000);
+            assertEquals(1, observe.metric("resident_sockets_open", server.process()));
+        }
+        Eventually.await(WAIT, "the socket given back",
+                () -> observe.metric("resident_sockets_open", server.process()) == 0
+                        && observe.metric("resident_bodies_heap", server.process()) == 0);
     }
 
     @Test
@@ -480,6 +597,11 @@ class HostileInputTest {
         }
         headers.forEach(request::header);
         return browser.send(request);
+    }
+
+    /** The socket's request target: a page id's {@code |process} is escaped, as a browser does. */
+    private static String socketTarget(String pageId) {
+        return "/_/ws?page_id=" + URLEncoder.encode(pageId, StandardCharsets.UTF_8) + "&after=0";
     }
 
     private static InetAddress address(String ip) throws UnknownHostException {

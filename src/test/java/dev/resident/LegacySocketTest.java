@@ -5,6 +5,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.Machine;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.TestServers;
 import dev.resident.support.TunnelClient;
 import dev.resident.support.TunnelClient.Closed;
@@ -252,6 +253,27 @@ class LegacySocketTest {
             TunnelClient again = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
             assertEquals("again", again.ask("again"), "its place was given back");
             assertEquals("two", second.ask("two"));
+        });
+    }
+
+    /**
+     * A browser gone without a close frame (Helidon 4.5 tells the listener nothing then) ends its
+     * tunnel at once: its place under the socket caps and its upstream socket are given back.
+     */
+    @Test
+    void aBrowserGoneWithoutACloseFrameEndsItsTunnel() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.ws.heartbeat", "120s",
+                "resident.process", "gone"), base -> {
+            URI server = URI.create("http://" + base.getAuthority());
+            Observe observe = new Observe(server);
+            try (RawHttp browser = new RawHttp(server)) {
+                browser.webSocket("/websocket", null);
+                browser.frame(RawHttp.Frame.TEXT, "one".getBytes(StandardCharsets.UTF_8));
+                assertEquals("one", new String(browser.readFrame(Duration.ofSeconds(10)).payload(), StandardCharsets.UTF_8));
+                assertEquals(1, observe.metric("resident_legacy_sockets", "gone"));
+            }
+            Eventually.await(Duration.ofSeconds(10), "the tunnel ended",
+                    () -> observe.metric("resident_legacy_sockets", "gone") == 0);
         });
     }
 

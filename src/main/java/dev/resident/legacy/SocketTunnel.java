@@ -3,6 +3,7 @@ package dev.resident.legacy;
 import dev.resident.json.Utf8;
 import dev.resident.web.OriginCheck;
 import dev.resident.web.OriginDeferringUpgradeProvider;
+import dev.resident.web.SocketEnds;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -94,6 +95,7 @@ final class SocketTunnel implements WsListener {
             return;
         }
         admitted.set(address.get());
+        SocketEnds.whenEnded(session, this::gone);
         try {
             upstream = connect(session);
         } catch (RuntimeException e) {
@@ -153,6 +155,13 @@ final class SocketTunnel implements WsListener {
             legacy.abort();
         }
         finish();
+    }
+
+    /** The browser's connection ended: if nothing closed the tunnel first, it went without a close frame. */
+    private void gone() {
+        if (!closing.get()) {
+            onError(session, null);
+        }
     }
 
     /**

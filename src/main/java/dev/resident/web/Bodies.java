@@ -175,13 +175,23 @@ final class Bodies {
      *
      * @param parsed the message parsed, with its tokens
      * @param chars  the message's length
+     * @param client the client's address, asked only when the message counts
      * @throws ApiError 503 or 429 past the budget
      */
-    Body message(Json.Counted parsed, int chars, String address) {
-        Body body = new Body(() -> address);
+    Body message(Json.Counted parsed, int chars, Supplier<String> client) {
+        Body body = new Body(client);
         body.hold(2L * chars + parsed.tokens() * HEAP_PER_TOKEN);
         body.json = parsed.node();
         return body;
+    }
+
+    /**
+     * A count, holding nothing yet, for what the client at {@code address} makes the server hold
+     * outside a request (a WebSocket frame or message while it arrives), counted like a body with
+     * {@link Body#hold}. Close it when that is gone.
+     */
+    Body held(String address) {
+        return new Body(() -> address);
     }
 
     /** Reads and drops the rest of a body, at most {@code most} bytes: whether it ended within them. */
@@ -214,8 +224,12 @@ final class Bodies {
             return json;
         }
 
-        /** Counts {@code heap} bytes for this body from now on (beyond its free share). */
-        private void hold(long heap) {
+        /**
+         * Counts {@code heap} bytes for this body from now on (beyond its free share).
+         *
+         * @throws ApiError 503 past the budget, 429 past the address's share; the count is then unchanged
+         */
+        void hold(long heap) {
             long wanted = Math.max(0, heap - FREE);
             long more = wanted - counted;
             if (more == 0) {

@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import io.helidon.http.Headers;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.net.Inet6Address;
@@ -19,17 +20,26 @@ final class ClientAddress {
     }
 
     static String of(ServerRequest req, TrustedProxies proxies) {
-        String client = ClientInfo.of(req, proxies).address();
+        return of(req.remotePeer().address(), req.headers(), proxies);
+    }
+
+    /** @param headers the request's headers (a trusted proxy's forwarded client) */
+    static String of(SocketAddress peer, Headers headers, TrustedProxies proxies) {
+        String client = proxies.clientAddress(peer, headers);
         if (client.matches("[0-9A-Fa-f:.]+")) {
-            try {
-                return key(InetAddress.getByName(client)); // an IP literal: no name lookup
-            } catch (java.net.UnknownHostException e) {
-                return client;
-            }
+            return key(client);
         }
-        SocketAddress peer = req.remotePeer().address();
         return peer instanceof InetSocketAddress socket && socket.getAddress() != null
                 ? key(socket.getAddress()) : String.valueOf(peer);
+    }
+
+    /** The key of {@code client}, an IP literal ({@link TrustedProxies#clientAddress}). */
+    static String key(String client) {
+        try {
+            return key(InetAddress.getByName(client)); // an IP literal: no name lookup
+        } catch (java.net.UnknownHostException e) {
+            return client;
+        }
     }
 
     static String key(InetAddress address) {

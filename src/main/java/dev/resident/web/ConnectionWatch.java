@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Timers;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -39,6 +40,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded by {@code per-address.max-tracked}.</li>
  * <li>The raw bytes of a request line are kept while it is read, so a target with bytes outside
  * ASCII (which Helidon's parser replaces) reaches the legacy proxy as {@link RawTarget}.</li>
+ * <li>Once a connection is a WebSocket, the bytes of the frame it is receiving count against the
+ * budget for bodies ({@link Bodies}, under the client's address, each frame's first 16 KB free):
+ * Helidon holds a frame until it is whole, before any listener sees it, so sockets that each send
+ * most of a large frame and then wait could otherwise fill the heap. A frame past the budget, or
+ * past its address's share, closes its connection.</li>
  * </ul>
  */
 final class ConnectionWatch implements AutoCloseable {
@@ -47,23 +53,32 @@ final class ConnectionWatch implements AutoCloseable {
     private final int connectionsPerAddress;
     private final int maxTracked;
     private final TrustedProxies proxies;
+    private final Bodies bodies;
     private final ConcurrentHashMap<Watched, ConnectionContext> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
     private final Counter timedOut;
     private final Counter refused;
+    private final Counter framesRefused;
     private final Future<?> sweeper;
 
-    /** @param timers the process's timers, which run the sweep of unfinished request heads */
-    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, ResidentMeters meters, Timers timers) {
+    /**
+     * @param bodies the budget for bodies, which the frames of WebSockets count against
+     * @param timers the process's timers, which run the sweep of unfinished request heads
+     */
+    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, Bodies bodies, ResidentMeters meters,
+                    Timers timers) {
         this.headTimeoutNanos = settings.headerTimeout().toNanos();
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
         this.maxTracked = settings.maxTrackedAddresses();
         this.proxies = proxies;
+        this.bodies = bodies;
         this.timedOut = meters.counter("resident.header.timeouts",
                 "connections closed because a request head was not complete within resident.limits.header-timeout");
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
+        this.framesRefused = meters.counter("resident.frames.refused",
+                "WebSocket connections closed because the frame they were sending passed the budget for bodies");
         meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
         long period = Math.clamp(settings.headerTimeout().toMillis() / 4, 50, 1000);
         this.sweeper = timers.every("connection-watch", Duration.ofMillis(period), this::sweep);
@@ -110,7 +125,7 @@ final class ConnectionWatch implements AutoCloseable {
                 throw refuse(ctx, "too many connections from " + address);
             }
         }
-        Watched watched = new Watched(address);
+        Watched watched = new Watched(address, ctx.remotePeer().address());
         open.put(watched, ctx);
         return watched;
     }
@@ -157,23 +172,39 @@ final class ConnectionWatch implements AutoCloseable {
         }
     }
 
-    /** One connection: between requests, reading a head, in a request, upgraded; and its request line. */
-    static final class Watched {
+    /**
+     * One connection: between requests, reading a head, in a request, upgraded; its request line,
+     * and once upgraded the frame it is receiving.
+     */
+    final class Watched {
         private static final int IDLE = 0;
         private static final int HEAD = 1;
         private static final int REQUEST = 2;
         private static final int UPGRADING = 3;
         private static final int UPGRADED = 4;
         private final String address;
+        private final SocketAddress peer;
         private final RequestLine line = new RequestLine();
         private int state = HEAD; // the first head is timed from the accept
         private long headStarted = System.nanoTime();
+        /** The client an upgrade request came from (a trusted proxy's forwarded one), until it is upgraded. */
+        private String upgradeClient;
+        /** Once upgraded: the frame being received, and what it holds in the budget for bodies. */
+        private FrameProgress frames;
+        private Bodies.Body framesHeld;
+        /** What runs when the connection is over, once upgraded (its socket's listener). */
+        private Runnable whenEnded;
 
-        private Watched(String address) {
+        private Watched(String address, SocketAddress peer) {
             this.address = address;
+            this.peer = peer;
         }
 
         synchronized void received(byte[] bytes) {
+            if (frames != null) {
+                follow(bytes);
+                return;
+            }
             if (state == IDLE) {
                 state = HEAD;
                 headStarted = System.nanoTime();
@@ -187,6 +218,9 @@ final class ConnectionWatch implements AutoCloseable {
         synchronized void headComplete(Headers headers) {
             if (state == IDLE || state == HEAD) {
                 state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
+                if (state == UPGRADING) {
+                    upgradeClient = ClientAddress.of(peer, headers, proxies);
+                }
             }
             if (headers instanceof WritableHeaders<?> writable) {
                 writable.remove(RawTarget.HEADER); // only ever this watch's own
@@ -195,11 +229,62 @@ final class ConnectionWatch implements AutoCloseable {
             line.release();
         }
 
-        synchronized void responded(Status status) {
+        /**
+         * @param reader the connection's reader: on a 101, what it holds unread came after the
+         *               upgrade request, and is the start of the first frames
+         */
+        synchronized void responded(Status status, DataReader reader) {
             if (status.code() == Status.SWITCHING_PROTOCOLS_101.code()) {
                 state = UPGRADED;
+                frames = new FrameProgress();
+                framesHeld = bodies.held(upgradeClient != null ? upgradeClient : ClientAddress.of(peer, WritableHeaders.create(), proxies));
+                upgradeClient = null;
+                int ahead = reader.available();
+                if (ahead > 0) {
+                    byte[] early = new byte[ahead];
+                    reader.getBuffer(ahead).read(early); // a view: the reader still holds them for Helidon
+                    follow(early);
+                }
             } else if (status.code() >= 200 && (state == REQUEST || state == UPGRADING)) {
                 state = IDLE; // a 100 Continue is not the answer: the body still comes
+                upgradeClient = null;
+            }
+        }
+
+        /** Counts the frame in progress after {@code bytes}; closes the connection past the budget. */
+        private void follow(byte[] bytes) {
+            try {
+                framesHeld.hold(frames.follow(bytes));
+            } catch (ApiError full) {
+                framesRefused.increment();
+                ConnectionContext ctx = open.get(this);
+                if (ctx != null) {
+                    closeQuietly(ctx);
+                }
+                throw new CloseConnectionException("a WebSocket frame past the budget for bodies: " + full.getMessage());
+            }
+        }
+
+        /**
+         * Runs {@code action} when the connection is over. Helidon 4.5 tells a WebSocket's listener
+         * nothing when its client goes without a close frame (the read ends the connection).
+         */
+        synchronized void whenEnded(Runnable action) {
+            whenEnded = action;
+        }
+
+        /** The connection is over: what its frames held is given back, and its listener told. */
+        void ended() {
+            Runnable action;
+            synchronized (this) {
+                if (framesHeld != null) {
+                    framesHeld.close();
+                }
+                action = whenEnded;
+                whenEnded = null;
+            }
+            if (action != null) {
+                action.run();
             }
         }
 
@@ -228,7 +313,7 @@ final class ConnectionWatch implements AutoCloseable {
         @Override
         public void status(ConnectionContext ctx, Status status) {
             if (ctx instanceof WatchedContext watched) {
-                watched.watched().responded(status);
+                watched.watched().responded(status, watched.dataReader());
             }
         }
     }

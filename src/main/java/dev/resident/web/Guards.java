@@ -15,12 +15,13 @@ final class Guards implements AutoCloseable {
     final TrustedProxies proxies;
     final ConnectionWatch connections;
 
-    Guards(AdmissionSettings settings, TrustedProxies proxies, Registry registry, Sockets sockets, ResidentMeters meters,
-           Timers timers) {
+    /** @param bodies the budget for bodies, which the frames of WebSockets count against too */
+    Guards(AdmissionSettings settings, TrustedProxies proxies, Bodies bodies, Registry registry, Sockets sockets,
+           ResidentMeters meters, Timers timers) {
         this.admission = new Admission(settings, registry, sockets, meters);
         this.slowCalls = new SlowCalls(settings.slowCall(), meters, timers);
         this.proxies = proxies;
-        this.connections = new ConnectionWatch(settings, proxies, meters, timers);
+        this.connections = new ConnectionWatch(settings, proxies, bodies, meters, timers);
     }
 
     @Override

@@ -41,6 +41,8 @@ final class PageSocket implements WsListener {
     private StringBuilder fragments;
     /** The UTF-8 bytes of {@link #fragments}. */
     private long fragmentBytes;
+    /** What {@link #fragments} holds, counted against the budget for bodies; null between messages. */
+    private Bodies.Body fragmentsHeld;
     private SocketQuery query;
     private boolean originAllowed;
     private String origin;
@@ -131,6 +133,7 @@ final class PageSocket implements WsListener {
             return;
         }
         admittedAddress.set(address);
+        SocketEnds.whenEnded(session, this::release);
         channel = new SocketChannel(session, settings, query.batch(), meters);
         sockets.add(channel);
         ResidentPage attached = page;
@@ -158,7 +161,7 @@ final class PageSocket implements WsListener {
         }
         long bytes = (fragments == null ? 0 : fragmentBytes) + Utf8.length(text); // the limit is in bytes, as sent
         if (bytes > settings.maxMessageBytes()) {
-            fragments = null;
+            dropFragments();
             channel.close(1009, "message too big");
             return;
         }
@@ -168,14 +171,36 @@ final class PageSocket implements WsListener {
         }
         if (fragments == null) {
             fragments = new StringBuilder();
+            fragmentsHeld = bodies.held(clientKey());
         }
         fragments.append(text);
         fragmentBytes = bytes;
+        try {
+            fragmentsHeld.hold(2L * fragments.length());
+        } catch (ApiError full) {
+            dropFragments();
+            channel.close(1013, full.getMessage()); // the client sends it again once it reconnects
+            return;
+        }
         if (last) {
             String message = fragments.toString();
-            fragments = null;
+            dropFragments();
             handle(message);
         }
+    }
+
+    private void dropFragments() {
+        fragments = null;
+        if (fragmentsHeld != null) {
+            fragmentsHeld.close();
+            fragmentsHeld = null;
+        }
+    }
+
+    /** The key of the admitted client's address in the budget for bodies. */
+    private String clientKey() {
+        String admitted = admittedAddress.get();
+        return admitted == null ? "" : ClientAddress.key(admitted);
     }
 
     @Override
@@ -231,7 +256,7 @@ final class PageSocket implements WsListener {
         }
         Bodies.Body held;
         try {
-            held = bodies.message(parsed, text.length(), admittedAddress.get());
+            held = bodies.message(parsed, text.length(), this::clientKey);
         } catch (ApiError full) {
             // the heap for messages is taken: nothing runs (unavailable: resident.js sends it again)
             channel.offer(errorFrame(parsed.node().get("id"), full.code(), full.getMessage()));
@@ -278,6 +303,7 @@ final class PageSocket implements WsListener {
     }
 
     private void release() {
+        dropFragments();
         if (channel != null) {
             channel.released();
         }

@@ -35,13 +35,21 @@ final class StopSafeConnection implements ServerConnection, InterruptableTask<Vo
 
     @Override
     public void handle(Limit limit) throws InterruptedException {
-        helidon.handle(limit);
+        try {
+            helidon.handle(limit);
+        } finally {
+            watched.ended();
+        }
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public void handle(Semaphore requestSemaphore) throws InterruptedException {
-        helidon.handle(requestSemaphore);
+        try {
+            helidon.handle(requestSemaphore);
+        } finally {
+            watched.ended();
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
 import io.helidon.webserver.ServerConnectionException;
+import io.helidon.websocket.WsSession;
 
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -46,6 +47,16 @@ final class WatchedContext implements ConnectionContext {
             return socket.get();
         } catch (UncheckedIOException e) {
             throw new ServerConnectionException("Failed to get data from socket", e); // as Helidon's own reader
+        }
+    }
+
+    /**
+     * Runs {@code action} once the connection under {@code session} is over, however it ended (a
+     * client gone without a close frame included, which Helidon 4.5 tells its listener nothing of).
+     */
+    static void whenEnded(WsSession session, Runnable action) {
+        if (session.socketContext() instanceof WatchedContext watched) {
+            watched.watched.whenEnded(action);
         }
     }
 

@@ -71,10 +71,10 @@ public final class WebFront {
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat(), timers);
         this.site = site.apply(sockets);
-        this.guards = new Guards(admission, proxies, registry, sockets, meters, timers);
         this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap(),
                 admission.perAddress() ? admission.bodiesHeapPerAddress() : Long.MAX_VALUE,
                 admission.maxTrackedAddresses(), proxies);
+        this.guards = new Guards(admission, proxies, bodies, registry, sockets, meters, timers);
         meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
                 bodies::held);
     }

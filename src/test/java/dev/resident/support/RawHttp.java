@@ -175,6 +175,29 @@ public final class RawHttp implements AutoCloseable {
         return frame.toByteArray();
     }
 
+    /**
+     * The head of a client frame of {@code length} payload bytes, masked with zeros (so its payload
+     * goes as it is): for a frame sent in parts, or never finished.
+     */
+    public static byte[] frameHead(int opcode, boolean fin, long length) {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        head.write((fin ? 0x80 : 0) | opcode);
+        if (length < 126) {
+            head.write(0x80 | (int) length);
+        } else if (length < 1 << 16) {
+            head.write(0x80 | 126);
+            head.write((int) (length >> 8));
+            head.write((int) (length & 0xff));
+        } else {
+            head.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                head.write((int) (length >> shift & 0xff));
+            }
+        }
+        head.writeBytes(new byte[4]);
+        return head.toByteArray();
+    }
+
     /** The next server frame within {@code timeout}. */
     public Frame readFrame(Duration timeout) {
         setTimeout(timeout);

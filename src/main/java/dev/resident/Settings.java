@@ -306,6 +306,7 @@ final class Settings {
                 tasks.get("max-result").asInt().get(),
                 duration(tasks.get("keep-finished")),
                 tasks.get("max-jobs").asInt().get(),
+                tasks.get("max-kept-results").asLong().get(),
                 tasks.get("max-deliveries").asInt().get(),
                 duration(tasks.get("ack-wait")),
                 fallback.equals("local"),

@@ -1,6 +1,7 @@
 package dev.resident;
 
 import dev.resident.bus.nats.NatsSettings;
+import dev.resident.id.Ids;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Timers;
 import dev.resident.page.engine.CpuPool;
@@ -41,8 +42,10 @@ final class TaskBackend {
                              CpuPool cpu, Timers timers, CompletableFuture<Connection> nats) {
         TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
         TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers);
-        PageDelivery pages = (pageId, tail) -> registry.anyPage(pageId).map(page -> {
-            page.push("job", tail);
+        PageDelivery pages = (pageId, user, tail) -> registry.anyPage(pageId).map(page -> {
+            if (user.equals(page.user()) || Ids.isGuestUser(user)) {
+                page.push("job", tail); // not to whoever holds the session after the job's user left
+            }
             return true;
         }).orElse(false);
         ScheduleMarks marks = ScheduleMarks.inMemory();

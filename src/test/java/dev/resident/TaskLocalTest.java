@@ -9,6 +9,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TaskProbe;
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
@@ -185,6 +186,75 @@ class TaskLocalTest {
         Eventually.await(Duration.ofSeconds(10), "the job is cancelled",
                 () -> owner.get("/_/jobs/" + jobId).json().path("state").asText().equals("cancelled"));
         assertEquals(404, delete(admin, "not-a-job").status());
+    }
+
+    /**
+     * After a logout on a shared browser, a job of the user who left tells the page nothing more:
+     * whoever holds the session now does not get its progress or its result.
+     */
+    @Test
+    void aJobsMessagesStopAtItsPageOnceItsUserLoggedOut() {
+        Browser shared = new Browser(uri);
+        assertEquals(200, shared.login("bob", "bob").status());
+        String pageId = probePage(shared);
+        SocketClient socket = shared.socket(pageId);
+        socket.next("hello");
+        String held = submit(shared, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+        socket.next(m -> "job".equals(m.path("t").asText()) && "running".equals(m.path("state").asText()));
+        assertEquals(204, shared.post("/_/logout", Json.object()).status());
+        assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "the session changed hands");
+
+        SocketClient next = shared.socket(pageId);
+        next.next("hello");
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        assertEquals(200, delete(admin, held).status());
+        // the one worker ends the held job, its last message included, before it runs the next
+        String after = submit(shared, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
+        List<JsonNode> seen = new ArrayList<>();
+        for (JsonNode m = next.next(); !(after.equals(m.path("job_id").asText()) && "failed".equals(m.path("state").asText()));
+             m = next.next()) {
+            seen.add(m);
+        }
+        assertEquals("cancelled", admin.get("/_/jobs/" + held).json().path("state").asText());
+        assertTrue(seen.stream().noneMatch(m -> held.equals(m.path("job_id").asText())),
+                "nothing of bob's job after his logout: " + seen);
+    }
+
+    /**
+     * The results of finished jobs kept for {@code GET /_/jobs/{id}} are bounded in bytes together
+     * ({@code max-kept-results}), not only in number: past it the oldest finished job is forgotten.
+     */
+    @Test
+    void keptResultsStayWithinTheirBytesTheOldestForgottenFirst() {
+        Map<String, String> config = Map.of("resident.tasks.workers", "1",
+                "resident.tasks.max-result", "400000",
+                "resident.tasks.max-kept-results", "1000000"); // a 300,002-char result holds ~600 KB
+        Resident other = null;
+        WebServer server = null;
+        try {
+            WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0);
+            other = TaskProbe.setup(builder, config);
+            server = builder.build().start();
+            Browser browser = new Browser(URI.create("http://127.0.0.1:" + server.port()));
+            String pageId = probePage(browser);
+            SocketClient socket = browser.socket(pageId);
+            socket.next("hello");
+            String first = submit(browser, pageId, "probe.large", null).json().path("result").path("job_id").asText();
+            assertEquals("done", last(jobMessages(socket, first)).get("state").asText());
+            assertEquals(300_000, browser.get("/_/jobs/" + first).json().path("result").asText().length());
+            String second = submit(browser, pageId, "probe.large", null).json().path("result").path("job_id").asText();
+            assertEquals("done", last(jobMessages(socket, second)).get("state").asText(), "delivered in full");
+            assertEquals(404, browser.get("/_/jobs/" + first).status(), "the oldest forgotten");
+            assertEquals(300_000, browser.get("/_/jobs/" + second).json().path("result").asText().length());
+        } finally {
+            if (server != null) {
+                server.stop();
+            }
+            if (other != null) {
+                other.close();
+            }
+        }
     }
 
     @Test

@@ -1,16 +1,19 @@
 package dev.resident.task;
 
+import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
+import dev.resident.support.TestUsers;
 import dev.resident.task.engine.TaskEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,6 +96,22 @@ class NatsScheduleTest {
         Instant missedFrom = stoppedAt.plusSeconds(1);
         assertEquals(1, runsBetween("caught", missedFrom, restartedAt), "caught up once: " + RUNS);
         assertEquals(0, runsBetween("skipped", missedFrom, restartedAt), "skipped: " + RUNS);
+    }
+
+    /** The schedule's runs belong to no user: one named like their owner cannot read or cancel them. */
+    @Test
+    void aUserNamedLikeTheSchedulesOwnerDoesNotOwnItsRuns() {
+        config.putAll(TestUsers.config(true, List.of("ada", TaskEngine.SCHEDULER)));
+        Node node = tickingNode(site(), "p01");
+        Eventually.await(Duration.ofSeconds(30), "a run", () -> !RUNS.isEmpty());
+        Browser admin = new Browser(node.uri());
+        assertEquals(200, admin.login("ada", TestUsers.PASSWORD).status());
+        String jobId = admin.get("/_/admin/state").json().path("jobs").path("list").get(0).path("job_id").asText();
+        Browser named = new Browser(node.uri());
+        assertEquals(200, named.login(TaskEngine.SCHEDULER, TestUsers.PASSWORD).status());
+        assertEquals(404, named.get("/_/jobs/" + jobId).status(), "not its job");
+        assertEquals(404, named.send(HttpRequest.newBuilder(node.uri().resolve("/_/jobs/" + jobId)).DELETE()).status());
+        assertEquals(200, admin.get("/_/jobs/" + jobId).status(), "an admin's");
     }
 
     private NatsSite site() {

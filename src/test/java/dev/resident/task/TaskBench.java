@@ -52,7 +52,7 @@ public final class TaskBench {
 
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        TaskSettings settings = new TaskSettings(8, 100_000, 5, 65536, 262144, Duration.ofMinutes(5), 200_000, 3,
+        TaskSettings settings = new TaskSettings(8, 100_000, 5, 65536, 262144, Duration.ofMinutes(5), 200_000, 1L << 30, 3,
                 Duration.ofSeconds(30), false, Duration.ofSeconds(5));
         run("local", jobs, 0, settings, null);
         run("local", PACED_JOBS, PACED_RATE, settings, null);
@@ -153,11 +153,11 @@ public final class TaskBench {
              ResidentMeters meters = new ResidentMeters("bench-" + lane);
              TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers)) {
             if (natsUrl == null) {
-                engine.addLocalLane((pageId, tail) -> true);
+                engine.addLocalLane((pageId, user, tail) -> true);
             } else {
                 Connection connection = Nats.connect(natsUrl);
                 engine.closeAlso(connection::close);
-                TaskNats.addLane(engine, connection, "bench", (pageId, tail) -> true);
+                TaskNats.addLane(engine, connection, "bench", (pageId, user, tail) -> true);
             }
             for (int i = 0; i < warmUps; i++) { // JIT and connections warm; not measured
                 engine.submit("bench-page", "bench", "noop", Json.object().put("warm", true).put("t0", System.nanoTime()));

@@ -118,10 +118,10 @@ public final class JobRunner {
         JobSpec spec = job.spec();
         UnaryOperator<JobStatus> outcome;
         try {
-            Object value = type.task().run(Params.of(spec.params()), job);
+            Object value = type.task().run(Params.of(Json.parse(spec.params())), job);
             job.stop();
-            JsonNode result = Json.toTree(value);
-            int size = Json.write(result).getBytes(StandardCharsets.UTF_8).length;
+            String result = Json.write(Json.toTree(value));
+            int size = result.getBytes(StandardCharsets.UTF_8).length;
             outcome = job.cancelled() ? JobStatus::cancelled
                     : size > settings.maxResult()
                     ? s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "

@@ -2,14 +2,17 @@ package dev.resident.task.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.resident.json.Json;
 
 /**
  * A job as it is queued: what to run, for whom, and which page hears about it.
  *
  * @param pageId the page that submitted it, or empty for a scheduled job (no page hears about it)
+ * @param params its params as JSON text (an object): a job waiting in the queue keeps them as they
+ *               were sent, not as a tree many times their size; parsed when it runs
  */
-public record JobSpec(String jobId, String type, String user, String pageId, ObjectNode params, long submittedAt) {
+public record JobSpec(String jobId, String type, String user, String pageId, String params, long submittedAt) {
 
     public String encode() {
         ObjectNode node = Json.object()
@@ -18,7 +21,7 @@ public record JobSpec(String jobId, String type, String user, String pageId, Obj
                 .put("user", user)
                 .put("page_id", pageId)
                 .put("submitted_at", submittedAt);
-        node.set("params", params);
+        node.putRawValue("params", new RawValue(params)); // already JSON: not parsed to be written
         return Json.write(node);
     }
 
@@ -39,7 +42,7 @@ public record JobSpec(String jobId, String type, String user, String pageId, Obj
             throw new IllegalArgumentException("not a job");
         }
         return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), node.get("user").textValue(),
-                node.get("page_id").textValue(), (ObjectNode) node.get("params"), node.path("submitted_at").asLong());
+                node.get("page_id").textValue(), Json.write(node.get("params")), node.path("submitted_at").asLong());
     }
 
     private static boolean text(JsonNode node, String field) {

@@ -2,20 +2,22 @@ package dev.resident.task.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.resident.json.Json;
 
 /**
  * What is known of one job: the {@code job} message a page gets and the record a store keeps.
  *
  * @param progress null until the task reports some
- * @param result   the task's result once {@code done}, else null
+ * @param result   the task's result as JSON text once {@code done}, else null: a finished job is
+ *                 remembered for a while, and its result kept as a tree would be many times its size
  * @param error    {@code {"code","message","id"?}} once {@code failed}, else null
  * @param attempt  0 while queued, then the run number
  * @param cancelRequested a cancel reached a running job: a run that picks it up again (after its
  *                        worker died) ends it {@code cancelled} instead of running it
  */
 public record JobStatus(String jobId, String type, String user, String pageId, JobState state, Progress progress,
-                        JsonNode result, ObjectNode error, int attempt, long submittedAt, long updatedAt,
+                        String result, ObjectNode error, int attempt, long submittedAt, long updatedAt,
                         boolean cancelRequested) {
 
     static JobStatus queued(JobSpec spec) {
@@ -33,7 +35,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
                 System.currentTimeMillis(), cancelRequested);
     }
 
-    JobStatus done(JsonNode value) {
+    JobStatus done(String value) {
         return new JobStatus(jobId, type, user, pageId, JobState.DONE, progress, value, null, attempt, submittedAt,
                 System.currentTimeMillis(), cancelRequested);
     }
@@ -86,7 +88,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
             body.set("progress", progress.json());
         }
         if (result != null && state == JobState.DONE) {
-            body.set("result", result);
+            body.putRawValue("result", new RawValue(result)); // already JSON: not parsed to be written
         }
         if (error != null) {
             body.set("error", error);
@@ -104,7 +106,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
             node.set("progress", progress.json());
         }
         if (result != null) {
-            node.set("result", result);
+            node.putRawValue("result", new RawValue(result));
         }
         if (error != null) {
             node.set("error", error);
@@ -121,7 +123,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
             JsonNode error = node.get("error");
             return new JobStatus(text(node, "job_id"), text(node, "type"), text(node, "user"), text(node, "page_id"),
                     JobState.ofWire(text(node, "state")), Progress.of(node.get("progress")),
-                    node.get("result"), error != null && error.isObject() ? (ObjectNode) error : null,
+                    node.has("result") ? Json.write(node.get("result")) : null, error != null && error.isObject() ? (ObjectNode) error : null,
                     node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong(),
                     node.path("cancel_requested").asBoolean(false));
         } catch (RuntimeException e) {

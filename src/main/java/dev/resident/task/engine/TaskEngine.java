@@ -76,7 +76,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         LocalJobStore store = new LocalJobStore(settings);
         JobEvents events = status -> {
             if (!status.pageId().isEmpty()) {
-                pages.deliver(status.pageId(), status.messageTail());
+                pages.deliver(status.pageId(), status.user(), status.messageTail());
             }
         };
         return addLane("local", new LocalJobQueue(settings), store, events);
@@ -122,7 +122,8 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         TaskType task = types.find(type)
                 .orElseThrow(() -> new PageException(404, "unknown_task", "no task type " + type));
         Params checked = Params.of(params);
-        if (Json.write(checked.node()).getBytes(StandardCharsets.UTF_8).length > settings.maxParams()) {
+        String encoded = Json.write(checked.node());
+        if (encoded.getBytes(StandardCharsets.UTF_8).length > settings.maxParams()) {
             throw PageException.unprocessable("params larger than " + settings.maxParams() + " bytes");
         }
         task.check().check(checked);
@@ -130,7 +131,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             meters.rejected.increment();
             throw new PageException(503, "unavailable", "the task queue cannot be reached");
         }
-        JobSpec spec = new JobSpec(Ids.newId(), type, user, pageId, checked.node().deepCopy(), System.currentTimeMillis());
+        JobSpec spec = new JobSpec(Ids.newId(), type, user, pageId, encoded, System.currentTimeMillis());
         JobEvents first = lanes.get(0).events();
         first.send(JobStatus.queued(spec)); // before any worker can report on it
         PageException refused = null;
@@ -170,7 +171,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         if (!params.has("scheduled_at")) {
             params.put("scheduled_at", Instant.ofEpochMilli(due).toString());
         }
-        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "", params,
+        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "", Json.write(params),
                 System.currentTimeMillis());
         if (types.find(schedule.type()).isEmpty()) {
             throw new PageException(404, "unknown_task", "no task type " + schedule.type());
@@ -221,7 +222,9 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             found.lane.events().send(queued.get());
             return queued.get();
         }
-        found.lane.store().update(jobId, s -> s.state() == JobState.RUNNING ? s.withCancelRequested() : null);
+        // a cancel already on record is not written again: repeated cancels cost one read each
+        found.lane.store().update(jobId, s -> s.state() == JobState.RUNNING && !s.cancelRequested()
+                ? s.withCancelRequested() : null);
         if (!found.lane.runner().cancelRunning(jobId) && found.lane.queue() instanceof CancelBroadcast others) {
             others.cancelRunning(jobId); // it runs in another process
         }
@@ -235,7 +238,10 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         return Json.parse("{" + now.messageTail());
     }
 
-    /** A job of {@code user} (any job for an admin). @throws PageException 404 {@code unknown_job} */
+    /**
+     * A job of {@code user} (any job for an admin; the schedule's runs only for an admin, whatever
+     * a user is named). @throws PageException 404 {@code unknown_job}
+     */
     public JobStatus status(String jobId, String user, boolean admin) {
         return find(jobId, user, admin).status;
     }
@@ -301,11 +307,16 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             } catch (PageException e) {
                 continue; // its store is unreachable: the job may be in the next lane
             }
-            if (status.isPresent() && (admin || status.get().user().equals(user))) {
+            if (status.isPresent() && (admin || ownedBy(status.get(), user))) {
                 return new Found(lane, status.get());
             }
         }
         throw unknownJob();
+    }
+
+    /** Whether {@code user} owns the job: a user named like the schedule's owner does not own its runs. */
+    private static boolean ownedBy(JobStatus status, String user) {
+        return status.user().equals(user) && !SCHEDULER.equals(status.user());
     }
 
     private static PageException unknownJob() {

@@ -12,20 +12,22 @@ import java.time.Duration;
  * @param maxResult        bytes of a job's encoded result; beyond, the job fails with {@code result_too_large}
  * @param keepFinished     how long finished jobs stay visible (admin view, {@code GET /_/jobs/{id}})
  * @param maxJobs          jobs this process remembers at most; the oldest finished are forgotten first
+ * @param maxKeptResults   bytes that the results of the finished jobs this process remembers may hold
+ *                         together (two a char); beyond, the oldest finished are forgotten first
  * @param maxDeliveries    runs of a job whose worker died before it ends {@code failed} (NATS backend)
  * @param ackWait          how long the NATS queue waits for a sign of life before redelivering a job
  * @param fallbackLocal    when NATS cannot take a job: true runs it in this process, false answers 503
  * @param natsTimeout      longest wait for one JetStream call (publish, KV); never hangs beyond
  */
 public record TaskSettings(int workers, int queue, int progressPerSecond, int maxParams, int maxResult,
-                           Duration keepFinished, int maxJobs, int maxDeliveries, Duration ackWait,
+                           Duration keepFinished, int maxJobs, long maxKeptResults, int maxDeliveries, Duration ackWait,
                            boolean fallbackLocal, Duration natsTimeout) {
 
     public TaskSettings {
         if (workers < 0 || queue < 1 || progressPerSecond < 1 || maxParams < 2 || maxResult < 4 || maxJobs < 1
-                || maxDeliveries < 1) {
+                || maxDeliveries < 1 || maxKeptResults < 2L * maxResult) {
             throw new IllegalArgumentException("resident.tasks: workers >= 0, queue, progress-per-second, "
-                    + "max-params, max-result, max-jobs and max-deliveries >= 1");
+                    + "max-params, max-result, max-jobs and max-deliveries >= 1, max-kept-results >= 2 x max-result");
         }
         if (ackWait.toMillis() < 1000 || natsTimeout.toMillis() < 1 || keepFinished.isNegative()) {
             throw new IllegalArgumentException("resident.tasks: ack-wait >= 1s, nats-timeout > 0, keep-finished >= 0");

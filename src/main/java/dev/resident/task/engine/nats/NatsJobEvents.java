@@ -40,7 +40,7 @@ final class NatsJobEvents implements JobEvents {
             return; // a scheduled job: no page hears about it
         }
         String tail = status.messageTail();
-        if (pages.deliver(status.pageId(), tail)) {
+        if (pages.deliver(status.pageId(), status.user(), tail)) {
             return;
         }
         try {
@@ -69,6 +69,6 @@ final class NatsJobEvents implements JobEvents {
             meters.malformed();
             return;
         }
-        pages.deliver(status.pageId(), status.messageTail());
+        pages.deliver(status.pageId(), status.user(), status.messageTail());
     }
 }

@@ -1,5 +1,6 @@
 package dev.resident.task.engine.nats;
 
+import dev.resident.page.PageException;
 import dev.resident.json.Json;
 import dev.resident.task.engine.JobStatus;
 import dev.resident.task.engine.JobStore;
@@ -85,7 +86,8 @@ final class NatsJobStore implements JobStore {
                     }
                 }
             }
-            throw new java.util.ConcurrentModificationException("job " + jobId + " changed " + MAX_RETRIES + " times while updating");
+            // changed under every try (many cancels at once): the caller may try again later
+            throw new PageException(503, "unavailable", "the job is changing; try again");
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }

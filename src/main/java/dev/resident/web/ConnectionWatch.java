@@ -237,7 +237,8 @@ final class ConnectionWatch implements AutoCloseable {
             if (status.code() == Status.SWITCHING_PROTOCOLS_101.code()) {
                 state = UPGRADED;
                 frames = new FrameProgress();
-                framesHeld = bodies.held(upgradeClient != null ? upgradeClient : ClientAddress.of(peer, WritableHeaders.create(), proxies));
+                framesHeld = bodies.held(upgradeClient != null ? upgradeClient
+                        : ClientAddress.of(peer, WritableHeaders.create(), proxies));
                 upgradeClient = null;
                 int ahead = reader.available();
                 if (ahead > 0) {
@@ -261,7 +262,8 @@ final class ConnectionWatch implements AutoCloseable {
                 if (ctx != null) {
                     closeQuietly(ctx);
                 }
-                throw new CloseConnectionException("a WebSocket frame past the budget for bodies: " + full.getMessage());
+                throw new CloseConnectionException("a WebSocket frame past the budget for bodies: "
+                        + full.getMessage());
             }
         }
 

@@ -1,6 +1,5 @@
 package dev.resident.task.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.ops.Timers;

@@ -121,9 +121,10 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
     public static JobStatus of(JsonNode node) {
         try {
             JsonNode error = node.get("error");
+            String result = node.has("result") ? Json.write(node.get("result")) : null;
             return new JobStatus(text(node, "job_id"), text(node, "type"), text(node, "user"), text(node, "page_id"),
                     JobState.ofWire(text(node, "state")), Progress.of(node.get("progress")),
-                    node.has("result") ? Json.write(node.get("result")) : null, error != null && error.isObject() ? (ObjectNode) error : null,
+                    result, error != null && error.isObject() ? (ObjectNode) error : null,
                     node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong(),
                     node.path("cancel_requested").asBoolean(false));
         } catch (RuntimeException e) {

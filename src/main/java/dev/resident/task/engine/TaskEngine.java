@@ -171,8 +171,8 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         if (!params.has("scheduled_at")) {
             params.put("scheduled_at", Instant.ofEpochMilli(due).toString());
         }
-        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "", Json.write(params),
-                System.currentTimeMillis());
+        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "",
+                Json.write(params), System.currentTimeMillis());
         if (types.find(schedule.type()).isEmpty()) {
             throw new PageException(404, "unknown_task", "no task type " + schedule.type());
         }

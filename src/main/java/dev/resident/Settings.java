@@ -301,6 +301,7 @@ final class Settings {
         return new TaskSettings(
                 tasks.get("workers").asInt().get(),
                 tasks.get("queue").asInt().get(),
+                tasks.get("max-jobs-per-user").asInt().get(),
                 tasks.get("progress-per-second").asInt().get(),
                 tasks.get("max-params").asInt().get(),
                 tasks.get("max-result").asInt().get(),

@@ -257,6 +257,41 @@ class TaskLocalTest {
         }
     }
 
+    /** One user's jobs queued or running are capped: past it 429, while another user's job is taken. */
+    @Test
+    void oneUsersJobsAreCapped() {
+        Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.queue", "10",
+                "resident.tasks.max-jobs-per-user", "2");
+        Resident other = null;
+        WebServer server = null;
+        try {
+            WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0);
+            other = TaskProbe.setup(builder, config);
+            server = builder.build().start();
+            URI base = URI.create("http://127.0.0.1:" + server.port());
+            Browser bob = new Browser(base);
+            String pageId = probePage(bob);
+            String running = submit(bob, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
+            assertEquals(200, submit(bob, pageId, "probe.hold", null).status());
+            Reply third = submit(bob, pageId, "probe.hold", null);
+            assertEquals(429, third.status(), third.body());
+            assertEquals("rate_limited", third.errorCode());
+            Browser carol = new Browser(base);
+            assertEquals(200, submit(carol, probePage(carol), "probe.hold", null).status(), "another user's");
+
+            assertEquals(200, delete(bob, running).status());
+            Eventually.await(Duration.ofSeconds(10), "the cancelled job ended, and its place came back",
+                    () -> submit(bob, pageId, "probe.fail", null).status() == 200);
+        } finally {
+            if (server != null) {
+                server.stop();
+            }
+            if (other != null) {
+                other.close();
+            }
+        }
+    }
+
     @Test
     void theAdminViewListsJobsWithProgressAndErrorIdsAndTheSchedule() {
         Browser guest = new Browser(uri);

@@ -161,6 +161,38 @@ class NatsTaskTest {
                 "the queue goes on");
     }
 
+    /**
+     * One user's jobs queued or running are capped site-wide by the stream itself (one subject a
+     * user): on any process, past the cap the user gets 429 while another user's job is taken; once
+     * the user's jobs have run, the user may submit again.
+     */
+    @Test
+    void oneUsersJobsAreCappedAcrossTheSite() {
+        Map<String, String> capped = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "2");
+        Node first = site(capped).start("p01");
+        Node second = site(capped).start("p02");
+        Browser user = first.browser();
+        assertEquals(200, user.login("bob", "bob").status());
+        String pageId = user.benchPage();
+        job(user, pageId, 1, 0);
+        job(user, pageId, 1, 0);
+        Reply third = user.rpc(pageId, "job", Json.object().put("steps", 1).put("step_ms", 0), null);
+        assertEquals(429, third.status(), third.body());
+        assertEquals("rate_limited", third.errorCode());
+
+        Browser sameUserElsewhere = second.browser();
+        assertEquals(200, sameUserElsewhere.login("bob", "bob").status());
+        String otherPage = sameUserElsewhere.benchPage();
+        assertEquals(429, sameUserElsewhere.rpc(otherPage, "job", Json.object().put("steps", 1), null).status(),
+                "the same user on another process");
+        Browser someoneElse = second.browser();
+        job(someoneElse, someoneElse.benchPage(), 1, 0);
+
+        site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "2")).start("p03");
+        Eventually.await(WAIT, "the user's jobs ran, and its places came back",
+                () -> user.rpc(pageId, "job", Json.object().put("steps", 1).put("step_ms", 0), null).status() == 200);
+    }
+
     @Test
     void cancelReachesAJobRunningInAnotherProcessAndAQueuedJobNeverRuns() {
         Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");

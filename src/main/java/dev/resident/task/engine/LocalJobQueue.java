@@ -6,15 +6,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The in-process queue ({@code ipc.backend: local}, or the fallback when NATS is unreachable): a
- * bounded queue and {@code workers} virtual threads. Jobs still queued when the server stops end
+ * bounded queue and {@code workers} virtual threads. Each user has at most
+ * {@code max-jobs-per-user} jobs in it or running. Jobs still queued when the server stops end
  * {@code failed}.
  */
 final class LocalJobQueue implements JobQueue {
     private final BlockingQueue<JobSpec> waiting;
     private final int workers;
+    private final int maxPerUser;
+    /** Jobs of each user queued or running; a user with none is not kept. */
+    private final ConcurrentHashMap<String, Integer> byUser = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private JobRunner runner;
     private volatile boolean closed;
@@ -22,6 +27,7 @@ final class LocalJobQueue implements JobQueue {
     LocalJobQueue(TaskSettings settings) {
         this.waiting = new ArrayBlockingQueue<>(settings.queue());
         this.workers = settings.workers();
+        this.maxPerUser = settings.maxJobsPerUser();
     }
 
     @Override
@@ -29,9 +35,24 @@ final class LocalJobQueue implements JobQueue {
         if (workers == 0 || closed) {
             throw new PageException(503, "unavailable", "this server runs no tasks");
         }
+        boolean[] admitted = new boolean[1];
+        byUser.compute(spec.user(), (user, jobs) -> {
+            int now = jobs == null ? 0 : jobs;
+            admitted[0] = now < maxPerUser;
+            return admitted[0] ? now + 1 : jobs;
+        });
+        if (!admitted[0]) {
+            throw PageException.rateLimited("you have " + maxPerUser + " jobs queued or running; try again later");
+        }
         if (!waiting.offer(spec)) {
+            ended(spec);
             throw PageException.rateLimited("the task queue is full, try again later");
         }
+    }
+
+    /** A job of the queue is over (run, or dropped): its user's place is given back. */
+    private void ended(JobSpec spec) {
+        byUser.computeIfPresent(spec.user(), (user, jobs) -> jobs <= 1 ? null : jobs - 1);
     }
 
     @Override
@@ -57,6 +78,7 @@ final class LocalJobQueue implements JobQueue {
             if (runner != null) {
                 runner.abandon(left, "the server stopped before the job ran");
             }
+            ended(left);
         }
     }
 
@@ -68,7 +90,11 @@ final class LocalJobQueue implements JobQueue {
             } catch (InterruptedException e) {
                 return;
             }
-            runner.run(new Delivery(spec, 1, () -> { }));
+            try {
+                runner.run(new Delivery(spec, 1, () -> { }));
+            } finally {
+                ended(spec);
+            }
         }
     }
 }

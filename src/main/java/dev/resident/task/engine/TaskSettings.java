@@ -7,6 +7,8 @@ import java.time.Duration;
  *
  * @param workers          tasks this process runs at once (0: it runs none, it only submits)
  * @param queue            jobs the in-process queue holds; beyond, submit answers 429 {@code rate_limited}
+ * @param maxJobsPerUser   jobs of one user queued or running at once, in the site's queue or this process's;
+ *                         beyond, submit answers 429 {@code rate_limited}, so one user cannot fill the queue
  * @param progressPerSecond progress messages per second and job the page gets at most (the latest wins)
  * @param maxParams        bytes of a job's encoded params; beyond, 422
  * @param maxResult        bytes of a job's encoded result; beyond, the job fails with {@code result_too_large}
@@ -19,14 +21,14 @@ import java.time.Duration;
  * @param fallbackLocal    when NATS cannot take a job: true runs it in this process, false answers 503
  * @param natsTimeout      longest wait for one JetStream call (publish, KV); never hangs beyond
  */
-public record TaskSettings(int workers, int queue, int progressPerSecond, int maxParams, int maxResult,
+public record TaskSettings(int workers, int queue, int maxJobsPerUser, int progressPerSecond, int maxParams, int maxResult,
                            Duration keepFinished, int maxJobs, long maxKeptResults, int maxDeliveries, Duration ackWait,
                            boolean fallbackLocal, Duration natsTimeout) {
 
     public TaskSettings {
-        if (workers < 0 || queue < 1 || progressPerSecond < 1 || maxParams < 2 || maxResult < 4 || maxJobs < 1
+        if (workers < 0 || queue < 1 || maxJobsPerUser < 1 || progressPerSecond < 1 || maxParams < 2 || maxResult < 4 || maxJobs < 1
                 || maxDeliveries < 1 || maxKeptResults < 2L * maxResult) {
-            throw new IllegalArgumentException("resident.tasks: workers >= 0, queue, progress-per-second, "
+            throw new IllegalArgumentException("resident.tasks: workers >= 0, queue, max-jobs-per-user, progress-per-second, "
                     + "max-params, max-result, max-jobs and max-deliveries >= 1, max-kept-results >= 2 x max-result");
         }
         if (ackWait.toMillis() < 1000 || natsTimeout.toMillis() < 1 || keepFinished.isNegative()) {

@@ -1,11 +1,16 @@
 package dev.resident.task.engine.nats;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
  * The names one site uses in NATS for tasks, from its subject prefix: stream {@code <P>_tasks} on
- * {@code <prefix>.task.queue}, its durable consumer {@code workers}, KV buckets {@code <P>_jobs}
+ * {@code <prefix>.task.queue.<user>} (one subject a user, a hash of the name, so that the stream
+ * caps each user's jobs; the bare {@code <prefix>.task.queue} of earlier versions is still read),
+ * its durable consumer {@code workers}, KV buckets {@code <P>_jobs}
  * and {@code <P>_schedule},
  * page events on {@code <prefix>.task.page.<page id in base64url>} and cancels on
  * {@code <prefix>.task.cancel} ({@code <P>} is the prefix with every character that a stream name
@@ -27,8 +32,24 @@ record JetStreamNames(String prefix) {
         return base() + "_schedule";
     }
 
+    /** The subject of earlier versions, one for all users: still in the stream for jobs queued then. */
     String queueSubject() {
         return prefix + ".task.queue";
+    }
+
+    /** Every user's subject. */
+    String userQueues() {
+        return queueSubject() + ".*";
+    }
+
+    /** The subject of {@code user}'s jobs: 16 characters of a hash of the name (any name makes a token). */
+    String queueSubject(String user) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+            return queueSubject() + "." + BASE64URL.encodeToString(Arrays.copyOf(hash, 12));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     String pageSubject(String pageId) {

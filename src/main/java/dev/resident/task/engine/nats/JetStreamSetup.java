@@ -35,6 +35,10 @@ final class JetStreamSetup {
         this.settings = settings;
     }
 
+    int maxJobsPerUser() {
+        return settings.maxJobsPerUser();
+    }
+
     JetStreamOptions options() {
         return JetStreamOptions.builder().requestTimeout(settings.natsTimeout()).build();
     }
@@ -47,11 +51,15 @@ final class JetStreamSetup {
         JetStreamManagement jsm = connection.jetStreamManagement(options());
         StreamConfiguration stream = StreamConfiguration.builder()
                 .name(names.stream())
-                .subjects(names.queueSubject())
+                .subjects(names.queueSubject(), names.userQueues())
                 .retentionPolicy(RetentionPolicy.WorkQueue)
                 .storageType(StorageType.File)
                 .maxMessages(settings.queue())
                 .discardPolicy(DiscardPolicy.New)
+                // a user's jobs queued or running (acknowledged when they end) at most: past it a
+                // publish is refused, not an older job dropped
+                .maxMessagesPerSubject(settings.maxJobsPerUser())
+                .discardNewPerSubject(true)
                 .duplicateWindow(DUPLICATE_WINDOW)
                 .build();
         try {

@@ -67,10 +67,14 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         Headers headers = new Headers().put("Nats-Msg-Id", spec.jobId());
         try {
             JetStream js = connection.jetStream(setup.options());
-            js.publish(NatsMessage.builder().subject(names.queueSubject()).headers(headers)
+            js.publish(NatsMessage.builder().subject(names.queueSubject(spec.user())).headers(headers)
                             .data(spec.encode().getBytes(StandardCharsets.UTF_8)).build(),
                     PublishOptions.builder().expectedStream(names.stream()).build());
         } catch (JetStreamApiException e) {
+            if (String.valueOf(e.getMessage()).contains("per subject")) {
+                throw PageException.rateLimited("you have " + setup.maxJobsPerUser() + " jobs queued or running; "
+                        + "try again later");
+            }
             if (e.getApiErrorCode() == 10077 || String.valueOf(e.getMessage()).contains("maximum messages")) {
                 throw PageException.rateLimited("the task queue is full, try again later");
             }

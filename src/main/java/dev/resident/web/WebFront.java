@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
@@ -46,6 +47,8 @@ public final class WebFront {
     private volatile TaskEngine tasks;
     /** Longest wait of the admin view for the jobs' store. */
     private static final Duration JOBS_DEADLINE = Duration.ofMillis(500);
+    /** The admin view's read of the jobs under way, which every poll waits on instead of starting its own. */
+    private final AtomicReference<CompletableFuture<ObjectNode>> jobsRead = new AtomicReference<>();
 
     /**
      * @param sessions   when not null, every connection follows the session it finds (one login with
@@ -119,7 +122,9 @@ public final class WebFront {
 
     /**
      * The jobs of the admin view, or null without a task engine or when its store does not answer
-     * within {@link #JOBS_DEADLINE} (the view never waits on it longer).
+     * within {@link #JOBS_DEADLINE} (the view never waits on it longer). One read at a time: polls
+     * that come while it runs (every admin tab's, every 2 s) wait on it, so a slow store does not
+     * pile up reads that outlive their deadline.
      */
     private ObjectNode jobsState() {
         TaskEngine engine = tasks;
@@ -127,15 +132,23 @@ public final class WebFront {
             return null;
         }
         CompletableFuture<ObjectNode> read = new CompletableFuture<>();
-        Thread.ofVirtual().name("resident-admin-jobs").start(() -> {
-            try {
-                read.complete(engine.adminState(AdminState.MAX_ROWS));
-            } catch (RuntimeException e) {
-                read.completeExceptionally(e);
-            }
-        });
+        CompletableFuture<ObjectNode> running = jobsRead.compareAndExchange(null, read);
+        if (running != null) {
+            read = running;
+        } else {
+            CompletableFuture<ObjectNode> mine = read;
+            Thread.ofVirtual().name("resident-admin-jobs").start(() -> {
+                try {
+                    mine.complete(engine.adminState(AdminState.MAX_ROWS));
+                } catch (RuntimeException e) {
+                    mine.completeExceptionally(e);
+                } finally {
+                    jobsRead.compareAndSet(mine, null);
+                }
+            });
+        }
         try {
-            return read.get(JOBS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            return read.get(JOBS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).deepCopy(); // each poll edits its own
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;

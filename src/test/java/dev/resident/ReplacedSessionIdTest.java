@@ -183,6 +183,27 @@ class ReplacedSessionIdTest {
     }
 
     /**
+     * The attacker's socket, opened with the fixed id on p01, is closed when the victim's login
+     * with that id lands on p02 (the balancer sends logins by user): p01 hears of the new id over
+     * the bus and checks the session at once, before anything of alice's can reach the socket. Its
+     * recheck interval is an hour here, and the attacker sends no request.
+     */
+    @Test
+    void aSocketOnAnotherProcessOpenedWithAFixedIdIsClosedByTheLogin() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
+                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            SavedTab attacker = savedTab(p01);
+            SocketClient socket = attacker.browser().socket(attacker.page());
+            socket.next("hello");
+            logInOn(p02, attacker.session());
+            assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "closed once p01 knows of the login");
+        }
+    }
+
+    /**
      * p02 has a write of its copy of the session queued (a guest's copy is refreshed in the store
      * 250 ms after its last write here) when p01's login replaces the id: that write comes after
      * the login's mark, and must not overwrite it, which would bring the old id back to life on the

@@ -81,7 +81,8 @@ final class SocketTunnel implements WsListener {
     public void onOpen(WsSession session) {
         this.session = session;
         if (!originAllowed) {
-            LOGGER.log(Level.INFO, "refused origin " + origin(headers) + " for " + target);
+            LOGGER.log(Level.INFO, "refused origin " + OriginCheck.forLog(origin(headers)) + " for "
+                    + OriginCheck.forLog(target));
             session.close(1008, "origin not allowed");
             return;
         }

@@ -205,12 +205,28 @@ public final class Sessions {
     /**
      * Another process replaced session id {@code id} (a login or logout): if this process holds
      * the session under it, it checks it against the store at the next request with it, which then
-     * finds the id replaced, rather than up to a recheck interval later.
+     * finds the id replaced, rather than up to a recheck interval later; and, when it has pages,
+     * at once, so that their sockets (opened by whoever held the id, perhaps an attacker who fixed
+     * it) are closed before anything of the new identity reaches them.
      */
     void recheckSoon(String id) {
         Connection connection = connections.get(id);
         if (connection != null && connection.id().equals(id)) {
             connection.checkedAt(0);
+            if (!connection.pageSet().isEmpty()) {
+                // its pages' sockets ask nothing of the session: they learn of the change now, not
+                // at the next request with this id (which an attacker's socket never sends)
+                Thread.ofVirtual().name("resident-session-recheck").start(() -> inTurn(connection, () -> {
+                    try {
+                        if (connections.get(id) == connection && connection.id().equals(id)) {
+                            recheck(connection, System.currentTimeMillis());
+                        }
+                    } catch (RuntimeException storeAway) {
+                        // the store is unreachable: the next request with this id checks it again
+                    }
+                    return null;
+                }));
+            }
         }
     }
 
@@ -282,6 +298,9 @@ public final class Sessions {
             Connection known = byKey.get(record.key());
             if (known != null) {
                 // the same session under a newer id (a login on another process), or read again
+                if (!known.id().equals(cookieId) || !known.identity().equals(record.identity())) {
+                    closeSockets(known); // it changed hands elsewhere: as for a login here
+                }
                 connections.remove(known.id(), known);
                 known.id(cookieId);
                 moveTo(known, record.identity());
@@ -308,10 +327,12 @@ public final class Sessions {
             return connection;
         }
         if (record.isEmpty() || !record.get().key().equals(connection.key())) {
+            closeSockets(connection); // ended or given a new id elsewhere: a logout, a login
             connections.remove(connection.id(), connection);
             return null;
         }
         if (!record.get().identity().equals(connection.identity())) {
+            closeSockets(connection);
             moveTo(connection, record.get().identity());
         }
         durable.loaded(connection, record.get());

@@ -102,7 +102,8 @@ final class PageSocket implements WsListener {
         this.cookieHeaders = null;
         this.upgradeHeaders = null;
         if (!originAllowed) {
-            LOGGER.log(System.Logger.Level.INFO, "refused origin " + origin + " for host " + host);
+            LOGGER.log(System.Logger.Level.INFO, "refused origin " + OriginCheck.forLog(origin) + " for host "
+                    + OriginCheck.forLog(host));
             session.close(1008, "origin not allowed");
             return;
         }

@@ -43,9 +43,10 @@ class DemoPageTest extends DemoServerTest {
         Browser alice = loggedIn("alice");
         String page = alice.openPage("/board", null).get("page_id").asText();
         assertEquals(204, alice.post("/_/logout", "").status());
+        // her pages ended with her logout
         assertError(alice.rpc(page, "create", Json.object().put("customer", "Eve").put("item", "Keys").put("qty", 1),
-                null), 401, "unauthorized");
-        assertError(alice.rpc(page, "orders"), 401, "unauthorized");
+                null), 404, "unknown_page");
+        assertError(alice.rpc(page, "orders"), 404, "unknown_page");
     }
 
     @Test

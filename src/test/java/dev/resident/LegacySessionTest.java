@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -90,6 +92,42 @@ class LegacySessionTest {
         assertEquals(200, browser.get("/_/jobs/" + jobId).status(), "fay's job, to fay");
         browser.get("/app/logout");
         assertEquals(404, browser.get("/_/jobs/" + jobId).status(), "after the legacy logout a guest's: not fay's job");
+    }
+
+    /**
+     * After a logout in the legacy app, the page (kept: the legacy session is followed, not ended)
+     * gets nothing more of the job its user started: whoever holds the browser now does not see its
+     * progress or its result.
+     */
+    @Test
+    void aJobsMessagesStopAtItsPageOnceTheLegacySessionIsSomeoneElses() {
+        Browser browser = new Browser(uri);
+        browser.get("/app/login?user=hal");
+        String pageId = browser.openPage("/_bench", null).get("page_id").asText();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        Reply submitted = browser.rpc(pageId, "job", Json.object().put("steps", 40).put("step_ms", 25), null);
+        assertEquals(200, submitted.status(), submitted.body());
+        String jobId = submitted.json().path("result").path("job_id").asText();
+        socket.next(m -> "job".equals(m.path("t").asText()) && "running".equals(m.path("state").asText()));
+
+        browser.get("/app/logout");
+        assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"), "a guest's now");
+        assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "the session changed hands");
+        SocketClient next = browser.socket(pageId);
+        next.next("hello");
+        Browser hal = new Browser(uri);
+        hal.get("/app/login?user=hal");
+        hal.benchPage();
+        Eventually.await(Duration.ofSeconds(20), "hal's job done",
+                () -> hal.get("/_/jobs/" + jobId).json().path("state").asText().equals("done"));
+        next.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+        List<JsonNode> seen = new ArrayList<>();
+        for (JsonNode m = next.next(); !"result".equals(m.path("t").asText()); m = next.next()) {
+            seen.add(m);
+        }
+        assertTrue(seen.stream().noneMatch(m -> jobId.equals(m.path("job_id").asText())),
+                "nothing of hal's job after his logout: " + seen);
     }
 
     @Test

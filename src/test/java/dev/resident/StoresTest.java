@@ -10,6 +10,7 @@ import dev.resident.page.PageTypes;
 import dev.resident.page.Params;
 import dev.resident.page.Store;
 import dev.resident.support.Browser;
+import dev.resident.support.SocketClient;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -129,6 +130,36 @@ class StoresTest {
         Reply fromSecondPage = alice.browser().rpc(secondPage, "get",
                 Json.object().put("scope", "connection").put("key", "draft"), null);
         assertEquals("half a letter", fromSecondPage.json().get("result").asText(), "the session's other page does");
+    }
+
+    /**
+     * On a shared browser, what a user had open stays theirs: after her logout, or another user's
+     * login with her session, her pages are gone and the session's store is empty. A guest who
+     * logs in keeps both (the same person's).
+     */
+    @Test
+    void aUsersPagesAndConnectionStoreDoNotPassToWhoeverHoldsTheSessionNext() {
+        for (boolean logsOut : new boolean[] {true, false}) {
+            Session alice = Session.of(uri, "alice");
+            alice.put("connection", "draft", "half a letter");
+            SocketClient socket = alice.browser().socket(alice.page());
+            socket.next("hello");
+            Reply next = logsOut ? alice.browser().post("/_/logout", "") : alice.browser().login("bob", "bob");
+            assertEquals(logsOut ? 204 : 200, next.status(), next.body());
+            assertEquals(4404, socket.closeCode(), "her page ended");
+            assertEquals(404, alice.call("get", Json.object().put("scope", "connection").put("key", "draft")).status());
+            String fresh = alice.browser().openPage("/notes", null).get("page_id").asText();
+            Reply draft = alice.browser().rpc(fresh, "get", Json.object().put("scope", "connection").put("key", "draft"), null);
+            assertTrue(draft.json().get("result").isNull(), "the session's store is empty: " + draft.body());
+        }
+
+        Browser guest = new Browser(uri);
+        String page = guest.openPage("/notes", null).get("page_id").asText();
+        assertEquals(200, guest.rpc(page, "put", Json.object().put("scope", "connection").put("key", "cart")
+                .put("value", "two books"), null).status());
+        assertEquals(200, guest.login("carol", "carol").status());
+        Reply kept = guest.rpc(page, "get", Json.object().put("scope", "connection").put("key", "cart"), null);
+        assertEquals("two books", kept.json().get("result").asText(), "a guest's page and store go with its login");
     }
 
     @Test

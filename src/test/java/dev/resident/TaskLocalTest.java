@@ -189,39 +189,6 @@ class TaskLocalTest {
     }
 
     /**
-     * After a logout on a shared browser, a job of the user who left tells the page nothing more:
-     * whoever holds the session now does not get its progress or its result.
-     */
-    @Test
-    void aJobsMessagesStopAtItsPageOnceItsUserLoggedOut() {
-        Browser shared = new Browser(uri);
-        assertEquals(200, shared.login("bob", "bob").status());
-        String pageId = probePage(shared);
-        SocketClient socket = shared.socket(pageId);
-        socket.next("hello");
-        String held = submit(shared, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
-        socket.next(m -> "job".equals(m.path("t").asText()) && "running".equals(m.path("state").asText()));
-        assertEquals(204, shared.post("/_/logout", Json.object()).status());
-        assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "the session changed hands");
-
-        SocketClient next = shared.socket(pageId);
-        next.next("hello");
-        Browser admin = new Browser(uri);
-        assertEquals(200, admin.login("alice", "alice").status());
-        assertEquals(200, delete(admin, held).status());
-        // the one worker ends the held job, its last message included, before it runs the next
-        String after = submit(shared, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
-        List<JsonNode> seen = new ArrayList<>();
-        for (JsonNode m = next.next(); !(after.equals(m.path("job_id").asText()) && "failed".equals(m.path("state").asText()));
-             m = next.next()) {
-            seen.add(m);
-        }
-        assertEquals("cancelled", admin.get("/_/jobs/" + held).json().path("state").asText());
-        assertTrue(seen.stream().noneMatch(m -> held.equals(m.path("job_id").asText())),
-                "nothing of bob's job after his logout: " + seen);
-    }
-
-    /**
      * The results of finished jobs kept for {@code GET /_/jobs/{id}} are bounded in bytes together
      * ({@code max-kept-results}), not only in number: past it the oldest finished job is forgotten.
      */

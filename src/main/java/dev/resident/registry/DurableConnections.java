@@ -168,6 +168,11 @@ final class DurableConnections {
         return now - connection.lastSeen() > ttl(connection.identity()).toMillis();
     }
 
+    /** Empties the {@code Store} of a connection (its user's session went to someone else). */
+    void clearConnectionStore(String connectionKey) {
+        connectionStores.delete(connectionKey);
+    }
+
     Store connectionStore(String connectionKey) {
         return new JsonDocumentStore(connectionStores, connectionKey, state.maxStoreBytes(), documentLocks);
     }

@@ -75,7 +75,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
         this.sessions = new Sessions(durableConnections, replacedIds, writer,
-                page -> closePage(page, 1000, "connection expired"), this::announceReplaced);
+                page -> closePage(page, 1000, "connection expired"), page -> closePage(page, 4404, "logged out"),
+                this::announceReplaced);
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);
         this.cpu = cpu;
         this.timed = List.of(

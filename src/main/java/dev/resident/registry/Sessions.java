@@ -23,6 +23,7 @@ public final class Sessions {
     private final DurableConnections durable;
     private final StateWriter writer;
     private final Consumer<ResidentPage> closeEndedPage;
+    private final Consumer<ResidentPage> closeHandedOverPage;
     private final Consumer<String> announceReplaced;
     /** Logins and logouts of one session take turns (stripes by the connection's key). */
     private final StripedLocks turns = new StripedLocks(64);
@@ -35,14 +36,17 @@ public final class Sessions {
 
     /**
      * @param closeEndedPage   closes for good a page of a session that ended (expired, discarded)
+     * @param closeHandedOverPage closes for good a page of a user whose session went to someone else
      * @param announceReplaced tells the site's other processes of a session id a login or logout replaced
      */
     Sessions(DurableConnections durable, ReplacedSessionIds replacedIds, StateWriter writer,
-             Consumer<ResidentPage> closeEndedPage, Consumer<String> announceReplaced) {
+             Consumer<ResidentPage> closeEndedPage, Consumer<ResidentPage> closeHandedOverPage,
+             Consumer<String> announceReplaced) {
         this.durable = durable;
         this.replacedIds = replacedIds;
         this.writer = writer;
         this.closeEndedPage = closeEndedPage;
+        this.closeHandedOverPage = closeHandedOverPage;
         this.announceReplaced = announceReplaced;
     }
 
@@ -262,6 +266,9 @@ public final class Sessions {
      * goes, as a request with it may come as soon as it is unknown here.
      */
     private void replaceId(String oldId, Connection connection, Identity identity, long now) {
+        if (!connection.identity().guest() && !connection.user().equals(identity.user())) {
+            endWhatWasTheirs(connection);
+        }
         replacedIds.replaced(oldId, connection, identity.user(), now);
         try {
             rotate(connection, identity);
@@ -366,6 +373,25 @@ public final class Sessions {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         } finally {
             connections.remove(old, connection);
+        }
+    }
+
+    /**
+     * A user's session goes to someone else (a logout, another user's login on a shared browser):
+     * what the user had open stays theirs. Their pages end (their clients learn it as for expired
+     * pages), and the connection's {@code Store} is emptied. A guest's session that logs in keeps
+     * both: it is the same person's, carried into the login.
+     *
+     * @throws PageException 503 when the store cannot be emptied (nothing changed then)
+     */
+    private void endWhatWasTheirs(Connection connection) {
+        try {
+            durable.clearConnectionStore(connection.key());
+        } catch (StateUnavailable e) {
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        }
+        for (ResidentPage page : connection.pages()) {
+            closeHandedOverPage.accept(page);
         }
     }
 

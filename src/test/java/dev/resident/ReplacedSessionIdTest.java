@@ -203,6 +203,33 @@ class ReplacedSessionIdTest {
     }
 
     /**
+     * Alice's page is on p01; her logout lands on p02. Once p01 knows (the bus, or the next
+     * request with the new id), her page there ends too, as if she had logged out on p01.
+     */
+    @Test
+    void aLogoutOnAnotherProcessEndsTheUsersPagesHereToo() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
+                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            Browser alice = p01.browser();
+            assertEquals(200, alice.login("alice", "alice").status());
+            String page = alice.benchPage();
+            Eventually.await(Duration.ofSeconds(10), "p01 saved the session",
+                    () -> p01.counter("resident_state_pending") == 0);
+            Browser logout = new Browser(p02.uri()); // the same browser, its logout sent to p02
+            logout.useSession(alice.connectionId());
+            Reply out = logout.post("/_/logout", "");
+            assertEquals(204, out.status(), out.body());
+            Browser after = new Browser(p01.uri());
+            after.useSession(sessionSet(out));
+            Eventually.await(Duration.ofSeconds(10), "her page on p01 ended",
+                    () -> after.rpc(page, "inc").status() == 404);
+        }
+    }
+
+    /**
      * p02 has a write of its copy of the session queued (a guest's copy is refreshed in the store
      * 250 ms after its last write here) when p01's login replaces the id: that write comes after
      * the login's mark, and must not overwrite it, which would bring the old id back to life on the

@@ -306,7 +306,7 @@ public final class Sessions {
             if (known != null) {
                 // the same session under a newer id (a login on another process), or read again
                 if (!known.id().equals(cookieId) || !known.identity().equals(record.identity())) {
-                    closeSockets(known); // it changed hands elsewhere: as for a login here
+                    changedHandsElsewhere(known, record.identity()); // as for a login or logout here
                 }
                 connections.remove(known.id(), known);
                 known.id(cookieId);
@@ -339,7 +339,7 @@ public final class Sessions {
             return null;
         }
         if (!record.get().identity().equals(connection.identity())) {
-            closeSockets(connection);
+            changedHandsElsewhere(connection, record.get().identity());
             moveTo(connection, record.get().identity());
         }
         durable.loaded(connection, record.get());
@@ -373,6 +373,19 @@ public final class Sessions {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         } finally {
             connections.remove(old, connection);
+        }
+    }
+
+    /**
+     * A login or logout on another process gave the session held here {@code next}: its sockets
+     * close, and a user's pages end as they would have here (that process emptied the store).
+     */
+    private void changedHandsElsewhere(Connection connection, Identity next) {
+        closeSockets(connection);
+        if (!connection.identity().guest() && !connection.user().equals(next.user())) {
+            for (ResidentPage page : connection.pages()) {
+                closeHandedOverPage.accept(page);
+            }
         }
     }
 

@@ -41,6 +41,7 @@ public final class ResidentConfig {
             Map.entry("MAX_BODY", "resident.limits.max-body"),
             Map.entry("MAX_WS_MESSAGE", "resident.limits.max-ws-message"),
             Map.entry("MAX_KEPT_RESULTS", "resident.tasks.max-kept-results"),
+            Map.entry("MAX_WATCHED_TABLES", "resident.limits.max-watched-tables"),
             Map.entry("MAX_JOBS_PER_USER", "resident.tasks.max-jobs-per-user"),
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),

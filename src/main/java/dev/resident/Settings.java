@@ -55,7 +55,8 @@ final class Settings {
                 duration(resident.get("connections.user-ttl")),
                 duration(resident.get("sweep-interval")),
                 // the one key without a written default: the number of cores of the machine it runs on
-                resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()));
+                resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()),
+                limits.get("max-watched-tables").asInt().get());
     }
 
     static StateSettings state(Config resident) {

@@ -1,10 +1,12 @@
 package dev.resident;
 
+import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
@@ -71,5 +73,28 @@ class ExpiryTest {
                 () -> resident.registry().sessions().connections().stream().noneMatch(c -> c.id().equals(connection)));
         browser.benchPage();
         assertNotEquals(connection, browser.connectionId(), "a new connection was minted");
+    }
+
+    /**
+     * A session past its maximum age ends with its pages even while a socket keeps them alive and
+     * no request comes that would find it too old (a stolen session kept open by its socket alone).
+     */
+    @Test
+    void aSessionPastItsMaximumAgeEndsWithItsPagesWhileItsSocketStaysOpen() {
+        // a process name of its own: its meters must not replace the shared server's
+        Resident aging = TestServers.resident(Map.of("resident.process", "aging", "resident.connections.max-age", "2s",
+                "resident.sweep-interval", "100ms"), new PageTypes());
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(aging::setup).build().start();
+        try {
+            Browser browser = new Browser(URI.create("http://127.0.0.1:" + server.port()));
+            String page = browser.benchPage();
+            SocketClient socket = browser.socket(page);
+            socket.next("hello");
+            assertEquals(1000, socket.closeCode(Duration.ofSeconds(10)), "ended at the session's maximum age");
+            assertEquals(404, browser.rpc(page, "inc").status());
+        } finally {
+            server.stop();
+            aging.close();
+        }
     }
 }

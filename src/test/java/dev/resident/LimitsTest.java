@@ -6,6 +6,7 @@ import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -19,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,13 +56,29 @@ class LimitsTest {
                 "resident.limits.max-pending-rpc", "2",
                 "resident.limits.max-body", "4096",
                 "resident.limits.max-ws-message", "4096",
-                "resident.limits.max-login-failures", "3"), types);
+                "resident.limits.max-login-failures", "3",
+                "resident.limits.max-watched-tables", "2"), types);
         server.update(resident::setup);
     }
 
     @AfterAll
     static void close() {
         resident.close();
+    }
+
+    /** The tables a process watches are bounded: a page asking for one more gets 429; freed ones count no more. */
+    @Test
+    void theTablesWatchedAtOnceAreBounded() {
+        Browser first = new Browser(uri);
+        String both = first.benchPage("limits_a", "limits_b");
+        new Browser(uri).benchPage("limits_a"); // a table already watched costs nothing
+        Reply third = new Browser(uri).post("/_/pages", Json.object().put("path", "/_bench")
+                .set("params", Json.object().set("tables", Json.array().add("limits_c"))));
+        ProtocolTest.assertError(third, 429, "rate_limited");
+        first.post("/_/close", Json.object().put("page_id", both));
+        Eventually.await(Duration.ofSeconds(10), "limits_b no longer watched",
+                () -> !resident.registry().subscribedTables().contains("limits_b"));
+        new Browser(uri).benchPage("limits_c");
     }
 
     @Test

@@ -271,6 +271,10 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public void subscribe(ResidentPage page, String table) {
         subscribers.compute(table, (t, set) -> {
             if (set == null) {
+                if (subscribers.size() >= settings.maxWatchedTables()) {
+                    // each table is a subscription on the bus: names a client picks must not grow them without end
+                    throw PageException.rateLimited("this server watches too many tables; try again later");
+                }
                 set = ConcurrentHashMap.newKeySet();
                 bus.watchTable(t);
             }

@@ -14,7 +14,10 @@ import java.time.Duration;
  * @param userTtl            a logged-in connection without pages expires after this (7200 s)
  * @param sweepInterval      how often expiry runs
  * @param cpuThreads         threads of the pool for CPU-bound page code ({@link dev.resident.page.Page#compute})
+ * @param maxWatchedTables   distinct tables the pages of this process may watch at once (each is a
+ *                           subscription on the bus); a page asking for one more gets 429
  */
 public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
-                               Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads) {
+                               Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads,
+                               int maxWatchedTables) {
 }

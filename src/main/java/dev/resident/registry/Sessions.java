@@ -235,14 +235,19 @@ public final class Sessions {
     }
 
     /**
-     * Drops connections left without pages past their ttl.
+     * Drops connections left without pages past their ttl, and sessions past their maximum age
+     * with their pages: a page whose socket keeps it alive sends no request that would find its
+     * session too old.
      *
      * @return how many were dropped
      */
     int sweep(long now) {
         int dropped = 0;
         for (Connection connection : connections.values()) {
-            if (connection.pageSet().isEmpty() && durable.idle(connection, now)) {
+            if (durable.expired(connection, now) && connections.get(connection.id()) == connection) {
+                dropSession(connection);
+                dropped++;
+            } else if (connection.pageSet().isEmpty() && durable.idle(connection, now)) {
                 drop(connection);
                 dropped++;
             }

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -197,13 +198,8 @@ class TaskLocalTest {
         Map<String, String> config = Map.of("resident.process", "kept", "resident.tasks.workers", "1",
                 "resident.tasks.max-result", "400000",
                 "resident.tasks.max-kept-results", "1000000"); // a 300,002-char result holds ~600 KB
-        Resident other = null;
-        WebServer server = null;
-        try {
-            WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0);
-            other = TaskProbe.setup(builder, config);
-            server = builder.build().start();
-            Browser browser = new Browser(URI.create("http://127.0.0.1:" + server.port()));
+        onOwnServer(config, base -> {
+            Browser browser = new Browser(base);
             String pageId = probePage(browser);
             // over HTTP, not the socket: a 300 KB result on a socket of a loaded machine may be slow enough to close it
             String first = submit(browser, pageId, "probe.large", null).json().path("result").path("job_id").asText();
@@ -213,14 +209,7 @@ class TaskLocalTest {
             awaitDone(browser, second);
             assertEquals(404, browser.get("/_/jobs/" + first).status(), "the oldest forgotten");
             assertEquals(300_000, browser.get("/_/jobs/" + second).json().path("result").asText().length());
-        } finally {
-            if (server != null) {
-                server.stop();
-            }
-            if (other != null) {
-                other.close();
-            }
-        }
+        });
     }
 
     /** One user's jobs queued or running are capped: past it 429, while another user's job is taken. */
@@ -229,13 +218,7 @@ class TaskLocalTest {
         Map<String, String> config = Map.of("resident.process", "capped", "resident.tasks.workers", "1",
                 "resident.tasks.queue", "10",
                 "resident.tasks.max-jobs-per-user", "2");
-        Resident other = null;
-        WebServer server = null;
-        try {
-            WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0);
-            other = TaskProbe.setup(builder, config);
-            server = builder.build().start();
-            URI base = URI.create("http://127.0.0.1:" + server.port());
+        onOwnServer(config, base -> {
             Browser bob = new Browser(base);
             String pageId = probePage(bob);
             String running = submit(bob, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
@@ -249,13 +232,22 @@ class TaskLocalTest {
             assertEquals(200, delete(bob, running).status());
             Eventually.await(Duration.ofSeconds(10), "the cancelled job ended, and its place came back",
                     () -> submit(bob, pageId, "probe.fail", null).status() == 200);
+        });
+    }
+
+    /** Runs {@code test} against a server of its own with the probe tasks and {@code config} (name its process). */
+    private static void onOwnServer(Map<String, String> config, Consumer<URI> test) {
+        WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0);
+        Resident own = TaskProbe.setup(builder, config);
+        WebServer server = null;
+        try {
+            server = builder.build().start();
+            test.accept(URI.create("http://127.0.0.1:" + server.port()));
         } finally {
             if (server != null) {
                 server.stop();
             }
-            if (other != null) {
-                other.close();
-            }
+            own.close();
         }
     }
 

@@ -396,8 +396,8 @@ public final class Sessions {
 
     /**
      * A user's session goes to someone else (a logout, another user's login on a shared browser):
-     * what the user had open stays theirs. Their pages end (their clients learn it as for expired
-     * pages), and the connection's {@code Store} is emptied. A guest's session that logs in keeps
+     * what the user had open stays theirs. Their pages end (their sockets close with 4404, which
+     * resident.js reports as the page gone), and the connection's {@code Store} is emptied. A guest's session that logs in keeps
      * both: it is the same person's, carried into the login.
      *
      * @throws PageException 503 when the store cannot be emptied (nothing changed then)

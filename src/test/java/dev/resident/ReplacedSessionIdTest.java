@@ -161,11 +161,9 @@ class ReplacedSessionIdTest {
      */
     @Test
     void aRequestWithTheIdALoginOnAnotherProcessReplacedIsToldToTryAgainThere() throws Exception {
-        try (NatsTestServer nats = new NatsTestServer("-js");
-             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
-                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
-            NatsSite.Node p01 = site.start("p01");
-            NatsSite.Node p02 = site.start("p02");
+        try (TwoProcesses site = TwoProcesses.start()) {
+            NatsSite.Node p01 = site.p01();
+            NatsSite.Node p02 = site.p02();
             SavedTab tab = savedTab(p02);
             String after = logInOn(p01, tab.session());
 
@@ -189,11 +187,9 @@ class ReplacedSessionIdTest {
      */
     @Test
     void aSocketOnAnotherProcessOpenedWithAFixedIdIsClosedByTheLogin() throws Exception {
-        try (NatsTestServer nats = new NatsTestServer("-js");
-             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
-                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
-            NatsSite.Node p01 = site.start("p01");
-            NatsSite.Node p02 = site.start("p02");
+        try (TwoProcesses site = TwoProcesses.start()) {
+            NatsSite.Node p01 = site.p01();
+            NatsSite.Node p02 = site.p02();
             SavedTab attacker = savedTab(p01);
             SocketClient socket = attacker.browser().socket(attacker.page());
             socket.next("hello");
@@ -208,11 +204,9 @@ class ReplacedSessionIdTest {
      */
     @Test
     void aLogoutOnAnotherProcessEndsTheUsersPagesHereToo() throws Exception {
-        try (NatsTestServer nats = new NatsTestServer("-js");
-             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
-                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"))) {
-            NatsSite.Node p01 = site.start("p01");
-            NatsSite.Node p02 = site.start("p02");
+        try (TwoProcesses site = TwoProcesses.start()) {
+            NatsSite.Node p01 = site.p01();
+            NatsSite.Node p02 = site.p02();
             Browser alice = p01.browser();
             assertEquals(200, alice.login("alice", "alice").status());
             String page = alice.benchPage();
@@ -257,6 +251,38 @@ class ReplacedSessionIdTest {
             otherTab.useSession(tab.session());
             ProtocolTest.assertError(awaitRefused(otherTab, page), 503, "unavailable");
             assertSentAgainAsAlice(p02, after, page);
+        }
+    }
+
+    /**
+     * Two processes of a site sharing the NATS state store, each checking a session it holds
+     * against the store only every hour (so only the bus or a request tells them sooner).
+     */
+    private record TwoProcesses(NatsTestServer nats, NatsSite site, NatsSite.Node p01, NatsSite.Node p02)
+            implements AutoCloseable {
+        static TwoProcesses start() {
+            NatsTestServer nats = new NatsTestServer("-js");
+            NatsSite site = null;
+            try {
+                site = new NatsSite(nats, Map.of("resident.state.store", "nats",
+                        "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h"));
+                return new TwoProcesses(nats, site, site.start("p01"), site.start("p02"));
+            } catch (RuntimeException e) {
+                if (site != null) {
+                    site.close();
+                }
+                nats.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                site.close();
+            } finally {
+                nats.close();
+            }
         }
     }
 

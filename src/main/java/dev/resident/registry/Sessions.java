@@ -271,7 +271,7 @@ public final class Sessions {
      * goes, as a request with it may come as soon as it is unknown here.
      */
     private void replaceId(String oldId, Connection connection, Identity identity, long now) {
-        if (!connection.identity().guest() && !connection.user().equals(identity.user())) {
+        if (handsOver(connection, identity)) {
             endWhatWasTheirs(connection);
         }
         replacedIds.replaced(oldId, connection, identity.user(), now);
@@ -387,10 +387,19 @@ public final class Sessions {
      */
     private void changedHandsElsewhere(Connection connection, Identity next) {
         closeSockets(connection);
-        if (!connection.identity().guest() && !connection.user().equals(next.user())) {
-            for (ResidentPage page : connection.pages()) {
-                closeHandedOverPage.accept(page);
-            }
+        if (handsOver(connection, next)) {
+            endPages(connection);
+        }
+    }
+
+    /** Whether a user's session goes to someone else (a guest's going to its login is not). */
+    private static boolean handsOver(Connection connection, Identity next) {
+        return !connection.identity().guest() && !connection.user().equals(next.user());
+    }
+
+    private void endPages(Connection connection) {
+        for (ResidentPage page : connection.pages()) {
+            closeHandedOverPage.accept(page);
         }
     }
 
@@ -408,9 +417,7 @@ public final class Sessions {
         } catch (StateUnavailable e) {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         }
-        for (ResidentPage page : connection.pages()) {
-            closeHandedOverPage.accept(page);
-        }
+        endPages(connection);
     }
 
     /**

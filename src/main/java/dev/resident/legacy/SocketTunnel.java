@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.json.Utf8;
+import dev.resident.web.LogText;
 import dev.resident.web.OriginCheck;
 import dev.resident.web.OriginDeferringUpgradeProvider;
 import dev.resident.web.SocketEnds;
@@ -81,8 +82,8 @@ final class SocketTunnel implements WsListener {
     public void onOpen(WsSession session) {
         this.session = session;
         if (!originAllowed) {
-            LOGGER.log(Level.INFO, "refused origin " + OriginCheck.forLog(origin(headers)) + " for "
-                    + OriginCheck.forLog(target));
+            LOGGER.log(Level.INFO, "refused origin " + LogText.clean(origin(headers), 120) + " for "
+                    + LogText.clean(target, 120));
             session.close(1008, "origin not allowed");
             return;
         }

@@ -102,8 +102,8 @@ final class PageSocket implements WsListener {
         this.cookieHeaders = null;
         this.upgradeHeaders = null;
         if (!originAllowed) {
-            LOGGER.log(System.Logger.Level.INFO, "refused origin " + OriginCheck.forLog(origin) + " for host "
-                    + OriginCheck.forLog(host));
+            LOGGER.log(System.Logger.Level.INFO, "refused origin " + LogText.clean(origin, 120) + " for host "
+                    + LogText.clean(host, 120));
             session.close(1008, "origin not allowed");
             return;
         }

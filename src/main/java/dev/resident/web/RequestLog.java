@@ -111,12 +111,7 @@ public final class RequestLog implements Filter {
 
     /** Bounded, one token: no spaces, control characters or quotes from the client reach the line. */
     private static String clean(String text) {
-        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_PATH));
-        for (int i = 0; i < text.length() && out.length() < MAX_PATH; i++) {
-            char c = text.charAt(i);
-            out.append(c <= ' ' || c == '"' || c == 0x7f ? '_' : c);
-        }
-        return text.length() > MAX_PATH ? out + "…" : out.toString();
+        return LogText.clean(text, MAX_PATH);
     }
 
     private static int statusOf(RuntimeException e) {

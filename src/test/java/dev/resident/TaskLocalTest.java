@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Background tasks on the in-process queue, through HTTP and the page socket. */
@@ -220,6 +221,7 @@ class TaskLocalTest {
                 "resident.tasks.max-jobs-per-user", "2");
         onOwnServer(config, base -> {
             Browser bob = new Browser(base);
+            assertEquals(200, bob.login("bob", "bob").status());
             String pageId = probePage(bob);
             String running = submit(bob, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
             assertEquals(200, submit(bob, pageId, "probe.hold", null).status());
@@ -227,12 +229,58 @@ class TaskLocalTest {
             assertEquals(429, third.status(), third.body());
             assertEquals("rate_limited", third.errorCode());
             Browser carol = new Browser(base);
+            assertEquals(200, carol.login("carol", "carol").status());
             assertEquals(200, submit(carol, probePage(carol), "probe.hold", null).status(), "another user's");
 
             assertEquals(200, delete(bob, running).status());
             Eventually.await(Duration.ofSeconds(10), "the cancelled job ended, and its place came back",
                     () -> submit(bob, pageId, "probe.fail", null).status() == 200);
         });
+    }
+
+    /**
+     * A guest is a new user with every session, and a client opens sessions by the hundred: guests
+     * from one address share one user's jobs, over HTTP and the socket alike.
+     */
+    @Test
+    void guestsFromOneAddressShareOneUsersJobs() {
+        Map<String, String> config = Map.of("resident.process", "guests", "resident.tasks.workers", "1",
+                "resident.tasks.queue", "10",
+                "resident.tasks.max-jobs-per-user", "2");
+        onOwnServer(config, base -> {
+            Browser first = new Browser(base);
+            assertEquals(200, submit(first, probePage(first), "probe.hold", null).status());
+            Browser second = new Browser(base);
+            assertEquals(200, submit(second, probePage(second), "probe.hold", null).status());
+            Browser third = new Browser(base);
+            String thirdPage = probePage(third);
+            assertNotEquals(first.connectionId(), third.connectionId());
+            Reply refused = submit(third, thirdPage, "probe.hold", null);
+            assertEquals(429, refused.status(), refused.body());
+            assertEquals("rate_limited", refused.errorCode());
+            SocketClient socket = third.socket(thirdPage);
+            socket.next("hello");
+            socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", "submit")
+                    .set("params", Json.object().put("type", "probe.hold")));
+            JsonNode answer = socket.next(frame -> frame.path("id").asInt() == 7);
+            assertEquals("rate_limited", answer.path("code").asText(), answer.toString());
+
+            Browser elsewhere = newBrowserFrom(base, "127.0.0.2");
+            assertEquals(200, submit(elsewhere, probePage(elsewhere), "probe.hold", null).status(),
+                    "a guest of another address");
+            Browser alice = new Browser(base);
+            assertEquals(200, alice.login("alice", "alice").status());
+            assertEquals(200, submit(alice, probePage(alice), "probe.hold", null).status(),
+                    "a user from the same address");
+        });
+    }
+
+    private static Browser newBrowserFrom(URI base, String address) {
+        try {
+            return new Browser(base, java.net.InetAddress.getByName(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs {@code test} against a server of its own with the probe tasks and {@code config} (name its process). */

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The registers of the legacy daemon: global store, pages and {@link Sessions} (connections and
@@ -101,9 +102,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     /**
      * Opens a page of the type registered at {@code path} for {@code connection}.
      *
+     * @param caller the key of the client address that opens it, worked out if page code asks
      * @throws PageException 404 for an unknown path, 429 {@code too_many_pages}, or what the open hook throws
      */
-    public ResidentPage openPage(Connection connection, String path, JsonNode params) throws Exception {
+    public ResidentPage openPage(Connection connection, String path, JsonNode params, Supplier<String> caller)
+            throws Exception {
         PageType<?> type = durablePages.type(path)
                 .orElseThrow(() -> new PageException(404, "unknown_page", "no page type at " + path));
         if (!connection.reservePage(settings.maxPagesPerConnection())) {
@@ -111,7 +114,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         }
         ResidentPage page;
         try {
-            page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params,
+            page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params, caller,
                     this, settings.pages(), newEpoch());
             add(connection, page);
         } finally {

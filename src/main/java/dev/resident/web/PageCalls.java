@@ -7,6 +7,8 @@ import dev.resident.page.PageException;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateUnavailable;
 
+import java.util.function.Supplier;
+
 /** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method, watched for slowness. */
 final class PageCalls {
     /**
@@ -19,15 +21,15 @@ final class PageCalls {
     }
 
     /** The encoded result of {@code method} on {@code page}. */
-    static String call(ResidentPage page, String method, JsonNode params, Lifecycle lifecycle, ResidentMeters meters,
-                       SlowCalls slowCalls) throws Exception {
+    static String call(ResidentPage page, String method, JsonNode params, Supplier<String> caller, Lifecycle lifecycle,
+                       ResidentMeters meters, SlowCalls slowCalls) throws Exception {
         if (!page.hasMethod(method)) {
             throw PageException.unknownMethod(method);
         }
         long start = System.nanoTime();
         lifecycle.enter();
         try (SlowCalls.Call watched = slowCalls.start(page.id(), method, start)) {
-            return page.call(method, params);
+            return page.call(method, params, caller);
         } catch (StateUnavailable e) {
             throw new PageException(500, STORE_UNAVAILABLE,
                     "a Store write of the call failed (the state store was unreachable, or the value kept"

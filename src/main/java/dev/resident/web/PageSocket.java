@@ -60,6 +60,8 @@ final class PageSocket implements WsListener {
     private Headers upgradeHeaders;
     /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
     private final AtomicReference<String> admittedAddress = new AtomicReference<>();
+    /** Its key ({@link ClientAddress#key}), worked out once at the admission. */
+    private volatile String addressKey = "";
 
     PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
                RequestLog requestLog, Guards guards, Bodies bodies) {
@@ -134,6 +136,7 @@ final class PageSocket implements WsListener {
             return;
         }
         admittedAddress.set(address);
+        addressKey = ClientAddress.key(address);
         SocketEnds.whenEnded(session, this::release);
         channel = new SocketChannel(session, settings, query.batch(), meters);
         sockets.add(channel);
@@ -198,10 +201,9 @@ final class PageSocket implements WsListener {
         }
     }
 
-    /** The key of the admitted client's address in the budget for bodies. */
+    /** The key of the admitted client's address: in the budget for bodies, for its calls' jobs. */
     private String clientKey() {
-        String admitted = admittedAddress.get();
-        return admitted == null ? "" : ClientAddress.key(admitted);
+        return addressKey;
     }
 
     @Override
@@ -284,7 +286,8 @@ final class PageSocket implements WsListener {
         }
         channel.cork(); // the call's data message and its result go out in one write
         try {
-            String result = PageCalls.call(page, method.textValue(), frame.get("params"), lifecycle, meters, guards.slowCalls);
+            String result = PageCalls.call(page, method.textValue(), frame.get("params"), this::clientKey, lifecycle, meters,
+                    guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
                     + ",\"seq\":" + page.seq() + "}");
         } catch (PageException e) {

@@ -65,11 +65,12 @@ public final class PagesService implements HttpService {
     private void open(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
-        guards.admission.admitPage(connections.clientAddress(req), registry.sessions().find(cookie).isEmpty());
+        String address = connections.clientAddress(req);
+        guards.admission.admitPage(address, registry.sessions().find(cookie).isEmpty());
         Connection connection = connections.connect(req, res);
         ResidentPage page;
         try {
-            page = registry.openPage(connection, path, body.get("params"));
+            page = registry.openPage(connection, path, body.get("params"), () -> address);
         } catch (Exception e) {
             if (!connection.id().equals(cookie)) {
                 registry.sessions().discard(connection); // the error answer does not carry its cookie
@@ -96,7 +97,8 @@ public final class PagesService implements HttpService {
         ResidentPage page = ownedPage(req, body);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
-        String result = PageCalls.call(page, method, body.get("params"), lifecycle, meters, guards.slowCalls);
+        String result = PageCalls.call(page, method, body.get("params"), () -> connections.clientAddress(req), lifecycle,
+                meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
         if (replay.resync()) {
             meters.resyncs.increment();

@@ -160,7 +160,7 @@ public final class TaskBench {
                 TaskNats.addLane(engine, connection, "bench", (pageId, user, tail) -> true);
             }
             for (int i = 0; i < warmUps; i++) { // JIT and connections warm; not measured
-                engine.submit("bench-page", "bench", "noop", Json.object().put("warm", true).put("t0", System.nanoTime()));
+                engine.submit("bench-page", "bench", null, "noop", Json.object().put("warm", true).put("t0", System.nanoTime()));
             }
             if (!warm.await(1, TimeUnit.MINUTES)) {
                 throw new IllegalStateException(lane + ": the warm-up jobs did not run");
@@ -172,7 +172,7 @@ public final class TaskBench {
                         long due = start + i * 1_000_000_000L / rate;
                         TimeUnit.NANOSECONDS.sleep(due - System.nanoTime()); // the pacing of an open-loop load
                     }
-                    submitters.submit(() -> engine.submit("bench-page", "bench", "noop",
+                    submitters.submit(() -> engine.submit("bench-page", "bench", null, "noop",
                             Json.object().put("t0", System.nanoTime())));
                 }
             }

@@ -10,7 +10,7 @@ public interface JobSubmitter {
     /** Refuses everything: a server without a task engine. */
     JobSubmitter NONE = new JobSubmitter() {
         @Override
-        public String submit(String pageId, String user, String type, JsonNode params) {
+        public String submit(String pageId, String user, String address, String type, JsonNode params) {
             throw new PageException(503, "unavailable", "background tasks are not enabled on this server");
         }
 
@@ -23,10 +23,12 @@ public interface JobSubmitter {
     /**
      * Queues a job for {@code pageId} and returns its id at once.
      *
+     * @param address the key of the client address of the page's call or open that submits it, or
+     *                null (a hook outside any call): a guest's jobs are counted by it
      * @throws PageException 404 {@code unknown_task}, 422 for bad params, 429 {@code rate_limited}
      *                       when the queue is full, 503 {@code unavailable} when it cannot be reached
      */
-    String submit(String pageId, String user, String type, JsonNode params);
+    String submit(String pageId, String user, String address, String type, JsonNode params);
 
     /**
      * Sends the job's messages to {@code pageId} from now on and returns its current state (the

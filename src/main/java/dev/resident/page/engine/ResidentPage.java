@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.function.LongFunction;
 
 /**
@@ -66,6 +67,11 @@ public final class ResidentPage implements Page {
     /** Revision of the page's last saved copy in the state store (0: never saved). */
     private volatile long revision;
     private volatile long savedAt = createdAt;
+    /**
+     * The key of the client address the open or call in flight came from, worked out only when page
+     * code asks (a job's share of the queue); null between calls.
+     */
+    private volatile Supplier<String> caller;
     private Live<?> live;
 
     private ResidentPage(String id, String connectionId, String path, String params, PageHost host,
@@ -86,19 +92,23 @@ public final class ResidentPage implements Page {
      * @throws PageException when the open hook refuses the params
      */
     public static ResidentPage open(String id, String connectionId, PageType<?> type, JsonNode params,
-                                    PageHost host, PageSettings settings, String epoch) throws Exception {
+                                    Supplier<String> caller, PageHost host, PageSettings settings, String epoch)
+            throws Exception {
         JsonNode given = params == null || params.isNull() ? Json.object() : params;
         String encoded = Json.write(given);
         if (Utf8.length(encoded) > settings.maxParamsBytes()) {
             throw PageException.unprocessable("params larger than " + settings.maxParamsBytes() + " bytes");
         }
         ResidentPage page = new ResidentPage(id, connectionId, type.path(), encoded, host, settings, epoch, 0);
+        page.caller = caller;
         try {
             page.live = Live.open(type, page, Params.of(given));
             SEAM.dbEventTables(type).forEach(page::subscribe);
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
+        } finally {
+            page.caller = null;
         }
         SEAM.takeChanges(page.data); // the initial data travels in the open reply, not as a message
         return page;
@@ -194,10 +204,11 @@ public final class ResidentPage implements Page {
     /**
      * Runs a page method; the data changes it made become one {@code data} message.
      *
+     * @param caller the key of the client address the call came from, worked out if page code asks
      * @return the method's result, encoded as JSON
      * @throws PageException for an unknown method, rejected params, too many waiting calls or a closed page
      */
-    public String call(String method, JsonNode params) throws Exception {
+    public String call(String method, JsonNode params, Supplier<String> caller) throws Exception {
         if (!live.has(method)) {
             throw PageException.unknownMethod(method);
         }
@@ -216,8 +227,10 @@ public final class ResidentPage implements Page {
                 if (closed) {
                     throw closedAnswer(); // another process runs it now: the client is sent there
                 }
+                this.caller = caller;
                 return Json.write(live.call(this, method, parsed));
             } finally {
+                this.caller = null;
                 flushChanges(touch());
                 callLock.unlock();
                 host.changed(this);
@@ -504,10 +517,15 @@ public final class ResidentPage implements Page {
     @Override
     public String submit(String type, Object params) {
         try {
-            return host.jobs().submit(id, user(), type, params == null ? null : Json.toTree(params));
+            return host.jobs().submit(id, user(), callerAddress(), type, params == null ? null : Json.toTree(params));
         } catch (PageException e) {
             throw midway(e, TASKS_UNAVAILABLE);
         }
+    }
+
+    private String callerAddress() {
+        Supplier<String> current = caller;
+        return current == null ? null : current.get();
     }
 
     /**

@@ -3,16 +3,29 @@ package dev.resident.task.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 
 /**
  * A job as it is queued: what to run, for whom, and which page hears about it.
  *
+ * @param quota  whose share of the queue it takes ({@code max-jobs-per-user}): its user, or for a guest
+ *               the client address it came from ({@link #guestQuota}), since a guest is a new user
+ *               with every new session; a job read back from the site's queue has its user's
  * @param pageId the page that submitted it, or empty for a scheduled job (no page hears about it)
  * @param params its params as JSON text (an object): a job waiting in the queue keeps them as they
  *               were sent, not as a tree many times their size; parsed when it runs
  */
-public record JobSpec(String jobId, String type, String user, String pageId, String params, long submittedAt) {
+public record JobSpec(String jobId, String type, String user, String quota, String pageId, String params,
+                      long submittedAt) {
+
+    /**
+     * The share of the queue of a guest's jobs sent from the client address {@code addressKey}: a
+     * guest's name, which no login can take.
+     */
+    public static String guestQuota(String addressKey) {
+        return Ids.guestUser("@" + addressKey);
+    }
 
     public String encode() {
         ObjectNode node = Json.object()
@@ -41,7 +54,8 @@ public record JobSpec(String jobId, String type, String user, String pageId, Str
                 || !text(node, "page_id") || !node.path("params").isObject()) {
             throw new IllegalArgumentException("not a job");
         }
-        return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), node.get("user").textValue(),
+        String user = node.get("user").textValue();
+        return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), user, user,
                 node.get("page_id").textValue(), Json.write(node.get("params")), node.path("submitted_at").asLong());
     }
 

@@ -10,15 +10,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The in-process queue ({@code ipc.backend: local}, or the fallback when NATS is unreachable): a
- * bounded queue and {@code workers} virtual threads. Each user has at most
- * {@code max-jobs-per-user} jobs in it or running. Jobs still queued when the server stops end
+ * bounded queue and {@code workers} virtual threads. Each user (each client address, for guests) has
+ * at most {@code max-jobs-per-user} jobs in it or running. Jobs still queued when the server stops end
  * {@code failed}.
  */
 final class LocalJobQueue implements JobQueue {
     private final BlockingQueue<JobSpec> waiting;
     private final int workers;
     private final int maxPerUser;
-    /** Jobs of each user queued or running; a user with none is not kept. */
+    /** Jobs of each quota ({@link JobSpec#quota}) queued or running; one with none is not kept. */
     private final ConcurrentHashMap<String, Integer> byUser = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private JobRunner runner;
@@ -36,7 +36,7 @@ final class LocalJobQueue implements JobQueue {
             throw new PageException(503, "unavailable", "this server runs no tasks");
         }
         boolean[] admitted = new boolean[1];
-        byUser.compute(spec.user(), (user, jobs) -> {
+        byUser.compute(spec.quota(), (user, jobs) -> {
             int now = jobs == null ? 0 : jobs;
             admitted[0] = now < maxPerUser;
             return admitted[0] ? now + 1 : jobs;
@@ -52,7 +52,7 @@ final class LocalJobQueue implements JobQueue {
 
     /** A job of the queue is over (run, or dropped): its user's place is given back. */
     private void ended(JobSpec spec) {
-        byUser.computeIfPresent(spec.user(), (user, jobs) -> jobs <= 1 ? null : jobs - 1);
+        byUser.computeIfPresent(spec.quota(), (user, jobs) -> jobs <= 1 ? null : jobs - 1);
     }
 
     @Override

@@ -33,6 +33,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TaskEngine implements JobSubmitter, AutoCloseable {
     /** The user of scheduled jobs. */
     public static final String SCHEDULER = "scheduler";
+    /**
+     * The share of the queue the schedule's runs take: a guest's name that no login can take and no
+     * client address makes, so that no user named {@link #SCHEDULER} fills it.
+     */
+    private static final String SCHEDULE_QUOTA = JobSpec.guestQuota("schedule");
     private final TaskSettings settings;
     private final TaskTypes types;
     private final TaskMeters meters;
@@ -118,7 +123,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     }
 
     @Override
-    public String submit(String pageId, String user, String type, JsonNode params) {
+    public String submit(String pageId, String user, String address, String type, JsonNode params) {
         TaskType task = types.find(type)
                 .orElseThrow(() -> new PageException(404, "unknown_task", "no task type " + type));
         Params checked = Params.of(params);
@@ -131,7 +136,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             meters.rejected.increment();
             throw new PageException(503, "unavailable", "the task queue cannot be reached");
         }
-        JobSpec spec = new JobSpec(Ids.newId(), type, user, pageId, encoded, System.currentTimeMillis());
+        JobSpec spec = new JobSpec(Ids.newId(), type, user, quota(user, address), pageId, encoded, System.currentTimeMillis());
         JobEvents first = lanes.get(0).events();
         first.send(JobStatus.queued(spec)); // before any worker can report on it
         PageException refused = null;
@@ -159,6 +164,14 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
     }
 
     /**
+     * A user's jobs take the user's share of the queue. A guest is a new user with each session, and
+     * one client may open sessions by the hundred: its jobs take the share of its address.
+     */
+    private static String quota(String user, String address) {
+        return Ids.isGuestUser(user) && address != null ? JobSpec.guestQuota(address) : user;
+    }
+
+    /**
      * Queues the run of {@code schedule} due at {@code due} (epoch millis) unless some process
      * of the site already did. Its params get {@code scheduled_at} (ISO-8601) unless they have one.
      * It never falls back to the in-process queue: every process would run it then.
@@ -171,7 +184,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         if (!params.has("scheduled_at")) {
             params.put("scheduled_at", Instant.ofEpochMilli(due).toString());
         }
-        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, "",
+        JobSpec spec = new JobSpec(scheduledId(schedule.name(), due), schedule.type(), SCHEDULER, SCHEDULE_QUOTA, "",
                 Json.write(params), System.currentTimeMillis());
         if (types.find(schedule.type()).isEmpty()) {
             throw new PageException(404, "unknown_task", "no task type " + schedule.type());

@@ -42,10 +42,13 @@ record JetStreamNames(String prefix) {
         return queueSubject() + ".*";
     }
 
-    /** The subject of {@code user}'s jobs: 16 characters of a hash of the name (any name makes a token). */
-    String queueSubject(String user) {
+    /**
+     * The subject of the jobs of {@code quota} (a user, or a guest's address: {@code JobSpec.quota}):
+     * 16 characters of a hash of it (any name makes a token).
+     */
+    String queueSubject(String quota) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(quota.getBytes(StandardCharsets.UTF_8));
             return queueSubject() + "." + BASE64URL.encodeToString(Arrays.copyOf(hash, 12));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -67,7 +67,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         Headers headers = new Headers().put("Nats-Msg-Id", spec.jobId());
         try {
             JetStream js = connection.jetStream(setup.options());
-            js.publish(NatsMessage.builder().subject(names.queueSubject(spec.user())).headers(headers)
+            js.publish(NatsMessage.builder().subject(names.queueSubject(spec.quota())).headers(headers)
                             .data(spec.encode().getBytes(StandardCharsets.UTF_8)).build(),
                     PublishOptions.builder().expectedStream(names.stream()).build());
         } catch (JetStreamApiException e) {

@@ -16,6 +16,8 @@ POST /app/end-sessions?user=U  ends every session of U server-side (their cookie
 GET  /app/whoami          the introspection endpoint of the one login: 200 {"user","roles"} for the
                           legacy_sid cookie of a live session, else 401
 GET  /app/whoami-calls    how many times /app/whoami was asked
+POST /app/whoami-fails?user=U  from now on /app/whoami answers 503 for U's sessions (an outage of
+                          the legacy app, for one user so that tests do not disturb each other)
 GET  /app/orders-page     a page still rendered by the legacy app: it includes /_/resident.js and
                           opens a /_legacy bridge page watching the orders table
 """
@@ -34,6 +36,7 @@ PIECE = 64 * 1024
 SESSION_COOKIE = "legacy_sid"
 SESSIONS = {}  # session id -> {"user", "roles"}; one gunicorn worker, so one dict
 WHOAMI_CALLS = [0]
+WHOAMI_FAILS = set()  # users whose sessions /app/whoami cannot answer for
 LOCK = threading.Lock()
 
 
@@ -59,6 +62,8 @@ def app(environ, start_response):
         return end_sessions(query, start_response)
     if path == "/app/whoami":
         return whoami(environ, start_response)
+    if path == "/app/whoami-fails":
+        return whoami_fails(query, start_response)
     if path == "/app/whoami-calls":
         return answer(start_response, {"calls": WHOAMI_CALLS[0]})
     if path == "/app/orders-page":
@@ -177,9 +182,18 @@ def whoami(environ, start_response):
     with LOCK:
         WHOAMI_CALLS[0] += 1
         who = SESSIONS.get(session_of(environ))
+        failing = who is not None and who["user"] in WHOAMI_FAILS
+    if failing:
+        return answer(start_response, {"error": "down"}, status="503 Service Unavailable")
     if who is None:
         return answer(start_response, {"error": "no session"}, status="401 Unauthorized")
     return answer(start_response, who)
+
+
+def whoami_fails(query, start_response):
+    with LOCK:
+        WHOAMI_FAILS.add(query["user"][0])
+    return answer(start_response, {"failing": sorted(WHOAMI_FAILS)})
 
 
 ORDERS_PAGE = """<!doctype html>

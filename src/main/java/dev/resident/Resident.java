@@ -6,6 +6,7 @@ import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
 import dev.resident.bus.nats.NatsLink;
 import dev.resident.dbevents.pg.PgDbEvents;
+import dev.resident.legacy.BridgeTables;
 import dev.resident.legacy.LegacyBridgePage;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.legacy.LegacySessionAuthenticator;
@@ -100,7 +101,12 @@ public final class Resident implements AutoCloseable {
         }
         StartupWarnings.log(resident);
         if (Settings.legacyBridgePage(config.get("legacy"))) {
-            types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get()));
+            BridgeTables tables = Settings.bridgeTables(config.get("legacy.bridge"));
+            if (tables.none()) {
+                LOGGER.log(Level.WARNING, "legacy.bridge.tables is empty: /_legacy bridge pages may watch no table"
+                        + " (LEGACY_BRIDGE_TABLES)");
+            }
+            types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get(), tables));
         }
         this.meters = new ResidentMeters(registrySettings.process());
         this.cpu = new CpuPool(registrySettings.cpuThreads(), Settings.cpuQueue(resident));

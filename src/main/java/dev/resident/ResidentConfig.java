@@ -76,6 +76,8 @@ public final class ResidentConfig {
             Map.entry("AUTH_MODE", "resident.auth.mode"),
             Map.entry("LEGACY_SESSION_COOKIE", "legacy.session.cookie"),
             Map.entry("LEGACY_SESSION_INTROSPECT", "legacy.session.introspect"),
+            Map.entry("LEGACY_SESSION_OUTAGE_GRACE", "legacy.session.outage-grace"),
+            Map.entry("LEGACY_BRIDGE_TABLES", "legacy.bridge.tables"),
             Map.entry("LEGACY_BRIDGE_PAGE", "legacy.bridge.page"),
 
             Map.entry("ACCESS_LOG", "resident.access-log.enabled"),

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.legacy.BridgeTables;
 import dev.resident.legacy.LegacySettings;
 import dev.resident.legacy.LegacySessionSettings;
 import dev.resident.legacy.LegacySocketSettings;
@@ -211,7 +212,8 @@ final class Settings {
                 URI.create(introspect),
                 duration(session.get("cache-ttl")),
                 session.get("cache-size").asInt().get(),
-                duration(session.get("timeout")));
+                duration(session.get("timeout")),
+                duration(session.get("outage-grace")));
     }
 
     /** {@code legacy.bridge.page}: {@code auto} (on when {@code legacy.upstream} is set), {@code on} or {@code off}. */
@@ -223,6 +225,17 @@ final class Settings {
             case "off", "false" -> false;
             default -> throw new IllegalArgumentException("legacy.bridge.page is auto, on or off, not " + page);
         };
+    }
+
+    /** {@code legacy.bridge.tables}: what bridge pages may watch. */
+    static BridgeTables bridgeTables(Config bridge) {
+        List<String> entries = strings(bridge.get("tables"));
+        for (String entry : entries) {
+            if (!entry.matches("\\*|[A-Za-z0-9_.:-]+(\\.\\*)?")) {
+                throw new IllegalArgumentException("legacy.bridge.tables: a table name, pkg.* or *, not " + entry);
+            }
+        }
+        return BridgeTables.of(entries);
     }
 
     /** The admission caps, the header timeout and the slow-call threshold ({@code resident.limits}). */

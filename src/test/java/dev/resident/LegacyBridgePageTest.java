@@ -54,7 +54,8 @@ class LegacyBridgePageTest {
                 "legacy.upstream", legacy.url(),
                 "resident.auth.mode", "legacy-session",
                 "legacy.session.cookie", "legacy_sid",
-                "legacy.session.introspect", "/app/whoami"));
+                "legacy.session.introspect", "/app/whoami",
+                "legacy.bridge.tables", "orders, pkg.*, limits.a"));
     }
 
     @AfterAll
@@ -108,6 +109,11 @@ class LegacyBridgePageTest {
         assertError(browser.post("/_/pages", bridge("[\"" + "t".repeat(129) + "\"]", "\"p1\"")), 422, "unprocessable");
         assertError(browser.post("/_/pages", bridge("[\"orders\"]", "\"<script>\"")), 422, "unprocessable");
         assertError(browser.post("/_/pages", bridge("[\"orders\"]", "null")), 422, "unprocessable");
+        assertError(browser.post("/_/pages", bridge("[\"orders\",\"salaries\"]", "\"p1\"")), 403, "forbidden");
+        assertError(browser.post("/_/pages", bridge("[\"limits.b\"]", "\"p1\"")), 403, "forbidden");
+        assertError(browser.post("/_/pages", bridge("[\"pkg\"]", "\"p1\"")), 403, "forbidden");
+        assertTrue(resident.registry().subscribedTables().stream().noneMatch(table -> table.equals("salaries")),
+                "a refused open watches nothing");
 
         Reply opened = browser.post("/_/pages", bridge("[\"orders\",\"pkg.invoices\"]", "\"p1\""));
         assertEquals(201, opened.status(), opened.body());

@@ -21,9 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -53,7 +51,9 @@ class LegacySessionTest {
     @SetUpServer
     public static void setup(WebServerConfig.Builder server) {
         legacy = new GunicornProcess(Map.of("RESIDENT_ADMIN_TOKEN", TestServers.ADMIN_TOKEN));
-        resident = TestServers.setup(server, config(Map.of("legacy.session.cache-ttl", CACHE_TTL.toMillis() + "ms")));
+        resident = TestServers.resident(config(Map.of("legacy.session.cache-ttl", CACHE_TTL.toMillis() + "ms")),
+                new PageTypes().register(StoresTest.NotesPage.type()));
+        server.update(resident::setup);
     }
 
     @AfterAll
@@ -78,7 +78,8 @@ class LegacySessionTest {
         socket.close();
 
         browser.get("/app/logout");
-        assertTrue(user(browser, pageId).startsWith("guest_"), "the legacy cookie is gone: a guest at once");
+        assertEquals(404, browser.get("/_/page?page_id=" + pageId).status(), "the legacy cookie is gone: his page ended");
+        assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"), "a guest at once");
     }
 
     @Test
@@ -99,35 +100,69 @@ class LegacySessionTest {
      * gets nothing more of the job its user started: whoever holds the browser now does not see its
      * progress or its result.
      */
+    /**
+     * On a shared browser, what a user had open stays theirs: after a logout in the legacy app, or
+     * another user's login there, her pages are gone and the session's store is empty. A guest
+     * who logs in keeps both (the same person's).
+     */
     @Test
-    void aJobsMessagesStopAtItsPageOnceTheLegacySessionIsSomeoneElses() {
-        Browser browser = new Browser(uri);
-        browser.get("/app/login?user=hal");
-        String pageId = browser.openPage("/_bench", null).get("page_id").asText();
-        SocketClient socket = browser.socket(pageId);
-        socket.next("hello");
-        Reply submitted = browser.rpc(pageId, "job", Json.object().put("steps", 40).put("step_ms", 25), null);
-        assertEquals(200, submitted.status(), submitted.body());
-        String jobId = submitted.json().path("result").path("job_id").asText();
-        socket.next(m -> "job".equals(m.path("t").asText()) && "running".equals(m.path("state").asText()));
+    void aUsersPagesAndStoreDoNotPassToWhoeverHoldsTheLegacySessionNext() {
+        for (String next : new String[] {"/app/logout", "/app/login?user=ivy"}) {
+            Browser browser = new Browser(uri);
+            browser.get("/app/login?user=hal");
+            String pageId = browser.openPage("/notes", null).get("page_id").asText();
+            assertEquals(200, browser.rpc(pageId, "put", Json.object().put("scope", "connection").put("key", "draft")
+                    .put("value", "half a letter"), null).status());
+            SocketClient socket = browser.socket(pageId);
+            socket.next("hello");
 
-        browser.get("/app/logout");
-        assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"), "a guest's now");
-        assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "the session changed hands");
-        SocketClient next = browser.socket(pageId);
-        next.next("hello");
-        Browser hal = new Browser(uri);
-        hal.get("/app/login?user=hal");
-        hal.benchPage();
-        Eventually.await(Duration.ofSeconds(20), "hal's job done",
-                () -> hal.get("/_/jobs/" + jobId).json().path("state").asText().equals("done"));
-        next.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
-        List<JsonNode> seen = new ArrayList<>();
-        for (JsonNode m = next.next(); !"result".equals(m.path("t").asText()); m = next.next()) {
-            seen.add(m);
+            browser.get(next);
+            String fresh = browser.openPage("/notes", null).get("page_id").asText();
+            assertEquals(4404, socket.closeCode(Duration.ofSeconds(10)), "hal's page ended after " + next);
+            assertEquals(404, browser.get("/_/page?page_id=" + pageId).status());
+            Reply draft = browser.rpc(fresh, "get", Json.object().put("scope", "connection").put("key", "draft"), null);
+            assertTrue(draft.json().get("result").isNull(), "the session's store is empty: " + draft.body());
         }
-        assertTrue(seen.stream().noneMatch(m -> jobId.equals(m.path("job_id").asText())),
-                "nothing of hal's job after his logout: " + seen);
+
+        Browser guest = new Browser(uri);
+        String page = guest.openPage("/notes", null).get("page_id").asText();
+        assertEquals(200, guest.rpc(page, "put", Json.object().put("scope", "connection").put("key", "cart")
+                .put("value", "two books"), null).status());
+        guest.get("/app/login?user=judy");
+        assertEquals("judy", user(guest, page));
+        Reply kept = guest.rpc(page, "get", Json.object().put("scope", "connection").put("key", "cart"), null);
+        assertEquals("two books", kept.json().get("result").asText(), "a guest's page and store go with its login");
+    }
+
+    /**
+     * The legacy app cannot answer (restarting, overloaded): a connection keeps the identity it last
+     * proved for the outage grace, its pages and socket too; past the grace it is a guest's.
+     */
+    @Test
+    void anOutageOfTheLegacyAppEndsNoPageWithinItsGraceAndLogsOutAfterIt() {
+        for (boolean withinGrace : new boolean[] {true, false}) {
+            String user = withinGrace ? "kim" : "lou";
+            onAnotherServer(Map.of("legacy.session.cache-ttl", "0s",
+                    "legacy.session.outage-grace", withinGrace ? "1h" : "0s"), browser -> {
+                browser.get("/app/login?user=" + user);
+                String pageId = browser.openPage("/_bench", null).get("page_id").asText();
+                SocketClient socket = browser.socket(pageId);
+                socket.next("hello");
+                browser.post("/app/whoami-fails?user=" + user, "{}");
+                Reply after = browser.get("/_/page?page_id=" + pageId);
+                if (withinGrace) {
+                    assertEquals(200, after.status(), after.body());
+                    assertEquals(user, after.json().get("user").asText(), "still " + user);
+                    socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+                    assertEquals("result", socket.next(m -> m.path("id").asInt() == 1).path("t").asText(),
+                            "the socket stays open");
+                } else {
+                    assertEquals(404, after.status(), "past the grace the user's page ended: " + after.body());
+                    assertEquals(4404, socket.closeCode(Duration.ofSeconds(10)));
+                    assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"));
+                }
+            });
+        }
     }
 
     @Test
@@ -139,8 +174,10 @@ class LegacySessionTest {
         // the session ends in the legacy app while the browser keeps its cookie (another tab logged out)
         assertEquals(1, new Browser(uri).post("/app/end-sessions?user=erin", "{}").json().get("ended").asInt());
         long ended = System.nanoTime();
-        Eventually.await(CACHE_TTL.plusSeconds(5), "erin is a guest", () -> user(browser, pageId).startsWith("guest_"));
+        Eventually.await(CACHE_TTL.plusSeconds(5), "erin's page ended",
+                () -> browser.get("/_/page?page_id=" + pageId).status() == 404);
         assertTrue(System.nanoTime() - ended < CACHE_TTL.plusSeconds(5).toNanos());
+        assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"), "erin is a guest");
     }
 
     @Test
@@ -182,6 +219,19 @@ class LegacySessionTest {
             browser.get("/app/login?user=ivan");
             assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"));
         });
+    }
+
+    /** A dbevent may carry the whole row: without {@code legacy.bridge.tables}, a bridge page watches nothing. */
+    @Test
+    void aBridgePageWatchesNoTableThatIsNotListed() {
+        Browser browser = new Browser(uri);
+        browser.get("/app/login?user=max");
+        Reply refused = browser.post("/_/pages", Json.object().put("path", "/_legacy").set("params", Json.object()
+                .put("legacy_page_id", "p1").set("tables", Json.array().add("orders"))));
+        assertError(refused, 403, "forbidden");
+        Reply empty = browser.post("/_/pages", Json.object().put("path", "/_legacy").set("params", Json.object()
+                .put("legacy_page_id", "p1").set("tables", Json.array())));
+        assertEquals(201, empty.status(), "notifications and broadcasts still reach it: " + empty.body());
     }
 
     @Test

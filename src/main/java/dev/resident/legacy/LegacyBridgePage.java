@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * {@code {"tables":[...],"legacy_page_id":"..."}}; the bridge page subscribes to those tables
  * and so receives their dbevents, its user's notifications (the user of the one login) and the
  * broadcasts, with no Java code per page. Its data is {@code {"legacy_page_id","tables"}}.
- * Only a logged-in user may open one unless {@code legacy.bridge.guests} allows guests.
+ * Only a logged-in user may open one unless {@code legacy.bridge.guests} allows guests, and only on
+ * the tables {@code legacy.bridge.tables} names: a dbevent may carry the whole row, and the legacy
+ * app's own pages show a user only what it allows ({@link BridgeTables}).
  */
 public final class LegacyBridgePage {
     public static final String PATH = "/_legacy";
@@ -25,7 +27,7 @@ public final class LegacyBridgePage {
     /** Table names as Genropy writes them ({@code pkg.table}) and page ids: no spaces, quotes or markup. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
 
-    private LegacyBridgePage(Page page, Params params, boolean guests) {
+    private LegacyBridgePage(Page page, Params params, boolean guests, BridgeTables allowed) {
         if (page.isGuest() && !guests) {
             throw new PageException(401, "unauthorized", "log in to the legacy app first");
         }
@@ -38,6 +40,9 @@ public final class LegacyBridgePage {
         Set<String> tables = new LinkedHashSet<>();
         for (String table : asked) {
             checkName("a table", table);
+            if (!allowed.allows(table)) {
+                throw new PageException(403, "forbidden", "table " + table + " is not in legacy.bridge.tables");
+            }
             tables.add(table);
         }
         page.data().set("legacy_page_id", legacyPageId);
@@ -45,9 +50,12 @@ public final class LegacyBridgePage {
         tables.forEach(page::subscribe);
     }
 
-    /** @param guests whether a guest may open a bridge page ({@code legacy.bridge.guests}) */
-    public static PageType<LegacyBridgePage> type(boolean guests) {
-        return PageType.builder(PATH, (page, params) -> new LegacyBridgePage(page, params, guests)).build();
+    /**
+     * @param guests  whether a guest may open a bridge page ({@code legacy.bridge.guests})
+     * @param allowed the tables a bridge page may watch ({@code legacy.bridge.tables})
+     */
+    public static PageType<LegacyBridgePage> type(boolean guests, BridgeTables allowed) {
+        return PageType.builder(PATH, (page, params) -> new LegacyBridgePage(page, params, guests, allowed)).build();
     }
 
     private static void checkName(String what, String name) {

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +27,9 @@ import java.util.Set;
  * <ul>
  *   <li>200 {@code {"user":"alice","roles":["admin"]}}: that user, with those roles;</li>
  *   <li>401 (or 403): no user, the session ended or never was;</li>
- *   <li>anything else, a malformed answer, or no answer in time: no user for this request (a
- *       warning is logged; the answer is not kept, so the next request asks again).</li>
+ *   <li>anything else, a malformed answer, or no answer in time: {@link Unanswered} (a warning
+ *       is logged; the answer is not kept, so the next request asks again). The connection keeps
+ *       the identity last proven for {@code legacy.session.outage-grace}.</li>
  * </ul>
  * The answer is bounded and checked: a user name of at most {@value #MAX_NAME} characters that is
  * not a guest id, at most {@value #MAX_ROLES} roles of at most {@value #MAX_NAME} characters.
@@ -70,9 +72,15 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
             cache.put(session, identity);
             return identity;
         } catch (IntrospectionFailed e) {
-            LOGGER.log(Level.WARNING, "legacy session introspection failed (" + e.getMessage() + "): the request is a guest's");
-            return Optional.empty();
+            LOGGER.log(Level.WARNING, "legacy session introspection failed (" + e.getMessage() + "): the connection keeps"
+                    + " its identity for legacy.session.outage-grace");
+            throw new Unanswered(e.getMessage());
         }
+    }
+
+    @Override
+    public Duration outageGrace() {
+        return settings.outageGrace();
     }
 
     private Optional<Identity> ask(String session) {

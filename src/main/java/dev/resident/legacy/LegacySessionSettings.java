@@ -11,10 +11,12 @@ import java.time.Duration;
  * @param cacheTtl   how long an answer is kept: a logout in the legacy app ends the Resident login
  *                   within this time
  * @param cacheSize  sessions whose answers are kept at most
- * @param timeout    longest wait for the legacy app's answer; beyond, the request is a guest's
+ * @param timeout    longest wait for the legacy app's answer; beyond, it is unanswered
+ * @param outageGrace how long a connection keeps the identity last proven while the legacy app
+ *                   cannot answer; beyond, it is a guest's (a user's pages end)
  */
 public record LegacySessionSettings(String cookie, URI introspect, Duration cacheTtl, int cacheSize,
-                                    Duration timeout) {
+                                    Duration timeout, Duration outageGrace) {
     public LegacySessionSettings {
         if (cookie.isBlank() || !cookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
             throw new IllegalArgumentException("legacy.session.cookie must be a cookie name, not '" + cookie + "'");
@@ -25,6 +27,9 @@ public record LegacySessionSettings(String cookie, URI introspect, Duration cach
         }
         if (cacheTtl.isNegative() || timeout.isNegative() || timeout.isZero() || cacheSize <= 0) {
             throw new IllegalArgumentException("legacy.session: cache-ttl, cache-size and timeout must be positive");
+        }
+        if (outageGrace.isNegative()) {
+            throw new IllegalArgumentException("legacy.session.outage-grace must not be negative");
         }
     }
 }

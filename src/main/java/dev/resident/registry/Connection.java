@@ -29,6 +29,8 @@ public final class Connection {
     private volatile long revision;
     /** When this process last checked its copy against the store. */
     private volatile long checkedAt;
+    /** When a session it follows last proved its identity here ({@link SessionAuthenticator}), or it was loaded. */
+    private volatile long provenAt;
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
         this.id = id;
@@ -38,6 +40,7 @@ public final class Connection {
         this.lastSeen = lastSeen;
         this.savedSeen = lastSeen;
         this.checkedAt = System.currentTimeMillis();
+        this.provenAt = checkedAt;
         this.store = store;
     }
 
@@ -123,6 +126,14 @@ public final class Connection {
 
     void revision(long revision) {
         this.revision = revision;
+    }
+
+    long provenAt() {
+        return provenAt;
+    }
+
+    void provenAt(long provenAt) {
+        this.provenAt = provenAt;
     }
 
     long checkedAt() {

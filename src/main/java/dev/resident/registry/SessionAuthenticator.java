@@ -1,5 +1,6 @@
 package dev.resident.registry;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,7 +14,25 @@ public interface SessionAuthenticator {
 
     /**
      * The identity proven by the request's {@code Cookie} header values; empty when they prove
-     * none (no session, an ended one, or the session's owner cannot be asked).
+     * none (no session, or an ended one).
+     *
+     * @throws Unanswered when the session's owner cannot be asked now
      */
     Optional<Identity> identify(List<String> cookieHeaders);
+
+    /**
+     * How long a connection keeps the identity last proven while the session's owner cannot be
+     * asked: an outage of another app must not log everyone out, and a session it ended must not
+     * live on for long either.
+     */
+    default Duration outageGrace() {
+        return Duration.ZERO;
+    }
+
+    /** The session's owner could not say who it is (unreachable, too slow, a malformed answer). */
+    final class Unanswered extends RuntimeException {
+        public Unanswered(String message) {
+            super(message, null, false, false);
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.resident.page.PageException;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateUnavailable;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -165,19 +166,44 @@ public final class Sessions {
 
     /**
      * Makes the connection act as {@code identity} under the same session id: for an identity read
-     * from another app's session on every request (one login), where there is no login to fix.
+     * from another app's session on every request (one login), where there is no login to fix. A
+     * user's session going to someone else ends what was theirs, as a logout does.
+     *
+     * @throws PageException 503 when the session store cannot be emptied (nothing changed then)
      */
     public void assume(Connection connection, Identity identity) {
-        if (!identity.equals(connection.identity())) {
-            closeSockets(connection);
-            moveTo(connection, identity);
-            writer.changed(connection);
+        connection.provenAt(System.currentTimeMillis());
+        if (identity.equals(connection.identity())) {
+            return;
         }
+        inTurn(connection, () -> {
+            if (!identity.equals(connection.identity())) {
+                if (handsOver(connection, identity)) {
+                    endWhatWasTheirs(connection); // its pages' sockets close with 4404
+                } else {
+                    closeSockets(connection);
+                }
+                moveTo(connection, identity);
+                writer.changed(connection);
+            }
+            return null;
+        });
     }
 
     /** The connection becomes a new guest under the same session id (see {@link #assume}). */
     public void assumeGuest(Connection connection) {
         assume(connection, Identity.newGuest());
+    }
+
+    /**
+     * The session the connection follows could not be asked about: it keeps its identity for
+     * {@code grace} after it was last proven (or loaded), and then becomes a guest's, which ends a
+     * user's pages (see {@link #assume}).
+     */
+    public void unproven(Connection connection, Duration grace) {
+        if (!connection.identity().guest() && System.currentTimeMillis() - connection.provenAt() > grace.toMillis()) {
+            assume(connection, Identity.newGuest());
+        }
     }
 
     /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */

@@ -70,7 +70,13 @@ final class Connections {
         if (sessions == null) {
             return connection;
         }
-        Optional<Identity> identity = sessions.identify(cookieHeaders);
+        Optional<Identity> identity;
+        try {
+            identity = sessions.identify(cookieHeaders);
+        } catch (SessionAuthenticator.Unanswered e) {
+            registry.sessions().unproven(connection, sessions.outageGrace());
+            return connection;
+        }
         if (identity.isPresent()) {
             // the identity is read again on every request: nothing fixed beforehand can ride it, so
             // the session id stays (a new one here would need every answer to carry a cookie)

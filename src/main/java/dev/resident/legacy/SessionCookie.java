@@ -26,9 +26,17 @@ final class SessionCookie {
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
     }
 
-    /** True when a {@code Set-Cookie} value would set Resident's own cookie. */
+    /**
+     * True when a {@code Set-Cookie} value would set Resident's own cookie, also as a nameless
+     * cookie ({@code =rsd_cid=x}), whose value alone browsers send back: {@code rsd_cid=x}.
+     */
     static boolean isResidents(String setCookie) {
-        return ConnectionCookie.NAME.equals(name(setCookie));
+        String pair = setCookie.split(";", 2)[0];
+        String name = name(pair);
+        if (name.isEmpty() && pair.indexOf('=') >= 0) {
+            name = name(pair.substring(pair.indexOf('=') + 1));
+        }
+        return ConnectionCookie.NAME.equals(name);
     }
 
     private static String name(String pair) {

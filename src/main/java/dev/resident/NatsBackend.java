@@ -3,11 +3,13 @@ package dev.resident;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.nats.NatsBuses;
+import dev.resident.bus.nats.NatsSettings;
 import dev.resident.metrics.ResidentMeters;
 import io.helidon.config.Config;
 
 /** Builds the NATS bus ({@code IPC_BACKEND=nats}) from the {@code ipc.nats} config node. */
 final class NatsBackend {
+    private static final System.Logger LOGGER = System.getLogger(NatsBackend.class.getName());
     private NatsBackend() {
     }
 
@@ -16,6 +18,12 @@ final class NatsBackend {
      * @param process {@code resident.process}, possibly empty
      */
     static Bus create(Config nats, String process, ResidentMeters meters, BusListener listener) {
-        return NatsBuses.connect(Settings.nats(nats, process), listener, meters);
+        NatsSettings settings = Settings.nats(nats, process);
+        if (!settings.logsIn()) {
+            LOGGER.log(System.Logger.Level.WARNING, "NATS is used without a login (NATS_USER and NATS_PASSWORD or"
+                    + " NATS_PASSWORD_FILE, NATS_CREDENTIALS or NATS_TOKEN): whoever reaches it reads and writes the"
+                    + " site's sessions; nats/start's server asks for one");
+        }
+        return NatsBuses.connect(settings, listener, meters);
     }
 }

@@ -24,6 +24,7 @@ public final class ResidentConfig {
             Map.entry("NATS_CREDENTIALS", "ipc.nats.credentials"),
             Map.entry("NATS_USER", "ipc.nats.user"),
             Map.entry("NATS_PASSWORD", "ipc.nats.password"),
+            Map.entry("NATS_PASSWORD_FILE", "ipc.nats.password-file"),
             Map.entry("NATS_TOKEN", "ipc.nats.token"),
             Map.entry("PROCESS_ID", "resident.process"),
             Map.entry("ADMIN_TOKEN", "resident.admin-token"),

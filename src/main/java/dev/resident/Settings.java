@@ -21,7 +21,10 @@ import dev.resident.task.engine.TaskSettings;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -287,6 +290,8 @@ final class Settings {
         nats.get("credentials").asString().ifPresent(settings::credentials);
         nats.get("user").asString().ifPresent(settings::user);
         nats.get("password").asString().ifPresent(settings::password);
+        nats.get("password-file").asString().map(String::trim).filter(path -> !path.isEmpty())
+                .ifPresent(path -> settings.password(secretFile(path, "ipc.nats.password-file")));
         nats.get("token").asString().ifPresent(settings::token);
         optionalDuration(nats.get("connect-timeout")).ifPresent(settings::connectTimeout);
         Config reconnect = nats.get("reconnect");
@@ -364,6 +369,19 @@ final class Settings {
 
     private static Optional<Duration> optionalDuration(Config node) {
         return node.asString().map(ResidentConfig::parseDuration);
+    }
+
+    /** A secret kept in a file (its first line), so that it is in no environment or command line. */
+    private static String secretFile(String path, String key) {
+        try {
+            String secret = Files.readAllLines(Path.of(path)).stream().findFirst().orElse("").trim();
+            if (secret.isEmpty()) {
+                throw new IllegalArgumentException(key + ": " + path + " is empty");
+            }
+            return secret;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(key + ": cannot read " + path + " (" + e.getMessage() + ")");
+        }
     }
 
     /** A list in YAML or a comma-separated string from the environment. */

@@ -35,6 +35,11 @@ public record NatsSettings(List<String> servers, String prefix, String process,
                            Duration connectTimeout, Duration reconnectWait, Duration reconnectMaxWait,
                            Duration reconnectJitter, long reconnectBuffer, Duration resubscribeGrace,
                            long pendingMessages, long pendingBytes, Duration drainTimeout) {
+    /** Whether this process logs in to NATS (a credentials file, a user and password, or a token). */
+    public boolean logsIn() {
+        return !credentials.isEmpty() || !user.isEmpty() || !token.isEmpty();
+    }
+
     public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
     public static final String DEFAULT_PREFIX = "resident";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);

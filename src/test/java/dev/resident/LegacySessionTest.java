@@ -213,6 +213,23 @@ class LegacySessionTest {
         });
     }
 
+    /** Any client can make "no user" answers by the thousand, with made-up cookies: they must not push out the users'. */
+    @Test
+    void madeUpCookiesDoNotPushTheUsersAnswersOutOfTheCache() {
+        onAnotherServer(Map.of("legacy.session.cache-ttl", "1h", "legacy.session.cache-size", "3"), browser -> {
+            browser.get("/app/login?user=nia");
+            String pageId = browser.openPage("/_bench", null).get("page_id").asText();
+            for (int i = 0; i < 5; i++) {
+                Browser stranger = new Browser(browser.base());
+                stranger.setCookie("legacy_sid", "made-up-" + i);
+                assertTrue(stranger.openPage("/_bench", null).get("user").asText().startsWith("guest_"));
+            }
+            int before = whoamiCalls(browser);
+            assertEquals("nia", user(browser, pageId));
+            assertEquals(before, whoamiCalls(browser), "nia's answer was kept");
+        });
+    }
+
     @Test
     void aLegacyAppThatCannotBeAskedMakesGuests() {
         onAnotherServer(Map.of("legacy.session.introspect", "http://127.0.0.1:" + Machine.freePort() + "/whoami"), browser -> {

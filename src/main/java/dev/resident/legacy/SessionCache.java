@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The legacy app's answers about sessions, each kept for a short time, at most {@code size} of
  * them. Keyed by a hash of the session cookie, so the cache holds no usable credential. When full
- * it drops the expired answers, and all of them if none has expired: the cost is one more
- * question to the legacy app per session.
+ * it drops the expired answers, then the "no user" ones (any client can make those by the
+ * thousand, with made-up cookies: they must not push out the users'), and all of them if that is
+ * not enough: the cost is one more question to the legacy app per session.
  */
 final class SessionCache {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
@@ -40,6 +41,9 @@ final class SessionCache {
         long now = System.nanoTime();
         if (answers.size() >= size) {
             answers.values().removeIf(answer -> answer.expired(now));
+            if (answers.size() >= size) {
+                answers.values().removeIf(answer -> answer.identity().isEmpty());
+            }
             if (answers.size() >= size) {
                 answers.clear();
             }

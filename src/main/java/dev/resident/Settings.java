@@ -39,6 +39,9 @@ import java.util.Set;
  * ResidentConfig} has at its bottom): a key missing here is a bug, and fails at start.
  */
 final class Settings {
+    /** What a job's {@code done} message holds besides its result, at most (ids, state, seq), with room to spare. */
+    private static final int JOB_MESSAGE_ENVELOPE = 4096;
+
     private Settings() {
     }
 
@@ -311,8 +314,19 @@ final class Settings {
         return ResidentConfig.parseDuration(node.asString().get());
     }
 
-    /** Reads the {@code resident.tasks} node (background jobs). */
-    static TaskSettings tasks(Config tasks) {
+    /**
+     * Reads the {@code resident.tasks} node (background jobs). A job's {@code done} message carries
+     * its result to its page through the socket's queue and the page's history: {@code max-result}
+     * must leave it room in both, or a page could never get a result its job was allowed.
+     */
+    static TaskSettings tasks(Config resident) {
+        Config tasks = resident.get("tasks");
+        long room = Math.min(resident.get("ws.queue-bytes").asLong().get(),
+                resident.get("pages.history.max-bytes").asLong().get()) - JOB_MESSAGE_ENVELOPE;
+        if (tasks.get("max-result").asInt().get() > room) {
+            throw new IllegalArgumentException("resident.tasks.max-result must leave a job's message room in"
+                    + " resident.ws.queue-bytes and resident.pages.history.max-bytes: at most " + room);
+        }
         String fallback = tasks.get("fallback").asString().get().trim();
         if (!fallback.equals("local") && !fallback.equals("reject")) {
             throw new IllegalArgumentException("resident.tasks.fallback must be local or reject: " + fallback);

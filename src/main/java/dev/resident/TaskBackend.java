@@ -40,7 +40,7 @@ final class TaskBackend {
      */
     static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters,
                              CpuPool cpu, Timers timers, CompletableFuture<Connection> nats) {
-        TaskSettings settings = Settings.tasks(config.get("resident.tasks"));
+        TaskSettings settings = Settings.tasks(config.get("resident"));
         TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers);
         PageDelivery pages = (pageId, user, tail) -> registry.anyPage(pageId).map(page -> {
             if (user.equals(page.user()) || Ids.isGuestUser(user)) {

@@ -3,12 +3,14 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TaskProbe;
+import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -28,6 +30,7 @@ import java.util.function.Consumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Background tasks on the in-process queue, through HTTP and the page socket. */
@@ -197,7 +200,8 @@ class TaskLocalTest {
     @Test
     void keptResultsStayWithinTheirBytesTheOldestForgottenFirst() {
         Map<String, String> config = Map.of("resident.process", "kept", "resident.tasks.workers", "1",
-                "resident.tasks.max-result", "400000",
+                "resident.tasks.max-result", "400000", "resident.ws.queue-bytes", "404096",
+                "resident.pages.history.max-bytes", "404096",
                 "resident.tasks.max-kept-results", "1000000"); // a 300,002-char result holds ~600 KB
         onOwnServer(config, base -> {
             Browser browser = new Browser(base);
@@ -211,6 +215,21 @@ class TaskLocalTest {
             assertEquals(404, browser.get("/_/jobs/" + first).status(), "the oldest forgotten");
             assertEquals(300_000, browser.get("/_/jobs/" + second).json().path("result").asText().length());
         });
+    }
+
+    /**
+     * A job's result reaches its page in one message: a {@code max-result} that leaves it no room
+     * in the socket's queue or the page's history is refused at start, not found out by a page.
+     */
+    @Test
+    void aMaxResultWithoutRoomForItsMessageStopsStartup() {
+        for (String room : new String[] {"resident.ws.queue-bytes", "resident.pages.history.max-bytes"}) {
+            Map<String, String> config = Map.of("resident.process", "room", "resident.tasks.max-result", "200000",
+                    room, "200000");
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> TestServers.resident(config, new PageTypes()), room);
+            assertTrue(refused.getMessage().contains("max-result"), refused.getMessage());
+        }
     }
 
     /** One user's jobs queued or running are capped: past it 429, while another user's job is taken. */

@@ -44,6 +44,7 @@ public final class ResidentConfig {
             Map.entry("MAX_KEPT_RESULTS", "resident.tasks.max-kept-results"),
             Map.entry("MAX_WATCHED_TABLES", "resident.limits.max-watched-tables"),
             Map.entry("MAX_JOBS_PER_USER", "resident.tasks.max-jobs-per-user"),
+            Map.entry("MAX_JOB_STORE_BYTES", "resident.tasks.max-store-bytes"),
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),
             Map.entry("MAX_PENDING_RPC", "resident.limits.max-pending-rpc"),
             Map.entry("MAX_PAGE_PARAMS", "resident.limits.max-page-params"),

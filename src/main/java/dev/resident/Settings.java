@@ -341,6 +341,7 @@ final class Settings {
                 duration(tasks.get("keep-finished")),
                 tasks.get("max-jobs").asInt().get(),
                 tasks.get("max-kept-results").asLong().get(),
+                tasks.get("max-store-bytes").asLong().get(),
                 tasks.get("max-deliveries").asInt().get(),
                 duration(tasks.get("ack-wait")),
                 fallback.equals("local"),

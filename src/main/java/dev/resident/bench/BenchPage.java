@@ -1,6 +1,7 @@
 package dev.resident.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
 import dev.resident.page.PageException;
@@ -28,6 +29,8 @@ public final class BenchPage {
     public static final int MAX_TABLE_NAME = 64;
     /** The largest {@code data}, as JSON text (the bench gives each page ~1 KB). */
     public static final int MAX_DATA_BYTES = 4096;
+    /** The largest padding a bench job's result may ask for (the server's max-result still applies). */
+    private static final int MAX_RESULT_BYTES = 1 << 20;
     /** The task type of the {@code job} method. */
     public static final String JOB_TASK = "_bench.job";
     private final Page page;
@@ -85,6 +88,7 @@ public final class BenchPage {
     private static void checkJob(Params params) {
         params.integer("steps", 1, 0, 10_000);
         params.integer("step_ms", 0, 0, 60_000);
+        params.integer("result_bytes", 0, 0, MAX_RESULT_BYTES);
     }
 
     private static Object runJob(Params params, TaskContext context) throws InterruptedException {
@@ -96,7 +100,9 @@ public final class BenchPage {
             }
             context.progress(step, steps, null);
         }
-        return Json.object().put("steps", steps);
+        long padding = params.integer("result_bytes", 0, 0, MAX_RESULT_BYTES);
+        ObjectNode result = Json.object().put("steps", steps);
+        return padding == 0 ? result : result.put("padding", "x".repeat((int) padding)); // a large result, for the bench
     }
 
     private Object echo(Params params) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +192,43 @@ class NatsTaskTest {
         site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "2")).start("p03");
         Eventually.await(WAIT, "the user's jobs ran, and its places came back",
                 () -> user.rpc(pageId, "job", Json.object().put("steps", 1).put("step_ms", 0), null).status() == 200);
+    }
+
+    /**
+     * Job records live in JetStream beside the sessions: their bucket has a bound of its own
+     * ({@code max-store-bytes}), so large results cannot fill the storage the logins need. A job
+     * whose end does not fit ends failed; the site goes on.
+     */
+    @Test
+    void largeResultsStayWithinTheJobStoresBytesAndTheSiteGoesOn() throws Exception {
+        int bound = 200_000;
+        Node node = site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
+                "resident.tasks.max-store-bytes", Integer.toString(bound))).start("p01");
+        Browser browser = node.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        List<String> states = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Reply submitted = browser.rpc(pageId, "job", Json.object().put("steps", 1).put("result_bytes", 80_000), null);
+            assertEquals(200, submitted.status(), submitted.body());
+            JsonNode end = last(JobFrames.untilFinished(socket, submitted.json().path("result").path("job_id").asText(), WAIT));
+            states.add(end.path("state").asText() + (end.has("error") ? " " + end.path("error").path("code").asText() : ""));
+        }
+        assertEquals(List.of("done", "done", "failed result_not_kept"), states);
+        try (Connection raw = Nats.connect(nats.url())) {
+            assertEquals(bound, raw.jetStreamManagement().getStreamInfo("KV_" + bucket()).getConfiguration().getMaxBytes());
+            long bytes = raw.jetStreamManagement().getStreamInfo("KV_" + bucket()).getStreamState().getByteCount();
+            assertTrue(bytes <= bound, bytes + " bytes of job records");
+        }
+        assertEquals(200, node.browser().login("bob", "bob").status(), "logins are still stored");
+        assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
+                "a small job still runs");
+    }
+
+    /** The name of the site's job bucket, as JetStreamNames makes it. */
+    private String bucket() {
+        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_jobs";
     }
 
     @Test

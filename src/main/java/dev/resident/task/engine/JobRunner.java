@@ -161,9 +161,21 @@ public final class JobRunner {
         }
     }
 
-    /** Records a final state and counts it. */
+    /**
+     * Records a final state and counts it. One that does not fit in the store (a large result in a
+     * full NATS bucket) ends the job failed instead: small, and what the page must hear.
+     */
     private void finish(JobSpec spec, UnaryOperator<JobStatus> change) {
-        change(spec, change).ifPresent(status -> {
+        Optional<JobStatus> stored;
+        try {
+            stored = change(spec, change);
+        } catch (JobStore.Full full) {
+            LOGGER.log(Level.WARNING, "job " + spec.jobId() + " ended, but its end did not fit in the job store ("
+                    + full.getMessage() + "): recorded failed");
+            stored = change(spec, s -> s.failed("result_not_kept", "the job store is full: the job's end was not kept",
+                    null));
+        }
+        stored.ifPresent(status -> {
             switch (status.state()) {
                 case DONE -> meters.completed.increment();
                 case FAILED -> meters.failed.increment();

@@ -21,6 +21,7 @@ public interface JobStore extends AutoCloseable {
      * state {@link JobStatus#accepts accepts} the result.
      *
      * @return the stored new state, or empty when the job is unknown or the change was refused
+     * @throws Full when the new state does not fit in the store
      */
     Optional<JobStatus> update(String jobId, UnaryOperator<JobStatus> change);
 
@@ -32,4 +33,11 @@ public interface JobStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /** The store holds all the bytes it may: this state was not kept. */
+    final class Full extends RuntimeException {
+        public Full(String message) {
+            super(message, null, false, false);
+        }
+    }
 }

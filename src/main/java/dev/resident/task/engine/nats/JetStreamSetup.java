@@ -78,6 +78,7 @@ final class JetStreamSetup {
         KeyValueConfiguration bucket = KeyValueConfiguration.builder()
                 .name(names.bucket())
                 .maxHistoryPerKey(1)
+                .maxBucketSize(settings.maxStoreBytes())
                 .storageType(StorageType.File)
                 .ttl(settings.keepFinished().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
                         : settings.keepFinished())

@@ -81,6 +81,9 @@ final class NatsJobStore implements JobStore {
                     kv().update(jobId, encode(next), entry.getRevision());
                     return Optional.of(next);
                 } catch (JetStreamApiException e) {
+                    if (full(e)) {
+                        throw new Full("the job store holds resident.tasks.max-store-bytes");
+                    }
                     if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // someone else changed it: read again
                         throw e;
                     }
@@ -91,6 +94,11 @@ final class NatsJobStore implements JobStore {
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
+    }
+
+    /** The bucket's {@code max-store-bytes} refused the write (JetStream's store failure, 10077). */
+    private static boolean full(JetStreamApiException e) {
+        return String.valueOf(e.getMessage()).contains("maximum bytes");
     }
 
     @Override

@@ -49,8 +49,10 @@ class PluggableAuthTest {
             assertEquals(201, opened.status(), opened.body());
             assertEquals("yann", opened.json().get("user").asText());
             String pageId = opened.json().get("page_id").asText();
-            assertTrue(browser.get("/_/page?page_id=" + pageId).json().get("user").asText().startsWith("guest_"),
-                    "without the other app's session the connection is a guest again");
+            assertEquals(404, browser.get("/_/page?page_id=" + pageId).status(),
+                    "without the other app's session yann's page ended: the browser is someone else's now");
+            assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"),
+                    "and the connection is a guest again");
         });
     }
 

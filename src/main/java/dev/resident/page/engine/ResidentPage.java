@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * One live page: the page type's object, its client data and its message log, shared by every

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,6 +71,10 @@ class DurableStateTest {
             awaitSaved(first.uri());
             first.kill(); // kill -9: what was saved is all there is
         }
+        // the store holds session ids: another user of the machine must not read them
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("state").resolve("state.mv"))));
         try (MainProcess second = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(second.uri());
             browser.useSession(cookie);

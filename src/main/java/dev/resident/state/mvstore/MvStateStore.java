@@ -11,8 +11,10 @@ import org.h2.mvstore.MVStoreException;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,16 +66,41 @@ public final class MvStateStore implements StateStore {
      */
     public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, LongConsumer commitWaits) {
         try {
-            Files.createDirectories(dir);
+            makeOwnersOnly(dir);
         } catch (IOException e) {
             throw new StateUnavailable("cannot make the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         Path file = dir.resolve("state.mv");
         MVStore store = openFile(file);
+        ownersOnly(file);
         store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
         LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                 + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
         return new MvStateStore(store, fsync, commitWaits);
+    }
+
+    /**
+     * Makes the directory, readable by its owner alone when it is new: the store holds session ids,
+     * and any user of the machine could take over a session read from it.
+     */
+    private static void makeOwnersOnly(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
+    }
+
+    /** The store's file is its owner's alone, whatever the umask made it (see {@link #makeOwnersOnly}). */
+    private static void ownersOnly(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            LOGGER.log(Level.WARNING, "could not make " + file + " readable by its owner alone: " + e.getMessage());
+        }
     }
 
     /**

@@ -235,10 +235,7 @@ class TaskLocalTest {
     /** One user's jobs queued or running are capped: past it 429, while another user's job is taken. */
     @Test
     void oneUsersJobsAreCapped() {
-        Map<String, String> config = Map.of("resident.process", "capped", "resident.tasks.workers", "1",
-                "resident.tasks.queue", "10",
-                "resident.tasks.max-jobs-per-user", "2");
-        onOwnServer(config, base -> {
+        onOwnServer(twoJobsAUser("capped"), base -> {
             Browser bob = new Browser(base);
             assertEquals(200, bob.login("bob", "bob").status());
             String pageId = probePage(bob);
@@ -263,10 +260,7 @@ class TaskLocalTest {
      */
     @Test
     void guestsFromOneAddressShareOneUsersJobs() {
-        Map<String, String> config = Map.of("resident.process", "guests", "resident.tasks.workers", "1",
-                "resident.tasks.queue", "10",
-                "resident.tasks.max-jobs-per-user", "2");
-        onOwnServer(config, base -> {
+        onOwnServer(twoJobsAUser("guests"), base -> {
             Browser first = new Browser(base);
             assertEquals(200, submit(first, probePage(first), "probe.hold", null).status());
             Browser second = new Browser(base);
@@ -292,6 +286,12 @@ class TaskLocalTest {
             assertEquals(200, submit(alice, probePage(alice), "probe.hold", null).status(),
                     "a user from the same address");
         });
+    }
+
+    /** One worker, a queue of 10, at most two jobs a user: on a server of its own, process {@code process}. */
+    private static Map<String, String> twoJobsAUser(String process) {
+        return Map.of("resident.process", process, "resident.tasks.workers", "1", "resident.tasks.queue", "10",
+                "resident.tasks.max-jobs-per-user", "2");
     }
 
     private static Browser newBrowserFrom(URI base, String address) {

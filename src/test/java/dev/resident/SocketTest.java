@@ -85,6 +85,41 @@ class SocketTest {
     }
 
     @Test
+    void aFrameIsReadFieldByFieldInAnyOrderWithItsIdAsSent() {
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        // params first, t last, unknown fields of every kind skipped, a repeated method counts its last value
+        socket.send("{\"params\":{\"a\":[1,{\"b\":null}],\"c\":\"d\"},\"x\":{\"y\":[[],{}]},\"method\":5,"
+                + "\"id\":{\"k\":[1,\"two\"]},\"z\":[true],\"method\":\"echo\",\"t\":\"rpc\"}");
+        JsonNode echoed = socket.next("result");
+        assertEquals(Json.parse("{\"k\":[1,\"two\"]}"), echoed.get("id"), "an id that is an object comes back as sent");
+        assertEquals(Json.parse("{\"a\":[1,{\"b\":null}],\"c\":\"d\"}"), echoed.get("result"));
+
+        socket.send("{\"t\":\"rpc\",\"id\":123456789012345678901234567890,\"method\":\"echo\",\"params\":{}}");
+        JsonNode big = socket.next("result");
+        assertEquals("123456789012345678901234567890", big.get("id").asText());
+        assertEquals(Json.object(), big.get("result"));
+
+        socket.send("{\"t\":\"rpc\",\"id\":[\"q\"],\"method\":\"echo\",\"method\":{\"m\":1}}");
+        JsonNode error = socket.next("error");
+        assertEquals("bad_request", error.get("code").asText(), "a method that is not a string");
+        assertEquals(Json.parse("[\"q\"]"), error.get("id"));
+
+        socket.send("[{\"t\":\"rpc\",\"id\":1,\"method\":\"inc\"}]"); // not an object: only touches the page
+        socket.send("{\"t\":\"rpc\",\"id\":2,\"method\":\"echo\",\"t\":\"pong\"}"); // the last t is not rpc
+        socket.send("{\"t\":\"rpc\",\"id\":3,\"method\":\"echo\",\"params\":[1]");
+        JsonNode malformed = socket.next("error");
+        assertEquals("bad_request", malformed.get("code").asText());
+        assertEquals("malformed JSON", malformed.get("message").asText());
+        assertTrue(malformed.get("id").isNull());
+        socket.send(Json.object().put("t", "rpc").put("id", 4).put("method", "inc"));
+        JsonNode counted = socket.next("result");
+        assertEquals(4, counted.get("id").asInt());
+        assertEquals(1, counted.get("result").asLong(), "the frames before ran no call");
+    }
+
+    @Test
     void aMessageInSeveralFramesIsOneCallAndTheNextOneStartsAfresh() {
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage());

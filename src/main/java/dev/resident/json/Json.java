@@ -51,19 +51,10 @@ public final class Json {
      * bracket is one); throws {@link MalformedJsonException} on anything that is not JSON.
      */
     public static Counted parseCounted(byte[] bytes) {
-        return parseCounted(() -> MAPPER.createParser(bytes), "empty body");
-    }
-
-    /** Like {@link #parseCounted(byte[])}, for a text (a WebSocket message). */
-    public static Counted parseCounted(String text) {
-        return parseCounted(() -> MAPPER.createParser(text), "empty message");
-    }
-
-    private static Counted parseCounted(ParserSource source, String emptyMessage) {
-        try (JsonParser parser = source.open()) {
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
             JsonNode node = MAPPER.readTree(parser);
             if (node == null || node.isMissingNode()) {
-                throw new MalformedJsonException(emptyMessage);
+                throw new MalformedJsonException("empty body");
             }
             return new Counted(node, parser.currentTokenCount());
         } catch (IOException e) {
@@ -71,8 +62,12 @@ public final class Json {
         }
     }
 
-    private interface ParserSource {
-        JsonParser open() throws IOException;
+    /**
+     * A streaming parser of {@code text}, with the mapper's limits and buffers, and the mapper as
+     * its codec (for {@link JsonParser#readValueAsTree}). Close it.
+     */
+    static JsonParser parser(String text) throws IOException {
+        return MAPPER.createParser(text);
     }
 
     /** A parsed tree and the number of tokens it was parsed from. */

@@ -171,17 +171,18 @@ final class Bodies {
 
     /**
      * A WebSocket message of the client at {@code address}, counted like a body (its text, two
-     * bytes a char, and its tree) until its call has run. Close it when the message is handled.
+     * bytes a char, and its tree, as if all of it were one) until its call has run. The count
+     * holds no tree ({@link Body#json} is null): the caller keeps what it read. Close it when the
+     * message is handled.
      *
-     * @param parsed the message parsed, with its tokens
+     * @param tokens the message's tokens
      * @param chars  the message's length
      * @param client the client's address, asked only when the message counts
      * @throws ApiError 503 or 429 past the budget
      */
-    Body message(Json.Counted parsed, int chars, Supplier<String> client) {
+    Body message(long tokens, int chars, Supplier<String> client) {
         Body body = new Body(client);
-        body.hold(2L * chars + parsed.tokens() * HEAP_PER_TOKEN);
-        body.json = parsed.node();
+        body.hold(2L * chars + tokens * HEAP_PER_TOKEN);
         return body;
     }
 

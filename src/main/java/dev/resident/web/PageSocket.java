@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.json.SocketFrame;
 import dev.resident.json.Utf8;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
@@ -250,34 +251,33 @@ final class PageSocket implements WsListener {
     }
 
     private void handle(String text) {
-        Json.Counted parsed;
+        SocketFrame frame;
         try {
-            parsed = Json.parseCounted(text);
+            frame = SocketFrame.parse(text);
         } catch (Json.MalformedJsonException e) {
             channel.offer(errorFrame(null, "bad_request", "malformed JSON"));
             return;
         }
         Bodies.Body held;
         try {
-            held = bodies.message(parsed, text.length(), this::clientKey);
+            held = bodies.message(frame.tokens(), text.length(), this::clientKey);
         } catch (ApiError full) {
             // the heap for messages is taken: nothing runs (unavailable: resident.js sends it again)
-            channel.offer(errorFrame(parsed.node().get("id"), full.code(), full.getMessage()));
+            channel.offer(errorFrame(frame.id(), full.code(), full.getMessage()));
             return;
         }
         try (held) {
-            handle(held.json());
+            handle(frame);
         }
     }
 
-    private void handle(JsonNode frame) {
-        if (!frame.isObject() || !"rpc".equals(frame.path("t").asText())) {
+    private void handle(SocketFrame frame) {
+        if (!frame.rpc()) {
             page.touch(); // a call touches the page itself
             return; // pong and frames of later protocol versions
         }
-        JsonNode id = frame.get("id");
-        JsonNode method = frame.get("method");
-        if (method == null || !method.isTextual()) {
+        JsonNode id = frame.id();
+        if (frame.method() == null) {
             channel.offer(errorFrame(id, "bad_request", "method must be a string"));
             return;
         }
@@ -286,7 +286,7 @@ final class PageSocket implements WsListener {
         }
         channel.cork(); // the call's data message and its result go out in one write
         try {
-            String result = PageCalls.call(page, method.textValue(), frame.get("params"), this::clientKey, lifecycle, meters,
+            String result = PageCalls.call(page, frame.method(), frame.params(), this::clientKey, lifecycle, meters,
                     guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
                     + ",\"seq\":" + page.seq() + "}");

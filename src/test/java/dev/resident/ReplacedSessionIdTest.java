@@ -106,6 +106,45 @@ class ReplacedSessionIdTest {
         assertTrue(code == 1013 || code == 4404, "the fixed id opens no socket after the login: " + code);
     }
 
+    /**
+     * Calls that the fixed id's owner sent before the victim's login, still waiting for the page
+     * while she logs in, do not run as her: they answer 503 and change nothing.
+     */
+    @Test
+    void callsWaitingForThePageWhenTheFixedIdLogsInDoNotRunAsTheVictim() throws Exception {
+        Browser attacker = new Browser(uri);
+        String page = attacker.benchPage();
+        String fixed = attacker.connectionId();
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Reply> holding = calls.submit(() -> attacker.rpc(page, "work", Json.object().put("io_ms", 3000), null));
+            Eventually.await(Duration.ofSeconds(10), "the slow call runs", () -> pending(admin, page) == 1);
+            Future<Reply> waiting = calls.submit(() -> attacker.rpc(page, "inc", Json.object().put("by", 5), null));
+            Eventually.await(Duration.ofSeconds(10), "the next call waits for the page", () -> pending(admin, page) == 2);
+
+            Reply login = session(fixed).login("carol", "carol");
+            assertEquals(200, login.status(), login.body());
+            assertEquals(200, holding.get().status(), "the call that ran before the login ends as it began");
+            Reply refused = waiting.get();
+            assertEquals(503, refused.status(), "the waiting call does not run as carol: " + refused.body());
+            assertEquals("unavailable", refused.errorCode());
+            Browser victim = session(sessionSet(login));
+            JsonNode mine = victim.get("/_/page?page_id=" + page.replace("|", "%7C")).json();
+            assertEquals("carol", mine.get("user").asText(), "a guest's page goes with its login");
+            assertEquals(0, mine.get("data").get("count").asInt(), "nothing of the waiting call ran");
+        }
+    }
+
+    private static int pending(Browser admin, String pageId) {
+        for (JsonNode row : admin.get("/_/admin/state").json().path("pages")) {
+            if (row.path("page_id").asText().equals(pageId)) {
+                return row.path("pending").asInt();
+            }
+        }
+        return -1;
+    }
+
     @Test
     void aSecondLoginWithTheReplacedIdGetsTheSessionTheFirstOneMade() {
         Browser tab = new Browser(uri);

@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
+import dev.resident.page.engine.Caller;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateUnavailable;
-
-import java.util.function.Supplier;
 
 /** Runs one rpc for HTTP or the socket: counted as in flight for the drain, timed by method, watched for slowness. */
 final class PageCalls {
@@ -21,7 +20,7 @@ final class PageCalls {
     }
 
     /** The encoded result of {@code method} on {@code page}. */
-    static String call(ResidentPage page, String method, JsonNode params, Supplier<String> caller, Lifecycle lifecycle,
+    static String call(ResidentPage page, String method, JsonNode params, Caller caller, Lifecycle lifecycle,
                        ResidentMeters meters, SlowCalls slowCalls) throws Exception {
         if (!page.hasMethod(method)) {
             throw PageException.unknownMethod(method);

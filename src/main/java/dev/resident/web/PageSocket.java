@@ -7,9 +7,11 @@ import dev.resident.json.Utf8;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
+import dev.resident.page.engine.Caller;
 import dev.resident.page.engine.PageMoved;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.registry.Connection;
+import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import dev.resident.state.StateUnavailable;
 import io.helidon.common.buffers.BufferData;
@@ -51,6 +53,8 @@ final class PageSocket implements WsListener {
     private String cookie;
     private List<String> cookieHeaders;
     private ResidentPage page;
+    /** Where this socket's calls come from: they run only while the session is what it was at the upgrade. */
+    private Caller caller;
     private SocketChannel channel;
     /** Null when the request log is off. */
     private final RequestLog requestLog;
@@ -117,6 +121,12 @@ final class PageSocket implements WsListener {
         try {
             Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
             page = registry.page(connection, query.pageId()).orElse(null);
+            if (page != null) {
+                String sessionThen = connection.id();
+                Identity identityThen = connection.identity();
+                caller = new Caller(this::clientKey,
+                        () -> sessionThen.equals(connection.id()) && identityThen.equals(connection.identity()));
+            }
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id
             return;
@@ -286,7 +296,7 @@ final class PageSocket implements WsListener {
         }
         channel.cork(); // the call's data message and its result go out in one write
         try {
-            String result = PageCalls.call(page, frame.method(), frame.params(), this::clientKey, lifecycle, meters,
+            String result = PageCalls.call(page, frame.method(), frame.params(), caller, lifecycle, meters,
                     guards.slowCalls);
             channel.offer("{\"t\":\"result\",\"id\":" + Json.write(id) + ",\"result\":" + result
                     + ",\"seq\":" + page.seq() + "}");

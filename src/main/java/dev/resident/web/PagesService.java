@@ -5,6 +5,7 @@ import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
+import dev.resident.page.engine.Caller;
 import dev.resident.page.engine.Replay;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.page.engine.Snapshot;
@@ -94,11 +95,17 @@ public final class PagesService implements HttpService {
     }
 
     private void rpc(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
-        ResidentPage page = ownedPage(req, body);
+        String pageId = Responses.string(body, "page_id");
+        requestLog.ifPresent(log -> log.notePage(req, pageId));
+        Connection connection = connections.find(req).orElse(null);
+        ResidentPage page = ownedPage(connection, pageId);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
-        String result = PageCalls.call(page, method, body.get("params"), () -> connections.clientAddress(req), lifecycle,
-                meters, guards.slowCalls);
+        String session = connection.id();
+        Identity identity = connection.identity();
+        Caller caller = new Caller(() -> connections.clientAddress(req),
+                () -> session.equals(connection.id()) && identity.equals(connection.identity()));
+        String result = PageCalls.call(page, method, body.get("params"), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
         if (replay.resync()) {
             meters.resyncs.increment();

@@ -204,11 +204,12 @@ public final class ResidentPage implements Page {
     /**
      * Runs a page method; the data changes it made become one {@code data} message.
      *
-     * @param caller the key of the client address the call came from, worked out if page code asks
+     * @param caller where the call comes from: it does not run once its session changed hands
      * @return the method's result, encoded as JSON
-     * @throws PageException for an unknown method, rejected params, too many waiting calls or a closed page
+     * @throws PageException for an unknown method, rejected params, too many waiting calls, a closed
+     *                       page, or 503 {@code unavailable} when the session changed while the call waited
      */
-    public String call(String method, JsonNode params, Supplier<String> caller) throws Exception {
+    public String call(String method, JsonNode params, Caller caller) throws Exception {
         if (!live.has(method)) {
             throw PageException.unknownMethod(method);
         }
@@ -227,7 +228,10 @@ public final class ResidentPage implements Page {
                 if (closed) {
                     throw closedAnswer(); // another process runs it now: the client is sent there
                 }
-                this.caller = caller;
+                if (!caller.stillEntitled().getAsBoolean()) {
+                    throw new PageException(503, "unavailable", "the session changed while the call waited; it did not run");
+                }
+                this.caller = caller.address();
                 return Json.write(live.call(this, method, parsed));
             } finally {
                 this.caller = null;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,6 +147,27 @@ class AdmissionTest {
             }
         });
         two.close();
+    }
+
+    /** An IPv6 client holds a whole /64: its sockets count under the network, as its pages and bodies do. */
+    @Test
+    void socketsOfOneIpv6NetworkShareTheCapOfOneAddress() {
+        Browser browser = new Browser(uri);
+        List<String> pages = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            pages.add(open(browser, "203.0.113.70").json().get("page_id").asText());
+        }
+        SocketClient one = SocketClient.open(browser, pages.get(0), Map.of("X-Forwarded-For", "2001:db8:1:2::1"));
+        one.next("hello");
+        SocketClient two = SocketClient.open(browser, pages.get(1), Map.of("X-Forwarded-For", "2001:db8:1:2:ab::2"));
+        two.next("hello");
+        SocketClient third = SocketClient.open(browser, pages.get(2), Map.of("X-Forwarded-For", "2001:db8:1:2:ffff::3"));
+        assertEquals(1013, third.closeCode(), "a third socket from the same /64");
+        SocketClient elsewhere = SocketClient.open(browser, pages.get(3), Map.of("X-Forwarded-For", "2001:db8:1:3::1"));
+        assertEquals("hello", elsewhere.next().path("t").asText(), "another /64 is another client");
+        one.close();
+        two.close();
+        elsewhere.close();
     }
 
     @Test

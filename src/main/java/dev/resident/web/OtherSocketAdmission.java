@@ -17,7 +17,7 @@ final class OtherSocketAdmission implements SocketAdmission {
 
     @Override
     public Optional<String> admit(SocketAddress peer, Headers headers) {
-        String address = proxies.clientAddress(peer, headers);
+        String address = ClientAddress.key(proxies.clientAddress(peer, headers)); // an IPv6 client by its /64
         try {
             admission.admitOtherSocket(address);
             return Optional.of(address);

@@ -65,7 +65,7 @@ final class PageSocket implements WsListener {
     private Headers upgradeHeaders;
     /** The address whose socket slot this socket holds; released once, by whichever side ends first. */
     private final AtomicReference<String> admittedAddress = new AtomicReference<>();
-    /** Its key ({@link ClientAddress#key}), worked out once at the admission. */
+    /** The same, for its calls and messages: empty until the admission. */
     private volatile String addressKey = "";
 
     PageSocket(Connections connections, Sockets sockets, Lifecycle lifecycle, ResidentMeters meters, WebSettings settings,
@@ -138,7 +138,9 @@ final class PageSocket implements WsListener {
             session.close(4404, "unknown page");
             return;
         }
-        String address = guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders);
+        // the key of the per-address caps (an IPv6 client counts by its /64, as everywhere else)
+        String address = ClientAddress.key(
+                guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders));
         try {
             guards.admission.admitSocket(address);
         } catch (ApiError refused) {
@@ -147,7 +149,7 @@ final class PageSocket implements WsListener {
             return;
         }
         admittedAddress.set(address);
-        addressKey = ClientAddress.key(address);
+        addressKey = address;
         SocketEnds.whenEnded(session, this::release);
         channel = new SocketChannel(session, settings, query.batch(), meters);
         sockets.add(channel);

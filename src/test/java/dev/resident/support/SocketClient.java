@@ -36,14 +36,22 @@ public final class SocketClient implements WebSocket.Listener {
      */
     public static SocketClient open(Browser browser, String pageId, Map<String, String> query, String origin,
                                     boolean reading) {
+        return open(browser, pageId, query, origin == null ? Map.of() : Map.of("Origin", origin), reading);
+    }
+
+    /** A socket whose upgrade request carries {@code headers} too (an {@code X-Forwarded-For}, say). */
+    public static SocketClient open(Browser browser, String pageId, Map<String, String> headers) {
+        return open(browser, pageId, Map.of(), headers, true);
+    }
+
+    private static SocketClient open(Browser browser, String pageId, Map<String, String> query,
+                                     Map<String, String> headers, boolean reading) {
         String params = "page_id=" + Browser.encode(pageId) + query.entrySet().stream()
                 .map(e -> "&" + e.getKey() + "=" + Browser.encode(e.getValue())).collect(Collectors.joining());
         URI uri = URI.create(browser.base().toString().replaceFirst("^http", "ws")).resolve("/_/ws?" + params);
         SocketClient client = new SocketClient(reading);
         WebSocket.Builder builder = browser.http().newWebSocketBuilder();
-        if (origin != null) {
-            builder.header("Origin", origin);
-        }
+        headers.forEach(builder::header);
         client.socket = builder.buildAsync(uri, client).join();
         return client;
     }

@@ -79,12 +79,13 @@ public final class PagesService implements HttpService {
             throw e;
         }
         requestLog.ifPresent(log -> log.notePage(req, page.id()));
+        Snapshot opened = page.snapshot(); // between calls: a dbevent handler may already change the data
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
-                .put("epoch", page.epoch())
-                .put("seq", page.seq())
+                .put("epoch", opened.epoch())
+                .put("seq", opened.seq())
                 .put("user", connection.user())
-                .set("data", page.data().snapshot()));
+                .set("data", opened.data()));
         Responses.json(res, Status.CREATED_201, reply);
     }
 

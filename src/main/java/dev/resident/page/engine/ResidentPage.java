@@ -101,16 +101,19 @@ public final class ResidentPage implements Page {
         }
         ResidentPage page = new ResidentPage(id, connectionId, type.path(), encoded, host, settings, epoch, 0);
         page.caller = caller;
+        // under the call lock, as a call: a dbevent handler of a table it just subscribed to waits
+        page.callLock.lock();
         try {
             page.live = Live.open(type, page, Params.of(given));
             SEAM.dbEventTables(type).forEach(page::subscribe);
+            SEAM.takeChanges(page.data); // the initial data travels in the open reply, not as a message
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
         } finally {
             page.caller = null;
+            page.callLock.unlock();
         }
-        SEAM.takeChanges(page.data); // the initial data travels in the open reply, not as a message
         return page;
     }
 

@@ -167,11 +167,15 @@ class HostileInputTest {
     @Test
     @Order(5)
     void demoModeIsExplicitAndWarnsAboutEveryDemoValue() {
-        try (MainProcess main = MainProcess.start(Map.of("DEMO", "true", "ADMIN_TOKEN", "dev-admin-token"))) {
+        try (MainProcess main = MainProcess.start(Map.of("DEMO", "true", "ADMIN_TOKEN", "dev-admin-token",
+                "ADDRESS_LIMITS", "false", "TRUSTED_PROXIES", "0.0.0.0/0, 10.0.0.0/8, ::/0"))) {
             String output = main.output();
             assertTrue(output.contains("NOT FOR PRODUCTION"), output);
             assertTrue(output.contains("DEMO MODE is on"), output);
             assertTrue(output.contains("the admin token (resident.admin-token / ADMIN_TOKEN) is the published value"), output);
+            assertTrue(output.contains("the per-address caps are off"), output);
+            assertTrue(output.contains("trusts 0.0.0.0/0") && output.contains("trusts ::/0"), output);
+            assertFalse(output.contains("trusts 10.0.0.0/8"), "a balancers' network is no warning: " + output);
             Browser alice = new Browser(main.uri());
             assertEquals(200, alice.login("alice", "alice").status());
             assertEquals(201, alice.post("/_/pages", Json.object().put("path", "/board")).status());

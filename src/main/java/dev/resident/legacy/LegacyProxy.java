@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
 import dev.resident.web.Errors;
+import dev.resident.web.LogText;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.TcpClientConnection;
@@ -111,7 +112,8 @@ public final class LegacyProxy implements HttpService {
 
     private static void fail(ServerRequest req, ServerResponse res, UpstreamFailure failure) {
         LOGGER.log(Level.WARNING, "legacy app failed: " + failure.status() + " " + failure.code() + " for "
-                + req.prologue().method().text() + " " + req.prologue().uriPath().rawPath() + " (" + failure.reason() + ")");
+                + req.prologue().method().text() + " " + LogText.clean(req.prologue().uriPath().rawPath(), 120)
+                + " (" + failure.reason() + ")"); // the path only: a query string may carry a token
         Errors.send(res, failure.status(), failure.code(), failure.getMessage());
     }
 }

@@ -83,7 +83,7 @@ final class SocketTunnel implements WsListener {
         this.session = session;
         if (!originAllowed) {
             LOGGER.log(Level.INFO, "refused origin " + LogText.clean(origin(headers), 120) + " for "
-                    + LogText.clean(target, 120));
+                    + forLog());
             session.close(1008, "origin not allowed");
             return;
         }
@@ -101,7 +101,7 @@ final class SocketTunnel implements WsListener {
         try {
             upstream = connect(session);
         } catch (RuntimeException e) {
-            LOGGER.log(Level.WARNING, "legacy socket " + target + " cannot be opened: " + rootMessage(e));
+            LOGGER.log(Level.WARNING, "legacy socket " + forLog() + " cannot be opened: " + rootMessage(e));
             release();
             session.close(BAD_GATEWAY, "legacy socket unreachable");
             return;
@@ -267,7 +267,7 @@ final class SocketTunnel implements WsListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOGGER.log(Level.WARNING, "legacy socket " + target + " failed: " + rootMessage(e));
+            LOGGER.log(Level.WARNING, "legacy socket " + forLog() + " failed: " + rootMessage(e));
             upstream.abort();
             close(BAD_GATEWAY, "legacy socket lost");
         }
@@ -315,6 +315,12 @@ final class SocketTunnel implements WsListener {
         return address instanceof InetSocketAddress inet && inet.getAddress() != null
                 ? inet.getAddress().getHostAddress()
                 : String.valueOf(address);
+    }
+
+    /** The target for a log line: its path, cut, without the query, which may carry a token. */
+    private String forLog() {
+        int query = target.indexOf('?');
+        return LogText.clean(query < 0 ? target : target.substring(0, query), 120);
     }
 
     private static String rootMessage(Throwable e) {

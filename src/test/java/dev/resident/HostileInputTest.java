@@ -371,6 +371,51 @@ class HostileInputTest {
                 () -> observe.metric("resident_bodies_heap", server.process()) == 0);
     }
 
+    /**
+     * A client that asks for a page's whole history (or its data) and does not read the answer
+     * holds it in the heap: large replies count against the budget for bodies while they are
+     * written, so stalled readers cannot add them up; past it a poll gets 503, and an rpc's result
+     * still comes, its messages made a resync.
+     */
+    @Test
+    @Order(10)
+    void largeRepliesThatAClientDoesNotReadTakeNoMoreThanTheBudgetForBodies() {
+        int events = 25;
+        // replies larger than the kernel's send buffer (4 MB at most here): what it cannot take, the heap holds
+        Server server = start("replies", Map.of("resident.limits.max-bodies-heap", Integer.toString(12 << 20),
+                "resident.pages.history.max-bytes", "6000000"));
+        Observe observe = new Observe(server.uri());
+        Browser browser = new Browser(server.uri());
+        String pageId = browser.benchPage("replies");
+        ObjectNode big = Json.object().put("table", "replies");
+        big.putArray("events").addObject().put("action", "U").put("pad", "x".repeat(200_000));
+        for (int i = 0; i < events; i++) {
+            assertEquals(200, browser.rpc(pageId, "dbevent", big, null).status());
+        }
+        Eventually.await(Duration.ofSeconds(10), events + " dbevents of 200 KB in the page's history",
+                () -> browser.get("/_/poll?page_id=" + Browser.encode(pageId) + "&after=" + (events - 1) + "&wait=0")
+                        .json().path("messages").size() == 1);
+        String poll = "GET /_/poll?page_id=" + Browser.encode(pageId) + "&after=0&wait=0 HTTP/1.1\r\nHost: x\r\n"
+                + "Cookie: rsd_cid=" + browser.connectionId() + "\r\n\r\n";
+        try (RawHttp first = new RawHttp(server.uri(), 4096); RawHttp second = new RawHttp(server.uri(), 4096);
+             RawHttp third = new RawHttp(server.uri(), 4096)) {
+            first.send(poll);
+            second.send(poll);
+            Eventually.await(Duration.ofSeconds(10), "two unread replies of 5 MB counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 9_000_000);
+            third.send(poll);
+            RawHttp.Answer refused = third.answer(Duration.ofSeconds(10));
+            assertEquals(503, refused.status(), "a third is refused: " + refused.body());
+            Reply call = browser.rpc(pageId, "inc", null, 0L);
+            assertEquals(200, call.status(), call.body());
+            assertEquals(1, call.json().get("result").asLong(), "the call ran, and its result came");
+            assertTrue(call.json().get("resync").asBoolean(), "its messages became a resync: " + call.body().length());
+        }
+        Eventually.await(Duration.ofSeconds(10), "given back once the readers went away",
+                () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+        assertEquals(events + 2, browser.rpc(pageId, "inc", null, 0L).json().get("messages").size(), "and replayed again");
+    }
+
     @Test
     @Order(10)
     void oneClientAddressHoldsOnlyItsShareOfTheBudgetForBodies() throws Exception {

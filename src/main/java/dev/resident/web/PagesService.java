@@ -30,6 +30,7 @@ public final class PagesService implements HttpService {
     private final WebSettings settings;
     private final Guards guards;
     private final Bodies bodies;
+    private final Replies replies;
     /** Without a request log no request gets a page note, nor the request context that would hold it. */
     private final Optional<RequestLog> requestLog;
 
@@ -42,6 +43,7 @@ public final class PagesService implements HttpService {
         this.settings = settings;
         this.guards = guards;
         this.bodies = bodies;
+        this.replies = new Replies(bodies, connections);
         this.requestLog = requestLog;
     }
 
@@ -112,8 +114,21 @@ public final class PagesService implements HttpService {
             meters.resyncs.increment();
         }
         String moved = page.id().equals(body.path("page_id").asText()) ? "" : ",\"page_id\":" + Json.write(page.id());
-        Responses.json(res, "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
-                + String.join(",", replay.messages()) + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}"));
+        String reply = "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
+                + String.join(",", replay.messages()) + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}");
+        try {
+            replies.send(req, res, reply);
+        } catch (ApiError full) {
+            // the call ran: its result goes out whatever the budget says, and the messages, which
+            // the client can read again, become a resync (it reloads the page's data)
+            if (replay.messages().isEmpty()) {
+                Responses.json(res, reply);
+                return;
+            }
+            meters.resyncs.increment();
+            Responses.json(res, "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":[]" + moved
+                    + ",\"resync\":true}");
+        }
     }
 
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
@@ -149,7 +164,7 @@ public final class PagesService implements HttpService {
                     + moved + "}");
             return;
         }
-        Responses.json(res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]"
+        replies.send(req, res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]"
                 + moved + "}");
     }
 
@@ -157,7 +172,7 @@ public final class PagesService implements HttpService {
     private void snapshot(ServerRequest req, ServerResponse res) throws InterruptedException {
         ResidentPage page = queriedPage(req);
         Snapshot snapshot = page.snapshot();
-        Responses.json(res, Json.write(Json.object()
+        replies.send(req, res, Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", snapshot.epoch())
                 .put("seq", snapshot.seq())

@@ -18,8 +18,13 @@ final class Responses {
     }
 
     static void json(ServerResponse res, String json) {
+        json(res, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** JSON already encoded as UTF-8. */
+    static void json(ServerResponse res, byte[] json) {
         SecurityHeaders.noSniff(res);
-        res.header(JSON).send(json.getBytes(StandardCharsets.UTF_8));
+        res.header(JSON).send(json);
     }
 
     static void json(ServerResponse res, Status status, String json) {

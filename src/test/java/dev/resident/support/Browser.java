@@ -149,7 +149,7 @@ public final class Browser {
         return socket(pageId, Map.of());
     }
 
-    static String encode(String value) {
+    public static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 

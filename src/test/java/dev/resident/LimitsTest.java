@@ -81,6 +81,34 @@ class LimitsTest {
         new Browser(uri).benchPage("limits_c");
     }
 
+    /**
+     * Long-polls cannot pile up on a page: two wait at once (its client's, and one replacing it),
+     * and a third answers the oldest at once, with what it has; the two newest get the next message.
+     */
+    @Test
+    void atMostTwoLongPollsWaitOnAPage() throws Exception {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        String poll = "/_/poll?page_id=" + Browser.encode(pageId) + "&after=0&wait=25";
+        List<CompletableFuture<Reply>> polls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            polls.add(CompletableFuture.supplyAsync(() -> browser.get(poll)));
+        }
+        CompletableFuture.anyOf(polls.toArray(CompletableFuture[]::new)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        List<CompletableFuture<Reply>> answered = polls.stream().filter(CompletableFuture::isDone).toList();
+        assertEquals(1, answered.size(), "one poll answered long before its 25 s");
+        Reply oldest = answered.get(0).join();
+        assertEquals(200, oldest.status());
+        assertEquals(0, oldest.json().get("messages").size(), "with what it had: nothing yet");
+
+        browser.rpc(pageId, "inc");
+        for (CompletableFuture<Reply> waiting : polls) {
+            if (waiting != answered.get(0)) {
+                assertEquals(1, waiting.join().json().get("messages").size(), "the two newest got the message");
+            }
+        }
+    }
+
     @Test
     void resumingBeforeTheKeptHistoryIsAResync() {
         Browser browser = new Browser(uri);

@@ -13,6 +13,11 @@ import java.util.function.LongFunction;
  * happen under one lock.
  */
 final class MessageLog {
+    /**
+     * Long-polls that wait on one page at once: its client's, and one more while a client's poll
+     * replaces one whose connection it lost. A newer poll answers the oldest at once.
+     */
+    static final int MAX_WAITING_POLLS = 2;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final String epoch;
@@ -22,6 +27,9 @@ final class MessageLog {
     private final MessageHistory history;
     private Outbox outbox;
     private boolean closed;
+    /** Polls that came so far (the last one's number), and those waiting now. */
+    private long polls;
+    private int waitingPolls;
 
     /**
      * @param seq the seq to continue from (0 for a new page; a continued page keeps counting)
@@ -80,13 +88,26 @@ final class MessageLog {
         }
     }
 
-    /** Like {@link #after(long)}, but waits up to {@code wait} for a first message. */
+    /**
+     * Like {@link #after(long)}, but waits up to {@code wait} for a first message. At most
+     * {@link #MAX_WAITING_POLLS} wait at once: a newer one answers the oldest now, with what it has
+     * (a client that still waits for it polls again), so that polls cannot pile up on a page.
+     */
     Replay await(long after, Duration wait) throws InterruptedException {
         long nanos = wait.toNanos();
         lock.lock();
         try {
-            while (history.seq() <= after && nanos > 0 && !closed) {
-                nanos = arrived.awaitNanos(nanos);
+            long mine = ++polls;
+            waitingPolls++;
+            if (waitingPolls > MAX_WAITING_POLLS) {
+                arrived.signalAll(); // the oldest finds it is no longer among the newest
+            }
+            try {
+                while (history.seq() <= after && nanos > 0 && !closed && polls - mine < MAX_WAITING_POLLS) {
+                    nanos = arrived.awaitNanos(nanos);
+                }
+            } finally {
+                waitingPolls--;
             }
             return replay(after);
         } finally {

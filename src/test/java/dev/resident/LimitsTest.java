@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
+import dev.resident.support.AdminView;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -191,6 +192,25 @@ class LimitsTest {
         assertTrue(limited >= 1, replies.toString());
         assertEquals(6, ok + limited, replies.toString());
         assertEquals(200, browser.rpc(other, "inc").status(), "another page is not limited");
+    }
+
+    /** A page's data waits for a running call as a call does, and counts among the calls waiting for the page. */
+    @Test
+    void snapshotsWaitingForABusyPageCountAsWaitingCalls() throws Exception {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        Browser admin = new Browser(uri);
+        assertEquals(200, admin.login("alice", "alice").status());
+        CompletableFuture<Reply> busy = CompletableFuture.supplyAsync(
+                () -> browser.rpc(pageId, "work", Json.object().put("io_ms", 3000), null));
+        Eventually.await(Duration.ofSeconds(10), "the slow call runs", () -> AdminView.pendingCalls(admin, pageId) == 1);
+        List<CompletableFuture<Reply>> snapshots = IntStream.range(0, 4)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> browser.get("/_/page?page_id=" + Browser.encode(pageId))))
+                .toList();
+        List<Reply> replies = snapshots.stream().map(CompletableFuture::join).toList();
+        assertEquals(1, replies.stream().filter(r -> r.status() == 200).count(), "one waits beside the call: " + replies);
+        assertEquals(3, replies.stream().filter(r -> r.status() == 429 && r.errorCode().equals("rate_limited")).count());
+        assertEquals(200, busy.get().status());
     }
 
     @Test

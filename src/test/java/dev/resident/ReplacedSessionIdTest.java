@@ -2,6 +2,7 @@ package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.support.AdminView;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -119,9 +120,9 @@ class ReplacedSessionIdTest {
         assertEquals(200, admin.login("alice", "alice").status());
         try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<Reply> holding = calls.submit(() -> attacker.rpc(page, "work", Json.object().put("io_ms", 3000), null));
-            Eventually.await(Duration.ofSeconds(10), "the slow call runs", () -> pending(admin, page) == 1);
+            Eventually.await(Duration.ofSeconds(10), "the slow call runs", () -> AdminView.pendingCalls(admin, page) == 1);
             Future<Reply> waiting = calls.submit(() -> attacker.rpc(page, "inc", Json.object().put("by", 5), null));
-            Eventually.await(Duration.ofSeconds(10), "the next call waits for the page", () -> pending(admin, page) == 2);
+            Eventually.await(Duration.ofSeconds(10), "the next call waits for the page", () -> AdminView.pendingCalls(admin, page) == 2);
 
             Reply login = session(fixed).login("carol", "carol");
             assertEquals(200, login.status(), login.body());
@@ -134,15 +135,6 @@ class ReplacedSessionIdTest {
             assertEquals("carol", mine.get("user").asText(), "a guest's page goes with its login");
             assertEquals(0, mine.get("data").get("count").asInt(), "nothing of the waiting call ran");
         }
-    }
-
-    private static int pending(Browser admin, String pageId) {
-        for (JsonNode row : admin.get("/_/admin/state").json().path("pages")) {
-            if (row.path("page_id").asText().equals(pageId)) {
-                return row.path("pending").asInt();
-            }
-        }
-        return -1;
     }
 
     @Test

@@ -252,12 +252,20 @@ public final class ResidentPage implements Page {
      * client reloads after a resync.
      */
     public Snapshot snapshot() throws InterruptedException {
-        callLock.lockInterruptibly();
+        if (pending.incrementAndGet() > settings.maxPendingRpc()) { // it waits as a call does
+            pending.decrementAndGet();
+            throw PageException.rateLimited("too many calls waiting for this page");
+        }
         try {
-            touch();
-            return new Snapshot(log.epoch(), log.seq(), data.snapshot().deepCopy());
+            callLock.lockInterruptibly();
+            try {
+                touch();
+                return new Snapshot(log.epoch(), log.seq(), data.snapshot().deepCopy());
+            } finally {
+                callLock.unlock();
+            }
         } finally {
-            callLock.unlock();
+            pending.decrementAndGet();
         }
     }
 

@@ -263,14 +263,9 @@ final class Settings {
                 perAddress.get("bodies-heap").asLong().get());
     }
 
-    /** The entries of {@code resident.trusted-proxies}, as written. */
-    static List<String> trustedProxyEntries(Config resident) {
-        return strings(resident.get("trusted-proxies"));
-    }
-
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */
     static TrustedProxies trustedProxies(Config resident) {
-        return new TrustedProxies(trustedProxyEntries(resident));
+        return new TrustedProxies(strings(resident.get("trusted-proxies")));
     }
 
     static Duration shutdownGrace(Config resident) {

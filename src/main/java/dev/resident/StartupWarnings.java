@@ -44,11 +44,9 @@ final class StartupWarnings {
             warnings.add("the per-address caps are off (resident.limits.per-address.enabled / ADDRESS_LIMITS): one client"
                     + " may take all of the process's connections, pages, sockets and the budget for bodies");
         }
-        for (String proxy : Settings.trustedProxyEntries(resident)) {
-            if (wide(proxy)) {
-                warnings.add("resident.trusted-proxies (TRUSTED_PROXIES) trusts " + proxy + ": any client in it may claim"
-                        + " any address in X-Forwarded-For, and is exempt from the per-address connection cap");
-            }
+        for (String proxy : Settings.trustedProxies(resident).wideEntries()) {
+            warnings.add("resident.trusted-proxies (TRUSTED_PROXIES) trusts " + proxy + ": any client in it may claim"
+                    + " any address in X-Forwarded-For, and is exempt from the per-address connection cap");
         }
         Set<String> demoHashes = new HashSet<>();
         for (Config user : resident.get("demo-users").asNodeList().orElse(List.of())) {
@@ -61,20 +59,6 @@ final class StartupWarnings {
             }
         }
         return warnings;
-    }
-
-    /** A block wider than any balancer's network: an IPv4 prefix under /8, an IPv6 one under /16. */
-    private static boolean wide(String block) {
-        int slash = block.indexOf('/');
-        if (slash < 0) {
-            return false;
-        }
-        try {
-            int bits = Integer.parseInt(block.substring(slash + 1).trim());
-            return bits < (block.contains(":") ? 16 : 8);
-        } catch (NumberFormatException e) {
-            return false; // refused by TrustedProxies at start
-        }
     }
 
     /** Logs the warnings, if any, as one block that is hard to miss. */

@@ -219,12 +219,10 @@ class ReplacedSessionIdTest {
     @Test
     void aSocketOnAnotherProcessOpenedWithAFixedIdIsClosedByTheLogin() throws Exception {
         try (TwoProcesses site = TwoProcesses.start()) {
-            NatsSite.Node p01 = site.p01();
-            NatsSite.Node p02 = site.p02();
-            SavedTab attacker = savedTab(p01);
+            SavedTab attacker = savedTab(site.p01());
             SocketClient socket = attacker.browser().socket(attacker.page());
             socket.next("hello");
-            logInOn(p02, attacker.session());
+            logInOn(site.p02(), attacker.session());
             assertEquals(1012, socket.closeCode(Duration.ofSeconds(10)), "closed once p01 knows of the login");
         }
     }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * One browser session: its session id (the {@code rsd_cid} cookie, replaced at login and logout),
@@ -64,6 +65,17 @@ public final class Connection {
 
     public Identity identity() {
         return identity;
+    }
+
+    /**
+     * Whether the session is, when asked, what it is now: the same id and the same identity. A
+     * login, a logout or another identity assumed changes one of them, and whatever was asked for
+     * before (a waiting call, a poll) must not go on as whoever holds the session then.
+     */
+    public BooleanSupplier unchangedFromNow() {
+        String idNow = id;
+        Identity identityNow = identity;
+        return () -> idNow.equals(id) && identityNow.equals(identity);
     }
 
     void identity(Identity identity) {

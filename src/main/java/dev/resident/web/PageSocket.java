@@ -11,7 +11,6 @@ import dev.resident.page.engine.Caller;
 import dev.resident.page.engine.PageMoved;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.registry.Connection;
-import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import dev.resident.state.StateUnavailable;
 import io.helidon.common.buffers.BufferData;
@@ -122,10 +121,7 @@ final class PageSocket implements WsListener {
             Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
             page = registry.page(connection, query.pageId()).orElse(null);
             if (page != null) {
-                String sessionThen = connection.id();
-                Identity identityThen = connection.identity();
-                caller = new Caller(this::clientKey,
-                        () -> sessionThen.equals(connection.id()) && identityThen.equals(connection.identity()));
+                caller = new Caller(this::clientKey, connection.unchangedFromNow());
             }
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id

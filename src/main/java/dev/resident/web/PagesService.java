@@ -10,7 +10,6 @@ import dev.resident.page.engine.Replay;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.page.engine.Snapshot;
 import dev.resident.registry.Connection;
-import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -20,6 +19,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /** The page endpoints: open, rpc, long-poll and close. */
 public final class PagesService implements HttpService {
@@ -104,10 +104,7 @@ public final class PagesService implements HttpService {
         ResidentPage page = ownedPage(connection, pageId);
         String method = Responses.string(body, "method");
         long after = after(body.get("after"));
-        String session = connection.id();
-        Identity identity = connection.identity();
-        Caller caller = new Caller(() -> connections.clientAddress(req),
-                () -> session.equals(connection.id()) && identity.equals(connection.identity()));
+        Caller caller = new Caller(() -> connections.clientAddress(req), connection.unchangedFromNow());
         String result = PageCalls.call(page, method, body.get("params"), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
         if (replay.resync()) {
@@ -136,8 +133,7 @@ public final class PagesService implements HttpService {
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
         ResidentPage page = ownedPage(connection, pageId);
-        String session = connection.id();
-        Identity identity = connection.identity();
+        BooleanSupplier sameSession = connection.unchangedFromNow();
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
@@ -151,7 +147,7 @@ public final class PagesService implements HttpService {
         if (page.isClosed()) {
             throw page.closedAnswer();
         }
-        if (!session.equals(connection.id()) || !identity.equals(connection.identity())) {
+        if (!sameSession.getAsBoolean()) {
             // a login, a logout or another identity took the session while the poll waited: what
             // came meanwhile is for whoever holds it now (the client asks again with its cookie)
             throw new PageException(503, "unavailable", "the session changed while the poll waited; try again");

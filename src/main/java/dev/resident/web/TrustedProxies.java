@@ -22,14 +22,30 @@ public final class TrustedProxies {
     /** No balancer trusted: the peer is the client. */
     static final TrustedProxies NONE = new TrustedProxies(List.of());
     private final List<Block> blocks;
+    /** The entries whose blocks are wider than any balancer's network ({@link Block#wide}). */
+    private final List<String> wide;
 
     /** @throws IllegalArgumentException on an entry that is not an IP address or CIDR block */
     public TrustedProxies(List<String> entries) {
         List<Block> parsed = new ArrayList<>();
+        List<String> wideEntries = new ArrayList<>();
         for (String entry : entries) {
-            parsed.add(Block.parse(entry.trim()));
+            Block block = Block.parse(entry.trim());
+            parsed.add(block);
+            if (block.wide()) {
+                wideEntries.add(entry.trim());
+            }
         }
         this.blocks = List.copyOf(parsed);
+        this.wide = List.copyOf(wideEntries);
+    }
+
+    /**
+     * The entries wider than any balancer's network (an IPv4 prefix under /8, an IPv6 one under
+     * /16): every client in them may claim any address, and is exempt from the per-address caps.
+     */
+    public List<String> wideEntries() {
+        return wide;
     }
 
     /** The client's address: the peer's, or behind trusted proxies what they forwarded. */
@@ -106,6 +122,11 @@ public final class TrustedProxies {
                 throw new IllegalArgumentException("resident.trusted-proxies: bad prefix length in " + entry);
             }
             return new Block(network, bits);
+        }
+
+        /** Wider than any balancer's network: an IPv4 prefix under /8, an IPv6 one under /16. */
+        boolean wide() {
+            return bits < (network.length == 4 ? 8 : 16);
         }
 
         boolean contains(byte[] address) {

@@ -476,7 +476,7 @@ class HostileInputTest {
         fragmented.next("hello");
         String large = Json.write(Json.object().put("t", "rpc").put("id", 3).put("method", "work")
                 .set("params", Json.object().put("io_ms", 0).put("pad", pad)));
-        fragmented.sendFragments(IntStream.range(0, 20)
+        fragmented.sendFragmentsWhileOpen(IntStream.range(0, 20)
                 .mapToObj(i -> large.substring(i * large.length() / 20, (i + 1) * large.length() / 20))
                 .toArray(String[]::new));
         assertEquals(1013, fragmented.closeCode(WAIT), "its parts refused as they came");
@@ -605,6 +605,43 @@ class HostileInputTest {
             assertTrue(silence.compareTo(heartbeat.plusSeconds(1)) <= 0, "silent for " + silence);
             last = now;
         }
+    }
+
+    @Test
+    @Order(13)
+    void answersRepeatNoMoreOfWhatTheClientSentThanABoundedId() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        String longName = "m".repeat(200_000);
+        // over HTTP: an unknown method's and an unknown page type's names come back cut
+        Reply method = browser.rpc(pageId, longName);
+        assertError(method, 404, "unknown_method");
+        String message = method.json().path("error").path("message").asText();
+        assertTrue(message.length() <= 1025 && message.endsWith("…"), "message of " + message.length());
+        Reply path = browser.post("/_/pages", Json.object().put("path", "/" + longName));
+        assertError(path, 404, "unknown_page");
+        assertTrue(path.body().length() < 2_000, "answer of " + path.body().length() + " characters");
+        // over the socket: an id longer than 128 characters runs nothing and is not sent back
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        socket.send(Json.object().put("t", "rpc").put("id", "i".repeat(126)).put("method", "inc"));
+        JsonNode longest = socket.next("result");
+        assertEquals("i".repeat(126), longest.get("id").asText(), "an id of 128 characters as JSON comes back");
+        socket.send(Json.object().put("t", "rpc").put("id", "i".repeat(200_000)).put("method", "inc"));
+        JsonNode refused = socket.next("error");
+        assertEquals("bad_request", refused.get("code").asText());
+        assertTrue(refused.get("id").isNull(), "the long id is not sent back");
+        ObjectNode objectId = Json.object().put("t", "rpc").put("method", "inc");
+        objectId.putObject("id").put("k", "v".repeat(200));
+        socket.send(objectId);
+        assertTrue(socket.next("error").get("id").isNull(), "nor a long id of another type");
+        socket.send(Json.object().put("t", "rpc").put("id", 7).put("method", longName));
+        JsonNode unknown = socket.next("error");
+        assertEquals("unknown_method", unknown.get("code").asText());
+        assertEquals(7, unknown.get("id").asInt());
+        assertTrue(unknown.get("message").asText().length() <= 1025, "the name cut");
+        socket.send(Json.object().put("t", "rpc").put("id", 8).put("method", "inc"));
+        assertEquals(2, socket.next("result").get("result").asLong(), "the refused frames ran no call");
     }
 
     @Test

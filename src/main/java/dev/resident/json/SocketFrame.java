@@ -25,6 +25,28 @@ import java.io.IOException;
  *               tree of it would hold, as {@link Json.Counted#tokens} is for a body
  */
 public record SocketFrame(boolean rpc, JsonNode id, String method, JsonNode params, long tokens) {
+    /** The longest {@code id} a reply carries back, in characters of its JSON: a client's id is echoed. */
+    public static final int MAX_ID_CHARS = 128;
+
+    /**
+     * The id its answer carries: {@link #id} as sent, or null when it is longer than
+     * {@link #MAX_ID_CHARS} (then the call must not run: {@link #idTooLong}).
+     */
+    public JsonNode replyId() {
+        return idTooLong() ? null : id;
+    }
+
+    /** Whether {@link #id} is longer than {@link #MAX_ID_CHARS} as JSON: the frame is refused unread. */
+    public boolean idTooLong() {
+        if (id == null || id.isInt() || id.isLong() || id.isNull()) {
+            return false;
+        }
+        if (id.isTextual()) {
+            return id.textValue().length() > MAX_ID_CHARS - 2; // its quotes, before any escape
+        }
+        return Json.write(id).length() > MAX_ID_CHARS;
+    }
+
     /**
      * Reads a frame; throws {@link Json.MalformedJsonException} on anything that is not JSON,
      * and on an empty text.

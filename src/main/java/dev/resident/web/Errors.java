@@ -21,6 +21,8 @@ import java.lang.System.Logger.Level;
  */
 public final class Errors {
     private static final System.Logger LOGGER = System.getLogger(Errors.class.getName());
+    /** The longest error message a client gets, in characters. */
+    public static final int MAX_MESSAGE_CHARS = 1024;
 
     private Errors() {
     }
@@ -65,7 +67,20 @@ public final class Errors {
 
     /** The {@code {"code","message"}} object. */
     public static String body(String code, String message) {
-        return Json.write(Json.object().put("code", code).put("message", message));
+        return Json.write(Json.object().put("code", code).put("message", shown(message)));
+    }
+
+    /**
+     * An error's message as a client gets it: cut to {@link #MAX_MESSAGE_CHARS} (then "…"). A
+     * message may repeat what the client sent (a method's name, a path), and a client that does
+     * not read its answers would keep them in the heap at their full size.
+     */
+    public static String shown(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return message;
+        }
+        int end = Character.isHighSurrogate(message.charAt(MAX_MESSAGE_CHARS - 1)) ? MAX_MESSAGE_CHARS - 1 : MAX_MESSAGE_CHARS;
+        return message.substring(0, end) + "…";
     }
 
     /** Logs an unexpected failure under a fresh id and returns that id. */

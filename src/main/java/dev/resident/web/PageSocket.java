@@ -271,7 +271,7 @@ final class PageSocket implements WsListener {
             held = bodies.message(frame.tokens(), text.length(), this::clientKey);
         } catch (ApiError full) {
             // the heap for messages is taken: nothing runs (unavailable: resident.js sends it again)
-            channel.offer(errorFrame(frame.id(), full.code(), full.getMessage()));
+            channel.offer(errorFrame(frame.replyId(), full.code(), full.getMessage()));
             return;
         }
         try (held) {
@@ -283,6 +283,11 @@ final class PageSocket implements WsListener {
         if (!frame.rpc()) {
             page.touch(); // a call touches the page itself
             return; // pong and frames of later protocol versions
+        }
+        if (frame.idTooLong()) {
+            channel.offer(errorFrame(null, "bad_request", "id longer than " + SocketFrame.MAX_ID_CHARS
+                    + " characters as JSON"));
+            return;
         }
         JsonNode id = frame.id();
         if (frame.method() == null) {
@@ -337,6 +342,6 @@ final class PageSocket implements WsListener {
 
     private static String errorFrame(JsonNode id, String code, String message) {
         return "{\"t\":\"error\",\"id\":" + Json.write(id) + ",\"code\":\"" + code + "\",\"message\":"
-                + Json.write(message) + "}";
+                + Json.write(Errors.shown(message)) + "}";
     }
 }

@@ -158,6 +158,20 @@ public final class SocketClient implements WebSocket.Listener {
         }
     }
 
+    /**
+     * Like {@link #sendFragments}, but stops at the first part the socket no longer takes (the
+     * server closed it meanwhile); read the close with {@link #closeCode}.
+     */
+    public void sendFragmentsWhileOpen(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                socket.sendText(parts[i], i == parts.length - 1).join();
+            } catch (java.util.concurrent.CompletionException closedMeanwhile) {
+                return;
+            }
+        }
+    }
+
     /** Starts reading (for a client opened with {@code reading=false}). */
     public void startReading() {
         socket.request(Long.MAX_VALUE);

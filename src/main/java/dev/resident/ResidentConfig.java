@@ -91,6 +91,9 @@ public final class ResidentConfig {
             Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
             Map.entry("HEADER_TIMEOUT", "resident.limits.header-timeout"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
+            Map.entry("ADDRESS_GUEST_PAGES", "resident.limits.per-address.guest-pages"),
+            Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),
+            Map.entry("MAX_PAGES_PER_USER", "resident.limits.max-pages-per-user"),
             Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
             Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 

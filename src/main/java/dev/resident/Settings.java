@@ -260,7 +260,10 @@ final class Settings {
                 perAddress.get("max-tracked").asInt().get(),
                 duration(limits.get("header-timeout")),
                 duration(limits.get("slow-call")),
-                perAddress.get("bodies-heap").asLong().get());
+                perAddress.get("bodies-heap").asLong().get(),
+                perAddress.get("guest-pages").asInt().get(),
+                perAddress.get("guest-connections").asInt().get(),
+                limits.get("max-pages-per-user").asInt().get());
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */

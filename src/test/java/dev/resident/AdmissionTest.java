@@ -171,6 +171,48 @@ class AdmissionTest {
     }
 
     @Test
+    void whatTheGuestsOfAnAddressAndEachUserHoldAliveIsCapped() {
+        onAnotherServer(Map.of("resident.trusted-proxies", "127.0.0.1",
+                "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.guest-pages", "3",
+                "resident.limits.per-address.guest-connections", "2",
+                "resident.limits.max-pages-per-user", "3",
+                "resident.sweep-interval", "200ms"), server -> {
+            String here = "203.0.113.20";
+            Browser first = new Browser(server);
+            String firstPage = openAt(server, first, here).json().get("page_id").asText();
+            assertEquals(201, openAt(server, first, here).status());
+            Browser second = new Browser(server);
+            assertEquals(201, openAt(server, second, here).status(), "a second guest session of the address");
+            Reply pages = openAt(server, second, here);
+            assertError(pages, 429, "too_many_pages");
+            assertEquals(List.of("60"), pages.headers().get("retry-after"));
+            assertError(openAt(server, first, here), 429, "too_many_pages");
+            assertError(openAt(server, new Browser(server), here), 429, "rate_limited");
+            assertEquals(201, openAt(server, new Browser(server), "203.0.113.21").status(), "another address's guests");
+
+            // a logged-in user counts as herself, whatever her address; the address's guests do not hold her back
+            Browser alice = new Browser(server);
+            assertEquals(200, send(server, alice, "/_/login", here, "{\"user\":\"alice\",\"password\":\"alice\"}")
+                    .status());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(201, openAt(server, alice, here).status());
+            }
+            assertError(openAt(server, alice, "203.0.113.22"), 429, "too_many_pages");
+            Browser bob = new Browser(server);
+            assertEquals(200, send(server, bob, "/_/login", here, "{\"user\":\"bob\",\"password\":\"bob\"}")
+                    .status());
+            assertEquals(201, openAt(server, bob, here).status(), "another user of the same address");
+
+            // a page that ends frees its place at the next sweep
+            assertEquals(204, first.post("/_/close", Json.object().put("page_id", firstPage)).status());
+            Eventually.await(Duration.ofSeconds(5), "the closed page's place is free again",
+                    () -> openAt(server, first, here).status() == 201);
+            assertError(openAt(server, first, here), 429, "too_many_pages");
+        });
+    }
+
+    @Test
     void theWholeProcessIsCapped() {
         onAnotherServer(Map.of("resident.limits.max-pages", "2", "resident.limits.max-connections", "1",
                 "resident.limits.max-sockets", "1"), server -> {
@@ -251,6 +293,17 @@ class AdmissionTest {
                 .header("Content-Type", "application/json")
                 .header("X-Forwarded-For", forwardedFor)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
+    }
+
+    private static Reply openAt(URI server, Browser browser, String forwardedFor) {
+        return send(server, browser, "/_/pages", forwardedFor, "{\"path\":\"/_bench\"}");
+    }
+
+    private static Reply send(URI server, Browser browser, String path, String forwardedFor, String json) {
+        return browser.send(HttpRequest.newBuilder(server.resolve(path))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-For", forwardedFor)
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private Reply login(Browser browser, String forwardedFor) {

@@ -32,6 +32,8 @@ public final class Connection {
     private volatile long checkedAt;
     /** When a session it follows last proved its identity here ({@link SessionAuthenticator}), or it was loaded. */
     private volatile long provenAt;
+    /** While a guest's: the client address it was made from, or first opened a page from ({@link LiveShares}). */
+    private volatile String addressShare;
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
         this.id = id;
@@ -52,6 +54,23 @@ public final class Connection {
 
     void id(String id) {
         this.id = id;
+    }
+
+    /**
+     * The share its pages count against ({@link LiveShares}): its user's when logged in, else its
+     * client address's; null for a guest's connection whose address is not known yet (continued
+     * from the state store, no page opened since).
+     */
+    public String share() {
+        Identity who = identity;
+        return who.guest() ? addressShare : LiveShares.ofUser(who.user());
+    }
+
+    /** Records the client address a guest's connection was made from, unless one is known. */
+    public void claimAddress(String addressKey) {
+        if (addressShare == null) {
+            addressShare = LiveShares.ofAddress(addressKey);
+        }
     }
 
     /** The internal key its pages refer to (never sent to a client). */

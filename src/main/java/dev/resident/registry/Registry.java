@@ -44,6 +44,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final StateWriter writer;
     private final Store global;
     private final Sessions sessions;
+    private final LiveShares shares = new LiveShares();
     /** By page key: the page id without its process suffix, so an old id still finds a moved page. */
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
@@ -177,6 +178,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             }
         }
         meters.connectionsExpired.increment(sessions.sweep(now));
+        shares.recount(pages.values(), sessions.held(), key -> sessions.byKey(key).orElse(null));
         try {
             store.sweep();
         } catch (StateUnavailable e) {
@@ -202,6 +204,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         }
         durablePages.releaseLease();
         return complete;
+    }
+
+    /** Live pages and guest connections by share, for the admission's caps. */
+    public LiveShares shares() {
+        return shares;
     }
 
     /** The sessions: connections and users, logins and logouts. */

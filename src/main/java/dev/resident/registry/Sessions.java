@@ -219,6 +219,11 @@ public final class Sessions {
         return connections.values();
     }
 
+    /** Each connection held here once, whatever ids it goes by. */
+    Collection<Connection> held() {
+        return byKey.values();
+    }
+
     public Collection<UserEntry> users() {
         return users.values();
     }

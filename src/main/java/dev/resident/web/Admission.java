@@ -1,9 +1,12 @@
 package dev.resident.web;
 
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.registry.Connection;
+import dev.resident.registry.LiveShares;
 import dev.resident.registry.Registry;
 import io.helidon.metrics.api.Counter;
 
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,20 +37,33 @@ public final class Admission {
     }
 
     /**
-     * Before a page is opened by {@code address}; {@code newConnection} when it also creates a
-     * connection.
+     * Before a page is opened by {@code address} on {@code known}, the connection its cookie names,
+     * or on a new one when there is none.
      *
      * @throws ApiError 503 or 429
      */
-    void admitPage(String address, boolean newConnection) {
+    void admitPage(String address, Optional<Connection> known) {
         if (registry.pages().size() >= settings.maxPages()) {
             throw refuse(ApiError.unavailable("too many pages on this server").retryAfter(5));
         }
-        if (newConnection) {
+        if (known.isEmpty()) {
             admitConnection(address);
         }
-        if (settings.perAddress() && !window(address).take(false, settings.newPagesPerMinute())) {
+        if (!settings.perAddress()) {
+            return;
+        }
+        if (!window(address).take(false, settings.newPagesPerMinute())) {
             throw refuse(new ApiError(429, "rate_limited", "too many pages opened from this address").retryAfter(60));
+        }
+        if (known.isEmpty() && !registry.shares().takeGuestConnection(address, settings.guestConnectionsPerAddress())) {
+            throw refuse(new ApiError(429, "rate_limited", "too many guest sessions from this address").retryAfter(60));
+        }
+        String share = known.map(Connection::share).orElse(null);
+        boolean user = known.isPresent() && !known.get().identity().guest();
+        if (!registry.shares().takePage(share != null ? share : LiveShares.ofAddress(address),
+                user ? settings.pagesPerUser() : settings.guestPagesPerAddress())) {
+            throw refuse(new ApiError(429, "too_many_pages", user ? "this user has too many pages open"
+                    : "the guests of this address have too many pages open").retryAfter(60));
         }
     }
 

@@ -19,9 +19,13 @@ import java.time.Duration;
  *                              connection is closed (slowloris)
  * @param slowCall              a page call running longer is logged once with its stack
  * @param bodiesHeapPerAddress  of {@code max-bodies-heap}, what one client address's bodies may hold; beyond: 429
+ * @param guestPagesPerAddress  live pages of the guests of one client address; one more: 429
+ * @param guestConnectionsPerAddress live guest connections made from one client address; one more: 429
+ * @param pagesPerUser          live pages of one logged-in user, from any address; one more: 429
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
-                                Duration slowCall, long bodiesHeapPerAddress) {
+                                Duration slowCall, long bodiesHeapPerAddress, int guestPagesPerAddress,
+                                int guestConnectionsPerAddress, int pagesPerUser) {
 }

@@ -69,8 +69,9 @@ public final class PagesService implements HttpService {
         String path = Responses.string(body, "path");
         String cookie = ConnectionCookie.read(req);
         String address = connections.clientAddress(req);
-        guards.admission.admitPage(address, registry.sessions().find(cookie).isEmpty());
+        guards.admission.admitPage(address, registry.sessions().find(cookie));
         Connection connection = connections.connect(req, res);
+        connection.claimAddress(address); // a guest's pages count against the address it came from
         ResidentPage page;
         try {
             page = registry.openPage(connection, path, body.get("params"), () -> address);

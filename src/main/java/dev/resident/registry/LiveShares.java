@@ -1,0 +1,81 @@
+package dev.resident.registry;
+
+import dev.resident.page.engine.ResidentPage;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * How many live pages each share holds, and how many guest connections each client address: a
+ * share is a logged-in user's ({@link #ofUser}) or, for a guest, the client address its
+ * connection was made from ({@link #ofAddress}). A guest is a new user with every session, so its
+ * pages count against its address.
+ *
+ * <p>The counts are made again from the live pages and connections at every sweep, and between
+ * two sweeps grow by what was admitted since: nothing that ends has to be given back, so no count
+ * can drift for longer than one sweep. A page or connection that ends frees its place at the next
+ * sweep; one admitted while a sweep counts may go uncounted until the next.
+ */
+public final class LiveShares {
+    private volatile Map<String, AtomicInteger> pages = new ConcurrentHashMap<>();
+    private volatile Map<String, AtomicInteger> guestConnections = new ConcurrentHashMap<>();
+
+    /** The share of a logged-in user's pages. */
+    public static String ofUser(String user) {
+        return "u:" + user;
+    }
+
+    /** The share of the guests of one client address ({@code ClientAddress}'s key). */
+    public static String ofAddress(String addressKey) {
+        return "a:" + addressKey;
+    }
+
+    /** Takes a place for one more page of {@code share}: false when it holds {@code most} already. */
+    public boolean takePage(String share, int most) {
+        return take(pages, share, most);
+    }
+
+    /** Takes a place for one more guest connection of the address: false when it holds {@code most} already. */
+    public boolean takeGuestConnection(String addressKey, int most) {
+        return take(guestConnections, ofAddress(addressKey), most);
+    }
+
+    /** The pages {@code share} holds, as last counted plus those admitted since. */
+    public int pages(String share) {
+        AtomicInteger count = pages.get(share);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Counts again from what lives: each page under its connection's share, each guest connection under its address. */
+    void recount(Iterable<ResidentPage> livePages, Iterable<Connection> connections,
+                 Function<String, Connection> byKey) {
+        Map<String, AtomicInteger> pageCounts = new ConcurrentHashMap<>();
+        for (ResidentPage page : livePages) {
+            Connection connection = byKey.apply(page.connectionId());
+            String share = connection == null ? null : connection.share();
+            if (share != null) {
+                pageCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
+            }
+        }
+        Map<String, AtomicInteger> connectionCounts = new ConcurrentHashMap<>();
+        for (Connection connection : connections) {
+            String share = connection.share();
+            if (share != null && connection.identity().guest()) {
+                connectionCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
+            }
+        }
+        pages = pageCounts;
+        guestConnections = connectionCounts;
+    }
+
+    private static boolean take(Map<String, AtomicInteger> counts, String share, int most) {
+        AtomicInteger count = counts.computeIfAbsent(share, s -> new AtomicInteger());
+        if (count.incrementAndGet() > most) {
+            count.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+}

@@ -63,7 +63,10 @@ final class Settings {
                 duration(resident.get("sweep-interval")),
                 // the one key without a written default: the number of cores of the machine it runs on
                 resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()),
-                limits.get("max-watched-tables").asInt().get());
+                limits.get("max-watched-tables").asInt().get(),
+                // one switch for every per-address limit: the bench holds all its pages as one address's guests
+                limits.get("per-address.enabled").asBoolean().get()
+                        ? limits.get("max-held-per-share").asLong().get() : Long.MAX_VALUE);
     }
 
     static StateSettings state(Config resident) {

@@ -212,6 +212,61 @@ class AdmissionTest {
         });
     }
 
+    /**
+     * Page code may keep what a client sends in its page's data: what the pages of one address's
+     * guests, or of one user, hold together is bounded, and past the bound the largest of that
+     * share's pages are closed; the other shares' pages are not touched.
+     */
+    @Test
+    void whatTheGuestsOfAnAddressKeepInTheirPagesIsBoundedAndTheirLargestPageGoesFirst(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        PageTypes types = new PageTypes().register(dev.resident.page.PageType.builder("/hoard", (page, params) -> page)
+                .method("keep", (page, params) -> {
+                    page.data().set("text", params.string("text"));
+                    return null;
+                })
+                .build());
+        Map<String, String> config = Map.of("resident.trusted-proxies", "127.0.0.1",
+                "resident.limits.per-address.enabled", "true",
+                "resident.limits.max-held-per-share", "200000",
+                "resident.state.store", "embedded", "resident.state.dir", dir.toString(),
+                "resident.state.snapshot-interval", "100ms",
+                "resident.sweep-interval", "200ms");
+        onAnotherServer(config, types, server -> {
+            Browser guests = new Browser(server);
+            String small = hoard(server, guests, "203.0.113.30", 30_000);
+            String alsoSmall = hoard(server, guests, "203.0.113.30", 30_000);
+            String large = hoard(server, guests, "203.0.113.30", 90_000);
+            Browser elsewhere = new Browser(server);
+            String anotherAddresss = hoard(server, elsewhere, "203.0.113.31", 90_000);
+            Browser alice = new Browser(server);
+            assertEquals(200, send(server, alice, "/_/login", "203.0.113.30",
+                    "{\"user\":\"alice\",\"password\":\"alice\"}").status());
+            String users = hoard(server, alice, "203.0.113.30", 90_000);
+
+            // each page holds its text twice (its saved data, its data message kept for replay):
+            // the address's guests hold ~300,000 characters, the largest page goes
+            Eventually.await(Duration.ofSeconds(10), "the largest page of the address closed",
+                    () -> guests.rpc(large, "keep", Json.object().put("text", "x"), null).status() == 404);
+            assertEquals(200, guests.rpc(small, "keep", Json.object().put("text", "y".repeat(30_000)), null).status());
+            assertEquals(200, guests.rpc(alsoSmall, "keep", Json.object().put("text", "z"), null).status());
+            assertEquals(200, elsewhere.rpc(anotherAddresss, "keep", Json.object().put("text", "w"), null).status(),
+                    "another address's guests keep theirs");
+            assertEquals(200, alice.rpc(users, "keep", Json.object().put("text", "v"), null).status(),
+                    "a user counts as herself");
+            assertEquals(1.0, new Observe(server).metric("resident_pages_over_share_total", "p99"));
+        });
+    }
+
+    /** Opens a /hoard page from {@code forwardedFor} and keeps {@code chars} characters in it. */
+    private static String hoard(URI server, Browser browser, String forwardedFor, int chars) {
+        Reply opened = send(server, browser, "/_/pages", forwardedFor, "{\"path\":\"/hoard\"}");
+        assertEquals(201, opened.status(), opened.body());
+        String pageId = opened.json().get("page_id").asText();
+        assertEquals(200, browser.rpc(pageId, "keep", Json.object().put("text", "t".repeat(chars)), null).status());
+        return pageId;
+    }
+
     @Test
     void theWholeProcessIsCapped() {
         onAnotherServer(Map.of("resident.limits.max-pages", "2", "resident.limits.max-connections", "1",
@@ -315,10 +370,15 @@ class AdmissionTest {
 
     /** Runs {@code test} against a second Resident on its own port, configured with {@code overrides}. */
     private static void onAnotherServer(Map<String, String> overrides, Consumer<URI> test) {
+        onAnotherServer(overrides, new PageTypes(), test);
+    }
+
+    /** Like {@link #onAnotherServer(Map, Consumer)}, with page types of its own besides the bench's. */
+    private static void onAnotherServer(Map<String, String> overrides, PageTypes types, Consumer<URI> test) {
         Map<String, String> all = new java.util.HashMap<>(overrides);
         // its own meters: closing it must not remove the main server's
         all.put("resident.process", "p99");
-        Resident other = TestServers.resident(all, new PageTypes());
+        Resident other = TestServers.resident(all, types);
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(other::setup).build().start();
         try {
             test.accept(URI.create("http://127.0.0.1:" + server.port()));

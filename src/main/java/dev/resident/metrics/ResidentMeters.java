@@ -39,6 +39,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final HotCounter socketWrites;
     public final Counter pagesCreated;
     public final Counter pagesExpired;
+    public final Counter pagesOverShare;
     public final Counter connectionsExpired;
     public final Counter busMalformed;
     public final Counter busReconnects;
@@ -70,6 +71,8 @@ public final class ResidentMeters implements AutoCloseable {
         socketWrites = hotCounter("resident.sockets.writes", "socket writes of queued frames (several messages may share one)");
         pagesCreated = counter("resident.pages.created", "pages opened");
         pagesExpired = counter("resident.pages.expired", "pages dropped by the expiry sweep");
+        pagesOverShare = counter("resident.pages.over.share",
+                "pages closed because the pages of their user or address held more than max-held-per-share");
         connectionsExpired = counter("resident.connections.expired", "connections dropped by the expiry sweep");
         busMalformed = counter("resident.bus.malformed", "bus messages dropped as malformed");
         busReconnects = counter("resident.bus.reconnects", "bus reconnections");

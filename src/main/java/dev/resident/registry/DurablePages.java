@@ -165,6 +165,7 @@ final class DurablePages {
         }
         String key = StateKeys.page(page.id());
         byte[] record = new PageRecord(saved, self, false).encode();
+        page.measured(record.length);
         if (tooLarge(page, record)) {
             return DONE;
         }
@@ -230,6 +231,7 @@ final class DurablePages {
                 continue;
             }
             byte[] record = new PageRecord(saved, self, true).encode();
+            page.measured(record.length);
             if (tooLarge(page, record)) {
                 complete = false;
                 continue;

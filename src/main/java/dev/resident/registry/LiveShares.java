@@ -2,6 +2,11 @@ package dev.resident.registry;
 
 import dev.resident.page.engine.ResidentPage;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +22,10 @@ import java.util.function.Function;
  * two sweeps grow by what was admitted since: nothing that ends has to be given back, so no count
  * can drift for longer than one sweep. A page or connection that ends frees its place at the next
  * sweep; one admitted while a sweep counts may go uncounted until the next.
+ *
+ * <p>The same count weighs what each share's pages hold ({@link ResidentPage#heldChars}): page
+ * code may keep what a client sends in its page's data, and a share past its bound loses its
+ * largest pages.
  */
 public final class LiveShares {
     private volatile Map<String, AtomicInteger> pages = new ConcurrentHashMap<>();
@@ -48,15 +57,23 @@ public final class LiveShares {
         return count == null ? 0 : count.get();
     }
 
-    /** Counts again from what lives: each page under its connection's share, each guest connection under its address. */
-    void recount(Iterable<ResidentPage> livePages, Iterable<Connection> connections,
-                 Function<String, Connection> byKey) {
+    /**
+     * Counts again from what lives: each page under its connection's share, each guest connection
+     * under its address. A share whose pages hold more than {@code maxHeldChars} together
+     * ({@link ResidentPage#heldChars}) gives up its largest pages until it is within it.
+     *
+     * @return the pages to close, for their shares' bounds
+     */
+    List<ResidentPage> recount(Iterable<ResidentPage> livePages, Iterable<Connection> connections,
+                               Function<String, Connection> byKey, long now, long maxHeldChars) {
         Map<String, AtomicInteger> pageCounts = new ConcurrentHashMap<>();
+        Map<String, Held> held = new HashMap<>();
         for (ResidentPage page : livePages) {
             Connection connection = byKey.apply(page.connectionId());
             String share = connection == null ? null : connection.share();
             if (share != null) {
                 pageCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
+                held.computeIfAbsent(share, s -> new Held()).add(page, page.heldChars(now));
             }
         }
         Map<String, AtomicInteger> connectionCounts = new ConcurrentHashMap<>();
@@ -68,6 +85,41 @@ public final class LiveShares {
         }
         pages = pageCounts;
         guestConnections = connectionCounts;
+        List<ResidentPage> overBudget = new ArrayList<>();
+        for (Held share : held.values()) {
+            share.largestBeyond(maxHeldChars, overBudget);
+        }
+        return overBudget;
+    }
+
+    /** What the pages of one share hold. */
+    private static final class Held {
+        private final List<ResidentPage> pages = new ArrayList<>();
+        private final List<Long> chars = new ArrayList<>();
+        private long total;
+
+        void add(ResidentPage page, long held) {
+            pages.add(page);
+            chars.add(held);
+            total += held;
+        }
+
+        /** Adds to {@code out} the largest pages, until what is left holds at most {@code most}. */
+        void largestBeyond(long most, List<ResidentPage> out) {
+            if (total <= most) {
+                return;
+            }
+            Integer[] order = new Integer[pages.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparingLong((Integer i) -> chars.get(i)).reversed());
+            long left = total;
+            for (int i = 0; i < order.length && left > most; i++) {
+                out.add(pages.get(order[i]));
+                left -= chars.get(order[i]);
+            }
+        }
     }
 
     private static boolean take(Map<String, AtomicInteger> counts, String share, int most) {

@@ -178,7 +178,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             }
         }
         meters.connectionsExpired.increment(sessions.sweep(now));
-        shares.recount(pages.values(), sessions.held(), key -> sessions.byKey(key).orElse(null));
+        for (ResidentPage page : shares.recount(pages.values(), sessions.held(), key -> sessions.byKey(key).orElse(null),
+                now, settings.maxHeldPerShare())) {
+            closePage(page, 1009, "the pages of this user or address hold too much");
+            meters.pagesOverShare.increment();
+        }
         try {
             store.sweep();
         } catch (StateUnavailable e) {

@@ -16,8 +16,11 @@ import java.time.Duration;
  * @param cpuThreads         threads of the pool for CPU-bound page code ({@link dev.resident.page.Page#compute})
  * @param maxWatchedTables   distinct tables the pages of this process may watch at once (each is a
  *                           subscription on the bus); a page asking for one more gets 429
+ * @param maxHeldPerShare    what the pages of one user, or of one address's guests, may hold
+ *                           ({@link dev.resident.page.engine.ResidentPage#heldChars}); beyond, the
+ *                           largest are closed at the sweep
  */
 public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
                                Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads,
-                               int maxWatchedTables) {
+                               int maxWatchedTables, long maxHeldPerShare) {
 }

@@ -25,6 +25,7 @@ final class MessageHistory {
     /** Seq of the newest message (the oldest is {@code lastSeq - count + 1}). */
     private long lastSeq;
     private long chars;
+    private long ownChars;
 
     /** @param seq the seq to continue from (0 for a new page) */
     MessageHistory(long seq) {
@@ -36,8 +37,21 @@ final class MessageHistory {
         return lastSeq;
     }
 
-    /** Keeps a message under the next seq, which it returns. */
-    long append(String kind, String body, long at) {
+    /**
+     * Characters of the page's own messages kept (see {@link #append}), envelopes included; the
+     * bodies of pushed messages are shared with other pages and not counted here.
+     */
+    long ownChars() {
+        return ownChars;
+    }
+
+    /**
+     * Keeps a message under the next seq, which it returns.
+     *
+     * @param own whether its body is the page's own (a data change), not a body shared with other
+     *            pages (a dbevent, a broadcast, a notice)
+     */
+    long append(String kind, String body, long at, boolean own) {
         if (count == kinds.length) {
             grow();
         }
@@ -46,9 +60,12 @@ final class MessageHistory {
         kinds[slot] = kind;
         bodies[slot] = body;
         times[slot] = at;
-        sizes[slot] = size;
+        sizes[slot] = own ? size : -size; // the sign says whose: trimming reads only the arrays
         count++;
         chars += size;
+        if (own) {
+            ownChars += size;
+        }
         return ++lastSeq;
     }
 
@@ -58,7 +75,11 @@ final class MessageHistory {
      */
     void trim(int maxMessages, long maxChars, long oldest) {
         while (count > 0 && (count > maxMessages || chars > maxChars || times[head] < oldest)) {
-            chars -= sizes[head];
+            int size = sizes[head];
+            chars -= Math.abs(size);
+            if (size > 0) {
+                ownChars -= size;
+            }
             kinds[head] = null;
             bodies[head] = null;
             head = (head + 1) & (kinds.length - 1);

@@ -60,19 +60,33 @@ final class MessageLog {
      * {@code "seq":N,} including the closing brace, encoded once by the caller.
      */
     void append(String t, String body) {
-        append(t, body, System.currentTimeMillis());
+        append(t, body, System.currentTimeMillis(), false);
     }
 
-    /** Like {@link #append(String, String)}, at {@code now} (millis) that the caller read already. */
-    void append(String t, String body, long now) {
+    /**
+     * Like {@link #append(String, String)}, at {@code now} (millis) that the caller read already;
+     * {@code own} when the body is the page's alone (see {@link MessageHistory#append}).
+     */
+    void append(String t, String body, long now, boolean own) {
         lock.lock();
         try {
-            long seq = history.append(t, body, now);
+            long seq = history.append(t, body, now, own);
             history.trim(maxMessages, maxBytes, now - maxAgeMillis);
             if (outbox != null) {
                 outbox.offer(MessageHistory.text(t, seq, body));
             }
             arrived.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Characters of the page's own messages kept for replay, those past their age dropped first. */
+    long ownChars(long now) {
+        lock.lock();
+        try {
+            history.trim(maxMessages, maxBytes, now - maxAgeMillis);
+            return history.ownChars();
         } finally {
             lock.unlock();
         }

@@ -67,6 +67,8 @@ public final class ResidentPage implements Page {
     /** Revision of the page's last saved copy in the state store (0: never saved). */
     private volatile long revision;
     private volatile long savedAt = createdAt;
+    /** Bytes of its last snapshot as encoded for the state store: a measure of its data. */
+    private volatile long measuredBytes;
     /**
      * The key of the client address the open or call in flight came from, worked out only when page
      * code asks (a job's share of the queue); null between calls.
@@ -183,6 +185,21 @@ public final class ResidentPage implements Page {
     }
 
     /** The revision of this page's saved copy that it last wrote or read. */
+    /** Records the size of a snapshot of it just encoded (data, params, tables, declared state). */
+    public void measured(long snapshotBytes) {
+        measuredBytes = snapshotBytes;
+    }
+
+    /**
+     * About what the page holds that its client could have sent: its last snapshot's size (its
+     * params before any), and the characters of its own messages (data changes) kept for replay,
+     * those past their age dropped now. A measure, not its heap: a tree holds several times its
+     * JSON. Bodies pushed to many pages (dbevents, broadcasts) are not counted.
+     */
+    public long heldChars(long now) {
+        return Math.max(measuredBytes, params.length()) + log.ownChars(now);
+    }
+
     public long revision() {
         return revision;
     }
@@ -564,7 +581,7 @@ public final class ResidentPage implements Page {
     private void flushChanges(long now) {
         ArrayNode changes = SEAM.takeChanges(data);
         if (changes != null) {
-            log.append("data", "\"changes\":" + Json.write(changes) + "}", now);
+            log.append("data", "\"changes\":" + Json.write(changes) + "}", now, true);
         }
     }
 

@@ -17,7 +17,7 @@ class MessageHistoryTest {
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             String body = "\"n\":" + i + "}";
-            long seq = history.append("data", body, 1_000);
+            long seq = history.append("data", body, 1_000, true);
             assertEquals(41 + i, seq);
             sent.add(MessageHistory.text("data", seq, body));
             // 3 to 37 kept as the run goes on: the ring wraps at every size, then grows
@@ -34,9 +34,9 @@ class MessageHistoryTest {
     @Test
     void dropsTheOldestPastItsCharactersOrAge() {
         MessageHistory history = new MessageHistory(0);
-        history.append("data", "x".repeat(100) + "}", 1_000);
-        history.append("data", "y".repeat(100) + "}", 2_000);
-        history.append("data", "z}", 3_000);
+        history.append("data", "x".repeat(100) + "}", 1_000, true);
+        history.append("data", "y".repeat(100) + "}", 2_000, true);
+        history.append("data", "z}", 3_000, true);
         history.trim(10, Long.MAX_VALUE, 2_000); // older than 2,000 ms goes
         assertFalse(history.reaches(0));
         assertTrue(history.reaches(1));

@@ -93,12 +93,16 @@ class DemoOnPostgresTest {
         db.execute("UPDATE orders SET qty = 3 WHERE id = " + id); // a marker after the board's change
 
         for (Board board : new Board[]{alice, carol}) {
-            JsonNode insert = board.next("dbevent", uri);
-            assertEquals("I", insert.get("events").get(0).get("action").asText());
-            assertEquals(id, insert.get("events").get(0).get("pkey").asLong());
-            assertFalse(insert.has("origin"), "sent by the trigger, not by page code");
-            JsonNode next = board.next("dbevent", uri);
-            assertEquals(3, next.get("events").get(0).get("record").get("qty").asInt(), "no second copy came between");
+            // the two notices come in one dbevent or in two, as they reach the listener
+            java.util.List<JsonNode> events = new java.util.ArrayList<>();
+            while (events.stream().noneMatch(event -> event.path("record").path("qty").asInt() == 3)) {
+                JsonNode dbevent = board.next("dbevent", uri);
+                assertFalse(dbevent.has("origin"), "sent by the trigger, not by page code");
+                dbevent.get("events").forEach(events::add);
+            }
+            assertEquals(2, events.size(), "the insert, then the marker, each once (no second copy): " + events);
+            assertEquals("I", events.get(0).get("action").asText());
+            assertEquals(id, events.get(0).get("pkey").asLong());
         }
     }
 

@@ -95,6 +95,7 @@ public final class ResidentConfig {
             Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),
             Map.entry("MAX_PAGES_PER_USER", "resident.limits.max-pages-per-user"),
             Map.entry("MAX_HELD_PER_SHARE", "resident.limits.max-held-per-share"),
+            Map.entry("GUESTS_GIVE_WAY_AFTER", "resident.limits.guests-give-way-after"),
             Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
             Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 

@@ -266,7 +266,8 @@ final class Settings {
                 perAddress.get("bodies-heap").asLong().get(),
                 perAddress.get("guest-pages").asInt().get(),
                 perAddress.get("guest-connections").asInt().get(),
-                limits.get("max-pages-per-user").asInt().get());
+                limits.get("max-pages-per-user").asInt().get(),
+                duration(limits.get("guests-give-way-after")));
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */

@@ -267,6 +267,50 @@ class AdmissionTest {
         return pageId;
     }
 
+    /**
+     * A full process does not keep everyone out for as long as idle guests hold their places: a
+     * guest's page without a socket, idle long enough, gives way to a new page (and is continued
+     * from its saved copy when its client comes back), as a guest's session without pages gives way
+     * to a new session. A user's page and a page with a socket stay.
+     */
+    @Test
+    void inAFullProcessIdleGuestsGiveWayAndUsersAndSocketsStay(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        onAnotherServer(Map.of("resident.limits.max-pages", "3", "resident.limits.guests-give-way-after", "300ms",
+                "resident.state.store", "embedded", "resident.state.dir", dir.toString(),
+                "resident.state.snapshot-interval", "100ms"), server -> {
+            Browser alice = new Browser(server);
+            assertEquals(200, alice.login("alice", "alice").status());
+            String users = alice.benchPage();
+            Browser live = new Browser(server);
+            SocketClient socket = live.socket(live.benchPage());
+            socket.next("hello");
+            Browser idle = new Browser(server);
+            String idlePage = idle.benchPage();
+            assertEquals(1, idle.rpc(idlePage, "inc").json().get("result").asLong());
+            Browser newcomer = new Browser(server);
+            assertError(newcomer.post("/_/pages", "{\"path\":\"/_bench\"}"), 503, "unavailable");
+            Eventually.await(Duration.ofSeconds(5), "the idle guest's page gave way",
+                    () -> newcomer.post("/_/pages", "{\"path\":\"/_bench\"}").status() == 201);
+            assertEquals(1, alice.rpc(users, "inc").json().get("result").asLong(), "a user's page stays");
+            socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+            assertEquals(1, socket.next("result").get("result").asLong(), "a page with a socket stays");
+            assertEquals(2, idle.rpc(idlePage, "inc").json().get("result").asLong(),
+                    "the page that gave way is continued from its saved copy");
+        });
+        onAnotherServer(Map.of("resident.limits.max-connections", "2", "resident.limits.guests-give-way-after", "300ms"),
+                server -> {
+            Browser left = new Browser(server);
+            String leftPage = left.benchPage();
+            assertEquals(204, left.post("/_/close", Json.object().put("page_id", leftPage)).status());
+            Browser staying = new Browser(server);
+            String stayingPage = staying.benchPage();
+            Browser newcomer = new Browser(server);
+            Eventually.await(Duration.ofSeconds(5), "the idle guest's session without pages gave way",
+                    () -> newcomer.post("/_/pages", "{\"path\":\"/_bench\"}").status() == 201);
+            assertEquals(200, staying.rpc(stayingPage, "inc").status(), "a session with a page stays");
+        });
+    }
+
     @Test
     void theWholeProcessIsCapped() {
         onAnotherServer(Map.of("resident.limits.max-pages", "2", "resident.limits.max-connections", "1",

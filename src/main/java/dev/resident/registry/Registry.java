@@ -19,7 +19,9 @@ import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateStore;
 import dev.resident.state.StateUnavailable;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.Set;
 import java.time.Duration;
@@ -165,6 +167,31 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         evict(page, socketCode, reason);
         writer.forget(page);
         durablePages.delete(page);
+    }
+
+    /**
+     * Makes room in a full process: evicts guests' pages that have no socket and were idle at
+     * least {@code minIdleMillis}, least recently active first, at most {@code most}. Like the
+     * expiry sweep, only earlier; with a durable store their saved copies stay, and a page whose
+     * client comes back is continued from its copy.
+     *
+     * @return how many were evicted
+     */
+    public int evictIdleGuestPages(long now, long minIdleMillis, int most) {
+        List<ResidentPage> idle = new ArrayList<>();
+        for (ResidentPage page : pages.values()) {
+            if (!page.hasSocket() && now - page.lastActive() >= minIdleMillis
+                    && sessions.byKey(page.connectionId()).map(c -> c.identity().guest()).orElse(true)) {
+                idle.add(page);
+            }
+        }
+        idle.sort(Comparator.comparingLong(ResidentPage::lastActive));
+        int evicted = 0;
+        for (ResidentPage page : idle.subList(0, Math.min(most, idle.size()))) {
+            evict(page, 1001, "the server made room");
+            evicted++;
+        }
+        return evicted;
     }
 
     /** Drops expired pages, then connections left without pages past their ttl; refreshes saved copies. */

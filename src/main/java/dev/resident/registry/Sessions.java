@@ -6,7 +6,10 @@ import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateUnavailable;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -284,6 +287,30 @@ public final class Sessions {
             }
         }
         replacedIds.sweep(now);
+        return dropped;
+    }
+
+    /**
+     * Makes room in a full process: drops guests' connections that have no page and were idle at
+     * least {@code minIdleMillis}, least recently seen first, at most {@code most}. Like the expiry
+     * sweep, only earlier.
+     *
+     * @return how many were dropped
+     */
+    public int dropIdleGuests(long now, long minIdleMillis, int most) {
+        List<Connection> idle = new ArrayList<>();
+        for (Connection connection : byKey.values()) {
+            if (connection.identity().guest() && connection.pageSet().isEmpty()
+                    && now - connection.lastSeen() >= minIdleMillis) {
+                idle.add(connection);
+            }
+        }
+        idle.sort(Comparator.comparingLong(Connection::lastSeen));
+        int dropped = 0;
+        for (Connection connection : idle.subList(0, Math.min(most, idle.size()))) {
+            drop(connection);
+            dropped++;
+        }
         return dropped;
     }
 

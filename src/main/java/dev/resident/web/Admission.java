@@ -9,6 +9,8 @@ import io.helidon.metrics.api.Counter;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Who may take more: checked before a connection is created, a page opened or a socket
@@ -26,6 +28,9 @@ public final class Admission {
     private final Counter refused;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> openSockets = new ConcurrentHashMap<>();
+    /** When idle guests last gave way to new pages, and to new connections (millis). */
+    private final AtomicLong pageRoomMadeAt = new AtomicLong();
+    private final AtomicLong connectionRoomMadeAt = new AtomicLong();
     /** Sockets admitted that are not pages' (legacy tunnels): the process cap counts them too. */
     private final AtomicInteger otherSockets = new AtomicInteger();
 
@@ -43,7 +48,9 @@ public final class Admission {
      * @throws ApiError 503 or 429
      */
     void admitPage(String address, Optional<Connection> known) {
-        if (registry.pages().size() >= settings.maxPages()) {
+        if (registry.pages().size() >= settings.maxPages() && !madeRoom(pageRoomMadeAt,
+                (now, idle, most) -> registry.evictIdleGuestPages(now, idle, most), settings.maxPages(),
+                () -> registry.pages().size() < settings.maxPages())) {
             throw refuse(ApiError.unavailable("too many pages on this server").retryAfter(5));
         }
         if (known.isEmpty()) {
@@ -69,7 +76,9 @@ public final class Admission {
 
     /** Before a connection (cookie) is created for {@code address}, e.g. at login. */
     void admitConnection(String address) {
-        if (registry.sessions().connections().size() >= settings.maxConnections()) {
+        if (registry.sessions().connections().size() >= settings.maxConnections() && !madeRoom(connectionRoomMadeAt,
+                (now, idle, most) -> registry.sessions().dropIdleGuests(now, idle, most), settings.maxConnections(),
+                () -> registry.sessions().connections().size() < settings.maxConnections())) {
             throw refuse(ApiError.unavailable("too many connections on this server").retryAfter(5));
         }
         if (settings.perAddress() && !window(address).take(true, settings.newConnectionsPerMinute())) {
@@ -116,6 +125,28 @@ public final class Admission {
             return;
         }
         openSockets.computeIfPresent(address, (a, open) -> open.decrementAndGet() <= 0 ? null : open);
+    }
+
+    /**
+     * In a full process, guests' idle pages or sessions give way to new ones: at most once a second,
+     * up to 1% of the cap of those idle for {@code guests-give-way-after}, least recently used first.
+     *
+     * @return whether there is room now
+     */
+    private boolean madeRoom(AtomicLong lastMade, RoomMaker maker, int cap, BooleanSupplier roomNow) {
+        long idle = settings.guestsGiveWayAfter().toMillis();
+        long now = System.currentTimeMillis();
+        long last = lastMade.get();
+        if (idle > 0 && now - last >= 1000 && lastMade.compareAndSet(last, now)) {
+            maker.make(now, idle, Math.max(1, cap / 100));
+        }
+        return roomNow.getAsBoolean();
+    }
+
+    /** Frees places of idle guests: at most {@code most}, idle at least {@code idleMillis}. */
+    @FunctionalInterface
+    private interface RoomMaker {
+        int make(long now, long idleMillis, int most);
     }
 
     private Window window(String address) {

@@ -22,10 +22,12 @@ import java.time.Duration;
  * @param guestPagesPerAddress  live pages of the guests of one client address; one more: 429
  * @param guestConnectionsPerAddress live guest connections made from one client address; one more: 429
  * @param pagesPerUser          live pages of one logged-in user, from any address; one more: 429
+ * @param guestsGiveWayAfter    in a full process, guests' pages without a socket and guests'
+ *                              sessions without pages idle this long give way to new ones (0: never)
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
                                 Duration slowCall, long bodiesHeapPerAddress, int guestPagesPerAddress,
-                                int guestConnectionsPerAddress, int pagesPerUser) {
+                                int guestConnectionsPerAddress, int pagesPerUser, Duration guestsGiveWayAfter) {
 }

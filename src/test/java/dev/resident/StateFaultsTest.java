@@ -160,7 +160,7 @@ class StateFaultsTest {
             }
 
             assertEquals(2, saved.inc());
-            Eventually.await(PATIENCE, "the second snapshot written over the process's own copy",
+            awaitNats(PATIENCE, "the second snapshot written over the process's own copy",
                     () -> savedCount(nats, saved.pageId()) == 2);
             assertEquals(3, saved.inc(), "the page stayed");
             assertEquals(0, saved.node().counter("resident_pages_lost_total"));
@@ -185,7 +185,7 @@ class StateFaultsTest {
             String small = browser.benchPage();
             assertEquals(1, browser.rpc(large, "inc").json().get("result").asInt());
             assertEquals(1, browser.rpc(small, "inc").json().get("result").asInt());
-            Eventually.await(PATIENCE, "the small page saved", () -> savedCount(nats, small) == 1);
+            awaitNats(PATIENCE, "the small page saved", () -> savedCount(nats, small) == 1);
             Eventually.await(PATIENCE, "the large page counted unsaved",
                     () -> p01.counter("resident_pages_unsaved_total") >= 1);
             assertEquals(-1, savedCount(nats, large), "the large page is not written");
@@ -261,7 +261,7 @@ class StateFaultsTest {
             nats.stop();
             nats.restartEmpty();
             try (Connection client = Nats.connect(nats.url())) {
-                Eventually.await(PATIENCE, "ready, with its lease in a bucket made again",
+                awaitNats(PATIENCE, "ready, with its lease in a bucket made again",
                         () -> storeState(p01, observe) + "; " + jetStream(nats) + "\n" + nats.logTail(20),
                         () -> observe.readyStatus() == 200 && lease(client, p01.process()) != null);
             }
@@ -269,7 +269,7 @@ class StateFaultsTest {
             Browser newcomer = new Browser(p01.uri());
             String fresh = newcomer.benchPage();
             assertEquals(200, newcomer.rpc(fresh, "inc", null, null).status());
-            Eventually.await(PATIENCE, "a new page saved in the pages bucket made again",
+            awaitNats(PATIENCE, "a new page saved in the pages bucket made again",
                     () -> savedCount(nats, fresh) == 1);
         }
     }
@@ -288,7 +288,7 @@ class StateFaultsTest {
             Browser alice = aliceOn(p01);
             SavedPage saved = new SavedPage(p01, alice, alice.benchPage());
             assertEquals(1, saved.inc());
-            Eventually.await(PATIENCE, "first snapshot", () -> savedCount(nats, saved.pageId()) == 1);
+            awaitNats(PATIENCE, "first snapshot", () -> savedCount(nats, saved.pageId()) == 1);
             Observe observe = new Observe(p01.uri());
 
             nats.stop();
@@ -299,7 +299,7 @@ class StateFaultsTest {
             // the user goes on: the page is written at its next snapshot, the login at its next check
             // against the store (every 2 s)
             java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger(2);
-            Eventually.await(PATIENCE, "the page and the login saved again",
+            awaitNats(PATIENCE, "the page and the login saved again",
                     () -> storeState(p01, observe) + ", page saved at " + savedCount(nats, saved.pageId())
                             + ", login saved " + connectionSaved(nats, alice.connectionId()),
                     () -> {
@@ -332,7 +332,7 @@ class StateFaultsTest {
             Browser alice = aliceOn(p01);
             String session = alice.connectionId();
             String pageId = alice.benchPage();
-            Eventually.await(PATIENCE, "the login saved", () -> connectionSaved(nats, session));
+            awaitNats(PATIENCE, "the login saved", () -> connectionSaved(nats, session));
             Browser sameBrowserElsewhere = site.start("p02").browser();
             sameBrowserElsewhere.useSession(session);
             assertEquals(204, sameBrowserElsewhere.post("/_/logout", "").status());
@@ -358,7 +358,7 @@ class StateFaultsTest {
             Observe observe = new Observe(p01.uri());
             Eventually.await(PATIENCE, "ready", () -> observe.readyStatus() == 200);
             try (Connection client = Nats.connect(nats.url())) {
-                Eventually.await(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
+                awaitNats(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
             }
         }
     }
@@ -378,7 +378,7 @@ class StateFaultsTest {
              NatsSite site = new NatsSite(nats, lingering);
              Connection client = Nats.connect(nats.url())) {
             NatsSite.Node p01 = site.start("p01");
-            Eventually.await(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
+            awaitNats(PATIENCE, "the lease taken", () -> lease(client, p01.process()) != null);
             CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> p01.resident().drainAndStop(p01.server()));
             Eventually.await(PATIENCE, "released", () -> p01.resident().lifecycle().released());
 
@@ -400,7 +400,7 @@ class StateFaultsTest {
             String pageId = browser.benchPage();
             SavedPage saved = new SavedPage(p01, browser, pageId);
             assertEquals(1, saved.inc());
-            Eventually.await(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
+            awaitNats(PATIENCE, "first snapshot", () -> p01.counter("resident_state_pending") == 0
                     && savedCount(nats, pageId) == 1);
             return saved;
         }
@@ -440,6 +440,10 @@ class StateFaultsTest {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = entry(client, "pages", key(pageId));
             return entry == null ? -1 : Json.parse(entry.getValue()).path("data").path("count").asInt();
+        } catch (java.io.IOException unanswered) {
+            throw new NatsUnanswered(unanswered);
+        } catch (NatsUnanswered e) {
+            throw e;
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -452,12 +456,15 @@ class StateFaultsTest {
         return alice;
     }
 
-    /** Whether the connections bucket holds session {@code id}. */
     /** Whether session {@code id} is saved (a login or logout leaves only a mark without {@code key} under the id it replaced). */
     private static boolean connectionSaved(NatsTestServer nats, String id) {
         try (Connection client = Nats.connect(nats.url())) {
             KeyValueEntry entry = entry(client, "connections", id);
             return entry != null && Json.parse(entry.getValue()).has("key");
+        } catch (java.io.IOException unanswered) {
+            throw new NatsUnanswered(unanswered);
+        } catch (NatsUnanswered e) {
+            throw e;
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -468,9 +475,34 @@ class StateFaultsTest {
         String name = NatsSite.PREFIX + "_" + bucket;
         try {
             return client.keyValueManagement().getBucketNames().contains(name) ? client.keyValue(name).get(key) : null;
+        } catch (java.io.IOException unanswered) {
+            throw new NatsUnanswered(unanswered);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** A JetStream request of the test's own client that timed out (a loaded machine, a server just started). */
+    private static final class NatsUnanswered extends RuntimeException {
+        NatsUnanswered(java.io.IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** {@link Eventually#await}, where a JetStream request of the test that timed out counts as "not yet". */
+    private static void awaitNats(Duration timeout, String what, java.util.function.BooleanSupplier condition) {
+        awaitNats(timeout, what, () -> "", condition);
+    }
+
+    private static void awaitNats(Duration timeout, String what, java.util.function.Supplier<String> state,
+                                  java.util.function.BooleanSupplier condition) {
+        Eventually.await(timeout, what, state, () -> {
+            try {
+                return condition.getAsBoolean();
+            } catch (NatsUnanswered notYet) {
+                return false;
+            }
+        });
     }
 
     private static String key(String pageId) {

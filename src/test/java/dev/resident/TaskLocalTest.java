@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.PageTypes;
+import dev.resident.support.BenchJobs;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -300,6 +301,20 @@ class TaskLocalTest {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void oneUsersResultsTakeOnlyTheirShareOfTheJobStore() {
+        onOwnServer(Map.of("resident.process", "shares", "resident.tasks.workers", "1",
+                "resident.tasks.max-result", "90000", "resident.tasks.max-result-bytes-per-user", "200000"), base -> {
+            Browser alice = new Browser(base);
+            assertEquals(200, alice.login("alice", "alice").status());
+            Browser bob = new Browser(base);
+            assertEquals(200, bob.login("bob", "bob").status());
+            assertEquals(List.of("done", "done", "failed result_not_kept"), BenchJobs.endsWithResultsOf(alice, 3, 80_000),
+                    "her third result would take her past her share");
+            assertEquals(List.of("done"), BenchJobs.endsWithResultsOf(bob, 1, 80_000), "his is kept");
+        });
     }
 
     /** Runs {@code test} against a server of its own with the probe tasks and {@code config} (name its process). */

@@ -2,6 +2,7 @@ package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.support.BenchJobs;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -224,6 +225,24 @@ class NatsTaskTest {
         assertEquals(200, node.browser().login("bob", "bob").status(), "logins are still stored");
         assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
                 "a small job still runs");
+    }
+
+    @Test
+    void oneUsersResultsTakeOnlyTheirShareOfTheSitesJobStore() {
+        Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
+                "resident.tasks.max-result-bytes-per-user", "200000");
+        Node p01 = site(config).start("p01");
+        Node p02 = site(config).start("p02");
+        Browser alice = p01.browser();
+        assertEquals(200, alice.login("alice", "alice").status());
+        assertEquals(List.of("done", "done"), BenchJobs.endsWithResultsOf(alice, 2, 80_000));
+        Browser aliceElsewhere = p02.browser();
+        assertEquals(200, aliceElsewhere.login("alice", "alice").status());
+        assertEquals(List.of("failed result_not_kept"), BenchJobs.endsWithResultsOf(aliceElsewhere, 1, 80_000),
+                "her share is the site's, whichever process runs her job");
+        Browser bob = p02.browser();
+        assertEquals(200, bob.login("bob", "bob").status());
+        assertEquals(List.of("done"), BenchJobs.endsWithResultsOf(bob, 1, 80_000), "his is kept");
     }
 
     /** The name of the site's job bucket, as JetStreamNames makes it. */

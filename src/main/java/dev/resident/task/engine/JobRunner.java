@@ -125,6 +125,9 @@ public final class JobRunner {
                     : size > settings.maxResult()
                     ? s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "
                     + settings.maxResult(), null)
+                    : !store.keepResult(spec.quota(), size)
+                    ? s -> s.failed("result_not_kept", "the results of this user's jobs hold their share of the job "
+                    + "store (resident.tasks.max-result-bytes-per-user): this one was not kept", null)
                     : s -> s.done(result);
         } catch (PageException e) {
             job.stop();

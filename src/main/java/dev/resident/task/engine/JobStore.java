@@ -25,6 +25,15 @@ public interface JobStore extends AutoCloseable {
      */
     Optional<JobStatus> update(String jobId, UnaryOperator<JobStatus> change);
 
+    /**
+     * Takes room for a result of {@code bytes} that a job of {@code quota} (a user, or a guest's
+     * address: {@link JobSpec#quota}) ended with: false when the results of that quota's jobs hold
+     * its share of the store ({@code max-result-bytes-per-user}), and the job ends failed instead.
+     * Counted in windows of {@code keep-finished}, the current one and the one before: a result is
+     * counted for one to two of those, at least as long as it is kept.
+     */
+    boolean keepResult(String quota, long bytes);
+
     /** Forgets a job that was never queued. */
     void remove(String jobId);
 

@@ -21,11 +21,18 @@ final class LocalJobStore implements JobStore {
     private final long maxKeptResults;
     /** What the results of the jobs remembered hold now (two bytes a char). */
     private final AtomicLong keptResults = new AtomicLong();
+    private final ResultShares shares;
 
     LocalJobStore(TaskSettings settings) {
         this.keepMillis = settings.keepFinished().toMillis();
         this.maxJobs = settings.maxJobs();
         this.maxKeptResults = settings.maxKeptResults();
+        this.shares = new ResultShares(settings.keepFinished(), settings.maxResultBytesPerUser(), settings.maxJobs());
+    }
+
+    @Override
+    public boolean keepResult(String quota, long bytes) {
+        return shares.take(quota, bytes, System.currentTimeMillis());
     }
 
     @Override

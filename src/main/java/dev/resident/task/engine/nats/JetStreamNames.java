@@ -47,9 +47,22 @@ record JetStreamNames(String prefix) {
      * 16 characters of a hash of it (any name makes a token).
      */
     String queueSubject(String quota) {
+        return queueSubject() + "." + quotaToken(quota);
+    }
+
+    /**
+     * The key in the job bucket of what the results of {@code quota}'s jobs that ended in {@code
+     * window} hold (job ids have no dot, so no job's key is one of these).
+     */
+    static String resultUsageKey(String quota, long window) {
+        return "usage." + quotaToken(quota) + "." + window;
+    }
+
+    /** 16 characters of a hash of {@code quota}: a subject token or a key part, whatever the name. */
+    private static String quotaToken(String quota) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(quota.getBytes(StandardCharsets.UTF_8));
-            return queueSubject() + "." + BASE64URL.encodeToString(Arrays.copyOf(hash, 12));
+            return BASE64URL.encodeToString(Arrays.copyOf(hash, 12));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -25,6 +25,8 @@ import java.time.Duration;
 final class JetStreamSetup {
     /** Submits with the same message id within this window are one job (and one scheduled run). */
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+    /** The job bucket's shortest ttl: JetStream keeps no entry for less. */
+    static final Duration MIN_TTL = Duration.ofMinutes(1);
     private final Connection connection;
     private final JetStreamNames names;
     private final TaskSettings settings;
@@ -80,8 +82,7 @@ final class JetStreamSetup {
                 .maxHistoryPerKey(1)
                 .maxBucketSize(settings.maxStoreBytes())
                 .storageType(StorageType.File)
-                .ttl(settings.keepFinished().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
-                        : settings.keepFinished())
+                .ttl(settings.keepFinished().compareTo(MIN_TTL) < 0 ? MIN_TTL : settings.keepFinished())
                 .build();
         try {
             kvm.create(bucket);

@@ -13,6 +13,7 @@ import io.nats.client.api.KeyValueOperation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,12 +33,20 @@ final class NatsJobStore implements JobStore {
     private final Connection connection;
     private final String bucket;
     private final KeyValueOptions options;
+    private final long windowMillis;
+    private final long perQuota;
     private volatile KeyValue kv;
 
-    NatsJobStore(Connection connection, String bucket, KeyValueOptions options) {
+    /**
+     * @param keepFinished how long finished jobs are kept: the window the results' bytes are counted in
+     * @param perQuota     bytes the results of one quota's jobs may hold ({@link #keepResult})
+     */
+    NatsJobStore(Connection connection, String bucket, KeyValueOptions options, Duration keepFinished, long perQuota) {
         this.connection = connection;
         this.bucket = bucket;
         this.options = options;
+        this.windowMillis = Math.max(keepFinished.toMillis(), JetStreamSetup.MIN_TTL.toMillis());
+        this.perQuota = perQuota;
     }
 
     @Override
@@ -93,6 +102,57 @@ final class NatsJobStore implements JobStore {
             throw new PageException(503, "unavailable", "the job is changing; try again");
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
+        }
+    }
+
+    /**
+     * The bytes are counted under a key of the quota and the window in this bucket, whose ttl
+     * (keep-finished) forgets a window's count after the results it counted.
+     */
+    @Override
+    public boolean keepResult(String quota, long bytes) {
+        long window = System.currentTimeMillis() / windowMillis;
+        String key = JetStreamNames.resultUsageKey(quota, window);
+        try {
+            long before = count(kv().get(JetStreamNames.resultUsageKey(quota, window - 1)));
+            for (int i = 0; i < MAX_RETRIES; i++) {
+                KeyValueEntry entry = kv().get(key);
+                long now = count(entry);
+                if (before + now + bytes > perQuota) {
+                    return false;
+                }
+                byte[] counted = Long.toString(now + bytes).getBytes(StandardCharsets.UTF_8);
+                try {
+                    if (now == 0 && (entry == null || entry.getOperation() != KeyValueOperation.PUT)) {
+                        kv().create(key, counted);
+                    } else {
+                        kv().update(key, counted, entry.getRevision());
+                    }
+                    return true;
+                } catch (JetStreamApiException e) {
+                    if (full(e)) {
+                        return false;
+                    }
+                    if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // another worker counted first: read again
+                        throw e;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException | JetStreamApiException | IllegalStateException e) {
+            throw Unavailable.of("job state", e);
+        }
+    }
+
+    /** A window's count, 0 for none. */
+    private static long count(KeyValueEntry entry) {
+        if (entry == null || entry.getOperation() != KeyValueOperation.PUT || entry.getValue() == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -35,7 +35,8 @@ public final class TaskNats {
         }
         engine.addLane("nats",
                 new NatsJobQueue(connection, names, setup, settings.workers(), engine.meters()),
-                new NatsJobStore(connection, names.bucket(), setup.kvOptions()),
+                new NatsJobStore(connection, names.bucket(), setup.kvOptions(), settings.keepFinished(),
+                        settings.maxResultBytesPerUser()),
                 new NatsJobEvents(connection, names, pages, engine.meters()));
         return new NatsScheduleMarks(connection, names.scheduleBucket(), setup.kvOptions());
     }

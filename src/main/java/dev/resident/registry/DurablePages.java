@@ -24,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -49,6 +50,8 @@ final class DurablePages {
     private final PageTypes types;
     private final RegistrySettings settings;
     private final int maxPageBytes;
+    /** Told the size of each snapshot encoded: what its page holds ({@link LiveShares}). */
+    private final ObjLongConsumer<ResidentPage> measured;
     /** When a snapshot too large was last logged (nanoTime): at most one warning a minute. */
     private final AtomicLong tooLargeLogged = new AtomicLong(System.nanoTime() - MINUTE_NANOS);
     private final ResidentMeters meters;
@@ -67,7 +70,8 @@ final class DurablePages {
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
-                 String self, PageHost host, BiConsumer<ResidentPage, String> lost) {
+                 String self, PageHost host, BiConsumer<ResidentPage, String> lost,
+                 ObjLongConsumer<ResidentPage> measured) {
         this.maxPageBytes = maxPageBytes;
         this.pages = buckets.pages().batched();
         this.types = types;
@@ -77,6 +81,7 @@ final class DurablePages {
         this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease(), meters.leaseLapses::increment);
         this.host = host;
         this.lost = lost;
+        this.measured = measured;
         this.ownership = new OwnershipChecks(leases, pages, self,
                 page -> takenOver(page, "at its first call after this process outlived its lease"));
     }
@@ -165,7 +170,7 @@ final class DurablePages {
         }
         String key = StateKeys.page(page.id());
         byte[] record = new PageRecord(saved, self, false).encode();
-        page.measured(record.length);
+        measured.accept(page, record.length);
         if (tooLarge(page, record)) {
             return DONE;
         }
@@ -231,7 +236,7 @@ final class DurablePages {
                 continue;
             }
             byte[] record = new PageRecord(saved, self, true).encode();
-            page.measured(record.length);
+            measured.accept(page, record.length);
             if (tooLarge(page, record)) {
                 complete = false;
                 continue;

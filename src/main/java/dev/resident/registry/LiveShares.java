@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -30,6 +31,8 @@ import java.util.function.Function;
 public final class LiveShares {
     private volatile Map<String, AtomicInteger> pages = new ConcurrentHashMap<>();
     private volatile Map<String, AtomicInteger> guestConnections = new ConcurrentHashMap<>();
+    /** What each share's pages held at the last count, plus what their snapshots grew by since. */
+    private volatile Map<String, AtomicLong> held = new ConcurrentHashMap<>();
 
     /** The share of a logged-in user's pages. */
     public static String ofUser(String user) {
@@ -51,6 +54,14 @@ public final class LiveShares {
         return take(guestConnections, ofAddress(addressKey), most);
     }
 
+    /**
+     * A page of {@code share} was measured {@code grown} larger than before: whether the share now
+     * holds more than {@code most}, and should be weighed again without waiting for the sweep.
+     */
+    boolean grew(String share, long grown, long most) {
+        return held.computeIfAbsent(share, s -> new AtomicLong()).addAndGet(grown) > most;
+    }
+
     /** The pages {@code share} holds, as last counted plus those admitted since. */
     public int pages(String share) {
         AtomicInteger count = pages.get(share);
@@ -67,13 +78,13 @@ public final class LiveShares {
     List<ResidentPage> recount(Iterable<ResidentPage> livePages, Iterable<Connection> connections,
                                Function<String, Connection> byKey, long now, long maxHeldChars) {
         Map<String, AtomicInteger> pageCounts = new ConcurrentHashMap<>();
-        Map<String, Held> held = new HashMap<>();
+        Map<String, Held> weighing = new HashMap<>();
         for (ResidentPage page : livePages) {
             Connection connection = byKey.apply(page.connectionId());
             String share = connection == null ? null : connection.share();
             if (share != null) {
                 pageCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
-                held.computeIfAbsent(share, s -> new Held()).add(page, page.heldChars(now));
+                weighing.computeIfAbsent(share, s -> new Held()).add(page, page.heldChars(now));
             }
         }
         Map<String, AtomicInteger> connectionCounts = new ConcurrentHashMap<>();
@@ -85,10 +96,13 @@ public final class LiveShares {
         }
         pages = pageCounts;
         guestConnections = connectionCounts;
+        Map<String, AtomicLong> heldNow = new ConcurrentHashMap<>();
         List<ResidentPage> overBudget = new ArrayList<>();
-        for (Held share : held.values()) {
-            share.largestBeyond(maxHeldChars, overBudget);
-        }
+        weighing.forEach((share, weighed) -> {
+            heldNow.put(share, new AtomicLong(weighed.total()));
+            weighed.largestBeyond(maxHeldChars, overBudget);
+        });
+        this.held = heldNow;
         return overBudget;
     }
 
@@ -97,6 +111,10 @@ public final class LiveShares {
         private final List<ResidentPage> pages = new ArrayList<>();
         private final List<Long> chars = new ArrayList<>();
         private long total;
+
+        long total() {
+            return total;
+        }
 
         void add(ResidentPage page, long held) {
             pages.add(page);

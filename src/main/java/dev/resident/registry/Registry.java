@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -47,6 +49,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final Store global;
     private final Sessions sessions;
     private final LiveShares shares = new LiveShares();
+    /** When a share that grew past its bound was last weighed between sweeps (millis). */
+    private final AtomicLong sharesWeighedAt = new AtomicLong();
+    private final ReentrantLock weighing = new ReentrantLock();
     /** By page key: the page id without its process suffix, so an old id still finds a moved page. */
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
@@ -74,7 +79,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         ReplacedSessionIds replacedIds = new ReplacedSessionIds();
         this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds);
         this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
-                (page, reason) -> evict(page, 1012, reason));
+                (page, reason) -> evict(page, 1012, reason), this::measured);
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
@@ -194,6 +199,45 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         return evicted;
     }
 
+    /**
+     * Counts the live pages and guest connections of each share again, and closes the largest
+     * pages of a share whose pages hold more than {@code max-held-per-share}.
+     */
+    private void weighShares(long now) {
+        if (!weighing.tryLock()) {
+            return; // the sweep and a share that grew at once: one count is enough
+        }
+        try {
+            for (ResidentPage page : shares.recount(pages.values(), sessions.held(),
+                    key -> sessions.byKey(key).orElse(null), now, settings.maxHeldPerShare())) {
+                closePage(page, 1009, "the pages of this user or address hold too much");
+                meters.pagesOverShare.increment();
+            }
+        } finally {
+            weighing.unlock();
+        }
+    }
+
+    /**
+     * A snapshot of {@code page} was encoded at {@code bytes}: a share that grows past its bound is
+     * weighed again at once (at most once a second), not only at the next sweep.
+     */
+    private void measured(ResidentPage page, long bytes) {
+        long grown = bytes - page.measured(bytes);
+        if (grown <= 0 || settings.maxHeldPerShare() == Long.MAX_VALUE) {
+            return;
+        }
+        String share = sessions.byKey(page.connectionId()).map(Connection::share).orElse(null);
+        if (share == null || !shares.grew(share, grown, settings.maxHeldPerShare())) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long last = sharesWeighedAt.get();
+        if (now - last >= 1000 && sharesWeighedAt.compareAndSet(last, now)) {
+            Thread.ofVirtual().name("resident-shares").start(() -> weighShares(System.currentTimeMillis()));
+        }
+    }
+
     /** Drops expired pages, then connections left without pages past their ttl; refreshes saved copies. */
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {
@@ -205,11 +249,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             }
         }
         meters.connectionsExpired.increment(sessions.sweep(now));
-        for (ResidentPage page : shares.recount(pages.values(), sessions.held(), key -> sessions.byKey(key).orElse(null),
-                now, settings.maxHeldPerShare())) {
-            closePage(page, 1009, "the pages of this user or address hold too much");
-            meters.pagesOverShare.increment();
-        }
+        weighShares(now);
         try {
             store.sweep();
         } catch (StateUnavailable e) {

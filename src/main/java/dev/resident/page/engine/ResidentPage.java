@@ -185,9 +185,15 @@ public final class ResidentPage implements Page {
     }
 
     /** The revision of this page's saved copy that it last wrote or read. */
-    /** Records the size of a snapshot of it just encoded (data, params, tables, declared state). */
-    public void measured(long snapshotBytes) {
+    /**
+     * Records the size of a snapshot of it just encoded (data, params, tables, declared state).
+     *
+     * @return the size recorded before (0 for none)
+     */
+    public long measured(long snapshotBytes) {
+        long before = measuredBytes;
         measuredBytes = snapshotBytes;
+        return before;
     }
 
     /**

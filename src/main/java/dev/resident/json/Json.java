@@ -70,6 +70,11 @@ public final class Json {
         return MAPPER.createParser(text);
     }
 
+    /** Like {@link #parser(String)}, of UTF-8 bytes. */
+    static JsonParser parser(byte[] bytes) throws IOException {
+        return MAPPER.createParser(bytes);
+    }
+
     /** A parsed tree and the number of tokens it was parsed from. */
     public record Counted(JsonNode node, long tokens) {
     }

@@ -3,10 +3,6 @@ package dev.resident.json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.IntNode;
-import com.fasterxml.jackson.databind.node.LongNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.IOException;
 
@@ -76,62 +72,15 @@ public record SocketFrame(boolean rpc, JsonNode id, String method, JsonNode para
             String name = parser.currentName(); // a name the parser's symbol table already holds
             JsonToken value = parser.nextToken();
             switch (name) {
-                case "t" -> rpc = value == JsonToken.VALUE_STRING && textIs(parser, "rpc");
-                case "id" -> id = id(parser, value);
-                case "method" -> method = value == JsonToken.VALUE_STRING ? parser.getText() : null;
-                case "params" -> params = params(parser, value);
+                case "t" -> rpc = value == JsonToken.VALUE_STRING && StreamedValues.textIs(parser, "rpc");
+                case "id" -> id = StreamedValues.scalar(parser, value);
+                case "method" -> method = StreamedValues.string(parser, value);
+                case "params" -> params = StreamedValues.params(parser, value);
                 default -> {
                 }
             }
             parser.skipChildren(); // of a container that was not read; a no-op for a scalar or a read tree
         }
         return new SocketFrame(rpc, id, method, params, parser.currentTokenCount());
-    }
-
-    /** The value at the parser's token as a tree; a common id (a string, an int or a long) without a tree reader. */
-    private static JsonNode id(JsonParser parser, JsonToken value) throws IOException {
-        if (value == JsonToken.VALUE_STRING) {
-            return TextNode.valueOf(parser.getText());
-        }
-        if (value == JsonToken.VALUE_NULL) {
-            return NullNode.getInstance();
-        }
-        if (value == JsonToken.VALUE_NUMBER_INT) {
-            JsonParser.NumberType type = parser.getNumberType();
-            if (type == JsonParser.NumberType.INT) {
-                return IntNode.valueOf(parser.getIntValue());
-            }
-            if (type == JsonParser.NumberType.LONG) {
-                return LongNode.valueOf(parser.getLongValue());
-            }
-        }
-        return parser.readValueAsTree();
-    }
-
-    /**
-     * The value at the parser's token as a tree; an empty object (what resident.js sends for a call
-     * without params) without a tree reader.
-     */
-    private static JsonNode params(JsonParser parser, JsonToken value) throws IOException {
-        if (value == JsonToken.START_OBJECT && parser.nextToken() == JsonToken.END_OBJECT) {
-            return Json.object();
-        }
-        return parser.readValueAsTree(); // a tree reader also starts an object at its first field name
-    }
-
-    /** Whether the string at the parser's token is {@code expected}, without making a String of it. */
-    private static boolean textIs(JsonParser parser, String expected) throws IOException {
-        int length = parser.getTextLength();
-        if (length != expected.length()) {
-            return false;
-        }
-        char[] chars = parser.getTextCharacters();
-        int offset = parser.getTextOffset();
-        for (int i = 0; i < length; i++) {
-            if (chars[offset + i] != expected.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

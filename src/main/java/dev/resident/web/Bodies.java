@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.json.RpcBody;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -66,7 +67,16 @@ final class Bodies {
      */
     Body object(ServerRequest req) {
         requireType(req, JSON_TYPES);
-        return read(req);
+        return read(req, Bodies::tree);
+    }
+
+    /**
+     * Like {@link #object}, for an rpc: the body is read as an {@link RpcBody} ({@link Body#call}),
+     * which makes a tree of its {@code params} only.
+     */
+    Body call(ServerRequest req) {
+        requireType(req, JSON_TYPES);
+        return read(req, Bodies::call);
     }
 
     /**
@@ -76,7 +86,7 @@ final class Bodies {
      */
     Body beacon(ServerRequest req) {
         requireType(req, BEACON_TYPES);
-        return read(req);
+        return read(req, Bodies::tree);
     }
 
     /** The heap counted now (beyond each body's free share). */
@@ -93,7 +103,7 @@ final class Bodies {
         }
     }
 
-    private Body read(ServerRequest req) {
+    private Body read(ServerRequest req, Parse parse) {
         long declared = req.headers().contentLength().orElse(-1);
         if (declared > maxBytes) {
             throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
@@ -118,17 +128,40 @@ final class Bodies {
             if (bytes.length == 0) {
                 throw ApiError.badRequest("a JSON object body is required");
             }
-            Json.Counted parsed = Json.parseCounted(bytes);
-            body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN);
-            if (!parsed.node().isObject()) {
-                throw ApiError.badRequest("body must be a JSON object");
-            }
-            body.json = parsed.node();
+            parse.into(bytes, body);
             return body;
         } catch (RuntimeException e) {
             body.close();
             throw e;
         }
+    }
+
+    /** Parses a body's bytes into {@code body}, counting what it holds; a body that is not a JSON object gets 400. */
+    @FunctionalInterface
+    private interface Parse {
+        void into(byte[] bytes, Body body);
+    }
+
+    private static void tree(byte[] bytes, Body body) {
+        Json.Counted parsed = Json.parseCounted(bytes);
+        body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN);
+        if (!parsed.node().isObject()) {
+            throw notAnObject();
+        }
+        body.json = parsed.node();
+    }
+
+    private static void call(byte[] bytes, Body body) {
+        RpcBody parsed = RpcBody.parse(bytes);
+        body.hold(bytes.length + parsed.tokens() * HEAP_PER_TOKEN);
+        if (!parsed.object()) {
+            throw notAnObject();
+        }
+        body.call = parsed;
+    }
+
+    private static ApiError notAnObject() {
+        return ApiError.badRequest("body must be a JSON object");
     }
 
     /**
@@ -213,6 +246,7 @@ final class Bodies {
     final class Body implements AutoCloseable {
         private final Supplier<String> client;
         private JsonNode json;
+        private RpcBody call;
         private long counted;
         /** The client's address, once the body counts. */
         private String address;
@@ -221,8 +255,14 @@ final class Bodies {
             this.client = client;
         }
 
+        /** The body as a tree; null for a body read by {@link #call(ServerRequest)} or not read. */
         JsonNode json() {
             return json;
+        }
+
+        /** The body of an rpc, read by {@link Bodies#call(ServerRequest)}. */
+        RpcBody call() {
+            return call;
         }
 
         /**

@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.json.RpcBody;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
 import dev.resident.page.PageException;
@@ -93,25 +94,25 @@ public final class PagesService implements HttpService {
     }
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {
-        try (Bodies.Body read = bodies.object(req)) {
-            rpc(req, res, read.json());
+        try (Bodies.Body read = bodies.call(req)) {
+            rpc(req, res, read.call());
         }
     }
 
-    private void rpc(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
-        String pageId = Responses.string(body, "page_id");
+    private void rpc(ServerRequest req, ServerResponse res, RpcBody body) throws Exception {
+        String pageId = Responses.string(body.pageId(), "page_id");
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
         ResidentPage page = ownedPage(connection, pageId);
-        String method = Responses.string(body, "method");
-        long after = after(body.get("after"));
+        String method = Responses.string(body.method(), "method");
+        long after = after(body.after());
         Caller caller = new Caller(() -> connections.clientAddress(req), connection.unchangedFromNow());
-        String result = PageCalls.call(page, method, body.get("params"), caller, lifecycle, meters, guards.slowCalls);
+        String result = PageCalls.call(page, method, body.params(), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
         if (replay.resync()) {
             meters.resyncs.increment();
         }
-        String moved = page.id().equals(body.path("page_id").asText()) ? "" : ",\"page_id\":" + Json.write(page.id());
+        String moved = page.id().equals(pageId) ? "" : ",\"page_id\":" + Json.write(page.id());
         String reply = "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
                 + String.join(",", replay.messages()) + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}");
         try {

@@ -45,9 +45,14 @@ final class Responses {
     /** A required string field. */
     static String string(JsonNode body, String field) {
         JsonNode value = body.get(field);
-        if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
+        return string(value == null || !value.isTextual() ? null : value.textValue(), field);
+    }
+
+    /** A required string field read already: {@code value} is null when absent or not a string. */
+    static String string(String value, String field) {
+        if (value == null || value.isEmpty()) {
             throw ApiError.badRequest(field + " must be a non-empty string");
         }
-        return value.textValue();
+        return value;
     }
 }

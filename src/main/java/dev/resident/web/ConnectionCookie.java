@@ -8,7 +8,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.util.List;
-import java.util.Optional;
 
 /** The {@code rsd_cid} cookie that ties a browser session to its connection. */
 public final class ConnectionCookie {
@@ -63,11 +62,6 @@ public final class ConnectionCookie {
 
     static String read(ServerRequest req) {
         return fromHeaders(req.headers().all(HeaderNames.COOKIE, List::of));
-    }
-
-    /** The request's connection, if its cookie names one. */
-    static Optional<Connection> find(Registry registry, ServerRequest req) {
-        return registry.sessions().find(read(req));
     }
 
     /** The request's connection, minted (and the cookie set) when it has none. */

@@ -43,7 +43,8 @@ final class Connections {
 
     /** The request's connection, if its cookie names one. */
     Optional<Connection> find(ServerRequest req) {
-        return ConnectionCookie.find(registry, req).map(connection -> follow(connection, cookies(req)));
+        List<String> cookieHeaders = cookies(req); // read once, for the id and for the session it follows
+        return find(ConnectionCookie.fromHeaders(cookieHeaders), cookieHeaders);
     }
 
     /** The request's connection, minted (and the cookie set) when it has none. */

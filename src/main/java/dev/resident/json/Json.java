@@ -118,6 +118,24 @@ public final class Json {
         }
     }
 
+    /** Appends the JSON text of {@code tree} to {@code out}. */
+    public static void append(JsonNode tree, StringBuilder out) {
+        int start = out.length();
+        if (!TreeText.append(tree, out)) {
+            out.setLength(start); // a node that is not one of TreeText's: Jackson writes all of it
+            try {
+                out.append(MAPPER.writeValueAsString(tree));
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Appends {@code text} to {@code out} as a JSON string. */
+    public static void appendString(String text, StringBuilder out) {
+        TreeText.string(text, out);
+    }
+
     /** Converts any value the page code returns into a tree. */
     public static JsonNode toTree(Object value) {
         return switch (value) {

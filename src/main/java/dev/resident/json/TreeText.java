@@ -79,7 +79,7 @@ final class TreeText {
     }
 
     /** A JSON string: quotes, backslashes and control characters escaped as Jackson escapes them. */
-    private static void string(String text, StringBuilder out) {
+    static void string(String text, StringBuilder out) {
         out.append('"');
         int start = 0;
         for (int i = 0; i < text.length(); i++) {

@@ -1,7 +1,6 @@
 package dev.resident.page;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.lang.invoke.MethodHandles;
@@ -74,9 +73,17 @@ public final class EngineSeam {
         return type.closeHandler();
     }
 
-    /** The data changes since the last call, or null; clears them. */
-    public ArrayNode takeChanges(PageData data) {
-        return data.takeChanges();
+    /**
+     * Appends the data changes since the last call to {@code out}, as a JSON array, and clears
+     * them; false, with nothing appended, when there are none.
+     */
+    public boolean takeChanges(PageData data, StringBuilder out) {
+        return data.takeChanges(out);
+    }
+
+    /** Forgets the data changes since the last call. */
+    public void dropChanges(PageData data) {
+        data.dropChanges();
     }
 
     /** Puts back saved data, with no change to send. */

@@ -1,9 +1,12 @@
 package dev.resident.page;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The page's client data: a JSON tree addressed by dot paths ({@code orders.count}). Every change
@@ -12,7 +15,8 @@ import dev.resident.json.Json;
  */
 public final class PageData {
     private final ObjectNode root = Json.object();
-    private ArrayNode changes;
+    /** The changes since the last call, in order; null when none. */
+    private List<Change> changes;
 
     /** The value at {@code path}, or null when there is none. */
     public JsonNode get(String path) {
@@ -33,15 +37,14 @@ public final class PageData {
         JsonNode tree = Json.toTree(value);
         String[] keys = splitPath(path);
         parentOf(keys).set(keys[keys.length - 1], tree);
-        ObjectNode change = record(path, reason);
-        change.set("value", tree);
+        record(new Change(path, reason, tree == null ? NullNode.getInstance() : tree));
     }
 
     /** Removes a value. */
     public void delete(String path) {
         String[] keys = splitPath(path);
         parentOf(keys).remove(keys[keys.length - 1]);
-        record(path, null).put("delete", true);
+        record(new Change(path, null, null));
     }
 
     /** The whole tree, as sent when the page opens. */
@@ -56,22 +59,39 @@ public final class PageData {
         changes = null;
     }
 
-    /** The changes since the last call, or null when nothing changed; clears them. */
-    ArrayNode takeChanges() {
-        ArrayNode taken = changes;
+    /**
+     * Appends the changes since the last call to {@code out} as the JSON array of a {@code data}
+     * message ({@code [{"path","reason"?,"value"}|{"path","delete":true}, ...]}) and clears them;
+     * false, with nothing appended, when nothing changed. A value is written as it is now: a tree
+     * that page code set and then changed within the call goes out changed.
+     */
+    boolean takeChanges(StringBuilder out) {
+        List<Change> taken = changes;
+        if (taken == null) {
+            return false;
+        }
         changes = null;
-        return taken;
+        out.append('[');
+        for (int i = 0; i < taken.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            taken.get(i).appendTo(out);
+        }
+        out.append(']');
+        return true;
     }
 
-    private ObjectNode record(String path, String reason) {
+    /** Forgets the changes since the last call. */
+    void dropChanges() {
+        changes = null;
+    }
+
+    private void record(Change change) {
         if (changes == null) {
-            changes = Json.array();
+            changes = new ArrayList<>(2);
         }
-        ObjectNode change = changes.addObject().put("path", path);
-        if (reason != null) {
-            change.put("reason", reason);
-        }
-        return change;
+        changes.add(change);
     }
 
     private ObjectNode parentOf(String[] keys) {
@@ -88,5 +108,24 @@ public final class PageData {
             throw new IllegalArgumentException("bad data path: " + path);
         }
         return path.split("\\.");
+    }
+
+    /** One change: a value set ({@code reason} optional) or, with a null {@code value}, a delete. */
+    private record Change(String path, String reason, JsonNode value) {
+        void appendTo(StringBuilder out) {
+            out.append("{\"path\":");
+            Json.appendString(path, out);
+            if (reason != null) {
+                out.append(",\"reason\":");
+                Json.appendString(reason, out);
+            }
+            if (value == null) {
+                out.append(",\"delete\":true}");
+                return;
+            }
+            out.append(",\"value\":");
+            Json.append(value, out);
+            out.append('}');
+        }
     }
 }

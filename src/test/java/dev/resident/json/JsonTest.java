@@ -43,6 +43,9 @@ class JsonTest {
         for (int i = 0; i < 3_000; i++) {
             JsonNode tree = randomTree(random, 0);
             assertEquals(JACKSON.writeValueAsString(tree), Json.write(tree));
+            StringBuilder appended = new StringBuilder("[");
+            Json.append(tree, appended);
+            assertEquals("[" + JACKSON.writeValueAsString(tree), appended.toString());
         }
     }
 

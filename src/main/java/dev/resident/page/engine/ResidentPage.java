@@ -108,7 +108,7 @@ public final class ResidentPage implements Page {
         try {
             page.live = Live.open(type, page, Params.of(given));
             SEAM.dbEventTables(type).forEach(page::subscribe);
-            SEAM.takeChanges(page.data); // the initial data travels in the open reply, not as a message
+            SEAM.dropChanges(page.data); // the initial data travels in the open reply, not as a message
         } catch (Exception | Error e) {
             page.close(1000, "open failed");
             throw e;
@@ -585,9 +585,9 @@ public final class ResidentPage implements Page {
 
     /** Sends the changes of the call that ends at {@code now} (millis) as one {@code data} message. */
     private void flushChanges(long now) {
-        ArrayNode changes = SEAM.takeChanges(data);
-        if (changes != null) {
-            log.append("data", "\"changes\":" + Json.write(changes) + "}", now, true);
+        StringBuilder body = new StringBuilder(64).append("\"changes\":");
+        if (SEAM.takeChanges(data, body)) {
+            log.append("data", body.append('}').toString(), now, true);
         }
     }
 

@@ -114,7 +114,7 @@ public final class PagesService implements HttpService {
         }
         String moved = page.id().equals(pageId) ? "" : ",\"page_id\":" + Json.write(page.id());
         String reply = "{\"result\":" + result + ",\"seq\":" + replay.seq() + ",\"messages\":["
-                + String.join(",", replay.messages()) + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}");
+                + replay.joined() + "]" + moved + (replay.resync() ? ",\"resync\":true}" : "}");
         try {
             replies.send(req, res, reply);
         } catch (ApiError full) {
@@ -162,7 +162,7 @@ public final class PagesService implements HttpService {
                     + moved + "}");
             return;
         }
-        replies.send(req, res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + String.join(",", replay.messages()) + "]"
+        replies.send(req, res, "{\"seq\":" + replay.seq() + ",\"messages\":[" + replay.joined() + "]"
                 + moved + "}");
     }
 

@@ -11,4 +11,8 @@ import java.util.List;
  * @param messages encoded messages, oldest first (empty on resync)
  */
 public record Replay(boolean resync, long seq, List<String> messages) {
+    /** The messages as the elements of a JSON array: comma-separated, empty when there are none. */
+    public String joined() {
+        return messages.isEmpty() ? "" : String.join(",", messages);
+    }
 }

@@ -14,6 +14,7 @@ import dev.resident.page.EngineSeam;
 import dev.resident.page.Page;
 import dev.resident.page.PageData;
 import dev.resident.page.PageException;
+import dev.resident.page.PageMethod;
 import dev.resident.page.PageType;
 import dev.resident.page.Params;
 import dev.resident.page.Store;
@@ -236,7 +237,13 @@ public final class ResidentPage implements Page {
      *                       page, or 503 {@code unavailable} when the session changed while the call waited
      */
     public String call(String method, JsonNode params, Caller caller) throws Exception {
-        if (!live.has(method)) {
+        return call(live, method, params, caller);
+    }
+
+    /** {@link #call(String, JsonNode, Caller)}, with the method looked up once for the type's object. */
+    private <T> String call(Live<T> current, String method, JsonNode params, Caller caller) throws Exception {
+        PageMethod<T> found = current.method(method);
+        if (found == null) {
             throw PageException.unknownMethod(method);
         }
         Params parsed = Params.of(params);
@@ -258,7 +265,7 @@ public final class ResidentPage implements Page {
                     throw new PageException(503, "unavailable", "the session changed while the call waited; it did not run");
                 }
                 this.caller = caller.address();
-                return Json.write(live.call(this, method, parsed));
+                return Json.write(current.call(this, method, found, parsed));
             } finally {
                 this.caller = null;
                 flushChanges(touch());
@@ -606,12 +613,18 @@ public final class ResidentPage implements Page {
         }
 
         boolean has(String method) {
-            return method != null && SEAM.method(type, method) != null;
+            return method(method) != null;
         }
 
-        Object call(Page page, String method, Params params) throws Exception {
+        /** The type's method of that name, or null. */
+        PageMethod<T> method(String name) {
+            return name == null ? null : SEAM.method(type, name);
+        }
+
+        /** Runs {@code found}, this type's method {@code method}, once the page's user may call it. */
+        Object call(Page page, String method, PageMethod<T> found, Params params) throws Exception {
             SEAM.authorize(type, page, method);
-            return SEAM.method(type, method).call(instance, params);
+            return found.call(instance, params);
         }
 
         boolean handles(String table) {

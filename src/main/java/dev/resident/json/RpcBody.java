@@ -28,12 +28,7 @@ public record RpcBody(boolean object, String pageId, String method, JsonNode par
      */
     public static RpcBody parse(byte[] bytes) {
         try (JsonParser parser = Json.parser(bytes)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new Json.MalformedJsonException("empty body");
-            }
-            if (first != JsonToken.START_OBJECT) {
-                parser.skipChildren(); // not an rpc, but it must still be JSON
+            if (!StreamedValues.startsObject(parser, "empty body")) { // not an rpc
                 return new RpcBody(false, null, null, null, null, parser.currentTokenCount());
             }
             return readObject(parser);

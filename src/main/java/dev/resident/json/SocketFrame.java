@@ -49,12 +49,7 @@ public record SocketFrame(boolean rpc, JsonNode id, String method, JsonNode para
      */
     public static SocketFrame parse(String text) {
         try (JsonParser parser = Json.parser(text)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new Json.MalformedJsonException("empty message");
-            }
-            if (first != JsonToken.START_OBJECT) {
-                parser.skipChildren(); // not a frame of this protocol, but it must still be JSON
+            if (!StreamedValues.startsObject(parser, "empty message")) { // not a frame of this protocol
                 return new SocketFrame(false, null, null, null, parser.currentTokenCount());
             }
             return readObject(parser);

@@ -19,6 +19,24 @@ final class StreamedValues {
     private StreamedValues() {
     }
 
+    /**
+     * Reads the first token: true at the start of an object; false, with the whole value read
+     * through (it must still be JSON), for any other value.
+     *
+     * @throws Json.MalformedJsonException with {@code empty} when there is no value
+     */
+    static boolean startsObject(JsonParser parser, String empty) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            throw new Json.MalformedJsonException(empty);
+        }
+        if (first != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return false;
+        }
+        return true;
+    }
+
     /** The value at the parser's token as a tree; a string, null, an int or a long without a tree reader. */
     static JsonNode scalar(JsonParser parser, JsonToken value) throws IOException {
         if (value == JsonToken.VALUE_STRING) {

@@ -225,6 +225,7 @@ class AdmissionTest {
                     page.data().set("text", params.string("text"));
                     return null;
                 })
+                .method("length", (page, params) -> page.data().get("text").asText().length())
                 .build());
         Map<String, String> config = Map.of("resident.trusted-proxies", "127.0.0.1",
                 "resident.limits.per-address.enabled", "true",
@@ -247,15 +248,18 @@ class AdmissionTest {
             // the snapshots alone pass the bound (210,000 characters), so the share is weighed: each page
             // holds its text twice (its saved data, its data message kept for replay), the address's
             // guests ~420,000 characters, and the largest page goes
-            Eventually.await(Duration.ofSeconds(10), "the largest page of the address closed",
-                    () -> guests.rpc(large, "keep", Json.object().put("text", "x"), null).status() == 404);
+            Observe observe = new Observe(server);
+            Eventually.await(Duration.ofSeconds(10), "the largest page of the address closed", // asked without changing it
+                    () -> "pages closed for their share: " + observe.metric("resident_pages_over_share_total", "p99")
+                            + ", the page answers " + guests.rpc(large, "length").body(),
+                    () -> guests.rpc(large, "length").status() == 404);
             assertEquals(200, guests.rpc(small, "keep", Json.object().put("text", "y".repeat(30_000)), null).status());
             assertEquals(200, guests.rpc(alsoSmall, "keep", Json.object().put("text", "z"), null).status());
             assertEquals(200, elsewhere.rpc(anotherAddresss, "keep", Json.object().put("text", "w"), null).status(),
                     "another address's guests keep theirs");
             assertEquals(200, alice.rpc(users, "keep", Json.object().put("text", "v"), null).status(),
                     "a user counts as herself");
-            assertEquals(1.0, new Observe(server).metric("resident_pages_over_share_total", "p99"));
+            assertEquals(1.0, observe.metric("resident_pages_over_share_total", "p99"));
         });
     }
 

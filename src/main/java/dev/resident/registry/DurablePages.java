@@ -180,6 +180,9 @@ final class DurablePages {
                 .thenAccept(revision -> {
                     if (revision != -1) {
                         page.revision(revision);
+                        if (page.discarded()) {
+                            delete(page); // closed for good while this write was on its way: not again
+                        }
                         return;
                     }
                     Thread.startVirtualThread(() -> takenOver(page, "at its write"));
@@ -266,6 +269,7 @@ final class DurablePages {
      * page that comes back after a kill -9 expires again.
      */
     void delete(ResidentPage page) {
+        page.discard(); // a write already on its way deletes the copy again when it lands
         try {
             pages.delete(StateKeys.page(page.id()));
         } catch (StateUnavailable e) {

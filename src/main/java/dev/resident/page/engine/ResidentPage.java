@@ -68,6 +68,8 @@ public final class ResidentPage implements Page {
     /** Revision of the page's last saved copy in the state store (0: never saved). */
     private volatile long revision;
     private volatile long savedAt = createdAt;
+    /** Closed for good: its saved copy is deleted, and no write of it may bring the copy back. */
+    private volatile boolean discarded;
     /** Bytes of its last snapshot as encoded for the state store: a measure of its data. */
     private volatile long measuredBytes;
     /**
@@ -186,6 +188,16 @@ public final class ResidentPage implements Page {
     }
 
     /** The revision of this page's saved copy that it last wrote or read. */
+    /** Marks it closed for good (its saved copy is being deleted): see {@link #discarded}. */
+    public void discard() {
+        discarded = true;
+    }
+
+    /** Whether it was closed for good: a write of its snapshot that lands after that is undone. */
+    public boolean discarded() {
+        return discarded;
+    }
+
     /**
      * Records the size of a snapshot of it just encoded (data, params, tables, declared state).
      *

@@ -84,7 +84,9 @@ public final class LiveShares {
             String share = connection == null ? null : connection.share();
             if (share != null) {
                 pageCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
-                weighing.computeIfAbsent(share, s -> new Held()).add(page, page.heldChars(now));
+                if (maxHeldChars != Long.MAX_VALUE) { // unbounded (ADDRESS_LIMITS=false): nothing to weigh
+                    weighing.computeIfAbsent(share, s -> new Held()).add(page, page.heldChars(now));
+                }
             }
         }
         Map<String, AtomicInteger> connectionCounts = new ConcurrentHashMap<>();

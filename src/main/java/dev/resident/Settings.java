@@ -267,7 +267,9 @@ final class Settings {
                 perAddress.get("guest-pages").asInt().get(),
                 perAddress.get("guest-connections").asInt().get(),
                 limits.get("max-pages-per-user").asInt().get(),
-                duration(limits.get("guests-give-way-after")));
+                duration(limits.get("guests-give-way-after")),
+                limits.get("max-queued-bytes").asLong().get(),
+                perAddress.get("queued-bytes").asLong().get());
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */

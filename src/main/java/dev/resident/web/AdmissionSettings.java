@@ -24,10 +24,14 @@ import java.time.Duration;
  * @param pagesPerUser          live pages of one logged-in user, from any address; one more: 429
  * @param guestsGiveWayAfter    in a full process, guests' pages without a socket and guests'
  *                              sessions without pages idle this long give way to new ones (0: never)
+ * @param maxQueuedChars        characters the outbound queues of all sockets may hold; beyond, a
+ *                              socket behind by more than one write is closed with 1013
+ * @param queuedCharsPerAddress the same for the sockets of one client address
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
                                 Duration slowCall, long bodiesHeapPerAddress, int guestPagesPerAddress,
-                                int guestConnectionsPerAddress, int pagesPerUser, Duration guestsGiveWayAfter) {
+                                int guestConnectionsPerAddress, int pagesPerUser, Duration guestsGiveWayAfter,
+                                long maxQueuedChars, long queuedCharsPerAddress) {
 }

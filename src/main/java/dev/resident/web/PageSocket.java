@@ -147,10 +147,12 @@ final class PageSocket implements WsListener {
         admittedAddress.set(address);
         addressKey = address;
         SocketEnds.whenEnded(session, this::release);
-        channel = new SocketChannel(session, settings, query.batch(), meters);
+        QueuedChars.Share share = guards.queued.join(address);
+        channel = new SocketChannel(session, settings, query.batch(), share, meters);
         sockets.add(channel);
         ResidentPage attached = page;
         channel.start(finished -> {
+            guards.queued.leave(share);
             releaseAdmission();
             sockets.remove(finished);
             attached.detach(finished);

@@ -73,6 +73,8 @@ final class SocketChannel implements Outbox {
     private final boolean batch;
     private final Duration closeTimeout;
     private final ResidentMeters meters;
+    /** What this socket's address's queues, and the process's, hold with this one's. */
+    private final QueuedChars.Share share;
     private volatile boolean corked;
     /** The reader thread while it corks: what it queues, it writes itself at {@link #uncork}. */
     private volatile Thread corker;
@@ -93,8 +95,10 @@ final class SocketChannel implements Outbox {
 
     /**
      * @param batch whether the client asked for several messages per frame ({@code batch=1})
+     * @param share what the queues of the socket's address hold; {@link #finish} gives it back
      */
-    SocketChannel(WsSession session, WebSettings settings, boolean batch, ResidentMeters meters) {
+    SocketChannel(WsSession session, WebSettings settings, boolean batch, QueuedChars.Share share,
+                  ResidentMeters meters) {
         if (!(session.socketContext() instanceof ConnectionContext connection)) {
             throw new IllegalStateException("not a Helidon server WebSocket: " + session.getClass().getName());
         }
@@ -105,6 +109,7 @@ final class SocketChannel implements Outbox {
         this.maxWriteBytes = settings.maxWriteBytes();
         this.batch = batch;
         this.closeTimeout = settings.closeTimeout();
+        this.share = share;
         this.meters = meters;
     }
 
@@ -259,15 +264,24 @@ final class SocketChannel implements Outbox {
         }
         int count = queued.incrementAndGet();
         long bytes = queuedBytes.addAndGet(message.length());
-        // a lone message passes whatever its size: it was bounded where it was made
-        if (count > capacity || (bytes > byteCapacity && count > 1)) {
+        share.add(message.length());
+        // a lone message passes whatever its size: it was bounded where it was made; a socket
+        // behind by more than one write gives way when all the queues together hold too much
+        String over = count > capacity || (count > 1 && bytes > byteCapacity) ? "slow consumer"
+                : count > 1 && bytes > maxWriteBytes ? share.over() : null;
+        if (over != null) {
             queued.decrementAndGet();
             queuedBytes.addAndGet(-message.length());
+            share.add(-message.length());
             meters.slowConsumerCloses.increment();
-            close(1013, "slow consumer");
+            close(SLOW_CONSUMER, over);
             return false;
         }
         queue.add(message);
+        if (done.get()) {
+            discardQueued(); // the writer finished meanwhile: nothing takes this message off the counts
+            return false;
+        }
         if (!corked || corker != Thread.currentThread()) {
             startWriter();
         }
@@ -281,10 +295,11 @@ final class SocketChannel implements Outbox {
         closing.set(true);
     }
 
+    /** Takes every queued message off, and off the counts, as a write would. */
     private void discardQueued() {
-        queue.clear();
-        queued.set(0);
-        queuedBytes.set(0);
+        while (poll() != null) {
+            // dropped
+        }
     }
 
     private void startWriter() {
@@ -387,6 +402,7 @@ final class SocketChannel implements Outbox {
         if (message != null) {
             queued.decrementAndGet();
             queuedBytes.addAndGet(-message.length());
+            share.add(-message.length());
         }
         return message;
     }
@@ -415,6 +431,7 @@ final class SocketChannel implements Outbox {
             LOGGER.log(Level.DEBUG, "socket close failed", e);
         } finally {
             writeLock.unlock();
+            discardQueued(); // what a close left queued; an enqueue that races this sees done and drops its own
             finished.countDown();
             onFinish.accept(this);
         }

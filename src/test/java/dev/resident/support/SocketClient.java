@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 public final class SocketClient implements WebSocket.Listener {
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private volatile String closeReason;
     private final StringBuilder partial = new StringBuilder();
     private final boolean reading;
     private WebSocket socket;
@@ -76,6 +77,7 @@ public final class SocketClient implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason = reason;
         closed.complete(statusCode);
         return null;
     }
@@ -197,6 +199,11 @@ public final class SocketClient implements WebSocket.Listener {
 
     public int closeCode() {
         return closeCode(Duration.ofSeconds(10));
+    }
+
+    /** The reason of the server's close frame; read after {@link #closeCode}. */
+    public String closeReason() {
+        return closeReason;
     }
 
     public boolean isClosed() {

@@ -1,0 +1,101 @@
+package dev.resident;
+
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.Observe;
+import dev.resident.support.SocketClient;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the sockets of one address hold queued together is bounded: a socket that never reads is cut
+ * (1013) once its address's queues pass {@code per-address.queued-bytes}, long before its own queue
+ * reaches {@code ws.queue-bytes}, while a reading socket of the same address gets every event.
+ */
+@ServerTest
+@Timeout(120)
+class SlowConsumersOfAnAddressTest {
+    private static final String RECORD = "x".repeat(60_000);
+    private static Resident resident;
+    private final URI uri;
+
+    SlowConsumersOfAnAddressTest(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void setup(WebServerConfig.Builder server) {
+        resident = TestServers.setup(server, Map.of(
+                "resident.limits.per-address.enabled", "true",
+                "resident.ws.queue-bytes", "16777216", // each socket alone may hold 16 Mi chars...
+                "resident.limits.per-address.queued-bytes", "1048576", // ...its address's together 1 Mi
+                "resident.ws.close-timeout", "60s"));
+    }
+
+    @AfterAll
+    static void close() {
+        resident.close();
+    }
+
+    @Test
+    void aSocketThatDoesNotReadIsCutForWhatItsAddressHoldsAndAReaderGoesOn() {
+        slowReaderIsCutForWhatAllQueuesHold(uri, "slow consumer: this address's sockets hold too much");
+    }
+
+    /**
+     * One socket that never reads and one that does, on one table; events of 60 K characters until
+     * the first is cut. The reason of its close tells which bound cut it, and once it is gone the
+     * queues hold nothing: every character counted in was counted out.
+     */
+    static void slowReaderIsCutForWhatAllQueuesHold(URI uri, String reason) {
+        Browser slowBrowser = new Browser(uri);
+        String slowPage = slowBrowser.benchPage("orders");
+        SocketClient slow = SocketClient.open(slowBrowser, slowPage, Map.of(), null, false);
+        Browser fastBrowser = new Browser(uri);
+        String fastPage = fastBrowser.benchPage("orders");
+        SocketClient fast = fastBrowser.socket(fastPage);
+        fast.next("hello");
+        Observe observe = new Observe(uri);
+
+        int published = 0;
+        while (observe.metric("resident_sockets_slow_consumer_closes_total") < 1) {
+            assertTrue(published < 2000, "the slow client was never cut");
+            published++;
+            Reply reply = publish(uri, published);
+            assertEquals(202, reply.status(), reply.body());
+            int pkey = fast.next(frame -> "dbevent".equals(frame.path("t").asText()))
+                    .get("events").get(0).get("pkey").asInt();
+            assertEquals(published, pkey, "the reading client is in time");
+        }
+
+        slow.startReading();
+        assertEquals(1013, slow.closeCode(Duration.ofSeconds(60)));
+        assertEquals(reason, slow.closeReason());
+        Eventually.await(Duration.ofSeconds(10), "the queues hold nothing once the slow socket is gone",
+                () -> observe.metric("resident_sockets_queued_chars") == 0);
+        assertEquals(200, slowBrowser.rpc(slowPage, "inc").status(), "the page stays resident");
+    }
+
+    private static Reply publish(URI uri, int pkey) {
+        String body = "{\"table\":\"orders\",\"events\":[{\"action\":\"I\",\"pkey\":" + pkey
+                + ",\"record\":{\"blob\":\"" + RECORD + "\"}}]}";
+        return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
+                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+}

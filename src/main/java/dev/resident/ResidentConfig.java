@@ -50,6 +50,7 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGE_PARAMS", "resident.limits.max-page-params"),
             Map.entry("MAX_BODIES_HEAP", "resident.limits.max-bodies-heap"),
             Map.entry("ADDRESS_BODIES_HEAP", "resident.limits.per-address.bodies-heap"),
+            Map.entry("LOGIN_QUIET_PER_MINUTE", "resident.login.quiet-addresses-per-minute"),
             Map.entry("MAX_QUEUED_BYTES", "resident.limits.max-queued-bytes"),
             Map.entry("ADDRESS_QUEUED_BYTES", "resident.limits.per-address.queued-bytes"),
             Map.entry("MAX_PAGE_BYTES", "resident.state.max-page-bytes"),

@@ -109,6 +109,8 @@ final class Settings {
                 duration(login.get("max-backoff")),
                 login.get("per-address-per-minute").asInt().get(),
                 login.get("global-per-minute").asInt().get(),
+                login.get("quiet-addresses-per-minute").asInt().get(),
+                login.get("quiet-address-logins").asInt().get(),
                 login.get("max-pending").asInt().get(),
                 login.get("max-tracked").asInt().get());
     }

@@ -20,7 +20,7 @@ import java.util.concurrent.Semaphore;
 
 /**
  * {@code POST /_/login} and {@code POST /_/logout}. A login goes through, in this order: the rate
- * limits per client address and for everyone (429 with {@code Retry-After}), the length bounds
+ * limits per client address and for everyone ({@link LoginRates}: 429 with {@code Retry-After}), the length bounds
  * and guest names (401, nothing recorded), the failure back-off of its (user name, address) pair
  * ({@link LoginThrottle}), then the password check, which runs on the CPU pool (PBKDF2 costs tens
  * of milliseconds of CPU) behind a bounded number of waiting checks. A successful login without a
@@ -35,8 +35,7 @@ public final class LoginService implements HttpService {
     private final WebSettings settings;
     private final LoginSettings limits;
     private final LoginThrottle throttle;
-    private final RateLimiter perAddress;
-    private final RateLimiter everyone;
+    private final LoginRates rates;
     private final Semaphore pending;
     private final Admission admission;
     private final Bodies bodies;
@@ -50,8 +49,7 @@ public final class LoginService implements HttpService {
         this.limits = settings.login();
         this.throttle = new LoginThrottle(limits.maxFailures(), limits.failureWindow(), limits.maxBackoff(),
                 limits.maxTracked());
-        this.perAddress = new RateLimiter(limits.perAddressPerMinute(), limits.maxTracked());
-        this.everyone = new RateLimiter(limits.globalPerMinute(), 1);
+        this.rates = new LoginRates(limits);
         this.pending = new Semaphore(limits.maxPending());
         this.admission = admission;
         this.bodies = bodies;
@@ -75,8 +73,7 @@ public final class LoginService implements HttpService {
         }
         String address = connections.clientAddress(req);
         long now = System.currentTimeMillis();
-        rateLimit(perAddress.acquire(address, now), "too many logins from your address");
-        rateLimit(everyone.acquire("", now), "too many logins, try again shortly");
+        rates.acquire(address, now);
         if (user.isEmpty() || password.isEmpty() || user.length() > limits.maxUserLength()
                 || password.length() > limits.maxPasswordLength() || Ids.isGuestUser(user)) {
             throw ApiError.unauthorized(BAD_CREDENTIALS); // can never match: nothing to hash or record
@@ -116,12 +113,6 @@ public final class LoginService implements HttpService {
         registry.sessions().logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
         AffinityCookie.clear(req, res);
         res.status(Status.NO_CONTENT_204).send();
-    }
-
-    private static void rateLimit(long retryAfterSeconds, String message) {
-        if (retryAfterSeconds > 0) {
-            throw ApiError.rateLimited(message, retryAfterSeconds);
-        }
     }
 
     /** A required string field, possibly empty (an empty password is wrong, not malformed: 401). */

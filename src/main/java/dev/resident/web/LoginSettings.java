@@ -13,10 +13,13 @@ import java.time.Duration;
  * @param maxBackoff          the longest such wait
  * @param perAddressPerMinute login attempts per client address per minute
  * @param globalPerMinute     login attempts of all clients together per minute
+ * @param quietPerMinute      of those, held for quiet addresses: addresses that make many logins
+ *                            cannot use them up for everyone (0: none held)
+ * @param quietAddressLogins  an address is quiet while it made at most this many logins in the last minute
  * @param maxPending          password checks waiting for or running on the CPU pool
  * @param maxTracked          pairs and addresses remembered at most
  */
 public record LoginSettings(int maxUserLength, int maxPasswordLength, int maxFailures, Duration failureWindow,
-                            Duration maxBackoff, int perAddressPerMinute, int globalPerMinute, int maxPending,
-                            int maxTracked) {
+                            Duration maxBackoff, int perAddressPerMinute, int globalPerMinute, int quietPerMinute,
+                            int quietAddressLogins, int maxPending, int maxTracked) {
 }

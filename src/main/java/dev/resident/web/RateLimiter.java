@@ -41,6 +41,12 @@ final class RateLimiter {
         return bucket.take(perMinute, nowMillis);
     }
 
+    /** Tokens {@code key} took and has not got back yet: about what it took in the last minute. */
+    double spent(String key, long nowMillis) {
+        Bucket bucket = buckets.get(key);
+        return bucket == null ? 0 : bucket.spent(perMinute, nowMillis);
+    }
+
     int tracked() {
         return buckets.size();
     }
@@ -71,6 +77,11 @@ final class RateLimiter {
             }
             double millisPerToken = (double) MINUTE_MILLIS / perMinute;
             return Math.max(1, (long) Math.ceil((1 - tokens) * millisPerToken / 1000));
+        }
+
+        synchronized double spent(int perMinute, long nowMillis) {
+            refill(perMinute, nowMillis);
+            return perMinute - tokens;
         }
 
         synchronized boolean full(int perMinute, long nowMillis) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bench.BenchPage;
 import dev.resident.json.Json;
+import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
@@ -418,6 +419,39 @@ class HostileInputTest {
         assertEquals(events + 2, browser.rpc(pageId, "inc", null, 0L).json().get("messages").size(), "and replayed again");
     }
 
+    /**
+     * A page's open answer carries its data, which page code may make large: while a client that
+     * does not read holds it, it counts against the budget for bodies like any large reply. An open
+     * whose answer does not fit is refused, and its page is closed: its client never learnt its id.
+     */
+    @Test
+    @Order(10)
+    void largeOpenAnswersThatAClientDoesNotReadTakeNoMoreThanTheBudgetForBodies() {
+        String large = "x".repeat(5_000_000); // more than the kernel's send buffer takes (4 MB at most here)
+        PageTypes types = new PageTypes().register(PageType.builder("/large", (page, params) -> {
+            page.data().set("text", large);
+            return page;
+        }).build());
+        Server server = start("open-replies", Map.of("resident.limits.max-bodies-heap", Integer.toString(8 << 20)),
+                types);
+        Observe observe = new Observe(server.uri());
+        String open = "{\"path\":\"/large\"}";
+        String request = "POST /_/pages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + open.length() + "\r\n\r\n" + open;
+        try (RawHttp unread = new RawHttp(server.uri(), 4096)) {
+            unread.send(request);
+            Eventually.await(Duration.ofSeconds(10), "an unread open answer of 5 MB counted",
+                    () -> observe.metric("resident_bodies_heap", server.process()) > 4_000_000);
+            double pages = observe.metric("resident_pages", server.process());
+            Reply refused = new Browser(server.uri()).post("/_/pages", Json.object().put("path", "/large"));
+            assertError(refused, 503, "unavailable");
+            assertEquals(pages, observe.metric("resident_pages", server.process()), "the refused open left no page");
+        }
+        Eventually.await(Duration.ofSeconds(10), "given back once the reader went away",
+                () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+        assertEquals(201, new Browser(server.uri()).post("/_/pages", Json.object().put("path", "/large")).status());
+    }
+
     @Test
     @Order(10)
     void oneClientAddressHoldsOnlyItsShareOfTheBudgetForBodies() throws Exception {
@@ -698,10 +732,15 @@ class HostileInputTest {
 
     /** A server of its own on 127.0.0.1 with these limits; demo users on, process {@code hostile-<name>}. */
     private static Server start(String name, Map<String, String> overrides) {
+        return start(name, overrides, new PageTypes());
+    }
+
+    /** Like {@link #start(String, Map)}, with page types of the test's own beside the built-in ones. */
+    private static Server start(String name, Map<String, String> overrides, PageTypes types) {
         Map<String, String> config = new HashMap<>(overrides);
         config.put("resident.process", "hostile-" + name);
         config.putIfAbsent("resident.login.per-address-per-minute", "10000");
-        Resident server = TestServers.resident(config, new PageTypes());
+        Resident server = TestServers.resident(config, types);
         WebServer web = WebServer.builder().host("127.0.0.1").port(0).update(server::setup).build().start();
         servers.add(() -> {
             web.stop();

@@ -90,7 +90,13 @@ public final class PagesService implements HttpService {
                 .put("seq", opened.seq())
                 .put("user", connection.user())
                 .set("data", opened.data()));
-        Responses.json(res, Status.CREATED_201, reply);
+        res.status(Status.CREATED_201);
+        try {
+            replies.send(req, res, reply);
+        } catch (ApiError full) {
+            registry.closePage(page, 1013, "page not delivered"); // its client never learnt its id
+            throw full;
+        }
     }
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {

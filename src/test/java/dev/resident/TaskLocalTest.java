@@ -9,6 +9,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TaskProbe;
 import dev.resident.support.TestServers;
@@ -215,6 +216,38 @@ class TaskLocalTest {
             awaitDone(browser, second);
             assertEquals(404, browser.get("/_/jobs/" + first).status(), "the oldest forgotten");
             assertEquals(300_000, browser.get("/_/jobs/" + second).json().path("result").asText().length());
+        });
+    }
+
+    /**
+     * A job's state carries its result: while a client that does not read holds a large one, it
+     * counts against the budget for bodies like any large reply, and past it the next is refused.
+     */
+    @Test
+    void largeResultsThatAClientDoesNotReadTakeNoMoreThanTheBudgetForBodies() {
+        Map<String, String> config = Map.of("resident.process", "unread-results", "resident.tasks.workers", "1",
+                "resident.tasks.max-result", "5100000", "resident.ws.queue-bytes", "5200000",
+                "resident.pages.history.max-bytes", "5200000", "resident.limits.max-bodies-heap", Integer.toString(8 << 20));
+        onOwnServer(config, base -> {
+            Browser browser = new Browser(base);
+            String pageId = probePage(browser);
+            String jobId = submit(browser, pageId, "probe.huge", null).json().path("result").path("job_id").asText();
+            awaitDone(browser, jobId);
+            Observe observe = new Observe(base);
+            String status = "GET /_/jobs/" + jobId + " HTTP/1.1\r\nHost: x\r\nCookie: rsd_cid=" + browser.connectionId()
+                    + "\r\n\r\n";
+            // more than the kernel's send buffer takes (4 MB at most here): what it cannot take, the heap holds
+            try (RawHttp unread = new RawHttp(base, 4096)) {
+                unread.send(status);
+                Eventually.await(Duration.ofSeconds(10), "an unread result of 5 MB counted",
+                        () -> observe.metric("resident_bodies_heap", "unread-results") > 4_000_000);
+                Reply refused = browser.get("/_/jobs/" + jobId);
+                assertEquals(503, refused.status(), "a second is refused: " + refused.body().length());
+                assertEquals("unavailable", refused.errorCode());
+            }
+            Eventually.await(Duration.ofSeconds(10), "given back once the reader went away",
+                    () -> observe.metric("resident_bodies_heap", "unread-results") == 0);
+            assertEquals(5_000_000, browser.get("/_/jobs/" + jobId).json().path("result").asText().length());
         });
     }
 

@@ -21,10 +21,13 @@ import io.helidon.webserver.http.ServerResponse;
 final class JobsService implements HttpService {
     private final Connections connections;
     private final TaskEngine engine;
+    private final Replies replies;
 
-    JobsService(Connections connections, TaskEngine engine) {
+    /** @param replies sends the answers: a job's state carries its result, which may be large */
+    JobsService(Connections connections, TaskEngine engine, Replies replies) {
         this.connections = connections;
         this.engine = engine;
+        this.replies = replies;
     }
 
     @Override
@@ -35,13 +38,13 @@ final class JobsService implements HttpService {
 
     private void status(ServerRequest req, ServerResponse res) {
         Identity identity = identity(req);
-        send(res, engine.status(req.path().pathParameters().get("id"), identity.user(),
+        send(req, res, engine.status(req.path().pathParameters().get("id"), identity.user(),
                 identity.hasRole(AdminService.ROLE)));
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
         Identity identity = identity(req);
-        send(res, engine.cancel(req.path().pathParameters().get("id"), identity.user(),
+        send(req, res, engine.cancel(req.path().pathParameters().get("id"), identity.user(),
                 identity.hasRole(AdminService.ROLE)));
     }
 
@@ -51,8 +54,8 @@ final class JobsService implements HttpService {
                 .orElseThrow(() -> ApiError.unauthorized("no session: open a page first"));
     }
 
-    private static void send(ServerResponse res, JobStatus status) {
+    private void send(ServerRequest req, ServerResponse res, JobStatus status) {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        Responses.json(res, "{" + status.messageTail());
+        replies.send(req, res, "{" + status.messageTail());
     }
 }

@@ -6,7 +6,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * JSON replies that may be large (a poll's or an rpc's replayed messages, a page's data): one of
+ * JSON replies that may be large (a poll's or an rpc's replayed messages, a page's data, its open
+ * answer, a job's state with its result): one of
  * more than {@link Bodies#FREE} bytes counts against the budget for bodies, under its client's
  * address, while it is written. A client that does not read holds its reply in the heap for as
  * long as it likes; counted, such replies cannot add up past the budget or the address's share.

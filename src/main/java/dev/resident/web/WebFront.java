@@ -160,7 +160,7 @@ public final class WebFront {
     /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
     public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
         this.tasks = engine;
-        routing.register(API_ROOT, new JobsService(connections, engine));
+        routing.register(API_ROOT, new JobsService(connections, engine, new Replies(bodies, connections)));
     }
 
     /**

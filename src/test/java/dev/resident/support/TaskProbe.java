@@ -53,6 +53,7 @@ public final class TaskProbe {
                     return Json.object().put("calls", calls);
                 }).build())
                 .register(TaskType.builder("probe.large", (params, context) -> "x".repeat(300_000)).build())
+                .register(TaskType.builder("probe.huge", (params, context) -> "x".repeat(5_000_000)).build())
                 .register(TaskType.builder("probe.stamp", (params, context) -> {
                     long count = params.integer("count", 10, 1, 100_000);
                     long everyMs = params.integer("every_ms", 25, 1, 10_000);

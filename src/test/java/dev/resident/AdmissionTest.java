@@ -237,7 +237,10 @@ class AdmissionTest {
             Browser guests = new Browser(server);
             String small = hoard(server, guests, "203.0.113.30", 30_000);
             String alsoSmall = hoard(server, guests, "203.0.113.30", 30_000);
-            String large = hoard(server, guests, "203.0.113.30", 150_000);
+            String large = hoard(server, guests, "203.0.113.30", 1);
+            SocketClient largesSocket = SocketClient.open(guests, large, Map.of("X-Forwarded-For", "203.0.113.30"));
+            largesSocket.next("hello");
+            assertEquals(200, guests.rpc(large, "keep", Json.object().put("text", "t".repeat(150_000)), null).status());
             Browser elsewhere = new Browser(server);
             String anotherAddresss = hoard(server, elsewhere, "203.0.113.31", 90_000);
             Browser alice = new Browser(server);
@@ -253,6 +256,7 @@ class AdmissionTest {
                     () -> "pages closed for their share: " + observe.metric("resident_pages_over_share_total", "p99")
                             + ", the page answers " + guests.rpc(large, "length").body(),
                     () -> guests.rpc(large, "length").status() == 404);
+            assertEquals(1009, largesSocket.closeCode(), "its socket is told why");
             assertEquals(200, guests.rpc(small, "keep", Json.object().put("text", "y".repeat(30_000)), null).status());
             assertEquals(200, guests.rpc(alsoSmall, "keep", Json.object().put("text", "z"), null).status());
             assertEquals(200, elsewhere.rpc(anotherAddresss, "keep", Json.object().put("text", "w"), null).status(),

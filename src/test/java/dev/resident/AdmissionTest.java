@@ -320,6 +320,56 @@ class AdmissionTest {
         });
     }
 
+    /**
+     * A process full of sockets does not keep a new client's socket out while another address holds
+     * many: the newcomer takes one of the largest holder's places (1013 to that socket), until the
+     * sockets are shared as evenly as the clients ask for them.
+     */
+    @Test
+    void inAProcessFullOfSocketsANewAddressTakesAPlaceFromTheLargestHolder() {
+        onAnotherServer(Map.of("resident.trusted-proxies", "127.0.0.1", "resident.limits.per-address.enabled", "true",
+                "resident.limits.max-sockets", "4", "resident.limits.per-address.sockets", "3"), server -> {
+            Browser many = new Browser(server);
+            List<SocketClient> held = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                held.add(forwardedSocket(server, many, "203.0.113.40"));
+            }
+            Browser one = new Browser(server);
+            SocketClient ones = forwardedSocket(server, one, "203.0.113.41"); // the process is full now
+
+            Browser newcomer = new Browser(server);
+            SocketClient newcomers = forwardedSocket(server, newcomer, "203.0.113.42");
+            Eventually.await(Duration.ofSeconds(10), "one of the largest holder's sockets closed",
+                    () -> held.stream().filter(SocketClient::isClosed).count() == 1);
+            SocketClient given = held.stream().filter(SocketClient::isClosed).findFirst().orElseThrow();
+            assertEquals(1013, given.closeCode());
+            assertEquals(2L, held.stream().filter(s -> !s.isClosed()).count());
+
+            // shared evenly now (2, 1, 1): neither the largest holder nor a newcomer takes another's place
+            String again = page(server, many, "203.0.113.40");
+            assertEquals(1013, SocketClient.open(many, again, Map.of("X-Forwarded-For", "203.0.113.40")).closeCode());
+            String second = page(server, newcomer, "203.0.113.42");
+            assertEquals(1013, SocketClient.open(newcomer, second, Map.of("X-Forwarded-For", "203.0.113.42")).closeCode());
+            assertFalse(ones.isClosed(), "the one socket of the second address stays");
+            assertFalse(newcomers.isClosed());
+            assertEquals(1.0, new Observe(server).metric("resident_sockets_given_way_total", "p99"));
+        });
+    }
+
+    /** A socket of a page opened from {@code forwardedFor}, open (its hello read). */
+    private static SocketClient forwardedSocket(URI server, Browser browser, String forwardedFor) {
+        SocketClient socket = SocketClient.open(browser, page(server, browser, forwardedFor),
+                Map.of("X-Forwarded-For", forwardedFor));
+        socket.next("hello");
+        return socket;
+    }
+
+    private static String page(URI server, Browser browser, String forwardedFor) {
+        Reply opened = send(server, browser, "/_/pages", forwardedFor, "{\"path\":\"/_bench\"}");
+        assertEquals(201, opened.status(), opened.body());
+        return opened.json().get("page_id").asText();
+    }
+
     @Test
     void theWholeProcessIsCapped() {
         onAnotherServer(Map.of("resident.limits.max-pages", "2", "resident.limits.max-connections", "1",

@@ -6,6 +6,7 @@ import dev.resident.registry.LiveShares;
 import dev.resident.registry.Registry;
 import io.helidon.metrics.api.Counter;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class Admission {
     private static final long MINUTE_NANOS = 60_000_000_000L;
+    private static final long LARGEST_HOLDER_TTL_NANOS = 100_000_000L;
     private final AdmissionSettings settings;
     private final Registry registry;
     private final Sockets sockets;
@@ -33,12 +35,17 @@ public final class Admission {
     private final AtomicLong connectionRoomMadeAt = new AtomicLong();
     /** Sockets admitted that are not pages' (legacy tunnels): the process cap counts them too. */
     private final AtomicInteger otherSockets = new AtomicInteger();
+    private final Counter socketsGivenWay;
+    /** The address that held the most sockets when last looked for; null before. */
+    private volatile LargestHolder largestHolder;
 
     Admission(AdmissionSettings settings, Registry registry, Sockets sockets, ResidentMeters meters) {
         this.settings = settings;
         this.registry = registry;
         this.sockets = sockets;
         this.refused = meters.counter("resident.admission.refused", "requests refused by a process or per-address cap");
+        this.socketsGivenWay = meters.counter("resident.sockets.given.way",
+                "sockets closed (1013) in a full process for a client address that held fewer");
     }
 
     /**
@@ -92,7 +99,7 @@ public final class Admission {
      * @throws ApiError 503 or 429
      */
     void admitSocket(String address) {
-        if (sockets.count() + otherSockets.get() >= settings.maxSockets()) {
+        if (sockets.count() + otherSockets.get() >= settings.maxSockets() && !tookFromLargestHolder(address)) {
             throw refuse(ApiError.unavailable("too many sockets on this server").retryAfter(5));
         }
         if (!settings.perAddress()) {
@@ -106,6 +113,48 @@ public final class Admission {
             socketClosed(address);
             throw refuse(new ApiError(429, "rate_limited", "too many sockets from this address").retryAfter(5));
         }
+    }
+
+    /**
+     * In a process full of sockets, a socket of an address that holds at least two fewer than the
+     * address that holds the most takes one of that address's place: one of its sockets is closed
+     * with 1013, and its client comes back later (or polls). So a few addresses at their
+     * {@code per-address.sockets} cannot keep every other client's socket out: the sockets end up
+     * shared as evenly as the clients ask for them. Per-address limits on only.
+     */
+    private boolean tookFromLargestHolder(String address) {
+        if (!settings.perAddress()) {
+            return false;
+        }
+        AtomicInteger held = openSockets.get(address);
+        int mine = held == null ? 0 : held.get();
+        Map.Entry<String, AtomicInteger> largest = largestHolder();
+        if (largest == null || largest.getValue().get() <= mine + 1
+                || !sockets.closeOneOf(largest.getKey(), 1013, "try again later: sockets shared with other clients")) {
+            return false;
+        }
+        socketsGivenWay.increment();
+        return true;
+    }
+
+    /** The address that holds the most sockets: looked for at most every 100 ms, its count read live. */
+    private Map.Entry<String, AtomicInteger> largestHolder() {
+        long now = System.nanoTime();
+        LargestHolder known = largestHolder;
+        if (known != null && now - known.foundAt() < LARGEST_HOLDER_TTL_NANOS && known.holder().getValue().get() > 0) {
+            return known.holder();
+        }
+        Map.Entry<String, AtomicInteger> largest = null;
+        for (Map.Entry<String, AtomicInteger> entry : openSockets.entrySet()) {
+            if (largest == null || entry.getValue().get() > largest.getValue().get()) {
+                largest = entry;
+            }
+        }
+        largestHolder = largest == null ? null : new LargestHolder(largest, now);
+        return largest;
+    }
+
+    private record LargestHolder(Map.Entry<String, AtomicInteger> holder, long foundAt) {
     }
 
     /** Like {@link #admitSocket} for a socket that is not a page's; give it back with {@link #otherSocketClosed}. */

@@ -70,6 +70,11 @@ final class QueuedChars {
             this.chars = address != null ? new AtomicLong() : null;
         }
 
+        /** The key of the sockets' address; null when the per-address limits are off. */
+        String address() {
+            return address;
+        }
+
         void add(long count) {
             total.add(count);
             if (chars != null) {

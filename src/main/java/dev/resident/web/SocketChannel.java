@@ -254,6 +254,11 @@ final class SocketChannel implements Outbox {
         return closing.get();
     }
 
+    /** The key of the client's address; null when the per-address limits are off. */
+    String address() {
+        return share.address();
+    }
+
     int queued() {
         return Math.max(0, queued.get()); // a close may clear the queue under a writer
     }

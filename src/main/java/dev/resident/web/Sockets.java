@@ -66,6 +66,20 @@ public final class Sockets implements AutoCloseable {
         return open.size();
     }
 
+    /**
+     * Closes one socket of {@code address} (the key of the per-address limits) that is not closing
+     * yet; whether there was one.
+     */
+    boolean closeOneOf(String address, int code, String reason) {
+        for (SocketChannel channel : open) {
+            if (address.equals(channel.address()) && !channel.isClosing()) {
+                channel.close(code, reason);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Closes every socket with {@code code} (1001 on shutdown: reconnect elsewhere). */
     public void closeAll(int code, String reason) {
         open.forEach(channel -> channel.close(code, reason));

@@ -47,6 +47,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter busDisconnects;
     public final Counter busDropped;
     public final Counter stateWrites;
+    public final Counter snapshotsUnchanged;
     public final Counter stateWriteFailures;
     public final Counter pagesAdopted;
     public final Counter pagesUnusable;
@@ -80,6 +81,8 @@ public final class ResidentMeters implements AutoCloseable {
         busDisconnects = counter("resident.bus.disconnects", "bus connections lost");
         busDropped = counter("resident.bus.dropped", "bus messages not sent: buffer full, refused by the bus or closed");
         stateWrites = counter("resident.state.writes", "page snapshots and connections written to the state store");
+        snapshotsUnchanged = counter("resident.state.snapshots.unchanged",
+                "page snapshots not written: the store holds them already as they are (a read-only call)");
         stateWriteFailures = counter("resident.state.write.failures", "state writes that failed (store unreachable); retried");
         pagesAdopted = counter("resident.pages.adopted", "pages continued from their saved copy (restart, move)");
         pagesUnusable = counter("resident.pages.unusable", "saved pages that could not be continued (corrupt, unknown type)");

@@ -42,6 +42,8 @@ final class DurablePages {
     /** Snapshots of a drain in flight at once. */
     private static final int RELEASES_IN_FLIGHT = 256;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /** What {@link #write} answers for a snapshot the store holds already as it would write it. */
+    static final CompletableFuture<Void> UNCHANGED = CompletableFuture.completedFuture(null);
     /**
      * The pages bucket, batched: snapshots, claims and deletes are stored at the store's next
      * flush (each writer round and the drain end with one; on NATS each is stored when answered).
@@ -174,6 +176,11 @@ final class DurablePages {
         if (tooLarge(page, record)) {
             return DONE;
         }
+        long fingerprint = SnapshotFingerprint.of(record);
+        if (page.sentAlready(fingerprint) && !dueForRefresh(page, System.currentTimeMillis())) {
+            return UNCHANGED; // a read-only call marks its page too: nothing to store, no ttl to refresh yet
+        }
+        page.sending(fingerprint);
         return pages.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
                         : writeAgainIfStillOwn(key, record, saved.epoch()))
@@ -186,6 +193,11 @@ final class DurablePages {
                         return;
                     }
                     Thread.startVirtualThread(() -> takenOver(page, "at its write"));
+                })
+                .whenComplete((ok, failed) -> {
+                    if (failed != null) {
+                        page.notStored(fingerprint); // marked again by the writer: written again, whatever it holds
+                    }
                 });
     }
 

@@ -226,9 +226,12 @@ final class StateWriter implements AutoCloseable {
                 } catch (RuntimeException e) {
                     write = CompletableFuture.failedFuture(e);
                 }
+                boolean unchanged = write == DurablePages.UNCHANGED;
                 started.add(write.whenComplete((ok, error) -> {
                     window.release();
-                    if (error == null) {
+                    if (unchanged) {
+                        meters.snapshotsUnchanged.increment();
+                    } else if (error == null) {
                         meters.stateWrites.increment();
                         meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
                     } else {

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -44,6 +45,8 @@ public final class ResidentPage implements Page {
     private static final String TASKS_UNAVAILABLE = "tasks_unavailable";
     /** How long a snapshot between calls waits for a running call: the writer must not stall on one page. */
     private static final Duration SAVE_WAIT = Duration.ofMillis(20);
+    /** {@link #sentSnapshot}: no snapshot is known to be in the state store as this page would write it. */
+    public static final long NOT_SENT = 0;
     private final String id;
     private final String path;
     /** The open params, encoded: a page keeps them for its life, and text holds far less heap than a tree. */
@@ -72,6 +75,8 @@ public final class ResidentPage implements Page {
     private volatile boolean discarded;
     /** Bytes of its last snapshot as encoded for the state store: a measure of its data. */
     private volatile long measuredBytes;
+    /** The fingerprint of the last snapshot sent to the state store and not refused, or {@link #NOT_SENT}. */
+    private final AtomicLong sentSnapshot = new AtomicLong(NOT_SENT);
     /**
      * The key of the client address the open or call in flight came from, worked out only when page
      * code asks (a job's share of the queue); null between calls.
@@ -187,7 +192,6 @@ public final class ResidentPage implements Page {
         }
     }
 
-    /** The revision of this page's saved copy that it last wrote or read. */
     /** Marks it closed for good (its saved copy is being deleted): see {@link #discarded}. */
     public void discard() {
         discarded = true;
@@ -219,8 +223,27 @@ public final class ResidentPage implements Page {
         return Math.max(measuredBytes, params.length()) + log.ownChars(now);
     }
 
+    /** The revision of this page's saved copy that it last wrote or read. */
     public long revision() {
         return revision;
+    }
+
+    /**
+     * Whether the snapshot whose fingerprint this is was the last one sent to the state store, and
+     * was not refused: a write of it again would change nothing there.
+     */
+    public boolean sentAlready(long snapshotFingerprint) {
+        return sentSnapshot.get() == snapshotFingerprint;
+    }
+
+    /** A snapshot with this fingerprint is on its way to the state store. */
+    public void sending(long snapshotFingerprint) {
+        sentSnapshot.set(snapshotFingerprint);
+    }
+
+    /** The write of that snapshot failed: the next one is written whatever it holds. */
+    public void notStored(long snapshotFingerprint) {
+        sentSnapshot.compareAndSet(snapshotFingerprint, NOT_SENT);
     }
 
     /** Records that the saved copy is now at {@code revision}. */

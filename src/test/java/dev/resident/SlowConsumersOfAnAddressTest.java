@@ -1,9 +1,9 @@
 package dev.resident;
 
 import dev.resident.support.Browser;
-import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
+import dev.resident.support.SlowReaders;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServerConfig;
@@ -14,12 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the sockets of one address hold queued together is bounded: a socket that never reads is cut
@@ -29,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ServerTest
 @Timeout(120)
 class SlowConsumersOfAnAddressTest {
-    private static final String RECORD = "x".repeat(60_000);
     private static Resident resident;
     private final URI uri;
 
@@ -63,24 +60,15 @@ class SlowConsumersOfAnAddressTest {
      */
     static void slowReaderIsCutForWhatAllQueuesHold(URI uri, String reason) {
         Browser slowBrowser = new Browser(uri);
-        String slowPage = slowBrowser.benchPage("orders");
+        String slowPage = slowBrowser.benchPage(SlowReaders.TABLE);
         SocketClient slow = SocketClient.open(slowBrowser, slowPage, Map.of(), null, false);
         Browser fastBrowser = new Browser(uri);
-        String fastPage = fastBrowser.benchPage("orders");
+        String fastPage = fastBrowser.benchPage(SlowReaders.TABLE);
         SocketClient fast = fastBrowser.socket(fastPage);
         fast.next("hello");
         Observe observe = new Observe(uri);
 
-        int published = 0;
-        while (observe.metric("resident_sockets_slow_consumer_closes_total") < 1) {
-            assertTrue(published < 2000, "the slow client was never cut");
-            published++;
-            Reply reply = publish(uri, published);
-            assertEquals(202, reply.status(), reply.body());
-            int pkey = fast.next(frame -> "dbevent".equals(frame.path("t").asText()))
-                    .get("events").get(0).get("pkey").asInt();
-            assertEquals(published, pkey, "the reading client is in time");
-        }
+        SlowReaders.publishUntilOneIsCut(uri, fast);
 
         slow.startReading();
         assertEquals(1013, slow.closeCode(Duration.ofSeconds(60)));
@@ -88,14 +76,5 @@ class SlowConsumersOfAnAddressTest {
         Eventually.await(Duration.ofSeconds(10), "the queues hold nothing once the slow socket is gone",
                 () -> observe.metric("resident_sockets_queued_chars") == 0);
         assertEquals(200, slowBrowser.rpc(slowPage, "inc").status(), "the page stays resident");
-    }
-
-    private static Reply publish(URI uri, int pkey) {
-        String body = "{\"table\":\"orders\",\"events\":[{\"action\":\"I\",\"pkey\":" + pkey
-                + ",\"record\":{\"blob\":\"" + RECORD + "\"}}]}";
-        return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
-                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 }

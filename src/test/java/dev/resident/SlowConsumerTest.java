@@ -42,19 +42,13 @@ class SlowConsumerTest {
 
     @Test
     void slowClientIsClosedWith1013AndOthersKeepReceiving() {
-        Browser slowBrowser = new Browser(uri);
-        String slowPage = slowBrowser.benchPage(SlowReaders.TABLE);
-        SocketClient slow = SocketClient.open(slowBrowser, slowPage, Map.of(), null, false);
-        Browser fastBrowser = new Browser(uri);
-        String fastPage = fastBrowser.benchPage(SlowReaders.TABLE);
-        SocketClient fast = fastBrowser.socket(fastPage);
-        fast.next("hello");
-        SlowReaders.publishUntilOneIsCut(uri, fast);
+        SlowReaders.Pair pair = SlowReaders.open(uri);
+        SlowReaders.publishUntilOneIsCut(uri, pair.reader());
 
-        slow.startReading();
-        assertEquals(1013, slow.closeCode(Duration.ofSeconds(60)));
-        assertEquals(200, slowBrowser.rpc(slowPage, "inc").status(), "the page stays resident");
-        SocketClient resumed = slowBrowser.socket(slowPage, Map.of("after", "0"));
+        pair.slow().startReading();
+        assertEquals(1013, pair.slow().closeCode(Duration.ofSeconds(60)));
+        assertEquals(200, pair.slowBrowser().rpc(pair.slowPage(), "inc").status(), "the page stays resident");
+        SocketClient resumed = pair.slowBrowser().socket(pair.slowPage(), Map.of("after", "0"));
         assertEquals("hello", resumed.next().get("t").asText());
         assertEquals("resync", resumed.next().get("t").asText(), "a replay larger than the queue is a resync");
     }

@@ -59,22 +59,15 @@ class SlowConsumersOfAnAddressTest {
      * queues hold nothing: every character counted in was counted out.
      */
     static void slowReaderIsCutForWhatAllQueuesHold(URI uri, String reason) {
-        Browser slowBrowser = new Browser(uri);
-        String slowPage = slowBrowser.benchPage(SlowReaders.TABLE);
-        SocketClient slow = SocketClient.open(slowBrowser, slowPage, Map.of(), null, false);
-        Browser fastBrowser = new Browser(uri);
-        String fastPage = fastBrowser.benchPage(SlowReaders.TABLE);
-        SocketClient fast = fastBrowser.socket(fastPage);
-        fast.next("hello");
+        SlowReaders.Pair pair = SlowReaders.open(uri);
         Observe observe = new Observe(uri);
+        SlowReaders.publishUntilOneIsCut(uri, pair.reader());
 
-        SlowReaders.publishUntilOneIsCut(uri, fast);
-
-        slow.startReading();
-        assertEquals(1013, slow.closeCode(Duration.ofSeconds(60)));
-        assertEquals(reason, slow.closeReason());
+        pair.slow().startReading();
+        assertEquals(1013, pair.slow().closeCode(Duration.ofSeconds(60)));
+        assertEquals(reason, pair.slow().closeReason());
         Eventually.await(Duration.ofSeconds(10), "the queues hold nothing once the slow socket is gone",
                 () -> observe.metric("resident_sockets_queued_chars") == 0);
-        assertEquals(200, slowBrowser.rpc(slowPage, "inc").status(), "the page stays resident");
+        assertEquals(200, pair.slowBrowser().rpc(pair.slowPage(), "inc").status(), "the page stays resident");
     }
 }

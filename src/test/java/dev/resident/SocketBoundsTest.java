@@ -3,6 +3,7 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
+import dev.resident.support.DbEvents;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Observe;
 import dev.resident.support.RawHttp;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -154,11 +154,6 @@ class SocketBoundsTest {
     }
 
     private Reply publish(String table, int pkey) {
-        String body = "{\"table\":\"" + table + "\",\"events\":[{\"action\":\"I\",\"pkey\":" + pkey
-                + ",\"record\":{\"blob\":\"" + RECORD + "\"}}]}";
-        return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
-                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)));
+        return DbEvents.insert(uri, table, pkey, RECORD);
     }
 }

@@ -3,7 +3,6 @@ package dev.resident.support;
 import dev.resident.support.Browser.Reply;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,21 @@ public final class SlowReaders {
     private SlowReaders() {
     }
 
+    /** A page that never reads its socket, and one that reads every frame, both watching {@link #TABLE}. */
+    public record Pair(Browser slowBrowser, String slowPage, SocketClient slow, SocketClient reader) {
+    }
+
+    /** Opens the {@link Pair}: the reader's socket has had its hello. */
+    public static Pair open(URI uri) {
+        Browser slowBrowser = new Browser(uri);
+        String slowPage = slowBrowser.benchPage(TABLE);
+        SocketClient slow = SocketClient.open(slowBrowser, slowPage, java.util.Map.of(), null, false);
+        Browser readerBrowser = new Browser(uri);
+        SocketClient reader = readerBrowser.socket(readerBrowser.benchPage(TABLE));
+        reader.next("hello");
+        return new Pair(slowBrowser, slowPage, slow, reader);
+    }
+
     /**
      * Publishes dbevents of 60 K characters, one at a time, until the server has closed a socket as
      * a slow consumer; {@code reader} must get each one in time.
@@ -27,20 +41,11 @@ public final class SlowReaders {
         while (observe.metric("resident_sockets_slow_consumer_closes_total") < 1) {
             assertTrue(published < 2000, "the slow client was never cut");
             published++;
-            Reply reply = publish(uri, published);
+            Reply reply = DbEvents.insert(uri, TABLE, published, RECORD);
             assertEquals(202, reply.status(), reply.body());
             int pkey = reader.next(frame -> "dbevent".equals(frame.path("t").asText()))
                     .get("events").get(0).get("pkey").asInt();
             assertEquals(published, pkey, "the reading client is in time");
         }
-    }
-
-    private static Reply publish(URI uri, int pkey) {
-        String body = "{\"table\":\"" + TABLE + "\",\"events\":[{\"action\":\"I\",\"pkey\":" + pkey
-                + ",\"record\":{\"blob\":\"" + RECORD + "\"}}]}";
-        return new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/dbevent"))
-                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 }

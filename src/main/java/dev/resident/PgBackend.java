@@ -35,7 +35,8 @@ final class PgBackend {
                 duration(pg.get("reconnect.wait")),
                 duration(pg.get("reconnect.max-wait")),
                 duration(pg.get("check-interval")),
-                duration(pg.get("connect-timeout"))));
+                duration(pg.get("connect-timeout")),
+                pg.get("max-run-chars").asInt().get()));
     }
 
     /**

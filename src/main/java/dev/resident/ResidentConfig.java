@@ -74,6 +74,7 @@ public final class ResidentConfig {
             Map.entry("DBEVENTS_PG_PASSWORD", "dbevents.pg.password"),
             Map.entry("DBEVENTS_PG_CHANNEL", "dbevents.pg.channel"),
             Map.entry("DBEVENTS_PG_TABLES", "dbevents.pg.tables"),
+            Map.entry("DBEVENTS_PG_MAX_RUN_CHARS", "dbevents.pg.max-run-chars"),
             Map.entry("DEMO_DB", "demo.db"),
 
             Map.entry("LEGACY_WS_PATHS", "legacy.ws-paths"),

@@ -52,7 +52,8 @@ class PgDbEventsTest {
                 "resident.process", PROCESS,
                 "dbevents.pg.url", PgTestDatabase.URL,
                 "dbevents.pg.channel", db.channel(),
-                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines",
+                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines,flood",
+                "dbevents.pg.max-run-chars", "20000",
                 "dbevents.pg.reconnect.wait", "50ms",
                 "dbevents.pg.reconnect.max-wait", "500ms",
                 "dbevents.pg.check-interval", "1s"));
@@ -111,6 +112,31 @@ class PgDbEventsTest {
         assertEquals(Json.parse("{\"action\":\"I\",\"pkey\":7}"), event, "no record beyond 8000 bytes");
         db.execute("UPDATE big SET v = 'small' WHERE id = 7");
         assertEquals("small", socket.next("dbevent").get("events").get(0).get("record").get("v").asText());
+    }
+
+    /**
+     * One transaction's notifications come all together, however many: past {@code max-run-chars}
+     * a table's run reaches its pages as one {@code {"action":"*"}} (they reload), so a bulk change,
+     * or a role that can connect sending NOTIFYs, never makes the process hold every row at once.
+     */
+    @Test
+    void aFloodOfNotificationsReachesPagesAsOneReload() {
+        db.watchedTable("flood");
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage("flood"));
+        db.execute("SELECT count(pg_notify('" + db.channel() + "', format('{\"table\":\"flood\",\"action\":\"U\","
+                + "\"pkey\":%s,\"record\":{\"x\":\"%s\"}}', g, repeat('a', 7900)))) FROM generate_series(1, 50) g");
+        int rows = 0;
+        while (true) {
+            JsonNode events = socket.next("dbevent").get("events");
+            if (events.size() == 1 && "*".equals(events.get(0).get("action").asText())) {
+                break;
+            }
+            rows += events.size();
+            assertTrue(rows < 50, "every row came: the run was never bounded");
+        }
+        db.execute("INSERT INTO flood VALUES (1, 'after')");
+        assertEquals("after", socket.next("dbevent").get("events").get(0).get("record").get("v").asText());
     }
 
     @Test

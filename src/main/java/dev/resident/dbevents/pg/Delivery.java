@@ -1,6 +1,7 @@
 package dev.resident.dbevents.pg;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.DbEvent;
 import dev.resident.json.Json;
@@ -11,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * Hands notifications to this process's bus listener: consecutive changes of one table become one
- * dbevent (origin: none), malformed payloads and tables outside the allow-list are counted and
- * logged, never delivered.
+ * dbevent (origin: none), bounded in size ({@code max-run-chars}); malformed payloads and tables
+ * outside the allow-list are counted and logged, never delivered. Anyone who can connect to the
+ * database can NOTIFY on the channel.
  */
 final class Delivery {
     private final PgSettings settings;
@@ -32,9 +34,16 @@ final class Delivery {
         this.meters = meters;
     }
 
+    /**
+     * Delivers what one read of the link returned: every notification pending, however many one
+     * transaction sent. A table no page of this process watches is skipped before anything of it is
+     * kept; a run of one table's notifications past {@code max-run-chars} becomes one
+     * {@code {"action":"*"}} (its pages reload), so a bulk change or a flood of NOTIFYs never holds
+     * every row at once.
+     */
     void deliver(PGNotification[] batch) {
-        String table = null;
-        ArrayNode events = null;
+        Set<String> watched = watchedTables.get();
+        Run run = null;
         for (PGNotification notification : batch) {
             Payloads.Change change;
             try {
@@ -52,14 +61,42 @@ final class Delivery {
                 continue;
             }
             meters.notifications.increment();
-            if (!change.table().equals(table)) {
-                send(table, events);
-                table = change.table();
-                events = Json.array();
+            if (!watched.contains(change.table())) {
+                continue;
             }
-            events.add(change.event());
+            if (run == null || !change.table().equals(run.table)) {
+                send(run);
+                run = new Run(change.table());
+            }
+            run.add(change.event(), notification.getParameter().length(), settings.maxRunChars());
         }
-        send(table, events);
+        send(run);
+    }
+
+    /** Consecutive notifications of one table, kept until another table's come (or the batch ends). */
+    private static final class Run {
+        private final String table;
+        private final ArrayNode events = Json.array();
+        private long chars;
+        private boolean overflowed;
+
+        Run(String table) {
+            this.table = table;
+        }
+
+        void add(ObjectNode event, int payloadChars, int maxChars) {
+            if (overflowed) {
+                return;
+            }
+            chars += payloadChars;
+            if (chars > maxChars) {
+                overflowed = true;
+                events.removeAll();
+                events.add(Payloads.everything());
+                return;
+            }
+            events.add(event);
+        }
     }
 
     /** Tells every page watching a table that it may have missed changes: {@code {"action":"*"}}. */
@@ -73,9 +110,13 @@ final class Delivery {
         }
     }
 
-    private void send(String table, ArrayNode events) {
-        if (table != null) {
-            local.onDbEvent(new DbEvent(table, events, null));
+    private void send(Run run) {
+        if (run != null) {
+            send(run.table, run.events);
         }
+    }
+
+    private void send(String table, ArrayNode events) {
+        local.onDbEvent(new DbEvent(table, events, null));
     }
 }

@@ -17,10 +17,13 @@ import java.util.regex.Pattern;
  * @param reconnectMax   longest pause between attempts
  * @param checkInterval  an idle link is checked this often (a dead one is noticed within it)
  * @param connectTimeout longest wait to connect (and to check the link)
+ * @param maxRunChars    characters of payload that one run of one table's notifications may hold
+ *                       (notifications come all together, however many one transaction sent):
+ *                       past it, its pages get {@code {"action":"*"}} instead of the rows
  */
 public record PgSettings(String url, String user, String password, String channel, Set<String> tables,
                          Duration reconnectWait, Duration reconnectMax, Duration checkInterval,
-                         Duration connectTimeout) {
+                         Duration connectTimeout, int maxRunChars) {
     /** Channel names: an unquoted PostgreSQL identifier of at most 63 characters. */
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
@@ -38,6 +41,9 @@ public record PgSettings(String url, String user, String password, String channe
             }
         }
         tables = Set.copyOf(tables);
+        if (maxRunChars < Payloads.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("dbevents.pg.max-run-chars must be at least " + Payloads.MAX_PAYLOAD);
+        }
     }
 
     /** Whether notifications of {@code table} are delivered. */

@@ -29,6 +29,6 @@ class PgSettingsTest {
 
     private static PgSettings settings(String url, String channel, Set<String> tables) {
         return new PgSettings(url, "", "", channel, tables, Duration.ofMillis(250), Duration.ofSeconds(10),
-                Duration.ofSeconds(5), Duration.ofSeconds(5));
+                Duration.ofSeconds(5), Duration.ofSeconds(5), 262_144);
     }
 }

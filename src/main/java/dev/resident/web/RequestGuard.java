@@ -18,8 +18,9 @@ import java.util.Set;
 /**
  * The first filter: it counts the request ({@link HttpRequests}); methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
- * get 405 {@code method_not_allowed} before any route looks at them; a WebSocket upgrade with a
- * malformed {@code Sec-WebSocket-Key} gets 400. Once the process drains, every answer closes its
+ * get 405 {@code method_not_allowed} before any route looks at them; a target that is not a path
+ * (absolute-form, {@code OPTIONS *} apart) and a WebSocket upgrade with a malformed
+ * {@code Sec-WebSocket-Key} get 400. Once the process drains, every answer closes its
  * connection: a proxy then keeps none of them to send a request on just as the process stops
  * (it would answer that request 502, as it must not send a POST again); its next request opens a
  * connection, which a stopped process refuses, and that one the proxy sends to another process.
@@ -45,6 +46,14 @@ final class RequestGuard implements Filter {
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");
             return;
         }
+        if (!originForm(req.prologue().uriPath().rawPath())
+                && !(req.prologue().method() == Method.OPTIONS && "*".equals(req.prologue().uriPath().rawPath()))) {
+            // an absolute-form target (http://host/path, http:@host/) is a proxy's to take, not an origin
+            // server's: Helidon's routes fail on some with a 500, and the legacy proxy would pass them on
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            Errors.send(res, 400, "bad_request", "the request target must be a path starting with /");
+            return;
+        }
         if (upgrade && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
             // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
             res.header(HeaderValues.CONNECTION_CLOSE);
@@ -52,6 +61,11 @@ final class RequestGuard implements Filter {
             return;
         }
         chain.proceed();
+    }
+
+    /** RFC 9112 §3.2.1: an origin server's target is a path (its query apart). */
+    private static boolean originForm(String rawPath) {
+        return rawPath != null && rawPath.startsWith("/");
     }
 
     /** RFC 6455 §4.1: the key is the base64 of 16 bytes (24 characters); absent is Helidon's to refuse. */

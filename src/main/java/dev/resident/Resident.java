@@ -35,6 +35,7 @@ import dev.resident.web.JsonDirectErrors;
 import dev.resident.web.ObserveGuard;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.TaskEngine;
+import dev.resident.web.TrustedProxies;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
 import io.helidon.config.Config;
@@ -137,20 +138,21 @@ public final class Resident implements AutoCloseable {
                 natsConnection);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
         this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
+        TrustedProxies proxies = Settings.trustedProxies(resident);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
                 sockets -> SiteViews.create(new LocalAdmin(registry, sockets, lifecycle, version()), transport,
                         registrySettings.process(), Settings.siteAdmin(resident), meters),
-                Settings.admission(resident), Settings.trustedProxies(resident), timers);
+                Settings.admission(resident), proxies, timers);
         meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
                 () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
         meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
                 () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
-                .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle));
+                .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle, proxies));
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle,
-                        web.socketAdmission()));
+                        web.socketAdmission(), proxies));
         legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
         this.shutdownLinger = Settings.shutdownLinger(resident);

@@ -160,6 +160,19 @@ class LegacySocketTest {
         assertEquals(new Closed(1008, "origin not allowed"), client.closed());
     }
 
+    /**
+     * The tunnel is chosen by the normalized path and forwards the path as written: one with a
+     * dot-segment would reach another endpoint of the app, so it is refused, as the HTTP proxy does.
+     */
+    @Test
+    void aPathWithADotSegmentIsNotTunnelled() {
+        for (String path : List.of("/secret/../websocket", "/a/./../websocket")) {
+            TunnelClient client = TunnelClient.open(http, URI.create(ws("/").toString().replaceFirst("/$", "") + path),
+                    null, null).join();
+            assertEquals(new Closed(1008, "path not forwarded: dot-segment in the path"), client.closed(), path);
+        }
+    }
+
     @Test
     void idleSocketsFollowTheLegacyAppsPings() {
         try (WsEchoProcess pinging = new WsEchoProcess(Duration.ofMillis(300))) {

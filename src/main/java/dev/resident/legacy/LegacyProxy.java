@@ -3,6 +3,7 @@ package dev.resident.legacy;
 import dev.resident.ops.Lifecycle;
 import dev.resident.web.Errors;
 import dev.resident.web.LogText;
+import dev.resident.web.TrustedProxies;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.TcpClientConnection;
@@ -30,17 +31,21 @@ public final class LegacyProxy implements HttpService {
     private final Upstream upstream;
     private final long maxBody;
     private final Lifecycle lifecycle;
+    private final TrustedProxies proxies;
 
     /**
      * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
      * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
+     * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
      */
-    public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle) {
+    public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
+                       TrustedProxies proxies) {
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
         this.lifecycle = lifecycle;
+        this.proxies = proxies;
     }
 
     @Override
@@ -94,7 +99,7 @@ public final class LegacyProxy implements HttpService {
         HttpPrologue prologue = req.prologue();
         Http1ClientRequest request = upstream
                 .request(connection, prologue.method(), target.upstream())
-                .headers(headers -> RequestHeaders.forward(req, headers));
+                .headers(headers -> RequestHeaders.forward(req, headers, proxies));
         HttpClientResponse response;
         try {
             response = req.content().hasEntity()

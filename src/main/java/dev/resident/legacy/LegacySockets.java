@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
 import dev.resident.web.SocketAdmission;
+import dev.resident.web.TrustedProxies;
 import io.helidon.webserver.websocket.WsRouting;
 
 import java.net.http.HttpClient;
@@ -22,6 +23,7 @@ public final class LegacySockets {
     private final LegacySocketSettings settings;
     private final Lifecycle lifecycle;
     private final SocketAdmission admission;
+    private final TrustedProxies proxies;
     private final HttpClient client;
     private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
@@ -30,10 +32,11 @@ public final class LegacySockets {
     /**
      * @param residentPrefixes Resident's own path prefixes, never tunnelled
      * @param admission        the caps of the page sockets, which count the tunnels too
+     * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
      * @throws IllegalArgumentException when a path lies inside Resident's own
      */
     public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                         SocketAdmission admission) {
+                         SocketAdmission admission, TrustedProxies proxies) {
         for (String path : settings.paths()) {
             for (String own : residentPrefixes) {
                 if (path.equals(own) || path.startsWith(own + "/")) {
@@ -44,6 +47,7 @@ public final class LegacySockets {
         this.settings = settings;
         this.lifecycle = lifecycle;
         this.admission = admission;
+        this.proxies = proxies;
         // one client for every tunnel: its selector thread serves them all, the relaying runs on virtual threads
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
@@ -91,6 +95,10 @@ public final class LegacySockets {
 
     SocketAdmission admission() {
         return admission;
+    }
+
+    TrustedProxies proxies() {
+        return proxies;
     }
 
     HttpClient client() {

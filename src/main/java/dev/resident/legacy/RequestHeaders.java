@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.web.RawTarget;
+import dev.resident.web.TrustedProxies;
 import io.helidon.common.uri.UriInfo;
 import io.helidon.http.ClientRequestHeaders;
 import io.helidon.http.Header;
@@ -38,7 +39,8 @@ final class RequestHeaders {
     private RequestHeaders() {
     }
 
-    static void forward(ServerRequest req, ClientRequestHeaders out) {
+    /** @param proxies the balancers whose {@code X-Forwarded-For} is passed on; anyone else's is replaced */
+    static void forward(ServerRequest req, ClientRequestHeaders out, TrustedProxies proxies) {
         ServerRequestHeaders in = req.headers();
         Set<HeaderName> hopByHop = HopByHop.in(in);
         for (Header header : in) {
@@ -50,10 +52,8 @@ final class RequestHeaders {
             }
         }
         SessionCookie.strip(in.all(HeaderNames.COOKIE, List::of)).ifPresent(cookie -> out.set(HeaderNames.COOKIE, cookie));
-        String before = String.join(", ", in.all(HeaderNames.X_FORWARDED_FOR, List::of));
-        String client = address(req.remotePeer().address());
-        out.set(HeaderNames.X_FORWARDED_FOR, before.isEmpty() ? client : before + ", " + client);
-        out.set(X_REAL_IP, client);
+        out.set(HeaderNames.X_FORWARDED_FOR, proxies.forwardedFor(req.remotePeer().address(), in));
+        out.set(X_REAL_IP, address(req.remotePeer().address()));
         in.contentLength().ifPresent(length -> out.set(HeaderNames.CONTENT_LENGTH, Long.toString(length)));
         // the requested URI honours server.requested-uri-discovery, so a trusted load balancer's view wins
         UriInfo uri = req.requestedUri();

@@ -14,8 +14,6 @@ import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -51,6 +49,8 @@ final class SocketTunnel implements WsListener {
     private String target;
     private Headers headers;
     private boolean originAllowed;
+    /** Why the path cannot be forwarded (as the HTTP proxy refuses it), or null. */
+    private String ambiguity;
     private WsSession session;
     private volatile WebSocket upstream;
     /** The client address admitted under the socket caps, until the tunnel finishes. */
@@ -66,6 +66,9 @@ final class SocketTunnel implements WsListener {
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
         String query = prologue.query().rawValue();
         this.target = prologue.uriPath().rawPath() + (query.isEmpty() ? "" : "?" + query);
+        // routed by its normalized path, forwarded as written: a dot-segment would reach another endpoint
+        this.ambiguity = new RequestTarget(prologue.uriPath().rawPath(), query, prologue.uriPath().path())
+                .ambiguity().orElse(null);
         this.headers = headers;
         this.originAllowed = OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
                 settings.allowedOrigins());
@@ -85,6 +88,10 @@ final class SocketTunnel implements WsListener {
             LOGGER.log(Level.INFO, "refused origin " + LogText.clean(origin(headers), 120) + " for "
                     + forLog());
             session.close(1008, "origin not allowed");
+            return;
+        }
+        if (ambiguity != null) {
+            session.close(1008, "path not forwarded: " + ambiguity);
             return;
         }
         if (sockets.draining()) {
@@ -241,9 +248,8 @@ final class SocketTunnel implements WsListener {
             builder.header("Origin", origin(headers));
         }
         SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> builder.header("Cookie", cookie));
-        String before = String.join(", ", headers.values(HeaderNames.X_FORWARDED_FOR));
-        String client = address(session.socketContext().remotePeer().address());
-        builder.header("X-Forwarded-For", before.isEmpty() ? client : before + ", " + client);
+        builder.header("X-Forwarded-For", sockets.proxies().forwardedFor(session.socketContext().remotePeer().address(),
+                headers));
         builder.header("X-Forwarded-Proto", session.socketContext().isSecure() ? "https" : "http");
         headers.first(HeaderNames.HOST).ifPresent(host -> builder.header("X-Forwarded-Host", host));
         URI base = settings.upstream();
@@ -309,12 +315,6 @@ final class SocketTunnel implements WsListener {
         byte[] bytes = new byte[buffer.available()];
         buffer.read(bytes);
         return bytes;
-    }
-
-    private static String address(SocketAddress address) {
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress()
-                : String.valueOf(address);
     }
 
     /** The target for a log line: its path, cut, without the query, which may carry a token. */

@@ -70,6 +70,16 @@ public final class TrustedProxies {
         return chain.isEmpty() ? address : chain.get(0);
     }
 
+    /**
+     * The {@code X-Forwarded-For} to send on to an upstream app: the chain that came in only when the
+     * peer is a trusted proxy (anyone else could write any address in it), then the peer.
+     */
+    public String forwardedFor(SocketAddress peer, Headers headers) {
+        String address = address(peer);
+        String before = trusted(address) ? String.join(", ", headers.all(HeaderNames.X_FORWARDED_FOR, List::of)) : "";
+        return before.isBlank() ? address : before + ", " + address;
+    }
+
     /** True when the client reached Resident over TLS, itself or through a trusted balancer. */
     public boolean https(boolean secure, SocketAddress peer, Headers headers) {
         if (secure) {

@@ -7,6 +7,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ring behind a page's replay: seqs, bounds and replays across its wrap and its growth. */
@@ -29,6 +30,39 @@ class MessageHistoryTest {
             assertEquals(sent.subList(sent.size() - 1, sent.size()), history.after(seq - 1));
         }
         assertEquals(340, history.seq());
+    }
+
+    @Test
+    void replaysOwnAndSharedBodiesAcrossCompactionsAndQuietSpells() {
+        MessageHistory history = new MessageHistory(0);
+        List<String> sent = new ArrayList<>();
+        List<Long> ownSizes = new ArrayList<>(); // each message's characters when it is the page's own, else 0
+        for (int i = 0; i < 2_000; i++) {
+            boolean own = i % 3 != 0;
+            // bodies of every length from 2 to ~600 bytes, some not ASCII, so the own bytes
+            // are moved to the front, grown and shrunk again as the run goes on
+            String body = "\"v\":\"" + (i % 7 == 0 ? "é€😀" : "x").repeat(i * 37 % 150) + "\"}";
+            String kind = own ? "data" : i % 2 == 0 ? "dbevent" : "broadcast";
+            long seq = history.append(kind, body, i, own);
+            sent.add(MessageHistory.text(kind, seq, body));
+            ownSizes.add(own ? 15 + 19 + kind.length() + body.length() : 0L);
+            history.trim(1 + i % 40, Long.MAX_VALUE, 0);
+            int kept = Math.min(i + 1, 1 + i % 40);
+            long ownChars = ownSizes.subList(sent.size() - kept, sent.size()).stream().mapToLong(Long::longValue).sum();
+            assertEquals(ownChars, history.ownChars(), "own characters at " + i);
+            assertEquals(sent.subList(sent.size() - kept, sent.size()), history.after(seq - kept));
+        }
+        history.trim(0, Long.MAX_VALUE, 0);
+        assertEquals(0, history.ownChars(), "nothing kept, nothing counted");
+        long seq = history.append("data", "\"after\":\"quiet\"}", 0, true);
+        assertEquals(List.of("{\"t\":\"data\",\"seq\":2001,\"after\":\"quiet\"}"), history.after(seq - 1));
+    }
+
+    @Test
+    void refusesAKindItCannotKeep() {
+        MessageHistory history = new MessageHistory(0);
+        assertThrows(IllegalArgumentException.class, () -> history.append("hello", "}", 0, false));
+        assertEquals(0, history.seq());
     }
 
     @Test

@@ -24,9 +24,16 @@ import java.io.IOException;
 public record RpcBody(boolean object, String pageId, String method, JsonNode params, JsonNode after, long tokens) {
     /**
      * Reads a body; throws {@link Json.MalformedJsonException} on anything that is not JSON, and
-     * on a body without a value (as {@link Json#parseCounted} does).
+     * on a body without a value (as {@link Json#parseCounted} does). A body in the plain form that
+     * clients send is read without the parser ({@link PlainRpcBody}).
      */
     public static RpcBody parse(byte[] bytes) {
+        RpcBody plain = PlainRpcBody.read(bytes);
+        return plain != null ? plain : parsed(bytes);
+    }
+
+    /** {@link #parse}, always by the parser. */
+    static RpcBody parsed(byte[] bytes) {
         try (JsonParser parser = Json.parser(bytes)) {
             if (!StreamedValues.startsObject(parser, "empty body")) { // not an rpc
                 return new RpcBody(false, null, null, null, null, parser.currentTokenCount());

@@ -24,7 +24,29 @@ class RpcBodyTest {
             "  {\"page_id\":\"p\"}  trailing is not read",
             "[1,2,{\"page_id\":\"p\"}]",
             "\"text\"",
-            "42");
+            "42",
+            "{\"page_id\":\"p1|p02\",\"method\":\"inc\",\"params\":{},\"after\":0}",
+            "{\"after\":2147483647,\"params\":{},\"method\":\"\",\"page_id\":\" !#$%&'()*+,-./:;<=>?@[]^_`{|}~\"}",
+            "{\"after\":2147483648}",
+            "{\"after\":999999999999999999}",
+            "{\"after\":1234567890123456789}",
+            "{\"after\":5,\"after\":6,\"params\":{},\"params\":{},\"method\":\"a\",\"method\":\"b\"}",
+            "{\"page_id\":\"p\",\"method\":\"m\"}x",
+            "{\"page_id\":\"a\\\"b\",\"method\":\"\\u0041\"}",
+            "{\"page_id\":\"é\",\"method\":\"€\"}",
+            "{ \"page_id\":\"p\" }",
+            "{\"after\":1e3,\"params\":{ }}",
+            "{\"after\":-0}",
+            "{\"params\":{\"a\":1}}");
+    /** Bodies in the plain form, read without the parser. */
+    private static final List<String> PLAIN = List.of(
+            "{}",
+            "{\"page_id\":\"p1\",\"method\":\"inc\",\"params\":{}}",
+            "{\"page_id\":\"p1|p02\",\"method\":\"inc\",\"params\":{},\"after\":0}",
+            "{\"after\":2147483647,\"params\":{},\"method\":\"\",\"page_id\":\" !#$%&'()*+,-./:;<=>?@[]^_`{|}~\"}",
+            "{\"after\":2147483648}",
+            "{\"after\":999999999999999999}",
+            "{\"after\":5,\"after\":6,\"params\":{},\"params\":{},\"method\":\"a\",\"method\":\"b\"}");
 
     @Test
     void readsWhatATreeHolds() {
@@ -45,8 +67,22 @@ class RpcBodyTest {
     }
 
     @Test
+    void readsAPlainBodyAsTheParserDoes() {
+        for (String text : BODIES) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            RpcBody plain = PlainRpcBody.read(bytes);
+            assertEquals(PLAIN.contains(text), plain != null, text);
+            if (plain != null) {
+                assertEquals(RpcBody.parsed(bytes), plain, text);
+            }
+        }
+    }
+
+    @Test
     void refusesWhatATreeRefuses() {
-        for (String text : List.of("", "   ", "{", "{\"page_id\":}", "{\"params\":{\"a\":[1,}}", "{\"x\":tru}", "]")) {
+        for (String text : List.of("", "   ", "{", "{\"page_id\":}", "{\"params\":{\"a\":[1,}}", "{\"x\":tru}", "]",
+                "{\"after\":01}", "{\"page_id\":\"p\",\"method\":\"inc\",\"params\":{}", "{\"page_id\":\"p\"",
+                "{\"page_id\":\"p\",}", "{\"params\":{},\"after\":}")) {
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             assertThrows(Json.MalformedJsonException.class, () -> Json.parseCounted(bytes), text);
             assertThrows(Json.MalformedJsonException.class, () -> RpcBody.parse(bytes), text);

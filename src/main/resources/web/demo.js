@@ -132,7 +132,7 @@ function applyEvent({ action, pkey, record }) {
 
 function removeOrder(id) {
   orders.delete(id);
-  $(`#orders tr[data-id="${id}"]`)?.remove();
+  $(`#orders tr[data-id="${CSS.escape(String(id))}"]`)?.remove(); // an id from a dbevent: escaped, as any
   $('#order-count').textContent = `${orders.size} orders`;
 }
 
@@ -142,7 +142,7 @@ function upsert(order) {
   if (known && known.version >= order.version) return false;
   orders.set(order.id, order);
   const row = orderRow(order);
-  const old = $(`#orders tr[data-id="${order.id}"]`);
+  const old = $(`#orders tr[data-id="${CSS.escape(String(order.id))}"]`);
   if (old) {
     old.replaceWith(row);
   } else {

@@ -533,12 +533,16 @@ function settleJob(message, { resolve, reject }) {
 }
 
 /** Sets or deletes the value at a change's dot path. */
+const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
 function applyChange(data, { path, value, delete: remove }) {
   const keys = path.split('.');
+  // never a key of page data (the server refuses them): on a plain object they reach its prototype
+  if (keys.some(key => UNSAFE_KEYS.has(key))) return;
   const last = keys.pop();
   let node = data;
   for (const key of keys) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    if (!Object.hasOwn(node, key) || typeof node[key] !== 'object' || node[key] === null) node[key] = {};
     node = node[key];
   }
   if (remove) delete node[last];

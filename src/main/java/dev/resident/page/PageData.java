@@ -7,6 +7,7 @@ import dev.resident.json.Json;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The page's client data: a JSON tree addressed by dot paths ({@code orders.count}). Every change
@@ -14,6 +15,8 @@ import java.util.List;
  * that made it. Touch it only from page methods (they are serialized).
  */
 public final class PageData {
+    /** Keys a JavaScript object would take as its prototype's: never a key of page data ({@link #splitPath}). */
+    private static final Set<String> UNSAFE_KEYS = Set.of("__proto__", "prototype", "constructor");
     private final ObjectNode root = Json.object();
     /** The changes since the last call, in order; null when none. */
     private List<Change> changes;
@@ -103,11 +106,23 @@ public final class PageData {
         return node;
     }
 
+    /**
+     * The keys of a dotted path. {@code __proto__}, {@code prototype} and {@code constructor} are
+     * refused: resident.js applies each change to a plain object, where they would reach the
+     * prototypes of every object of the page's scripts (page code that builds a path from client
+     * input would hand that to any client).
+     */
     private static String[] splitPath(String path) {
         if (path == null || path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
             throw new IllegalArgumentException("bad data path: " + path);
         }
-        return path.split("\\.");
+        String[] keys = path.split("\\.");
+        for (String key : keys) {
+            if (UNSAFE_KEYS.contains(key)) {
+                throw new IllegalArgumentException("bad data path (" + key + " is not a key of page data): " + path);
+            }
+        }
+        return keys;
     }
 
     /** One change: a value set ({@code reason} optional) or, with a null {@code value}, a delete. */

@@ -44,6 +44,17 @@ class PageDataTest {
         assertFalse(data.takeChanges(out), "taken changes are gone");
     }
 
+    /** resident.js sets each change on a plain object: these keys would reach its prototype. */
+    @Test
+    void keysThatAreAnObjectsPrototypeAreRefused() {
+        PageData data = new PageData();
+        for (String path : List.of("__proto__.polluted", "drafts.__proto__", "a.constructor.prototype.x")) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> data.set(path, 1), path);
+        }
+        data.set("drafts.proto", 1);
+        assertEquals(Json.parse("{\"drafts\":{\"proto\":1}}"), data.snapshot());
+    }
+
     @Test
     void droppedChangesAreGone() {
         PageData data = new PageData();

@@ -99,12 +99,17 @@ public final class Admission {
      * @throws ApiError 503 or 429
      */
     void admitSocket(String address) {
+        if (settings.perAddress()) {
+            admitForAddress(address); // first: a socket its address may not open takes no one's place
+        }
         if (sockets.count() + otherSockets.get() >= settings.maxSockets() && !tookFromLargestHolder(address)) {
+            socketClosed(address);
             throw refuse(ApiError.unavailable("too many sockets on this server").retryAfter(5));
         }
-        if (!settings.perAddress()) {
-            return;
-        }
+    }
+
+    /** Counts the socket under its address; throws when the address may not open one more. */
+    private void admitForAddress(String address) {
         if (openSockets.size() >= settings.maxTrackedAddresses() && !openSockets.containsKey(address)) {
             throw refuse(ApiError.unavailable("too many client addresses").retryAfter(5));
         }
@@ -127,9 +132,9 @@ public final class Admission {
             return false;
         }
         AtomicInteger held = openSockets.get(address);
-        int mine = held == null ? 0 : held.get();
+        int mine = held == null ? 0 : held.get(); // this socket counted in already
         Map.Entry<String, AtomicInteger> largest = largestHolder();
-        if (largest == null || largest.getValue().get() <= mine + 1
+        if (largest == null || largest.getValue().get() <= mine
                 || !sockets.closeOneOf(largest.getKey(), 1013, "try again later: sockets shared with other clients")) {
             return false;
         }

@@ -29,15 +29,16 @@ final class LoginRates {
 
     /** Takes one login of {@code address}; throws 429 when it must wait. */
     void acquire(String address, long nowMillis) {
-        wait(perAddress.acquire(address, nowMillis), "too many logins from your address");
-        long wait = shared.acquire(EVERYONE, nowMillis);
-        if (wait > 0 && quiet != null && perAddress.spent(address, nowMillis) <= quietAddressLogins) {
-            wait = quiet.acquire(EVERYONE, nowMillis);
+        refuseIfWaiting(perAddress.acquire(address, nowMillis), "too many logins from your address");
+        long retryAfter = shared.acquire(EVERYONE, nowMillis);
+        if (retryAfter > 0 && quiet != null && perAddress.spent(address, nowMillis) <= quietAddressLogins) {
+            retryAfter = quiet.acquire(EVERYONE, nowMillis);
         }
-        wait(wait, "too many logins, try again shortly");
+        refuseIfWaiting(retryAfter, "too many logins, try again shortly");
     }
 
-    private static void wait(long retryAfterSeconds, String message) {
+    /** 429 with {@code Retry-After} when a bucket said to wait. */
+    private static void refuseIfWaiting(long retryAfterSeconds, String message) {
         if (retryAfterSeconds > 0) {
             throw ApiError.rateLimited(message, retryAfterSeconds);
         }

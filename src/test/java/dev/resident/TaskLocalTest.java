@@ -274,7 +274,7 @@ class TaskLocalTest {
             assertEquals(200, bob.login("bob", "bob").status());
             String pageId = probePage(bob);
             String running = submit(bob, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
-            assertEquals(200, submit(bob, pageId, "probe.hold", null).status());
+            String queued = submit(bob, pageId, "probe.hold", null).json().path("result").path("job_id").asText();
             Reply third = submit(bob, pageId, "probe.hold", null);
             assertEquals(429, third.status(), third.body());
             assertEquals("rate_limited", third.errorCode());
@@ -282,6 +282,10 @@ class TaskLocalTest {
             assertEquals(200, carol.login("carol", "carol").status());
             assertEquals(200, submit(carol, probePage(carol), "probe.hold", null).status(), "another user's");
 
+            assertEquals(200, delete(bob, queued).status());
+            assertEquals(200, submit(bob, pageId, "probe.hold", null).status(),
+                    "a cancelled queued job gave its place back at once, while the worker still holds the first");
+            assertEquals(429, submit(bob, pageId, "probe.hold", null).status(), "still two at most");
             assertEquals(200, delete(bob, running).status());
             Eventually.await(Duration.ofSeconds(10), "the cancelled job ended, and its place came back",
                     () -> submit(bob, pageId, "probe.fail", null).status() == 200);

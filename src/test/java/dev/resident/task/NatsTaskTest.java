@@ -196,6 +196,48 @@ class NatsTaskTest {
     }
 
     /**
+     * A cancelled queued job is taken off the site's stream at once, from whichever process the
+     * cancel reaches: its place comes back without waiting for a worker to reach it.
+     */
+    @Test
+    void aCancelledQueuedJobGivesItsPlaceBackAtOnce() throws Exception {
+        Map<String, String> capped = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "2");
+        Node first = site(capped).start("p01");
+        Node second = site(capped).start("p02");
+        Browser bob = first.browser();
+        assertEquals(200, bob.login("bob", "bob").status());
+        String pageId = bob.benchPage();
+        String cancelled = job(bob, pageId, 1, 0);
+        job(bob, pageId, 1, 0);
+        assertEquals(429, bob.rpc(pageId, "job", Json.object().put("steps", 1), null).status());
+
+        Browser bobElsewhere = second.browser();
+        assertEquals(200, bobElsewhere.login("bob", "bob").status());
+        assertEquals(200, delete(bobElsewhere, cancelled).status());
+        job(bob, pageId, 1, 0); // no worker runs anywhere: only the withdrawal gave this place back
+        assertEquals(429, bob.rpc(pageId, "job", Json.object().put("steps", 1), null).status(), "still two at most");
+        try (Connection raw = Nats.connect(nats.url())) {
+            assertEquals(2, raw.jetStreamManagement().getStreamInfo(stream()).getStreamState().getMsgCount(),
+                    "the cancelled job's message is gone from the stream");
+        }
+    }
+
+    /**
+     * A guest is a new user with every session: the results of guests' jobs from one address take
+     * one share of the site's job store, as their queued jobs do, whichever process runs them.
+     */
+    @Test
+    void guestsFromOneAddressShareOneShareOfTheSitesJobStore() {
+        Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
+                "resident.tasks.max-result-bytes-per-user", "200000");
+        Node p01 = site(config).start("p01");
+        Node p02 = site(config).start("p02");
+        assertEquals(List.of("done", "done"), BenchJobs.endsWithResultsOf(p01.browser(), 2, 80_000));
+        assertEquals(List.of("failed result_not_kept"), BenchJobs.endsWithResultsOf(p02.browser(), 1, 80_000),
+                "another guest of the same address");
+    }
+
+    /**
      * Job records live in JetStream beside the sessions: their bucket has a bound of its own
      * ({@code max-store-bytes}), so large results cannot fill the storage the logins need. A job
      * whose end does not fit ends failed; the site goes on.
@@ -243,6 +285,11 @@ class NatsTaskTest {
         Browser bob = p02.browser();
         assertEquals(200, bob.login("bob", "bob").status());
         assertEquals(List.of("done"), BenchJobs.endsWithResultsOf(bob, 1, 80_000), "his is kept");
+    }
+
+    /** The name of the site's job stream, as JetStreamNames makes it. */
+    private String stream() {
+        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";
     }
 
     /** The name of the site's job bucket, as JetStreamNames makes it. */

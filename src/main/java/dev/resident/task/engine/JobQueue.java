@@ -11,6 +11,16 @@ public interface JobQueue extends AutoCloseable {
      */
     void enqueue(JobSpec spec);
 
+    /**
+     * Takes a queued job out of the queue, so that its place ({@code max-jobs-per-user}) comes back
+     * at once: a cancelled job would hold it until a worker reached it. A job a worker has already
+     * taken is left to that worker, which finds it cancelled.
+     *
+     * @param quota the job's {@link JobSpec#quota}
+     * @return whether it was found and taken out; false also when the queue could not be reached
+     */
+    boolean withdraw(String jobId, String quota);
+
     /** Starts this process's workers: each takes a job, hands it to {@code runner}, and takes the next. */
     void start(JobRunner runner);
 

@@ -11,7 +11,7 @@ import dev.resident.json.Json;
  *
  * @param quota  whose share of the queue it takes ({@code max-jobs-per-user}): its user, or for a guest
  *               the client address it came from ({@link #guestQuota}), since a guest is a new user
- *               with every new session; a job read back from the site's queue has its user's
+ *               with every new session
  * @param pageId the page that submitted it, or empty for a scheduled job (no page hears about it)
  * @param params its params as JSON text (an object): a job waiting in the queue keeps them as they
  *               were sent, not as a tree many times their size; parsed when it runs
@@ -32,6 +32,7 @@ public record JobSpec(String jobId, String type, String user, String quota, Stri
                 .put("job_id", jobId)
                 .put("type", type)
                 .put("user", user)
+                .put("quota", quota)
                 .put("page_id", pageId)
                 .put("submitted_at", submittedAt);
         node.putRawValue("params", new RawValue(params)); // already JSON: not parsed to be written
@@ -55,7 +56,8 @@ public record JobSpec(String jobId, String type, String user, String quota, Stri
             throw new IllegalArgumentException("not a job");
         }
         String user = node.get("user").textValue();
-        return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), user, user,
+        String quota = text(node, "quota") ? node.get("quota").textValue() : user; // queued by an older version
+        return new JobSpec(node.get("job_id").textValue(), node.get("type").textValue(), user, quota,
                 node.get("page_id").textValue(), Json.write(node.get("params")), node.path("submitted_at").asLong());
     }
 

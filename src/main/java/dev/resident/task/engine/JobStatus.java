@@ -8,6 +8,8 @@ import dev.resident.json.Json;
 /**
  * What is known of one job: the {@code job} message a page gets and the record a store keeps.
  *
+ * @param quota    whose share of the queue it takes ({@link JobSpec#quota}): a cancel gives that place
+ *                 back at once
  * @param progress null until the task reports some
  * @param result   the task's result as JSON text once {@code done}, else null: a finished job is
  *                 remembered for a while, and its result kept as a tree would be many times its size
@@ -16,28 +18,28 @@ import dev.resident.json.Json;
  * @param cancelRequested a cancel reached a running job: a run that picks it up again (after its
  *                        worker died) ends it {@code cancelled} instead of running it
  */
-public record JobStatus(String jobId, String type, String user, String pageId, JobState state, Progress progress,
-                        String result, ObjectNode error, int attempt, long submittedAt, long updatedAt,
-                        boolean cancelRequested) {
+public record JobStatus(String jobId, String type, String user, String quota, String pageId, JobState state,
+                        Progress progress, String result, ObjectNode error, int attempt, long submittedAt,
+                        long updatedAt, boolean cancelRequested) {
 
     static JobStatus queued(JobSpec spec) {
-        return new JobStatus(spec.jobId(), spec.type(), spec.user(), spec.pageId(), JobState.QUEUED, null, null, null,
-                0, spec.submittedAt(), System.currentTimeMillis(), false);
+        return new JobStatus(spec.jobId(), spec.type(), spec.user(), spec.quota(), spec.pageId(), JobState.QUEUED,
+                null, null, null, 0, spec.submittedAt(), System.currentTimeMillis(), false);
     }
 
     JobStatus running(int run) {
-        return new JobStatus(jobId, type, user, pageId, JobState.RUNNING, progress, null, null, run, submittedAt,
+        return new JobStatus(jobId, type, user, quota, pageId, JobState.RUNNING, progress, null, null, run, submittedAt,
                 System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus progressed(Progress next) {
-        return new JobStatus(jobId, type, user, pageId, state, next, null, null, attempt, submittedAt,
+        return new JobStatus(jobId, type, user, quota, pageId, state, next, null, null, attempt, submittedAt,
                 System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus done(String value) {
-        return new JobStatus(jobId, type, user, pageId, JobState.DONE, progress, value, null, attempt, submittedAt,
-                System.currentTimeMillis(), cancelRequested);
+        return new JobStatus(jobId, type, user, quota, pageId, JobState.DONE, progress, value, null, attempt,
+                submittedAt, System.currentTimeMillis(), cancelRequested);
     }
 
     JobStatus failed(String code, String message, String errorId) {
@@ -45,24 +47,24 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
         if (errorId != null) {
             failure.put("id", errorId);
         }
-        return new JobStatus(jobId, type, user, pageId, JobState.FAILED, progress, null, failure, attempt,
+        return new JobStatus(jobId, type, user, quota, pageId, JobState.FAILED, progress, null, failure, attempt,
                 submittedAt, System.currentTimeMillis(), cancelRequested);
     }
 
     /** The same state, reported to another page from now on. */
     JobStatus movedTo(String page) {
-        return new JobStatus(jobId, type, user, page, state, progress, result, error, attempt, submittedAt,
+        return new JobStatus(jobId, type, user, quota, page, state, progress, result, error, attempt, submittedAt,
                 System.currentTimeMillis(), cancelRequested);
     }
 
     /** Still running, with a cancel on record for whichever run holds it. */
     JobStatus withCancelRequested() {
-        return new JobStatus(jobId, type, user, pageId, state, progress, result, error, attempt, submittedAt,
+        return new JobStatus(jobId, type, user, quota, pageId, state, progress, result, error, attempt, submittedAt,
                 System.currentTimeMillis(), true);
     }
 
     JobStatus cancelled() {
-        return new JobStatus(jobId, type, user, pageId, JobState.CANCELLED, progress, null, null, attempt,
+        return new JobStatus(jobId, type, user, quota, pageId, JobState.CANCELLED, progress, null, null, attempt,
                 submittedAt, System.currentTimeMillis(), cancelRequested);
     }
 
@@ -99,7 +101,7 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
     /** The whole record, as a store keeps it. */
     public ObjectNode json() {
         ObjectNode node = Json.object()
-                .put("job_id", jobId).put("type", type).put("user", user).put("page_id", pageId)
+                .put("job_id", jobId).put("type", type).put("user", user).put("quota", quota).put("page_id", pageId)
                 .put("state", state.wire()).put("attempt", attempt)
                 .put("submitted_at", submittedAt).put("updated_at", updatedAt);
         if (progress != null) {
@@ -122,7 +124,10 @@ public record JobStatus(String jobId, String type, String user, String pageId, J
         try {
             JsonNode error = node.get("error");
             String result = node.has("result") ? Json.write(node.get("result")) : null;
-            return new JobStatus(text(node, "job_id"), text(node, "type"), text(node, "user"), text(node, "page_id"),
+            String user = text(node, "user");
+            JsonNode quota = node.get("quota"); // a record of an older version has none: its user's
+            return new JobStatus(text(node, "job_id"), text(node, "type"), user,
+                    quota != null && quota.isTextual() ? quota.textValue() : user, text(node, "page_id"),
                     JobState.ofWire(text(node, "state")), Progress.of(node.get("progress")),
                     result, error != null && error.isObject() ? (ObjectNode) error : null,
                     node.path("attempt").asInt(), node.path("submitted_at").asLong(), node.path("updated_at").asLong(),

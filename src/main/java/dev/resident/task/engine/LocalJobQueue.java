@@ -50,6 +50,20 @@ final class LocalJobQueue implements JobQueue {
         }
     }
 
+    @Override
+    public boolean withdraw(String jobId, String quota) {
+        for (JobSpec spec : waiting) {
+            if (spec.jobId().equals(jobId)) {
+                if (waiting.remove(spec)) { // else a worker took it first
+                    ended(spec);
+                    return true;
+                }
+                return false;
+            }
+        }
+        return false;
+    }
+
     /** A job of the queue is over (run, or dropped): its user's place is given back. */
     private void ended(JobSpec spec) {
         byUser.computeIfPresent(spec.quota(), (user, jobs) -> jobs <= 1 ? null : jobs - 1);

@@ -232,6 +232,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
                 s -> s.state() == JobState.QUEUED ? s.cancelled() : null);
         if (queued.isPresent()) {
             meters.cancelled.increment();
+            found.lane.queue().withdraw(jobId, queued.get().quota()); // its place comes back now
             found.lane.events().send(queued.get());
             return queued.get();
         }
@@ -275,6 +276,7 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             ObjectNode row = job.json();
             row.remove("result");
             row.remove("page_id");
+            row.remove("quota"); // a guest's names its client address
             rows.add(row);
         });
         return state;

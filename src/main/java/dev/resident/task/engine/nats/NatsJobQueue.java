@@ -12,8 +12,10 @@ import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
@@ -35,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private static final System.Logger LOGGER = System.getLogger(NatsJobQueue.class.getName());
+    private static final String MESSAGE_ID = "Nats-Msg-Id";
     private static final Duration PULL_WAIT = Duration.ofSeconds(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
     private static final Duration COUNT_MAX_AGE = Duration.ofSeconds(2);
@@ -64,7 +67,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         if (connection.getStatus() != Connection.Status.CONNECTED) {
             throw new PageException(503, "unavailable", "the task queue cannot be reached (NATS disconnected)");
         }
-        Headers headers = new Headers().put("Nats-Msg-Id", spec.jobId());
+        Headers headers = new Headers().put(MESSAGE_ID, spec.jobId());
         try {
             JetStream js = connection.jetStream(setup.options());
             js.publish(NatsMessage.builder().subject(names.queueSubject(spec.quota())).headers(headers)
@@ -84,6 +87,34 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
             // buffers), so a publish while it reconnects is refused at once
             throw Unavailable.of("publish", e);
         }
+    }
+
+    /**
+     * Deletes the job's message from the stream. It is found among its quota's messages on their
+     * subject, of which there are at most {@code max-jobs-per-user}: one read each, by sequence.
+     */
+    @Override
+    public boolean withdraw(String jobId, String quota) {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            return false;
+        }
+        try {
+            JetStreamManagement jsm = connection.jetStreamManagement(setup.options());
+            String subject = names.queueSubject(quota);
+            long after = 0;
+            for (int read = 0; read < setup.maxJobsPerUser(); read++) {
+                MessageInfo queued = jsm.getNextMessage(names.stream(), after + 1, subject);
+                if (queued.getHeaders() != null && jobId.equals(queued.getHeaders().getFirst(MESSAGE_ID))) {
+                    return jsm.deleteMessage(names.stream(), queued.getSeq(), false);
+                }
+                after = queued.getSeq();
+            }
+        } catch (JetStreamApiException e) {
+            // no message left on the subject: a worker took it, or it has ended
+        } catch (IOException | RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "job " + jobId + " not withdrawn: " + e);
+        }
+        return false;
     }
 
     @Override

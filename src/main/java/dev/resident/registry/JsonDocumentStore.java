@@ -27,8 +27,14 @@ final class JsonDocumentStore implements Store {
      * row: each try is one round trip.
      */
     private static final int ATTEMPTS = 64;
-    /** After this many lost tries, a random pause of up to a millisecond or two before each next. */
+    /**
+     * After this many lost tries, a random pause before each next one, of up to twice the time the
+     * lost try took (at least {@link #MIN_PAUSE_NANOS}): the other process's writer comes round once
+     * in about that time, so the next try starts at a random point of its round instead of losing
+     * in step with it, however slow the machine or the store.
+     */
     private static final int TRIES_BEFORE_PAUSES = 8;
+    private static final long MIN_PAUSE_NANOS = 2_000_000;
     private final Bucket bucket;
     private final String key;
     private final int maxBytes;
@@ -113,6 +119,7 @@ final class JsonDocumentStore implements Store {
     private void change(java.util.function.Consumer<ObjectNode> edit) {
         locks.run(bucket, key, () -> {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                long started = System.nanoTime();
                 Current current = read();
                 edit.accept(current.document());
                 byte[] bytes = Json.bytes(current.document());
@@ -123,15 +130,15 @@ final class JsonDocumentStore implements Store {
                     return;
                 }
                 if (attempt >= TRIES_BEFORE_PAUSES) {
-                    pauseBeforeNextTry(); // out of step with the other process's writers
+                    pauseBeforeNextTry(System.nanoTime() - started); // out of step with the other process's writers
                 }
             }
             throw new StateUnavailable("store " + key + " kept changing under " + ATTEMPTS + " attempts");
         });
     }
 
-    private static void pauseBeforeNextTry() {
-        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(2_000_000));
+    private static void pauseBeforeNextTry(long lostTryNanos) {
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(Math.max(MIN_PAUSE_NANOS, 2 * lostTryNanos)));
     }
 
     private Current read() {

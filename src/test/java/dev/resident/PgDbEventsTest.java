@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PgDbEventsTest {
     private static final String PROCESS = "pgtest";
     private static PgTestDatabase db;
+    /** A second schema, whose tables notify on {@code db}'s channel. */
+    private static PgTestDatabase elsewhere;
     private static Resident resident;
     private final URI uri;
     private final Observe observe;
@@ -48,11 +51,12 @@ class PgDbEventsTest {
     @SetUpServer
     public static void setup(WebServerConfig.Builder server) {
         db = PgTestDatabase.create();
+        elsewhere = PgTestDatabase.create(false);
         resident = TestServers.setup(server, Map.of(
                 "resident.process", PROCESS,
                 "dbevents.pg.url", PgTestDatabase.URL,
                 "dbevents.pg.channel", db.channel(),
-                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines,flood",
+                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines,flood,twin," + elsewhere.schema() + ".twin",
                 "dbevents.pg.max-run-chars", "20000",
                 "dbevents.pg.reconnect.wait", "50ms",
                 "dbevents.pg.reconnect.max-wait", "500ms",
@@ -62,6 +66,7 @@ class PgDbEventsTest {
     @AfterAll
     static void close() {
         resident.close();
+        elsewhere.close();
         db.close();
     }
 
@@ -154,6 +159,41 @@ class PgDbEventsTest {
         db.execute("INSERT INTO lines VALUES (7, 2, 'composite')");
         assertEquals(Json.parse("{\"invoice\":7,\"line\":2}"), socket.next("dbevent").get("events").get(0).get("pkey"),
                 "a composite key is an object of its columns");
+    }
+
+    /**
+     * Two tables of one name in two schemas: the trigger would send both as {@code twin}, and one
+     * table's rows would reach the other's pages. {@code resident_watch} refuses the second (here
+     * against a trigger of an earlier version, which still sends the bare name) until it is given
+     * another name, which its pages subscribe to; a TRUNCATE sends that name too.
+     */
+    @Test
+    void twoTablesOfOneNameNeverSendTheirChangesUnderOneName() {
+        String other = elsewhere.schema() + ".twin";
+        db.execute("CREATE TABLE twin (id integer PRIMARY KEY, v text)");
+        db.execute("CREATE TRIGGER resident_dbevents AFTER INSERT OR UPDATE OR DELETE ON twin "
+                + "FOR EACH ROW EXECUTE FUNCTION resident_dbevents_notify('" + db.channel() + "', 'record', 'id')");
+        db.execute("CREATE TABLE " + other + " (id integer PRIMARY KEY, v text)");
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> db.execute("SELECT resident_watch('" + other + "', '" + db.channel() + "')"));
+        assertTrue(refused.getMessage().contains("already sends its changes as twin"), refused.getMessage());
+        db.execute("SELECT resident_watch('" + other + "', '" + db.channel() + "', as_name => '" + other + "')");
+        Browser browser = new Browser(uri);
+        SocketClient mine = browser.socket(browser.benchPage("twin"));
+        SocketClient theirs = browser.socket(browser.benchPage(other));
+
+        db.execute("INSERT INTO " + other + " VALUES (1, 'theirs')");
+        db.execute("INSERT INTO twin VALUES (2, 'mine')");
+        JsonNode their = theirs.next("dbevent");
+        assertEquals(other, their.get("table").asText());
+        assertEquals("theirs", their.get("events").get(0).get("record").get("v").asText());
+        JsonNode my = mine.next("dbevent");
+        assertEquals("twin", my.get("table").asText(), "the earlier version's trigger still sends the bare name");
+        assertEquals("mine", my.get("events").get(0).get("record").get("v").asText(), "not the other table's row");
+        db.execute("TRUNCATE " + other);
+        JsonNode truncated = theirs.next("dbevent");
+        assertEquals(other, truncated.get("table").asText());
+        assertEquals(Json.parse("[{\"action\":\"*\"}]"), truncated.get("events"));
     }
 
     @Test

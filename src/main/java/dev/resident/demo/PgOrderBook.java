@@ -57,7 +57,7 @@ final class PgOrderBook implements OrderBook, AutoCloseable {
 
     private void setUp(String channel) throws SQLException {
         try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
-            if (!exists(statement, "SELECT to_regprocedure('resident_watch(regclass,text,boolean)') IS NOT NULL")) {
+            if (!exists(statement, "SELECT to_regprocedure('resident_watch(regclass,text,boolean,text)') IS NOT NULL")) {
                 statement.execute(resource("postgres/dbevents.sql"));
             }
             connection.setAutoCommit(false);

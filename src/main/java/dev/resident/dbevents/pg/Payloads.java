@@ -15,8 +15,12 @@ import java.util.regex.Pattern;
 final class Payloads {
     /** PostgreSQL refuses longer payloads; a longer one cannot come from the server. */
     static final int MAX_PAYLOAD = 8000;
-    /** A bare PostgreSQL identifier (as {@code TG_TABLE_NAME} gives it) of at most 63 characters. */
-    private static final Pattern TABLE = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_$]{0,62}");
+    /**
+     * A bare PostgreSQL identifier of at most 63 characters (as {@code TG_TABLE_NAME} gives it), or
+     * two joined by a dot (a name given with {@code resident_watch(..., as_name => 'pkg.table')}).
+     */
+    private static final Pattern TABLE = Pattern.compile(
+            "[\\p{L}_][\\p{L}\\p{N}_$]{0,62}(\\.[\\p{L}_][\\p{L}\\p{N}_$]{0,62})?");
     private static final Set<String> ROW_ACTIONS = Set.of("I", "U", "D");
     static final String EVERYTHING = "*";
 
@@ -78,7 +82,7 @@ final class Payloads {
     /**
      * One changed row (or a whole table) as pages receive it.
      *
-     * @param table the bare table name
+     * @param table the name pages subscribe to: the bare table name, or the one it was watched as
      * @param event {@code {"action","pkey","record"?}}
      */
     record Change(String table, ObjectNode event) {

@@ -18,7 +18,11 @@ class PgSettingsTest {
         assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "x\"; NOTIFY y", Set.of()));
         assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "c".repeat(64), Set.of()));
         assertThrows(IllegalArgumentException.class, () -> settings("jdbc:mysql://h/db", "ok", Set.of()));
-        assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "ok", Set.of("a.b")));
+        assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "ok", Set.of("a.b.c")));
+        assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "ok", Set.of("a..b")));
+        assertThrows(IllegalArgumentException.class, () -> settings("jdbc:postgresql://h/db", "ok", Set.of("a b")));
+        assertTrue(settings("jdbc:postgresql://h/db", "ok", Set.of("sales.invoices")).allows("sales.invoices"),
+                "a name given with as_name => 'pkg.table'");
         PgSettings any = settings("jdbc:postgresql://h/db?user=u&password=secret", "resident_dbevents", Set.of());
         assertTrue(any.allows("whatever"));
         assertFalse(any.toString().contains("secret"), any.toString());

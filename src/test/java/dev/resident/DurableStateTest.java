@@ -105,6 +105,45 @@ class DurableStateTest {
     }
 
     /**
+     * Pages continued after a restart count like pages opened: a guest's session keeps the client
+     * address its pages count against, and a saved page takes a place when it comes back. Before,
+     * each restart let a client's old pages come back uncounted beside a full share of new ones.
+     */
+    @Test
+    void pagesContinuedAfterARestartTakePlacesInTheirClientsShare(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("ADDRESS_GUEST_PAGES", "3");
+        String cookie;
+        List<String> old = new ArrayList<>();
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser guest = new Browser(first.uri());
+            for (int i = 0; i < 3; i++) {
+                old.add(guest.benchPage());
+            }
+            assertEquals(429, guest.post("/_/pages", Json.object().put("path", "/_bench")).status());
+            cookie = guest.connectionId();
+            awaitSaved(first.uri());
+            assertEquals(0, first.stop());
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser other = new Browser(second.uri()); // another guest of the same address, first in
+            other.benchPage();
+            other.benchPage();
+            Browser guest = new Browser(second.uri());
+            guest.useSession(cookie);
+            assertEquals(200, guest.rpc(old.get(0), "inc", null, null).status(), "the share's third place");
+            Reply refused = guest.rpc(old.get(1), "inc", null, null);
+            assertEquals(429, refused.status(), refused.body());
+            assertEquals("too_many_pages", refused.errorCode());
+            assertEquals(429, guest.post("/_/pages", Json.object().put("path", "/_bench")).status(),
+                    "nor a new one");
+            assertEquals(204, guest.post("/_/close", Json.object().put("page_id", old.get(2))).status(),
+                    "a page left behind can still be closed");
+        }
+    }
+
+    /**
      * With the embedded store, a write that answered survives a kill -9 at once, without waiting
      * for the state writer's round (here an hour away): a login, the demo's order written through
      * the site's Store, and a logout, whose old session must not come back.

@@ -59,17 +59,34 @@ public final class Connection {
     /**
      * The share its pages count against ({@link LiveShares}): its user's when logged in, else its
      * client address's; null for a guest's connection whose address is not known yet (continued
-     * from the state store, no page opened since).
+     * from a stored copy of an earlier version, no page opened or continued since).
      */
     public String share() {
         Identity who = identity;
         return who.guest() ? addressShare : LiveShares.ofUser(who.user());
     }
 
-    /** Records the client address a guest's connection was made from, unless one is known. */
-    public void claimAddress(String addressKey) {
+    /**
+     * Records the client address a guest's connection was made from, unless one is known: whether
+     * it did (its stored copy should learn it).
+     */
+    synchronized boolean claimAddress(String addressKey) {
         if (addressShare == null) {
             addressShare = LiveShares.ofAddress(addressKey);
+            return true;
+        }
+        return false;
+    }
+
+    /** The client address share recorded for it as a guest's connection, or null. */
+    String addressShare() {
+        return addressShare;
+    }
+
+    /** Takes the address share its stored copy recorded, unless one is known here. */
+    synchronized void restoreAddressShare(String share) {
+        if (addressShare == null && share != null) {
+            addressShare = share;
         }
     }
 

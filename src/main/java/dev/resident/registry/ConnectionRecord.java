@@ -10,16 +10,19 @@ import java.util.Set;
 
 /**
  * A connection as kept in the {@code connections} bucket, under its session id:
- * {@code {"v":1,"key","user","guest","roles","created","seen"}}; {@code revision} is the stored
- * copy's (not written). An id that a login or logout replaced holds a mark instead,
+ * {@code {"v":1,"key","user","guest","roles","created","seen","share"?}}; {@code revision} is the
+ * stored copy's (not written), {@code share} a guest's client address share ({@link LiveShares}),
+ * so that its pages and its session count against that address after a restart or a move too. An id that a login or logout replaced holds a mark instead,
  * {@code {"v":1,"replaced"}} (when), which names nothing of the session.
  */
-record ConnectionRecord(String key, Identity identity, long created, long seen, long revision) {
+record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare, long revision) {
     private static final int VERSION = 1;
+    /** Longer than any address share ({@code a:} and an IPv6 /64 key). */
+    private static final int MAX_SHARE = 80;
 
     static ConnectionRecord of(Connection connection) {
         return new ConnectionRecord(connection.key(), connection.identity(), connection.createdAt(),
-                connection.lastSeen(), connection.revision());
+                connection.lastSeen(), connection.addressShare(), connection.revision());
     }
 
     byte[] encode() {
@@ -31,6 +34,9 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
                 .put("created", created)
                 .put("seen", seen);
         identity.roles().forEach(node.putArray("roles")::add);
+        if (addressShare != null && identity.guest()) {
+            node.put("share", addressShare);
+        }
         return Json.bytes(node);
     }
 
@@ -59,9 +65,11 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
             }
             Set<String> roles = new HashSet<>();
             node.path("roles").forEach(role -> roles.add(role.asText()));
+            String share = node.path("share").asText("");
             return Optional.of(new ConnectionRecord(node.get("key").asText(),
                     new Identity(node.get("user").asText(), node.path("guest").asBoolean(), Set.copyOf(roles)),
-                    node.path("created").asLong(), node.path("seen").asLong(), revision));
+                    node.path("created").asLong(), node.path("seen").asLong(),
+                    LiveShares.isAddressShare(share) && share.length() <= MAX_SHARE ? share : null, revision));
         } catch (Json.MalformedJsonException e) {
             return Optional.empty();
         }

@@ -89,6 +89,7 @@ final class DurableConnections {
 
     /** Takes what a connection held here learns from its stored copy. */
     void loaded(Connection connection, ConnectionRecord record) {
+        connection.restoreAddressShare(record.addressShare());
         connection.revision(record.revision());
         connection.savedSeen(record.seen());
         connection.checkedAt(System.currentTimeMillis());

@@ -96,12 +96,14 @@ final class DurablePages {
      * Continues the page saved under {@code key} for {@code connection}, unless this process
      * already has it ({@code local}).
      *
+     * @param admit    runs once, before a usable saved page of this connection is claimed: throwing
+     *                 refuses it, and its saved copy stays as it was
      * @param register adds the continued page to the registry
      * @return empty when there is no usable saved page of this connection
      * @throws PageMoved when a live process runs it
      */
     Optional<ResidentPage> adopt(String key, Connection connection, Function<String, ResidentPage> local,
-                                 Consumer<ResidentPage> register) {
+                                 Runnable admit, Consumer<ResidentPage> register) {
         ReentrantLock stripe = adoptions.of(key.hashCode());
         stripe.lock();
         try {
@@ -109,6 +111,7 @@ final class DurablePages {
             if (existing != null) {
                 return Optional.of(existing);
             }
+            boolean admitted = false;
             for (int attempt = 0; attempt < 3; attempt++) {
                 Optional<Versioned> stored = read(key);
                 if (stored.isEmpty()) {
@@ -129,6 +132,10 @@ final class DurablePages {
                 Optional<PageType<?>> type = types.find(saved.path());
                 if (type.isEmpty()) {
                     return unusable(key, "no page type at " + saved.path());
+                }
+                if (!admitted) {
+                    admit.run();
+                    admitted = true;
                 }
                 String id = settings.process().isEmpty() ? key : key + "|" + settings.process();
                 String epoch = Registry.newEpoch();

@@ -44,6 +44,11 @@ public final class LiveShares {
         return "a:" + addressKey;
     }
 
+    /** Whether {@code share} is the share of a client address's guests. */
+    static boolean isAddressShare(String share) {
+        return share.startsWith("a:") && share.length() > 2;
+    }
+
     /** Takes a place for one more page of {@code share}: false when it holds {@code most} already. */
     public boolean takePage(String share, int most) {
         return take(pages, share, most);

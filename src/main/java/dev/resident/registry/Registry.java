@@ -136,10 +136,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      * The page if it belongs to {@code connection}; another connection's page does not exist. A
      * page this process does not hold is continued from its saved copy when its owner is gone.
      *
+     * @param admitContinued runs before a saved page is continued here (a restart, a drain, a dead
+     *                       process): it counts like a page opened, and throwing refuses it (its
+     *                       saved copy stays, and the client may ask again)
      * @throws PageMoved when another live process runs it under another id
-     * @throws PageException 503 {@code unavailable} while draining or when the state store cannot be asked
+     * @throws PageException 503 {@code unavailable} while draining or when the state store cannot be
+     *                       asked; 429 {@code too_many_pages} when the connection has its most pages
      */
-    public Optional<ResidentPage> page(Connection connection, String pageId) {
+    public Optional<ResidentPage> page(Connection connection, String pageId, Runnable admitContinued) {
         if (connection == null || pageId == null || pageId.length() > 64) {
             return Optional.empty();
         }
@@ -152,9 +156,15 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             if (released) {
                 throw new PageException(503, "unavailable", "this process is stopping; try again");
             }
+            boolean[] reserved = new boolean[1];
             try {
-                page = durablePages.adopt(key, connection, pages::get, adopted -> add(connection, adopted))
-                        .orElse(null);
+                page = durablePages.adopt(key, connection, pages::get, () -> {
+                    if (!connection.reservePage(settings.maxPagesPerConnection())) {
+                        throw new PageException(429, "too_many_pages", "this connection has too many pages");
+                    }
+                    reserved[0] = true;
+                    admitContinued.run();
+                }, adopted -> add(connection, adopted)).orElse(null);
             } catch (PageMoved moved) {
                 if (moved.pageId().equals(pageId)) {
                     // its process holds it (or died and its lease has not run out): the client already
@@ -162,6 +172,10 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                     throw new PageException(503, "unavailable", "the page's process is not reachable; try again");
                 }
                 throw moved;
+            } finally {
+                if (reserved[0]) {
+                    connection.pageOpened();
+                }
             }
         }
         return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();

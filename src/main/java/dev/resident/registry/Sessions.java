@@ -106,6 +106,17 @@ public final class Sessions {
     }
 
     /**
+     * Records the client address a guest's connection came from, unless one is known, and stores
+     * it with the connection: its pages and the session itself count against that address's
+     * share ({@link LiveShares}), after a restart or on another process too.
+     */
+    public void claimAddress(Connection connection, String addressKey) {
+        if (connection.claimAddress(addressKey)) {
+            writer.changed(connection);
+        }
+    }
+
+    /**
      * Logs the session the cookie names in as {@code identity}, under a new session id (read it
      * from the connection): an id fixed before login is worthless. Empty when the cookie names no
      * session; then log a new one in ({@link #loginNew}). One session's logins and logouts take

@@ -55,11 +55,7 @@ public final class Admission {
      * @throws ApiError 503 or 429
      */
     void admitPage(String address, Optional<Connection> known) {
-        if (registry.pages().size() >= settings.maxPages() && !madeRoom(pageRoomMadeAt,
-                (now, idle, most) -> registry.evictIdleGuestPages(now, idle, most), settings.maxPages(),
-                () -> registry.pages().size() < settings.maxPages())) {
-            throw refuse(ApiError.unavailable("too many pages on this server").retryAfter(5));
-        }
+        admitPageToProcess();
         if (known.isEmpty()) {
             admitConnection(address);
         }
@@ -72,8 +68,36 @@ public final class Admission {
         if (known.isEmpty() && !registry.shares().takeGuestConnection(address, settings.guestConnectionsPerAddress())) {
             throw refuse(new ApiError(429, "rate_limited", "too many guest sessions from this address").retryAfter(60));
         }
-        String share = known.map(Connection::share).orElse(null);
-        boolean user = known.isPresent() && !known.get().identity().guest();
+        takeSharePlace(address, known.orElse(null));
+    }
+
+    /**
+     * Before a saved page of {@code connection} (whose client is at {@code address}) is continued in
+     * this process, after a restart, a drain or its process's death: it takes a place as a page
+     * opened does, so pages brought back cannot take a client past its share or the process past
+     * its cap. Refused, its saved copy stays.
+     *
+     * @throws ApiError 503 or 429
+     */
+    void admitContinuedPage(String address, Connection connection) {
+        admitPageToProcess();
+        if (settings.perAddress()) {
+            takeSharePlace(address, connection);
+        }
+    }
+
+    private void admitPageToProcess() {
+        if (registry.pages().size() >= settings.maxPages() && !madeRoom(pageRoomMadeAt,
+                (now, idle, most) -> registry.evictIdleGuestPages(now, idle, most), settings.maxPages(),
+                () -> registry.pages().size() < settings.maxPages())) {
+            throw refuse(ApiError.unavailable("too many pages on this server").retryAfter(5));
+        }
+    }
+
+    /** A place for one more page in the share of {@code known} (null: a guest's new connection from {@code address}). */
+    private void takeSharePlace(String address, Connection known) {
+        String share = known == null ? null : known.share();
+        boolean user = known != null && !known.identity().guest();
         if (!registry.shares().takePage(share != null ? share : LiveShares.ofAddress(address),
                 user ? settings.pagesPerUser() : settings.guestPagesPerAddress())) {
             throw refuse(new ApiError(429, "too_many_pages", user ? "this user has too many pages open"

@@ -117,26 +117,30 @@ final class PageSocket implements WsListener {
             session.close(1001, "server going away");
             return;
         }
+        // the key of the per-address caps (an IPv6 client counts by its /64, as everywhere else)
+        String address = ClientAddress.key(
+                guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders));
         try {
             Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
-            page = registry.page(connection, query.pageId()).orElse(null);
+            page = registry.page(connection, query.pageId(), () -> {
+                registry.sessions().claimAddress(connection, address);
+                guards.admission.admitContinuedPage(address, connection);
+            }).orElse(null);
             if (page != null) {
                 caller = new Caller(this::clientKey, connection.unchangedFromNow());
             }
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id
             return;
-        } catch (PageException e) {
-            session.close(1013, "try again later"); // state store unreachable, or this process is stopping
+        } catch (PageException | ApiError e) {
+            // state store unreachable, this process stopping, or no place for the page continued here
+            session.close(1013, "try again later");
             return;
         }
         if (page == null) {
             session.close(4404, "unknown page");
             return;
         }
-        // the key of the per-address caps (an IPv6 client counts by its /64, as everywhere else)
-        String address = ClientAddress.key(
-                guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders));
         try {
             guards.admission.admitSocket(address);
         } catch (ApiError refused) {

@@ -72,7 +72,7 @@ public final class PagesService implements HttpService {
         String address = connections.clientAddress(req);
         guards.admission.admitPage(address, registry.sessions().find(cookie));
         Connection connection = connections.connect(req, res);
-        connection.claimAddress(address); // a guest's pages count against the address it came from
+        registry.sessions().claimAddress(connection, address); // a guest's pages count against its address
         ResidentPage page;
         try {
             page = registry.openPage(connection, path, body.get("params"), () -> address);
@@ -109,7 +109,7 @@ public final class PagesService implements HttpService {
         String pageId = Responses.string(body.pageId(), "page_id");
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
-        ResidentPage page = ownedPage(connection, pageId);
+        ResidentPage page = ownedPage(req, connection, pageId);
         String method = Responses.string(body.method(), "method");
         long after = after(body.after());
         Caller caller = new Caller(() -> connections.clientAddress(req), connection.unchangedFromNow());
@@ -140,7 +140,7 @@ public final class PagesService implements HttpService {
         String pageId = queriedPageId(req);
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
-        ResidentPage page = ownedPage(connection, pageId);
+        ResidentPage page = ownedPage(req, connection, pageId);
         BooleanSupplier sameSession = connection.unchangedFromNow();
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
@@ -187,15 +187,20 @@ public final class PagesService implements HttpService {
     private void close(ServerRequest req, ServerResponse res) {
         ResidentPage page;
         try (Bodies.Body read = bodies.beacon(req)) {
-            page = ownedPage(req, read.json());
+            page = pageToClose(req, Responses.string(read.json(), "page_id"));
         }
         registry.closePage(page, 1000, "page closed");
         res.status(Status.NO_CONTENT_204).send();
     }
 
-    /** The page named by the body's {@code page_id}; see {@link #ownedPage(ServerRequest, String)}. */
-    private ResidentPage ownedPage(ServerRequest req, JsonNode body) {
-        return ownedPage(req, Responses.string(body, "page_id"));
+    /**
+     * Like {@link #ownedPage(ServerRequest, String)}, but a saved page continued only to be closed
+     * takes no place: a client at its share must be able to close the pages it left.
+     */
+    private ResidentPage pageToClose(ServerRequest req, String pageId) {
+        requestLog.ifPresent(log -> log.notePage(req, pageId));
+        return registry.page(connections.find(req).orElse(null), pageId, () -> { })
+                .orElseThrow(PageException::unknownPage);
     }
 
     /** The page named by the query's {@code page_id}. */
@@ -214,11 +219,19 @@ public final class PagesService implements HttpService {
     /** The page if it belongs to the request's connection; 404 otherwise, whether or not it exists. */
     private ResidentPage ownedPage(ServerRequest req, String pageId) {
         requestLog.ifPresent(log -> log.notePage(req, pageId));
-        return ownedPage(connections.find(req).orElse(null), pageId);
+        return ownedPage(req, connections.find(req).orElse(null), pageId);
     }
 
-    private ResidentPage ownedPage(Connection connection, String pageId) {
-        return registry.page(connection, pageId).orElseThrow(PageException::unknownPage);
+    private ResidentPage ownedPage(ServerRequest req, Connection connection, String pageId) {
+        return registry.page(connection, pageId, () -> admitContinued(req, connection))
+                .orElseThrow(PageException::unknownPage);
+    }
+
+    /** A saved page continued here counts as one opened, for the address its client is at now. */
+    private void admitContinued(ServerRequest req, Connection connection) {
+        String address = connections.clientAddress(req);
+        registry.sessions().claimAddress(connection, address);
+        guards.admission.admitContinuedPage(address, connection);
     }
 
     /** The {@code after} of an rpc: -1 when absent. */

@@ -19,7 +19,12 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -238,6 +243,47 @@ class HttpHostileInputTest {
             Frame close = client.readFrame(QUICK);
             assertEquals(Frame.CLOSE, close.opcode());
             assertEquals(1008, close.closeCode());
+        }
+    }
+
+    /**
+     * Anyone may send an upgrade with a foreign origin, without a session: each is refused, and the
+     * log gets at most one line a minute for all of them, not one each.
+     */
+    @Test
+    void refusedOriginsDoNotFloodTheLog() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Logger logger = Logger.getLogger("dev.resident.web.PageSocket");
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            for (int i = 0; i < 50; i++) {
+                try (RawHttp client = new RawHttp(uri)) {
+                    client.send("GET /_/ws?page_id=x HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\n"
+                            + "Origin: https://evil.example.com\r\n"
+                            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                    assertEquals(101, client.answer(QUICK).status());
+                    assertEquals(1008, client.readFrame(QUICK).closeCode());
+                }
+            }
+            long lines = records.stream().filter(r -> r.getMessage().contains("refused origin")).count();
+            assertTrue(lines <= 1, lines + " lines for 50 refused upgrades");
+        } finally {
+            logger.removeHandler(handler);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.ThrottledLog;
 import dev.resident.web.Errors;
 import dev.resident.web.LogText;
 import dev.resident.web.TrustedProxies;
@@ -15,6 +16,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,6 +29,8 @@ import java.util.Optional;
  */
 public final class LegacyProxy implements HttpService {
     private static final System.Logger LOGGER = System.getLogger(LegacyProxy.class.getName());
+    /** One line a minute however many requests fail: each is answered 502/504 anyway. */
+    private static final ThrottledLog FAILURES = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofMinutes(1));
     private final LegacyPaths paths;
     private final Upstream upstream;
     private final long maxBody;
@@ -116,7 +120,7 @@ public final class LegacyProxy implements HttpService {
     }
 
     private static void fail(ServerRequest req, ServerResponse res, UpstreamFailure failure) {
-        LOGGER.log(Level.WARNING, "legacy app failed: " + failure.status() + " " + failure.code() + " for "
+        FAILURES.log("legacy app failed: " + failure.status() + " " + failure.code() + " for "
                 + req.prologue().method().text() + " " + LogText.clean(req.prologue().uriPath().rawPath(), 120)
                 + " (" + failure.reason() + ")"); // the path only: a query string may carry a token
         Errors.send(res, failure.status(), failure.code(), failure.getMessage());

@@ -3,6 +3,7 @@ package dev.resident.legacy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.ops.ThrottledLog;
 import dev.resident.registry.Identity;
 import dev.resident.registry.SessionAuthenticator;
 
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 
 /**
  * One login for Resident and the legacy app: a request carrying the legacy app's session cookie
@@ -28,9 +30,12 @@ import java.util.Set;
  *   <li>200 {@code {"user":"alice","roles":["admin"]}}: that user, with those roles;</li>
  *   <li>401 (or 403): no user, the session ended or never was;</li>
  *   <li>anything else, a malformed answer, or no answer in time: {@link Unanswered} (a warning
- *       is logged; the answer is not kept, so the next request asks again). The connection keeps
- *       the identity last proven for {@code legacy.session.outage-grace}.</li>
+ *       is logged, at most once a minute; the answer is not kept, so the next request asks
+ *       again). The connection keeps the identity last proven for {@code legacy.session.outage-grace}.</li>
  * </ul>
+ * At most {@value #MAX_IN_FLIGHT} questions wait for the legacy app at once; a request beyond
+ * that is unanswered at once: made-up cookies sent while the legacy app is slow cannot pile up
+ * calls to it.
  * The answer is bounded and checked: a user name of at most {@value #MAX_NAME} characters that is
  * not a guest id, at most {@value #MAX_ROLES} roles of at most {@value #MAX_NAME} characters.
  */
@@ -41,6 +46,9 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
     /** Longest cookie value asked about; a longer one is no session. */
     static final int MAX_COOKIE = 4096;
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
+    static final int MAX_IN_FLIGHT = 64;
+    private static final ThrottledLog FAILURES = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofMinutes(1));
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final LegacySessionSettings settings;
     private final SessionCache cache;
     private final HttpClient client;
@@ -67,15 +75,24 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
         if (kept.isPresent()) {
             return kept.get();
         }
+        if (!inFlight.tryAcquire()) {
+            throw unanswered(new IntrospectionFailed(MAX_IN_FLIGHT + " questions already wait for the legacy app"));
+        }
         try {
             Optional<Identity> identity = ask(session);
             cache.put(session, identity);
             return identity;
         } catch (IntrospectionFailed e) {
-            LOGGER.log(Level.WARNING, "legacy session introspection failed (" + e.getMessage() + "): the connection keeps"
-                    + " its identity for legacy.session.outage-grace");
-            throw new Unanswered(e.getMessage());
+            throw unanswered(e);
+        } finally {
+            inFlight.release();
         }
+    }
+
+    private static Unanswered unanswered(IntrospectionFailed e) {
+        FAILURES.log("legacy session introspection failed (" + e.getMessage() + "): the connection keeps"
+                + " its identity for legacy.session.outage-grace");
+        return new Unanswered(e.getMessage());
     }
 
     @Override

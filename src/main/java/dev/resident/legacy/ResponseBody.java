@@ -1,5 +1,6 @@
 package dev.resident.legacy;
 
+import dev.resident.ops.ThrottledLog;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -9,6 +10,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 
 /**
  * Relays the legacy app's answer to the client piece by piece. Nothing reaches the client before
@@ -18,6 +20,9 @@ import java.io.OutputStream;
  */
 final class ResponseBody {
     private static final System.Logger LOGGER = System.getLogger(ResponseBody.class.getName());
+    /** One line a minute, however many bodies a failing legacy app cuts. */
+    private static final ThrottledLog CUT_BODIES = new ThrottledLog(LOGGER, System.Logger.Level.WARNING,
+            Duration.ofMinutes(1));
 
     private ResponseBody() {
     }
@@ -69,8 +74,8 @@ final class ResponseBody {
             return in.read(buffer);
         } catch (IOException | RuntimeException e) {
             UpstreamFailure failure = UpstreamFailure.of(e);
-            LOGGER.log(System.Logger.Level.WARNING, "legacy app failed in the middle of a body (" + failure.code()
-                    + ", " + failure.reason() + "); the client's connection is cut");
+            CUT_BODIES.log("legacy app failed in the middle of a body (" + failure.code() + ", " + failure.reason()
+                    + "); the client's connection is cut");
             throw new CloseConnectionException("legacy body cut", e);
         }
     }

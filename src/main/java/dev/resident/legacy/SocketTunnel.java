@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.json.Utf8;
+import dev.resident.ops.ThrottledLog;
 import dev.resident.web.LogText;
 import dev.resident.web.OriginCheck;
 import dev.resident.web.OriginDeferringUpgradeProvider;
@@ -17,6 +18,7 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +38,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SocketTunnel implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(SocketTunnel.class.getName());
+    /** One line a minute each, however many sockets: a client or a legacy outage causes one per socket. */
+    private static final ThrottledLog REFUSED_ORIGINS = new ThrottledLog(LOGGER, Level.INFO, Duration.ofMinutes(1));
+    private static final ThrottledLog FAILURES = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofMinutes(1));
     /** Bad Gateway (IANA close code registry): the legacy socket server cannot be reached or was lost. */
     static final int BAD_GATEWAY = 1014;
     /** Request headers the legacy socket server receives as the browser sent them. */
@@ -85,8 +90,7 @@ final class SocketTunnel implements WsListener {
     public void onOpen(WsSession session) {
         this.session = session;
         if (!originAllowed) {
-            LOGGER.log(Level.INFO, "refused origin " + LogText.clean(origin(headers), 120) + " for "
-                    + forLog());
+            REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin(headers), 120) + " for " + forLog());
             session.close(1008, "origin not allowed");
             return;
         }
@@ -108,7 +112,7 @@ final class SocketTunnel implements WsListener {
         try {
             upstream = connect(session);
         } catch (RuntimeException e) {
-            LOGGER.log(Level.WARNING, "legacy socket " + forLog() + " cannot be opened: " + rootMessage(e));
+            FAILURES.log("legacy socket " + forLog() + " cannot be opened: " + rootMessage(e));
             release();
             session.close(BAD_GATEWAY, "legacy socket unreachable");
             return;
@@ -273,7 +277,7 @@ final class SocketTunnel implements WsListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOGGER.log(Level.WARNING, "legacy socket " + forLog() + " failed: " + rootMessage(e));
+            FAILURES.log("legacy socket " + forLog() + " failed: " + rootMessage(e));
             upstream.abort();
             close(BAD_GATEWAY, "legacy socket lost");
         }

@@ -6,6 +6,7 @@ import dev.resident.json.SocketFrame;
 import dev.resident.json.Utf8;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.ThrottledLog;
 import dev.resident.page.PageException;
 import dev.resident.page.engine.Caller;
 import dev.resident.page.engine.PageMoved;
@@ -20,6 +21,7 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,6 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PageSocket implements WsListener {
     private static final System.Logger LOGGER = System.getLogger(PageSocket.class.getName());
+    /** One line a minute, however many upgrades: any client can send a foreign origin, unauthenticated. */
+    private static final ThrottledLog REFUSED_ORIGINS = new ThrottledLog(LOGGER, System.Logger.Level.INFO,
+            Duration.ofMinutes(1));
     /** Largest payload of a control frame (RFC 6455 §5.5). */
     private static final int MAX_CONTROL_PAYLOAD = 125;
     private final Registry registry;
@@ -108,8 +113,7 @@ final class PageSocket implements WsListener {
         this.cookieHeaders = null;
         this.upgradeHeaders = null;
         if (!originAllowed) {
-            LOGGER.log(System.Logger.Level.INFO, "refused origin " + LogText.clean(origin, 120) + " for host "
-                    + LogText.clean(host, 120));
+            REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin, 120) + " for host " + LogText.clean(host, 120));
             session.close(1008, "origin not allowed");
             return;
         }

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.DbEvent;
 import dev.resident.json.Json;
+import dev.resident.ops.ThrottledLog;
 import org.postgresql.PGNotification;
 
+import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -17,12 +20,13 @@ import java.util.function.Supplier;
  * database can NOTIFY on the channel.
  */
 final class Delivery {
+    private static final System.Logger LOGGER = System.getLogger(PgDbEvents.class.getName());
     private final PgSettings settings;
     private final BusListener local;
     private final Supplier<Set<String>> watchedTables;
     private final PgMeters meters;
-    private final ThrottledWarning malformed = new ThrottledWarning(10_000);
-    private final ThrottledWarning unknown = new ThrottledWarning(10_000);
+    private final ThrottledLog malformed = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofSeconds(10));
+    private final ThrottledLog unknown = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofSeconds(10));
 
     /**
      * @param watchedTables the tables that pages of this process watch

@@ -2,6 +2,7 @@ package dev.resident.dbevents.pg;
 
 import dev.resident.bus.BusListener;
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.ThrottledLog;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -27,7 +28,7 @@ public final class PgDbEvents implements AutoCloseable {
     private final PgSettings settings;
     private final Delivery delivery;
     private final PgMeters meters;
-    private final ThrottledWarning connectFailures = new ThrottledWarning(30_000);
+    private final ThrottledLog connectFailures = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofSeconds(30));
     private final Thread reader;
     private volatile boolean linkUp;
     private volatile boolean closed;

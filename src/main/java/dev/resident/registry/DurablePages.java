@@ -311,6 +311,11 @@ final class DurablePages {
         ownership.beforeCall(page, held);
     }
 
+    /** A page left this process: nothing about it is kept for its next call. */
+    void left(ResidentPage page) {
+        ownership.forget(page);
+    }
+
     /**
      * Whether the snapshot is larger than may be written: then it is not (the page goes on here,
      * unsaved), counted, and logged at most once a minute. Written, it would fail every round of

@@ -68,6 +68,13 @@ final class OwnershipChecks {
         }
     }
 
+    /** A page left this process (closed, evicted, taken over): it needs no check at its next call. */
+    void forget(ResidentPage page) {
+        if (!unchecked.isEmpty()) {
+            unchecked.remove(StateKeys.page(page.id()));
+        }
+    }
+
     /**
      * Whether the saved copy of {@code key} is still this process's, of the page's epoch; if so,
      * it is fenced first: written again as it is, at its revision (the page's next write expects

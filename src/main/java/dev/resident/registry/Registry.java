@@ -432,6 +432,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     /** Drops a page from this process only: its saved copy stays, to be continued. */
     void evict(ResidentPage page, int socketCode, String reason) {
         if (pages.remove(StateKeys.page(page.id()), page)) {
+            durablePages.left(page);
             sessions.byKey(page.connectionId()).ifPresent(connection -> {
                 connection.pageSet().remove(page);
                 connection.touch(System.currentTimeMillis());

@@ -325,6 +325,40 @@ class AdmissionTest {
     }
 
     /**
+     * Pages may watch tables their client names (the legacy bridge page does): past half of
+     * {@code max-watched-tables}, one user who brought in a share of them (16 here) brings in no
+     * more, so another user's pages still get theirs. Before, one user took every place.
+     */
+    @Test
+    void oneUserCannotTakeEveryWatchedTable() {
+        onAnotherServer(Map.of("resident.limits.max-watched-tables", "40"), server -> {
+            Browser bob = new Browser(server);
+            assertEquals(200, bob.login("bob", "bob").status());
+            int opened = 0;
+            Reply refused = null;
+            while (opened < 40) {
+                Reply reply = bob.post("/_/pages", Json.object().put("path", "/_bench").set("params",
+                        Json.object().set("tables", Json.array().add("bob_" + opened))));
+                if (reply.status() != 201) {
+                    refused = reply;
+                    break;
+                }
+                opened++;
+            }
+            assertEquals(20, opened, "half of the places, then none");
+            assertError(refused, 429, "rate_limited");
+            Browser carol = new Browser(server);
+            assertEquals(200, carol.login("carol", "carol").status());
+            for (int i = 0; i < 16; i++) {
+                assertEquals(201, carol.post("/_/pages", Json.object().put("path", "/_bench").set("params",
+                        Json.object().set("tables", Json.array().add("carol_" + i)))).status(), "carol's table " + i);
+            }
+            assertEquals(201, bob.post("/_/pages", Json.object().put("path", "/_bench").set("params",
+                    Json.object().set("tables", Json.array().add("carol_0")))).status(), "a table already watched");
+        });
+    }
+
+    /**
      * A process full of sockets does not keep a new client's socket out while another address holds
      * many: the newcomer takes one of the largest holder's places (1013 to that socket), until the
      * sockets are shared as evenly as the clients ask for them.

@@ -55,6 +55,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     /** By page key: the page id without its process suffix, so an old id still finds a moved page. */
     private final ConcurrentHashMap<String, ResidentPage> pages = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<ResidentPage>> subscribers = new ConcurrentHashMap<>();
+    private final TableIntroductions introductions;
     /** The expiry sweep and the lease renewal on the process's timers. */
     private final List<Future<?>> timed;
     private final CpuPool cpu;
@@ -71,6 +72,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public Registry(RegistrySettings settings, StateSettings state, StateStore store, PageTypes types,
                     ResidentMeters meters, CpuPool cpu, Timers timers, Function<BusListener, Bus> busFactory) {
         this.settings = settings;
+        this.introductions = new TableIntroductions(settings.maxWatchedTables());
         this.meters = meters;
         this.store = store;
         String self = settings.process().isEmpty() ? "instance-" + Ids.newId() : settings.process();
@@ -370,8 +372,18 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                     // each table is a subscription on the bus: names a client picks must not grow them without end
                     throw PageException.rateLimited("this server watches too many tables; try again later");
                 }
+                String share = sessions.byKey(page.connectionId()).map(Connection::share).orElse(null);
+                if (!introductions.take(t, share, subscribers.size())) {
+                    throw PageException.rateLimited("this user's pages (or this address's guests') watch too many "
+                            + "tables of their own; try again later");
+                }
                 set = ConcurrentHashMap.newKeySet();
-                bus.watchTable(t);
+                try {
+                    bus.watchTable(t);
+                } catch (RuntimeException e) {
+                    introductions.gone(t);
+                    throw e;
+                }
             }
             set.add(page);
             return set;
@@ -384,6 +396,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             set.remove(page);
             if (set.isEmpty()) {
                 bus.unwatchTable(t);
+                introductions.gone(t);
                 return null;
             }
             return set;

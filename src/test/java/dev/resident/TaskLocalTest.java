@@ -326,6 +326,35 @@ class TaskLocalTest {
         });
     }
 
+    /**
+     * The finished jobs a process remembers are bounded in number ({@code max-jobs}); one client
+     * submitting jobs by the hundred forgets its own oldest first, not everyone else's.
+     */
+    @Test
+    void aFloodOfJobsForgetsItsOwnFinishedJobsFirst() {
+        onOwnServer(Map.of("resident.process", "flood", "resident.tasks.workers", "1", "resident.tasks.max-jobs", "100",
+                "resident.tasks.max-jobs-per-user", "1000", "resident.tasks.queue", "1000"), base -> {
+            Browser bob = new Browser(base);
+            assertEquals(200, bob.login("bob", "bob").status());
+            String bobs = submit(bob, probePage(bob), "probe.fail", null).json().path("result").path("job_id").asText();
+            Eventually.await(Duration.ofSeconds(10), "bob's job ended",
+                    () -> bob.get("/_/jobs/" + bobs).json().path("state").asText().equals("failed"));
+            Browser flood = new Browser(base);
+            String pageId = probePage(flood);
+            String first = null;
+            String last = null;
+            for (int i = 0; i < 150; i++) {
+                last = submit(flood, pageId, "probe.fail", null).json().path("result").path("job_id").asText();
+                first = first == null ? last : first;
+            }
+            String lastJob = last;
+            Eventually.await(Duration.ofSeconds(20), "the flood ran",
+                    () -> flood.get("/_/jobs/" + lastJob).json().path("state").asText().equals("failed"));
+            assertEquals(404, flood.get("/_/jobs/" + first).status(), "the flood's oldest were forgotten");
+            assertEquals("failed", bob.get("/_/jobs/" + bobs).json().path("state").asText(), "bob's is remembered");
+        });
+    }
+
     /** One worker, a queue of 10, at most two jobs a user: on a server of its own, process {@code process}. */
     private static Map<String, String> twoJobsAUser(String process) {
         return Map.of("resident.process", process, "resident.tasks.workers", "1", "resident.tasks.queue", "10",

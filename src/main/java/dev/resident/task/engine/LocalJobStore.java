@@ -1,18 +1,23 @@
 package dev.resident.task.engine;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * Job states in this process's memory: finished jobs are forgotten after {@code keepFinished}, and
- * beyond {@code maxJobs} jobs, or beyond {@code maxKeptResults} bytes of their results together,
- * the oldest finished ones go first.
+ * Job states in this process's memory: finished jobs are forgotten after {@code keepFinished};
+ * beyond {@code maxJobs} jobs the oldest finished ones of the quota holding the most go first, and
+ * beyond {@code maxKeptResults} bytes of their results together the oldest finished ones.
  */
 final class LocalJobStore implements JobStore {
     private final ConcurrentHashMap<String, JobStatus> jobs = new ConcurrentHashMap<>();
@@ -88,20 +93,49 @@ final class LocalJobStore implements JobStore {
     public void close() {
     }
 
-    /** Drops finished jobs past their time, then the oldest finished ones while over a bound. */
+    /**
+     * Drops finished jobs past their time; then, over {@code maxJobs}, the oldest finished ones of
+     * whichever quota holds the most finished jobs, down to a hundredth below the bound (one user
+     * submitting jobs by the thousand forgets its own first, not everyone else's); then, over
+     * {@code maxKeptResults}, the oldest finished ones.
+     */
     private void trim(long now) {
         jobs.values().stream().filter(job -> job.state().finished() && now - job.updatedAt() > keepMillis)
                 .toList()
                 .forEach(this::forget);
-        if (jobs.size() >= maxJobs || keptResults.get() > maxKeptResults) {
-            Iterator<JobStatus> oldest = jobs.values().stream().filter(job -> job.state().finished())
-                    .sorted(Comparator.comparingLong(JobStatus::updatedAt))
-                    .toList()
-                    .iterator();
-            while (oldest.hasNext() && (jobs.size() >= maxJobs || keptResults.get() > maxKeptResults)) {
+        if (jobs.size() >= maxJobs) {
+            forgetFromLargestHolders(maxJobs - Math.max(1, maxJobs / 100));
+        }
+        if (keptResults.get() > maxKeptResults) {
+            Iterator<JobStatus> oldest = finishedOldestFirst().iterator();
+            while (oldest.hasNext() && keptResults.get() > maxKeptResults) {
                 forget(oldest.next());
             }
         }
+    }
+
+    /** Forgets finished jobs, each time the oldest of the quota that holds the most, until {@code target} are left. */
+    private void forgetFromLargestHolders(int target) {
+        Map<String, Deque<JobStatus>> byQuota = new HashMap<>();
+        for (JobStatus job : finishedOldestFirst()) {
+            byQuota.computeIfAbsent(job.quota(), q -> new ArrayDeque<>()).add(job);
+        }
+        PriorityQueue<Deque<JobStatus>> largest = new PriorityQueue<>(
+                Comparator.comparingInt((Deque<JobStatus> held) -> held.size()).reversed());
+        largest.addAll(byQuota.values());
+        while (jobs.size() > target && !largest.isEmpty()) {
+            Deque<JobStatus> held = largest.poll();
+            forget(held.pollFirst());
+            if (!held.isEmpty()) {
+                largest.add(held);
+            }
+        }
+    }
+
+    private List<JobStatus> finishedOldestFirst() {
+        return jobs.values().stream().filter(job -> job.state().finished())
+                .sorted(Comparator.comparingLong(JobStatus::updatedAt))
+                .toList();
     }
 
     /** Removes {@code job} unless it changed meanwhile. */

@@ -22,8 +22,8 @@ import java.util.concurrent.Semaphore;
  * {@code POST /_/login} and {@code POST /_/logout}. A login goes through, in this order: the rate
  * limits per client address and for everyone ({@link LoginRates}: 429 with {@code Retry-After}), the length bounds
  * and guest names (401, nothing recorded), the failure back-off of its (user name, address) pair
- * ({@link LoginThrottle}), then the password check, which runs on the CPU pool (PBKDF2 costs tens
- * of milliseconds of CPU) behind a bounded number of waiting checks. A successful login without a
+ * ({@link LoginThrottle}), then the password check, which runs on the CPU pool's threads kept apart
+ * from page code (PBKDF2 costs tens of milliseconds of CPU) behind a bounded number of waiting checks. A successful login without a
  * live connection mints one, so it passes {@link Admission#admitConnection} first (503 when the
  * process is full, 429 past the address's new connections per minute).
  */
@@ -102,7 +102,7 @@ public final class LoginService implements HttpService {
         }
         try {
             CpuPool cpu = registry.cpu();
-            return cpu.compute(() -> authenticator.authenticate(user, password));
+            return cpu.computeApart(() -> authenticator.authenticate(user, password)); // never behind page code
         } finally {
             pending.release();
         }

@@ -14,10 +14,15 @@ import java.util.concurrent.TimeUnit;
  * Platform threads for CPU-bound page code. Virtual threads are not time-sliced: a page method
  * that computes for a second holds one of the few carrier threads for that second, and every
  * other page waits. Work handed to this pool runs on threads the OS time-slices, while the
- * calling virtual thread just parks.
+ * calling virtual thread just parks. Work that must not wait behind page code's (password checks)
+ * has threads and a queue of its own ({@link #computeApart}): a client whose pages fill the
+ * queue with computations cannot keep everyone from logging in.
  */
 public final class CpuPool implements AutoCloseable {
+    /** Computations waiting apart at most: more than the logins allowed to wait at once. */
+    static final int APART_QUEUE = 256;
     private final ThreadPoolExecutor executor;
+    private final ThreadPoolExecutor apart;
 
     /**
      * @param threads  how many computations run at once (the number of cores is a good start)
@@ -27,13 +32,29 @@ public final class CpuPool implements AutoCloseable {
     public CpuPool(int threads, int maxQueue) {
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(maxQueue), Thread.ofPlatform().daemon().name("resident-cpu-", 0).factory());
+        int apartThreads = Math.max(1, threads / 2);
+        this.apart = new ThreadPoolExecutor(apartThreads, apartThreads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(APART_QUEUE), Thread.ofPlatform().daemon().name("resident-cpu-apart-", 0).factory());
     }
 
     /** Runs {@code work} on the pool and returns its result; the caller blocks (parks) meanwhile. */
     public <T> T compute(Callable<T> work) throws Exception {
+        return run(executor, work);
+    }
+
+    /**
+     * Like {@link #compute}, on threads of their own (half as many, at least one) that page code's
+     * computations never occupy: for work that must go on whatever pages compute, such as password
+     * checks. The OS time-slices them with the pool's.
+     */
+    public <T> T computeApart(Callable<T> work) throws Exception {
+        return run(apart, work);
+    }
+
+    private static <T> T run(ThreadPoolExecutor on, Callable<T> work) throws Exception {
         Future<T> result;
         try {
-            result = executor.submit(work);
+            result = on.submit(work);
         } catch (RejectedExecutionException e) {
             throw new PageException(503, "unavailable", "the server is busy computing");
         }
@@ -53,5 +74,6 @@ public final class CpuPool implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        apart.shutdownNow();
     }
 }

@@ -10,12 +10,8 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -28,18 +24,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * </pre>
  * {@code page} is the page the request named or opened ({@code -} for none); a socket's status is
  * its close code. A line never holds a cookie, a header, a body or a query string: the page id is
- * the only identifier. Lines go to the file {@code resident.request-log.file}, or else to the
+ * the only identifier. Lines go to the file {@code resident.request-log.file} (moved to
+ * {@code <file>.1} at 10 MB, the older ones up to {@code .4}), or else to the
  * {@code dev.resident.requests} logger.
  */
 public final class RequestLog implements Filter {
     private static final System.Logger LOGGER = System.getLogger("dev.resident.requests");
     /** Longer paths are cut: a path is the client's text. */
     private static final int MAX_PATH = 200;
+    private static final long FILE_LIMIT = 10 << 20;
+    private static final int FILES_KEPT = 4;
     private final String process;
-    private final Writer file;
+    private final RotatingLogFile file;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private RequestLog(String process, Writer file) {
+    private RequestLog(String process, RotatingLogFile file) {
         this.process = process.isEmpty() ? "single" : process;
         this.file = file;
     }
@@ -53,9 +52,7 @@ public final class RequestLog implements Filter {
             return new RequestLog(process, null);
         }
         try {
-            Path path = Path.of(file);
-            return new RequestLog(process, Files.newBufferedWriter(path, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+            return new RequestLog(process, new RotatingLogFile(Path.of(file), FILE_LIMIT, FILES_KEPT));
         } catch (IOException e) {
             throw new UncheckedIOException("resident.request-log.file " + file + " cannot be written", e);
         }
@@ -100,8 +97,6 @@ public final class RequestLog implements Filter {
         lock.lock();
         try {
             file.write(text);
-            file.write('\n');
-            file.flush();
         } catch (IOException e) {
             LOGGER.log(Level.WARNING, "request log not written: " + e.getMessage());
         } finally {

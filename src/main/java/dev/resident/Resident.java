@@ -149,7 +149,13 @@ public final class Resident implements AutoCloseable {
         meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
                 () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
-                .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle, proxies));
+                .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle, proxies,
+                        web.adminHost()));
+        if (legacy.isPresent() && !web.adminHost().isSet()) {
+            LOGGER.log(Level.WARNING, "the legacy app shares its origin with the admin view: a script injected into "
+                    + "one of its pages could act as an admin who opens it; set ADMIN_HOST (resident.admin.host) to "
+                    + "give the admin powers a host of their own");
+        }
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle,
                         web.socketAdmission(), proxies));

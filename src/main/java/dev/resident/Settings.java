@@ -95,7 +95,8 @@ final class Settings {
                 duration(ws.get("close-timeout")),
                 Set.copyOf(strings(ws.get("allowed-origins"))),
                 duration(resident.get("pages.max-poll-wait")),
-                login(resident));
+                login(resident),
+                resident.get("admin.host").asString().orElse(""));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */

@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.ThrottledLog;
+import dev.resident.web.AdminHost;
 import dev.resident.web.Errors;
 import dev.resident.web.LogText;
 import dev.resident.web.TrustedProxies;
@@ -36,15 +37,18 @@ public final class LegacyProxy implements HttpService {
     private final long maxBody;
     private final Lifecycle lifecycle;
     private final TrustedProxies proxies;
+    private final AdminHost adminHost;
 
     /**
      * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
      * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
+     * @param adminHost        the admin powers' own host, where the app is never served (404)
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
      */
     public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                       TrustedProxies proxies) {
+                       TrustedProxies proxies, AdminHost adminHost) {
+        this.adminHost = adminHost;
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
@@ -66,6 +70,11 @@ public final class LegacyProxy implements HttpService {
         }
         if (!paths.forwards(target.path())) {
             res.next();
+            return;
+        }
+        if (adminHost.isFor(req)) {
+            // a page of the app would run its scripts as the admin view's origin
+            Errors.send(res, 404, "not_found", "the legacy app is not served on the admin host");
             return;
         }
         lifecycle.enter();

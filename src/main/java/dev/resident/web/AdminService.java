@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  *       refused, sockets closed with 1001); 404 {@code unknown_process}</li>
  * </ul>
  * In a site over NATS the state is gathered from every live process and each action goes to the
- * process that owns the page (see {@link SiteView}).
+ * process that owns the page (see {@link SiteView}). With {@code resident.admin.host} set, all of
+ * this answers only on that host ({@link AdminHost}).
  */
 public final class AdminService implements HttpService {
     /** The role that opens the admin view. */
@@ -47,14 +48,19 @@ public final class AdminService implements HttpService {
     private final SiteView site;
     private final byte[] view;
     private final Supplier<ObjectNode> jobs;
+    private final AdminHost host;
 
-    /** @param jobs the task engine's view of the jobs, or null when there is none */
-    AdminService(Connections connections, SiteView site, Supplier<ObjectNode> jobs) {
+    /**
+     * @param jobs the task engine's view of the jobs, or null when there is none
+     * @param host the host the view answers on: elsewhere 404, as a path that is not served
+     */
+    AdminService(Connections connections, SiteView site, Supplier<ObjectNode> jobs, AdminHost host) {
         this.registry = connections.registry();
         this.connections = connections;
         this.site = site;
         this.jobs = jobs;
         this.view = resource(VIEW);
+        this.host = host;
     }
 
     @Override
@@ -117,6 +123,9 @@ public final class AdminService implements HttpService {
     }
 
     private void requireAdmin(ServerRequest req) {
+        if (!host.admits(req)) {
+            throw new ApiError(404, "not_found", "no such route");
+        }
         Identity identity = connections.find(req).map(Connection::identity).orElse(null);
         if (identity == null || identity.guest()) {
             throw ApiError.unauthorized("log in as an admin");

@@ -22,12 +22,14 @@ final class JobsService implements HttpService {
     private final Connections connections;
     private final TaskEngine engine;
     private final Replies replies;
+    private final AdminHost adminHost;
 
     /** @param replies sends the answers: a job's state carries its result, which may be large */
-    JobsService(Connections connections, TaskEngine engine, Replies replies) {
+    JobsService(Connections connections, TaskEngine engine, Replies replies, AdminHost adminHost) {
         this.connections = connections;
         this.engine = engine;
         this.replies = replies;
+        this.adminHost = adminHost;
     }
 
     @Override
@@ -38,14 +40,17 @@ final class JobsService implements HttpService {
 
     private void status(ServerRequest req, ServerResponse res) {
         Identity identity = identity(req);
-        send(req, res, engine.status(req.path().pathParameters().get("id"), identity.user(),
-                identity.hasRole(AdminService.ROLE)));
+        send(req, res, engine.status(req.path().pathParameters().get("id"), identity.user(), admin(req, identity)));
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
         Identity identity = identity(req);
-        send(req, res, engine.cancel(req.path().pathParameters().get("id"), identity.user(),
-                identity.hasRole(AdminService.ROLE)));
+        send(req, res, engine.cancel(req.path().pathParameters().get("id"), identity.user(), admin(req, identity)));
+    }
+
+    /** An admin reaches every job, on the admin host only when one is set. */
+    private boolean admin(ServerRequest req, Identity identity) {
+        return identity.hasRole(AdminService.ROLE) && adminHost.admits(req);
     }
 
     private Identity identity(ServerRequest req) {

@@ -32,6 +32,7 @@ public final class WebFront {
     public static final String API_ROOT = "/_";
     /** Classpath folder of the static files: {@code /_/resident.js}, the demo at {@code /}. */
     static final String STATIC_ROOT = "web";
+    private final AdminHost adminHost;
     private final Registry registry;
     private final Authenticator authenticator;
     private final Bus bus;
@@ -78,6 +79,7 @@ public final class WebFront {
                 admission.perAddress() ? admission.bodiesHeapPerAddress() : Long.MAX_VALUE,
                 admission.maxTrackedAddresses(), proxies);
         this.guards = new Guards(admission, proxies, bodies, registry, sockets, meters, timers);
+        this.adminHost = AdminHost.of(settings.adminHost());
         meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
                 bodies::held);
     }
@@ -102,6 +104,11 @@ public final class WebFront {
         return sockets;
     }
 
+    /** The host the admin powers answer on ({@code resident.admin.host}). */
+    public AdminHost adminHost() {
+        return adminHost;
+    }
+
     /** Admission of the legacy app's tunnelled sockets under the page sockets' caps. */
     public SocketAdmission socketAdmission() {
         return new OtherSocketAdmission(guards.admission, guards.proxies);
@@ -117,7 +124,7 @@ public final class WebFront {
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission, bodies))
                 .register(API_ROOT, new DbEventService(bus, settings, bodies))
                 .register(API_ROOT, new NoticeService(bus, settings, bodies))
-                .register(API_ROOT, new AdminService(connections, site, this::jobsState));
+                .register(API_ROOT, new AdminService(connections, site, this::jobsState, adminHost));
     }
 
     /**
@@ -160,7 +167,7 @@ public final class WebFront {
     /** The background-job endpoints ({@code /_/jobs/...}); register after {@link #api}. */
     public void jobs(HttpRouting.Builder routing, TaskEngine engine) {
         this.tasks = engine;
-        routing.register(API_ROOT, new JobsService(connections, engine, new Replies(bodies, connections)));
+        routing.register(API_ROOT, new JobsService(connections, engine, new Replies(bodies, connections), adminHost));
     }
 
     /**

@@ -21,8 +21,9 @@ import java.util.Set;
  * @param allowedOrigins  origins accepted besides the server's own
  * @param maxPollWait     longest long-poll wait
  * @param login           bounds of {@code POST /_/login}
+ * @param adminHost       the host the admin powers answer on ({@link AdminHost}); empty: any
  */
 public record WebSettings(String adminToken, int maxBodyBytes, long bodiesHeap, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
-                          Duration maxPollWait, LoginSettings login) {
+                          Duration maxPollWait, LoginSettings login, String adminHost) {
 }

@@ -1,0 +1,85 @@
+package dev.resident;
+
+import dev.resident.json.Json;
+import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.TestServers;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * In front of a legacy app, the admin powers get a host of their own ({@code resident.admin.host}):
+ * a script injected into a legacy page runs as the main origin, and there the admin view does not
+ * exist; on the admin host the legacy app is never served. The server listens on every address:
+ * {@code localhost} stands for the main host, {@code 127.0.0.1} for the admin host.
+ */
+@Timeout(60)
+class AdminHostTest {
+    private static Resident resident;
+    private static WebServer server;
+    private static URI main;
+    private static URI admin;
+
+    @BeforeAll
+    static void start() {
+        resident = TestServers.resident(Map.of("resident.admin.host", "127.0.0.1",
+                "legacy.upstream", "http://127.0.0.1:9"), new PageTypes()); // nothing listens: 502 when forwarded
+        server = WebServer.builder().port(0).update(resident::setup).build().start();
+        main = URI.create("http://localhost:" + server.port());
+        admin = URI.create("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+        resident.close();
+    }
+
+    @Test
+    void theAdminViewAnswersOnlyOnTheAdminHost() {
+        Browser onMain = new Browser(main);
+        assertEquals(200, onMain.login("alice", "alice").status());
+        Reply hidden = onMain.get("/_/admin/state");
+        assertEquals(404, hidden.status(), hidden.body());
+        assertEquals("not_found", hidden.errorCode());
+        assertEquals(404, onMain.get("/_/admin").status());
+
+        Browser onAdmin = new Browser(admin);
+        assertEquals(200, onAdmin.login("alice", "alice").status());
+        assertEquals(200, onAdmin.get("/_/admin/state").status());
+        assertEquals(200, onAdmin.get("/_/admin").status());
+    }
+
+    @Test
+    void anAdminReachesOtherUsersJobsOnlyOnTheAdminHost() {
+        Browser bob = new Browser(main);
+        assertEquals(200, bob.login("bob", "bob").status());
+        Reply submitted = bob.rpc(bob.benchPage(), "job", Json.object().put("steps", 1), null);
+        assertEquals(200, submitted.status(), submitted.body());
+        String job = "/_/jobs/" + submitted.json().path("result").path("job_id").asText();
+        Browser onMain = new Browser(main);
+        assertEquals(200, onMain.login("alice", "alice").status());
+        assertEquals(404, onMain.get(job).status(), "on the main host she is a user like bob");
+        Browser onAdmin = new Browser(admin);
+        assertEquals(200, onAdmin.login("alice", "alice").status());
+        assertEquals(200, onAdmin.get(job).status());
+    }
+
+    @Test
+    void theLegacyAppIsNeverServedOnTheAdminHost() {
+        Reply forwarded = new Browser(main).get("/app/orders");
+        assertEquals(502, forwarded.status(), "forwarded to the legacy app, which is down: " + forwarded.body());
+        Reply refused = new Browser(admin).get("/app/orders");
+        assertEquals(404, refused.status(), refused.body());
+        assertEquals("not_found", refused.errorCode());
+    }
+}

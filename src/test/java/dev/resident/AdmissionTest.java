@@ -6,6 +6,7 @@ import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
+import dev.resident.support.LogLines;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
@@ -23,11 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -427,41 +424,22 @@ class AdmissionTest {
 
     @Test
     void aSlowCallIsLoggedOnceWithItsStack() {
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Logger logger = Logger.getLogger("dev.resident.web.SlowCalls");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        try {
+        try (LogLines lines = LogLines.of("dev.resident.web.SlowCalls")) {
             Browser browser = new Browser(uri);
             String pageId = browser.benchPage();
             double before = new Observe(uri).metric("resident_slow_calls_total");
             ObjectNode params = Json.object().put("io_ms", 1200);
             assertEquals(200, browser.rpc(pageId, "work", params, null).status());
-            Eventually.await(Duration.ofSeconds(5), "the slow call logged",
-                    () -> records.stream().anyMatch(r -> r.getMessage().contains(pageId)));
-            List<LogRecord> mine = records.stream().filter(r -> r.getMessage().contains(pageId)).toList();
+            Eventually.await(Duration.ofSeconds(5), "the slow call logged", () -> !lines.containing(pageId).isEmpty());
+            List<String> mine = lines.containing(pageId);
             assertEquals(1, mine.size(), "logged once");
-            String line = mine.get(0).getMessage();
+            String line = mine.get(0);
             assertTrue(line.contains("slow page call: work"), line);
             assertTrue(line.contains("BenchPage.work"), "the stuck call's stack: " + line);
             assertEquals(before + 1, new Observe(uri).metric("resident_slow_calls_total"));
-        } finally {
-            logger.removeHandler(handler);
         }
     }
+
 
     @Test
     void cookiesAreSecureOnlyBehindATrustedTlsBalancer() {

@@ -3,6 +3,7 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
+import dev.resident.support.LogLines;
 import dev.resident.support.RawHttp;
 import dev.resident.support.RawHttp.Answer;
 import dev.resident.support.RawHttp.Frame;
@@ -19,12 +20,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -252,24 +248,7 @@ class HttpHostileInputTest {
      */
     @Test
     void refusedOriginsDoNotFloodTheLog() {
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Logger logger = Logger.getLogger("dev.resident.web.PageSocket");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        try {
+        try (LogLines lines = LogLines.of("dev.resident.web.PageSocket")) {
             for (int i = 0; i < 50; i++) {
                 try (RawHttp client = new RawHttp(uri)) {
                     client.send("GET /_/ws?page_id=x HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\n"
@@ -280,12 +259,11 @@ class HttpHostileInputTest {
                     assertEquals(1008, client.readFrame(QUICK).closeCode());
                 }
             }
-            long lines = records.stream().filter(r -> r.getMessage().contains("refused origin")).count();
-            assertTrue(lines <= 1, lines + " lines for 50 refused upgrades");
-        } finally {
-            logger.removeHandler(handler);
+            int logged = lines.containing("refused origin").size();
+            assertTrue(logged <= 1, logged + " lines for 50 refused upgrades");
         }
     }
+
 
     @Test
     void pipelinedRequestsAreAnsweredAtOnce() {

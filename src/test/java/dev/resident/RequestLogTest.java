@@ -100,6 +100,25 @@ class RequestLogTest {
         assertFalse(log.contains("password"), "no body");
     }
 
+    /**
+     * The log sits behind the request guard and in front of the cross-site and observe guards
+     * (web/FrontFilter): their refusals get a line, the request guard's do not.
+     */
+    @Test
+    void refusalsOfTheGuardsBehindTheLogGetALineAndTheFirstGuardsDoNot() {
+        Browser browser = new Browser(uri);
+        assertEquals(405, browser.send(HttpRequest.newBuilder(uri.resolve("/_/rpc"))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody())).status());
+        assertEquals(403, browser.send(HttpRequest.newBuilder(uri.resolve("/_/rpc"))
+                .header("Origin", "https://elsewhere.example")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))).status());
+        assertEquals(401, browser.get("/observe/metrics").status());
+        await("POST /_/rpc - 403");
+        await("GET /observe/metrics - 401");
+        assertFalse(lines().stream().anyMatch(line -> line.contains("method=TRACE")), "the request guard's 405 is not logged");
+    }
+
     /** Waits for a line with {@code method path page status} in this order ({@code page=} optional). */
     private static void await(String expected) {
         String[] parts = expected.replace("page=", "").split(" ");

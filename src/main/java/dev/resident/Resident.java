@@ -243,8 +243,7 @@ public final class Resident implements AutoCloseable {
         web.watchConnections(server, http1, websocket);
         accessLog.ifPresent(log -> server.addFeature(log.feature()));
         server.routing(routing -> {
-                    web.api(routing);
-                    routing.addFilter(new ObserveGuard(OBSERVE_ROOT, observeToken));
+                    web.api(routing, new ObserveGuard(OBSERVE_ROOT, observeToken));
                     web.jobs(routing, tasks);
                     legacy.ifPresent(routing::register);
                     web.staticFiles(routing);

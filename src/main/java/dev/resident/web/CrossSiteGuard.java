@@ -3,8 +3,6 @@ package dev.resident.web;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
@@ -19,7 +17,7 @@ import java.util.Set;
  * server with the admin token) and passes. The JSON endpoints also take only
  * {@code application/json} ({@link Responses#objectBody}), which a cross-site form cannot send.
  */
-final class CrossSiteGuard implements Filter {
+final class CrossSiteGuard {
     private static final HeaderName SEC_FETCH_SITE = HeaderNames.create("Sec-Fetch-Site");
     private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
     private static final Set<String> OWN_SITE = Set.of("same-origin", "none");
@@ -31,13 +29,13 @@ final class CrossSiteGuard implements Filter {
         this.allowedOrigins = allowedOrigins;
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    /** Whether the request goes on; when not, it has been answered (a check of {@link FrontFilter}). */
+    boolean passes(RoutingRequest req, RoutingResponse res) {
         if (SAFE.contains(req.prologue().method()) || !api(req) || sameSite(req)) {
-            chain.proceed();
-            return;
+            return true;
         }
         Errors.send(res, 403, "forbidden", "cross-site request refused");
+        return false;
     }
 
     /**

@@ -33,25 +33,32 @@ public final class ObserveGuard implements Filter {
         this.expected = token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** As a filter of its own (a worker process's routing). */
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (passes(req, res)) {
+            chain.proceed();
+        }
+    }
+
+    /** Whether the request goes on; when not, it has been answered (a check of {@link FrontFilter}). */
+    boolean passes(RoutingRequest req, RoutingResponse res) {
         String path = req.prologue().uriPath().path();
         boolean guarded = path != null && (path.equals(root) || path.startsWith(rootSlash)) && !open.contains(stripSlash(path));
         if (!guarded) {
-            chain.proceed();
-            return;
+            return true;
         }
         if (expected == null) {
             Errors.send(res, 404, "not_found", "not found");
-            return;
+            return false;
         }
         byte[] given = req.headers().first(HeaderNames.AUTHORIZATION).orElse("").getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, expected)) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
             Errors.send(res, 401, "unauthorized", "observe token required");
-            return;
+            return false;
         }
-        chain.proceed();
+        return true;
     }
 
     private static String stripSlash(String path) {

@@ -6,8 +6,6 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
@@ -16,7 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The first filter: it counts the request ({@link HttpRequests}); methods an origin server never
+ * The first check of {@link FrontFilter}: it counts the request ({@link HttpRequests}); methods an origin server never
  * serves ({@code CONNECT}, whose target has no path, and {@code TRACE}, which would echo cookies)
  * get 405 {@code method_not_allowed} before any route looks at them; a target that is not a path
  * (absolute-form, {@code OPTIONS *} apart) and a WebSocket upgrade with a malformed
@@ -25,7 +23,7 @@ import java.util.Set;
  * (it would answer that request 502, as it must not send a POST again); its next request opens a
  * connection, which a stopped process refuses, and that one the proxy sends to another process.
  */
-final class RequestGuard implements Filter {
+final class RequestGuard {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
     private final Lifecycle lifecycle;
@@ -34,8 +32,8 @@ final class RequestGuard implements Filter {
         this.lifecycle = lifecycle;
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    /** Whether the request goes on; when not, it has been answered. */
+    boolean passes(RoutingRequest req, RoutingResponse res) {
         HttpRequests.counted();
         boolean upgrade = req.headers().contains(HeaderNames.UPGRADE);
         if (lifecycle.draining() && !upgrade) { // a 101 keeps its connection; the drain refuses sockets itself
@@ -44,7 +42,7 @@ final class RequestGuard implements Filter {
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
             Errors.send(res, 405, "method_not_allowed", req.prologue().method().text() + " is not served here");
-            return;
+            return false;
         }
         if (!originForm(req.prologue().uriPath().rawPath())
                 && !(req.prologue().method() == Method.OPTIONS && "*".equals(req.prologue().uriPath().rawPath()))) {
@@ -52,15 +50,15 @@ final class RequestGuard implements Filter {
             // server's: Helidon's routes fail on some with a 500, and the legacy proxy would pass them on
             res.header(HeaderValues.CONNECTION_CLOSE);
             Errors.send(res, 400, "bad_request", "the request target must be a path starting with /");
-            return;
+            return false;
         }
         if (upgrade && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
             // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
             res.header(HeaderValues.CONNECTION_CLOSE);
             Errors.send(res, 400, "bad_request", "invalid Sec-WebSocket-Key header");
-            return;
+            return false;
         }
-        chain.proceed();
+        return true;
     }
 
     /** RFC 9112 §3.2.1: an origin server's target is a path (its query apart). */

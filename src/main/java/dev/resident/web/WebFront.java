@@ -114,12 +114,15 @@ public final class WebFront {
         return new OtherSocketAdmission(guards.admission, guards.proxies);
     }
 
-    /** The JSON error answers and the {@code /_/} API; register first. */
-    public void api(HttpRouting.Builder routing) {
+    /**
+     * The JSON error answers, the one filter in front of every route ({@link FrontFilter}: the request
+     * guard, the request log, the cross-site guard, then {@code observe}) and the {@code /_/} API;
+     * register first.
+     */
+    public void api(HttpRouting.Builder routing, ObserveGuard observe) {
         Errors.register(routing);
-        routing.addFilter(new RequestGuard(lifecycle));
-        requestLog.ifPresent(routing::addFilter);
-        routing.addFilter(new CrossSiteGuard(API_ROOT, settings.allowedOrigins()));
+        routing.addFilter(new FrontFilter(new RequestGuard(lifecycle), requestLog.orElse(null),
+                new CrossSiteGuard(API_ROOT, settings.allowedOrigins()), observe));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, bodies, requestLog))
                 .register(API_ROOT, new LoginService(connections, authenticator, settings, meters, guards.admission, bodies))
                 .register(API_ROOT, new DbEventService(bus, settings, bodies))

@@ -102,6 +102,7 @@ public final class ResidentConfig {
             Map.entry("MAX_HELD_PER_SHARE", "resident.limits.max-held-per-share"),
             Map.entry("GUESTS_GIVE_WAY_AFTER", "resident.limits.guests-give-way-after"),
             Map.entry("MAX_RESULT_BYTES_PER_USER", "resident.tasks.max-result-bytes-per-user"),
+            Map.entry("MAX_JOBS_PER_USER_PER_WINDOW", "resident.tasks.max-jobs-per-user-per-window"),
             Map.entry("ADDRESS_LIMITS", "resident.limits.per-address.enabled"),
             Map.entry("SLOW_CALL", "resident.limits.slow-call"));
 

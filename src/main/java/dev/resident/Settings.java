@@ -355,6 +355,7 @@ final class Settings {
                 tasks.get("max-kept-results").asLong().get(),
                 tasks.get("max-store-bytes").asLong().get(),
                 tasks.get("max-result-bytes-per-user").asLong().get(),
+                tasks.get("max-jobs-per-user-per-window").asInt().get(),
                 tasks.get("max-deliveries").asInt().get(),
                 duration(tasks.get("ack-wait")),
                 fallback.equals("local"),

@@ -355,6 +355,67 @@ class TaskLocalTest {
         });
     }
 
+    /**
+     * A client submitting quick jobs by the thousand made finished records without number: a user
+     * (the guests of one address together) submits at most {@code max-jobs-per-user-per-window} jobs
+     * within {@code keep-finished}. Past it 429 and no record, while another user, and the guests of
+     * another address, still submit.
+     */
+    @Test
+    void oneUsersSubmitsAreCappedWithinTheTimeFinishedJobsAreKept() {
+        onOwnServer(Map.of("resident.process", "window", "resident.tasks.workers", "1",
+                "resident.tasks.max-jobs-per-user", "5", "resident.tasks.max-jobs-per-user-per-window", "5"), base -> {
+            Browser bob = new Browser(base);
+            assertEquals(200, bob.login("bob", "bob").status());
+            String pageId = probePage(bob);
+            endedJobs(bob, pageId, 5);
+            Browser admin = new Browser(base);
+            assertEquals(200, admin.login("alice", "alice").status());
+            long records = jobRecords(admin);
+            Reply sixth = submit(bob, pageId, "probe.fail", null);
+            assertEquals(429, sixth.status(), sixth.body());
+            assertEquals("rate_limited", sixth.errorCode());
+            assertTrue(sixth.body().contains("max-jobs-per-user-per-window"), sixth.body());
+            assertEquals(records, jobRecords(admin), "the refused submit made no record");
+            Browser carol = new Browser(base);
+            assertEquals(200, carol.login("carol", "carol").status());
+            endedJobs(carol, probePage(carol), 1);
+
+            Browser first = new Browser(base);
+            endedJobs(first, probePage(first), 3);
+            Browser second = new Browser(base);
+            String secondPage = probePage(second);
+            assertNotEquals(first.connectionId(), second.connectionId());
+            endedJobs(second, secondPage, 2);
+            Reply guests = submit(second, secondPage, "probe.fail", null);
+            assertEquals(429, guests.status(), "the sixth of the address's guests: " + guests.body());
+            assertTrue(guests.body().contains("max-jobs-per-user-per-window"), guests.body());
+            Browser elsewhere = newBrowserFrom(base, "127.0.0.2");
+            endedJobs(elsewhere, probePage(elsewhere), 1);
+        });
+    }
+
+    /** Submits {@code jobs} quick jobs one after the other, each awaited to its end. */
+    private static void endedJobs(Browser browser, String pageId, int jobs) {
+        for (int i = 0; i < jobs; i++) {
+            Reply submitted = submit(browser, pageId, "probe.fail", null);
+            assertEquals(200, submitted.status(), submitted.body());
+            String jobId = submitted.json().path("result").path("job_id").asText();
+            Eventually.await(Duration.ofSeconds(10), jobId + " ended",
+                    () -> browser.get("/_/jobs/" + jobId).json().path("state").asText().equals("failed"));
+        }
+    }
+
+    /** The job records the admin view counts, in every state. */
+    private static long jobRecords(Browser admin) {
+        JsonNode counts = admin.get("/_/admin/state").json().path("jobs").path("counts");
+        long total = 0;
+        for (JsonNode count : counts) {
+            total += count.asLong();
+        }
+        return total;
+    }
+
     /** One worker, a queue of 10, at most two jobs a user: on a server of its own, process {@code process}. */
     private static Map<String, String> twoJobsAUser(String process) {
         return Map.of("resident.process", process, "resident.tasks.workers", "1", "resident.tasks.queue", "10",

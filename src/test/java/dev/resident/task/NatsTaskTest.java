@@ -276,6 +276,45 @@ class NatsTaskTest {
                 "another guest of the same address");
     }
 
+    /**
+     * A user's submits within {@code keep-finished} are counted for the site, whichever process
+     * takes them: past {@code max-jobs-per-user-per-window} 429 on every process, while another user
+     * still submits.
+     */
+    @Test
+    void oneUsersSubmitsAreCountedAcrossTheSite() {
+        Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "3",
+                "resident.tasks.max-jobs-per-user-per-window", "3");
+        Node p01 = site(config).start("p01");
+        Node p02 = site(config).start("p02");
+        Browser bob = p01.browser();
+        assertEquals(200, bob.login("bob", "bob").status());
+        String pageId = bob.benchPage();
+        endedJob(bob, pageId);
+        endedJob(bob, pageId);
+        Browser bobElsewhere = p02.browser();
+        assertEquals(200, bobElsewhere.login("bob", "bob").status());
+        String otherPage = bobElsewhere.benchPage();
+        endedJob(bobElsewhere, otherPage);
+        for (Browser browser : List.of(bobElsewhere, bob)) {
+            Reply refused = browser.rpc(browser == bob ? pageId : otherPage, "job",
+                    Json.object().put("steps", 1).put("step_ms", 0), null);
+            assertEquals(429, refused.status(), refused.body());
+            assertEquals("rate_limited", refused.errorCode());
+            assertTrue(refused.body().contains("max-jobs-per-user-per-window"), refused.body());
+        }
+        Browser carol = p02.browser();
+        assertEquals(200, carol.login("carol", "carol").status());
+        endedJob(carol, carol.benchPage());
+    }
+
+    /** Submits a quick bench job and waits for its end. */
+    private static void endedJob(Browser browser, String pageId) {
+        String jobId = job(browser, pageId, 1, 0);
+        Eventually.await(WAIT, jobId + " done",
+                () -> browser.get("/_/jobs/" + jobId).json().path("state").asText().equals("done"));
+    }
+
     /** The name of the site's job stream, as JetStreamNames makes it. */
     private String stream() {
         return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";

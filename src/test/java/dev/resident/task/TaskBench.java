@@ -52,7 +52,8 @@ public final class TaskBench {
 
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        TaskSettings settings = new TaskSettings(8, 100_000, 100_000, 5, 65536, 262144, Duration.ofMinutes(5), 200_000, 1L << 30, 1L << 30, 1L << 30, 3,
+        TaskSettings settings = new TaskSettings(8, 100_000, 100_000, 5, 65536, 262144, Duration.ofMinutes(5), 200_000,
+                1L << 30, 1L << 30, 1L << 30, Integer.MAX_VALUE, 3,
                 Duration.ofSeconds(30), false, Duration.ofSeconds(5));
         run("local", jobs, 0, settings, null);
         run("local", PACED_JOBS, PACED_RATE, settings, null);

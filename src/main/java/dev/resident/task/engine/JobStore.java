@@ -34,6 +34,17 @@ public interface JobStore extends AutoCloseable {
      */
     boolean keepResult(String quota, long bytes);
 
+    /**
+     * Counts one job that {@code quota} submits, before its record is created: false when that quota
+     * submitted {@code max-jobs-per-user-per-window} jobs already, and the submit is refused. Counted
+     * like {@link #keepResult}'s bytes, in windows of {@code keep-finished} (the current one and the
+     * one before), so that one client cannot fill the store with finished jobs' records.
+     *
+     * @throws dev.resident.page.PageException 503 when it cannot be counted now, 429 when the quota's
+     *         count changed under every try (its holder submits many at once)
+     */
+    boolean takeSubmit(String quota);
+
     /** Forgets a job that was never queued. */
     void remove(String jobId);
 

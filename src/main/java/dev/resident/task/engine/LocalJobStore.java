@@ -26,18 +26,27 @@ final class LocalJobStore implements JobStore {
     private final long maxKeptResults;
     /** What the results of the jobs remembered hold now (two bytes a char). */
     private final AtomicLong keptResults = new AtomicLong();
-    private final ResultShares shares;
+    /** What the results of each quota's jobs hold ({@code max-result-bytes-per-user}). */
+    private final WindowShares resultBytes;
+    /** How many jobs each quota submitted ({@code max-jobs-per-user-per-window}). */
+    private final WindowShares submits;
 
     LocalJobStore(TaskSettings settings) {
         this.keepMillis = settings.keepFinished().toMillis();
         this.maxJobs = settings.maxJobs();
         this.maxKeptResults = settings.maxKeptResults();
-        this.shares = new ResultShares(settings.keepFinished(), settings.maxResultBytesPerUser(), settings.maxJobs());
+        this.resultBytes = new WindowShares(settings.keepFinished(), settings.maxResultBytesPerUser(), settings.maxJobs());
+        this.submits = new WindowShares(settings.keepFinished(), settings.maxJobsPerUserPerWindow(), settings.maxJobs());
     }
 
     @Override
     public boolean keepResult(String quota, long bytes) {
-        return shares.take(quota, bytes, System.currentTimeMillis());
+        return resultBytes.take(quota, bytes, System.currentTimeMillis());
+    }
+
+    @Override
+    public boolean takeSubmit(String quota) {
+        return submits.take(quota, 1, System.currentTimeMillis());
     }
 
     @Override

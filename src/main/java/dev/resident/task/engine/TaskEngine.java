@@ -301,7 +301,18 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         meters.close();
     }
 
+    /**
+     * Counts the submit against its quota's {@code max-jobs-per-user-per-window} (also when the
+     * queue then refuses it: its record was made and removed, which leaves an entry in the site's
+     * bucket until it expires), then makes the job's record and queues it. The schedule's runs do not
+     * come this way ({@link #submitScheduled}): they are not counted.
+     */
     private void enqueue(Lane lane, JobSpec spec) {
+        if (!lane.store().takeSubmit(spec.quota())) {
+            throw PageException.rateLimited("too many jobs submitted: " + settings.maxJobsPerUserPerWindow()
+                    + " a user within resident.tasks.keep-finished at most (resident.tasks.max-jobs-per-user-per-window);"
+                    + " try again later");
+        }
         lane.store().create(JobStatus.queued(spec)); // a fresh random id: it cannot exist
         try {
             lane.queue().enqueue(spec);

@@ -58,6 +58,14 @@ record JetStreamNames(String prefix) {
         return "usage." + quotaToken(quota) + "." + window;
     }
 
+    /**
+     * The key in the job bucket of how many jobs {@code quota} submitted in {@code window} (a key of
+     * its own beside {@link #resultUsageKey}'s).
+     */
+    static String submitCountKey(String quota, long window) {
+        return "submits." + quotaToken(quota) + "." + window;
+    }
+
     /** 16 characters of a hash of {@code quota}: a subject token or a key part, whatever the name. */
     private static String quotaToken(String quota) {
         try {

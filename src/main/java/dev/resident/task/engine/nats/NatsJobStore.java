@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -35,18 +36,22 @@ final class NatsJobStore implements JobStore {
     private final KeyValueOptions options;
     private final long windowMillis;
     private final long perQuota;
+    private final long submitsPerQuota;
     private volatile KeyValue kv;
 
     /**
-     * @param keepFinished how long finished jobs are kept: the window the results' bytes are counted in
-     * @param perQuota     bytes the results of one quota's jobs may hold ({@link #keepResult})
+     * @param keepFinished    how long finished jobs are kept: the window results' bytes and submits are counted in
+     * @param perQuota        bytes the results of one quota's jobs may hold ({@link #keepResult})
+     * @param submitsPerQuota jobs one quota may submit ({@link #takeSubmit})
      */
-    NatsJobStore(Connection connection, String bucket, KeyValueOptions options, Duration keepFinished, long perQuota) {
+    NatsJobStore(Connection connection, String bucket, KeyValueOptions options, Duration keepFinished, long perQuota,
+                 long submitsPerQuota) {
         this.connection = connection;
         this.bucket = bucket;
         this.options = options;
         this.windowMillis = Math.max(keepFinished.toMillis(), JetStreamSetup.MIN_TTL.toMillis());
         this.perQuota = perQuota;
+        this.submitsPerQuota = submitsPerQuota;
     }
 
     @Override
@@ -111,38 +116,61 @@ final class NatsJobStore implements JobStore {
      */
     @Override
     public boolean keepResult(String quota, long bytes) {
+        return take(window -> JetStreamNames.resultUsageKey(quota, window), bytes, perQuota) == Count.TAKEN;
+    }
+
+    /** Counted as {@link #keepResult}'s bytes are, under keys of their own. */
+    @Override
+    public boolean takeSubmit(String quota) {
+        return switch (take(window -> JetStreamNames.submitCountKey(quota, window), 1, submitsPerQuota)) {
+            case TAKEN -> true;
+            case PAST_SHARE -> false;
+            case FULL -> throw new PageException(503, "unavailable", "the job store is full");
+            case BUSY -> throw PageException.rateLimited("too many jobs submitted at once; try again");
+        };
+    }
+
+    /**
+     * Adds {@code amount} to the count of the current window (under {@code keyOf(window)}) unless the
+     * counts of that window and the one before would go past {@code share}: compare-and-set, so every
+     * process of the site counts into one number.
+     */
+    private Count take(LongFunction<String> keyOf, long amount, long share) {
         long window = System.currentTimeMillis() / windowMillis;
-        String key = JetStreamNames.resultUsageKey(quota, window);
+        String key = keyOf.apply(window);
         try {
-            long before = count(kv().get(JetStreamNames.resultUsageKey(quota, window - 1)));
+            long before = count(kv().get(keyOf.apply(window - 1)));
             for (int i = 0; i < MAX_RETRIES; i++) {
                 KeyValueEntry entry = kv().get(key);
                 long now = count(entry);
-                if (before + now + bytes > perQuota) {
-                    return false;
+                if (before + now + amount > share) {
+                    return Count.PAST_SHARE;
                 }
-                byte[] counted = Long.toString(now + bytes).getBytes(StandardCharsets.UTF_8);
+                byte[] counted = Long.toString(now + amount).getBytes(StandardCharsets.UTF_8);
                 try {
                     if (now == 0 && (entry == null || entry.getOperation() != KeyValueOperation.PUT)) {
                         kv().create(key, counted);
                     } else {
                         kv().update(key, counted, entry.getRevision());
                     }
-                    return true;
+                    return Count.TAKEN;
                 } catch (JetStreamApiException e) {
                     if (full(e)) {
-                        return false;
+                        return Count.FULL;
                     }
-                    if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // another worker counted first: read again
+                    if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) { // another process counted first: read again
                         throw e;
                     }
                 }
             }
-            return false;
+            return Count.BUSY; // changed under every try: many counted at once
         } catch (IOException | JetStreamApiException | IllegalStateException e) {
             throw Unavailable.of("job state", e);
         }
     }
+
+    /** How a count went: taken, refused (past the share), not counted (the bucket is full, or the count busy). */
+    private enum Count { TAKEN, PAST_SHARE, FULL, BUSY }
 
     /** A window's count, 0 for none. */
     private static long count(KeyValueEntry entry) {

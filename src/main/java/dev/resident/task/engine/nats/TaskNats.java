@@ -36,7 +36,7 @@ public final class TaskNats {
         engine.addLane("nats",
                 new NatsJobQueue(connection, names, setup, settings.workers(), engine.meters()),
                 new NatsJobStore(connection, names.bucket(), setup.kvOptions(), settings.keepFinished(),
-                        settings.maxResultBytesPerUser()),
+                        settings.maxResultBytesPerUser(), settings.maxJobsPerUserPerWindow()),
                 new NatsJobEvents(connection, names, pages, engine.meters()));
         return new NatsScheduleMarks(connection, names.scheduleBucket(), setup.kvOptions());
     }

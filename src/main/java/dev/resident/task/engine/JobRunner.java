@@ -74,9 +74,14 @@ public final class JobRunner {
             finish(spec, s -> s.failed("unknown_task", "no task type " + spec.type() + " on this worker", null));
             return true;
         }
+        RunningJob[] self = new RunningJob[1];
         RunningJob job = new RunningJob(spec, delivery.attempt(),
                 new ProgressGate(settings.progressPerSecond(), timer, progress -> report(spec, progress)),
-                delivery.alive(), Math.max(250, settings.ackWait().toMillis() / 4), cpu);
+                () -> {
+                    delivery.alive().run();
+                    cancelIfRequested(self[0]);
+                }, Math.max(250, settings.ackWait().toMillis() / 4), cpu);
+        self[0] = job;
         running.put(spec.jobId(), job);
         long start = System.nanoTime();
         try {
@@ -98,6 +103,18 @@ public final class JobRunner {
     /** Ends a job that will not run (its queue stopped) as {@code failed}. */
     void abandon(JobSpec spec, String why) {
         finish(spec, s -> s.failed("abandoned", why, null));
+    }
+
+    /**
+     * Cancels the job when its record has a cancel on record: a cancel reaches a job running in
+     * another process by a message to every process, and one that missed it (its process was cut
+     * off from NATS then) learns it here, at most an {@code ack-wait} quarter later.
+     */
+    private void cancelIfRequested(RunningJob job) {
+        if (job != null && !job.cancelled()
+                && store.get(job.spec().jobId()).map(JobStatus::cancelRequested).orElse(false)) {
+            job.cancel();
+        }
     }
 
     /** Marks the job cancelled if it runs in this process; the task sees it in {@code isCancelled()}. */

@@ -236,10 +236,12 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
             found.lane.events().send(queued.get());
             return queued.get();
         }
-        // a cancel already on record is not written again: repeated cancels cost one read each
-        found.lane.store().update(jobId, s -> s.state() == JobState.RUNNING && !s.cancelRequested()
-                ? s.withCancelRequested() : null);
-        if (!found.lane.runner().cancelRunning(jobId) && found.lane.queue() instanceof CancelBroadcast others) {
+        // a cancel already on record is not written again, nor told to every process again: repeated
+        // cancels cost one read each (a process that missed the message reads the record itself)
+        boolean recorded = found.lane.store().update(jobId, s -> s.state() == JobState.RUNNING && !s.cancelRequested()
+                ? s.withCancelRequested() : null).isPresent();
+        if (!found.lane.runner().cancelRunning(jobId) && recorded
+                && found.lane.queue() instanceof CancelBroadcast others) {
             others.cancelRunning(jobId); // it runs in another process
         }
         return found.lane.store().get(jobId).orElse(found.status);

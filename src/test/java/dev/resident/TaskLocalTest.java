@@ -147,6 +147,13 @@ class TaskLocalTest {
         String large = submit(browser, pageId, "probe.large", null).json().path("result").path("job_id").asText();
         JsonNode tooLarge = last(jobMessages(socket, large));
         assertEquals("result_too_large", tooLarge.path("error").path("code").asText());
+
+        // a task's own failure may repeat what its client sent: the record keeps the start of it
+        String verbose = submit(browser, pageId, "probe.verbose", null).json().path("result").path("job_id").asText();
+        JsonNode refused = last(jobMessages(socket, verbose)).path("error");
+        assertEquals("unprocessable", refused.path("code").asText());
+        assertTrue(refused.path("message").asText().startsWith("no such thing: xxx"), refused.toString());
+        assertTrue(refused.path("message").asText().length() <= 1024, refused.path("message").asText().length() + " chars");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.resident.support;
 import dev.resident.Resident;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
+import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.page.Params;
@@ -33,6 +34,9 @@ public final class TaskProbe {
         resident.taskTypes()
                 .register(TaskType.builder("probe.fail", (params, context) -> {
                     throw new IllegalStateException("secret stack detail");
+                }).build())
+                .register(TaskType.builder("probe.verbose", (params, context) -> {
+                    throw PageException.unprocessable("no such thing: " + "x".repeat(100_000)); // the client's text
                 }).build())
                 .register(TaskType.builder("probe.hold", (params, context) -> {
                     long end = System.nanoTime() + 30_000_000_000L;

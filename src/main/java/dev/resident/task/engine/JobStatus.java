@@ -22,6 +22,13 @@ public record JobStatus(String jobId, String type, String user, String quota, St
                         Progress progress, String result, ObjectNode error, int attempt, long submittedAt,
                         long updatedAt, boolean cancelRequested) {
 
+    /**
+     * Longest error code and message a record keeps: a task's own failure may name what its client
+     * sent, and every record of a user's jobs is kept for {@code keep-finished}.
+     */
+    static final int MAX_CODE = 64;
+    static final int MAX_MESSAGE = 1024;
+
     static JobStatus queued(JobSpec spec) {
         return new JobStatus(spec.jobId(), spec.type(), spec.user(), spec.quota(), spec.pageId(), JobState.QUEUED,
                 null, null, null, 0, spec.submittedAt(), System.currentTimeMillis(), false);
@@ -43,7 +50,7 @@ public record JobStatus(String jobId, String type, String user, String quota, St
     }
 
     JobStatus failed(String code, String message, String errorId) {
-        ObjectNode failure = Json.object().put("code", code).put("message", message);
+        ObjectNode failure = Json.object().put("code", cut(code, MAX_CODE)).put("message", cut(message, MAX_MESSAGE));
         if (errorId != null) {
             failure.put("id", errorId);
         }
@@ -135,6 +142,10 @@ public record JobStatus(String jobId, String type, String user, String quota, St
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a job record", e);
         }
+    }
+
+    private static String cut(String text, int most) {
+        return text == null || text.length() <= most ? text : text.substring(0, most - 1) + "…";
     }
 
     private static String text(JsonNode node, String field) {

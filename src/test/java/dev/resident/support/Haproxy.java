@@ -127,8 +127,21 @@ public final class Haproxy implements AutoCloseable {
             env.put("RESIDENT_" + backend.process().toUpperCase(Locale.ROOT), "127.0.0.1:" + backend.port());
         }
         daemon.start(List.of(Machine.program("haproxy"), "-db", "-f", config()), env);
-        Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> daemon.running() && Files.exists(socket));
+        // the socket's file may be there before HAProxy listens on it (or left by the run before a restart)
+        Eventually.await(WAIT, "HAProxy's runtime API at " + socket, () -> daemon.running() && apiAnswers());
         backends.forEach(backend -> awaitStatus(backend.process(), "UP"));
+    }
+
+    private boolean apiAnswers() {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try {
+            command("show info");
+            return true;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
     }
 
     /** The shipped file for two processes, else one generated for as many as the test runs. */

@@ -40,8 +40,10 @@ final class StateStores {
                 if (nats == null) {
                     throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");
                 }
+                Config bounds = state.get("nats-bucket-bytes");
                 yield new KvStateStore(nats, natsConfig.get("prefix").asString().get(),
-                        Settings.duration(state.get("request-timeout")));
+                        Settings.duration(state.get("request-timeout")),
+                        bucket -> bounds.get(bucket).asLong().get()); // each bucket has its default in application.yaml
             }
             default -> throw new IllegalArgumentException(
                     "resident.state.store must be auto, embedded, nats or memory, not " + kind);

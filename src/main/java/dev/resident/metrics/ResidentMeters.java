@@ -52,6 +52,7 @@ public final class ResidentMeters implements AutoCloseable {
     public final Counter pagesAdopted;
     public final Counter pagesUnusable;
     public final Counter pagesUnsaved;
+    public final Counter stateBucketFull;
     public final Counter pagesLost;
     public final Counter leaseLapses;
     public final Timer snapshotLag;
@@ -87,6 +88,8 @@ public final class ResidentMeters implements AutoCloseable {
         pagesAdopted = counter("resident.pages.adopted", "pages continued from their saved copy (restart, move)");
         pagesUnusable = counter("resident.pages.unusable", "saved pages that could not be continued (corrupt, unknown type)");
         pagesUnsaved = counter("resident.pages.unsaved", "page snapshots not written: larger than resident.state.max-page-bytes");
+        stateBucketFull = counter("resident.state.bucket.full",
+                "pages and connections not written: their NATS bucket held resident.state.nats-bucket-bytes");
         pagesLost = counter("resident.pages.lost", "pages dropped here because another process took them over (found at a write, or at a call after this process outlived its lease)");
         leaseLapses = counter("resident.lease.lapses", "times this process outlived its lease while it lived (a long"
                 + " pause, cut off from the store): other processes may have continued its pages");

@@ -3,6 +3,7 @@ package dev.resident.registry;
 import dev.resident.page.PageException;
 import dev.resident.page.Store;
 import dev.resident.state.Bucket;
+import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
@@ -26,9 +27,11 @@ final class DurableConnections {
     private final StateSettings state;
     private final DocumentLocks documentLocks;
     private final ReplacedSessionIds replacedIds;
+    private final RefusedWrites refusedWrites;
 
     DurableConnections(Buckets buckets, RegistrySettings settings, StateSettings state, DocumentLocks documentLocks,
-                       ReplacedSessionIds replacedIds) {
+                       ReplacedSessionIds replacedIds, RefusedWrites refusedWrites) {
+        this.refusedWrites = refusedWrites;
         this.documentLocks = documentLocks;
         this.replacedIds = replacedIds;
         this.connections = buckets.connections();
@@ -113,7 +116,12 @@ final class DurableConnections {
      * @return false when the stored session ended meanwhile (deleted by a logout elsewhere)
      */
     boolean writeInRound(Connection connection) {
-        return write(batched, connection);
+        try {
+            return write(batched, connection);
+        } catch (BucketFull full) {
+            refusedWrites.refused("session of " + connection.user(), full); // a new guest's, as a stored one is written over
+            return true;
+        }
     }
 
     private boolean write(Bucket into, Connection connection) {

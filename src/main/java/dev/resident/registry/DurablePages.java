@@ -9,6 +9,7 @@ import dev.resident.page.engine.PageMoved;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.page.engine.SavedPage;
 import dev.resident.state.Bucket;
+import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 
@@ -57,6 +58,7 @@ final class DurablePages {
     /** When a snapshot too large was last logged (nanoTime): at most one warning a minute. */
     private final AtomicLong tooLargeLogged = new AtomicLong(System.nanoTime() - MINUTE_NANOS);
     private final ResidentMeters meters;
+    private final RefusedWrites refusedWrites;
     private final String self;
     private final ProcessLeases leases;
     private final OwnershipChecks ownership;
@@ -70,10 +72,12 @@ final class DurablePages {
      * @param self this process's owner name
      * @param host the registry the pages live in
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
+     * @param refusedWrites counts the snapshots a full bucket refused
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
                  String self, PageHost host, BiConsumer<ResidentPage, String> lost,
-                 ObjLongConsumer<ResidentPage> measured) {
+                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites) {
+        this.refusedWrites = refusedWrites;
         this.maxPageBytes = maxPageBytes;
         this.pages = buckets.pages().batched();
         this.types = types;
@@ -205,6 +209,14 @@ final class DurablePages {
                     if (failed != null) {
                         page.notStored(fingerprint); // marked again by the writer: written again, whatever it holds
                     }
+                })
+                .exceptionally(failed -> {
+                    BucketFull full = RefusedWrites.fullBucket(failed);
+                    if (full == null) {
+                        throw failed instanceof CompletionException wrapped ? wrapped : new CompletionException(failed);
+                    }
+                    refusedWrites.refused("page " + key, full); // not marked again: its next change tries again
+                    return null;
                 });
     }
 
@@ -269,6 +281,11 @@ final class DurablePages {
                     .handle((revision, error) -> {
                         window.release();
                         if (error != null) {
+                            BucketFull full = RefusedWrites.fullBucket(error);
+                            if (full != null) {
+                                refusedWrites.refused("page " + key + " (at drain)", full);
+                                return false;
+                            }
                             Throwable cause = error instanceof CompletionException && error.getCause() != null
                                     ? error.getCause() : error;
                             LOGGER.log(Level.WARNING, "page " + key + " not saved at drain: " + cause.getMessage());

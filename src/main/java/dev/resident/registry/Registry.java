@@ -79,9 +79,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         Buckets buckets = new Buckets(store, settings, state);
         DocumentLocks documentLocks = new DocumentLocks();
         ReplacedSessionIds replacedIds = new ReplacedSessionIds();
-        this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds);
+        RefusedWrites refusedWrites = new RefusedWrites(meters);
+        this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds,
+                refusedWrites);
         this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
-                (page, reason) -> evict(page, 1012, reason), this::measured);
+                (page, reason) -> evict(page, 1012, reason), this::measured, refusedWrites);
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());

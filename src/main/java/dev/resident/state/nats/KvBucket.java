@@ -1,6 +1,7 @@
 package dev.resident.state.nats;
 
 import dev.resident.state.Bucket;
+import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
 import dev.resident.state.Versioned;
 import io.nats.client.Connection;
@@ -18,6 +19,7 @@ import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.StorageType;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,10 +29,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One JetStream KV bucket, created on first use with file storage, one value per key and the
- * bucket's ttl as max age. A conditional write is the KV's own {@code create}/{@code update} on the
- * key's revision; {@link #updateAsync} publishes the same conditional write to the bucket's
- * subject without waiting, so a writer pipelines a round of writes over one connection.
+ * One JetStream KV bucket, created on first use with file storage, one value per key, the
+ * bucket's ttl as max age and its bound as max bytes (JetStream reserves it; a NATS with no room
+ * left to reserve gets the bucket unbounded, with a warning). A full bucket refuses new keys with
+ * {@link BucketFull} and still takes writes over stored ones. A conditional write is the KV's own
+ * {@code create}/{@code update} on the key's revision; {@link #updateAsync} publishes the same
+ * conditional write to the bucket's subject without waiting, so a writer pipelines a round of
+ * writes over one connection.
  */
 final class KvBucket implements Bucket {
     /** JetStream's "wrong last sequence" error: another writer came first. */
@@ -39,20 +44,28 @@ final class KvBucket implements Bucket {
     private static final int STREAM_NOT_FOUND = 10059;
     /** JetStream's "no message found" error: the subject holds nothing, not even a delete marker. */
     private static final int NO_MESSAGE_FOUND = 10037;
+    /** JetStream's "maximum bytes exceeded" error: the bucket holds its bound (a new key is refused). */
+    private static final int MAXIMUM_BYTES_EXCEEDED = 10077;
+    /** JetStream's "insufficient storage resources" error: the bound cannot be reserved. */
+    private static final int INSUFFICIENT_RESOURCES = 10047;
+    private static final System.Logger LOGGER = System.getLogger(KvBucket.class.getName());
     private final KvStateStore store;
     private final String name;
     private final Duration ttl;
     private final Duration timeout;
+    /** The most bytes the bucket holds; 0: no bound. */
+    private final long maxBytes;
     private volatile KeyValue kv;
     private volatile JetStream js;
     private volatile JetStreamManagement jsm;
     private volatile Connection boundTo;
 
-    KvBucket(KvStateStore store, String name, Duration ttl, Duration timeout) {
+    KvBucket(KvStateStore store, String name, Duration ttl, Duration timeout, long maxBytes) {
         this.store = store;
         this.name = name;
         this.ttl = ttl;
         this.timeout = timeout;
+        this.maxBytes = maxBytes;
     }
 
     @Override
@@ -113,6 +126,10 @@ final class KvBucket implements Bucket {
                     || cause.getClass() == RuntimeException.class) && cause.getCause() != null) {
                 cause = cause.getCause(); // the client wraps the server's answer
             }
+            if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == MAXIMUM_BYTES_EXCEEDED) {
+                store.answered();
+                return CompletableFuture.<Long>failedFuture(full(api));
+            }
             if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
                 store.answered();
                 return expected == 0
@@ -169,7 +186,14 @@ final class KvBucket implements Bucket {
                 if (!unsent || System.nanoTime() - deadline >= 0) {
                     throw store.failed(new StateUnavailable("NATS KV " + name + ": " + refused.getMessage(), refused));
                 }
-            } catch (IOException | JetStreamApiException e) {
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == MAXIMUM_BYTES_EXCEEDED) {
+                    store.answered();
+                    throw full(e);
+                }
+                unbindWhenGone(e);
+                throw store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e));
+            } catch (IOException e) {
                 unbindWhenGone(e);
                 throw store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e));
             } catch (InterruptedException e) {
@@ -177,6 +201,10 @@ final class KvBucket implements Bucket {
                 throw new StateUnavailable("interrupted", e);
             }
         }
+    }
+
+    private BucketFull full(JetStreamApiException e) {
+        return new BucketFull("NATS KV " + name + " holds its most bytes (" + maxBytes + "): a new key is refused", e);
     }
 
     /**
@@ -213,18 +241,17 @@ final class KvBucket implements Bucket {
                 JetStreamOptions js = JetStreamOptions.builder().requestTimeout(timeout).build();
                 KeyValueManagement management = connection.keyValueManagement(
                         KeyValueOptions.builder().jetStreamOptions(js).build());
-                KeyValueConfiguration.Builder builder = KeyValueConfiguration.builder()
-                        .name(name)
-                        .storageType(StorageType.File)
-                        .maxHistoryPerKey(1);
-                if (!ttl.isZero()) {
-                    builder.ttl(ttl);
-                }
-                KeyValueConfiguration config = builder.build();
                 try {
-                    management.create(config);
-                } catch (JetStreamApiException exists) {
-                    management.update(config);
+                    createOrUpdate(management, configuration(maxBytes));
+                } catch (JetStreamApiException e) {
+                    if (e.getApiErrorCode() != INSUFFICIENT_RESOURCES || maxBytes <= 0) {
+                        throw e;
+                    }
+                    LOGGER.log(Level.WARNING, "NATS has no room to reserve " + maxBytes + " bytes for bucket " + name
+                            + ": it is made without a bound, so that it can fill JetStream's storage for every other"
+                            + " bucket; give NATS more (jetstream max_file_store) or lower"
+                            + " resident.state.nats-bucket-bytes");
+                    createOrUpdate(management, configuration(0));
                 }
                 kv = connection.keyValue(name, KeyValueOptions.builder().jetStreamOptions(js).build());
                 this.js = connection.jetStream(js);
@@ -232,6 +259,31 @@ final class KvBucket implements Bucket {
                 boundTo = connection;
             }
             return kv;
+        }
+    }
+
+    private KeyValueConfiguration configuration(long bound) {
+        KeyValueConfiguration.Builder builder = KeyValueConfiguration.builder()
+                .name(name)
+                .storageType(StorageType.File)
+                .maxHistoryPerKey(1)
+                .maxBucketSize(bound > 0 ? bound : -1);
+        if (!ttl.isZero()) {
+            builder.ttl(ttl);
+        }
+        return builder.build();
+    }
+
+    /** Creates the bucket, or brings one made before (perhaps with other settings) to this configuration. */
+    private static void createOrUpdate(KeyValueManagement management, KeyValueConfiguration config)
+            throws IOException, JetStreamApiException {
+        try {
+            management.create(config);
+        } catch (JetStreamApiException exists) {
+            if (exists.getApiErrorCode() == INSUFFICIENT_RESOURCES) {
+                throw exists;
+            }
+            management.update(config);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /**
  * JetStream KV buckets named {@code <prefix>_<bucket>} on the process's shared NATS connection.
@@ -23,6 +24,7 @@ public final class KvStateStore implements StateStore {
     private final CompletableFuture<Connection> connection;
     private final String prefix;
     private final Duration timeout;
+    private final ToLongFunction<String> maxBytes;
     private final Map<String, KvBucket> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
     private final KvLink link = new KvLink();
@@ -32,16 +34,19 @@ public final class KvStateStore implements StateStore {
      * @param connection completes with the shared connection once it is made
      * @param prefix     first part of the bucket names (the site's subject prefix)
      * @param timeout    longest wait of one request
+     * @param maxBytes   the most bytes each bucket holds, by bucket name (0: no bound)
      */
-    public KvStateStore(CompletableFuture<Connection> connection, String prefix, Duration timeout) {
+    public KvStateStore(CompletableFuture<Connection> connection, String prefix, Duration timeout,
+                        ToLongFunction<String> maxBytes) {
         this.connection = connection;
         this.prefix = prefix.replaceAll("[^A-Za-z0-9_-]", "_");
         this.timeout = timeout;
+        this.maxBytes = maxBytes;
     }
 
     @Override
     public Bucket bucket(String name, Duration ttl) {
-        return buckets.computeIfAbsent(name, n -> new KvBucket(this, prefix + "_" + n, ttl, timeout));
+        return buckets.computeIfAbsent(name, n -> new KvBucket(this, prefix + "_" + n, ttl, timeout, maxBytes.applyAsLong(n)));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.resident.state.nats;
 
 import dev.resident.state.Bucket;
+import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
 import dev.resident.support.Eventually;
 import dev.resident.support.NatsTestServer;
@@ -9,8 +10,11 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +36,7 @@ class KvBucketTest {
     void pipelinedWritesAreConditionalOnTheRevisionLikeTheBlockingOnes() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              Connection connection = Nats.connect(nats.url())) {
-            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvtest", Duration.ofSeconds(5))
+            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvtest", Duration.ofSeconds(5), name -> 0)
                     .bucket("pages", Duration.ofMinutes(5));
 
             long created = bucket.updateAsync("a", bytes("one"), 0).join();
@@ -64,7 +68,7 @@ class KvBucketTest {
     void aWriteWithoutNatsFailsAsUnavailable() throws Exception {
         NatsTestServer nats = new NatsTestServer("-js");
         try (Connection connection = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).build())) {
-            KvStateStore store = new KvStateStore(CompletableFuture.completedFuture(connection), "kvdown", Duration.ofMillis(500));
+            KvStateStore store = new KvStateStore(CompletableFuture.completedFuture(connection), "kvdown", Duration.ofMillis(500), name -> 0);
             Bucket bucket = store.bucket("pages", Duration.ofMinutes(5));
             assertTrue(bucket.updateAsync("a", bytes("one"), 0).join() > 0);
             nats.stop();
@@ -85,7 +89,7 @@ class KvBucketTest {
     void aKeyLostWithTheStoreIsToldFromADeletedOne() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              Connection connection = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).build())) {
-            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvgone", Duration.ofSeconds(5))
+            Bucket bucket = new KvStateStore(CompletableFuture.completedFuture(connection), "kvgone", Duration.ofSeconds(5), name -> 0)
                     .bucket("pages", Duration.ofMinutes(5));
             long live = bucket.put("live", bytes("one"));
             bucket.put("deleted", bytes("two"));
@@ -105,6 +109,65 @@ class KvBucketTest {
                 }
             });
             assertTrue(bucket.vanished("live"), "its value went with the store");
+        }
+    }
+
+    /**
+     * A bucket at its bound refuses a new key, and only that: the store stays reachable, stored
+     * keys are still written over, and the other buckets take new keys.
+     */
+    @Test
+    void aFullBucketRefusesNewKeysOnly() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             Connection connection = Nats.connect(nats.url())) {
+            KvStateStore store = new KvStateStore(CompletableFuture.completedFuture(connection), "kvfull",
+                    Duration.ofSeconds(5), name -> name.equals("pages") ? 8192 : 0);
+            Bucket pages = store.bucket("pages", Duration.ofMinutes(5));
+            Bucket connections = store.bucket("connections", Duration.ofMinutes(5));
+            int stored = 0;
+            for (; stored < 100; stored++) {
+                try {
+                    pages.put("k" + stored, new byte[500]);
+                } catch (BucketFull full) {
+                    break;
+                }
+            }
+            assertTrue(stored > 5 && stored < 100, stored + " values of 500 bytes in a bucket of 8 KB");
+            assertTrue(store.reachable(), "a full bucket is not an unreachable store");
+            CompletionException pipelined = assertThrows(CompletionException.class,
+                    () -> pages.updateAsync("new", new byte[500], 0).join());
+            assertInstanceOf(BucketFull.class, pipelined.getCause());
+            assertThrows(BucketFull.class, () -> pages.update("new", new byte[500], 0));
+            assertTrue(store.reachable());
+
+            // near its bound JetStream may have dropped the oldest keys (its check counts a value's bytes,
+            // its store adds the key's and ~30 bytes more): the newest are there
+            String last = "k" + (stored - 1);
+            long revision = pages.get(last).orElseThrow().revision();
+            assertTrue(pages.updateAsync(last, bytes("over"), revision).join() > revision, "a stored key is written over");
+            assertTrue(pages.put(last, bytes("again")) > revision);
+            for (int i = 0; i < 100; i++) {
+                connections.put("c" + i, new byte[500]);
+            }
+            assertArrayEquals(bytes("again"), pages.get(last).orElseThrow().value());
+        }
+    }
+
+    /**
+     * JetStream reserves a bucket's bound: a NATS without room for it still gets the bucket, made
+     * without a bound, rather than a store that fails every request.
+     */
+    @Test
+    void aBoundNatsHasNoRoomForLeavesTheBucketUnbounded(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("nats.conf"), "jetstream { max_file_store: 1MB }\n");
+        try (NatsTestServer nats = new NatsTestServer("-js", "-c", config.toString());
+             Connection connection = Nats.connect(nats.url())) {
+            KvStateStore store = new KvStateStore(CompletableFuture.completedFuture(connection), "kvroom",
+                    Duration.ofSeconds(5), name -> 64L << 20);
+            Bucket pages = store.bucket("pages", Duration.ofMinutes(5));
+            assertTrue(pages.put("a", bytes("one")) > 0);
+            assertTrue(store.reachable());
+            assertEquals(-1, connection.keyValueManagement().getStatus("kvroom_pages").getConfiguration().getMaxBucketSize());
         }
     }
 

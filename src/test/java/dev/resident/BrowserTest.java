@@ -9,6 +9,7 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and a background export goes on across a reload of its tab.
  */
 @ServerTest
+@Tag("slow")
 @Timeout(120)
 class BrowserTest {
     /** Small, so that a short absence already outruns the page's message history. */

@@ -11,6 +11,7 @@ import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The graceful stop: ready DOWN, new pages 503, sockets 1001, running calls finish, then stop. */
+@Tag("slow")
 @Timeout(60)
 class DrainTest {
 

@@ -15,6 +15,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * password (session fixation), whatever the order of the requests.
  */
 @ServerTest
+@Tag("slow")
 @Timeout(120)
 class ReplacedSessionIdTest {
     /** More runs of the two-at-once case: {@code -Dresident.login.races=500}. */

@@ -16,6 +16,7 @@ import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.Nats;
 import io.nats.client.api.KeyValueEntry;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * snapshots are written once it is back; a snapshot that cannot be continued answers as an unknown
  * page, with a metric, never a 500.
  */
+@Tag("slow")
 @Timeout(120)
 class StateFaultsTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);

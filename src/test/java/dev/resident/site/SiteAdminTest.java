@@ -14,6 +14,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The site-wide admin view: three processes over a real nats-server whose site user may use only
  * the site's subjects; the admin logs in on p01 and sees and acts on the pages of all three.
  */
+@Tag("slow")
 @Timeout(60)
 class SiteAdminTest {
     private static final Duration WAIT = Duration.ofSeconds(15);

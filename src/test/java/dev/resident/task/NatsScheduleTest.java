@@ -10,6 +10,7 @@ import dev.resident.support.TestUsers;
 import dev.resident.task.engine.TaskEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code resident.tasks.schedule} on a site of two processes over a real nats-server with JetStream. */
+@Tag("slow")
 @Timeout(90)
 class NatsScheduleTest {
     private static final Queue<Run> RUNS = new ConcurrentLinkedQueue<>();

@@ -16,6 +16,7 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Tasks through a real nats-server with JetStream: workers in other processes (child JVMs of the
  * real Main), redelivery after a kill -9, cancel across processes, and the fallback when NATS is down.
  */
+@Tag("slow")
 @Timeout(120)
 class NatsTaskTest {
     private static final Duration WAIT = Duration.ofSeconds(30);

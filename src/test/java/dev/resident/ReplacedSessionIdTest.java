@@ -111,7 +111,10 @@ class ReplacedSessionIdTest {
 
     /**
      * Calls that the fixed id's owner sent before the victim's login, still waiting for the page
-     * while she logs in, do not run as her: they answer 503 and change nothing.
+     * while she logs in, do not run as her: they answer 503 and change nothing. The call running
+     * while she logs in ran, but its answer and what the page was sent meanwhile are hers: 409
+     * {@code session_changed}, with none of it. A read of the page waiting behind it gets 503.
+     * Before, that call answered 200 with her notices, and the read with her page.
      */
     @Test
     void callsWaitingForThePageWhenTheFixedIdLogsInDoNotRunAsTheVictim() throws Exception {
@@ -120,18 +123,29 @@ class ReplacedSessionIdTest {
         String fixed = attacker.connectionId();
         Browser admin = new Browser(uri);
         assertEquals(200, admin.login("alice", "alice").status());
+        Browser bob = new Browser(uri);
+        assertEquals(200, bob.login("bob", "bob").status());
+        String bobsPage = bob.benchPage();
         try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Reply> holding = calls.submit(() -> attacker.rpc(page, "work", Json.object().put("io_ms", 3000), null));
+            Future<Reply> holding = calls.submit(() -> attacker.rpc(page, "work", Json.object().put("io_ms", 3000), 0L));
             Eventually.await(Duration.ofSeconds(10), "the slow call runs", () -> AdminView.pendingCalls(admin, page) == 1);
             Future<Reply> waiting = calls.submit(() -> attacker.rpc(page, "inc", Json.object().put("by", 5), null));
-            Eventually.await(Duration.ofSeconds(10), "the next call waits for the page", () -> AdminView.pendingCalls(admin, page) == 2);
+            Future<Reply> read = calls.submit(() -> attacker.get("/_/page?page_id=" + page.replace("|", "%7C")));
+            Eventually.await(Duration.ofSeconds(10), "the next call and the read wait for the page",
+                    () -> AdminView.pendingCalls(admin, page) == 3);
 
             Reply login = session(fixed).login("carol", "carol");
             assertEquals(200, login.status(), login.body());
-            assertEquals(200, holding.get().status(), "the call that ran before the login ends as it began");
+            assertEquals(200, bob.rpc(bobsPage, "notify", Json.object().put("topic", "secret").put("user", "carol")
+                    .put("payload", "for carol only"), null).status());
+            Reply held = holding.get();
+            ProtocolTest.assertError(held, 409, "session_changed");
+            assertFalse(held.body().contains("for carol only"), held.body());
             Reply refused = waiting.get();
             assertEquals(503, refused.status(), "the waiting call does not run as carol: " + refused.body());
             assertEquals("unavailable", refused.errorCode());
+            Reply readAfter = read.get();
+            assertEquals(503, readAfter.status(), "carol's page is not read with the fixed id: " + readAfter.body());
             Browser victim = session(sessionSet(login));
             JsonNode mine = victim.get("/_/page?page_id=" + page.replace("|", "%7C")).json();
             assertEquals("carol", mine.get("user").asText(), "a guest's page goes with its login");

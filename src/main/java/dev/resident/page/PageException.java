@@ -28,6 +28,16 @@ public class PageException extends RuntimeException {
         return new PageException(404, "unknown_page", "unknown page");
     }
 
+    /**
+     * A call that ran while a login, a logout or another identity took its session: its answer,
+     * and what the page sent meanwhile, are for whoever holds the session now. Not
+     * {@code unavailable}, which tells a client that the call did not run and may go again.
+     */
+    public static PageException sessionChanged() {
+        return new PageException(409, "session_changed",
+                "the session changed while the call ran: it ran, and its answer is for whoever holds the session now");
+    }
+
     public static PageException rateLimited(String message) {
         return new PageException(429, "rate_limited", message);
     }

@@ -104,14 +104,20 @@ public final class Connection {
     }
 
     /**
-     * Whether the session is, when asked, what it is now: the same id and the same identity. A
-     * login, a logout or another identity assumed changes one of them, and whatever was asked for
-     * before (a waiting call, a poll) must not go on as whoever holds the session then.
+     * Whether the session is, when asked, still the one a request carried: the id of its cookie
+     * ({@code carriedId}), with the identity it has now. A login, a logout or another identity
+     * assumed changes one of them, and whatever was asked for before (a waiting call, a poll, a
+     * socket) must not go on as whoever holds the session then. Compared with the id the request
+     * carried, not the one the session has when this is called: a login between the request's
+     * lookup and this call (its old id still finds the session for a while) is never taken for
+     * the request's own. False from the start when the id moved on already.
      */
-    public BooleanSupplier unchangedFromNow() {
-        String idNow = id;
-        Identity identityNow = identity;
-        return () -> idNow.equals(id) && identityNow.equals(identity);
+    public BooleanSupplier unchangedSince(String carriedId) {
+        Identity identityNow = identity; // read before the id: a login changes the id first
+        if (carriedId == null || !carriedId.equals(id)) {
+            return () -> false;
+        }
+        return () -> carriedId.equals(id) && identityNow.equals(identity);
     }
 
     void identity(Identity identity) {

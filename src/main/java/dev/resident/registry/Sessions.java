@@ -198,6 +198,7 @@ public final class Sessions {
                     closeSockets(connection);
                 }
                 moveTo(connection, identity);
+                closeSockets(connection); // any that attached meanwhile (each checks the session once attached)
                 writer.changed(connection);
             }
             return null;
@@ -439,6 +440,7 @@ public final class Sessions {
         connection.revision(0);
         connections.put(fresh, connection);
         moveTo(connection, identity);
+        closeSockets(connection); // any that attached meanwhile (each checks the session once attached)
         writer.forget(connection);
         try {
             durable.replace(old, connection);
@@ -493,7 +495,9 @@ public final class Sessions {
      * Before the session changes hands (a login, a logout, another identity assumed): the sockets
      * of its pages were opened by whoever held the session before, perhaps an attacker who fixed
      * its id; they are closed first, so that no call on them runs as, and no message to them is
-     * meant for, the new identity. Their clients connect again (1012) with the cookie they have now.
+     * meant for, the new identity; and once more after the change, for a socket that attached in
+     * between (one attaching later finds the change itself). Their clients connect again (1012)
+     * with the cookie they have now.
      */
     private static void closeSockets(Connection connection) {
         for (ResidentPage page : connection.pages()) {

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Where each request finds its connection (by the {@code rsd_cid} cookie) and, when a {@link
@@ -60,6 +61,14 @@ final class Connections {
     /** The client's address, the key of the per-address limits ({@link ClientAddress}). */
     String clientAddress(ServerRequest req) {
         return ClientAddress.of(req, proxies);
+    }
+
+    /**
+     * Whether the request's session is, when asked, still the one it carried (see
+     * {@link Connection#unchangedSince}): taken once its connection is found.
+     */
+    BooleanSupplier unchanged(ServerRequest req, Connection connection) {
+        return connection.unchangedSince(ConnectionCookie.fromHeaders(cookies(req)));
     }
 
     /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */

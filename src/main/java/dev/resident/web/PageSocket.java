@@ -131,7 +131,7 @@ final class PageSocket implements WsListener {
                 guards.admission.admitContinuedPage(address, connection);
             }).orElse(null);
             if (page != null) {
-                caller = new Caller(this::clientKey, connection.unchangedFromNow());
+                caller = new Caller(this::clientKey, connection.unchangedSince(cookie));
             }
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id
@@ -167,6 +167,12 @@ final class PageSocket implements WsListener {
         });
         if (page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch())) {
             meters.resyncs.increment();
+        }
+        if (!caller.stillEntitled().getAsBoolean()) {
+            // a login or logout came while it attached: its sockets were closed before this one
+            // joined, and what the page sends now is for whoever holds the session
+            channel.close(1012, "the session changed; connect again");
+            return;
         }
         if (lifecycle.draining()) {
             channel.close(1001, "server going away"); // the drain may have run between the check and add

@@ -112,9 +112,13 @@ public final class PagesService implements HttpService {
         ResidentPage page = ownedPage(req, connection, pageId);
         String method = Responses.string(body.method(), "method");
         long after = after(body.after());
-        Caller caller = new Caller(() -> connections.clientAddress(req), connection.unchangedFromNow());
+        BooleanSupplier sameSession = connections.unchanged(req, connection);
+        Caller caller = new Caller(() -> connections.clientAddress(req), sameSession);
         String result = PageCalls.call(page, method, body.params(), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
+        if (!sameSession.getAsBoolean()) {
+            throw PageException.sessionChanged(); // what the page sent since is for whoever holds the session now
+        }
         if (replay.resync()) {
             meters.resyncs.increment();
         }
@@ -141,7 +145,7 @@ public final class PagesService implements HttpService {
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         Connection connection = connections.find(req).orElse(null);
         ResidentPage page = ownedPage(req, connection, pageId);
-        BooleanSupplier sameSession = connection.unchangedFromNow();
+        BooleanSupplier sameSession = connections.unchanged(req, connection);
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
@@ -174,8 +178,15 @@ public final class PagesService implements HttpService {
 
     /** Extension: the page's current data and seq, for a client that got a resync. */
     private void snapshot(ServerRequest req, ServerResponse res) throws InterruptedException {
-        ResidentPage page = queriedPage(req);
-        Snapshot snapshot = page.snapshot();
+        String pageId = queriedPageId(req);
+        requestLog.ifPresent(log -> log.notePage(req, pageId));
+        Connection connection = connections.find(req).orElse(null);
+        ResidentPage page = ownedPage(req, connection, pageId);
+        BooleanSupplier sameSession = connections.unchanged(req, connection);
+        Snapshot snapshot = page.snapshot(); // waits for a running call
+        if (!sameSession.getAsBoolean()) {
+            throw new PageException(503, "unavailable", "the session changed while the page was read; try again");
+        }
         replies.send(req, res, Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", snapshot.epoch())
@@ -201,11 +212,6 @@ public final class PagesService implements HttpService {
         requestLog.ifPresent(log -> log.notePage(req, pageId));
         return registry.page(connections.find(req).orElse(null), pageId, () -> { })
                 .orElseThrow(PageException::unknownPage);
-    }
-
-    /** The page named by the query's {@code page_id}. */
-    private ResidentPage queriedPage(ServerRequest req) {
-        return ownedPage(req, queriedPageId(req));
     }
 
     private static String queriedPageId(ServerRequest req) {

@@ -300,7 +300,12 @@ public final class ResidentPage implements Page {
                     throw new PageException(503, "unavailable", "the session changed while the call waited; it did not run");
                 }
                 this.caller = caller.address();
-                return Json.write(current.call(this, method, found, parsed));
+                String result = Json.write(current.call(this, method, found, parsed));
+                if (!caller.stillEntitled().getAsBoolean()) {
+                    // a login or logout came while it ran: the page code read whoever held the session then
+                    throw PageException.sessionChanged();
+                }
+                return result;
             } finally {
                 this.caller = null;
                 flushChanges(touch());

@@ -40,6 +40,19 @@ class ProtocolTest extends DefaultServerTest {
         assertTrue(setCookie.contains("Path=/"), setCookie);
     }
 
+    /** What the API answers is one session's: no cache, the browser's or a proxy's, may keep it. */
+    @Test
+    void apiAnswersAreNeverCached() {
+        Browser browser = new Browser(uri);
+        Reply opened = browser.post("/_/pages", "{\"path\":\"/_bench\"}");
+        String page = opened.json().get("page_id").asText();
+        String query = "?page_id=" + page.replace("|", "%7C");
+        for (Reply reply : java.util.List.of(opened, browser.rpc(page, "inc"), browser.get("/_/page" + query),
+                browser.get("/_/poll" + query + "&after=0&wait=0"), browser.rpc(page, "nope"))) {
+            assertEquals(java.util.List.of("no-store"), reply.headers().get("cache-control"), reply.body());
+        }
+    }
+
     @Test
     void rpcReturnsResultSeqAndMessagesAfter() {
         Browser browser = new Browser(uri);

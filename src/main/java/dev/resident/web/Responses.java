@@ -24,6 +24,7 @@ final class Responses {
     /** JSON already encoded as UTF-8. */
     static void json(ServerResponse res, byte[] json) {
         SecurityHeaders.noSniff(res);
+        SecurityHeaders.noStore(res);
         res.header(JSON).send(json);
     }
 

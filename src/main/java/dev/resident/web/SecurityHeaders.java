@@ -17,6 +17,8 @@ final class SecurityHeaders {
             + "form-action 'self'; frame-ancestors 'none'";
     private static final HeaderName CONTENT_SECURITY_POLICY = HeaderNames.create("Content-Security-Policy");
     private static final HeaderName X_FRAME_OPTIONS = HeaderNames.create("X-Frame-Options");
+    /** {@code Cache-Control: no-store}, its bytes made once. */
+    private static final io.helidon.http.Header NO_STORE = HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-store");
 
     private SecurityHeaders() {
     }
@@ -24,6 +26,14 @@ final class SecurityHeaders {
     /** On every answer of Resident's own: the body is never sniffed into another type. */
     static void noSniff(ServerResponse res) {
         res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF); // one header made once, its bytes too
+    }
+
+    /**
+     * On every JSON answer of the API: what it holds (a page's data, a call's result, what the page
+     * was sent) is one session's, never to be kept by a browser's or a proxy's cache.
+     */
+    static void noStore(ServerResponse res) {
+        res.header(NO_STORE);
     }
 
     /** On an HTML page of Resident's own. */

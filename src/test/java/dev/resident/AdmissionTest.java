@@ -450,6 +450,16 @@ class AdmissionTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"/_bench\"}")));
         assertEquals(201, behindTls.status(), behindTls.body());
         assertTrue(behindTls.headers().get("set-cookie").get(0).contains("Secure"), behindTls.headers().toString());
+        // the route cookie of a login too: it names which browsers belong to one user
+        Reply login = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/login"))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-For", "203.0.113.21")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"alice\",\"password\":\"alice\"}")));
+        assertEquals(200, login.status(), login.body());
+        List<String> routeCookies = login.headers().get("set-cookie").stream().filter(c -> c.startsWith("rsd_aff=")).toList();
+        assertEquals(1, routeCookies.size(), login.headers().toString());
+        assertTrue(routeCookies.get(0).contains("Secure"), routeCookies.toString());
 
         onAnotherServer(Map.of(), server -> {
             Reply spoofed = new Browser(server).send(HttpRequest.newBuilder(server.resolve("/_/pages"))

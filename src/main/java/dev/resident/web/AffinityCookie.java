@@ -1,7 +1,6 @@
 package dev.resident.web;
 
 import io.helidon.http.SetCookie;
-import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.nio.charset.StandardCharsets;
@@ -37,23 +36,29 @@ public final class AffinityCookie {
         }
     }
 
-    /** Sets the cookie of {@code user} on the login answer. */
-    static void set(ServerRequest req, ServerResponse res, String user) {
-        res.headers().addCookie(cookie(req, value(user), MAX_AGE));
+    /**
+     * Sets the cookie of {@code user} on the login answer.
+     *
+     * @param https whether the client reached the site over HTTPS (a trusted proxy's
+     *              {@code X-Forwarded-Proto} included, as for the session cookie): then it is
+     *              {@code Secure}, never sent over plain HTTP
+     */
+    static void set(ServerResponse res, String user, boolean https) {
+        res.headers().addCookie(cookie(value(user), MAX_AGE, https));
     }
 
     /** Removes it (logout). */
-    static void clear(ServerRequest req, ServerResponse res) {
-        res.headers().addCookie(cookie(req, "", Duration.ZERO));
+    static void clear(ServerResponse res, boolean https) {
+        res.headers().addCookie(cookie("", Duration.ZERO, https));
     }
 
-    private static SetCookie cookie(ServerRequest req, String value, Duration maxAge) {
+    private static SetCookie cookie(String value, Duration maxAge, boolean https) {
         return SetCookie.builder(NAME, value)
                 .httpOnly(true)
                 .sameSite(SetCookie.SameSite.LAX)
                 .path("/")
                 .maxAge(maxAge)
-                .secure(req.isSecure())
+                .secure(https)
                 .build();
     }
 }

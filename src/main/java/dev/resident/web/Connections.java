@@ -58,6 +58,11 @@ final class Connections {
         ConnectionCookie.set(req, res, connection, proxies);
     }
 
+    /** Whether the client reached the site over HTTPS, a trusted proxy's word included ({@link ClientInfo}). */
+    boolean https(ServerRequest req) {
+        return ClientInfo.of(req, proxies).https();
+    }
+
     /** The client's address, the key of the per-address limits ({@link ClientAddress}). */
     String clientAddress(ServerRequest req) {
         return ClientAddress.of(req, proxies);

@@ -91,7 +91,7 @@ public final class LoginService implements HttpService {
             return registry.sessions().loginNew(identity.get());
         });
         connections.setCookie(req, res, connection);
-        AffinityCookie.set(req, res, identity.get().user());
+        AffinityCookie.set(res, identity.get().user(), connections.https(req));
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 
@@ -111,7 +111,7 @@ public final class LoginService implements HttpService {
     private void logout(ServerRequest req, ServerResponse res) {
         refuseWhenSessionsComeFromElsewhere();
         registry.sessions().logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
-        AffinityCookie.clear(req, res);
+        AffinityCookie.clear(res, connections.https(req));
         res.status(Status.NO_CONTENT_204).send();
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @Timeout(60)
 class AdminHostTest {
+    /** An origin the main host takes requests from (where the legacy app's pages might live). */
+    private static final String ALLOWED = "https://app.example";
     private static Resident resident;
     private static WebServer server;
     private static URI main;
@@ -32,6 +35,7 @@ class AdminHostTest {
     @BeforeAll
     static void start() {
         resident = TestServers.resident(Map.of("resident.admin.host", "127.0.0.1",
+                "resident.ws.allowed-origins", ALLOWED,
                 "legacy.upstream", "http://127.0.0.1:9"), new PageTypes()); // nothing listens: 502 when forwarded
         server = WebServer.builder().port(0).update(resident::setup).build().start();
         main = URI.create("http://localhost:" + server.port());
@@ -57,6 +61,24 @@ class AdminHostTest {
         assertEquals(200, onAdmin.login("alice", "alice").status());
         assertEquals(200, onAdmin.get("/_/admin/state").status());
         assertEquals(200, onAdmin.get("/_/admin").status());
+    }
+
+    /** A script on an allowed origin cannot send the admin host requests with an admin's cookie. */
+    @Test
+    void theAdminHostTakesRequestsFromItselfOnly() {
+        String login = "{\"user\":\"alice\",\"password\":\"alice\"}";
+        assertEquals(200, fromOrigin(main, ALLOWED, login).status(), "the main host takes its allowed origin");
+        Reply refused = fromOrigin(admin, ALLOWED, login);
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("forbidden", refused.errorCode());
+        assertEquals(200, fromOrigin(admin, admin.toString(), login).status(), "its own origin");
+    }
+
+    private static Reply fromOrigin(URI server, String origin, String body) {
+        return new Browser(server).send(HttpRequest.newBuilder(server.resolve("/_/login"))
+                .header("Content-Type", "application/json")
+                .header("Origin", origin)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     @Test

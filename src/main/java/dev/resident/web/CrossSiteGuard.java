@@ -16,6 +16,9 @@ import java.util.Set;
  * {@code same-origin} or {@code none}. A request with neither header is not a browser's (curl, a
  * server with the admin token) and passes. The JSON endpoints also take only
  * {@code application/json} ({@link Responses#objectBody}), which a cross-site form cannot send.
+ * On the admin powers' own host ({@link AdminHost}) the allow-list does not count: only that host
+ * itself sends them requests, so that a script on an allowed origin (the legacy app's pages) cannot
+ * use an admin's cookie there.
  */
 final class CrossSiteGuard {
     private static final HeaderName SEC_FETCH_SITE = HeaderNames.create("Sec-Fetch-Site");
@@ -23,10 +26,12 @@ final class CrossSiteGuard {
     private static final Set<String> OWN_SITE = Set.of("same-origin", "none");
     private final String root;
     private final Set<String> allowedOrigins;
+    private final AdminHost adminHost;
 
-    CrossSiteGuard(String root, Set<String> allowedOrigins) {
+    CrossSiteGuard(String root, Set<String> allowedOrigins, AdminHost adminHost) {
         this.root = root + "/";
         this.allowedOrigins = allowedOrigins;
+        this.adminHost = adminHost;
     }
 
     /** Whether the request goes on; when not, it has been answered (a check of {@link FrontFilter}). */
@@ -49,7 +54,8 @@ final class CrossSiteGuard {
     private boolean sameSite(RoutingRequest req) {
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         if (origin != null) {
-            return OriginCheck.allowed(origin, req.headers().first(HeaderNames.HOST).orElse(null), allowedOrigins);
+            return OriginCheck.allowed(origin, req.headers().first(HeaderNames.HOST).orElse(null),
+                    adminHost.isFor(req) ? Set.of() : allowedOrigins);
         }
         return req.headers().first(SEC_FETCH_SITE).map(site -> OWN_SITE.contains(site.trim())).orElse(true);
     }

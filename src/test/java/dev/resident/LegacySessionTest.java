@@ -180,6 +180,22 @@ class LegacySessionTest {
         assertTrue(browser.openPage("/_bench", null).get("user").asText().startsWith("guest_"), "erin is a guest");
     }
 
+    /**
+     * An open socket sends no request of its own: before, it kept the user it opened with after a
+     * logout in the legacy app, until it reconnected, getting her notices and running calls as her.
+     * Its heartbeat now asks the session again every cache time.
+     */
+    @Test
+    void aLogoutInTheLegacyAppClosesTheUsersOpenSocket() {
+        Browser browser = new Browser(uri);
+        browser.get("/app/login?user=erin");
+        String pageId = browser.openPage("/_bench", null).get("page_id").asText();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        assertEquals(1, new Browser(uri).post("/app/end-sessions?user=erin", "{}").json().get("ended").asInt());
+        assertEquals(4404, socket.closeCode(CACHE_TTL.plusSeconds(10)), "the page of erin's ended session ends");
+    }
+
     @Test
     void theLegacyAppsRolesComeAlong() {
         Browser clerk = new Browser(uri);

@@ -100,6 +100,12 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
         return settings.outageGrace();
     }
 
+    /** As often as an answer is kept: a socket learns of a logout as soon as a request would. */
+    @Override
+    public Duration socketRecheck() {
+        return settings.cacheTtl().isZero() ? Duration.ofSeconds(1) : settings.cacheTtl();
+    }
+
     private Optional<Identity> ask(String session) {
         HttpRequest request = HttpRequest.newBuilder(settings.introspect())
                 .timeout(settings.timeout())

@@ -29,6 +29,15 @@ public interface SessionAuthenticator {
         return Duration.ZERO;
     }
 
+    /**
+     * How often an open socket asks its session again ({@link Duration#ZERO}: never): a request
+     * follows the session at once, but a socket sends none, and a logout in the other app must
+     * reach it too.
+     */
+    default Duration socketRecheck() {
+        return Duration.ZERO;
+    }
+
     /** The session's owner could not say who it is (unreachable, too slow, a malformed answer). */
     final class Unanswered extends RuntimeException {
         public Unanswered(String message) {

@@ -76,6 +76,18 @@ final class Connections {
         return connection.unchangedSince(ConnectionCookie.fromHeaders(cookies(req)));
     }
 
+    /**
+     * What an open socket's heartbeat runs to ask its session again when another app owns
+     * sessions ({@link SessionAuthenticator#socketRecheck}): the lookup a request makes, which
+     * follows a logout there (the session's sockets close); null when no other app does.
+     */
+    SessionRecheck socketRecheck(String cookieId, List<String> cookieHeaders) {
+        if (sessions == null || sessions.socketRecheck().isZero()) {
+            return null;
+        }
+        return new SessionRecheck(() -> find(cookieId, cookieHeaders), sessions.socketRecheck());
+    }
+
     /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */
     Optional<Connection> find(String cookieId, List<String> cookieHeaders) {
         return registry.sessions().find(cookieId).map(connection -> follow(connection, cookieHeaders));

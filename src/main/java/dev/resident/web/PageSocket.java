@@ -168,6 +168,7 @@ final class PageSocket implements WsListener {
         if (page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch())) {
             meters.resyncs.increment();
         }
+        channel.recheckSession(connections.socketRecheck(cookie, cookieHeaders));
         if (!caller.stillEntitled().getAsBoolean()) {
             // a login or logout came while it attached: its sockets were closed before this one
             // joined, and what the page sends now is for whoever holds the session

@@ -83,6 +83,8 @@ final class SocketChannel implements Outbox {
     private String carried;
     private Consumer<SocketChannel> onFinish = channel -> { };
     private volatile long lastWrite = System.nanoTime();
+    /** Asks the socket's session again from the heartbeat; null when no other app owns sessions. */
+    private volatile SessionRecheck recheck;
     /** The close frame to send, set once, before {@link #closing}: a writer that sees closing sends it. */
     private final AtomicReference<CloseFrame> closeFrame = new AtomicReference<>();
     private volatile boolean peerGone;
@@ -125,8 +127,20 @@ final class SocketChannel implements Outbox {
         }
     }
 
-    /** Sends {@code {"t":"ping"}} when nothing was written for {@code idle}. */
+    /** Has the heartbeat ask the socket's session again ({@link SessionRecheck}). */
+    void recheckSession(SessionRecheck check) {
+        this.recheck = check;
+    }
+
+    /**
+     * Sends {@code {"t":"ping"}} when nothing was written for {@code idle}; asks the session again
+     * when that is due.
+     */
     void heartbeat(long nowNanos, Duration idle) {
+        SessionRecheck check = recheck;
+        if (check != null) {
+            check.tick(nowNanos);
+        }
         if (nowNanos - lastWrite >= idle.toNanos() && queued.get() == 0) {
             enqueue("{\"t\":\"ping\",\"ts\":" + System.currentTimeMillis() + "}");
         }

@@ -68,11 +68,22 @@ public final class SocketClient implements WebSocket.Listener {
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
         partial.append(data);
         if (last) {
-            frames.add(Json.parse(partial.toString()));
+            String text = partial.toString();
             partial.setLength(0);
+            try {
+                frames.add(Json.parse(text));
+            } catch (RuntimeException malformed) {
+                // say what came, for a CI log: its length and both ends
+                throw new IllegalStateException("a frame that is not JSON (" + text.length() + " chars): "
+                        + abbreviated(text), malformed);
+            }
         }
         webSocket.request(1);
         return null;
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 400 ? text : text.substring(0, 200) + " ... " + text.substring(text.length() - 200);
     }
 
     @Override

@@ -84,6 +84,8 @@ class NatsConfigFilesTest {
             awaitReady(dir.resolve("server.log"));
             Path passwordFile = store.resolve("client-password");
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)));
+            // a password of a digit and a size letter first ("6p0...") is read as a number: no server
+            assertTrue(Character.isLetter(Files.readString(passwordFile).charAt(0)), "a letter first");
             String url = "nats://127.0.0.1:" + port;
             assertThrows(Exception.class, () -> Nats.connect(new Options.Builder().server(url)
                     .connectionTimeout(Duration.ofSeconds(2)).maxReconnects(0).build()).close(), "no login");

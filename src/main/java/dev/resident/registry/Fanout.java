@@ -5,6 +5,7 @@ import dev.resident.bus.Broadcast;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.DbEvent;
 import dev.resident.bus.UserNotice;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.engine.ResidentPage;
@@ -27,13 +28,18 @@ final class Fanout implements BusListener {
         meters.dbeventsReceived.increment();
         ObjectNode body = Json.object().put("table", event.table());
         body.set("events", event.events());
-        if (event.origin() != null) {
-            body.put("origin", event.origin());
+        String origin = event.origin();
+        // a page's id goes only to that page (it learns the change was its own); other users' pages
+        // must not learn which pages exist. An external app's label (not an id) goes to every page.
+        boolean fromAPage = origin != null && Ids.isWellFormed(StateKeys.page(origin));
+        if (origin != null && !fromAPage) {
+            body.put("origin", origin);
         }
         String encoded = tail(body);
+        String toItsPage = fromAPage ? tail(body.put("origin", origin)) : encoded;
         long delivered = 0;
         for (ResidentPage page : registry.subscribers(event.table())) {
-            page.deliverDbEvent(event, encoded);
+            page.deliverDbEvent(event, fromAPage && page.id().equals(origin) ? toItsPage : encoded);
             delivered++;
         }
         meters.dbeventsDelivered.increment(delivered);

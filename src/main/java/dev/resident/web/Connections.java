@@ -68,12 +68,27 @@ final class Connections {
         return ClientAddress.of(req, proxies);
     }
 
+    /** The request's connection, with the session id its cookie carried: its cookies read once. */
+    Found findCarried(ServerRequest req) {
+        List<String> cookieHeaders = cookies(req);
+        String carried = ConnectionCookie.fromHeaders(cookieHeaders);
+        return new Found(find(carried, cookieHeaders).orElse(null), carried);
+    }
+
     /**
-     * Whether the request's session is, when asked, still the one it carried (see
-     * {@link Connection#unchangedSince}): taken once its connection is found.
+     * A request's connection (null when it has none) and the session id its cookie carried.
+     *
+     * @param connection the connection, or null
+     * @param carriedId  the id of the request's cookie, or null
      */
-    BooleanSupplier unchanged(ServerRequest req, Connection connection) {
-        return connection.unchangedSince(ConnectionCookie.fromHeaders(cookies(req)));
+    record Found(Connection connection, String carriedId) {
+        /**
+         * Whether the session is, when asked, still the one the request carried (see
+         * {@link Connection#unchangedSince}): taken once the request's page is found.
+         */
+        BooleanSupplier unchanged() {
+            return connection.unchangedSince(carriedId);
+        }
     }
 
     /**

@@ -108,11 +108,11 @@ public final class PagesService implements HttpService {
     private void rpc(ServerRequest req, ServerResponse res, RpcBody body) throws Exception {
         String pageId = Responses.string(body.pageId(), "page_id");
         requestLog.ifPresent(log -> log.notePage(req, pageId));
-        Connection connection = connections.find(req).orElse(null);
-        ResidentPage page = ownedPage(req, connection, pageId);
+        Connections.Found found = connections.findCarried(req);
+        ResidentPage page = ownedPage(req, found.connection(), pageId);
         String method = Responses.string(body.method(), "method");
         long after = after(body.after());
-        BooleanSupplier sameSession = connections.unchanged(req, connection);
+        BooleanSupplier sameSession = found.unchanged();
         Caller caller = new Caller(() -> connections.clientAddress(req), sameSession);
         String result = PageCalls.call(page, method, body.params(), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
@@ -143,9 +143,9 @@ public final class PagesService implements HttpService {
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
         String pageId = queriedPageId(req);
         requestLog.ifPresent(log -> log.notePage(req, pageId));
-        Connection connection = connections.find(req).orElse(null);
-        ResidentPage page = ownedPage(req, connection, pageId);
-        BooleanSupplier sameSession = connections.unchanged(req, connection);
+        Connections.Found found = connections.findCarried(req);
+        ResidentPage page = ownedPage(req, found.connection(), pageId);
+        BooleanSupplier sameSession = found.unchanged();
         long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
         long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
@@ -180,9 +180,9 @@ public final class PagesService implements HttpService {
     private void snapshot(ServerRequest req, ServerResponse res) throws InterruptedException {
         String pageId = queriedPageId(req);
         requestLog.ifPresent(log -> log.notePage(req, pageId));
-        Connection connection = connections.find(req).orElse(null);
-        ResidentPage page = ownedPage(req, connection, pageId);
-        BooleanSupplier sameSession = connections.unchanged(req, connection);
+        Connections.Found found = connections.findCarried(req);
+        ResidentPage page = ownedPage(req, found.connection(), pageId);
+        BooleanSupplier sameSession = found.unchanged();
         Snapshot snapshot = page.snapshot(); // waits for a running call
         if (!sameSession.getAsBoolean()) {
             throw new PageException(503, "unavailable", "the session changed while the page was read; try again");

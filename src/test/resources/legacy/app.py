@@ -89,6 +89,7 @@ def echo(environ, start_response):
     cookies = [("Set-Cookie", "legacy_session=s3cr3t; Path=/; HttpOnly"),
                ("Set-Cookie", "legacy_theme=dark; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT"),
                ("Set-Cookie", "rsd_cid=set-by-legacy; Path=/"),
+               ("Set-Cookie", "__Host-rsd_cid=set-by-legacy; Path=/; Secure"),
                # a nameless cookie: browsers send its value alone, "rsd_cid=nameless"
                ("Set-Cookie", "=rsd_cid=nameless; Path=/")]
     return answer(start_response, {

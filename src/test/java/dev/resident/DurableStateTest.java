@@ -105,6 +105,47 @@ class DurableStateTest {
     }
 
     /**
+     * A session id issued over HTTPS counts only as {@code __Host-rsd_cid} (HostCookieTest), and
+     * still after a restart: the mark is kept with the session, or a planted {@code rsd_cid} would
+     * name it again once the process that issued it is gone.
+     */
+    @Test
+    void aSessionIdIssuedOverHttpsStaysBoundToTheHostCookieAfterARestart(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("TRUSTED_PROXIES", "127.0.0.1");
+        String id;
+        String pageId;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Reply opened = overHttps(first.uri(), "/_/pages", "{\"path\":\"/_bench\"}", null);
+            assertEquals(201, opened.status(), opened.body());
+            id = opened.headers().get("set-cookie").get(0).replaceFirst("^__Host-rsd_cid=([^;]*);.*$", "$1");
+            pageId = opened.json().get("page_id").asText();
+            awaitSaved(first.uri());
+            first.kill();
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            String call = "{\"page_id\":\"" + pageId + "\",\"method\":\"inc\"}";
+            assertEquals(404, overHttps(second.uri(), "/_/rpc", call, "rsd_cid=" + id).status(),
+                    "a planted rsd_cid names no session that was issued as __Host-rsd_cid");
+            Reply own = overHttps(second.uri(), "/_/rpc", call, "__Host-rsd_cid=" + id);
+            assertEquals(200, own.status(), own.body());
+            assertEquals(1, own.json().get("result").asInt());
+        }
+    }
+
+    private static Reply overHttps(URI server, String path, String json, String cookie) {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(server.resolve(path))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-Proto", "https") // from a trusted balancer (TRUSTED_PROXIES)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return new Browser(server).send(request);
+    }
+
+    /**
      * Pages continued after a restart count like pages opened: a guest's session keeps the client
      * address its pages count against, and a saved page takes a place when it comes back. Before,
      * each restart let a client's old pages come back uncounted beside a full share of new ones.

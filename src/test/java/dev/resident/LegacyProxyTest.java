@@ -147,6 +147,9 @@ class LegacyProxyTest {
         String cookie = browser.get("/legacy/next").json().get("headers").get("cookie").asText();
         assertTrue(cookie.contains("legacy_session=s3cr3t") && cookie.contains("legacy_theme=dark"), cookie);
         assertFalse(cookie.contains("rsd_cid"), cookie);
+        String overHttps = browser.send(HttpRequest.newBuilder(uri.resolve("/legacy/next"))
+                .header("Cookie", "__Host-rsd_cid=" + connection)).json().get("headers").get("cookie").asText();
+        assertFalse(overHttps.contains("rsd_cid"), "nor its name over HTTPS: " + overHttps);
         assertFalse(new Browser(uri).get("/legacy/next").json().get("headers").has("cookie"),
                 "another browser never gets the first one's cookies");
         assertEquals(1, browser.rpc(browser.benchPage(), "inc").json().get("result").asInt(),

@@ -111,7 +111,7 @@ class LegacySocketTest {
         Browser browser = new Browser(uri);
         browser.benchPage();
         TunnelClient client = TunnelClient.open(http, ws("/websocket?token=a%20b"), "http://" + uri.getAuthority(),
-                "legacy_session=s3cr3t; rsd_cid=" + browser.connectionId()).join();
+                "legacy_session=s3cr3t; rsd_cid=" + browser.connectionId() + "; __Host-rsd_cid=" + browser.connectionId()).join();
         assertEquals("héllo ✓", client.ask("héllo ✓"));
         byte[] bytes = new byte[256];
         for (int i = 0; i < bytes.length; i++) {

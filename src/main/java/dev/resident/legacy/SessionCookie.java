@@ -8,7 +8,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Keeps Resident's {@code rsd_cid} cookie between the browser and Resident: the legacy app
+ * Keeps Resident's session cookie ({@code rsd_cid}, and over HTTPS {@code __Host-rsd_cid})
+ * between the browser and Resident: the legacy app
  * neither sees it (it is a session credential) nor sets it (no session fixation through the
  * legacy app). Every other cookie passes both ways untouched.
  */
@@ -16,12 +17,12 @@ final class SessionCookie {
     private SessionCookie() {
     }
 
-    /** The {@code Cookie} header values without {@code rsd_cid}, joined; empty when nothing is left. */
+    /** The {@code Cookie} header values without Resident's session cookie, joined; empty when nothing is left. */
     static Optional<String> strip(List<String> cookieHeaders) {
         String kept = cookieHeaders.stream()
                 .flatMap(header -> Arrays.stream(header.split(";")))
                 .map(String::trim)
-                .filter(pair -> !pair.isEmpty() && !ConnectionCookie.NAME.equals(name(pair)))
+                .filter(pair -> !pair.isEmpty() && !isSessionCookie(name(pair)))
                 .collect(Collectors.joining("; "));
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
     }
@@ -36,7 +37,11 @@ final class SessionCookie {
         if (name.isEmpty() && pair.indexOf('=') >= 0) {
             name = name(pair.substring(pair.indexOf('=') + 1));
         }
-        return ConnectionCookie.NAME.equals(name);
+        return isSessionCookie(name);
+    }
+
+    private static boolean isSessionCookie(String name) {
+        return ConnectionCookie.NAME.equals(name) || ConnectionCookie.HOST_NAME.equals(name);
     }
 
     private static String name(String pair) {

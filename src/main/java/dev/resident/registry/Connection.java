@@ -34,6 +34,8 @@ public final class Connection {
     private volatile long provenAt;
     /** While a guest's: the client address it was made from, or first opened a page from ({@link LiveShares}). */
     private volatile String addressShare;
+    /** Whether its id was last issued over HTTPS, as a {@code __Host-} cookie that no other host can plant. */
+    private volatile boolean boundToHostCookie;
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
         this.id = id;
@@ -54,6 +56,19 @@ public final class Connection {
 
     void id(String id) {
         this.id = id;
+    }
+
+    /**
+     * Whether its id names it only when it comes back as a {@code __Host-} cookie: the id was last
+     * issued over HTTPS, where a cookie of that name is set by this host alone, while any host of
+     * the domain can plant a plain one (cookie tossing).
+     */
+    public boolean boundToHostCookie() {
+        return boundToHostCookie;
+    }
+
+    void boundToHostCookie(boolean bound) {
+        this.boundToHostCookie = bound;
     }
 
     /**

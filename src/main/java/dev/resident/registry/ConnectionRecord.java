@@ -10,19 +10,21 @@ import java.util.Set;
 
 /**
  * A connection as kept in the {@code connections} bucket, under its session id:
- * {@code {"v":1,"key","user","guest","roles","created","seen","share"?}}; {@code revision} is the
+ * {@code {"v":1,"key","user","guest","roles","created","seen","share"?,"host"?}}; {@code revision} is the
  * stored copy's (not written), {@code share} a guest's client address share ({@link LiveShares}),
- * so that its pages and its session count against that address after a restart or a move too. An id that a login or logout replaced holds a mark instead,
+ * so that its pages and its session count against that address after a restart or a move too;
+ * {@code host} true when its id counts only as a {@code __Host-} cookie ({@link Connection#boundToHostCookie}). An id that a login or logout replaced holds a mark instead,
  * {@code {"v":1,"replaced"}} (when), which names nothing of the session.
  */
-record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare, long revision) {
+record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare,
+                        boolean boundToHostCookie, long revision) {
     private static final int VERSION = 1;
     /** Longer than any address share ({@code a:} and an IPv6 /64 key). */
     private static final int MAX_SHARE = 80;
 
     static ConnectionRecord of(Connection connection) {
         return new ConnectionRecord(connection.key(), connection.identity(), connection.createdAt(),
-                connection.lastSeen(), connection.addressShare(), connection.revision());
+                connection.lastSeen(), connection.addressShare(), connection.boundToHostCookie(), connection.revision());
     }
 
     byte[] encode() {
@@ -36,6 +38,9 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
         identity.roles().forEach(node.putArray("roles")::add);
         if (addressShare != null && identity.guest()) {
             node.put("share", addressShare);
+        }
+        if (boundToHostCookie) {
+            node.put("host", true);
         }
         return Json.bytes(node);
     }
@@ -69,7 +74,8 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
             return Optional.of(new ConnectionRecord(node.get("key").asText(),
                     new Identity(node.get("user").asText(), node.path("guest").asBoolean(), Set.copyOf(roles)),
                     node.path("created").asLong(), node.path("seen").asLong(),
-                    LiveShares.isAddressShare(share) && share.length() <= MAX_SHARE ? share : null, revision));
+                    LiveShares.isAddressShare(share) && share.length() <= MAX_SHARE ? share : null,
+                    node.path("host").asBoolean(false), revision));
         } catch (Json.MalformedJsonException e) {
             return Optional.empty();
         }

@@ -93,6 +93,7 @@ final class DurableConnections {
     /** Takes what a connection held here learns from its stored copy. */
     void loaded(Connection connection, ConnectionRecord record) {
         connection.restoreAddressShare(record.addressShare());
+        connection.boundToHostCookie(record.boundToHostCookie());
         connection.revision(record.revision());
         connection.savedSeen(record.seen());
         connection.checkedAt(System.currentTimeMillis());

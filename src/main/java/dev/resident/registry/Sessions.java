@@ -54,9 +54,27 @@ public final class Sessions {
         this.announceReplaced = announceReplaced;
     }
 
-    /** The connection named by the cookie, or a new one when the cookie is absent or unknown. */
-    public Connection connect(String cookieId) {
-        return find(cookieId).orElseGet(this::newConnection);
+    /** A new guest's connection, for a request whose cookie named none it may use. */
+    public Connection connect() {
+        return newConnection();
+    }
+
+    /**
+     * Its session id was just issued as a cookie that no other host can have set ({@code
+     * __Host-}, over HTTPS), or as one that another host of the domain may plant too: from now on
+     * the id names it only when it comes back the first way ({@link Connection#boundToHostCookie}).
+     * The mark is kept with the session, for the site's other processes and after a restart.
+     */
+    public void issued(Connection connection, boolean asHostCookie) {
+        if (connection.boundToHostCookie() != asHostCookie) {
+            connection.boundToHostCookie(asHostCookie);
+            writer.changed(connection);
+        }
+    }
+
+    /** Whether the session under {@code cookieId}, if any, counts only under a {@code __Host-} cookie. */
+    public boolean boundToHostCookie(String cookieId) {
+        return findHere(cookieId, System.currentTimeMillis()).map(Connection::boundToHostCookie).orElse(false);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
+import dev.resident.web.ConnectionCookie.Carried;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -13,7 +14,7 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * Where each request finds its connection (by the {@code rsd_cid} cookie) and, when a {@link
+ * Where each request finds its connection (by its session cookie, {@link ConnectionCookie}) and, when a {@link
  * SessionAuthenticator} is installed, where the connection then follows that session: it logs in
  * as the identity found, or out when none is found, through {@link Registry#login} and
  * {@link Registry#logout}.
@@ -50,12 +51,34 @@ final class Connections {
 
     /** The request's connection, minted (and the cookie set) when it has none. */
     Connection connect(ServerRequest req, ServerResponse res) {
-        return follow(ConnectionCookie.connect(registry, req, res, proxies), cookies(req));
+        List<String> cookieHeaders = cookies(req);
+        Carried carried = ConnectionCookie.fromHeaders(cookieHeaders);
+        Connection connection = registry.sessions().find(carried.id()).filter(found -> honoured(found, carried))
+                .orElseGet(() -> registry.sessions().connect());
+        if (!connection.id().equals(carried.id()) || !carried.hostOnly() && https(req)) {
+            setCookie(req, res, connection); // a new one, or one from before HTTPS ids counted under __Host-
+        }
+        return follow(connection, cookieHeaders);
     }
 
-    /** Sets the cookie to the connection's session id (a new one after login or logout). */
+    /**
+     * Sets the cookie to the connection's session id (a new one after login or logout); over
+     * HTTPS the id counts from then on only under {@code __Host-rsd_cid} ({@link ConnectionCookie}).
+     */
     void setCookie(ServerRequest req, ServerResponse res, Connection connection) {
-        ConnectionCookie.set(req, res, connection, proxies);
+        boolean https = https(req);
+        ConnectionCookie.set(res, connection.id(), https);
+        registry.sessions().issued(connection, https);
+    }
+
+    /**
+     * The session id the request carried if it may name its connection, else null: an id issued
+     * over HTTPS counts only as {@code __Host-rsd_cid}, never as an {@code rsd_cid} that another
+     * host of the domain may have planted. For a login or a logout, which take the id itself.
+     */
+    String honouredId(ServerRequest req) {
+        Carried carried = ConnectionCookie.read(req);
+        return carried.hostOnly() || !registry.sessions().boundToHostCookie(carried.id()) ? carried.id() : null;
     }
 
     /** Whether the client reached the site over HTTPS, a trusted proxy's word included ({@link ClientInfo}). */
@@ -71,8 +94,8 @@ final class Connections {
     /** The request's connection, with the session id its cookie carried: its cookies read once. */
     Found findCarried(ServerRequest req) {
         List<String> cookieHeaders = cookies(req);
-        String carried = ConnectionCookie.fromHeaders(cookieHeaders);
-        return new Found(find(carried, cookieHeaders).orElse(null), carried);
+        Carried carried = ConnectionCookie.fromHeaders(cookieHeaders);
+        return new Found(find(carried, cookieHeaders).orElse(null), carried.id());
     }
 
     /**
@@ -96,16 +119,22 @@ final class Connections {
      * sessions ({@link SessionAuthenticator#socketRecheck}): the lookup a request makes, which
      * follows a logout there (the session's sockets close); null when no other app does.
      */
-    SessionRecheck socketRecheck(String cookieId, List<String> cookieHeaders) {
+    SessionRecheck socketRecheck(Carried carried, List<String> cookieHeaders) {
         if (sessions == null || sessions.socketRecheck().isZero()) {
             return null;
         }
-        return new SessionRecheck(() -> find(cookieId, cookieHeaders), sessions.socketRecheck());
+        return new SessionRecheck(() -> find(carried, cookieHeaders), sessions.socketRecheck());
     }
 
-    /** The connection of a socket upgrade: its {@code rsd_cid} and its raw {@code Cookie} header values. */
-    Optional<Connection> find(String cookieId, List<String> cookieHeaders) {
-        return registry.sessions().find(cookieId).map(connection -> follow(connection, cookieHeaders));
+    /** The connection of a socket upgrade: the session id it carried and its raw {@code Cookie} header values. */
+    Optional<Connection> find(Carried carried, List<String> cookieHeaders) {
+        return registry.sessions().find(carried.id()).filter(connection -> honoured(connection, carried))
+                .map(connection -> follow(connection, cookieHeaders));
+    }
+
+    /** Whether the id may name the connection: under the name the connection's id was last issued as. */
+    private static boolean honoured(Connection connection, Carried carried) {
+        return carried.hostOnly() || !connection.boundToHostCookie();
     }
 
     private Connection follow(Connection connection, List<String> cookieHeaders) {

@@ -86,7 +86,7 @@ public final class LoginService implements HttpService {
         }
         throttle.succeeded(user, address);
         // a new session id: one fixed before login is worthless
-        Connection connection = registry.sessions().login(ConnectionCookie.read(req), identity.get()).orElseGet(() -> {
+        Connection connection = registry.sessions().login(connections.honouredId(req), identity.get()).orElseGet(() -> {
             admission.admitConnection(address); // this login mints a connection: the same caps as a page open's
             return registry.sessions().loginNew(identity.get());
         });
@@ -110,7 +110,7 @@ public final class LoginService implements HttpService {
 
     private void logout(ServerRequest req, ServerResponse res) {
         refuseWhenSessionsComeFromElsewhere();
-        registry.sessions().logout(ConnectionCookie.read(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
+        registry.sessions().logout(connections.honouredId(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
         AffinityCookie.clear(res, connections.https(req));
         res.status(Status.NO_CONTENT_204).send();
     }

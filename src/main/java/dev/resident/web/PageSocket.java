@@ -54,7 +54,7 @@ final class PageSocket implements WsListener {
     private boolean originAllowed;
     private String origin;
     private String host;
-    private String cookie;
+    private ConnectionCookie.Carried cookie;
     private List<String> cookieHeaders;
     private ResidentPage page;
     /** Where this socket's calls come from: they run only while the session is what it was at the upgrade. */
@@ -104,7 +104,7 @@ final class PageSocket implements WsListener {
         // the upgrade's values are needed only here: an idle socket keeps nothing of its upgrade request
         String origin = this.origin;
         String host = this.host;
-        String cookie = this.cookie;
+        ConnectionCookie.Carried cookie = this.cookie;
         List<String> cookieHeaders = this.cookieHeaders;
         Headers upgradeHeaders = this.upgradeHeaders;
         this.origin = null;
@@ -131,7 +131,7 @@ final class PageSocket implements WsListener {
                 guards.admission.admitContinuedPage(address, connection);
             }).orElse(null);
             if (page != null) {
-                caller = new Caller(this::clientKey, connection.unchangedSince(cookie));
+                caller = new Caller(this::clientKey, connection.unchangedSince(cookie.id()));
             }
         } catch (PageMoved moved) {
             session.close(4307, moved.pageId()); // the client reconnects to the page's current id

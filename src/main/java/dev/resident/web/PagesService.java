@@ -68,7 +68,7 @@ public final class PagesService implements HttpService {
 
     private void open(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
         String path = Responses.string(body, "path");
-        String cookie = ConnectionCookie.read(req);
+        String cookie = connections.honouredId(req);
         String address = connections.clientAddress(req);
         guards.admission.admitPage(address, registry.sessions().find(cookie));
         Connection connection = connections.connect(req, res);

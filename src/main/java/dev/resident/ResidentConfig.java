@@ -28,6 +28,7 @@ public final class ResidentConfig {
             Map.entry("NATS_TOKEN", "ipc.nats.token"),
             Map.entry("PROCESS_ID", "resident.process"),
             Map.entry("ADMIN_TOKEN", "resident.admin-token"),
+            Map.entry("AFFINITY_KEY", "resident.login.affinity-key"),
             Map.entry("ADMIN_HOST", "resident.admin.host"),
             Map.entry("BENCH_PAGES", "resident.bench-pages"),
             Map.entry("DEMO", "resident.demo"),

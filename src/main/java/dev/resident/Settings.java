@@ -113,7 +113,8 @@ final class Settings {
                 login.get("quiet-addresses-per-minute").asInt().get(),
                 login.get("quiet-address-logins").asInt().get(),
                 login.get("max-pending").asInt().get(),
-                login.get("max-tracked").asInt().get());
+                login.get("max-tracked").asInt().get(),
+                login.get("affinity-key").asString().orElse("").trim());
     }
 
     /** {@code resident.cpu-queue}: computations that wait for the CPU pool at most; beyond, {@code cpu_busy}. */

@@ -3,18 +3,23 @@ package dev.resident.web;
 import io.helidon.http.SetCookie;
 import io.helidon.webserver.http.ServerResponse;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 
 /**
- * The {@code rsd_aff} route cookie set at login: the first 16 hex digits of the SHA-256 of the
- * user name, so that a load balancer can send all of a user's browsers to one process by hashing
- * it (HAProxy computes the same value from a login's body, see {@code deploy/haproxy.cfg}). It is
- * not a secret and carries neither the user name nor the session: it only says which browsers
- * belong together. Cleared at logout.
+ * The {@code rsd_aff} route cookie set at login, so that a load balancer can send all of a user's
+ * browsers to one process by hashing it: the first 16 hex digits of the HMAC-SHA256 of the user
+ * name under {@code resident.login.affinity-key}, or of its SHA-256 when no key is set. HAProxy
+ * computes the same value from a login's body ({@code deploy/haproxy-config}, with the same key).
+ * It carries neither the user name nor the session and says only which browsers belong together;
+ * with a key, nobody without it can tell whose they are (a plain hash of a name is matched against a
+ * list of names in no time). Cleared at logout.
  */
 public final class AffinityCookie {
     /** The cookie's name. */
@@ -22,17 +27,39 @@ public final class AffinityCookie {
     /** A returning browser still goes to its user's process for this long. */
     static final Duration MAX_AGE = Duration.ofDays(30);
     private static final int HEX_DIGITS = 16;
+    private final SecretKeySpec key;
 
-    private AffinityCookie() {
+    /**
+     * @param base64Key the key, base64; empty: a plain hash
+     * @throws IllegalArgumentException when the key is not base64 or holds fewer than 16 bytes
+     */
+    public AffinityCookie(String base64Key) {
+        if (base64Key.isEmpty()) {
+            key = null;
+            return;
+        }
+        byte[] bytes = Base64.getDecoder().decode(base64Key);
+        if (bytes.length < 16) {
+            throw new IllegalArgumentException("resident.login.affinity-key (AFFINITY_KEY): at least 16 bytes, base64");
+        }
+        key = new SecretKeySpec(bytes, "HmacSHA256");
     }
 
     /** The cookie's value for {@code user}. */
-    public static String value(String user) {
+    public String value(String user) {
+        byte[] name = user.getBytes(StandardCharsets.UTF_8);
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).substring(0, HEX_DIGITS);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            byte[] digest;
+            if (key == null) {
+                digest = MessageDigest.getInstance("SHA-256").digest(name);
+            } else {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                digest = mac.doFinal(name);
+            }
+            return HexFormat.of().formatHex(digest, 0, HEX_DIGITS / 2);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 and HmacSHA256 are part of every JDK", e);
         }
     }
 
@@ -43,7 +70,7 @@ public final class AffinityCookie {
      *              {@code X-Forwarded-Proto} included, as for the session cookie): then it is
      *              {@code Secure}, never sent over plain HTTP
      */
-    static void set(ServerResponse res, String user, boolean https) {
+    void set(ServerResponse res, String user, boolean https) {
         res.headers().addCookie(cookie(value(user), MAX_AGE, https));
     }
 

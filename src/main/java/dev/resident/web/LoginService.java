@@ -39,6 +39,7 @@ public final class LoginService implements HttpService {
     private final Semaphore pending;
     private final Admission admission;
     private final Bodies bodies;
+    private final AffinityCookie affinity;
 
     LoginService(Connections connections, Authenticator authenticator, WebSettings settings, ResidentMeters meters,
                  Admission admission, Bodies bodies) {
@@ -53,6 +54,7 @@ public final class LoginService implements HttpService {
         this.pending = new Semaphore(limits.maxPending());
         this.admission = admission;
         this.bodies = bodies;
+        this.affinity = new AffinityCookie(limits.affinityKey());
         meters.gauge("resident.login.tracked", "(user name, client address) pairs the login throttle remembers",
                 throttle::tracked);
     }
@@ -91,7 +93,7 @@ public final class LoginService implements HttpService {
             return registry.sessions().loginNew(identity.get());
         });
         connections.setCookie(req, res, connection);
-        AffinityCookie.set(res, identity.get().user(), connections.https(req));
+        affinity.set(res, identity.get().user(), connections.https(req));
         Responses.json(res, Json.write(Json.object().put("user", identity.get().user())));
     }
 

@@ -18,8 +18,9 @@ import java.time.Duration;
  * @param quietAddressLogins  an address is quiet while it made at most this many logins in the last minute
  * @param maxPending          password checks waiting for or running on the CPU pool
  * @param maxTracked          pairs and addresses remembered at most
+ * @param affinityKey         base64 key of the {@code rsd_aff} cookie's HMAC ({@link AffinityCookie}); empty: none
  */
 public record LoginSettings(int maxUserLength, int maxPasswordLength, int maxFailures, Duration failureWindow,
                             Duration maxBackoff, int perAddressPerMinute, int globalPerMinute, int quietPerMinute,
-                            int quietAddressLogins, int maxPending, int maxTracked) {
+                            int quietAddressLogins, int maxPending, int maxTracked, String affinityKey) {
 }

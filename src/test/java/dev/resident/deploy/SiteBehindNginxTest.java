@@ -44,7 +44,7 @@ class SiteBehindNginxTest extends BalancedSiteTest {
         Set<String> processes = new TreeSet<>();
         for (int b = 0; b < 4; b++) {
             Browser browser = browser();
-            browser.setCookie(AffinityCookie.NAME, AffinityCookie.value("alice")); // kept from an earlier login
+            browser.setCookie(AffinityCookie.NAME, new AffinityCookie("").value("alice")); // kept from an earlier login
             processes.add(processOf(browser.benchPage()));
             processes.add(processOf(browser.benchPage()));
         }

@@ -28,12 +28,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * User affinity as {@code deploy/site --processes 3} runs it: three processes over a real
  * nats-server behind the real HAProxy with the configuration {@code deploy/haproxy-config 3}
  * generates. After login all of a user's browsers land on the process that consistent hashing of
- * the {@code rsd_aff} cookie picks, and move together when it stops.
+ * the {@code rsd_aff} cookie picks, and move together when it stops. The cookie is an HMAC of the
+ * user name under the site's {@code AFFINITY_KEY}, which HAProxy computes from a login's body too.
  */
 @Timeout(90)
 class UserAffinityBehindHaproxyTest {
-    /** Users whose affinity values HAProxy's consistent hashing puts on three different processes. */
-    private static final List<String> USERS = List.of("ada", "linus", "frances");
+    /** Users whose affinity values (under {@link #AFFINITY_KEY}) HAProxy's consistent hashing puts on three different processes. */
+    private static final List<String> USERS = List.of("ada", "linus", "barbara");
+    /** The site's key of the rsd_aff HMAC (base64), given to the processes and to HAProxy. */
+    private static final String AFFINITY_KEY = "dGhlIHRlc3Qgc2l0ZSdzIGFmZmluaXR5IGtleQ==";
     private NatsTestServer nats;
     private NatsSite site;
     private Map<String, Node> nodes;
@@ -42,10 +45,12 @@ class UserAffinityBehindHaproxyTest {
     @BeforeEach
     void startSite() {
         nats = new NatsTestServer();
-        site = new NatsSite(nats, TestUsers.config(true, USERS)); // ada is an admin
+        Map<String, String> config = new java.util.HashMap<>(TestUsers.config(true, USERS)); // ada is an admin
+        config.put("resident.login.affinity-key", AFFINITY_KEY);
+        site = new NatsSite(nats, config);
         nodes = new TreeMap<>(Map.of("p01", site.start("p01"), "p02", site.start("p02"), "p03", site.start("p03")));
         // checks every 500 ms: a process that a busy machine's slow check marks DOWN would move its users
-        haproxy = new Haproxy(List.copyOf(nodes.values()), Duration.ofMillis(500));
+        haproxy = new Haproxy(List.copyOf(nodes.values()), Duration.ofMillis(500), Map.of("AFFINITY_KEY", AFFINITY_KEY));
     }
 
     @AfterEach
@@ -80,8 +85,21 @@ class UserAffinityBehindHaproxyTest {
             }
         }
         assertEquals(Set.of(process), processes, "every tab of both browsers on one process");
-        assertEquals(AffinityCookie.value("ada"), cookie(first, AffinityCookie.NAME));
+        assertEquals(new AffinityCookie(AFFINITY_KEY).value("ada"), cookie(first, AffinityCookie.NAME));
+        assertNotEquals(new AffinityCookie("").value("ada"), cookie(first, AffinityCookie.NAME), "keyed, not a plain hash");
         assertTrue(residentIn(processOf(guestPage), guestPage), "the guest page stays where it was");
+    }
+
+    @Test
+    void aBrowserWithOnlyTheRouteCookieGoesWhereItsUsersLoginWent() {
+        for (String user : USERS) {
+            Browser loggedIn = haproxy.browser();
+            String process = login(loggedIn, user);
+            Browser returning = haproxy.browser(); // a new session, the route cookie kept from an earlier login
+            returning.setCookie(AffinityCookie.NAME, cookie(loggedIn, AffinityCookie.NAME));
+            assertEquals(process, processOf(returning.benchPage()),
+                    user + ": HAProxy's HMAC of the login and Resident's cookie agree");
+        }
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class Haproxy implements AutoCloseable {
     private final Path socket = daemon.dir().resolve("admin.sock");
     private final List<Backend> backends;
     private final Duration checkInterval;
+    /** More of HAProxy's environment, read by the configuration ({@code AFFINITY_KEY}, say). */
+    private final Map<String, String> environment;
 
     /** A server of the backend: the process id that names it, and its port on 127.0.0.1. */
     public record Backend(String process, int port) {
@@ -49,13 +51,24 @@ public final class Haproxy implements AutoCloseable {
      * take: on a busy machine a short one can mark a healthy process DOWN for a moment.
      */
     public Haproxy(List<Node> nodes, Duration checkInterval) {
-        this(checkInterval, nodes.stream().map(node -> new Backend(node.process(), node.server().port())).toList());
+        this(nodes, checkInterval, Map.of());
+    }
+
+    /** The same with more of HAProxy's environment ({@code AFFINITY_KEY}, say). */
+    public Haproxy(List<Node> nodes, Duration checkInterval, Map<String, String> environment) {
+        this(checkInterval, nodes.stream().map(node -> new Backend(node.process(), node.server().port())).toList(),
+                environment);
     }
 
     /** In front of servers of any kind, with health checks every {@code checkInterval}. */
     public Haproxy(Duration checkInterval, List<Backend> backends) {
+        this(checkInterval, backends, Map.of());
+    }
+
+    private Haproxy(Duration checkInterval, List<Backend> backends, Map<String, String> environment) {
         this.backends = List.copyOf(backends);
         this.checkInterval = checkInterval;
+        this.environment = Map.copyOf(environment);
         try {
             start();
         } catch (RuntimeException | AssertionError e) {
@@ -119,7 +132,7 @@ public final class Haproxy implements AutoCloseable {
     }
 
     private void start() {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(environment);
         env.put("RESIDENT_BIND", "127.0.0.1:" + port);
         env.put("HAPROXY_SOCKET", socket.toString());
         env.put("HAPROXY_CHECK_INTER", checkInterval.toMillis() + "ms");

@@ -27,6 +27,7 @@ public final class AffinityCookie {
     /** A returning browser still goes to its user's process for this long. */
     static final Duration MAX_AGE = Duration.ofDays(30);
     private static final int HEX_DIGITS = 16;
+    private static final int MIN_KEY_BYTES = 16;
     private final SecretKeySpec key;
 
     /**
@@ -34,15 +35,23 @@ public final class AffinityCookie {
      * @throws IllegalArgumentException when the key is not base64 or holds fewer than 16 bytes
      */
     public AffinityCookie(String base64Key) {
-        if (base64Key.isEmpty()) {
-            key = null;
-            return;
+        byte[] bytes = keyBytes(base64Key);
+        key = bytes.length == 0 ? null : new SecretKeySpec(bytes, "HmacSHA256");
+    }
+
+    /** The key's bytes (none for an empty key); refuses a key that is not base64 of 16 bytes or more. */
+    static byte[] keyBytes(String base64Key) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64Key);
+        } catch (IllegalArgumentException e) {
+            bytes = new byte[1]; // refused below
         }
-        byte[] bytes = Base64.getDecoder().decode(base64Key);
-        if (bytes.length < 16) {
-            throw new IllegalArgumentException("resident.login.affinity-key (AFFINITY_KEY): at least 16 bytes, base64");
+        if (bytes.length > 0 && bytes.length < MIN_KEY_BYTES) {
+            throw new IllegalArgumentException("resident.login.affinity-key (AFFINITY_KEY): base64 of at least "
+                    + MIN_KEY_BYTES + " bytes (openssl rand -base64 32)");
         }
-        key = new SecretKeySpec(bytes, "HmacSHA256");
+        return bytes;
     }
 
     /** The cookie's value for {@code user}. */

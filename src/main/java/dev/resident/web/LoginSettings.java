@@ -23,4 +23,7 @@ import java.time.Duration;
 public record LoginSettings(int maxUserLength, int maxPasswordLength, int maxFailures, Duration failureWindow,
                             Duration maxBackoff, int perAddressPerMinute, int globalPerMinute, int quietPerMinute,
                             int quietAddressLogins, int maxPending, int maxTracked, String affinityKey) {
+    public LoginSettings {
+        AffinityCookie.keyBytes(affinityKey); // a key that cannot work stops the start
+    }
 }

@@ -248,7 +248,7 @@ class SocketTest {
         SocketClient socket = browser.socket(pageId);
         socket.next("hello");
         // above server.protocols.websocket.max-frame-length: Helidon may drop the connection without onClose
-        socket.raw().sendText("x".repeat(2 << 20), true);
+        socket.sendInBackground("x".repeat(2 << 20));
         Eventually.await(Duration.ofSeconds(10), "the page lost its socket",
                 () -> resident.registry().anyPage(pageId).orElseThrow().outbox() == null);
         SocketClient again = browser.socket(pageId);

@@ -20,17 +20,31 @@ public final class Browser {
     private final URI base;
     private final CookieManager cookies = new CookieManager();
     private final HttpClient http;
+    /** The client address its connections come from; null for the default. */
+    private final java.net.InetAddress clientAddress;
 
     public Browser(URI base) {
         this.base = base;
+        this.clientAddress = null;
         this.http = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** A browser on another client address, e.g. {@code 127.0.0.2} (any 127/8 address is this machine). */
     public Browser(URI base, java.net.InetAddress clientAddress) {
         this.base = base;
+        this.clientAddress = clientAddress;
         this.http = HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5))
                 .localAddress(clientAddress).build();
+    }
+
+    /** The client address its connections come from; null for the system's default. */
+    public java.net.InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** Its cookie jar, which its sockets read and fill too. */
+    public CookieManager cookies() {
+        return cookies;
     }
 
     public URI base() {

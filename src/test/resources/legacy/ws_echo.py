@@ -8,12 +8,15 @@ Every message is echoed as it came (text or binary), except these text commands:
   name:N          names this socket N (answers "named N")
   closed:N        answers the close code the socket named N received from its client ("None" while open)
   count           answers the number of sockets open now
+A socket opened with ?burst=N&size=S in its path is sent, as soon as it opens, N text messages
+"<i>:" followed by S characters of a pattern known from i (see burst_message).
 The server pings every socket every PING_INTERVAL seconds and drops one that does not answer
 within twice that. It prints "ready" once it listens.
 """
 import asyncio
 import json
 import sys
+import urllib.parse
 
 import websockets
 
@@ -21,10 +24,20 @@ OPEN = set()
 CLOSES = {}  # socket name -> close code received from its client
 
 
+def burst_message(i, size):
+    pattern = "%d-abcdefghijklmnopqrstuvwxyz0123456789|" % i
+    return "%d:" % i + (pattern * (size // len(pattern) + 1))[:size]
+
+
 async def handler(socket, path=None):
     OPEN.add(socket)
     name = None
     try:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(path or socket.path).query)
+        if "burst" in query:
+            size = int(query.get("size", ["20000"])[0])
+            for i in range(int(query["burst"][0])):
+                await socket.send(burst_message(i, size))
         async for message in socket:
             if message == "headers":
                 await socket.send(json.dumps({k.lower(): v for k, v in socket.request_headers.raw_items()}))

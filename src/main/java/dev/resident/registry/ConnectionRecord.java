@@ -13,8 +13,9 @@ import java.util.Set;
  * {@code {"v":1,"key","user","guest","roles","created","seen","share"?,"host"?}}; {@code revision} is the
  * stored copy's (not written), {@code share} a guest's client address share ({@link LiveShares}),
  * so that its pages and its session count against that address after a restart or a move too;
- * {@code host} true when its id counts only as a {@code __Host-} cookie ({@link Connection#boundToHostCookie}). An id that a login or logout replaced holds a mark instead,
- * {@code {"v":1,"replaced"}} (when), which names nothing of the session.
+ * {@code host} true when its id counts only as a {@code __Host-} cookie
+ * ({@link Connection#boundToHostCookie}). An id that a login or logout replaced holds a mark
+ * instead, {@code {"v":1,"replaced"}} (when), which names nothing of the session.
  */
 record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare,
                         boolean boundToHostCookie, long revision) {

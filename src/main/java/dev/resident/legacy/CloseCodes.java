@@ -19,9 +19,10 @@ final class CloseCodes {
     }
 
     /**
-     * The code the tunnel's client side (Java's WebSocket client) may send for {@code code}: the
-     * same for 1000, 1001, 1008, 1011 and the application codes 3000-4999, which is all that
-     * client sends; 1008 (policy violation, the reason kept) for a message too big (1009); else 1000.
+     * The code the tunnel's client side ({@link UpstreamSocket}) sends for {@code code}: the same
+     * for 1000, 1001, 1008, 1011 and the application codes 3000-4999 (all that Java's WebSocket
+     * client, the tunnel's before, could send, and what a legacy server has seen since); 1008
+     * (policy violation, the reason kept) for a message too big (1009); else 1000.
      */
     static int fromClient(int code) {
         if (code == 1000 || code == 1001 || code == 1008 || code == 1011 || code >= 3000 && code <= 4999) {

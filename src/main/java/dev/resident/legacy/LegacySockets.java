@@ -5,12 +5,10 @@ import dev.resident.web.SocketAdmission;
 import dev.resident.web.TrustedProxies;
 import io.helidon.webserver.websocket.WsRouting;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -24,7 +22,6 @@ public final class LegacySockets {
     private final Lifecycle lifecycle;
     private final SocketAdmission admission;
     private final TrustedProxies proxies;
-    private final HttpClient client;
     private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition allClosed = lock.newCondition();
@@ -48,12 +45,6 @@ public final class LegacySockets {
         this.lifecycle = lifecycle;
         this.admission = admission;
         this.proxies = proxies;
-        // one client for every tunnel: its selector thread serves them all, the relaying runs on virtual threads
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
     }
 
     /** Registers one endpoint per legacy socket path. */
@@ -99,10 +90,6 @@ public final class LegacySockets {
 
     TrustedProxies proxies() {
         return proxies;
-    }
-
-    HttpClient client() {
-        return client;
     }
 
     boolean draining() {

@@ -14,17 +14,16 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -57,7 +56,7 @@ final class SocketTunnel implements WsListener {
     /** Why the path cannot be forwarded (as the HTTP proxy refuses it), or null. */
     private String ambiguity;
     private WsSession session;
-    private volatile WebSocket upstream;
+    private volatile UpstreamSocket upstream;
     /** The client address admitted under the socket caps, until the tunnel finishes. */
     private final AtomicReference<String> admitted = new AtomicReference<>();
     private long messageBytes;
@@ -111,11 +110,14 @@ final class SocketTunnel implements WsListener {
         SocketEnds.whenEnded(session, this::gone);
         try {
             upstream = connect(session);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             FAILURES.log("legacy socket " + forLog() + " cannot be opened: " + rootMessage(e));
             release();
             session.close(BAD_GATEWAY, "legacy socket unreachable");
             return;
+        }
+        if (closing.get()) {
+            upstream.abort(); // the legacy side closed or broke before the tunnel held it
         }
         sockets.opened(this);
         if (sockets.draining()) {
@@ -126,7 +128,7 @@ final class SocketTunnel implements WsListener {
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
         if (admit(Utf8.length(text), last)) { // the limit is in bytes, as sent
-            await(upstream.sendText(text, last));
+            toUpstream(legacy -> legacy.sendText(text, last));
         }
     }
 
@@ -135,21 +137,23 @@ final class SocketTunnel implements WsListener {
         byte[] bytes = new byte[buffer.available()];
         buffer.read(bytes);
         if (admit(bytes.length, last)) {
-            await(upstream.sendBinary(ByteBuffer.wrap(bytes), last));
+            toUpstream(legacy -> legacy.sendBinary(bytes, last));
         }
     }
 
     @Override
     public void onPing(WsSession session, BufferData buffer) {
         if (upstream != null && !closing.get()) {
-            await(upstream.sendPing(ByteBuffer.wrap(bytes(buffer))));
+            byte[] payload = bytes(buffer);
+            toUpstream(legacy -> legacy.sendPing(payload));
         }
     }
 
     @Override
     public void onPong(WsSession session, BufferData buffer) {
         if (upstream != null && !closing.get()) {
-            await(upstream.sendPong(ByteBuffer.wrap(bytes(buffer))));
+            byte[] payload = bytes(buffer);
+            toUpstream(legacy -> legacy.sendPong(payload));
         }
     }
 
@@ -163,7 +167,7 @@ final class SocketTunnel implements WsListener {
     @Override
     public void onError(WsSession session, Throwable t) {
         closing.set(true);
-        WebSocket legacy = upstream;
+        UpstreamSocket legacy = upstream;
         if (legacy != null) {
             legacy.abort();
         }
@@ -243,59 +247,49 @@ final class SocketTunnel implements WsListener {
         return true;
     }
 
-    private WebSocket connect(WsSession session) {
-        WebSocket.Builder builder = sockets.client().newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+    private UpstreamSocket connect(WsSession session) throws IOException {
+        Map<String, String> upstreamHeaders = new LinkedHashMap<>();
         for (HeaderName name : PASSED) {
-            headers.first(name).ifPresent(value -> builder.header(name.defaultCase(), value));
+            headers.first(name).ifPresent(value -> upstreamHeaders.put(name.defaultCase(), value));
         }
         if (headers.first(HeaderNames.ORIGIN).isEmpty() && origin(headers) != null) {
-            builder.header("Origin", origin(headers));
+            upstreamHeaders.put("Origin", origin(headers));
         }
-        SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> builder.header("Cookie", cookie));
-        builder.header("X-Forwarded-For", sockets.proxies().forwardedFor(session.socketContext().remotePeer().address(),
-                headers));
-        builder.header("X-Forwarded-Proto", session.socketContext().isSecure() ? "https" : "http");
-        headers.first(HeaderNames.HOST).ifPresent(host -> builder.header("X-Forwarded-Host", host));
+        SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> upstreamHeaders.put("Cookie", cookie));
+        upstreamHeaders.put("X-Forwarded-For", sockets.proxies().forwardedFor(
+                session.socketContext().remotePeer().address(), headers));
+        upstreamHeaders.put("X-Forwarded-Proto", session.socketContext().isSecure() ? "https" : "http");
+        headers.first(HeaderNames.HOST).ifPresent(host -> upstreamHeaders.put("X-Forwarded-Host", host));
         URI base = settings.upstream();
         URI uri = URI.create("ws://" + base.getRawAuthority() + target);
-        CompletableFuture<WebSocket> opening = builder.buildAsync(uri, new UpstreamListener(this)).toCompletableFuture();
-        try {
-            return opening.get(settings.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException | TimeoutException e) {
-            opening.cancel(true);
-            throw new IllegalStateException(e);
-        }
+        return UpstreamSocket.open(uri, upstreamHeaders, settings.connectTimeout(), settings.sendTimeout(),
+                new UpstreamListener(this));
     }
 
-    /** Waits until the legacy side has taken a frame; a legacy side that takes none in time is dropped. */
-    private void await(CompletableFuture<WebSocket> sending) {
+    /** One write to the legacy side: waited for; a legacy side that takes nothing in time is dropped. */
+    private void toUpstream(UpstreamWrite write) {
         try {
-            sending.get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
+            write.to(upstream);
+        } catch (IOException e) {
             FAILURES.log("legacy socket " + forLog() + " failed: " + rootMessage(e));
             upstream.abort();
             close(BAD_GATEWAY, "legacy socket lost");
         }
     }
 
+    /** A write to the legacy side. */
+    @FunctionalInterface
+    private interface UpstreamWrite {
+        void to(UpstreamSocket legacy) throws IOException;
+    }
+
     private void closeUpstream(int code, String reason) {
-        WebSocket legacy = upstream;
+        UpstreamSocket legacy = upstream;
         if (legacy == null || legacy.isOutputClosed()) {
             return;
         }
         int sent = CloseCodes.fromClient(code);
-        legacy.sendClose(sent, sent == code || code == 1009 ? CloseCodes.reason(reason) : "")
-                .orTimeout(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((done, failure) -> {
-                    if (failure != null) {
-                        legacy.abort();
-                    }
-                });
+        legacy.sendClose(sent, sent == code || code == 1009 ? CloseCodes.reason(reason) : "");
         // the legacy side has a while to answer the close; then the connection is cut
         CompletableFuture.delayedExecutor(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .execute(legacy::abort);

@@ -2,21 +2,14 @@ package dev.resident.legacy;
 
 import io.helidon.common.buffers.BufferData;
 
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-
 /**
  * The legacy side of a {@link SocketTunnel}: each frame from the legacy socket server is written
- * to the browser on a virtual thread, and the next is asked for only once it is written, so at
- * most one frame per tunnel waits in memory however slow the browser reads. Java's client
- * answers the legacy side's pings itself; they are passed on to the browser as well.
+ * to the browser on the {@link UpstreamSocket}'s reader thread, which reads the next only once it
+ * is written, so at most one part of a frame per tunnel waits in memory however slow the browser
+ * reads. The legacy side's pings are answered by the {@link UpstreamSocket} and passed on to the
+ * browser as well.
  */
-final class UpstreamListener implements WebSocket.Listener {
-    private static final Executor WRITERS = Executors.newVirtualThreadPerTaskExecutor();
+final class UpstreamListener implements UpstreamSocket.Listener {
     private final SocketTunnel tunnel;
 
     UpstreamListener(SocketTunnel tunnel) {
@@ -24,53 +17,32 @@ final class UpstreamListener implements WebSocket.Listener {
     }
 
     @Override
-    public void onOpen(WebSocket webSocket) {
-        webSocket.request(1);
+    public void onText(String text, boolean last) {
+        tunnel.toBrowser(() -> tunnel.session().send(text, last));
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        String text = data.toString();
-        return relay(webSocket, () -> tunnel.session().send(text, last));
+    public void onBinary(byte[] bytes, boolean last) {
+        tunnel.toBrowser(() -> tunnel.session().send(BufferData.create(bytes), last));
     }
 
     @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-        BufferData bytes = copy(data);
-        return relay(webSocket, () -> tunnel.session().send(bytes, last));
+    public void onPing(byte[] payload) {
+        tunnel.toBrowser(() -> tunnel.session().ping(BufferData.create(payload)));
     }
 
     @Override
-    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-        BufferData bytes = copy(message);
-        return relay(webSocket, () -> tunnel.session().ping(bytes));
+    public void onPong(byte[] payload) {
+        tunnel.toBrowser(() -> tunnel.session().pong(BufferData.create(payload)));
     }
 
     @Override
-    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-        BufferData bytes = copy(message);
-        return relay(webSocket, () -> tunnel.session().pong(bytes));
+    public void onClose(int code, String reason) {
+        tunnel.closedByUpstream(code, reason);
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        tunnel.closedByUpstream(statusCode, reason);
-        return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
+    public void onError(Throwable error) {
         tunnel.closedByUpstream(1006, "");
-    }
-
-    private CompletionStage<?> relay(WebSocket webSocket, Runnable write) {
-        return CompletableFuture.runAsync(() -> tunnel.toBrowser(write), WRITERS)
-                .whenComplete((done, failure) -> webSocket.request(1));
-    }
-
-    private static BufferData copy(ByteBuffer data) {
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
-        return BufferData.create(bytes);
     }
 }

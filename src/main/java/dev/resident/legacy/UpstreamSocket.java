@@ -44,6 +44,7 @@ final class UpstreamSocket {
     /** The most of a frame's payload handed to the listener at once. */
     static final int PART_BYTES = 16 * 1024;
     private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    /** The most the answer's head may hold, its lines together. */
     private static final int MAX_HEAD_BYTES = 16 * 1024;
     private static final int CONTINUATION = 0x0;
     private static final int TEXT = 0x1;
@@ -81,6 +82,10 @@ final class UpstreamSocket {
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     /** Whether the next data frame continues a message sent in parts (under {@link #writes}). */
     private boolean continuing;
+    /** What the answer's head held so far (the handshake's alone). */
+    private int headBytes;
+    /** When the handshake must be over ({@link System#nanoTime}): a server that drips its head is cut. */
+    private long handshakeDeadline;
     /** Bytes of a character cut by the end of a part, carried to the next (the reader's alone). */
     private ByteBuffer undecoded = ByteBuffer.allocate(0);
 
@@ -108,6 +113,7 @@ final class UpstreamSocket {
             socket.setSoTimeout((int) connectTimeout.toMillis());
             InputStream in = new BufferedInputStream(socket.getInputStream());
             UpstreamSocket upstream = new UpstreamSocket(socket, in, sendTimeout);
+            upstream.handshakeDeadline = System.nanoTime() + connectTimeout.toNanos();
             upstream.handshake(uri, port, headers);
             socket.setSoTimeout(0);
             Thread.ofVirtual().name("legacy-socket-reader").start(() -> upstream.read(listener));
@@ -154,8 +160,8 @@ final class UpstreamSocket {
             if (read < 0) {
                 throw new IOException("the legacy socket server closed during the handshake");
             }
-            if (line.size() >= MAX_HEAD_BYTES) {
-                throw new IOException("the legacy socket server's answer head is too long");
+            if (++headBytes > MAX_HEAD_BYTES || System.nanoTime() - handshakeDeadline > 0) {
+                throw new IOException("the legacy socket server's answer head is too long or too slow");
             }
             line.write(read);
         }

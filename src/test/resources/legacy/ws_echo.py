@@ -8,6 +8,7 @@ Every message is echoed as it came (text or binary), except these text commands:
   name:N          names this socket N (answers "named N")
   closed:N        answers the close code the socket named N received from its client ("None" while open)
   count           answers the number of sockets open now
+  stall           reads nothing more from this socket (its client's writes back up)
 A socket opened with ?burst=N&size=S in its path is sent, as soon as it opens, N text messages
 "<i>:" followed by S characters of a pattern known from i (see burst_message).
 The server pings every socket every PING_INTERVAL seconds and drops one that does not answer
@@ -50,6 +51,8 @@ async def handler(socket, path=None):
                 await socket.send(str(CLOSES.get(message[7:])))
             elif message == "count":
                 await socket.send(str(len(OPEN)))
+            elif message == "stall":
+                await asyncio.sleep(3600)  # reads nothing more: its client's writes back up
             else:
                 await socket.send(message)
     except websockets.ConnectionClosed:

@@ -209,6 +209,25 @@ class LegacySocketTest {
     }
 
     @Test
+    void aLegacyServerThatTakesNothingIsCutAfterTheTimeout() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.timeout", "1s"), base -> {
+            TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            client.send("stall");
+            String chunk = "x".repeat(8_000);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 20_000; i++) { // 160 MB: far more than the buffers on the way hold
+                        client.send(chunk);
+                    }
+                } catch (RuntimeException closed) {
+                    // the tunnel closed under the flood
+                }
+            });
+            assertEquals(1014, client.closed().code(), "the write the legacy server never took was cut");
+        });
+    }
+
+    @Test
     void theTunnelledPathsAreConfigured() {
         onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "/gnrasync,/live"), base -> {
             for (String path : List.of("/gnrasync", "/live?page=1")) {

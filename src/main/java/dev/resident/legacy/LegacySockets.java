@@ -1,6 +1,7 @@
 package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
+import dev.resident.ops.Timers;
 import dev.resident.web.SocketAdmission;
 import dev.resident.web.TrustedProxies;
 import io.helidon.webserver.websocket.WsRouting;
@@ -30,10 +31,11 @@ public final class LegacySockets {
      * @param residentPrefixes Resident's own path prefixes, never tunnelled
      * @param admission        the caps of the page sockets, which count the tunnels too
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
+     * @param timers           where the tunnels' writes to the legacy side are watched for {@code legacy.timeout}
      * @throws IllegalArgumentException when a path lies inside Resident's own
      */
     public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                         SocketAdmission admission, TrustedProxies proxies) {
+                         SocketAdmission admission, TrustedProxies proxies, Timers timers) {
         for (String path : settings.paths()) {
             for (String own : residentPrefixes) {
                 if (path.equals(own) || path.startsWith(own + "/")) {
@@ -45,6 +47,12 @@ public final class LegacySockets {
         this.lifecycle = lifecycle;
         this.admission = admission;
         this.proxies = proxies;
+        // a quarter of the timeout, a second at most: a stuck write is cut within 1.25 of it
+        Duration watch = Duration.ofMillis(Math.max(10, Math.min(1000, settings.sendTimeout().toMillis() / 4)));
+        timers.every("legacy-socket-send-watch", watch, () -> {
+            long now = System.nanoTime();
+            open.forEach(tunnel -> tunnel.abortIfStuck(now));
+        });
     }
 
     /** Registers one endpoint per legacy socket path. */

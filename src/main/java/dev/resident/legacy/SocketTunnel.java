@@ -214,6 +214,14 @@ final class SocketTunnel implements WsListener {
         close(sendable, sendable == code ? reason : "legacy socket lost");
     }
 
+    /** Cuts the legacy side when a write to it has waited longer than {@code legacy.timeout}. */
+    void abortIfStuck(long now) {
+        UpstreamSocket legacy = upstream;
+        if (legacy != null) {
+            legacy.abortIfStuck(now);
+        }
+    }
+
     /** Runs a write to the browser; one at a time, as Helidon's session wants them. */
     void toBrowser(Runnable write) {
         browserWrites.lock();

@@ -38,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * listener returns, so a slow browser slows the legacy side down; a frame is handed over in parts
  * of at most {@link #PART_BYTES}, so it takes no more memory than that however long it is. Pings
  * are answered here and passed on. Writes take turns under one lock; a write the legacy side does
- * not take within the send timeout aborts the connection.
+ * not take within the send timeout aborts the connection ({@link #abortIfStuck}).
  */
 final class UpstreamSocket {
     /** The most of a frame's payload handed to the listener at once. */
@@ -78,6 +78,8 @@ final class UpstreamSocket {
     /** The legacy side's close frame came: once ours is sent too, the connection ends. */
     private volatile boolean inputClosed;
     private final Duration sendTimeout;
+    /** When the write under way began ({@link System#nanoTime}), or 0 when none is. */
+    private volatile long writingSince;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     /** Whether the next data frame continues a message sent in parts (under {@link #writes}). */
@@ -395,19 +397,23 @@ final class UpstreamSocket {
         for (int i = 0; i < payload.length; i++) {
             frame[at + i] = (byte) (payload[i] ^ mask[i & 3]);
         }
-        Thread watch = Thread.ofVirtual().name("legacy-socket-send-watch").start(() -> {
-            try {
-                Thread.sleep(sendTimeout);
-                abort(); // the blocked write fails
-            } catch (InterruptedException e) {
-                // written in time
-            }
-        });
+        writingSince = System.nanoTime() | 1; // never 0: 0 says no write is under way
         try {
             out.write(frame);
             out.flush();
         } finally {
-            watch.interrupt();
+            writingSince = 0;
+        }
+    }
+
+    /**
+     * Cuts the connection when a write has waited longer than the send timeout: the blocked write
+     * then fails. {@link LegacySockets} asks every open tunnel in turn, from the process's timers.
+     */
+    void abortIfStuck(long now) {
+        long since = writingSince;
+        if (since != 0 && now - since > sendTimeout.toNanos()) {
+            abort();
         }
     }
 

@@ -53,12 +53,19 @@ final class Connections {
     Connection connect(ServerRequest req, ServerResponse res) {
         List<String> cookieHeaders = cookies(req);
         Carried carried = ConnectionCookie.fromHeaders(cookieHeaders);
-        Connection connection = registry.sessions().find(carried.id()).filter(found -> honoured(found, carried))
-                .orElseGet(() -> registry.sessions().connect());
-        if (!connection.id().equals(carried.id()) || !carried.hostOnly() && https(req)) {
-            setCookie(req, res, connection); // a new one, or one from before HTTPS ids counted under __Host-
+        Optional<Connection> found = registry.sessions().find(carried.id()).filter(known -> honoured(known, carried));
+        if (found.isEmpty()) {
+            Connection minted = registry.sessions().connect();
+            setCookie(req, res, minted);
+            return follow(minted, cookieHeaders);
         }
-        return follow(connection, cookieHeaders);
+        if (!carried.hostOnly() && https(req)) {
+            // an id from before HTTPS ids counted under __Host-: set again under that name, as the id
+            // the request carried, never the connection's id now, which a login may just have replaced
+            ConnectionCookie.set(res, carried.id(), true);
+            registry.sessions().issued(found.get(), true);
+        }
+        return follow(found.get(), cookieHeaders);
     }
 
     /**

@@ -2,6 +2,10 @@ package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.page.Page;
+import dev.resident.page.PageException;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
 import dev.resident.support.AdminView;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
@@ -25,9 +29,11 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +41,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,6 +60,8 @@ class ReplacedSessionIdTest {
     /** More runs of the two-at-once case: {@code -Dresident.login.races=500}. */
     private static final int RACES = Integer.getInteger("resident.login.races", 100);
     private static final Pattern SESSION_COOKIE = Pattern.compile("rsd_cid=([A-Za-z0-9_-]+)");
+    private static final CountDownLatch REFUSED_LATE_OPENING = new CountDownLatch(1);
+    private static final CountDownLatch REFUSE_LATE = new CountDownLatch(1);
     private static Resident resident;
     private final URI uri;
 
@@ -64,13 +73,25 @@ class ReplacedSessionIdTest {
     public static void setup(WebServerConfig.Builder server) {
         try {
             // the embedded store: a login waits for its commit, as in production, which widens the races
-            resident = TestServers.setup(server, Map.of("resident.state.store", "embedded",
+            resident = TestServers.resident(Map.of("resident.state.store", "embedded",
                     "resident.state.dir", Files.createTempDirectory("double-login").toString(),
                     "resident.login.per-address-per-minute", "100000",
-                    "resident.login.global-per-minute", "100000"));
+                    "resident.login.global-per-minute", "100000"), new PageTypes().register(refusedLate()));
+            server.update(resident::setup);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** A page type whose open waits for the test's word, then is refused. */
+    private static PageType<Page> refusedLate() {
+        return PageType.<Page>builder("/refused-late", (page, params) -> {
+            REFUSED_LATE_OPENING.countDown();
+            if (!REFUSE_LATE.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the open go on");
+            }
+            throw new PageException(400, "bad_params", "refused, late");
+        }).build();
     }
 
     @AfterAll
@@ -488,6 +509,32 @@ class ReplacedSessionIdTest {
             Reply snapshot = after.get("/_/page?page_id=" + page); // the attacker's opens filled the session's pages
             assertEquals(200, snapshot.status(), "race " + race + ": " + snapshot.body());
             assertEquals("alice", snapshot.json().get("user").asText(), "race " + race);
+        }
+    }
+
+    /**
+     * A page open with the fixed id that found the session, and is refused only after the
+     * victim's login replaced the id (the victim's session holding no page by then): the refusal
+     * once dropped the session as a connection the open had minted (it compared the ids, and the
+     * id had changed), so the victim's login answered with an id that named nothing.
+     */
+    @Test
+    void aPageOpenRefusedAfterTheLoginDoesNotEndTheVictimsSession() throws Exception {
+        Browser victim = new Browser(uri);
+        String page = victim.benchPage();
+        assertEquals(204, victim.post("/_/close", "{\"page_id\":\"" + page + "\"}").status());
+        String fixed = victim.connectionId();
+        try (RawHttp attacker = new RawHttp(uri)) {
+            attacker.send(post("/_/pages", "{\"path\":\"/refused-late\"}", fixed));
+            assertTrue(REFUSED_LATE_OPENING.await(10, TimeUnit.SECONDS), "the open did not reach its page");
+            Reply login = victim.login("alice", "alice");
+            REFUSE_LATE.countDown();
+            RawHttp.Answer refused = attacker.answer();
+            assertEquals(400, refused.status(), refused.body());
+            assertNull(sessionSet(refused));
+            assertEquals(200, login.status(), login.body());
+            JsonNode opened = session(sessionSet(login)).openPage("/_bench", null);
+            assertEquals("alice", opened.get("user").asText(), "the victim's session was ended");
         }
     }
 

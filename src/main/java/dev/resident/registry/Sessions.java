@@ -72,22 +72,20 @@ public final class Sessions {
         }
     }
 
-    /** Whether the session under {@code cookieId}, if any, counts only under a {@code __Host-} cookie. */
-    public boolean boundToHostCookie(String cookieId) {
-        return findHere(cookieId, System.currentTimeMillis()).map(Connection::boundToHostCookie).orElse(false);
-    }
-
     /**
      * The connection named by the cookie, touched, if it exists here or in the state store (a
-     * restart, another process of the site).
+     * restart, another process of the site), and the id may name it the way it came: an id issued
+     * as a {@code __Host-} cookie names its session only when it comes back as one
+     * ({@link #issued}).
      *
+     * @param asHostCookie whether the id came as a {@code __Host-} cookie
      * @throws PageException 503 {@code unavailable} when the state store cannot be asked, or the
      *                       cookie is an id that a login or logout replaced moments ago (the client
      *                       sends the request again, by then with the new id: see {@link ReplacedSessionIds})
      */
-    public Optional<Connection> find(String cookieId) {
+    public Optional<Connection> find(String cookieId, boolean asHostCookie) {
         long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now);
+        Optional<Connection> found = findHere(cookieId, asHostCookie, now);
         if (found.isEmpty() && replacedIds.recentlyReplaced(cookieId, now)) {
             throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again");
         }
@@ -95,6 +93,11 @@ public final class Sessions {
     }
 
     /** {@link #find}, without the answer for a replaced id. */
+    private Optional<Connection> findHere(String cookieId, boolean asHostCookie, long now) {
+        return findHere(cookieId, now).filter(connection -> asHostCookie || !connection.boundToHostCookie());
+    }
+
+    /** {@link #findHere(String, boolean, long)}, whichever cookie the id came as. */
     private Optional<Connection> findHere(String cookieId, long now) {
         if (!Ids.isWellFormed(cookieId) || cookieId.indexOf('|') >= 0) {
             return Optional.empty();
@@ -140,13 +143,16 @@ public final class Sessions {
      * session; then log a new one in ({@link #loginNew}). One session's logins and logouts take
      * turns, and a cookie that a login of the same user replaced moments ago (the second click of
      * a double click) gets the session as that login left it, with no other new id: both answers
-     * carry one id (see {@link ReplacedSessionIds}).
+     * carry one id (see {@link ReplacedSessionIds}). A live id names its session only the way
+     * {@link #find} allows.
      *
+     * @param asHostCookie whether the id came as a {@code __Host-} cookie
      * @throws PageException 503 {@code unavailable} when the session store cannot be written
      */
-    public Optional<Connection> login(String cookieId, Identity identity) {
+    public Optional<Connection> login(String cookieId, boolean asHostCookie, Identity identity) {
         long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now).or(() -> replacedIds.find(cookieId, identity.user(), now));
+        Optional<Connection> found = findHere(cookieId, asHostCookie, now)
+                .or(() -> replacedIds.find(cookieId, identity.user(), now)); // the same user's, replaced moments ago
         if (found.isEmpty()) {
             return Optional.empty();
         }
@@ -175,11 +181,12 @@ public final class Sessions {
      * cookie names none or a guest's (nothing to log out of), or a login or logout of it replaced
      * the id meanwhile (nothing of the session goes to a request that came with a dead id).
      *
+     * @param asHostCookie whether the id came as a {@code __Host-} cookie ({@link #find})
      * @throws PageException 503 {@code unavailable} when the session store cannot be written
      */
-    public Optional<Connection> logout(String cookieId) {
+    public Optional<Connection> logout(String cookieId, boolean asHostCookie) {
         long now = System.currentTimeMillis();
-        Optional<Connection> found = findHere(cookieId, now);
+        Optional<Connection> found = findHere(cookieId, asHostCookie, now);
         if (found.isEmpty()) {
             return found;
         }

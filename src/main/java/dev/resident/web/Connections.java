@@ -49,23 +49,49 @@ final class Connections {
         return find(ConnectionCookie.fromHeaders(cookieHeaders), cookieHeaders);
     }
 
-    /** The request's connection, minted (and the cookie set) when it has none. */
-    Connection connect(ServerRequest req, ServerResponse res) {
+    /**
+     * A page open's first step: the connection the request's cookie names, if any, looked up
+     * once, so that the open is admitted ({@link Admission#admitPage}) before a connection is
+     * minted for it ({@link #connect}).
+     */
+    Opening opening(ServerRequest req) {
         List<String> cookieHeaders = cookies(req);
         Carried carried = ConnectionCookie.fromHeaders(cookieHeaders);
-        Optional<Connection> found = registry.sessions().find(carried.id()).filter(known -> honoured(known, carried));
-        if (found.isEmpty()) {
+        return new Opening(carried, cookieHeaders, registry.sessions().find(carried.id(), carried.hostOnly()).orElse(null));
+    }
+
+    /** The opening's connection: the one its cookie named, or a new one minted (and the cookie set). */
+    Connection connect(ServerRequest req, ServerResponse res, Opening opening) {
+        if (opening.mints()) {
             Connection minted = registry.sessions().connect();
             setCookie(req, res, minted);
-            return follow(minted, cookieHeaders);
+            return follow(minted, opening.cookieHeaders());
         }
+        Carried carried = opening.carried();
         if (!carried.hostOnly() && https(req)) {
             // an id from before HTTPS ids counted under __Host-: set again under that name, as the id
             // the request carried, never the connection's id now, which a login may just have replaced
             ConnectionCookie.set(res, carried.id(), true);
-            registry.sessions().issued(found.get(), true);
+            registry.sessions().issued(opening.known(), true);
         }
-        return follow(found.get(), cookieHeaders);
+        return follow(opening.known(), opening.cookieHeaders());
+    }
+
+    /**
+     * What a page open's request carried, and found.
+     *
+     * @param known the connection its cookie named, or null: one is minted for the open
+     */
+    record Opening(Carried carried, List<String> cookieHeaders, Connection known) {
+        /** Whether the open mints a connection (nothing of the request's names one). */
+        boolean mints() {
+            return known == null;
+        }
+
+        /** The connection the cookie named, for {@link Admission#admitPage}. */
+        Optional<Connection> found() {
+            return Optional.ofNullable(known);
+        }
     }
 
     /**
@@ -76,16 +102,6 @@ final class Connections {
         boolean https = https(req);
         ConnectionCookie.set(res, connection.id(), https);
         registry.sessions().issued(connection, https);
-    }
-
-    /**
-     * The session id the request carried if it may name its connection, else null: an id issued
-     * over HTTPS counts only as {@code __Host-rsd_cid}, never as an {@code rsd_cid} that another
-     * host of the domain may have planted. For a login or a logout, which take the id itself.
-     */
-    String honouredId(ServerRequest req) {
-        Carried carried = ConnectionCookie.read(req);
-        return carried.hostOnly() || !registry.sessions().boundToHostCookie(carried.id()) ? carried.id() : null;
     }
 
     /** Whether the client reached the site over HTTPS, a trusted proxy's word included ({@link ClientInfo}). */
@@ -135,13 +151,7 @@ final class Connections {
 
     /** The connection of a socket upgrade: the session id it carried and its raw {@code Cookie} header values. */
     Optional<Connection> find(Carried carried, List<String> cookieHeaders) {
-        return registry.sessions().find(carried.id()).filter(connection -> honoured(connection, carried))
-                .map(connection -> follow(connection, cookieHeaders));
-    }
-
-    /** Whether the id may name the connection: under the name the connection's id was last issued as. */
-    private static boolean honoured(Connection connection, Carried carried) {
-        return carried.hostOnly() || !connection.boundToHostCookie();
+        return registry.sessions().find(carried.id(), carried.hostOnly()).map(connection -> follow(connection, cookieHeaders));
     }
 
     private Connection follow(Connection connection, List<String> cookieHeaders) {

@@ -9,6 +9,7 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
+import dev.resident.web.ConnectionCookie.Carried;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -88,7 +89,8 @@ public final class LoginService implements HttpService {
         }
         throttle.succeeded(user, address);
         // a new session id: one fixed before login is worthless
-        Connection connection = registry.sessions().login(connections.honouredId(req), identity.get()).orElseGet(() -> {
+        Carried carried = ConnectionCookie.read(req);
+        Connection connection = registry.sessions().login(carried.id(), carried.hostOnly(), identity.get()).orElseGet(() -> {
             admission.admitConnection(address); // this login mints a connection: the same caps as a page open's
             return registry.sessions().loginNew(identity.get());
         });
@@ -112,7 +114,8 @@ public final class LoginService implements HttpService {
 
     private void logout(ServerRequest req, ServerResponse res) {
         refuseWhenSessionsComeFromElsewhere();
-        registry.sessions().logout(connections.honouredId(req)).ifPresent(connection -> connections.setCookie(req, res, connection));
+        Carried carried = ConnectionCookie.read(req);
+        registry.sessions().logout(carried.id(), carried.hostOnly()).ifPresent(connection -> connections.setCookie(req, res, connection));
         AffinityCookie.clear(res, connections.https(req));
         res.status(Status.NO_CONTENT_204).send();
     }

@@ -68,16 +68,16 @@ public final class PagesService implements HttpService {
 
     private void open(ServerRequest req, ServerResponse res, JsonNode body) throws Exception {
         String path = Responses.string(body, "path");
-        String cookie = connections.honouredId(req);
         String address = connections.clientAddress(req);
-        guards.admission.admitPage(address, registry.sessions().find(cookie));
-        Connection connection = connections.connect(req, res);
+        Connections.Opening opening = connections.opening(req);
+        guards.admission.admitPage(address, opening.found());
+        Connection connection = connections.connect(req, res, opening);
         registry.sessions().claimAddress(connection, address); // a guest's pages count against its address
         ResidentPage page;
         try {
             page = registry.openPage(connection, path, body.get("params"), () -> address);
         } catch (Exception e) {
-            if (!connection.id().equals(cookie)) {
+            if (opening.mints()) {
                 registry.sessions().discard(connection); // the error answer does not carry its cookie
             }
             throw e;

@@ -29,10 +29,10 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -60,8 +60,8 @@ class ReplacedSessionIdTest {
     /** More runs of the two-at-once case: {@code -Dresident.login.races=500}. */
     private static final int RACES = Integer.getInteger("resident.login.races", 100);
     private static final Pattern SESSION_COOKIE = Pattern.compile("rsd_cid=([A-Za-z0-9_-]+)");
-    private static final CountDownLatch REFUSED_LATE_OPENING = new CountDownLatch(1);
-    private static final CountDownLatch REFUSE_LATE = new CountDownLatch(1);
+    private static final Semaphore LATE_OPEN_WAITING = new Semaphore(0);
+    private static final Semaphore LATE_OPEN_GOES_ON = new Semaphore(0);
     private static Resident resident;
     private final URI uri;
 
@@ -76,21 +76,28 @@ class ReplacedSessionIdTest {
             resident = TestServers.resident(Map.of("resident.state.store", "embedded",
                     "resident.state.dir", Files.createTempDirectory("double-login").toString(),
                     "resident.login.per-address-per-minute", "100000",
-                    "resident.login.global-per-minute", "100000"), new PageTypes().register(refusedLate()));
+                    "resident.login.global-per-minute", "100000"), new PageTypes().register(opensLate()));
             server.update(resident::setup);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
-    /** A page type whose open waits for the test's word, then is refused. */
-    private static PageType<Page> refusedLate() {
-        return PageType.<Page>builder("/refused-late", (page, params) -> {
-            REFUSED_LATE_OPENING.countDown();
-            if (!REFUSE_LATE.await(30, TimeUnit.SECONDS)) {
+    /**
+     * A page type whose open waits for the test's word, then is refused ({@code "refuse":true})
+     * or opens with its user in its data, as a page that loads its user's own data would.
+     */
+    private static PageType<Page> opensLate() {
+        return PageType.<Page>builder("/opens-late", (page, params) -> {
+            LATE_OPEN_WAITING.release();
+            if (!LATE_OPEN_GOES_ON.tryAcquire(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the test never let the open go on");
             }
-            throw new PageException(400, "bad_params", "refused, late");
+            if (params.has("refuse")) {
+                throw new PageException(400, "bad_params", "refused, late");
+            }
+            page.data().set("owner", page.user());
+            return page;
         }).build();
     }
 
@@ -523,18 +530,40 @@ class ReplacedSessionIdTest {
         Browser victim = new Browser(uri);
         String page = victim.benchPage();
         assertEquals(204, victim.post("/_/close", "{\"page_id\":\"" + page + "\"}").status());
+        RawHttp.Answer refused = openLateWhileLoggingIn(victim, "{\"refuse\":true}");
+        assertEquals(503, refused.status(), refused.body());
+        assertNull(sessionSet(refused));
+        JsonNode opened = session(victim.connectionId()).openPage("/_bench", null);
+        assertEquals("alice", opened.get("user").asText(), "the victim's session was ended");
+    }
+
+    /**
+     * A page open with the fixed id that found the session before the victim's login, and whose
+     * page's code ran while the login made the session the victim's: it saw the victim's identity,
+     * and once answered the attacker with the page, the victim's name and what the page loaded
+     * as the victim. It gets 503 now (try again: with the old id, a new guest), and the page is gone.
+     */
+    @Test
+    void aPageOpenThatRanThroughTheLoginAnswersNothingOfIt() throws Exception {
+        Browser victim = new Browser(uri);
+        victim.benchPage();
+        RawHttp.Answer answer = openLateWhileLoggingIn(victim, "{}");
+        assertEquals(503, answer.status(), answer.body());
+        assertFalse(answer.body().contains("alice"), answer.body());
+        assertTrue(resident.registry().pages().stream().noneMatch(page -> page.path().equals("/opens-late")),
+                "the page opened through the login stayed");
+    }
+
+    /** The attacker opens a {@code /opens-late} page with the victim's fixed id; the victim logs in while its code runs. */
+    private RawHttp.Answer openLateWhileLoggingIn(Browser victim, String params) throws Exception {
         String fixed = victim.connectionId();
         try (RawHttp attacker = new RawHttp(uri)) {
-            attacker.send(post("/_/pages", "{\"path\":\"/refused-late\"}", fixed));
-            assertTrue(REFUSED_LATE_OPENING.await(10, TimeUnit.SECONDS), "the open did not reach its page");
+            attacker.send(post("/_/pages", "{\"path\":\"/opens-late\",\"params\":" + params + "}", fixed));
+            assertTrue(LATE_OPEN_WAITING.tryAcquire(10, TimeUnit.SECONDS), "the open did not reach its page");
             Reply login = victim.login("alice", "alice");
-            REFUSE_LATE.countDown();
-            RawHttp.Answer refused = attacker.answer();
-            assertEquals(400, refused.status(), refused.body());
-            assertNull(sessionSet(refused));
             assertEquals(200, login.status(), login.body());
-            JsonNode opened = session(sessionSet(login)).openPage("/_bench", null);
-            assertEquals("alice", opened.get("user").asText(), "the victim's session was ended");
+            LATE_OPEN_GOES_ON.release();
+            return attacker.answer();
         }
     }
 

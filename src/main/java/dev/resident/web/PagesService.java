@@ -72,6 +72,9 @@ public final class PagesService implements HttpService {
         Connections.Opening opening = connections.opening(req);
         guards.admission.admitPage(address, opening.found());
         Connection connection = connections.connect(req, res, opening);
+        // a login or logout of the found session while its page opens: the page's code may have
+        // read the new identity, so nothing of it goes back to a request that came with the old id
+        BooleanSupplier sameSession = opening.mints() ? () -> true : connection.unchangedSince(opening.carried().id());
         registry.sessions().claimAddress(connection, address); // a guest's pages count against its address
         ResidentPage page;
         try {
@@ -80,15 +83,20 @@ public final class PagesService implements HttpService {
             if (opening.mints()) {
                 registry.sessions().discard(connection); // the error answer does not carry its cookie
             }
-            throw e;
+            throw sameSession.getAsBoolean() ? e : sessionChangedWhileOpening();
         }
         requestLog.ifPresent(log -> log.notePage(req, page.id()));
         Snapshot opened = page.snapshot(); // between calls: a dbevent handler may already change the data
+        String user = connection.user();
+        if (!sameSession.getAsBoolean()) {
+            registry.closePage(page, 1000, "the session changed while the page opened");
+            throw sessionChangedWhileOpening();
+        }
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
                 .put("epoch", opened.epoch())
                 .put("seq", opened.seq())
-                .put("user", connection.user())
+                .put("user", user)
                 .set("data", opened.data()));
         res.status(Status.CREATED_201);
         try {
@@ -97,6 +105,10 @@ public final class PagesService implements HttpService {
             registry.closePage(page, 1013, "page not delivered"); // its client never learnt its id
             throw full;
         }
+    }
+
+    private static PageException sessionChangedWhileOpening() {
+        return new PageException(503, "unavailable", "the session changed while the page opened; try again");
     }
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {

@@ -1,5 +1,7 @@
 package dev.resident.legacy;
 
+import dev.resident.web.FrameHeader;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -52,6 +54,8 @@ final class UpstreamSocket {
     private static final int CLOSE = 0x8;
     private static final int PING = 0x9;
     private static final int PONG = 0xA;
+    /** A client's frame carries a four-byte mask key after its header. */
+    private static final int MASK_KEY = 4;
 
     /** What the legacy side sends, called on the reader thread, one call at a time. */
     interface Listener {
@@ -374,26 +378,12 @@ final class UpstreamSocket {
 
     /** One masked frame, in one write; a legacy side that does not take it in time is cut off. */
     private void write(int opcode, byte[] payload, boolean fin) throws IOException {
-        int headerLength = 2 + (payload.length < 126 ? 0 : payload.length < 65536 ? 2 : 8) + 4;
-        byte[] frame = new byte[headerLength + payload.length];
-        frame[0] = (byte) ((fin ? 0x80 : 0) | opcode);
-        int at = 2;
-        if (payload.length < 126) {
-            frame[1] = (byte) (0x80 | payload.length);
-        } else if (payload.length < 65536) {
-            frame[1] = (byte) (0x80 | 126);
-            frame[at++] = (byte) (payload.length >> 8);
-            frame[at++] = (byte) payload.length;
-        } else {
-            frame[1] = (byte) (0x80 | 127);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                frame[at++] = (byte) ((long) payload.length >>> shift);
-            }
-        }
-        byte[] mask = new byte[4];
+        byte[] frame = new byte[FrameHeader.length(payload.length) + MASK_KEY + payload.length];
+        int at = FrameHeader.write(frame, 0, (fin ? FrameHeader.FIN : 0) | opcode, payload.length, true);
+        byte[] mask = new byte[MASK_KEY];
         ThreadLocalRandom.current().nextBytes(mask);
-        System.arraycopy(mask, 0, frame, at, 4);
-        at += 4;
+        System.arraycopy(mask, 0, frame, at, MASK_KEY);
+        at += MASK_KEY;
         for (int i = 0; i < payload.length; i++) {
             frame[at + i] = (byte) (payload[i] ^ mask[i & 3]);
         }

@@ -404,7 +404,7 @@ final class SocketChannel implements Outbox {
         String next = carried != null ? carried : poll();
         carried = null;
         while (next != null) {
-            long size = TextFrames.MAX_HEADER + next.length();
+            long size = FrameHeader.MAX_LENGTH + next.length();
             if (!messages.isEmpty() && bytes + size > maxWriteBytes) {
                 carried = next; // the first of the next write
                 break;

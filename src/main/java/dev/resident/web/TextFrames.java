@@ -10,9 +10,7 @@ import java.util.List;
  */
 final class TextFrames {
     /** FIN and the text opcode. */
-    private static final int FIN_TEXT = 0x81;
-    /** The longest frame header: two bytes and a 64-bit length. */
-    static final int MAX_HEADER = 10;
+    private static final int FIN_TEXT = FrameHeader.FIN | 0x1;
 
     private TextFrames() {
     }
@@ -23,12 +21,12 @@ final class TextFrames {
         int total = 0;
         for (int i = 0; i < payloads.length; i++) {
             payloads[i] = messages.get(i).getBytes(StandardCharsets.UTF_8);
-            total += headerLength(payloads[i].length) + payloads[i].length;
+            total += FrameHeader.length(payloads[i].length) + payloads[i].length;
         }
         byte[] out = new byte[total];
         int at = 0;
         for (byte[] payload : payloads) {
-            at = header(out, at, payload.length);
+            at = FrameHeader.write(out, at, FIN_TEXT, payload.length, false);
             System.arraycopy(payload, 0, out, at, payload.length);
             at += payload.length;
         }
@@ -46,8 +44,8 @@ final class TextFrames {
             payloads[i] = messages.get(i).getBytes(StandardCharsets.UTF_8);
             length += payloads[i].length;
         }
-        byte[] out = new byte[headerLength(length) + length];
-        int at = header(out, 0, length);
+        byte[] out = new byte[FrameHeader.length(length) + length];
+        int at = FrameHeader.write(out, 0, FIN_TEXT, length, false);
         out[at++] = '[';
         for (int i = 0; i < payloads.length; i++) {
             if (i > 0) {
@@ -58,26 +56,5 @@ final class TextFrames {
         }
         out[at] = ']';
         return out;
-    }
-
-    private static int headerLength(int payload) {
-        return payload < 126 ? 2 : payload < 1 << 16 ? 4 : MAX_HEADER;
-    }
-
-    private static int header(byte[] out, int at, int payload) {
-        out[at++] = (byte) FIN_TEXT;
-        if (payload < 126) {
-            out[at++] = (byte) payload;
-        } else if (payload < 1 << 16) {
-            out[at++] = 126;
-            out[at++] = (byte) (payload >>> 8);
-            out[at++] = (byte) payload;
-        } else {
-            out[at++] = 127;
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                out[at++] = (byte) ((long) payload >>> shift);
-            }
-        }
-        return at;
     }
 }

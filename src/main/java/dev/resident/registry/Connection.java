@@ -4,6 +4,7 @@ import dev.resident.page.Store;
 import dev.resident.page.engine.ResidentPage;
 
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -133,6 +134,16 @@ public final class Connection {
             return () -> false;
         }
         return () -> carriedId.equals(id) && identityNow.equals(identity);
+    }
+
+    /**
+     * Its identity, if the session still goes by {@code carriedId}: read before the id, as in
+     * {@link #unchangedSince}, so a login that replaced the id after the request's lookup never
+     * lends the request the identity it brought.
+     */
+    public Optional<Identity> identityUnder(String carriedId) {
+        Identity identityNow = identity;
+        return carriedId != null && carriedId.equals(id) ? Optional.of(identityNow) : Optional.empty();
     }
 
     void identity(Identity identity) {

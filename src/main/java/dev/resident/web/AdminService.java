@@ -3,7 +3,6 @@ package dev.resident.web;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.page.PageException;
-import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
 import dev.resident.registry.Registry;
 import io.helidon.http.HeaderNames;
@@ -126,7 +125,7 @@ public final class AdminService implements HttpService {
         if (!host.admits(req)) {
             throw new ApiError(404, "not_found", "no such route");
         }
-        Identity identity = connections.find(req).map(Connection::identity).orElse(null);
+        Identity identity = connections.identity(req).orElse(null);
         if (identity == null || identity.guest()) {
             throw ApiError.unauthorized("log in as an admin");
         }

@@ -43,6 +43,15 @@ final class Connections {
         return registry;
     }
 
+    /**
+     * The identity of the request's session, if its cookie names one: the identity the session
+     * had under the id the request carried, never one a login gave it after the lookup.
+     */
+    Optional<Identity> identity(ServerRequest req) {
+        Found found = findCarried(req);
+        return found.connection() == null ? Optional.empty() : found.connection().identityUnder(found.carriedId());
+    }
+
     /** The request's connection, if its cookie names one. */
     Optional<Connection> find(ServerRequest req) {
         List<String> cookieHeaders = cookies(req); // read once, for the id and for the session it follows

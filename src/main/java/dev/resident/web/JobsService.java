@@ -1,6 +1,5 @@
 package dev.resident.web;
 
-import dev.resident.registry.Connection;
 import dev.resident.registry.Identity;
 import dev.resident.task.engine.JobStatus;
 import dev.resident.task.engine.TaskEngine;
@@ -55,7 +54,7 @@ final class JobsService implements HttpService {
 
     private Identity identity(ServerRequest req) {
         // through the session followed (legacy sessions): not the identity another app logged out
-        return connections.find(req).map(Connection::identity)
+        return connections.identity(req)
                 .orElseThrow(() -> ApiError.unauthorized("no session: open a page first"));
     }
 

@@ -23,7 +23,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,6 @@ class LegacySocketTest {
     private static WsEchoProcess legacy;
     private static Resident resident;
     private final URI uri;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     LegacySocketTest(URI uri) {
         this.uri = uri;
@@ -110,7 +108,7 @@ class LegacySocketTest {
     void textAndBinaryFramesPassBothWaysWithTheBrowsersHeaders() {
         Browser browser = new Browser(uri);
         browser.benchPage();
-        TunnelClient client = TunnelClient.open(http, ws("/websocket?token=a%20b"), "http://" + uri.getAuthority(),
+        TunnelClient client = TunnelClient.open(ws("/websocket?token=a%20b"), "http://" + uri.getAuthority(),
                 "legacy_session=s3cr3t; rsd_cid=" + browser.connectionId() + "; __Host-rsd_cid=" + browser.connectionId()).join();
         assertEquals("héllo ✓", client.ask("héllo ✓"));
         byte[] bytes = new byte[256];
@@ -152,13 +150,13 @@ class LegacySocketTest {
         assertEquals("named too-big", client.ask("name:too-big"));
         client.send("\u20ac".repeat(MAX_MESSAGE / 3 + 1)); // a third as many chars as the limit's bytes
         assertEquals(new Closed(1009, "message too big"), client.closed());
-        // Java's WebSocket client cannot send 1009: the legacy side gets a policy violation
+        // the tunnel sends the legacy side only the codes Java's client could (CloseCodes.fromClient): 1009 as 1008
         awaitLegacyClose("too-big", 1008);
     }
 
     @Test
     void aForeignOriginIsRefusedWith1008() {
-        TunnelClient client = TunnelClient.open(http, ws("/websocket"), "http://evil.example", null).join();
+        TunnelClient client = TunnelClient.open(ws("/websocket"), "http://evil.example", null).join();
         assertEquals(new Closed(1008, "origin not allowed"), client.closed());
     }
 
@@ -169,7 +167,7 @@ class LegacySocketTest {
     @Test
     void aPathWithADotSegmentIsNotTunnelled() {
         for (String path : List.of("/secret/../websocket", "/a/./../websocket")) {
-            TunnelClient client = TunnelClient.open(http, URI.create(ws("/").toString().replaceFirst("/$", "") + path),
+            TunnelClient client = TunnelClient.open(URI.create(ws("/").toString().replaceFirst("/$", "") + path),
                     null, null).join();
             assertEquals(new Closed(1008, "path not forwarded: dot-segment in the path"), client.closed(), path);
         }
@@ -179,7 +177,7 @@ class LegacySocketTest {
     void idleSocketsFollowTheLegacyAppsPings() {
         try (WsEchoProcess pinging = new WsEchoProcess(Duration.ofMillis(300))) {
             onAnotherServer(Map.of("legacy.upstream", pinging.url()), base -> {
-                TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+                TunnelClient client = TunnelClient.open(base.resolve("/websocket"), null, null).join();
                 // the legacy app drops a socket whose pong is 2 ping intervals late: ten pings prove the pongs came back
                 Eventually.await(Duration.ofSeconds(20), "ten pings relayed", () -> client.pings() >= 10);
                 assertEquals("still open", client.ask("still open"));
@@ -192,7 +190,7 @@ class LegacySocketTest {
     void aDrainClosesTunnelsWith1001() {
         Resident draining = TestServers.resident(Map.of("legacy.upstream", legacy.url()), new PageTypes());
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).update(draining::setup).build().start();
-        TunnelClient client = TunnelClient.open(http, URI.create("ws://127.0.0.1:" + server.port() + "/websocket"),
+        TunnelClient client = TunnelClient.open(URI.create("ws://127.0.0.1:" + server.port() + "/websocket"),
                 null, null).join();
         assertEquals("named drained", client.ask("name:drained"));
         draining.drainAndStop(server);
@@ -203,7 +201,7 @@ class LegacySocketTest {
     @Test
     void anUnreachableLegacySocketServerClosesWith1014() {
         onAnotherServer(Map.of("legacy.upstream", "http://127.0.0.1:" + Machine.freePort()), base -> {
-            TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient client = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals(new Closed(1014, "legacy socket unreachable"), client.closed());
         });
     }
@@ -211,7 +209,7 @@ class LegacySocketTest {
     @Test
     void aLegacyServerThatTakesNothingIsCutAfterTheTimeout() {
         onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.timeout", "1s"), base -> {
-            TunnelClient client = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient client = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             client.send("stall");
             String chunk = "x".repeat(8_000);
             CompletableFuture.runAsync(() -> {
@@ -231,7 +229,7 @@ class LegacySocketTest {
     void theTunnelledPathsAreConfigured() {
         onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "/gnrasync,/live"), base -> {
             for (String path : List.of("/gnrasync", "/live?page=1")) {
-                TunnelClient client = TunnelClient.open(http, base.resolve(path), null, null).join();
+                TunnelClient client = TunnelClient.open(base.resolve(path), null, null).join();
                 assertEquals("via " + path, client.ask("via " + path));
                 client.close(1000, "done");
             }
@@ -276,15 +274,15 @@ class LegacySocketTest {
                 "resident.limits.per-address.sockets", "2",
                 "resident.process", "capped"), base -> {
             Observe observe = new Observe(URI.create("http://" + base.getAuthority()));
-            TunnelClient first = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
-            TunnelClient second = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient first = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+            TunnelClient second = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals("one", first.ask("one"));
-            TunnelClient third = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient third = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals(1013, third.closed().code(), "a third socket from the address: try again later");
             first.close(1000, "done");
             Eventually.await(Duration.ofSeconds(10), "the first tunnel gone",
                     () -> observe.metric("resident_legacy_sockets", "capped") == 1);
-            TunnelClient again = TunnelClient.open(http, base.resolve("/websocket"), null, null).join();
+            TunnelClient again = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals("again", again.ask("again"), "its place was given back");
             assertEquals("two", second.ask("two"));
         });
@@ -332,7 +330,7 @@ class LegacySocketTest {
     }
 
     private CompletableFuture<TunnelClient> open(String path) {
-        return TunnelClient.open(http, ws(path), null, null);
+        return TunnelClient.open(ws(path), null, null);
     }
 
     private URI ws(String path) {

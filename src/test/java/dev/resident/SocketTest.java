@@ -17,13 +17,12 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -212,33 +211,13 @@ class SocketTest {
     void heartbeatPingsAndPingFramesAreAnswered() throws Exception {
         Browser browser = new Browser(uri);
         String pageId = browser.benchPage();
-        CountDownLatch pong = new CountDownLatch(1);
-        CompletableFuture<String> ping = new CompletableFuture<>();
-        java.net.http.WebSocket ws = browser.http().newWebSocketBuilder().buildAsync(
-                URI.create("ws://localhost:" + uri.getPort() + "/_/ws?page_id=" + pageId),
-                new java.net.http.WebSocket.Listener() {
-                    @Override
-                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence text, boolean last) {
-                        if (text.toString().contains("\"t\":\"ping\"")) {
-                            ping.complete(text.toString());
-                        }
-                        w.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public java.util.concurrent.CompletionStage<?> onPong(java.net.http.WebSocket w, ByteBuffer message) {
-                        pong.countDown();
-                        w.request(1);
-                        return null;
-                    }
-                }).join();
-        ws.sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})).join();
-        assertTrue(pong.await(10, TimeUnit.SECONDS), "pong frame");
-        JsonNode heartbeat = Json.parse(ping.get(10, TimeUnit.SECONDS));
+        SocketClient socket = browser.socket(pageId);
+        socket.ping(new byte[] {1, 2, 3});
+        assertArrayEquals(new byte[] {1, 2, 3}, socket.pong(), "pong frame");
+        JsonNode heartbeat = socket.next("ping");
         assertTrue(heartbeat.get("ts").asLong() > 0);
         assertFalse(heartbeat.has("seq"), "control frames carry no seq");
-        ws.abort();
+        socket.close();
     }
 
     @Test

@@ -3,65 +3,36 @@ package dev.resident.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ProtocolException;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
- * A page socket as a browser would hold it, recording every frame it receives.
- *
- * <p>A WebSocket client of its own over a plain socket, not {@code java.net.http.WebSocket}: the
- * JDK's client (25) hands the bytes that arrive with or right after the {@code 101} over from its
- * HTTP/1 reader to the WebSocket unsafely, and now and then loses a chunk of them. The server sends
- * {@code hello} and the replay right after the {@code 101}, so a socket that resumed behind by
- * tens of KB got a frame cut short (not JSON) or bytes that were no frame at all (a protocol
- * error): SocketBoundsTest failed so, while what the server wrote, recorded between the two, was
- * intact. This one reads the {@code 101} a byte at a time, so nothing after it is read early.
+ * A page socket as a browser would hold it, recording every frame it receives (over
+ * {@link RawWebSocket}, not the JDK's client: see there why).
  */
 public final class SocketClient {
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final CompletableFuture<byte[]> firstPong = new CompletableFuture<>();
     private volatile String closeReason;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
-    /** Frames this side sends go out one at a time, whole. */
-    private final ReentrantLock sending = new ReentrantLock();
-    /** Set once this side sent its close frame: nothing else goes out after it. */
-    private volatile boolean outputClosed;
-    private final AtomicBoolean reading = new AtomicBoolean();
+    private final RawWebSocket socket;
 
-    private SocketClient(Socket socket) throws IOException {
+    private SocketClient(RawWebSocket socket) {
         this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
     }
 
     /**
@@ -83,128 +54,38 @@ public final class SocketClient {
         String target = "/_/ws?page_id=" + Browser.encode(pageId) + query.entrySet().stream()
                 .map(e -> "&" + e.getKey() + "=" + Browser.encode(e.getValue())).collect(Collectors.joining());
         URI uri = browser.base().resolve(target);
-        Socket socket = new Socket();
         try {
-            if (browser.clientAddress() != null) {
-                socket.bind(new InetSocketAddress(browser.clientAddress(), 0));
-            }
-            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
-            socket.setTcpNoDelay(true);
-            SocketClient client = new SocketClient(socket);
-            client.upgrade(browser, uri, target, headers);
+            SocketClient client = new SocketClient(RawWebSocket.connect(uri, browser.clientAddress(), browser.cookies(), headers));
             if (reading) {
                 client.startReading();
             }
             return client;
         } catch (IOException e) {
-            closeQuietly(socket);
             throw new UncheckedIOException("socket to " + uri, e);
         }
     }
 
-    /** Sends the upgrade request and reads the answer's head, and not a byte past it. */
-    private void upgrade(Browser browser, URI uri, String target, Map<String, String> headers) throws IOException {
-        byte[] key = new byte[16];
-        ThreadLocalRandom.current().nextBytes(key);
-        StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n")
-                .append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
-                .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n");
-        for (Map.Entry<String, List<String>> cookies : browser.cookies().get(uri, Map.of()).entrySet()) {
-            if (!cookies.getValue().isEmpty()) {
-                request.append(cookies.getKey()).append(": ").append(String.join("; ", cookies.getValue())).append("\r\n");
-            }
+    /** What the reader hands over: frames parsed, the close and its reason, pongs. */
+    private final class Frames implements RawWebSocket.Listener {
+        @Override
+        public void onText(String text) {
+            frames.add(parse(text));
         }
-        headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
-        out.write(request.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        socket.setSoTimeout(10_000);
-        String status = line();
-        Map<String, List<String>> answer = new HashMap<>();
-        for (String header = line(); !header.isEmpty(); header = line()) {
-            int colon = header.indexOf(':');
-            if (colon > 0) {
-                answer.computeIfAbsent(header.substring(0, colon).trim(), name -> new ArrayList<>())
-                        .add(header.substring(colon + 1).trim());
-            }
-        }
-        socket.setSoTimeout(0);
-        browser.cookies().put(uri, answer);
-        if (!status.startsWith("HTTP/1.1 101")) {
-            throw new IOException("upgrade refused: " + status);
-        }
-    }
 
-    /** One line of the upgrade's answer, read a byte at a time. */
-    private String line() throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new EOFException("the connection closed in the upgrade's answer: " + line);
-            }
-            line.append((char) b);
+        @Override
+        public void onPong(byte[] payload) {
+            firstPong.complete(payload);
         }
-        return line.toString().endsWith("\r") ? line.substring(0, line.length() - 1) : line.toString();
-    }
 
-    /** Reads the server's frames on a thread of its own until the connection ends. */
-    private void read() {
-        ByteArrayOutputStream message = new ByteArrayOutputStream();
-        try {
-            while (true) {
-                int first = in.read();
-                int second = in.read();
-                if (first < 0 || second < 0) {
-                    closed.complete(1006); // gone without a close frame, as the JDK's client reports it
-                    return;
-                }
-                long length = second & 0x7f;
-                if (length == 126) {
-                    length = ((long) in.read() << 8) | in.read();
-                } else if (length == 127) {
-                    length = 0;
-                    for (int i = 0; i < 8; i++) {
-                        length = (length << 8) | in.read();
-                    }
-                }
-                if ((second & 0x80) != 0 || length > Integer.MAX_VALUE - 8) {
-                    throw new ProtocolException("a masked or impossible frame from the server: " + second + ", " + length);
-                }
-                byte[] payload = in.readNBytes((int) length);
-                if (payload.length < length) {
-                    throw new EOFException("the connection closed in a frame");
-                }
-                boolean fin = (first & 0x80) != 0;
-                switch (first & 0x0f) {
-                    case 0, 1 -> {
-                        message.writeBytes(payload);
-                        if (fin) {
-                            String text = UTF_8.newDecoder().decode(ByteBuffer.wrap(message.toByteArray())).toString();
-                            message.reset();
-                            frames.add(parse(text));
-                        }
-                    }
-                    case 8 -> {
-                        int code = payload.length < 2 ? 1005 : ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
-                        closeReason = payload.length <= 2 ? "" : new String(payload, 2, payload.length - 2, UTF_8);
-                        closed.complete(code);
-                        try {
-                            sendClose(code == 1005 ? 1000 : code, ""); // the answer to the server's close, unless ours went
-                        } catch (IOException gone) {
-                            // the server may end the connection once it sent its close
-                        }
-                        closeQuietly(socket);
-                        return;
-                    }
-                    case 9 -> send(10, payload, true); // a ping: pong
-                    default -> {
-                        // pongs and binary frames: nothing to record
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            closed.completeExceptionally(e);
-            closeQuietly(socket);
+        @Override
+        public void onClose(int code, String reason) {
+            closeReason = reason;
+            closed.complete(code);
+        }
+
+        @Override
+        public void onError(Exception error) {
+            closed.completeExceptionally(error);
         }
     }
 
@@ -222,63 +103,21 @@ public final class SocketClient {
         return text.length() <= 400 ? text : text.substring(0, 200) + " ... " + text.substring(text.length() - 200);
     }
 
-    /**
-     * Writes one masked frame; a data frame fails once this side's close frame went, a close or a
-     * pong is then not sent.
-     */
-    private void send(int opcode, byte[] payload, boolean fin) throws IOException {
-        sending.lock();
+    /** Sends a ping frame with {@code payload}. */
+    public void ping(byte[] payload) {
         try {
-            if (outputClosed) {
-                if (opcode == 8 || opcode == 10) {
-                    return;
-                }
-                throw new IOException("the socket's output is closed");
-            }
-            ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-            frame.write((fin ? 0x80 : 0) | opcode);
-            if (payload.length < 126) {
-                frame.write(0x80 | payload.length);
-            } else if (payload.length < 1 << 16) {
-                frame.write(0x80 | 126);
-                frame.write(payload.length >> 8);
-                frame.write(payload.length & 0xff);
-            } else {
-                frame.write(0x80 | 127);
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    frame.write((int) ((long) payload.length >> shift & 0xff));
-                }
-            }
-            byte[] mask = new byte[4];
-            ThreadLocalRandom.current().nextBytes(mask);
-            frame.writeBytes(mask);
-            for (int i = 0; i < payload.length; i++) {
-                frame.write(payload[i] ^ mask[i & 3]);
-            }
-            out.write(frame.toByteArray());
-            out.flush();
-            if (opcode == 8) {
-                outputClosed = true;
-            }
-        } finally {
-            sending.unlock();
+            socket.send(RawWebSocket.PING, payload, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private void sendClose(int code, String reason) throws IOException {
-        byte[] text = reason.getBytes(UTF_8);
-        byte[] payload = new byte[2 + text.length];
-        payload[0] = (byte) (code >> 8);
-        payload[1] = (byte) code;
-        System.arraycopy(text, 0, payload, 2, text.length);
-        send(8, payload, true);
-    }
-
-    private static void closeQuietly(Socket socket) {
+    /** The payload of the first pong the server sent, waiting up to 10 s. */
+    public byte[] pong() {
         try {
-            socket.close();
-        } catch (IOException e) {
-            // closed already
+            return firstPong.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("no pong within 10 s", e);
         }
     }
 
@@ -342,7 +181,7 @@ public final class SocketClient {
 
     public void send(String text) {
         try {
-            send(1, text.getBytes(UTF_8), true);
+            socket.send(RawWebSocket.TEXT, text.getBytes(UTF_8), true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -364,7 +203,7 @@ public final class SocketClient {
     public void sendFragments(String... parts) {
         for (int i = 0; i < parts.length; i++) {
             try {
-                send(i == 0 ? 1 : 0, parts[i].getBytes(UTF_8), i == parts.length - 1);
+                socket.send(i == 0 ? RawWebSocket.TEXT : RawWebSocket.CONTINUATION, parts[i].getBytes(UTF_8), i == parts.length - 1);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -381,7 +220,7 @@ public final class SocketClient {
                 return;
             }
             try {
-                send(i == 0 ? 1 : 0, parts[i].getBytes(UTF_8), i == parts.length - 1);
+                socket.send(i == 0 ? RawWebSocket.TEXT : RawWebSocket.CONTINUATION, parts[i].getBytes(UTF_8), i == parts.length - 1);
             } catch (IOException closedMeanwhile) {
                 return;
             }
@@ -390,9 +229,7 @@ public final class SocketClient {
 
     /** Starts reading (for a client opened with {@code reading=false}). */
     public void startReading() {
-        if (reading.compareAndSet(false, true)) {
-            Thread.ofPlatform().daemon().name("test-socket-reader").start(this::read);
-        }
+        socket.startReading(new Frames());
     }
 
     /** The close code the server sent, waiting up to {@code timeout}. */
@@ -429,7 +266,7 @@ public final class SocketClient {
     /** Sends a close frame (1000); the server answers with its own, which {@link #closeCode} reads. */
     public void close() {
         try {
-            sendClose(1000, "bye");
+            socket.sendClose(1000, "bye");
         } catch (IOException e) {
             // the connection is gone already
         }

@@ -1,97 +1,101 @@
 package dev.resident.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 /**
  * A browser's socket to a tunnelled legacy path: records the messages (text as is, binary as
- * {@code bin:<bytes as ISO-8859-1>}), the pings it receives and how it was closed.
+ * {@code bin:<bytes as ISO-8859-1>}), the pings it receives (each answered with a pong) and how
+ * it was closed. Over {@link RawWebSocket}, not the JDK's client: see there why.
  */
-public final class TunnelClient implements WebSocket.Listener {
+public final class TunnelClient implements RawWebSocket.Listener {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Closed> closed = new CompletableFuture<>();
     private final AtomicInteger pings = new AtomicInteger();
-    private final StringBuilder partial = new StringBuilder();
-    private WebSocket socket;
+    private final RawWebSocket socket;
 
     /** How the socket was closed: the code and reason of the server's close frame. */
     public record Closed(int code, String reason) {
     }
 
-    /** Opens a socket to {@code uri} ({@code ws://...}), with an {@code Origin} unless it is null. */
-    public static CompletableFuture<TunnelClient> open(HttpClient http, URI uri, String origin, String cookie) {
-        TunnelClient client = new TunnelClient();
-        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
+    private TunnelClient(RawWebSocket socket) {
+        this.socket = socket;
+    }
+
+    /**
+     * Opens a socket to {@code uri} ({@code ws://...}), with an {@code Origin} and a {@code Cookie}
+     * header unless they are null, on a thread of its own: several may open at once.
+     */
+    public static CompletableFuture<TunnelClient> open(URI uri, String origin, String cookie) {
+        Map<String, String> headers = new HashMap<>();
         if (origin != null) {
-            builder.header("Origin", origin);
+            headers.put("Origin", origin);
         }
         if (cookie != null) {
-            builder.header("Cookie", cookie);
+            headers.put("Cookie", cookie);
         }
-        return builder.buildAsync(uri, client).thenApply(socket -> {
-            client.socket = socket;
-            return client;
-        });
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                TunnelClient client = new TunnelClient(RawWebSocket.connect(uri, null, null, headers));
+                client.socket.startReading(client);
+                return client;
+            } catch (IOException e) {
+                throw new UncheckedIOException("socket to " + uri, e);
+            }
+        }, runnable -> Thread.ofVirtual().start(runnable));
     }
 
     @Override
-    public void onOpen(WebSocket webSocket) {
-        webSocket.request(1);
+    public void onText(String text) {
+        messages.add(text);
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            messages.add(partial.toString());
-            partial.setLength(0);
-        }
-        webSocket.request(1);
-        return null;
+    public void onBinary(byte[] bytes) {
+        messages.add("bin:" + new String(bytes, ISO_8859_1));
     }
 
     @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
-        messages.add("bin:" + new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
-        webSocket.request(1);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+    public void onPing(byte[] payload) {
         pings.incrementAndGet();
-        webSocket.request(1);
-        return null;
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        closed.complete(new Closed(statusCode, reason));
-        return null;
+    public void onClose(int code, String reason) {
+        closed.complete(new Closed(code, reason));
     }
 
     @Override
-    public void onError(WebSocket webSocket, Throwable error) {
+    public void onError(Exception error) {
         closed.completeExceptionally(error);
     }
 
     public void send(String text) {
-        socket.sendText(text, true).join();
+        send(RawWebSocket.TEXT, text.getBytes(UTF_8));
     }
 
     public void sendBinary(byte[] bytes) {
-        socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+        send(RawWebSocket.BINARY, bytes);
+    }
+
+    private void send(int opcode, byte[] payload) {
+        try {
+            socket.send(opcode, payload, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Sends {@code text} and returns the answer. */
@@ -126,7 +130,11 @@ public final class TunnelClient implements WebSocket.Listener {
 
     /** Closes from this side with {@code code}. */
     public void close(int code, String reason) {
-        socket.sendClose(code, reason).join();
+        try {
+            socket.sendClose(code, reason);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** How the server closed the socket, failing the test when it does not within 10 s. */

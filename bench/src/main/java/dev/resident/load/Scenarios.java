@@ -32,7 +32,7 @@ final class Scenarios {
             case "ws-rpc" -> rpc(true, quick);
             case "fanout" -> List.of(quick ? new FanoutCase(1_000, fanoutRate(), 5, false) : new FanoutCase(10_000, fanoutRate(), 30, false));
             case "fanout-max" -> List.of(new FanoutMaxCase(1_000,
-                    List.of(1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0), quick ? 3 : 10, 50));
+                    List.of(1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 200.0, 250.0, 320.0, 640.0), quick ? 3 : 10, 50));
             case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
                     : new CapacityCase(19_000, 40, 1_000, "10s"));
             case "pages" -> List.of(new PagesCase(quick ? 10_000 : 100_000));

@@ -8,9 +8,10 @@ import dev.resident.load.Json;
 import java.util.List;
 
 /**
- * {@code fanout-max}: the fanout set-up with the publish rate doubled step after step, until a
- * step loses a delivery, misses the latency bound or cannot publish at the asked rate: the best
- * deliveries per second within the bound.
+ * {@code fanout-max}: the fanout set-up with the publish rate raised step after step (the rates
+ * given, in order), until a step loses a delivery, misses the latency bound or cannot publish at
+ * the asked rate: the best deliveries per second within the bound. Steps after the first failing
+ * one are not run.
  */
 public final class FanoutMaxCase implements Case {
     private final int pages;

@@ -6,6 +6,7 @@ import dev.resident.support.Eventually;
 import dev.resident.support.Machine;
 import dev.resident.support.Observe;
 import dev.resident.support.RawHttp;
+import dev.resident.support.RawWebSocket;
 import dev.resident.support.TestServers;
 import dev.resident.support.TunnelClient;
 import dev.resident.support.TunnelClient.Closed;
@@ -18,10 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,10 +27,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -238,34 +239,20 @@ class LegacySocketTest {
 
     @Test
     void wsPathsNoneLeavesTheUpgradeToThePlainProxy() {
-        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "none"), base -> {
-            String answer = rawUpgrade(base.getPort(), "/websocket");
-            assertTrue(answer.startsWith("HTTP/1.1 426"), "the legacy server got a plain GET (no Upgrade): " + answer);
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "none"), base ->
+                assertEquals(426, refusedStatus(base.resolve("/websocket")), "the legacy server got a plain GET (no Upgrade)"));
+        onAnotherServer(Map.of("legacy.upstream", legacy.url()), base -> {
+            TunnelClient client = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+            assertEquals("tunnelled by default", client.ask("tunnelled by default"));
+            client.close(1000, "done");
         });
-        onAnotherServer(Map.of("legacy.upstream", legacy.url()), base ->
-                assertTrue(rawUpgrade(base.getPort(), "/websocket").startsWith("HTTP/1.1 101"), "tunnelled by default"));
     }
 
-    /** An upgrade request over a plain socket; the head of the answer. */
-    private static String rawUpgrade(int port, String path) {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                    + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            StringBuilder head = new StringBuilder();
-            InputStream in = socket.getInputStream();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) {
-                    break;
-                }
-                head.append((char) c);
-            }
-            return head.toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The status of the answer that refused the upgrade to {@code uri}. */
+    private static int refusedStatus(URI uri) {
+        CompletionException failed = assertThrows(CompletionException.class, () -> TunnelClient.open(uri, null, null).join());
+        Throwable cause = failed.getCause() instanceof UncheckedIOException unchecked ? unchecked.getCause() : failed.getCause();
+        return assertInstanceOf(RawWebSocket.UpgradeRefused.class, cause, "an answer other than 101").status();
     }
 
     @Test

@@ -13,11 +13,13 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -67,6 +69,25 @@ public final class RawWebSocket {
         void onError(Exception error);
     }
 
+    /**
+     * The server answered the upgrade with something else than {@code 101}; where the JDK's client
+     * failed with a {@code WebSocketHandshakeException}, whose response held the status.
+     */
+    public static final class UpgradeRefused extends IOException {
+        private final int status;
+
+        UpgradeRefused(String statusLine) {
+            super("upgrade refused: " + statusLine);
+            String[] parts = statusLine.split(" ", 3);
+            this.status = parts.length > 1 && parts[1].matches("[0-9]{3}") ? Integer.parseInt(parts[1]) : -1;
+        }
+
+        /** The answer's status code (403, say), or -1 when its first line had none. */
+        public int status() {
+            return status;
+        }
+    }
+
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -89,7 +110,8 @@ public final class RawWebSocket {
      * @param from    the local address to connect from, or null for any
      * @param cookies the browser's cookies: sent, and those the answer sets kept; or null
      * @param headers more headers of the upgrade request ({@code Origin}, {@code Cookie}...)
-     * @throws IOException when the server refuses the upgrade, or the connection fails
+     * @throws IOException an {@link UpgradeRefused} when the server refuses the upgrade; another when the
+     *                     connection fails or the {@code 101} does not answer the key
      */
     public static RawWebSocket connect(URI uri, InetAddress from, CookieManager cookies, Map<String, String> headers)
             throws IOException {
@@ -111,13 +133,14 @@ public final class RawWebSocket {
 
     /** Sends the upgrade request and reads the answer's head, and not a byte past it. */
     private void upgrade(URI uri, CookieManager cookies, Map<String, String> headers) throws IOException {
-        byte[] key = new byte[16];
-        ThreadLocalRandom.current().nextBytes(key);
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        String key = Base64.getEncoder().encodeToString(nonce);
         String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n")
                 .append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
-                .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n");
+                .append("Sec-WebSocket-Key: ").append(key).append("\r\n");
         URI http = httpUri(uri);
         if (cookies != null) {
             for (Map.Entry<String, List<String>> sent : cookies.get(http, Map.of()).entrySet()) {
@@ -131,7 +154,7 @@ public final class RawWebSocket {
         out.flush();
         socket.setSoTimeout(10_000);
         String status = line();
-        Map<String, List<String>> answer = new HashMap<>();
+        Map<String, List<String>> answer = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (String header = line(); !header.isEmpty(); header = line()) {
             int colon = header.indexOf(':');
             if (colon > 0) {
@@ -144,7 +167,22 @@ public final class RawWebSocket {
             cookies.put(http, answer);
         }
         if (!status.startsWith("HTTP/1.1 101")) {
-            throw new IOException("upgrade refused: " + status);
+            throw new UpgradeRefused(status);
+        }
+        // the JDK's client checked this too: a 101 that does not answer this request's key is no WebSocket
+        List<String> accept = answer.getOrDefault("Sec-WebSocket-Accept", List.of());
+        if (!accept.equals(List.of(accept(key)))) {
+            throw new ProtocolException("a 101 whose Sec-WebSocket-Accept " + accept + " does not answer the key " + key);
+        }
+    }
+
+    /** The {@code Sec-WebSocket-Accept} that answers {@code key} (RFC 6455 §4.2.2). */
+    private static String accept(String key) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -36,7 +36,9 @@ public final class TunnelClient implements RawWebSocket.Listener {
 
     /**
      * Opens a socket to {@code uri} ({@code ws://...}), with an {@code Origin} and a {@code Cookie}
-     * header unless they are null, on a thread of its own: several may open at once.
+     * header unless they are null, on a thread of its own: several may open at once. An upgrade
+     * answered with something else than {@code 101} fails the future with an
+     * {@link UncheckedIOException} whose cause is a {@link RawWebSocket.UpgradeRefused} (its status).
      */
     public static CompletableFuture<TunnelClient> open(URI uri, String origin, String cookie) {
         Map<String, String> headers = new HashMap<>();

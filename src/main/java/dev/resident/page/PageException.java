@@ -38,6 +38,17 @@ public class PageException extends RuntimeException {
                 "the session changed while the call ran: it ran, and its answer is for whoever holds the session now");
     }
 
+    /**
+     * The session changed hands (a login, a logout, another identity) while a request waited or
+     * read, before anything of it went back: 503 {@code unavailable}, so the client asks again with
+     * the cookie it holds now. What happened meanwhile is for whoever holds the session now.
+     *
+     * @param what what the request was doing, e.g. "the poll waited"
+     */
+    public static PageException sessionChangedWhile(String what) {
+        return new PageException(503, "unavailable", "the session changed while " + what + "; try again");
+    }
+
     public static PageException rateLimited(String message) {
         return new PageException(429, "rate_limited", message);
     }

@@ -83,14 +83,14 @@ public final class PagesService implements HttpService {
             if (opening.mints()) {
                 registry.sessions().discard(connection); // the error answer does not carry its cookie
             }
-            throw sameSession.getAsBoolean() ? e : sessionChangedWhileOpening();
+            throw sameSession.getAsBoolean() ? e : PageException.sessionChangedWhile("the page opened");
         }
         requestLog.ifPresent(log -> log.notePage(req, page.id()));
         Snapshot opened = page.snapshot(); // between calls: a dbevent handler may already change the data
         String user = connection.user();
         if (!sameSession.getAsBoolean()) {
             registry.closePage(page, 1000, "the session changed while the page opened");
-            throw sessionChangedWhileOpening();
+            throw PageException.sessionChangedWhile("the page opened");
         }
         String reply = Json.write(Json.object()
                 .put("page_id", page.id())
@@ -105,10 +105,6 @@ public final class PagesService implements HttpService {
             registry.closePage(page, 1013, "page not delivered"); // its client never learnt its id
             throw full;
         }
-    }
-
-    private static PageException sessionChangedWhileOpening() {
-        return new PageException(503, "unavailable", "the session changed while the page opened; try again");
     }
 
     private void rpc(ServerRequest req, ServerResponse res) throws Exception {
@@ -174,7 +170,7 @@ public final class PagesService implements HttpService {
         if (!sameSession.getAsBoolean()) {
             // a login, a logout or another identity took the session while the poll waited: what
             // came meanwhile is for whoever holds it now (the client asks again with its cookie)
-            throw new PageException(503, "unavailable", "the session changed while the poll waited; try again");
+            throw PageException.sessionChangedWhile("the poll waited");
         }
         String moved = page.id().equals(req.query().first("page_id").orElse("")) ? ""
                 : ",\"page_id\":" + Json.write(page.id());
@@ -197,7 +193,7 @@ public final class PagesService implements HttpService {
         BooleanSupplier sameSession = found.unchanged();
         Snapshot snapshot = page.snapshot(); // waits for a running call
         if (!sameSession.getAsBoolean()) {
-            throw new PageException(503, "unavailable", "the session changed while the page was read; try again");
+            throw PageException.sessionChangedWhile("the page was read");
         }
         replies.send(req, res, Json.write(Json.object()
                 .put("page_id", page.id())

@@ -297,7 +297,7 @@ public final class ResidentPage implements Page {
                     throw closedAnswer(); // another process runs it now: the client is sent there
                 }
                 if (!caller.stillEntitled().getAsBoolean()) {
-                    throw new PageException(503, "unavailable", "the session changed while the call waited; it did not run");
+                    throw PageException.sessionChangedWhile("the call waited; it did not run");
                 }
                 this.caller = caller.address();
                 String result = Json.write(current.call(this, method, found, parsed));

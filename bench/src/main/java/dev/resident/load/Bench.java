@@ -20,6 +20,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -104,6 +105,14 @@ final class Bench {
         if (!options.serverJvm().isEmpty() && target instanceof JvmTarget) {
             line.put("server_jvm", String.join(" ", options.serverJvm()));
         }
+        if (measured.clientWarmup().isPresent()) {
+            try {
+                warmClient(measured.clientWarmup().get(), loops, timer);
+            } catch (Exception e) {
+                e.printStackTrace();
+                return line.put("error", "the client's warm-up: " + e);
+            }
+        }
         Machine machine = new Machine();
         try (Running server = target.start(measured.residentEnv())) {
             line.put("url", server.base().toString());
@@ -117,6 +126,15 @@ final class Bench {
         }
         line.set("machine", machine.sinceStart());
         return line;
+    }
+
+    /** Runs {@code load} against a ceiling of its own, unmeasured, so that the client's code is compiled. */
+    private void warmClient(Case load, Loops loops, ScheduledExecutorService timer) throws Exception {
+        System.err.printf("   warming the client: %s on a ceiling of its own%n", load.name());
+        Target ceiling = JvmTarget.ceiling(options.javaHome(), List.of(), options.benchJar(), options.workDir());
+        try (Running server = ceiling.start(Map.of())) {
+            load.run(new Run(server, loops, timer, options));
+        }
     }
 
     private List<Target> targets() {

@@ -44,7 +44,8 @@ public record Options(Path peers, List<String> scenarios, String caseFilter, Lis
                                over them; publishes go to the first)
               --report         no run: print the table of the latest recorded results, rewrite results/report.html
             environment: BENCH_SERVER_OPTS (JVM options of the Java servers), BENCH_CLIENT_LOOPS (default 1),
-                         BENCH_ADMIN_TOKEN (default bench-token), BENCH_FANOUT_RATE (events/s of fanout, default 100)""";
+                         BENCH_ADMIN_TOKEN (default bench-token), BENCH_FANOUT_RATE (events/s of fanout, default 100),
+                         BENCH_COLD_CLIENT_WARMUP (seconds cold warms its client on a ceiling first, default 10; 0 none)""";
 
     /** Parses the arguments; {@code home} is {@code bench/}. */
     static Options parse(String[] args, Path home, Path javaHome) {

@@ -36,7 +36,7 @@ final class Scenarios {
             case "capacity" -> List.of(quick ? new CapacityCase(2_000, 10, 1_000, "5s")
                     : new CapacityCase(19_000, 40, 1_000, "10s"));
             case "pages" -> List.of(new PagesCase(quick ? 10_000 : 100_000));
-            case "cold" -> List.of(quick ? new ColdCase(64, 10, 5, 5) : new ColdCase(64, 10, 15, 10));
+            case "cold" -> List.of(quick ? new ColdCase(64, 10, 5, 5, coldClientWarmup(5)) : new ColdCase(64, 10, 15, 10, coldClientWarmup(10)));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
     }
@@ -44,6 +44,14 @@ final class Scenarios {
     /** Events per second of the {@code fanout} case: 100, or {@code BENCH_FANOUT_RATE} (the same sockets at another load). */
     private static double fanoutRate() {
         return Double.parseDouble(System.getenv().getOrDefault("BENCH_FANOUT_RATE", "100"));
+    }
+
+    /**
+     * Seconds the {@code cold} case warms its client against a ceiling first: {@code byDefault}, or
+     * {@code BENCH_COLD_CLIENT_WARMUP} (0: the client starts as cold as the server).
+     */
+    private static double coldClientWarmup(double byDefault) {
+        return Double.parseDouble(System.getenv().getOrDefault("BENCH_COLD_CLIENT_WARMUP", String.valueOf(byDefault)));
     }
 
     /** One tiny case per scenario: the harness and the server still work together, nothing measured. */
@@ -55,7 +63,7 @@ final class Scenarios {
             case "fanout-max" -> List.of(new FanoutMaxCase(20, List.of(5.0, 10.0), 1, 1_000));
             case "capacity" -> List.of(new CapacityCase(50, 1, 500, "1s"));
             case "pages" -> List.of(new PagesCase(200));
-            case "cold" -> List.of(new ColdCase(4, 1, 0.5, 1));
+            case "cold" -> List.of(new ColdCase(4, 1, 0.5, 1, 0.5));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + Options.USAGE);
         };
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** One measured situation of a scenario (e.g. {@code rpc}, {@code inc c64}), run against each server. */
@@ -22,6 +23,15 @@ public interface Case {
     /** Whether the protocol floor (the ceiling doing only what an {@code inc} call asks) runs this case. */
     default boolean floorToo() {
         return false;
+    }
+
+    /**
+     * Load to run, unmeasured, against a ceiling started for it alone before the measured server
+     * starts, so that the harness's own client code is compiled when the measurement begins; or
+     * empty (the default) when the case needs none.
+     */
+    default Optional<Case> clientWarmup() {
+        return Optional.empty();
     }
 
     /** Environment for a Resident server started for this case (short names of the README). */

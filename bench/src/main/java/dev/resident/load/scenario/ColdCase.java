@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.load.Json;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code cold}: a fresh server's first seconds, the warm-up after a deploy. {@code rpc inc} from
  * the first call on, with no warm-up dropped, then the same load again after a warm-up, on the
- * same process: the first window's throughput against the warm one's.
+ * same process: the first window's throughput against the warm one's. Before the server starts,
+ * the harness runs the same load for {@code clientWarmup} seconds against a ceiling of its own
+ * (see {@link #clientWarmup()}): a browser is not a JVM compiling its client on the server's cores,
+ * so the first window measures the server's warm-up, not the load generator's.
  */
 public final class ColdCase implements Case {
     private static final String METHOD = "inc";
@@ -16,16 +20,20 @@ public final class ColdCase implements Case {
     private final double firstSeconds;
     private final double warmup;
     private final double warmSeconds;
+    private final double clientWarmup;
 
     /**
      * @param firstSeconds the window measured from the first call
      * @param warmup       further load, not measured, before the warm window
+     * @param clientWarmup seconds of the same load against a ceiling before the server starts, or
+     *                     0 for a client as cold as the server (the measurement before this option)
      */
-    public ColdCase(int clients, double firstSeconds, double warmup, double warmSeconds) {
+    public ColdCase(int clients, double firstSeconds, double warmup, double warmSeconds, double clientWarmup) {
         this.clients = clients;
         this.firstSeconds = firstSeconds;
         this.warmup = warmup;
         this.warmSeconds = warmSeconds;
+        this.clientWarmup = clientWarmup;
     }
 
     @Override
@@ -46,7 +54,12 @@ public final class ColdCase implements Case {
     @Override
     public ObjectNode params() {
         return Json.object().put("method", METHOD).put("clients", clients).put("first_s", firstSeconds)
-                .put("warmup_s", warmup).put("warm_s", warmSeconds);
+                .put("warmup_s", warmup).put("warm_s", warmSeconds).put("client_warmup_s", clientWarmup);
+    }
+
+    @Override
+    public Optional<Case> clientWarmup() {
+        return clientWarmup > 0 ? Optional.of(new RpcCase(false, METHOD, "{}", clients, 0, clientWarmup)) : Optional.empty();
     }
 
     @Override

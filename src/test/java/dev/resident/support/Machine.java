@@ -16,8 +16,16 @@ public final class Machine {
 
     /** How many ports below the kernel's ephemeral range the tests hand out. */
     private static final int SPAN = 10_000;
+    /**
+     * The test JVMs Maven runs side by side ({@code surefire.forkNumber} of {@code forkCount}, set in
+     * the pom), each handing out ports from its own part of the span, so that two of them never
+     * both find the same port free and start servers on it.
+     */
+    private static final int FORKS = Integer.getInteger("resident.test.forks", 1);
+    private static final int FORK = Math.floorMod(Integer.getInteger("resident.test.fork", 1) - 1, FORKS);
+    private static final int PART = SPAN / FORKS;
     private static final int EPHEMERAL_LOW = ephemeralLow();
-    private static final AtomicInteger NEXT = new AtomicInteger((int) (ProcessHandle.current().pid() * 7919 % SPAN));
+    private static final AtomicInteger NEXT = new AtomicInteger((int) (ProcessHandle.current().pid() * 7919 % PART));
 
     /**
      * A TCP port on 127.0.0.1 that is free now, for a server a test starts itself. It is taken
@@ -29,8 +37,8 @@ public final class Machine {
         if (EPHEMERAL_LOW <= SPAN) {
             return anyFreePort();
         }
-        for (int tries = 0; tries < SPAN; tries++) {
-            int port = EPHEMERAL_LOW - SPAN + Math.floorMod(NEXT.getAndIncrement(), SPAN);
+        for (int tries = 0; tries < PART; tries++) {
+            int port = EPHEMERAL_LOW - SPAN + FORK * PART + Math.floorMod(NEXT.getAndIncrement(), PART);
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);
                 socket.bind(new InetSocketAddress("127.0.0.1", port));

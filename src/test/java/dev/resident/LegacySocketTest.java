@@ -263,7 +263,10 @@ class LegacySocketTest {
             Observe observe = new Observe(URI.create("http://" + base.getAuthority()));
             TunnelClient first = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             TunnelClient second = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+            // each answers through its tunnel, so both were admitted (the server admits a socket
+            // after its 101, and the third's admission must not overtake the second's)
             assertEquals("one", first.ask("one"));
+            assertEquals("two", second.ask("two"));
             TunnelClient third = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals(1013, third.closed().code(), "a third socket from the address: try again later");
             first.close(1000, "done");
@@ -271,7 +274,7 @@ class LegacySocketTest {
                     () -> observe.metric("resident_legacy_sockets", "capped") == 1);
             TunnelClient again = TunnelClient.open(base.resolve("/websocket"), null, null).join();
             assertEquals("again", again.ask("again"), "its place was given back");
-            assertEquals("two", second.ask("two"));
+            assertEquals("still two", second.ask("still two"));
         });
     }
 

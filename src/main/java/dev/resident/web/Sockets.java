@@ -4,20 +4,24 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Timers;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 
 /**
  * The open sockets of this process: for metrics, for the heartbeat (one timer pings every socket
- * idle for an interval, so idle sockets need no thread of their own) and for closing them all on
- * shutdown.
+ * idle for an interval, so idle sockets need no thread of their own), for closing them all on
+ * shutdown, and for closing one of an address's when another client takes its place in a full
+ * process (found by the address, not by a walk over every socket).
  */
 public final class Sockets implements AutoCloseable {
     /** Heartbeat checks per interval, and at least one a second. */
     private static final int CHECKS_PER_INTERVAL = 4;
     private static final long MAX_CHECK_MILLIS = 1000;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    /** The open sockets by the key of their client's address, when the per-address limits are on. */
+    private final Map<String, Set<SocketChannel>> byAddress = new ConcurrentHashMap<>();
     private final Future<?> heartbeat;
 
     /**
@@ -39,10 +43,22 @@ public final class Sockets implements AutoCloseable {
 
     void add(SocketChannel channel) {
         open.add(channel);
+        String address = channel.address();
+        if (address != null) {
+            byAddress.compute(address, (key, held) -> {
+                Set<SocketChannel> sockets = held == null ? ConcurrentHashMap.newKeySet() : held;
+                sockets.add(channel);
+                return sockets;
+            });
+        }
     }
 
     void remove(SocketChannel channel) {
         open.remove(channel);
+        String address = channel.address();
+        if (address != null) {
+            byAddress.computeIfPresent(address, (key, held) -> held.remove(channel) && held.isEmpty() ? null : held);
+        }
         synchronized (open) {
             open.notifyAll();
         }
@@ -71,8 +87,8 @@ public final class Sockets implements AutoCloseable {
      * yet; whether there was one.
      */
     boolean closeOneOf(String address, int code, String reason) {
-        for (SocketChannel channel : open) {
-            if (address.equals(channel.address()) && !channel.isClosing()) {
+        for (SocketChannel channel : byAddress.getOrDefault(address, Set.of())) {
+            if (!channel.isClosing()) {
                 channel.close(code, reason);
                 return true;
             }

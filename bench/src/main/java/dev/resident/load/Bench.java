@@ -21,6 +21,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -105,9 +106,10 @@ final class Bench {
         if (!options.serverJvm().isEmpty() && target instanceof JvmTarget) {
             line.put("server_jvm", String.join(" ", options.serverJvm()));
         }
-        if (measured.clientWarmup().isPresent()) {
+        Optional<Case> clientWarmup = measured.clientWarmup();
+        if (clientWarmup.isPresent()) {
             try {
-                warmClient(measured.clientWarmup().get(), loops, timer);
+                warmClient(clientWarmup.get(), loops, timer);
             } catch (Exception e) {
                 e.printStackTrace();
                 return line.put("error", "the client's warm-up: " + e);

@@ -273,7 +273,9 @@ final class Settings {
                 limits.get("max-pages-per-user").asInt().get(),
                 duration(limits.get("guests-give-way-after")),
                 limits.get("max-queued-bytes").asLong().get(),
-                perAddress.get("queued-bytes").asLong().get());
+                perAddress.get("queued-bytes").asLong().get(),
+                perAddress.get("ipv6-networks-per-48").asInt().get(),
+                duration(perAddress.get("ipv6-window")));
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */

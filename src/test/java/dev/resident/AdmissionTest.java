@@ -167,6 +167,28 @@ class AdmissionTest {
         elsewhere.close();
     }
 
+    /**
+     * Whoever holds a /48 holds 65,536 /64s: past 8 different /64s (the default) the /48 counts as
+     * one client, for every /64 of it, the first ones included; another /48 is another client.
+     */
+    @Test
+    void anIpv6NetworkSpreadOverManySlash64sCountsAsOneClient() {
+        Browser browser = new Browser(uri);
+        for (int net = 1; net <= 8; net++) {
+            String client = "2001:db8:5:" + net + "::1";
+            for (int i = 0; i < 5; i++) {
+                assertEquals(201, open(browser, client).status(), "a /64 of its own: " + client);
+            }
+        }
+        for (int i = 0; i < 5; i++) {
+            assertEquals(201, open(browser, "2001:db8:5:9::1").status(), "the /48, now one client");
+        }
+        assertError(open(browser, "2001:db8:5:9::1"), 429, "rate_limited");
+        assertError(open(browser, "2001:db8:5:1::1"), 429, "rate_limited");
+        assertError(open(browser, "2001:db8:5:ffff::1"), 429, "rate_limited");
+        assertEquals(201, open(browser, "2001:db8:6:1::1").status(), "another /48 is another client");
+    }
+
     @Test
     void whatTheGuestsOfAnAddressAndEachUserHoldAliveIsCapped() {
         onAnotherServer(Map.of("resident.trusted-proxies", "127.0.0.1",

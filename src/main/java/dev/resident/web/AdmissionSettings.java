@@ -27,11 +27,17 @@ import java.time.Duration;
  * @param maxQueuedChars        characters the outbound queues of all sockets may hold; beyond, a
  *                              socket behind by more than one write is closed with 1013
  * @param queuedCharsPerAddress the same for the sockets of one client address
+ * @param ipv6NetworksPer48     different IPv6 /64s one /48 may show within {@code ipv6Window} and
+ *                              still count as that many clients; beyond, the /48 counts as one
+ *                              ({@link SpreadNetworks}; 0: never)
+ * @param ipv6Window            the span those /64s are counted in, and how long a /48 counted as
+ *                              one stays so after its last request
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
                                 Duration slowCall, long bodiesHeapPerAddress, int guestPagesPerAddress,
                                 int guestConnectionsPerAddress, int pagesPerUser, Duration guestsGiveWayAfter,
-                                long maxQueuedChars, long queuedCharsPerAddress) {
+                                long maxQueuedChars, long queuedCharsPerAddress, int ipv6NetworksPer48,
+                                Duration ipv6Window) {
 }

@@ -39,7 +39,7 @@ final class Bodies {
     private final long budget;
     private final long perAddress;
     private final int maxTracked;
-    private final TrustedProxies proxies;
+    private final ClientAddress addresses;
     private final AtomicLong held = new AtomicLong();
     /** What the bodies of each client address hold now; an address holding nothing is not kept. */
     private final ConcurrentHashMap<String, Long> byAddress = new ConcurrentHashMap<>();
@@ -49,14 +49,14 @@ final class Bodies {
      * @param budget     the heap that all bodies together may hold beyond their free share
      * @param perAddress what the bodies of one client address may hold of it
      * @param maxTracked addresses holding some at once, at most (beyond, a new one waits: 503)
-     * @param proxies    the balancers believed about the client's address
+     * @param addresses  the client's address as the per-address limits key it
      */
-    Bodies(int maxBytes, long budget, long perAddress, int maxTracked, TrustedProxies proxies) {
+    Bodies(int maxBytes, long budget, long perAddress, int maxTracked, ClientAddress addresses) {
         this.maxBytes = maxBytes;
         this.budget = budget;
         this.perAddress = perAddress;
         this.maxTracked = maxTracked;
-        this.proxies = proxies;
+        this.addresses = addresses;
     }
 
     /**
@@ -108,7 +108,7 @@ final class Bodies {
         if (declared > maxBytes) {
             throw ApiError.tooLarge("body larger than " + maxBytes + " bytes");
         }
-        Body body = new Body(() -> ClientAddress.of(req, proxies));
+        Body body = new Body(() -> addresses.of(req));
         try {
             byte[] bytes;
             try (InputStream in = req.content().inputStream()) {

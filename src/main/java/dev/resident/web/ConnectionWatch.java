@@ -52,7 +52,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final boolean perAddress;
     private final int connectionsPerAddress;
     private final int maxTracked;
-    private final TrustedProxies proxies;
+    private final ClientAddress addresses;
     private final Bodies bodies;
     private final ConcurrentHashMap<Watched, ConnectionContext> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
@@ -65,13 +65,13 @@ final class ConnectionWatch implements AutoCloseable {
      * @param bodies the budget for bodies, which the frames of WebSockets count against
      * @param timers the process's timers, which run the sweep of unfinished request heads
      */
-    ConnectionWatch(AdmissionSettings settings, TrustedProxies proxies, Bodies bodies, ResidentMeters meters,
+    ConnectionWatch(AdmissionSettings settings, ClientAddress addresses, Bodies bodies, ResidentMeters meters,
                     Timers timers) {
         this.headTimeoutNanos = settings.headerTimeout().toNanos();
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
         this.maxTracked = settings.maxTrackedAddresses();
-        this.proxies = proxies;
+        this.addresses = addresses;
         this.bodies = bodies;
         this.timedOut = meters.counter("resident.header.timeouts",
                 "connections closed because a request head was not complete within resident.limits.header-timeout");
@@ -133,10 +133,10 @@ final class ConnectionWatch implements AutoCloseable {
     /** The address a connection counts against, or null when it is not capped. */
     private String limitedAddress(SocketAddress peer) {
         if (!perAddress || !(peer instanceof InetSocketAddress inet) || inet.getAddress() == null
-                || proxies.trusted(TrustedProxies.address(peer))) {
+                || addresses.proxies().trusted(TrustedProxies.address(peer))) {
             return null;
         }
-        return ClientAddress.key(inet.getAddress());
+        return addresses.of(inet.getAddress());
     }
 
     private CloseConnectionException refuse(ConnectionContext ctx, String why) {
@@ -219,7 +219,7 @@ final class ConnectionWatch implements AutoCloseable {
             if (state == IDLE || state == HEAD) {
                 state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
                 if (state == UPGRADING) {
-                    upgradeClient = ClientAddress.of(peer, headers, proxies);
+                    upgradeClient = addresses.of(peer, headers);
                 }
             }
             if (headers instanceof WritableHeaders<?> writable) {
@@ -238,7 +238,7 @@ final class ConnectionWatch implements AutoCloseable {
                 state = UPGRADED;
                 frames = new FrameProgress();
                 framesHeld = bodies.held(upgradeClient != null ? upgradeClient
-                        : ClientAddress.of(peer, WritableHeaders.create(), proxies));
+                        : addresses.of(peer, WritableHeaders.create()));
                 upgradeClient = null;
                 int ahead = reader.available();
                 if (ahead > 0) {

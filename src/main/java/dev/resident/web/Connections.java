@@ -22,16 +22,17 @@ import java.util.function.BooleanSupplier;
 final class Connections {
     private final Registry registry;
     private final SessionAuthenticator sessions;
-    private final TrustedProxies proxies;
+    private final ClientAddress addresses;
 
     /**
      * @param sessions null: connections log in only through {@code POST /_/login}
-     * @param proxies  the balancers believed about the client's address and TLS
+     * @param addresses the client's address as the per-address limits key it, and the balancers
+     *                  believed about its address and TLS
      */
-    Connections(Registry registry, SessionAuthenticator sessions, TrustedProxies proxies) {
+    Connections(Registry registry, SessionAuthenticator sessions, ClientAddress addresses) {
         this.registry = registry;
         this.sessions = sessions;
-        this.proxies = proxies;
+        this.addresses = addresses;
     }
 
     /** Whether logins come from another app's session rather than {@code POST /_/login}. */
@@ -115,12 +116,12 @@ final class Connections {
 
     /** Whether the client reached the site over HTTPS, a trusted proxy's word included ({@link ClientInfo}). */
     boolean https(ServerRequest req) {
-        return ClientInfo.of(req, proxies).https();
+        return ClientInfo.of(req, addresses.proxies()).https();
     }
 
     /** The client's address, the key of the per-address limits ({@link ClientAddress}). */
     String clientAddress(ServerRequest req) {
-        return ClientAddress.of(req, proxies);
+        return addresses.of(req);
     }
 
     /** The request's connection, with the session id its cookie carried: its cookies read once. */

@@ -8,16 +8,16 @@ import java.util.Optional;
 /** {@link SocketAdmission} through the front's {@link Admission}, keyed like a page socket. */
 final class OtherSocketAdmission implements SocketAdmission {
     private final Admission admission;
-    private final TrustedProxies proxies;
+    private final ClientAddress addresses;
 
-    OtherSocketAdmission(Admission admission, TrustedProxies proxies) {
+    OtherSocketAdmission(Admission admission, ClientAddress addresses) {
         this.admission = admission;
-        this.proxies = proxies;
+        this.addresses = addresses;
     }
 
     @Override
     public Optional<String> admit(SocketAddress peer, Headers headers) {
-        String address = ClientAddress.key(proxies.clientAddress(peer, headers)); // an IPv6 client by its /64
+        String address = addresses.of(peer, headers);
         try {
             admission.admitOtherSocket(address);
             return Optional.of(address);

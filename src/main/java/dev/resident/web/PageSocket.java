@@ -121,9 +121,8 @@ final class PageSocket implements WsListener {
             session.close(1001, "server going away");
             return;
         }
-        // the key of the per-address caps (an IPv6 client counts by its /64, as everywhere else)
-        String address = ClientAddress.key(
-                guards.proxies.clientAddress(session.socketContext().remotePeer().address(), upgradeHeaders));
+        // the key of the per-address caps, as everywhere else
+        String address = guards.addresses.of(session.socketContext().remotePeer().address(), upgradeHeaders);
         try {
             Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
             page = registry.page(connection, query.pageId(), () -> {

@@ -67,7 +67,9 @@ public final class WebFront {
                     Timers timers) {
         this.requestLog = requestLog;
         this.registry = registry;
-        this.connections = new Connections(registry, sessions, proxies);
+        ClientAddress addresses = new ClientAddress(proxies, new SpreadNetworks(admission.ipv6NetworksPer48(),
+                admission.ipv6Window(), admission.maxTrackedAddresses(), System::nanoTime));
+        this.connections = new Connections(registry, sessions, addresses);
         this.authenticator = authenticator;
         this.bus = registry.bus();
         this.lifecycle = lifecycle;
@@ -77,8 +79,8 @@ public final class WebFront {
         this.site = site.apply(sockets);
         this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap(),
                 admission.perAddress() ? admission.bodiesHeapPerAddress() : Long.MAX_VALUE,
-                admission.maxTrackedAddresses(), proxies);
-        this.guards = new Guards(admission, proxies, bodies, registry, sockets, meters, timers);
+                admission.maxTrackedAddresses(), addresses);
+        this.guards = new Guards(admission, addresses, bodies, registry, sockets, meters, timers);
         this.adminHost = AdminHost.of(settings.adminHost());
         meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
                 bodies::held);
@@ -111,7 +113,7 @@ public final class WebFront {
 
     /** Admission of the legacy app's tunnelled sockets under the page sockets' caps. */
     public SocketAdmission socketAdmission() {
-        return new OtherSocketAdmission(guards.admission, guards.proxies);
+        return new OtherSocketAdmission(guards.admission, guards.addresses);
     }
 
     /**

@@ -37,14 +37,11 @@ final class ClientAddress {
 
     /** @param headers the request's headers (a trusted proxy's forwarded client) */
     String of(SocketAddress peer, Headers headers) {
-        String client = proxies.clientAddress(peer, headers);
-        if (client.matches("[0-9A-Fa-f:.]+")) {
-            try {
-                return of(InetAddress.getByName(client)); // an IP literal: no name lookup
-            } catch (java.net.UnknownHostException e) {
-                return client;
-            }
+        InetAddress client = IpLiteral.address(proxies.clientAddress(peer, headers));
+        if (client != null) {
+            return of(client);
         }
+        // a trusted proxy forwarded something that is no address: counted as the proxy's own
         return peer instanceof InetSocketAddress socket && socket.getAddress() != null
                 ? of(socket.getAddress()) : String.valueOf(peer);
     }

@@ -3,10 +3,8 @@ package dev.resident.web;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -96,7 +94,7 @@ public final class TrustedProxies {
         if (blocks.isEmpty()) {
             return false;
         }
-        byte[] bytes = literal(address);
+        byte[] bytes = IpLiteral.bytes(address);
         return bytes != null && blocks.stream().anyMatch(block -> block.contains(bytes));
     }
 
@@ -106,24 +104,11 @@ public final class TrustedProxies {
                 : String.valueOf(peer);
     }
 
-    /** The bytes of an IP literal, or null (never a DNS lookup). */
-    private static byte[] literal(String text) {
-        String value = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        if (value.isEmpty() || !value.matches("[0-9A-Fa-f:.]+")) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(value).getAddress();
-        } catch (UnknownHostException e) {
-            return null;
-        }
-    }
-
     private record Block(byte[] network, int bits) {
         static Block parse(String entry) {
             int slash = entry.indexOf('/');
             String host = slash < 0 ? entry : entry.substring(0, slash);
-            byte[] network = literal(host);
+            byte[] network = IpLiteral.bytes(host);
             if (network == null) {
                 throw new IllegalArgumentException("resident.trusted-proxies: not an IP address or CIDR block: " + entry);
             }

@@ -165,6 +165,33 @@ class LegacySessionTest {
         }
     }
 
+    /**
+     * Through an outage the identity holds only for the legacy session that proved it: whoever else
+     * holds the Resident session id (a fixed or shared browser's) and makes the question fail for
+     * its own request (here a legacy session of its own that cannot be asked about either; a legacy
+     * app kept busy does the same) is refused, and the user's own requests go on.
+     */
+    @Test
+    void throughAnOutageOnlyTheLegacySessionThatProvedTheIdentityKeepsIt() {
+        onAnotherServer(Map.of("legacy.session.cache-ttl", "0s", "legacy.session.outage-grace", "1h"), victim -> {
+            victim.get("/app/login?user=rae");
+            String pageId = victim.openPage("/_bench", null).get("page_id").asText();
+            Browser attacker = new Browser(victim.base());
+            attacker.get("/app/login?user=sid");
+            attacker.useSession(victim.connectionId());
+            victim.post("/app/whoami-fails?user=rae", "{}");
+            victim.post("/app/whoami-fails?user=sid", "{}");
+
+            assertError(attacker.get("/_/page?page_id=" + pageId), 503, "unavailable");
+            assertError(attacker.post("/_/pages", "{\"path\":\"/_bench\"}"), 503, "unavailable");
+            assertError(attacker.rpc(pageId, "inc"), 503, "unavailable");
+            assertEquals(1013, attacker.socket(pageId).closeCode(Duration.ofSeconds(10)), "no socket on the page either");
+            Reply own = victim.get("/_/page?page_id=" + pageId);
+            assertEquals(200, own.status(), own.body());
+            assertEquals("rae", own.json().get("user").asText(), "the user's own requests go on through the outage");
+        });
+    }
+
     @Test
     void aLogoutInTheLegacyAppEndsTheResidentLoginWithinTheCacheTime() {
         Browser browser = new Browser(uri);

@@ -14,8 +14,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -31,7 +34,9 @@ import java.util.concurrent.Semaphore;
  *   <li>401 (or 403): no user, the session ended or never was;</li>
  *   <li>anything else, a malformed answer, or no answer in time: {@link Unanswered} (a warning
  *       is logged, at most once a minute; the answer is not kept, so the next request asks
- *       again). The connection keeps the identity last proven for {@code legacy.session.outage-grace}.</li>
+ *       again). The connection keeps the identity last proven for {@code legacy.session.outage-grace},
+ *       for requests carrying the legacy session that proved it ({@link #fingerprint}); any other
+ *       request on it is refused (503) meanwhile.</li>
  * </ul>
  * At most {@value #MAX_IN_FLIGHT} questions wait for the legacy app at once; a request beyond
  * that is unanswered at once: made-up cookies sent while the legacy app is slow cannot pile up
@@ -86,6 +91,21 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
             throw unanswered(e);
         } finally {
             inFlight.release();
+        }
+    }
+
+    /** The first 128 bits of the SHA-256 of the session cookie's value, in hex. */
+    @Override
+    public String fingerprint(List<String> cookieHeaders) {
+        String session = sessionCookie(cookieHeaders);
+        if (session == null) {
+            return null;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(session.getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
         }
     }
 

@@ -33,6 +33,8 @@ public final class Connection {
     private volatile long checkedAt;
     /** When a session it follows last proved its identity here ({@link SessionAuthenticator}), or it was loaded. */
     private volatile long provenAt;
+    /** The {@link SessionAuthenticator#fingerprint} of the session that last proved it; null: none here. */
+    private volatile String provenBy;
     /** While a guest's: the client address it was made from, or first opened a page from ({@link LiveShares}). */
     private volatile String addressShare;
     /** Whether its id was last issued over HTTPS, as a {@code __Host-} cookie that no other host can plant. */
@@ -214,6 +216,14 @@ public final class Connection {
 
     void provenAt(long provenAt) {
         this.provenAt = provenAt;
+    }
+
+    String provenBy() {
+        return provenBy;
+    }
+
+    void provenBy(String fingerprint) {
+        this.provenBy = fingerprint;
     }
 
     long checkedAt() {

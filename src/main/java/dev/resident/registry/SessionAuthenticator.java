@@ -21,9 +21,19 @@ public interface SessionAuthenticator {
     Optional<Identity> identify(List<String> cookieHeaders);
 
     /**
+     * What names the session the request's {@code Cookie} header values carry, as a digest (never
+     * the cookie itself), or null when they carry none. The outage grace ({@link #outageGrace})
+     * holds only for a request carrying the session that last proved the identity: whoever else
+     * holds Resident's session id cannot ride it by making the question fail.
+     */
+    default String fingerprint(List<String> cookieHeaders) {
+        return null;
+    }
+
+    /**
      * How long a connection keeps the identity last proven while the session's owner cannot be
      * asked: an outage of another app must not log everyone out, and a session it ended must not
-     * live on for long either.
+     * live on for long either. Only for requests with the same {@link #fingerprint}.
      */
     default Duration outageGrace() {
         return Duration.ZERO;

@@ -211,6 +211,16 @@ public final class Sessions {
      * @throws PageException 503 when the session store cannot be emptied (nothing changed then)
      */
     public void assume(Connection connection, Identity identity) {
+        assume(connection, identity, null);
+    }
+
+    /**
+     * Like {@link #assume(Connection, Identity)}, for an identity that the session named by
+     * {@code fingerprint} proved ({@link SessionAuthenticator#fingerprint}): only a request
+     * carrying that session keeps it through an outage ({@link #unproven}).
+     */
+    public void assume(Connection connection, Identity identity, String fingerprint) {
+        connection.provenBy(fingerprint);
         connection.provenAt(System.currentTimeMillis());
         if (identity.equals(connection.identity())) {
             return;
@@ -236,14 +246,24 @@ public final class Sessions {
     }
 
     /**
-     * The session the connection follows could not be asked about: it keeps its identity for
-     * {@code grace} after it was last proven (or loaded), and then becomes a guest's, which ends a
-     * user's pages (see {@link #assume}).
+     * The session the connection follows could not be asked about for a request that carried the
+     * session named by {@code fingerprint}: the connection keeps its identity for {@code grace}
+     * after it was last proven (or loaded), and then becomes a guest's, which ends a user's pages
+     * (see {@link #assume}). Within the grace, only a request carrying the session that proved the
+     * identity here may act as it: anyone else holding the session id could make the question
+     * fail (a made-up session, a legacy app kept busy) and ride the identity.
+     *
+     * @return whether the request may go on as the connection's identity; false: refuse it (nothing changed)
      */
-    public void unproven(Connection connection, Duration grace) {
-        if (!connection.identity().guest() && System.currentTimeMillis() - connection.provenAt() > grace.toMillis()) {
-            assume(connection, Identity.newGuest());
+    public boolean unproven(Connection connection, Duration grace, String fingerprint) {
+        if (connection.identity().guest()) {
+            return true;
         }
+        if (System.currentTimeMillis() - connection.provenAt() > grace.toMillis()) {
+            assume(connection, Identity.newGuest());
+            return true;
+        }
+        return fingerprint != null && fingerprint.equals(connection.provenBy());
     }
 
     /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */

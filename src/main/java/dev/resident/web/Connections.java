@@ -172,13 +172,16 @@ final class Connections {
         try {
             identity = sessions.identify(cookieHeaders);
         } catch (SessionAuthenticator.Unanswered e) {
-            registry.sessions().unproven(connection, sessions.outageGrace());
+            if (!registry.sessions().unproven(connection, sessions.outageGrace(), sessions.fingerprint(cookieHeaders))) {
+                throw ApiError.unavailable("the session cannot be checked now").retryAfter(5);
+            }
             return connection;
         }
         if (identity.isPresent()) {
-            // the identity is read again on every request: nothing fixed beforehand can ride it, so
-            // the session id stays (a new one here would need every answer to carry a cookie)
-            registry.sessions().assume(connection, identity.get());
+            // the identity is read again on every request (and through an outage held only for the
+            // session that proved it): nothing fixed beforehand can ride it, so the session id stays
+            // (a new one here would need every answer to carry a cookie)
+            registry.sessions().assume(connection, identity.get(), sessions.fingerprint(cookieHeaders));
         } else if (!connection.identity().guest()) {
             registry.sessions().assumeGuest(connection);
         }

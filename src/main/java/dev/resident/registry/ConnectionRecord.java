@@ -20,7 +20,7 @@ import java.util.Set;
 record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare,
                         boolean boundToHostCookie, long revision) {
     private static final int VERSION = 1;
-    /** Longer than any address share ({@code a:} and an IPv6 /64 key). */
+    /** Longer than any address share ({@code a:} and an IPv6 /64 or /48 key). */
     private static final int MAX_SHARE = 80;
 
     static ConnectionRecord of(Connection connection) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
+import dev.resident.support.LogLines;
 import dev.resident.support.RawHttp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,10 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Random input at every guest-reachable endpoint and on the page socket, from fixed seeds: values
@@ -118,6 +121,45 @@ class FuzzedInputTest extends DemoServerTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    /**
+     * Frame heads that break RFC 6455 fail the connection unanswered, before Helidon parses them: a
+     * reserved opcode (Helidon wrote an HTTP 500 into the upgraded stream and logged its stack, for
+     * anyone, as often as asked), a fragmented or over-long control frame, a close of one byte
+     * (Helidon closed 1011 with its own message). The page lives on.
+     */
+    @Test
+    void framesThatBreakTheProtocolFailTheConnectionUnanswered() {
+        Browser alice = new Browser(uri);
+        String page = alice.benchPage();
+        String cookie = "rsd_cid=" + alice.connectionId();
+        Map<String, byte[]> heads = new java.util.LinkedHashMap<>();
+        for (int opcode : new int[] {3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF}) {
+            heads.put("reserved opcode " + opcode, RawHttp.maskedFrame(opcode, new byte[0]));
+        }
+        heads.put("a ping not final", RawHttp.frameHead(RawHttp.Frame.PING, false, 0));
+        heads.put("a ping of 126 bytes", cat(RawHttp.frameHead(RawHttp.Frame.PING, true, 126), new byte[126]));
+        heads.put("a close of one byte", RawHttp.maskedFrame(RawHttp.Frame.CLOSE, new byte[] {3}));
+        try (LogLines helidon = LogLines.of("io.helidon.webserver.http1.Http1Connection")) {
+            heads.forEach((what, frame) -> {
+                RawHttp socket = openSocket(page, cookie);
+                try {
+                    socket.send(frame);
+                    assertTrue(socket.closedWithoutMore(Duration.ofSeconds(10)), what + ": failed unanswered");
+                } finally {
+                    socket.close();
+                }
+            });
+            assertEquals(List.of(), helidon.containing("Internal server error"));
+        }
+        assertEquals(200, alice.rpc(page, "inc").status(), "the page lives on");
+    }
+
+    private static byte[] cat(byte[] head, byte[] payload) {
+        byte[] both = java.util.Arrays.copyOf(head, head.length + payload.length);
+        System.arraycopy(payload, 0, both, head.length, payload.length);
+        return both;
     }
 
     private static void closePage(Browser browser, String pageId) {

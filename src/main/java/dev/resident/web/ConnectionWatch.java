@@ -78,7 +78,7 @@ final class ConnectionWatch implements AutoCloseable {
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
         this.framesRefused = meters.counter("resident.frames.refused",
-                "WebSocket connections closed because the frame they were sending passed the budget for bodies");
+                "WebSocket connections closed because the frame they were sending passed the budget for bodies or broke the protocol");
         meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
         long period = Math.clamp(settings.headerTimeout().toMillis() / 4, 50, 1000);
         this.sweeper = timers.every("connection-watch", Duration.ofMillis(period), this::sweep);
@@ -252,19 +252,27 @@ final class ConnectionWatch implements AutoCloseable {
             }
         }
 
-        /** Counts the frame in progress after {@code bytes}; closes the connection past the budget. */
+        /**
+         * Counts the frame in progress after {@code bytes}; closes the connection past the budget,
+         * or at a frame head that breaks the protocol ({@link FrameProgress.Malformed}).
+         */
         private void follow(byte[] bytes) {
             try {
                 framesHeld.hold(frames.follow(bytes));
             } catch (ApiError full) {
-                framesRefused.increment();
-                ConnectionContext ctx = open.get(this);
-                if (ctx != null) {
-                    closeQuietly(ctx);
-                }
-                throw new CloseConnectionException("a WebSocket frame past the budget for bodies: "
-                        + full.getMessage());
+                throw refuseFrames("a WebSocket frame past the budget for bodies: " + full.getMessage());
+            } catch (FrameProgress.Malformed malformed) {
+                throw refuseFrames(malformed.getMessage());
             }
+        }
+
+        private CloseConnectionException refuseFrames(String why) {
+            framesRefused.increment();
+            ConnectionContext ctx = open.get(this);
+            if (ctx != null) {
+                closeQuietly(ctx);
+            }
+            return new CloseConnectionException(why);
         }
 
         /**

@@ -6,8 +6,18 @@ package dev.resident.web;
  * frame's bytes until the frame is whole (up to {@code server.protocols.websocket.max-frame-length}),
  * before any listener sees it; {@link ConnectionWatch} counts them against the budget for bodies.
  * Only the heads are read, a byte at a time (2 to 14 bytes); payloads are skipped whole.
+ *
+ * <p>A head that breaks RFC 6455 in a way Helidon 4.5 does not answer well is refused here, before
+ * Helidon parses it ({@link Malformed}): a reserved opcode (Helidon answers an HTTP 500 into the
+ * upgraded stream and logs its stack, for anyone, as often as asked), a fragmented or over-long
+ * control frame, and a close frame of one byte (no room for its code: Helidon closes 1011 with
+ * its own message).
  */
 final class FrameProgress {
+    private static final int FIN = 0x80;
+    private static final int OPCODE_BITS = 0x0f;
+    private static final int CLOSE = 0x8;
+    private static final int MAX_CONTROL_PAYLOAD = 125;
     private static final int MASKED = 0x80;
     private static final int LENGTH_BITS = 0x7f;
     private static final int LENGTH_16 = 126;
@@ -37,7 +47,11 @@ final class FrameProgress {
             }
             head[headRead++] = bytes[i++];
             received++;
+            if (headRead == 1 && !known(head[0] & OPCODE_BITS)) {
+                throw new Malformed("a frame with the reserved opcode " + (head[0] & OPCODE_BITS));
+            }
             if (headRead == 2) {
+                checkControl();
                 int length = head[1] & LENGTH_BITS;
                 headLength = 2 + (length == LENGTH_16 ? 2 : length == LENGTH_64 ? 8 : 0)
                         + ((head[1] & MASKED) != 0 ? 4 : 0);
@@ -52,6 +66,33 @@ final class FrameProgress {
             }
         }
         return received;
+    }
+
+    /** Continuation, text, binary, close, ping, pong. */
+    private static boolean known(int opcode) {
+        return opcode <= 0x2 || (opcode >= CLOSE && opcode <= 0xA);
+    }
+
+    /** Control frames are whole (never fragmented), at most 125 bytes, and a close has 0 or at least 2. */
+    private void checkControl() {
+        int opcode = head[0] & OPCODE_BITS;
+        if (opcode < CLOSE) {
+            return;
+        }
+        int length = head[1] & LENGTH_BITS;
+        if ((head[0] & FIN) == 0 || length > MAX_CONTROL_PAYLOAD) {
+            throw new Malformed("a fragmented or over-long control frame");
+        }
+        if (opcode == CLOSE && length == 1) {
+            throw new Malformed("a close frame of one byte");
+        }
+    }
+
+    /** A frame head that breaks RFC 6455: the connection is failed, unanswered. */
+    static final class Malformed extends RuntimeException {
+        Malformed(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private long payloadLength() {

@@ -126,8 +126,9 @@ class FuzzedInputTest extends DemoServerTest {
     /**
      * Frame heads that break RFC 6455 fail the connection unanswered, before Helidon parses them: a
      * reserved opcode (Helidon wrote an HTTP 500 into the upgraded stream and logged its stack, for
-     * anyone, as often as asked), a fragmented or over-long control frame, a close of one byte
-     * (Helidon closed 1011 with its own message). The page lives on.
+     * anyone, as often as asked), a fragmented control frame (Helidon answered it), a close of one
+     * byte (Helidon closed 1011 with its own message). An over-long one Helidon closes 1002 itself
+     * ({@code HttpHostileInputTest}). The page lives on.
      */
     @Test
     void framesThatBreakTheProtocolFailTheConnectionUnanswered() {
@@ -139,7 +140,6 @@ class FuzzedInputTest extends DemoServerTest {
             heads.put("reserved opcode " + opcode, RawHttp.maskedFrame(opcode, new byte[0]));
         }
         heads.put("a ping not final", RawHttp.frameHead(RawHttp.Frame.PING, false, 0));
-        heads.put("a ping of 126 bytes", cat(RawHttp.frameHead(RawHttp.Frame.PING, true, 126), new byte[126]));
         heads.put("a close of one byte", RawHttp.maskedFrame(RawHttp.Frame.CLOSE, new byte[] {3}));
         try (LogLines helidon = LogLines.of("io.helidon.webserver.http1.Http1Connection")) {
             heads.forEach((what, frame) -> {
@@ -154,12 +154,6 @@ class FuzzedInputTest extends DemoServerTest {
             assertEquals(List.of(), helidon.containing("Internal server error"));
         }
         assertEquals(200, alice.rpc(page, "inc").status(), "the page lives on");
-    }
-
-    private static byte[] cat(byte[] head, byte[] payload) {
-        byte[] both = java.util.Arrays.copyOf(head, head.length + payload.length);
-        System.arraycopy(payload, 0, both, head.length, payload.length);
-        return both;
     }
 
     private static void closePage(Browser browser, String pageId) {

@@ -162,6 +162,12 @@ class HostileInputTest {
                 }
             }
             assertFalse(main.output().contains("NOT FOR PRODUCTION"), main.output());
+            try (RawHttp old = new RawHttp(main.uri())) { // only HTTP/1.1 is served: the client's to fix
+                old.send("GET /_/resident.js HTTP/1.0\r\nHost: x\r\n\r\n");
+                RawHttp.Answer answer = old.answer(Duration.ofSeconds(5));
+                assertEquals(505, answer.status(), answer.toString());
+                assertEquals("http_version", Json.parse(answer.body()).path("error").path("code").asText(), answer.body());
+            }
         }
     }
 

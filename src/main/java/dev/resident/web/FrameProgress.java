@@ -9,15 +9,14 @@ package dev.resident.web;
  *
  * <p>A head that breaks RFC 6455 in a way Helidon 4.5 does not answer well is refused here, before
  * Helidon parses it ({@link Malformed}): a reserved opcode (Helidon answers an HTTP 500 into the
- * upgraded stream and logs its stack, for anyone, as often as asked), a fragmented or over-long
- * control frame, and a close frame of one byte (no room for its code: Helidon closes 1011 with
- * its own message).
+ * upgraded stream and logs its stack, for anyone, as often as asked), a fragmented control frame
+ * (Helidon answers it), and a close frame of one byte (no room for its code: Helidon closes 1011
+ * with its own message). An over-long control frame Helidon closes with 1002 itself.
  */
 final class FrameProgress {
     private static final int FIN = 0x80;
     private static final int OPCODE_BITS = 0x0f;
     private static final int CLOSE = 0x8;
-    private static final int MAX_CONTROL_PAYLOAD = 125;
     private static final int MASKED = 0x80;
     private static final int LENGTH_BITS = 0x7f;
     private static final int LENGTH_16 = 126;
@@ -73,17 +72,16 @@ final class FrameProgress {
         return opcode <= 0x2 || (opcode >= CLOSE && opcode <= 0xA);
     }
 
-    /** Control frames are whole (never fragmented), at most 125 bytes, and a close has 0 or at least 2. */
+    /** Control frames are whole (never fragmented), and a close has 0 or at least 2 bytes. */
     private void checkControl() {
         int opcode = head[0] & OPCODE_BITS;
         if (opcode < CLOSE) {
             return;
         }
-        int length = head[1] & LENGTH_BITS;
-        if ((head[0] & FIN) == 0 || length > MAX_CONTROL_PAYLOAD) {
-            throw new Malformed("a fragmented or over-long control frame");
+        if ((head[0] & FIN) == 0) {
+            throw new Malformed("a fragmented control frame");
         }
-        if (opcode == CLOSE && length == 1) {
+        if (opcode == CLOSE && (head[1] & LENGTH_BITS) == 1) {
             throw new Malformed("a close frame of one byte");
         }
     }

@@ -39,6 +39,7 @@ public final class JsonDirectErrors implements DirectHandler {
             case 413 -> "too_large";
             case 429 -> "rate_limited";
             case 503 -> "unavailable";
+            case 505 -> "http_version"; // the client's HTTP/1.0 (or 2.0 without upgrade): nothing failed here
             default -> status >= 500 ? "internal" : "bad_request";
         };
         String text = message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -331,6 +332,37 @@ class TaskLocalTest {
             assertEquals(200, submit(alice, probePage(alice), "probe.hold", null).status(),
                     "a user from the same address");
         });
+    }
+
+    /**
+     * What a guest's page submits outside a call (a dbevent handler) takes the share of the address
+     * its session was made from, too: before, it took a share of its own for each guest session.
+     */
+    @Test
+    void guestsJobsSubmittedAtADbEventShareTheirAddresssJobs() {
+        onOwnServer(twoJobsAUser("dbevent-guests"), base -> {
+            List<Browser> guests = List.of(new Browser(base), new Browser(base), new Browser(base));
+            List<String> pages = guests.stream().map(TaskLocalTest::probePage).toList();
+            Reply posted = new Browser(base).send(java.net.http.HttpRequest.newBuilder(base.resolve("/_/dbevent"))
+                    .header("Authorization", "Bearer " + dev.resident.support.TestServers.ADMIN_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"table\":\"" + TaskProbe.SUBMITTING_TABLE
+                            + "\",\"events\":[{\"action\":\"I\",\"pkey\":1}]}")));
+            assertEquals(202, posted.status(), posted.body());
+            List<String> outcomes = new ArrayList<>();
+            for (int i = 0; i < guests.size(); i++) {
+                Browser guest = guests.get(i);
+                String page = pages.get(i);
+                Eventually.await(Duration.ofSeconds(10), "the page's handler ran", () -> !outcome(guest, page).isEmpty());
+                outcomes.add(outcome(guest, page));
+            }
+            Collections.sort(outcomes);
+            assertEquals(List.of("queued", "queued", "rate_limited"), outcomes);
+        });
+    }
+
+    private static String outcome(Browser browser, String pageId) {
+        return browser.get("/_/page?page_id=" + pageId.replace("|", "%7C")).json().path("data").path("on_dbevent").asText();
     }
 
     /**

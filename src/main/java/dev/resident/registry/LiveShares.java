@@ -44,6 +44,11 @@ public final class LiveShares {
         return "a:" + addressKey;
     }
 
+    /** The address key of a share {@link #ofAddress} made, or null for another share. */
+    static String addressOf(String share) {
+        return share.startsWith("a:") ? share.substring(2) : null;
+    }
+
     /** Whether {@code share} is the share of a client address's guests. */
     static boolean isAddressShare(String share) {
         return share.startsWith("a:") && share.length() > 2;

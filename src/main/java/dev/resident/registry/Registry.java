@@ -335,6 +335,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     }
 
     @Override
+    public String addressOf(String connectionKey) {
+        return sessions.byKey(connectionKey).map(Connection::addressShare).map(LiveShares::addressOf).orElse(null);
+    }
+
+    @Override
     public String userOf(String connectionKey) {
         return sessions.byKey(connectionKey).map(Connection::user).orElseGet(() -> Ids.guestUser("unknown"));
     }

@@ -2,6 +2,7 @@ package dev.resident.support;
 
 import dev.resident.Resident;
 import dev.resident.json.Json;
+import dev.resident.page.DbEventHandler;
 import dev.resident.page.Page;
 import dev.resident.page.PageException;
 import dev.resident.page.PageType;
@@ -13,12 +14,15 @@ import io.helidon.webserver.WebServerConfig;
 import java.util.Map;
 
 /**
- * Page and task types for task tests: the page {@code /_probe} submits any task type by name, and
+ * Page and task types for task tests: the page {@code /_probe} submits any task type by name (and
+ * a {@code probe.hold} at each dbevent of {@value #SUBMITTING_TABLE}, noting in its data
+ * {@code on_dbevent} whether it was queued or the refusal's code), and
  * the tasks fail, hold until cancelled, report progress in a tight loop, or report the
  * {@code System.nanoTime()} of each progress call as its message (for latency measurements).
  */
 public final class TaskProbe {
     public static final String PATH = "/_probe";
+    public static final String SUBMITTING_TABLE = "probe_jobs";
 
     private TaskProbe() {
     }
@@ -29,6 +33,17 @@ public final class TaskProbe {
         pages.register(PageType.builder(PATH, (Page page, Params params) -> page)
                 .method("submit", (page, params) -> Json.object()
                         .put("job_id", page.submit(params.string("type"), params.value("params"))))
+                .onDbEvent(SUBMITTING_TABLE, (page, event) -> {
+                    String outcome;
+                    try {
+                        page.submit("probe.hold", null);
+                        outcome = "queued";
+                    } catch (PageException refused) {
+                        outcome = refused.code();
+                    }
+                    page.data().set("on_dbevent", outcome, "a job at a dbevent");
+                    return DbEventHandler.RawEvent.SUPPRESS;
+                })
                 .build());
         Resident resident = TestServers.resident(overrides, pages);
         resident.taskTypes()

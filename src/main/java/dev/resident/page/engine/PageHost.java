@@ -10,6 +10,14 @@ public interface PageHost {
     /** The user of a connection ({@code guest_<id>} before login). */
     String userOf(String connectionId);
 
+    /**
+     * The client address (the key of the per-address limits) a guest's connection was made from,
+     * or null: what a guest's page does outside a call (a dbevent handler, a hook) counts there.
+     */
+    default String addressOf(String connectionId) {
+        return null;
+    }
+
     Store userStore(String connectionId);
 
     Store connectionStore(String connectionId);

@@ -608,9 +608,10 @@ public final class ResidentPage implements Page {
         }
     }
 
+    /** The address of the call running, or outside a call (a dbevent handler) the one its connection was made from. */
     private String callerAddress() {
         Supplier<String> current = caller;
-        return current == null ? null : current.get();
+        return current != null ? current.get() : host.addressOf(connectionId);
     }
 
     /**

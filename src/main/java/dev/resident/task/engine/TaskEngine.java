@@ -165,10 +165,14 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
 
     /**
      * A user's jobs take the user's share of the queue. A guest is a new user with each session, and
-     * one client may open sessions by the hundred: its jobs take the share of its address.
+     * one client may open sessions by the hundred: its jobs take the share of its address, and a
+     * guest's whose address is not known, one share for all such guests.
      */
     private static String quota(String user, String address) {
-        return Ids.isGuestUser(user) && address != null ? JobSpec.guestQuota(address) : user;
+        if (!Ids.isGuestUser(user)) {
+            return user;
+        }
+        return JobSpec.guestQuota(address != null ? address : "unknown");
     }
 
     /**

@@ -1,6 +1,6 @@
 // The demo at /: a live orders board on the resident page /board, built on /_/resident.js.
 import { openPage, login, logout } from '/_/resident.js';
-import { el } from '/el.js';
+import { el } from '/_/el.js';
 
 const $ = selector => document.querySelector(selector);
 // ?transport=poll forces long-poll, as behind a proxy that blocks WebSocket

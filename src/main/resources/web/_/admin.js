@@ -1,6 +1,6 @@
 // The admin view (/_/admin): the live registries of every process of the site, refreshed every two
 // seconds, and page and process actions (routed by the server to the process that owns the page).
-import { el } from '/el.js';
+import { el } from '/_/el.js';
 
 const $ = selector => document.querySelector(selector);
 const REFRESH_MS = 2000;

@@ -13,9 +13,12 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * In front of a legacy app, the admin powers get a host of their own ({@code resident.admin.host}):
@@ -94,6 +97,37 @@ class AdminHostTest {
         Browser onAdmin = new Browser(admin);
         assertEquals(200, onAdmin.login("alice", "alice").status());
         assertEquals(200, onAdmin.get(job).status());
+    }
+
+    /**
+     * What the admin view loads (its stylesheet, its module and the modules that imports) is
+     * Resident's own, under {@code /_/}, and loads on the admin host. Before, it imported
+     * {@code /el.js} and linked {@code /app.css}, paths the legacy app owns (by default it takes every
+     * path that is not Resident's): on the admin host they answered 404 and the view stayed empty,
+     * and without one whatever the legacy app served at {@code /el.js} ran in the admin view.
+     */
+    @Test
+    void everythingTheAdminViewLoadsIsResidentsOwnAndLoadsOnTheAdminHost() {
+        Browser onAdmin = new Browser(admin);
+        assertEquals(200, onAdmin.login("alice", "alice").status());
+        List<String> assets = new ArrayList<>(references(onAdmin.get("/_/admin").body(),
+                "<(?:link|script)[^>]*(?:href|src)=\"(/[^\"]*)\""));
+        for (int i = 0; i < assets.size(); i++) {
+            String asset = assets.get(i);
+            assertTrue(asset.startsWith("/_/"), "Resident's own: " + asset);
+            Reply loaded = onAdmin.get(asset);
+            assertEquals(200, loaded.status(), asset + " on the admin host");
+            if (asset.endsWith(".js")) {
+                references(loaded.body(), "from '(/[^']*)'").stream().filter(found -> !assets.contains(found))
+                        .forEach(assets::add);
+            }
+        }
+        assertTrue(assets.contains("/_/admin.js") && assets.contains("/_/el.js") && assets.contains("/_/app.css"),
+                "the view's stylesheet and modules were found: " + assets);
+    }
+
+    private static List<String> references(String text, String pattern) {
+        return java.util.regex.Pattern.compile(pattern).matcher(text).results().map(m -> m.group(1)).toList();
     }
 
     @Test

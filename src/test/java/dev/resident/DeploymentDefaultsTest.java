@@ -41,12 +41,12 @@ class DeploymentDefaultsTest extends DemoServerTest {
         Reply page = browser.get("/");
         assertEquals(200, page.status());
         assertPageHeaders(page);
-        for (String asset : List.of("/demo.js", "/el.js", "/app.css", "/_/resident.js")) {
+        for (String asset : List.of("/demo.js", "/_/el.js", "/_/app.css", "/_/resident.js")) {
             Reply reply = browser.get(asset);
             assertEquals(200, reply.status(), asset);
             assertEquals(List.of("nosniff"), reply.headers().get("x-content-type-options"), asset);
         }
-        for (String src : List.of("/demo.js", "/app.css")) {
+        for (String src : List.of("/demo.js", "/_/app.css")) {
             assertTrue(page.body().contains(src), "the page still refers to " + src);
         }
         assertFalse(page.body().contains("<script>"), "no inline script: the CSP would block it");

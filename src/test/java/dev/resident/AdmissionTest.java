@@ -463,6 +463,28 @@ class AdmissionTest {
     }
 
 
+    /**
+     * Behind a trusted TLS balancer the site is {@code https}: a request with an {@code http} origin
+     * of the same name comes from a page on the plain side (a network attacker's), another site.
+     */
+    @Test
+    void behindATlsBalancerOnlyTheHttpsOriginIsTheSitesOwn() {
+        String credentials = "{\"user\":\"bob\",\"password\":\"bob\"}";
+        for (String scheme : List.of("http", "https")) {
+            Reply reply = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/login"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Forwarded-For", "203.0.113.90")
+                    .header("X-Forwarded-Proto", "https")
+                    .header("Origin", scheme + "://" + uri.getAuthority())
+                    .POST(HttpRequest.BodyPublishers.ofString(credentials)));
+            if (scheme.equals("http")) {
+                assertError(reply, 403, "forbidden");
+            } else {
+                assertEquals(200, reply.status(), reply.body());
+            }
+        }
+    }
+
     @Test
     void cookiesAreSecureOnlyBehindATrustedTlsBalancer() {
         Reply behindTls = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/pages"))

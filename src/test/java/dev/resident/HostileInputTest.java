@@ -290,7 +290,8 @@ class HostileInputTest {
         String own = "http://" + uri.getAuthority();
         String credentials = "{\"user\":\"alice\",\"password\":\"alice\"}";
         for (Map<String, String> foreign : List.of(Map.of("Origin", EVIL), Map.of("Origin", "null"),
-                Map.of("Origin", "http://" + uri.getHost() + ":1"), Map.of("Sec-Fetch-Site", "cross-site"),
+                Map.of("Origin", "http://" + uri.getHost() + ":1"), Map.of("Origin", "foo://" + uri.getAuthority()),
+                Map.of("Origin", "ws://" + uri.getAuthority()), Map.of("Sec-Fetch-Site", "cross-site"),
                 Map.of("Sec-Fetch-Site", "same-site"))) {
             assertError(send(browser, "/_/login", "application/json", credentials, foreign), 403, "forbidden");
             assertError(send(browser, "/_/pages", "application/json", "{\"path\":\"/_bench\"}", foreign), 403, "forbidden");

@@ -5,14 +5,17 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
 
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * CSRF guard of the {@code /_/} API: a state-changing request (anything but GET, HEAD and OPTIONS)
  * that a browser sent from another site is refused with 403 {@code forbidden}, by the same rule as
  * the WebSocket's Origin check ({@link OriginCheck}): its {@code Origin} must be the server itself
- * or allow-listed, and without an {@code Origin} its {@code Sec-Fetch-Site} must be
+ * or allow-listed (an {@code https} one when the request came over HTTPS), and without an
+ * {@code Origin} its {@code Sec-Fetch-Site} must be
  * {@code same-origin} or {@code none}. A request with neither header is not a browser's (curl, a
  * server with the admin token) and passes. The JSON endpoints also take only
  * {@code application/json} ({@link Responses#objectBody}), which a cross-site form cannot send.
@@ -27,11 +30,14 @@ final class CrossSiteGuard {
     private final String root;
     private final Set<String> allowedOrigins;
     private final AdminHost adminHost;
+    private final Predicate<ServerRequest> https;
 
-    CrossSiteGuard(String root, Set<String> allowedOrigins, AdminHost adminHost) {
+    /** @param https whether a request came over HTTPS, itself or through a trusted balancer */
+    CrossSiteGuard(String root, Set<String> allowedOrigins, AdminHost adminHost, Predicate<ServerRequest> https) {
         this.root = root + "/";
         this.allowedOrigins = allowedOrigins;
         this.adminHost = adminHost;
+        this.https = https;
     }
 
     /** Whether the request goes on; when not, it has been answered (a check of {@link FrontFilter}). */
@@ -55,7 +61,7 @@ final class CrossSiteGuard {
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         if (origin != null) {
             return OriginCheck.allowed(origin, req.headers().first(HeaderNames.HOST).orElse(null),
-                    adminHost.isFor(req) ? Set.of() : allowedOrigins);
+                    adminHost.isFor(req) ? Set.of() : allowedOrigins, https.test(req));
         }
         return req.headers().first(SEC_FETCH_SITE).map(site -> OWN_SITE.contains(site.trim())).orElse(true);
     }

@@ -158,7 +158,7 @@ public final class Resident implements AutoCloseable {
         }
         this.legacySockets = Settings.legacySockets(config.get("legacy"), webSettings)
                 .map(settings -> new LegacySockets(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle,
-                        web.socketAdmission(), proxies, timers));
+                        web.socketAdmission(), proxies, web.adminHost(), timers));
         legacySockets.ifPresent(sockets -> meters.gauge("resident.legacy.sockets", "open legacy WebSocket tunnels", sockets::count));
         this.shutdownGrace = Settings.shutdownGrace(resident);
         this.shutdownLinger = Settings.shutdownLinger(resident);

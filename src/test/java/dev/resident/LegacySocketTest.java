@@ -226,6 +226,19 @@ class LegacySocketTest {
         });
     }
 
+    /** On the admin powers' own host the legacy app is never served: its sockets are not tunnelled there either. */
+    @Test
+    void noTunnelOpensOnTheAdminHost() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.admin.host", "127.0.0.1"), base -> {
+            TunnelClient refused = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+            assertEquals(new Closed(1008, "not on the admin host"), refused.closed());
+            URI main = URI.create(base.toString().replace("127.0.0.1", "localhost"));
+            TunnelClient client = TunnelClient.open(main.resolve("/websocket"), null, null).join();
+            assertEquals("on the main host", client.ask("on the main host"));
+            client.close(1000, "done");
+        });
+    }
+
     @Test
     void theTunnelledPathsAreConfigured() {
         onAnotherServer(Map.of("legacy.upstream", legacy.url(), "legacy.ws-paths", "/gnrasync,/live"), base -> {

@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.Timers;
+import dev.resident.web.AdminHost;
 import dev.resident.web.SocketAdmission;
 import dev.resident.web.TrustedProxies;
 import io.helidon.webserver.websocket.WsRouting;
@@ -23,6 +24,7 @@ public final class LegacySockets {
     private final Lifecycle lifecycle;
     private final SocketAdmission admission;
     private final TrustedProxies proxies;
+    private final AdminHost adminHost;
     private final Set<SocketTunnel> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition allClosed = lock.newCondition();
@@ -31,11 +33,12 @@ public final class LegacySockets {
      * @param residentPrefixes Resident's own path prefixes, never tunnelled
      * @param admission        the caps of the page sockets, which count the tunnels too
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
+     * @param adminHost        the admin powers' own host, where the legacy app is never served: no tunnel opens there
      * @param timers           where the tunnels' writes to the legacy side are watched for {@code legacy.timeout}
      * @throws IllegalArgumentException when a path lies inside Resident's own
      */
     public LegacySockets(LegacySocketSettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                         SocketAdmission admission, TrustedProxies proxies, Timers timers) {
+                         SocketAdmission admission, TrustedProxies proxies, AdminHost adminHost, Timers timers) {
         for (String path : settings.paths()) {
             for (String own : residentPrefixes) {
                 if (path.equals(own) || path.startsWith(own + "/")) {
@@ -47,6 +50,7 @@ public final class LegacySockets {
         this.lifecycle = lifecycle;
         this.admission = admission;
         this.proxies = proxies;
+        this.adminHost = adminHost;
         // a quarter of the timeout, a second at most: a stuck write is cut within 1.25 of it
         Duration watch = Duration.ofMillis(Math.max(10, Math.min(1000, settings.sendTimeout().toMillis() / 4)));
         timers.every("legacy-socket-send-watch", watch, () -> {
@@ -94,6 +98,11 @@ public final class LegacySockets {
 
     SocketAdmission admission() {
         return admission;
+    }
+
+    /** The admin powers' own host, where no tunnel opens. */
+    AdminHost adminHost() {
+        return adminHost;
     }
 
     TrustedProxies proxies() {

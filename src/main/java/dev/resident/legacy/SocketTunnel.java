@@ -53,6 +53,8 @@ final class SocketTunnel implements WsListener {
     private String target;
     private Headers headers;
     private boolean originAllowed;
+    /** Whether the upgrade came to the admin powers' own host ({@code resident.admin.host}). */
+    private boolean onAdminHost;
     /** Why the path cannot be forwarded (as the HTTP proxy refuses it), or null. */
     private String ambiguity;
     private WsSession session;
@@ -74,6 +76,7 @@ final class SocketTunnel implements WsListener {
         this.ambiguity = new RequestTarget(prologue.uriPath().rawPath(), query, prologue.uriPath().path())
                 .ambiguity().orElse(null);
         this.headers = headers;
+        this.onAdminHost = sockets.adminHost().isFor(headers);
         this.originAllowed = OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
                 settings.allowedOrigins());
         return Optional.empty();
@@ -88,6 +91,10 @@ final class SocketTunnel implements WsListener {
     @Override
     public void onOpen(WsSession session) {
         this.session = session;
+        if (onAdminHost) {
+            session.close(1008, "not on the admin host"); // the legacy app is never served there
+            return;
+        }
         if (!originAllowed) {
             REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin(headers), 120) + " for " + forLog());
             session.close(1008, "origin not allowed");

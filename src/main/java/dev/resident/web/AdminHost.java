@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.util.Locale;
@@ -46,10 +47,15 @@ public final class AdminHost {
 
     /** Whether a host is set and the request is for it (its {@code Host}, the port aside). */
     public boolean isFor(ServerRequest req) {
+        return isFor(req.headers());
+    }
+
+    /** Like {@link #isFor(ServerRequest)}, by a request's headers (a WebSocket upgrade's). */
+    public boolean isFor(Headers headers) {
         if (!isSet()) {
             return false;
         }
-        String host = req.headers().first(HeaderNames.HOST).orElse("").toLowerCase(Locale.ROOT);
+        String host = headers.first(HeaderNames.HOST).orElse("").toLowerCase(Locale.ROOT);
         int port = host.lastIndexOf(':');
         if (port > host.lastIndexOf(']')) { // not a colon of an IPv6 literal
             host = host.substring(0, port);

@@ -465,7 +465,8 @@ class AdmissionTest {
 
     /**
      * Behind a trusted TLS balancer the site is {@code https}: a request with an {@code http} origin
-     * of the same name comes from a page on the plain side (a network attacker's), another site.
+     * of the same name comes from a page on the plain side (a network attacker's), another site: for
+     * the API's requests and for page sockets alike.
      */
     @Test
     void behindATlsBalancerOnlyTheHttpsOriginIsTheSitesOwn() {
@@ -481,6 +482,18 @@ class AdmissionTest {
                 assertError(reply, 403, "forbidden");
             } else {
                 assertEquals(200, reply.status(), reply.body());
+            }
+        }
+        Browser browser = new Browser(uri);
+        String page = open(browser, "203.0.113.91").json().get("page_id").asText();
+        for (String scheme : List.of("http", "https")) {
+            SocketClient socket = SocketClient.open(browser, page, Map.of("X-Forwarded-For", "203.0.113.91",
+                    "X-Forwarded-Proto", "https", "Origin", scheme + "://" + uri.getAuthority()));
+            if (scheme.equals("http")) {
+                assertEquals(1008, socket.closeCode(), "the page socket takes the https origin only");
+            } else {
+                assertEquals("hello", socket.next().path("t").asText());
+                socket.close();
             }
         }
     }

@@ -52,7 +52,6 @@ final class SocketTunnel implements WsListener {
     private final AtomicBoolean finished = new AtomicBoolean();
     private String target;
     private Headers headers;
-    private boolean originAllowed;
     /** Whether the upgrade came to the admin powers' own host ({@code resident.admin.host}). */
     private boolean onAdminHost;
     /** Why the path cannot be forwarded (as the HTTP proxy refuses it), or null. */
@@ -77,8 +76,6 @@ final class SocketTunnel implements WsListener {
                 .ambiguity().orElse(null);
         this.headers = headers;
         this.onAdminHost = sockets.adminHost().isFor(headers);
-        this.originAllowed = OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
-                settings.allowedOrigins());
         return Optional.empty();
     }
 
@@ -95,7 +92,10 @@ final class SocketTunnel implements WsListener {
             session.close(1008, "not on the admin host"); // the legacy app is never served there
             return;
         }
-        if (!originAllowed) {
+        boolean https = sockets.proxies().https(session.socketContext().isSecure(),
+                session.socketContext().remotePeer().address(), headers);
+        if (!OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
+                settings.allowedOrigins(), https)) {
             REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin(headers), 120) + " for " + forLog());
             session.close(1008, "origin not allowed");
             return;

@@ -51,7 +51,6 @@ final class PageSocket implements WsListener {
     /** What {@link #fragments} holds, counted against the budget for bodies; null between messages. */
     private Bodies.Body fragmentsHeld;
     private SocketQuery query;
-    private boolean originAllowed;
     private String origin;
     private String host;
     private ConnectionCookie.Carried cookie;
@@ -94,7 +93,6 @@ final class PageSocket implements WsListener {
         origin = headers.first(HeaderNames.ORIGIN)
                 .or(() -> headers.first(OriginDeferringUpgradeProvider.ORIGIN_COPY)).orElse(null);
         host = headers.first(HeaderNames.HOST).orElse(null);
-        originAllowed = OriginCheck.allowed(origin, host, settings.allowedOrigins());
         upgradeHeaders = headers;
         return Optional.empty();
     }
@@ -112,7 +110,10 @@ final class PageSocket implements WsListener {
         this.cookie = null;
         this.cookieHeaders = null;
         this.upgradeHeaders = null;
-        if (!originAllowed) {
+        // checked once the peer is known: behind TLS (itself or a trusted balancer) the origin must be https
+        boolean https = guards.addresses.proxies().https(session.socketContext().isSecure(),
+                session.socketContext().remotePeer().address(), upgradeHeaders);
+        if (!OriginCheck.allowed(origin, host, settings.allowedOrigins(), https)) {
             REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin, 120) + " for host " + LogText.clean(host, 120));
             session.close(1008, "origin not allowed");
             return;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
@@ -22,7 +23,8 @@ import java.util.function.Function;
  * <p>The counts are made again from the live pages and connections at every sweep, and between
  * two sweeps grow by what was admitted since: nothing that ends has to be given back, so no count
  * can drift for longer than one sweep. A page or connection that ends frees its place at the next
- * sweep; one admitted while a sweep counts may go uncounted until the next.
+ * sweep. A place taken while a sweep counts is added to the new counts as well (its page may
+ * also have been counted live: a count may run one over until the next sweep, never under).
  *
  * <p>The same count weighs what each share's pages hold ({@link ResidentPage#heldChars}): page
  * code may keep what a client sends in its page's data, and a share past its bound loses its
@@ -33,6 +35,11 @@ public final class LiveShares {
     private volatile Map<String, AtomicInteger> guestConnections = new ConcurrentHashMap<>();
     /** What each share's pages held at the last count, plus what their snapshots grew by since. */
     private volatile Map<String, AtomicLong> held = new ConcurrentHashMap<>();
+    /** Takes hold its read lock; a recount its write lock to start noting takes and to swap its counts in. */
+    private final ReentrantReadWriteLock counting = new ReentrantReadWriteLock();
+    /** Places taken since the running recount began (null: none runs); guarded by {@link #counting}. */
+    private Map<String, AtomicInteger> pagesTakenWhileCounting;
+    private Map<String, AtomicInteger> connectionsTakenWhileCounting;
 
     /** The share of a logged-in user's pages. */
     public static String ofUser(String user) {
@@ -56,12 +63,22 @@ public final class LiveShares {
 
     /** Takes a place for one more page of {@code share}: false when it holds {@code most} already. */
     public boolean takePage(String share, int most) {
-        return take(pages, share, most);
+        counting.readLock().lock();
+        try {
+            return take(pages, pagesTakenWhileCounting, share, most);
+        } finally {
+            counting.readLock().unlock();
+        }
     }
 
     /** Takes a place for one more guest connection of the address: false when it holds {@code most} already. */
     public boolean takeGuestConnection(String addressKey, int most) {
-        return take(guestConnections, ofAddress(addressKey), most);
+        counting.readLock().lock();
+        try {
+            return take(guestConnections, connectionsTakenWhileCounting, ofAddress(addressKey), most);
+        } finally {
+            counting.readLock().unlock();
+        }
     }
 
     /**
@@ -87,6 +104,13 @@ public final class LiveShares {
      */
     List<ResidentPage> recount(Iterable<ResidentPage> livePages, Iterable<Connection> connections,
                                Function<String, Connection> byKey, long now, long maxHeldChars) {
+        counting.writeLock().lock();
+        try {
+            pagesTakenWhileCounting = new ConcurrentHashMap<>();
+            connectionsTakenWhileCounting = new ConcurrentHashMap<>();
+        } finally {
+            counting.writeLock().unlock();
+        }
         Map<String, AtomicInteger> pageCounts = new ConcurrentHashMap<>();
         Map<String, Held> weighing = new HashMap<>();
         for (ResidentPage page : livePages) {
@@ -106,8 +130,17 @@ public final class LiveShares {
                 connectionCounts.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
             }
         }
-        pages = pageCounts;
-        guestConnections = connectionCounts;
+        counting.writeLock().lock();
+        try {
+            addTo(pageCounts, pagesTakenWhileCounting);
+            addTo(connectionCounts, connectionsTakenWhileCounting);
+            pages = pageCounts;
+            guestConnections = connectionCounts;
+            pagesTakenWhileCounting = null;
+            connectionsTakenWhileCounting = null;
+        } finally {
+            counting.writeLock().unlock();
+        }
         Map<String, AtomicLong> heldNow = new ConcurrentHashMap<>();
         List<ResidentPage> overBudget = new ArrayList<>();
         weighing.forEach((share, weighed) -> {
@@ -152,12 +185,21 @@ public final class LiveShares {
         }
     }
 
-    private static boolean take(Map<String, AtomicInteger> counts, String share, int most) {
+    /** Takes a place in {@code counts}, noted in {@code whileCounting} too when a recount runs (not null). */
+    private static boolean take(Map<String, AtomicInteger> counts, Map<String, AtomicInteger> whileCounting,
+                                String share, int most) {
         AtomicInteger count = counts.computeIfAbsent(share, s -> new AtomicInteger());
         if (count.incrementAndGet() > most) {
             count.decrementAndGet();
             return false;
         }
+        if (whileCounting != null) {
+            whileCounting.computeIfAbsent(share, s -> new AtomicInteger()).incrementAndGet();
+        }
         return true;
+    }
+
+    private static void addTo(Map<String, AtomicInteger> counts, Map<String, AtomicInteger> taken) {
+        taken.forEach((share, places) -> counts.computeIfAbsent(share, s -> new AtomicInteger()).addAndGet(places.get()));
     }
 }

@@ -33,8 +33,11 @@ public final class Connection {
     private volatile long checkedAt;
     /** When a session it follows last proved its identity here ({@link SessionAuthenticator}), or it was loaded. */
     private volatile long provenAt;
-    /** The {@link SessionAuthenticator#fingerprint} of the session that last proved it; null: none here. */
-    private volatile String provenBy;
+    /**
+     * The {@link SessionAuthenticator#fingerprint} of the session that last proved an identity here,
+     * with that identity (one write: requests of two sessions may prove in any order); null: none.
+     */
+    private volatile Proof proof;
     /** While a guest's: the client address it was made from, or first opened a page from ({@link LiveShares}). */
     private volatile String addressShare;
     /** Whether its id was last issued over HTTPS, as a {@code __Host-} cookie that no other host can plant. */
@@ -218,12 +221,19 @@ public final class Connection {
         this.provenAt = provenAt;
     }
 
-    String provenBy() {
-        return provenBy;
+    /** Whether the session named by {@code fingerprint} last proved the identity the connection has now. */
+    boolean provenBy(String fingerprint) {
+        Proof last = proof;
+        return fingerprint != null && last != null && fingerprint.equals(last.fingerprint())
+                && last.identity().equals(identity);
     }
 
-    void provenBy(String fingerprint) {
-        this.provenBy = fingerprint;
+    void proven(Identity identity, String fingerprint) {
+        this.proof = fingerprint == null ? null : new Proof(identity, fingerprint);
+    }
+
+    /** What another app's session said: the identity its answer named, and which session asked. */
+    private record Proof(Identity identity, String fingerprint) {
     }
 
     long checkedAt() {

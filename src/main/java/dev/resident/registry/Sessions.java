@@ -220,7 +220,7 @@ public final class Sessions {
      * carrying that session keeps it through an outage ({@link #unproven}).
      */
     public void assume(Connection connection, Identity identity, String fingerprint) {
-        connection.provenBy(fingerprint);
+        connection.proven(identity, fingerprint);
         connection.provenAt(System.currentTimeMillis());
         if (identity.equals(connection.identity())) {
             return;
@@ -263,7 +263,7 @@ public final class Sessions {
             assume(connection, Identity.newGuest());
             return true;
         }
-        return fingerprint != null && fingerprint.equals(connection.provenBy());
+        return connection.provenBy(fingerprint);
     }
 
     /** Forgets a connection that was minted for a request that then failed, so it leaves nothing behind. */

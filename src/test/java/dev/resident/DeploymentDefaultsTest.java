@@ -45,6 +45,10 @@ class DeploymentDefaultsTest extends DemoServerTest {
             Reply reply = browser.get(asset);
             assertEquals(200, reply.status(), asset);
             assertEquals(List.of("nosniff"), reply.headers().get("x-content-type-options"), asset);
+            assertEquals(List.of("no-cache"), reply.headers().get("cache-control"), asset + ": asked again after a deploy");
+            String etag = reply.headers().get("etag").get(0);
+            assertEquals(304, browser.send(java.net.http.HttpRequest.newBuilder(uri.resolve(asset))
+                    .header("If-None-Match", etag)).status(), asset + ": unchanged, not sent again");
         }
         for (String src : List.of("/demo.js", "/_/app.css")) {
             assertTrue(page.body().contains(src), "the page still refers to " + src);

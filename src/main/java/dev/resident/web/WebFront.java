@@ -9,6 +9,9 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.SessionAuthenticator;
 import dev.resident.task.engine.TaskEngine;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.common.config.Config;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -28,6 +31,8 @@ import java.util.function.Function;
 
 /** Registers the whole {@code /_/} API (HTTP and WebSocket) and the static files on Helidon routings. */
 public final class WebFront {
+    /** {@code Cache-Control: no-cache} on static files, made once. */
+    private static final Header REVALIDATE = HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-cache");
     /** Prefix of the whole HTTP and WebSocket API. */
     public static final String API_ROOT = "/_";
     /** Classpath folder of the static files: {@code /_/resident.js}, the demo at {@code /}. */
@@ -181,6 +186,9 @@ public final class WebFront {
      */
     public void staticFiles(HttpRouting.Builder routing) {
         routing.any((req, res) -> {
+            // asked again each time (a 304 by its ETag when unchanged): after a deploy, browsers that
+            // keep their pages open get the new resident.js, never a heuristically cached old one
+            res.header(REVALIDATE);
             String path = req.path().path();
             if (path.endsWith("/") || path.endsWith(".html")) {
                 SecurityHeaders.page(res);

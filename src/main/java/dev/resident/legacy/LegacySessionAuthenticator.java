@@ -14,11 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -94,19 +91,11 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
         }
     }
 
-    /** The first 128 bits of the SHA-256 of the session cookie's value, in hex. */
+    /** The session cookie's {@link SessionDigest}, as the answers' cache keys it. */
     @Override
     public String fingerprint(List<String> cookieHeaders) {
         String session = sessionCookie(cookieHeaders);
-        if (session == null) {
-            return null;
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(session.getBytes(StandardCharsets.US_ASCII));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
-        }
+        return session == null ? null : SessionDigest.of(session);
     }
 
     private static Unanswered unanswered(IntrospectionFailed e) {

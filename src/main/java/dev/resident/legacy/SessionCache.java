@@ -2,11 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.registry.Identity;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,11 +52,7 @@ final class SessionCache {
     }
 
     private static String key(String session) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(session.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SessionDigest.of(session);
     }
 
     private record Answer(Optional<Identity> identity, long expiresAt) {

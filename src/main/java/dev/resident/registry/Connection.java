@@ -229,6 +229,10 @@ public final class Connection {
     }
 
     void proven(Identity identity, String fingerprint) {
+        Proof last = proof;
+        if (fingerprint != null && last != null && fingerprint.equals(last.fingerprint()) && identity.equals(last.identity())) {
+            return; // the same proof again, as on most requests: nothing to write
+        }
         this.proof = fingerprint == null ? null : new Proof(identity, fingerprint);
     }
 

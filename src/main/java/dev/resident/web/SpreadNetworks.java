@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -29,7 +30,7 @@ final class SpreadNetworks {
      * @param maxTracked    /48 networks remembered at once
      * @param nanoClock     {@link System#nanoTime}, or a test's clock
      */
-    SpreadNetworks(int networksPer48, java.time.Duration window, int maxTracked, LongSupplier nanoClock) {
+    SpreadNetworks(int networksPer48, Duration window, int maxTracked, LongSupplier nanoClock) {
         this.networksPer48 = networksPer48;
         this.windowNanos = window.toNanos();
         this.nanoClock = nanoClock;

@@ -155,7 +155,12 @@ final class Settings {
                 paths.isEmpty() ? LegacySettings.DEFAULT_PATHS : paths,
                 duration(legacy.get("connect-timeout")),
                 duration(legacy.get("timeout")),
-                legacy.get("max-body").asLong().get()));
+                legacy.get("max-body").asLong().get(),
+                new LegacySettings.Uploads(
+                        legacy.get("uploads.dir").asString().asOptional().map(String::trim).filter(dir -> !dir.isEmpty())
+                                .map(Path::of),
+                        legacy.get("uploads.max-disk").asLong().get(),
+                        legacy.get("uploads.per-address").asLong().get())));
     }
 
     /** Reads {@code resident.admin}: how the admin view waits for the other processes of a site. */

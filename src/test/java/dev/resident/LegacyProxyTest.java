@@ -8,6 +8,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.GunicornProcess;
+import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.webserver.WebServer;
@@ -17,6 +18,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -30,6 +32,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -42,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -240,6 +246,96 @@ class LegacyProxyTest {
         assertEquals(FIVE_MB, received.length);
         for (int i = 0; i < received.length; i += 4093) {
             assertEquals((byte) (i % 256), received[i], "byte " + i);
+        }
+    }
+
+    /**
+     * A slow upload must not hold one of the legacy app's workers while it arrives (gunicorn's sync
+     * workers, and here its 8 threads, each wait for a body they read): Resident receives a body
+     * whole before it asks the legacy app, as nginx did in front of gunicorn.
+     */
+    @Test
+    void slowUploadsHoldNoneOfTheLegacyAppsWorkers() {
+        int workers = GunicornProcess.THREADS;
+        List<RawHttp> uploads = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i <= workers; i++) {
+                uploads.add(new RawHttp(uri).send("POST /app/upload HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n"
+                        + "0123456789"));
+            }
+            Reply echo = new Browser(uri).get("/app/echo");
+            assertEquals(200, echo.status(), "the legacy app still answers: " + echo.body());
+            RawHttp finished = uploads.getFirst();
+            finished.send(new byte[100000 - 10]);
+            RawHttp.Answer answer = finished.answer(Duration.ofSeconds(10));
+            assertEquals(200, answer.status(), answer.body());
+            assertEquals(100000, Json.parse(answer.body()).get("length").asInt(), "the whole body reached it");
+        } finally {
+            uploads.forEach(RawHttp::close);
+        }
+    }
+
+    /**
+     * What uploads hold on disk while they arrive is bounded per client address (and per process),
+     * in a directory only Resident's user reads, and each file goes once its body is forwarded.
+     */
+    @Test
+    void uploadsWaitOnDiskWithinTheAddresssShareAndLeaveNothingBehind(@TempDir Path parent) throws IOException {
+        Path dir = parent.resolve("uploads");
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(),
+                "legacy.uploads.dir", dir.toString(),
+                "resident.limits.per-address.enabled", "true",
+                "legacy.uploads.per-address", Integer.toString(64 * 1024)), browser -> {
+            assertEquals("rwx------", permissions(dir));
+            try (RawHttp held = new RawHttp(browser.base())) {
+                held.send("POST /app/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                        + "Content-Length: 70000\r\n\r\n").send(new byte[60 * 1024]);
+                // 16 KiB in memory, the rest on disk
+                Eventually.await(Duration.ofSeconds(10), "the held upload on disk", () -> onDisk(dir) == 44 * 1024);
+                assertEquals("rw-------", permissions(onlyFile(dir)));
+                assertError(browser.send(HttpRequest.newBuilder(browser.base().resolve("/app/upload"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[40 * 1024]))), 429, "rate_limited");
+                Reply small = browser.send(HttpRequest.newBuilder(browser.base().resolve("/app/upload"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[16 * 1024])));
+                assertEquals(16 * 1024, small.json().get("length").asInt(), "a body held in memory only passes");
+
+                held.send(new byte[70000 - 60 * 1024]);
+                RawHttp.Answer answer = held.answer(Duration.ofSeconds(10));
+                assertEquals(200, answer.status(), answer.body());
+                assertEquals("70000", Json.parse(answer.body()).path("length").asText(), answer.body());
+            }
+            assertEquals(0, onDisk(dir), "nothing left on disk");
+            Reply next = browser.send(HttpRequest.newBuilder(browser.base().resolve("/app/upload"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[40 * 1024])));
+            assertEquals(40 * 1024, next.json().get("length").asInt(), "the share is given back");
+            assertEquals(0, onDisk(dir));
+        });
+    }
+
+    private static String permissions(Path path) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long onDisk(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.mapToLong(file -> file.toFile().length()).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path onlyFile(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> all = files.toList();
+            assertEquals(1, all.size(), all.toString());
+            return all.getFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -3,9 +3,11 @@ package dev.resident.legacy;
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.ThrottledLog;
 import dev.resident.web.AdminHost;
+import dev.resident.web.ClientShares;
 import dev.resident.web.Errors;
 import dev.resident.web.LogText;
 import dev.resident.web.TrustedProxies;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.TcpClientConnection;
@@ -28,7 +30,7 @@ import java.util.Optional;
  * to the next route. The legacy app down or failing answers 502 {@code bad_gateway}, too slow 504
  * {@code gateway_timeout}, a body over {@code legacy.max-body} 413 {@code too_large}.
  */
-public final class LegacyProxy implements HttpService {
+public final class LegacyProxy implements HttpService, AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(LegacyProxy.class.getName());
     /** One line a minute however many requests fail: each is answered 502/504 anyway. */
     private static final ThrottledLog FAILURES = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofMinutes(1));
@@ -38,22 +40,33 @@ public final class LegacyProxy implements HttpService {
     private final Lifecycle lifecycle;
     private final TrustedProxies proxies;
     private final AdminHost adminHost;
+    private final UploadSpool uploads;
 
     /**
      * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
      * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
      * @param adminHost        the admin powers' own host, where the app is never served (404)
+     * @param uploadsOnDisk    the budget of what request bodies hold on disk until they are whole
+     *                         ({@code legacy.uploads}), per process and per client address
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
+     * @throws java.io.UncheckedIOException when the uploads' directory cannot be made
      */
     public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                       TrustedProxies proxies, AdminHost adminHost) {
+                       TrustedProxies proxies, AdminHost adminHost, ClientShares uploadsOnDisk) {
         this.adminHost = adminHost;
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
         this.lifecycle = lifecycle;
         this.proxies = proxies;
+        this.uploads = new UploadSpool(settings.uploads().dir(), uploadsOnDisk); // last: nothing can fail after it
+    }
+
+    /** Deletes the uploads' directory when it made one. */
+    @Override
+    public void close() {
+        uploads.close();
     }
 
     @Override
@@ -95,33 +108,40 @@ public final class LegacyProxy implements HttpService {
         if (req.headers().contentLength().orElse(-1) > maxBody) {
             throw new BodyTooLarge(maxBody);
         }
-        TcpClientConnection connection;
-        try {
-            connection = upstream.connect();
-        } catch (RuntimeException e) {
-            throw UpstreamFailure.of(e);
-        }
-        try {
-            exchange(connection, req, res, target);
-        } finally {
-            connection.closeResource();
+        // the whole body first: the legacy app's worker is taken only once it can run at once
+        try (SpooledBody body = req.content().hasEntity() ? uploads.receive(req, maxBody) : null) {
+            TcpClientConnection connection;
+            try {
+                connection = upstream.connect();
+            } catch (RuntimeException e) {
+                throw UpstreamFailure.of(e);
+            }
+            try {
+                exchange(connection, req, res, target, body);
+            } finally {
+                connection.closeResource();
+            }
         }
     }
 
-    private void exchange(TcpClientConnection connection, ServerRequest req, ServerResponse res, RequestTarget target) {
+    /** @param body the request's body, or null when it has none */
+    private void exchange(TcpClientConnection connection, ServerRequest req, ServerResponse res, RequestTarget target,
+                          SpooledBody body) {
         HttpPrologue prologue = req.prologue();
         Http1ClientRequest request = upstream
                 .request(connection, prologue.method(), target.upstream())
                 .headers(headers -> RequestHeaders.forward(req, headers, proxies));
         HttpClientResponse response;
         try {
-            response = req.content().hasEntity()
-                    ? request.outputStream(new RequestBody(req.content().inputStream(), maxBody))
-                    : request.request();
-        } catch (BodyTooLarge | ClientGone e) {
-            throw e;
+            response = body == null ? request.request() : request
+                    .header(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()))
+                    .outputStream(body::writeTo);
         } catch (RuntimeException e) {
             throw UpstreamFailure.of(e);
+        } finally {
+            if (body != null) {
+                body.close(); // forwarded: its file and its share go before the answer
+            }
         }
         try (response) {
             ResponseBody.relay(prologue.method(), response, res);

@@ -1,8 +1,10 @@
 package dev.resident.legacy;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How Resident mounts the legacy WSGI app (the {@code legacy} config node).
@@ -13,9 +15,10 @@ import java.util.List;
  * @param connectTimeout limit of opening a connection to the legacy app
  * @param timeout        longest wait for the legacy app's answer, and then for each piece of its body
  * @param maxBody        larger request bodies get 413 {@code too_large}
+ * @param uploads        where request bodies wait on disk until they are whole ({@code legacy.uploads})
  */
 public record LegacySettings(URI upstream, List<String> paths, Duration connectTimeout, Duration timeout,
-                             long maxBody) {
+                             long maxBody, Uploads uploads) {
     public static final List<String> DEFAULT_PATHS = List.of("/");
 
     public LegacySettings {
@@ -35,6 +38,21 @@ public record LegacySettings(URI upstream, List<String> paths, Duration connectT
         positive(timeout, "timeout");
         if (maxBody <= 0) {
             throw new IllegalArgumentException("legacy.max-body must be positive");
+        }
+    }
+
+    /**
+     * Where request bodies larger than {@link SpooledBody#IN_MEMORY} wait until they are whole.
+     *
+     * @param dir        a directory of their own; empty: a new one under {@code java.io.tmpdir}
+     * @param maxDisk    what they may hold on disk at once, process-wide; beyond 503 {@code unavailable}
+     * @param perAddress what those of one client address may hold of it; beyond 429 {@code rate_limited}
+     */
+    public record Uploads(Optional<Path> dir, long maxDisk, long perAddress) {
+        public Uploads {
+            if (maxDisk <= 0 || perAddress <= 0) {
+                throw new IllegalArgumentException("legacy.uploads.max-disk and per-address must be positive");
+            }
         }
     }
 

@@ -22,8 +22,8 @@ import java.util.Set;
  * {@code _}, the client's framing ({@code Content-Length}, {@code Transfer-Encoding}) and its own
  * {@code X-Real-IP} / {@code Forwarded} / {@code X-Forwarded-Port} / {@code -Prefix}, plus
  * {@code X-Forwarded-For} (the client's address appended), {@code X-Real-IP},
- * {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and the {@code Content-Length} of the body
- * Helidon parsed (else the body goes chunked).
+ * {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and the {@code Content-Length} the client
+ * declared ({@link LegacyProxy} sets the length of a body it received chunked).
  */
 final class RequestHeaders {
     private static final HeaderName X_REAL_IP = HeaderNames.create("X-Real-IP");
@@ -31,7 +31,7 @@ final class RequestHeaders {
     private static final Set<HeaderName> HANDLED_HERE = Set.of(HeaderNames.EXPECT, HeaderNames.COOKIE,
             HeaderNames.X_FORWARDED_FOR, HeaderNames.X_FORWARDED_PROTO, HeaderNames.X_FORWARDED_HOST,
             HeaderNames.X_FORWARDED_PORT, HeaderNames.X_FORWARDED_PREFIX, HeaderNames.FORWARDED, X_REAL_IP,
-            // the body's framing is Resident's own: the length it read, or chunked
+            // the body's framing is Resident's own: the length it received
             HeaderNames.CONTENT_LENGTH, HeaderNames.TRANSFER_ENCODING,
             // Resident's internal copy of a non-ASCII request target (web.RawTarget)
             RawTarget.HEADER);

@@ -19,6 +19,8 @@ import java.time.Duration;
  * the connection, which tells the client the body is incomplete.
  */
 final class ResponseBody {
+    /** The largest piece read from the legacy app at once. */
+    static final int BUFFER = 64 * 1024;
     private static final System.Logger LOGGER = System.getLogger(ResponseBody.class.getName());
     /** One line a minute, however many bodies a failing legacy app cuts. */
     private static final ThrottledLog CUT_BODIES = new ThrottledLog(LOGGER, System.Logger.Level.WARNING,
@@ -35,7 +37,7 @@ final class ResponseBody {
             return;
         }
         InputStream in = from.inputStream();
-        byte[] buffer = new byte[RequestBody.BUFFER];
+        byte[] buffer = new byte[BUFFER];
         int n;
         try {
             n = in.read(buffer);

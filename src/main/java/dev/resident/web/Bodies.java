@@ -12,8 +12,6 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -36,13 +34,8 @@ final class Bodies {
     private static final Set<String> JSON_TYPES = Set.of("application/json");
     private static final Set<String> BEACON_TYPES = Set.of("application/json", "text/plain");
     private final int maxBytes;
-    private final long budget;
-    private final long perAddress;
-    private final int maxTracked;
     private final ClientAddress addresses;
-    private final AtomicLong held = new AtomicLong();
-    /** What the bodies of each client address hold now; an address holding nothing is not kept. */
-    private final ConcurrentHashMap<String, Long> byAddress = new ConcurrentHashMap<>();
+    private final ClientShares shares;
 
     /**
      * @param maxBytes   the largest body
@@ -53,10 +46,8 @@ final class Bodies {
      */
     Bodies(int maxBytes, long budget, long perAddress, int maxTracked, ClientAddress addresses) {
         this.maxBytes = maxBytes;
-        this.budget = budget;
-        this.perAddress = perAddress;
-        this.maxTracked = maxTracked;
         this.addresses = addresses;
+        this.shares = new ClientShares("large request bodies", budget, perAddress, maxTracked, addresses);
     }
 
     /**
@@ -91,7 +82,7 @@ final class Bodies {
 
     /** The heap counted now (beyond each body's free share). */
     long held() {
-        return held.get();
+        return shares.held();
     }
 
     private static void requireType(ServerRequest req, Set<String> accepted) {
@@ -244,15 +235,12 @@ final class Bodies {
 
     /** A request's parsed body, and the heap it holds in the count until it is closed. */
     final class Body implements AutoCloseable {
-        private final Supplier<String> client;
+        private final ClientShares.Count count;
         private JsonNode json;
         private RpcBody call;
-        private long counted;
-        /** The client's address, once the body counts. */
-        private String address;
 
         private Body(Supplier<String> client) {
-            this.client = client;
+            this.count = shares.count(client);
         }
 
         /** The body as a tree; null for a body read by {@link #call(ServerRequest)} or not read. */
@@ -271,59 +259,12 @@ final class Bodies {
          * @throws ApiError 503 past the budget, 429 past the address's share; the count is then unchanged
          */
         void hold(long heap) {
-            long wanted = Math.max(0, heap - FREE);
-            long more = wanted - counted;
-            if (more == 0) {
-                return;
-            }
-            if (address == null) {
-                address = client.get();
-            }
-            if (more > 0) {
-                takeForAddress(more);
-                if (held.addAndGet(more) > budget) {
-                    held.addAndGet(-more);
-                    giveForAddress(more);
-                    throw ApiError.unavailable("the server holds too many large request bodies; try again")
-                            .retryAfter(1);
-                }
-            } else {
-                held.addAndGet(more);
-                giveForAddress(-more);
-            }
-            counted = wanted;
-        }
-
-        private void takeForAddress(long more) {
-            ApiError[] refused = new ApiError[1];
-            byAddress.compute(address, (a, holds) -> {
-                if (holds == null && byAddress.size() >= maxTracked) {
-                    refused[0] = ApiError.unavailable("too many client addresses sending large bodies").retryAfter(1);
-                    return null;
-                }
-                long now = holds == null ? 0 : holds;
-                if (now + more > perAddress) {
-                    refused[0] = ApiError.rateLimited("too many large request bodies from your address; try again", 1);
-                    return holds;
-                }
-                return now + more;
-            });
-            if (refused[0] != null) {
-                throw refused[0];
-            }
-        }
-
-        private void giveForAddress(long less) {
-            byAddress.computeIfPresent(address, (a, holds) -> holds - less <= 0 ? null : holds - less);
+            count.hold(Math.max(0, heap - FREE));
         }
 
         @Override
         public void close() {
-            if (counted > 0) {
-                held.addAndGet(-counted);
-                giveForAddress(counted);
-                counted = 0;
-            }
+            count.close();
         }
     }
 }

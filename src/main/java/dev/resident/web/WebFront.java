@@ -50,6 +50,7 @@ public final class WebFront {
     private final Connections connections;
     private final Guards guards;
     private final Bodies bodies;
+    private final AdmissionSettings admission;
     private volatile TaskEngine tasks;
     /** Longest wait of the admin view for the jobs' store. */
     private static final Duration JOBS_DEADLINE = Duration.ofMillis(500);
@@ -72,6 +73,7 @@ public final class WebFront {
                     Timers timers) {
         this.requestLog = requestLog;
         this.registry = registry;
+        this.admission = admission;
         ClientAddress addresses = new ClientAddress(proxies, new SpreadNetworks(admission.ipv6NetworksPer48(),
                 admission.ipv6Window(), admission.maxTrackedAddresses(), System::nanoTime));
         this.connections = new Connections(registry, sessions, addresses);
@@ -114,6 +116,17 @@ public final class WebFront {
     /** The host the admin powers answer on ({@code resident.admin.host}). */
     public AdminHost adminHost() {
         return adminHost;
+    }
+
+    /**
+     * A budget of {@code budget} bytes that every client shares, one client address holding at most
+     * {@code perAddress} of it when the per-address limits are on ({@code resident.limits.per-address}).
+     *
+     * @param what what is held, named in the refusals ({@code "uploads for the legacy app"})
+     */
+    public ClientShares shares(String what, long budget, long perAddress) {
+        return new ClientShares(what, budget, admission.perAddress() ? perAddress : Long.MAX_VALUE,
+                admission.maxTrackedAddresses(), guards.addresses);
     }
 
     /** Admission of the legacy app's tunnelled sockets under the page sockets' caps. */

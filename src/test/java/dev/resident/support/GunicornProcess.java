@@ -16,6 +16,8 @@ import java.util.Map;
 public final class GunicornProcess implements AutoCloseable {
     /** Where {@code deploy/prerequisites} installs it (Debian package {@code gunicorn}). */
     private static final Path GUNICORN = Path.of("/usr/bin/gunicorn");
+    /** The threads of its one worker: requests it serves at once. */
+    public static final int THREADS = 8;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private final int port = Machine.freePort();
     private final Map<String, String> env;
@@ -55,7 +57,7 @@ public final class GunicornProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(List.of(GUNICORN.toString(),
                 "--bind", "127.0.0.1:" + port,
                 // threads, so a sleeping request does not hold up the others
-                "--worker-class", "gthread", "--workers", "1", "--threads", "8",
+                "--worker-class", "gthread", "--workers", "1", "--threads", Integer.toString(THREADS),
                 // a sleeping request must not hold up stop() for gunicorn's default 30 s
                 "--graceful-timeout", "1",
                 "--chdir", appDirectory().toString(),

@@ -70,8 +70,8 @@ public final class ResidentConfig {
             Map.entry("LEGACY_UPSTREAM", "legacy.upstream"),
             Map.entry("LEGACY_PATHS", "legacy.paths"),
             Map.entry("LEGACY_TIMEOUT", "legacy.timeout"),
-            Map.entry("LEGACY_UPLOADS_DIR", "legacy.uploads.dir"),
-            Map.entry("LEGACY_UPLOADS_MAX_DISK", "legacy.uploads.max-disk"),
+            Map.entry("LEGACY_SPOOL_DIR", "legacy.spool.dir"),
+            Map.entry("LEGACY_SPOOL_MAX_DISK", "legacy.spool.max-disk"),
             Map.entry("REQUEST_LOG", "resident.request-log.enabled"),
             Map.entry("REQUEST_LOG_FILE", "resident.request-log.file"),
 

@@ -156,11 +156,11 @@ final class Settings {
                 duration(legacy.get("connect-timeout")),
                 duration(legacy.get("timeout")),
                 legacy.get("max-body").asLong().get(),
-                new LegacySettings.Uploads(
-                        legacy.get("uploads.dir").asString().asOptional().map(String::trim).filter(dir -> !dir.isEmpty())
+                new LegacySettings.Spool(
+                        legacy.get("spool.dir").asString().asOptional().map(String::trim).filter(dir -> !dir.isEmpty())
                                 .map(Path::of),
-                        legacy.get("uploads.max-disk").asLong().get(),
-                        legacy.get("uploads.per-address").asLong().get())));
+                        legacy.get("spool.max-disk").asLong().get(),
+                        legacy.get("spool.per-address").asLong().get())));
     }
 
     /** Reads {@code resident.admin}: how the admin view waits for the other processes of a site. */

@@ -277,6 +277,28 @@ class LegacyProxyTest {
     }
 
     /**
+     * A client that reads an answer slowly must not hold one of the legacy app's workers while it
+     * lags (a worker blocks writing an answer nobody takes): Resident takes the answer as fast as the
+     * legacy app sends it, as nginx's {@code proxy_buffering} did, and the client reads at its pace.
+     */
+    @Test
+    void slowReadersHoldNoneOfTheLegacyAppsWorkers() throws IOException {
+        int workers = GunicornProcess.THREADS;
+        int size = 20 << 20;
+        List<RawHttp> readers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i <= workers; i++) {
+                readers.add(new RawHttp(uri, 4096).send("GET /app/stream?bytes=" + size + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+            }
+            Reply echo = new Browser(uri).get("/app/echo");
+            assertEquals(200, echo.status(), "the legacy app still answers: " + echo.body());
+            assertStreamed(size, readers.getFirst().answerBytes(Duration.ofSeconds(10)));
+        } finally {
+            readers.forEach(RawHttp::close);
+        }
+    }
+
+    /**
      * What uploads hold on disk while they arrive is bounded per client address (and per process),
      * in a directory only Resident's user reads, and each file goes once its body is forwarded.
      */
@@ -284,9 +306,9 @@ class LegacyProxyTest {
     void uploadsWaitOnDiskWithinTheAddresssShareAndLeaveNothingBehind(@TempDir Path parent) throws IOException {
         Path dir = parent.resolve("uploads");
         onAnotherServer(Map.of("legacy.upstream", legacy.url(),
-                "legacy.uploads.dir", dir.toString(),
+                "legacy.spool.dir", dir.toString(),
                 "resident.limits.per-address.enabled", "true",
-                "legacy.uploads.per-address", Integer.toString(64 * 1024)), browser -> {
+                "legacy.spool.per-address", Integer.toString(64 * 1024)), browser -> {
             assertEquals("rwx------", permissions(dir));
             try (RawHttp held = new RawHttp(browser.base())) {
                 held.send("POST /app/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
@@ -311,6 +333,41 @@ class LegacyProxyTest {
             assertEquals(40 * 1024, next.json().get("length").asInt(), "the share is given back");
             assertEquals(0, onDisk(dir));
         });
+    }
+
+    /**
+     * An answer waits on disk for its client within the address's share; past it, the legacy app
+     * waits for the client (as before the spool), and the answer arrives whole and in order.
+     */
+    @Test
+    void answersWaitOnDiskWithinTheAddresssShare(@TempDir Path dir) {
+        int share = 1 << 20;
+        int size = 8 << 20;
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(),
+                "legacy.spool.dir", dir.toString(),
+                "resident.limits.per-address.enabled", "true",
+                "legacy.spool.per-address", Integer.toString(share)), browser -> {
+            try (RawHttp reader = new RawHttp(browser.base(), 4096)) {
+                reader.send("GET /app/stream?bytes=" + size + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                Eventually.await(Duration.ofSeconds(10), "the answer waiting on disk up to the share",
+                        () -> onDisk(dir) > share - 2 * 65536);
+                assertTrue(onDisk(dir) <= share, "within the share: " + onDisk(dir));
+                assertStreamed(size, reader.answerBytes(Duration.ofSeconds(10)));
+            }
+            Eventually.await(Duration.ofSeconds(5), "nothing left on disk", () -> onDisk(dir) == 0);
+        });
+    }
+
+    /** A 200 with the body of {@code /app/stream?bytes=size}: its bytes count 0 to 255 over and over. */
+    private static void assertStreamed(int size, Map.Entry<Integer, byte[]> answer) {
+        assertEquals(200, answer.getKey());
+        byte[] body = answer.getValue();
+        assertEquals(size, body.length, "the whole answer");
+        for (int i = 0; i < size; i++) {
+            if (body[i] != (byte) (i % 256)) {
+                throw new AssertionError("byte " + i + " out of order: " + body[i]);
+            }
+        }
     }
 
     private static String permissions(Path path) {

@@ -40,33 +40,33 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
     private final Lifecycle lifecycle;
     private final TrustedProxies proxies;
     private final AdminHost adminHost;
-    private final UploadSpool uploads;
+    private final DiskSpool spool;
 
     /**
      * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
      * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
      * @param adminHost        the admin powers' own host, where the app is never served (404)
-     * @param uploadsOnDisk    the budget of what request bodies hold on disk until they are whole
-     *                         ({@code legacy.uploads}), per process and per client address
+     * @param onDisk           the budget of what request bodies and answers hold on disk while they wait for
+     *                         the slower side ({@code legacy.spool}), per process and per client address
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
-     * @throws java.io.UncheckedIOException when the uploads' directory cannot be made
+     * @throws java.io.UncheckedIOException when the spool's directory cannot be made
      */
     public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                       TrustedProxies proxies, AdminHost adminHost, ClientShares uploadsOnDisk) {
+                       TrustedProxies proxies, AdminHost adminHost, ClientShares onDisk) {
         this.adminHost = adminHost;
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
         this.lifecycle = lifecycle;
         this.proxies = proxies;
-        this.uploads = new UploadSpool(settings.uploads().dir(), uploadsOnDisk); // last: nothing can fail after it
+        this.spool = new DiskSpool(settings.spool().dir(), onDisk); // last: nothing can fail after it
     }
 
-    /** Deletes the uploads' directory when it made one. */
+    /** Deletes the spool's directory when it made one. */
     @Override
     public void close() {
-        uploads.close();
+        spool.close();
     }
 
     @Override
@@ -109,7 +109,7 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
             throw new BodyTooLarge(maxBody);
         }
         // the whole body first: the legacy app's worker is taken only once it can run at once
-        try (SpooledBody body = req.content().hasEntity() ? uploads.receive(req, maxBody) : null) {
+        try (SpooledBody body = req.content().hasEntity() ? spool.receive(req, maxBody) : null) {
             TcpClientConnection connection;
             try {
                 connection = upstream.connect();
@@ -144,7 +144,7 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
             }
         }
         try (response) {
-            ResponseBody.relay(prologue.method(), response, res);
+            ResponseBody.relay(prologue.method(), response, res, () -> spool.answer(req));
         }
     }
 

@@ -15,10 +15,10 @@ import java.util.Optional;
  * @param connectTimeout limit of opening a connection to the legacy app
  * @param timeout        longest wait for the legacy app's answer, and then for each piece of its body
  * @param maxBody        larger request bodies get 413 {@code too_large}
- * @param uploads        where request bodies wait on disk until they are whole ({@code legacy.uploads})
+ * @param spool          where request bodies and answers wait on disk for the slower side ({@code legacy.spool})
  */
 public record LegacySettings(URI upstream, List<String> paths, Duration connectTimeout, Duration timeout,
-                             long maxBody, Uploads uploads) {
+                             long maxBody, Spool spool) {
     public static final List<String> DEFAULT_PATHS = List.of("/");
 
     public LegacySettings {
@@ -42,16 +42,17 @@ public record LegacySettings(URI upstream, List<String> paths, Duration connectT
     }
 
     /**
-     * Where request bodies larger than {@link SpooledBody#IN_MEMORY} wait until they are whole.
+     * Where request bodies wait until they are whole, and answers until the client takes them, beyond
+     * what they may hold in memory ({@link SpooledBody#IN_MEMORY}, {@link AnswerSpool#IN_MEMORY}).
      *
      * @param dir        a directory of their own; empty: a new one under {@code java.io.tmpdir}
-     * @param maxDisk    what they may hold on disk at once, process-wide; beyond 503 {@code unavailable}
-     * @param perAddress what those of one client address may hold of it; beyond 429 {@code rate_limited}
+     * @param maxDisk    what they may hold on disk at once, process-wide
+     * @param perAddress what those of one client address may hold of it
      */
-    public record Uploads(Optional<Path> dir, long maxDisk, long perAddress) {
-        public Uploads {
+    public record Spool(Optional<Path> dir, long maxDisk, long perAddress) {
+        public Spool {
             if (maxDisk <= 0 || perAddress <= 0) {
-                throw new IllegalArgumentException("legacy.uploads.max-disk and per-address must be positive");
+                throw new IllegalArgumentException("legacy.spool.max-disk and per-address must be positive");
             }
         }
     }

@@ -11,12 +11,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * Relays the legacy app's answer to the client piece by piece. Nothing reaches the client before
  * the first piece of the body has arrived, so a legacy app that fails until then is still answered
  * with a JSON error ({@link UpstreamFailure}); once the answer has begun, a failure can only cut
- * the connection, which tells the client the body is incomplete.
+ * the connection, which tells the client the body is incomplete. From then on a virtual thread
+ * takes the answer from the legacy app as fast as it comes, into an {@link AnswerSpool}, and the
+ * request's thread gives it to the client at the client's pace.
  */
 final class ResponseBody {
     /** The largest piece read from the legacy app at once. */
@@ -29,7 +32,10 @@ final class ResponseBody {
     private ResponseBody() {
     }
 
-    static void relay(Method method, HttpClientResponse from, ServerResponse to) {
+    /**
+     * @param spool makes the spool the answer waits in while the client lags, once it has begun
+     */
+    static void relay(Method method, HttpClientResponse from, ServerResponse to, Supplier<AnswerSpool> spool) {
         Status status = from.status();
         if (method == Method.HEAD || !ResponseHeaders.hasBody(status)) {
             ResponseHeaders.forward(status, from.headers(), to);
@@ -50,14 +56,51 @@ final class ResponseBody {
             return;
         }
         OutputStream out = to.outputStream();
-        while (n >= 0) {
-            write(out, buffer, n);
-            n = readMore(in, buffer);
+        try (AnswerSpool waiting = spool.get()) {
+            // the legacy app's worker is free as soon as it has said all, however slowly the client reads
+            Thread.ofVirtual().name("legacy-answer").start(() -> takeAll(in, waiting));
+            while (n >= 0) {
+                write(out, buffer, n);
+                n = next(waiting, buffer);
+            }
         }
         try {
             out.close();
         } catch (IOException | RuntimeException e) {
             throw new ClientGone(e);
+        }
+    }
+
+    /** Takes the rest of the answer from the legacy app into {@code spool}, as fast as it comes. */
+    private static void takeAll(InputStream in, AnswerSpool spool) {
+        byte[] piece = new byte[BUFFER];
+        try {
+            for (int n = read(in, piece); n >= 0; n = read(in, piece)) {
+                if (!spool.put(piece, n)) {
+                    return; // the client is gone
+                }
+            }
+            spool.end();
+        } catch (UpstreamFailure failure) {
+            if (spool.fail(new CloseConnectionException("legacy body cut", failure))) {
+                CUT_BODIES.log("legacy app failed in the middle of a body (" + failure.code() + ", " + failure.reason()
+                        + "); the client's connection is cut");
+            }
+        } catch (IOException e) {
+            if (spool.fail(new CloseConnectionException("legacy body not held", e))) {
+                CUT_BODIES.log("an answer of the legacy app could not be held on disk (" + e + "); the client's "
+                        + "connection is cut");
+            }
+        } catch (InterruptedException e) {
+            spool.fail(new CloseConnectionException("legacy body cut", e));
+        }
+    }
+
+    private static int read(InputStream in, byte[] piece) {
+        try {
+            return in.read(piece);
+        } catch (IOException | RuntimeException e) {
+            throw UpstreamFailure.of(e);
         }
     }
 
@@ -71,14 +114,15 @@ final class ResponseBody {
         }
     }
 
-    private static int readMore(InputStream in, byte[] buffer) {
+    /** What comes next of the answer, or -1 at its end; a failure of the legacy app cuts the client. */
+    private static int next(AnswerSpool spool, byte[] buffer) {
         try {
-            return in.read(buffer);
-        } catch (IOException | RuntimeException e) {
-            UpstreamFailure failure = UpstreamFailure.of(e);
-            CUT_BODIES.log("legacy app failed in the middle of a body (" + failure.code() + ", " + failure.reason()
-                    + "); the client's connection is cut");
-            throw new CloseConnectionException("legacy body cut", e);
+            return spool.take(buffer);
+        } catch (IOException e) {
+            throw new CloseConnectionException("legacy body not held", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloseConnectionException("interrupted", e);
         }
     }
 }

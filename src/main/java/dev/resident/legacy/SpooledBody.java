@@ -17,7 +17,7 @@ import java.util.Arrays;
  * {@code proxy_request_buffering} did in front of gunicorn: a client sending slowly holds a
  * virtual thread of Resident's, never one of the legacy app's workers (a sync worker, or a thread,
  * waits for the body it reads). Up to {@link #IN_MEMORY} bytes stay in memory; a larger body goes
- * to a file of its own in the uploads directory, counted on disk against {@code legacy.uploads}
+ * to a file of its own in the spool's directory, counted on disk against {@code legacy.spool}
  * (the client's share of it included) as it grows, and deleted when the body is closed.
  */
 final class SpooledBody implements AutoCloseable {

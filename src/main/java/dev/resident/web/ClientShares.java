@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * A budget of bytes that the requests of every client share, one client address holding at most
  * its share of it: past the budget a request gets 503 {@code unavailable} (with
  * {@code Retry-After}), past its address's share 429 {@code rate_limited}. What the request bodies
- * hold in the heap is one ({@link Bodies}), the uploads held on disk for the legacy app another.
+ * hold in the heap is one ({@link Bodies}), what waits on disk between the legacy app and its clients another.
  * A client's address is looked up only once it holds some.
  */
 public final class ClientShares {

@@ -122,7 +122,7 @@ public final class WebFront {
      * A budget of {@code budget} bytes that every client shares, one client address holding at most
      * {@code perAddress} of it when the per-address limits are on ({@code resident.limits.per-address}).
      *
-     * @param what what is held, named in the refusals ({@code "uploads for the legacy app"})
+     * @param what what is held, named in the refusals ({@code "large request bodies"})
      */
     public ClientShares shares(String what, long budget, long perAddress) {
         return new ClientShares(what, budget, admission.perAddress() ? perAddress : Long.MAX_VALUE,

@@ -104,6 +104,20 @@ public final class RawHttp implements AutoCloseable {
 
     /** The next HTTP answer (its body framed by {@code Content-Length} or chunked), within {@code timeout}. */
     public Answer answer(Duration timeout) {
+        Received received = received(timeout);
+        return new Answer(received.status, received.headers, new String(received.body, StandardCharsets.UTF_8));
+    }
+
+    /** The next HTTP answer's status and the bytes of its body, within {@code timeout} (each read). */
+    public Map.Entry<Integer, byte[]> answerBytes(Duration timeout) {
+        Received received = received(timeout);
+        return Map.entry(received.status, received.body);
+    }
+
+    private record Received(int status, Map<String, String> headers, byte[] body) {
+    }
+
+    private Received received(Duration timeout) {
         setTimeout(timeout);
         try {
             String statusLine = line();
@@ -125,7 +139,7 @@ public final class RawHttp implements AutoCloseable {
             } else {
                 body = new byte[0];
             }
-            return new Answer(status, headers, new String(body, StandardCharsets.UTF_8));
+            return new Received(status, headers, body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

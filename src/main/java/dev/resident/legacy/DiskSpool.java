@@ -13,35 +13,36 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Where the uploads for the legacy app wait while they arrive ({@link SpooledBody}): a directory
- * only Resident's user can read, and the disk budget they share ({@code legacy.uploads}). Without
- * a configured directory it makes a new one under {@code java.io.tmpdir} and deletes it at
- * {@link #close()}.
+ * Where what passes between a client and the legacy app waits for the slower side, so that neither
+ * a slow upload ({@link SpooledBody}) nor a slow reader ({@link AnswerSpool}) holds one of the
+ * legacy app's workers: a directory only Resident's user can read, and the disk budget they share,
+ * per process and per client address ({@code legacy.spool}). Without a configured directory it
+ * makes a new one under {@code java.io.tmpdir} and deletes it at {@link #close()}.
  */
-final class UploadSpool implements AutoCloseable {
+final class DiskSpool implements AutoCloseable {
     private final Path dir;
     private final boolean made;
     private final ClientShares onDisk;
 
     /**
      * @param dir    the configured directory (made {@code rwx------} when missing), or empty for a new one
-     * @param onDisk the budget of what uploads hold on disk, per process and per client address
+     * @param onDisk the budget of what waits on disk, per process and per client address
      * @throws UncheckedIOException when the directory cannot be made
      */
-    UploadSpool(Optional<Path> dir, ClientShares onDisk) {
+    DiskSpool(Optional<Path> dir, ClientShares onDisk) {
         this.onDisk = onDisk;
         this.made = dir.isEmpty();
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         try {
             var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
             if (dir.isEmpty()) {
-                this.dir = posix ? Files.createTempDirectory("resident-uploads-", privateDir)
-                        : Files.createTempDirectory("resident-uploads-");
+                this.dir = posix ? Files.createTempDirectory("resident-spool-", privateDir)
+                        : Files.createTempDirectory("resident-spool-");
             } else {
                 this.dir = posix ? Files.createDirectories(dir.get(), privateDir) : Files.createDirectories(dir.get());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("legacy.uploads.dir cannot be made: " + dir.map(Path::toString).orElse("(a temporary one)"), e);
+            throw new UncheckedIOException("legacy.spool.dir cannot be made: " + dir.map(Path::toString).orElse("(a temporary one)"), e);
         }
     }
 
@@ -54,6 +55,11 @@ final class UploadSpool implements AutoCloseable {
     SpooledBody receive(ServerRequest req, long limit) {
         return SpooledBody.receive(req.content().inputStream(), req.headers().contentLength().orElse(-1), limit, dir,
                 onDisk.count(req));
+    }
+
+    /** A spool for the legacy app's answer to {@code req}, counted against its client's share; close it when answered. */
+    AnswerSpool answer(ServerRequest req) {
+        return new AnswerSpool(dir, onDisk.count(req));
     }
 
     /** Deletes the directory when it made it (what is left in it first). */

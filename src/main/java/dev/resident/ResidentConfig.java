@@ -100,6 +100,8 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGES", "resident.limits.max-pages"),
             Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
             Map.entry("HEADER_TIMEOUT", "resident.limits.header-timeout"),
+            Map.entry("BODY_TIMEOUT", "resident.limits.body-timeout"),
+            Map.entry("BODY_MIN_RATE", "resident.limits.body-min-rate"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
             Map.entry("ADDRESS_GUEST_PAGES", "resident.limits.per-address.guest-pages"),
             Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),

@@ -271,6 +271,8 @@ final class Settings {
                 perAddress.get("connections").asInt().get(),
                 perAddress.get("max-tracked").asInt().get(),
                 duration(limits.get("header-timeout")),
+                duration(limits.get("body-timeout")),
+                limits.get("body-min-rate").asInt().get(),
                 duration(limits.get("slow-call")),
                 perAddress.get("bodies-heap").asLong().get(),
                 perAddress.get("guest-pages").asInt().get(),

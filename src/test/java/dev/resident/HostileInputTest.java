@@ -12,9 +12,11 @@ import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.MainProcess;
 import dev.resident.support.Observe;
+import dev.resident.support.LogLines;
 import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
+import dev.resident.web.Errors;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
@@ -379,6 +381,29 @@ class HostileInputTest {
         }
         Eventually.await(Duration.ofSeconds(10), "the bodies' heap given back when their connections closed",
                 () -> observe.metric("resident_bodies_heap", server.process()) == 0);
+    }
+
+    /**
+     * A body cut short (the client stops sending, or sends a broken chunk) is the client's doing:
+     * a 400 where an answer can still reach it, never an internal error with a logged stack, which
+     * anyone could repeat to flood the log.
+     */
+    @Test
+    @Order(2)
+    void aBodyCutShortIsTheClientsErrorAndLogsNothing() {
+        try (LogLines errors = LogLines.of(Errors.class.getName())) {
+            for (String body : List.of("Content-Length: 100\r\n\r\n{\"user\":\"al",
+                    "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"user\":")) {
+                try (RawHttp cut = new RawHttp(uri)) {
+                    cut.send("POST /_/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + body);
+                    cut.shutdownOutput();
+                    RawHttp.Answer answer = cut.answer(WAIT);
+                    assertEquals(400, answer.status(), answer.body());
+                    assertTrue(answer.body().contains("\"bad_request\""), answer.body());
+                }
+            }
+            assertEquals(List.of(), errors.containing("internal error"));
+        }
     }
 
     /**

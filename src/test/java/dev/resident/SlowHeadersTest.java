@@ -3,9 +3,11 @@ package dev.resident;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
+import dev.resident.support.LogLines;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
+import dev.resident.web.Errors;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,6 +92,87 @@ class SlowHeadersTest {
                 socket.close();
             }
         });
+    }
+
+    /**
+     * A request body must keep coming: one sent slower than {@code body-min-rate} is cut after the
+     * body timeout (and a second more for each {@code body-min-rate} bytes that came), unanswered
+     * and with nothing logged, while one that keeps the rate is read, however long it takes.
+     */
+    @Test
+    void aBodyThatStopsComingIsCutAndOneThatKeepsComingIsRead() throws Exception {
+        onServer(Map.of("resident.limits.body-timeout", "1s", "resident.limits.body-min-rate", "50"), server -> {
+            try (LogLines errors = LogLines.of(Errors.class.getName());
+                 LogLines helidon = LogLines.of("io.helidon.webserver.http.ErrorHandlers")) {
+                Observe observe = new Observe(server);
+                double before = observe.metric("resident_body_timeouts_total");
+                String body = "{\"user\":\"alice\",\"password\":\"" + "x".repeat(700) + "\"}";
+                String head = "POST /_/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n";
+                // 10 bytes a second: allowed 1 s + 0.2 s for each second that passed, cut at about 1.25 s
+                Paced slow = sendPaced(server, head, body, 1);
+                assertTrue(slow.cut(), "the slow body was never cut");
+                assertTrue(slow.millis() >= 1000 && slow.millis() < 5000, "cut after " + slow.millis() + " ms");
+                assertEquals(before + 1, observe.metric("resident_body_timeouts_total"));
+                awaitOnlyTheObserversConnection(observe);
+                assertEquals(List.of(), helidon.containing(""), "nothing logged for a body cut");
+
+                // a body broken off by its client (a reset) is no error of the server's either
+                try (Socket reset = connect(server)) {
+                    reset.getOutputStream().write((head + body.substring(0, 20)).getBytes(StandardCharsets.US_ASCII));
+                    reset.setSoLinger(true, 0);
+                }
+                awaitOnlyTheObserversConnection(observe);
+                assertEquals(List.of(), helidon.containing(""), "nothing logged for a body reset");
+
+                // 200 bytes a second: slower than any test's usual body, within the rate, and answered
+                Paced steady = sendPaced(server, head, body, 20);
+                assertFalse(steady.cut(), "a body that kept the rate was cut after " + steady.millis() + " ms");
+                assertTrue(steady.millis() > 3000, "it took " + steady.millis() + " ms, past the timeout");
+                assertEquals(List.of(), errors.containing("internal error"));
+            }
+        });
+    }
+
+    /** Waits until the server has ended every connection but the one {@code observe} reads the metrics on. */
+    private static void awaitOnlyTheObserversConnection(Observe observe) {
+        Eventually.await(Duration.ofSeconds(10), "the other connections ended",
+                () -> observe.metric("resident_tcp_connections") == 1);
+    }
+
+    /** How a body sent {@code perTick} bytes every 100 ms ended: cut by the server, or answered, and after how long. */
+    private record Paced(boolean cut, long millis) {
+    }
+
+    private static Paced sendPaced(URI server, String head, String body, int perTick) throws IOException {
+        try (Socket socket = connect(server)) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+            socket.setSoTimeout(100);
+            for (int sent = 0; sent < bytes.length; sent += perTick) {
+                try {
+                    out.write(bytes, sent, Math.min(perTick, bytes.length - sent));
+                    out.flush();
+                    if (sent + perTick >= bytes.length) {
+                        break; // whole: the answer may come
+                    }
+                    if (in.read() == -1) { // the read waits 100 ms: the pace
+                        return new Paced(true, Duration.ofNanos(System.nanoTime() - started).toMillis());
+                    }
+                    throw new AssertionError("answered before the body was whole");
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // the next piece
+                } catch (IOException reset) {
+                    return new Paced(true, Duration.ofNanos(System.nanoTime() - started).toMillis());
+                }
+            }
+            socket.setSoTimeout(10_000);
+            int first = in.read();
+            return new Paced(first == -1, Duration.ofNanos(System.nanoTime() - started).toMillis());
+        }
     }
 
     @Test

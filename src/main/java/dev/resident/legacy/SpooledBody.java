@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.ThrottledLog;
 import dev.resident.web.ApiError;
+import dev.resident.web.BodyDeadline;
 import dev.resident.web.ClientShares;
 
 import java.io.IOException;
@@ -49,7 +50,7 @@ final class SpooledBody implements AutoCloseable {
      */
     static SpooledBody receive(InputStream from, long declared, long limit, Path dir, ClientShares.Count onDisk) {
         SpooledBody body = new SpooledBody(onDisk);
-        try {
+        try (BodyDeadline timed = BodyDeadline.start()) {
             body.read(from, declared, limit, dir);
             return body;
         } catch (RuntimeException e) {

@@ -17,6 +17,10 @@ import java.time.Duration;
  * @param maxTrackedAddresses   addresses remembered at once (bounds the memory of the caps)
  * @param headerTimeout         a request head not complete this long after its first byte: the
  *                              connection is closed (slowloris)
+ * @param bodyTimeout           a request body still coming this long after its reading began, and
+ *                              one second more for every {@code bodyMinRate} bytes that came: the
+ *                              connection is closed
+ * @param bodyMinRate           the bytes a second that keep a body's reading going
  * @param slowCall              a page call running longer is logged once with its stack
  * @param bodiesHeapPerAddress  of {@code max-bodies-heap}, what one client address's bodies may hold; beyond: 429
  * @param guestPagesPerAddress  live pages of the guests of one client address; one more: 429
@@ -36,8 +40,13 @@ import java.time.Duration;
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
-                                Duration slowCall, long bodiesHeapPerAddress, int guestPagesPerAddress,
-                                int guestConnectionsPerAddress, int pagesPerUser, Duration guestsGiveWayAfter,
-                                long maxQueuedChars, long queuedCharsPerAddress, int ipv6NetworksPer48,
-                                Duration ipv6Window) {
+                                Duration bodyTimeout, int bodyMinRate, Duration slowCall, long bodiesHeapPerAddress,
+                                int guestPagesPerAddress, int guestConnectionsPerAddress, int pagesPerUser,
+                                Duration guestsGiveWayAfter, long maxQueuedChars, long queuedCharsPerAddress,
+                                int ipv6NetworksPer48, Duration ipv6Window) {
+    public AdmissionSettings {
+        if (bodyTimeout.isNegative() || bodyTimeout.isZero() || bodyMinRate <= 0) {
+            throw new IllegalArgumentException("resident.limits.body-timeout and body-min-rate must be positive");
+        }
+    }
 }

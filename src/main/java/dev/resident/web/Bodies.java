@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
 import dev.resident.json.RpcBody;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
@@ -102,15 +102,19 @@ final class Bodies {
         Body body = new Body(() -> addresses.of(req));
         try {
             byte[] bytes;
-            try (InputStream in = req.content().inputStream()) {
+            BodyDeadline timed = BodyDeadline.start();
+            try (timed; InputStream in = req.content().inputStream()) {
                 bytes = readUpTo(in, maxBytes + 1, declared, body);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             } catch (ApiError e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
+                if (timed.cut() || BrokenConnection.in(e)) {
+                    // no answer can reach the client: trying one would only log Helidon's complaint
+                    throw new CloseConnectionException("request body cut", e);
+                }
                 // Helidon's chunk parser throws NumberFormatException for a bad or overflowing chunk
-                // size: the client's mistake, and the rest of the connection cannot be trusted
+                // size, and an end of stream before the declared length: the client's mistake, and
+                // the rest of the connection cannot be trusted
                 throw ApiError.badRequest("unreadable request body").closingConnection();
             }
             if (bytes.length > maxBytes) {

@@ -32,8 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>A request head (request line and headers) must be complete within the header timeout: the
  * first one from the connection's accept, each later one from its first byte. A sweep closes the
  * socket of one that is not. An idle keep-alive connection (no byte of a next request yet) is left
- * to {@code server.idle-connection-timeout}; a request body, a response being written and an
- * upgraded WebSocket are not timed.</li>
+ * to {@code server.idle-connection-timeout}; a response being written and an upgraded WebSocket
+ * are not timed.</li>
+ * <li>A request body must keep coming while it is read ({@link BodyDeadline}): it may take the body
+ * timeout, and one second more for each {@code body-min-rate} bytes that came; the sweep closes the
+ * socket of one that is slower.</li>
  * <li>One client address may hold at most {@code per-address.connections} open connections (its
  * WebSockets included); one beyond is closed as it is accepted, unanswered. Trusted proxies are
  * exempt (they carry many clients; the balancer caps its own sources). The addresses tracked are
@@ -48,7 +51,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 final class ConnectionWatch implements AutoCloseable {
+    /** The connection whose requests the current thread runs (Helidon runs them on the connection's own thread). */
+    private static final ThreadLocal<Watched> CURRENT = new ThreadLocal<>();
     private final long headTimeoutNanos;
+    private final long bodyTimeoutNanos;
+    private final long nanosPerBodyByte;
     private final boolean perAddress;
     private final int connectionsPerAddress;
     private final int maxTracked;
@@ -57,6 +64,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final ConcurrentHashMap<Watched, ConnectionContext> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
     private final Counter timedOut;
+    private final Counter bodiesTimedOut;
     private final Counter refused;
     private final Counter framesRefused;
     private final Future<?> sweeper;
@@ -68,6 +76,8 @@ final class ConnectionWatch implements AutoCloseable {
     ConnectionWatch(AdmissionSettings settings, ClientAddress addresses, Bodies bodies, ResidentMeters meters,
                     Timers timers) {
         this.headTimeoutNanos = settings.headerTimeout().toNanos();
+        this.bodyTimeoutNanos = settings.bodyTimeout().toNanos();
+        this.nanosPerBodyByte = Math.max(1, 1_000_000_000L / settings.bodyMinRate());
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
         this.maxTracked = settings.maxTrackedAddresses();
@@ -75,6 +85,8 @@ final class ConnectionWatch implements AutoCloseable {
         this.bodies = bodies;
         this.timedOut = meters.counter("resident.header.timeouts",
                 "connections closed because a request head was not complete within resident.limits.header-timeout");
+        this.bodiesTimedOut = meters.counter("resident.body.timeouts",
+                "connections closed because a request body came slower than resident.limits.body-min-rate allows");
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
         this.framesRefused = meters.counter("resident.frames.refused",
@@ -160,8 +172,16 @@ final class ConnectionWatch implements AutoCloseable {
             } else if (watched.headOverdue(now, headTimeoutNanos)) {
                 timedOut.increment();
                 closeQuietly(ctx);
+            } else if (watched.cutOverdueBody(now)) {
+                bodiesTimedOut.increment();
+                closeQuietly(ctx);
             }
         });
+    }
+
+    /** The connection whose request the current thread runs, or null outside one. */
+    static Watched current() {
+        return CURRENT.get();
     }
 
     private static void closeQuietly(ConnectionContext ctx) {
@@ -194,6 +214,11 @@ final class ConnectionWatch implements AutoCloseable {
         private Bodies.Body framesHeld;
         /** What runs when the connection is over, once upgraded (its socket's listener). */
         private Runnable whenEnded;
+        /** While a request body is read: when its reading began (0: none is read), and the bytes come since. */
+        private long bodyStarted;
+        private long bodyBytes;
+        /** Whether the last body read was cut for coming too slowly. */
+        private boolean bodyCut;
 
         private Watched(String address, SocketAddress peer) {
             this.address = address;
@@ -201,6 +226,7 @@ final class ConnectionWatch implements AutoCloseable {
         }
 
         synchronized void received(byte[] bytes) {
+            bodyBytes += bytes.length;
             if (frames != null) {
                 follow(bytes);
                 return;
@@ -306,6 +332,49 @@ final class ConnectionWatch implements AutoCloseable {
         synchronized boolean headOverdue(long now, long timeoutNanos) {
             return state == HEAD && now - headStarted > timeoutNanos;
         }
+
+        /** A request body's reading begins on this connection. */
+        synchronized void bodyBegins() {
+            bodyStarted = System.nanoTime() | 1; // never 0, which means none
+            bodyBytes = 0;
+            bodyCut = false;
+        }
+
+        /** The body was read (or its reading given up). */
+        synchronized void bodyEnds() {
+            bodyStarted = 0;
+        }
+
+        /** Whether a body being read is overdue; it is then cut (the caller closes the connection). */
+        synchronized boolean cutOverdueBody(long now) {
+            if (bodyStarted == 0 || now - bodyStarted <= bodyTimeoutNanos + bodyBytes * nanosPerBodyByte) {
+                return false;
+            }
+            bodyStarted = 0;
+            bodyCut = true;
+            return true;
+        }
+
+        synchronized boolean bodyCut() {
+            return bodyCut;
+        }
+
+        /** Runs the connection's requests on this thread, known to {@link #current()}. */
+        void run(Handling handling) throws InterruptedException {
+            CURRENT.set(this);
+            try {
+                handling.run();
+            } finally {
+                CURRENT.remove();
+                ended();
+            }
+        }
+    }
+
+    /** Helidon's handling of a connection, which throws what its interrupt throws. */
+    @FunctionalInterface
+    interface Handling {
+        void run() throws InterruptedException;
     }
 
     /** What the client sends: the parsed headers end a head. */

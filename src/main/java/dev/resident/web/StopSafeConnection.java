@@ -35,21 +35,13 @@ final class StopSafeConnection implements ServerConnection, InterruptableTask<Vo
 
     @Override
     public void handle(Limit limit) throws InterruptedException {
-        try {
-            helidon.handle(limit);
-        } finally {
-            watched.ended();
-        }
+        watched.run(() -> helidon.handle(limit));
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public void handle(Semaphore requestSemaphore) throws InterruptedException {
-        try {
-            helidon.handle(requestSemaphore);
-        } finally {
-            watched.ended();
-        }
+        watched.run(() -> helidon.handle(requestSemaphore));
     }
 
     @Override

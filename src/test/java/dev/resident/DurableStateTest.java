@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -102,6 +103,71 @@ class DurableStateTest {
             assertEquals(404, browser.rpc(pageId, "inc", null, null).status(), "a closed page is gone from the store");
             assertEquals("alice", browser.openPage("/_bench", null).get("user").asText());
         }
+    }
+
+    /**
+     * A user's saved pages are hers alone: after a restart (so that they are saved copies, not live
+     * pages that a logout ends), her logout or another user's login on her browser leaves them to
+     * nobody; a guest's saved page still goes on into that guest's login.
+     */
+    @Test
+    void aUsersSavedPagesDoNotPassToWhoeverHoldsTheSessionNext(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        String alicesCookie;
+        String alicesPage;
+        String bobsCookie;
+        String bobsPage;
+        String guestsCookie;
+        String guestsPage;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser alice = new Browser(first.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            alicesCookie = alice.connectionId();
+            alicesPage = alice.benchPage("orders");
+            assertEquals(2, inc(alice, alicesPage, 2));
+            Browser bob = new Browser(first.uri());
+            assertEquals(200, bob.login("bob", "bob").status());
+            bobsCookie = bob.connectionId();
+            bobsPage = bob.benchPage("orders");
+            Browser guest = new Browser(first.uri());
+            guestsPage = guest.benchPage("orders");
+            guestsCookie = guest.connectionId();
+            assertEquals(1, inc(guest, guestsPage, 1));
+            awaitSaved(first.uri());
+            first.kill();
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser guest = new Browser(second.uri());
+            guest.useSession(guestsCookie);
+            takeNewSession(guest, guest.login("alice", "alice"));
+            assertEquals(2, inc(guest, guestsPage, 1), "a guest's page goes on into its login");
+            Browser afterLogout = new Browser(second.uri());
+            afterLogout.useSession(alicesCookie);
+            takeNewSession(afterLogout, afterLogout.post("/_/logout", "{}"));
+            assertError(afterLogout.get("/_/page?page_id=" + alicesPage), 404, "unknown_page");
+            assertEquals(404, afterLogout.rpc(alicesPage, "inc", null, null).status(), "the next holder, a guest");
+
+            Browser carol = new Browser(second.uri());
+            carol.useSession(bobsCookie);
+            takeNewSession(carol, carol.login("carol", "carol"));
+            assertError(carol.get("/_/page?page_id=" + bobsPage), 404, "unknown_page");
+
+        }
+    }
+
+    /**
+     * Keeps the session id a login or logout answered with in place of the one {@link Browser#useSession}
+     * set (the cookie store would keep both, and send the old one first).
+     */
+    private static void takeNewSession(Browser browser, Reply answer) {
+        assertTrue(answer.status() == 200 || answer.status() == 204, answer.body());
+        String fresh = answer.headers().getOrDefault("set-cookie", List.of()).stream()
+                .filter(cookie -> cookie.startsWith("rsd_cid="))
+                .map(cookie -> cookie.substring("rsd_cid=".length(), cookie.indexOf(';')))
+                .findFirst().orElseThrow(() -> new AssertionError("no new session id: " + answer.headers()));
+        browser.dropCookie("rsd_cid");
+        browser.useSession(fresh);
     }
 
     /**

@@ -297,6 +297,36 @@ class ReplacedSessionIdTest {
     }
 
     /**
+     * Alice's page is on p01 and her logout lands on p02, and no request with her browser's new id
+     * ever reaches p01: once her page there has expired, p01 forgets her session too (it waited for
+     * the new id with her page, and kept it for ever).
+     */
+    @Test
+    void aSessionReplacedOnAnotherProcessIsForgottenHereOnceItsPagesAreGone() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats",
+                     "resident.state.snapshot-interval", "100ms", "resident.state.recheck", "1h",
+                     "resident.pages.idle-ttl", "2s", "resident.connections.user-ttl", "3s",
+                     "resident.connections.guest-ttl", "3s", "resident.sweep-interval", "500ms"))) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            Browser alice = p01.browser();
+            assertEquals(200, alice.login("alice", "alice").status());
+            String page = alice.benchPage();
+            Eventually.await(Duration.ofSeconds(10), "p01 saved the session",
+                    () -> p01.counter("resident_state_pending") == 0);
+            assertEquals(1, p01.counter("resident_users"));
+            Browser logout = new Browser(p02.uri());
+            logout.useSession(alice.connectionId());
+            assertEquals(204, logout.post("/_/logout", "").status());
+            Eventually.await(Duration.ofSeconds(10), "her page on p01 expired",
+                    () -> p01.counter("resident_pages") == 0);
+            Eventually.await(Duration.ofSeconds(15), "p01 forgot her session",
+                    () -> p01.counter("resident_users") == 0);
+        }
+    }
+
+    /**
      * p02 has a write of its copy of the session queued (a guest's copy is refreshed in the store
      * 250 ms after its last write here) when p01's login replaces the id: that write comes after
      * the login's mark, and must not overwrite it, which would bring the old id back to life on the

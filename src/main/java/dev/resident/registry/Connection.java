@@ -1,5 +1,6 @@
 package dev.resident.registry;
 
+import dev.resident.id.Ids;
 import dev.resident.page.Store;
 import dev.resident.page.engine.ResidentPage;
 
@@ -42,6 +43,12 @@ public final class Connection {
     private volatile String addressShare;
     /** Whether its id was last issued over HTTPS, as a {@code __Host-} cookie that no other host can plant. */
     private volatile boolean boundToHostCookie;
+    /**
+     * Who holds it now, as a token that changes whenever a user's session goes to someone else (a
+     * logout, another user's login): its saved pages carry it, and a saved page of another tenure
+     * is never continued for it ({@link DurablePages#adopt}). A guest's login keeps it.
+     */
+    private volatile String tenure = Ids.newId();
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
         this.id = id;
@@ -109,6 +116,20 @@ public final class Connection {
         if (addressShare == null && share != null) {
             addressShare = share;
         }
+    }
+
+    /** Who holds it now: changed when a user's session goes to someone else (never sent to a client). */
+    String tenure() {
+        return tenure;
+    }
+
+    void tenure(String tenure) {
+        this.tenure = tenure;
+    }
+
+    /** A user's session goes to someone else: what was saved under the old holder is no longer theirs. */
+    void newTenure() {
+        this.tenure = Ids.newId();
     }
 
     /** The internal key its pages refer to (never sent to a client). */

@@ -18,14 +18,15 @@ import java.util.Set;
  * instead, {@code {"v":1,"replaced"}} (when), which names nothing of the session.
  */
 record ConnectionRecord(String key, Identity identity, long created, long seen, String addressShare,
-                        boolean boundToHostCookie, long revision) {
+                        boolean boundToHostCookie, String tenure, long revision) {
     private static final int VERSION = 1;
     /** Longer than any address share ({@code a:} and an IPv6 /64 or /48 key). */
     private static final int MAX_SHARE = 80;
 
     static ConnectionRecord of(Connection connection) {
         return new ConnectionRecord(connection.key(), connection.identity(), connection.createdAt(),
-                connection.lastSeen(), connection.addressShare(), connection.boundToHostCookie(), connection.revision());
+                connection.lastSeen(), connection.addressShare(), connection.boundToHostCookie(), connection.tenure(),
+                connection.revision());
     }
 
     byte[] encode() {
@@ -35,7 +36,8 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
                 .put("user", identity.user())
                 .put("guest", identity.guest())
                 .put("created", created)
-                .put("seen", seen);
+                .put("seen", seen)
+                .put("tenure", tenure);
         identity.roles().forEach(node.putArray("roles")::add);
         if (addressShare != null && identity.guest()) {
             node.put("share", addressShare);
@@ -76,9 +78,15 @@ record ConnectionRecord(String key, Identity identity, long created, long seen, 
                     new Identity(node.get("user").asText(), node.path("guest").asBoolean(), Set.copyOf(roles)),
                     node.path("created").asLong(), node.path("seen").asLong(),
                     LiveShares.isAddressShare(share) && share.length() <= MAX_SHARE ? share : null,
-                    node.path("host").asBoolean(false), revision));
+                    node.path("host").asBoolean(false), boundedText(node.path("tenure")), revision));
         } catch (Json.MalformedJsonException e) {
             return Optional.empty();
         }
+    }
+
+    /** A token written by this class (22 characters); anything longer or not text is no tenure ({@code ""}). */
+    static String boundedText(JsonNode tenure) {
+        String text = tenure.asText("");
+        return text.length() <= 32 ? text : "";
     }
 }

@@ -94,6 +94,7 @@ final class DurableConnections {
     void loaded(Connection connection, ConnectionRecord record) {
         connection.restoreAddressShare(record.addressShare());
         connection.boundToHostCookie(record.boundToHostCookie());
+        connection.tenure(record.tenure());
         connection.revision(record.revision());
         connection.savedSeen(record.seen());
         connection.checkedAt(System.currentTimeMillis());

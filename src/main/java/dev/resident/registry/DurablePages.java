@@ -59,6 +59,8 @@ final class DurablePages {
     private final AtomicLong tooLargeLogged = new AtomicLong(System.nanoTime() - MINUTE_NANOS);
     private final ResidentMeters meters;
     private final RefusedWrites refusedWrites;
+    /** The tenure of the connection with a key ({@link Connection#tenure()}), {@code ""} when not held here. */
+    private final Function<String, String> tenures;
     private final String self;
     private final ProcessLeases leases;
     private final OwnershipChecks ownership;
@@ -73,11 +75,13 @@ final class DurablePages {
      * @param host the registry the pages live in
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
      * @param refusedWrites counts the snapshots a full bucket refused
+     * @param tenures the tenure of the connection with a key, written with its pages' snapshots
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
                  String self, PageHost host, BiConsumer<ResidentPage, String> lost,
-                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites) {
+                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites, Function<String, String> tenures) {
         this.refusedWrites = refusedWrites;
+        this.tenures = tenures;
         this.maxPageBytes = maxPageBytes;
         this.pages = buckets.pages().batched();
         this.types = types;
@@ -129,6 +133,10 @@ final class DurablePages {
                 if (!saved.connectionId().equals(connection.key())) {
                     return Optional.empty();
                 }
+                if (!record.get().tenure().equals(connection.tenure())) {
+                    // the user whose page it was logged out, or another logged in on that browser
+                    return Optional.empty();
+                }
                 String owner = record.get().owner();
                 if (!record.get().released() && !owner.equals(self) && leases.alive(owner)) {
                     throw new PageMoved(saved.id());
@@ -145,7 +153,7 @@ final class DurablePages {
                 String epoch = Registry.newEpoch();
                 SavedPage claimed = new SavedPage(id, saved.path(), saved.params(), saved.connectionId(), epoch,
                         saved.seq(), saved.data(), saved.tables(), saved.state());
-                long revision = claim(key, claimed, stored.get().revision());
+                long revision = claim(key, claimed, connection.tenure(), stored.get().revision());
                 if (revision == -1) {
                     continue; // another process claimed it first: look again
                 }
@@ -182,7 +190,7 @@ final class DurablePages {
             return DONE; // a call is running: its end marks the page again
         }
         String key = StateKeys.page(page.id());
-        byte[] record = new PageRecord(saved, self, false).encode();
+        byte[] record = new PageRecord(saved, self, false, tenures.apply(saved.connectionId())).encode();
         measured.accept(page, record.length);
         if (tooLarge(page, record)) {
             return DONE;
@@ -269,7 +277,7 @@ final class DurablePages {
             if (!open) {
                 continue;
             }
-            byte[] record = new PageRecord(saved, self, true).encode();
+            byte[] record = new PageRecord(saved, self, true, tenures.apply(saved.connectionId())).encode();
             measured.accept(page, record.length);
             if (tooLarge(page, record)) {
                 complete = false;
@@ -374,9 +382,9 @@ final class DurablePages {
      * lost with a crash is made again at the next start (a commit per claim made a restart's burst
      * of continued pages write a file chunk each, twice the file).
      */
-    private long claim(String key, SavedPage claimed, long expected) {
+    private long claim(String key, SavedPage claimed, String tenure, long expected) {
         try {
-            return pages.update(key, new PageRecord(claimed, self, false).encode(), expected);
+            return pages.update(key, new PageRecord(claimed, self, false, tenure).encode(), expected);
         } catch (StateUnavailable e) {
             throw unavailable();
         }

@@ -12,10 +12,11 @@ import java.util.Set;
 
 /**
  * A page as kept in the {@code pages} bucket under its key ({@link StateKeys#page}):
- * {@code {"v":1,"id","path","params","connection","epoch","seq","data","tables","state","owner","released"}}.
- * {@code owner} is the process running it; {@code released} says that process let it go (a drain).
+ * {@code {"v":1,"id","path","params","connection","epoch","seq","data","tables","state","owner","released","tenure"}}.
+ * {@code owner} is the process running it; {@code released} says that process let it go (a drain);
+ * {@code tenure} is who held its connection when it was saved ({@link Connection#tenure()}).
  */
-record PageRecord(SavedPage page, String owner, boolean released) {
+record PageRecord(SavedPage page, String owner, boolean released, String tenure) {
     static final int VERSION = 1;
 
     /** Whether {@code process} still runs this copy: its owner, not released, of the page's epoch {@code epoch}. */
@@ -32,7 +33,8 @@ record PageRecord(SavedPage page, String owner, boolean released) {
                 .put("epoch", page.epoch())
                 .put("seq", page.seq())
                 .put("owner", owner)
-                .put("released", released);
+                .put("released", released)
+                .put("tenure", tenure);
         node.putRawValue("params", new RawValue(page.params())); // already JSON: not parsed to be written
         node.set("data", page.data());
         page.tables().forEach(node.putArray("tables")::add);
@@ -59,7 +61,8 @@ record PageRecord(SavedPage page, String owner, boolean released) {
                     params.isMissingNode() || params.isNull() ? "{}" : Json.write(params),
                     node.get("connection").asText(), node.path("epoch").asText(), node.get("seq").asLong(),
                     (ObjectNode) node.get("data"), Set.copyOf(tables), state);
-            return Optional.of(new PageRecord(page, node.path("owner").asText(""), node.path("released").asBoolean()));
+            return Optional.of(new PageRecord(page, node.path("owner").asText(""), node.path("released").asBoolean(),
+                    ConnectionRecord.boundedText(node.path("tenure"))));
         } catch (Json.MalformedJsonException e) {
             return Optional.empty();
         }

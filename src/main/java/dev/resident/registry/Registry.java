@@ -83,7 +83,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.durableConnections = new DurableConnections(buckets, settings, state, documentLocks, replacedIds,
                 refusedWrites);
         this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
-                (page, reason) -> evict(page, 1012, reason), this::measured, refusedWrites);
+                (page, reason) -> evict(page, 1012, reason), this::measured, refusedWrites,
+                this::tenureOf);
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
@@ -183,6 +184,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             }
         }
         return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();
+    }
+
+    /** Who holds the connection with {@code key} now ({@link Connection#tenure()}), {@code ""} when not held here. */
+    private String tenureOf(String key) {
+        return sessions.byKey(key).map(Connection::tenure).orElse("");
     }
 
     /** Drops a page for good (its client closed it, it expired, an admin dropped it): its socket is closed with {@code socketCode}. */

@@ -229,6 +229,7 @@ public final class Sessions {
             if (!identity.equals(connection.identity())) {
                 if (handsOver(connection, identity)) {
                     endWhatWasTheirs(connection); // its pages' sockets close with 4404
+                    connection.newTenure();
                 } else {
                     closeSockets(connection);
                 }
@@ -328,7 +329,9 @@ public final class Sessions {
     /**
      * Drops connections left without pages past their ttl, and sessions past their maximum age
      * with their pages: a page whose socket keeps it alive sends no request that would find its
-     * session too old.
+     * session too old. A connection whose id another process replaced (a login or logout there)
+     * waits here, with its pages, for a request with its new id; one that never comes leaves
+     * nothing behind once its pages are gone and its ttl passed.
      *
      * @return how many were dropped
      */
@@ -340,6 +343,14 @@ public final class Sessions {
                 dropped++;
             } else if (connection.pageSet().isEmpty() && durable.idle(connection, now)) {
                 drop(connection);
+                dropped++;
+            }
+        }
+        for (Connection connection : byKey.values()) {
+            if (connections.get(connection.id()) != connection && connection.pageSet().isEmpty()
+                    && durable.idle(connection, now)) {
+                byKey.remove(connection.key(), connection);
+                forget(connection.user(), connection);
                 dropped++;
             }
         }
@@ -388,6 +399,7 @@ public final class Sessions {
     private void replaceId(String oldId, Connection connection, Identity identity, long now) {
         if (handsOver(connection, identity)) {
             endWhatWasTheirs(connection);
+            connection.newTenure(); // written with the new id
         }
         replacedIds.replaced(oldId, connection, identity.user(), now);
         try {
@@ -432,6 +444,7 @@ public final class Sessions {
                 known.id(cookieId);
                 moveTo(known, record.identity());
                 connections.put(cookieId, known);
+                byKey.put(known.key(), known); // the sweep may have forgotten it while no id named it
                 durable.loaded(known, record);
                 return known;
             }

@@ -3,6 +3,7 @@ package dev.resident.site;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.bus.BusNames;
 import dev.resident.json.Json;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.site.AdminMessages.ActionReply;
@@ -19,6 +20,7 @@ import io.nats.client.Message;
 import io.nats.client.Subscription;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -102,6 +104,9 @@ final class NatsSiteView implements SiteView {
     }
 
     private void act(String process, String action, String pageId, java.util.function.Supplier<RuntimeException> unknown) {
+        if (process.getBytes(StandardCharsets.UTF_8).length > BusNames.MAX_BYTES) {
+            throw unknown.get(); // longer than a subject takes: no process has this name
+        }
         if (process.equals(self)) {
             switch (action) {
                 case "drop_page" -> local.dropPage(pageId);

@@ -161,11 +161,14 @@ class SiteAdminTest {
         assertFalse(nodes.get("p02").resident().registry().anyPage(pageOnP02).isPresent());
         assertError(delete("/_/admin/pages/" + pageOnP02), 404, "unknown_page");
         assertError(delete("/_/admin/pages/AAAAAAAAAAAAAAAAAAAAAA%7Cp77"), 404, "unknown_page");
+        // a process name longer than a bus subject takes: no process has it (it was a 500)
+        assertError(delete("/_/admin/pages/AAAAAAAAAAAAAAAAAAAAAA%7C" + "%E2%82%AC".repeat(70)), 404, "unknown_page");
     }
 
     @Test
     void drainingAnotherProcessTurnsItsReadyDownAndAnUnknownOneIs404() {
         assertError(drain("p77"), 404, "unknown_process");
+        assertError(drain("%C3%A9".repeat(120)), 404, "unknown_process"); // longer than a bus subject takes: was a 500
         Browser onP03 = nodes.get("p03").browser();
         SocketClient socket = onP03.socket(onP03.benchPage());
         socket.next("hello");

@@ -82,6 +82,16 @@ class DemoOnPostgresTest {
         }
     }
 
+    /** A NUL, which PostgreSQL cannot store, was a 500 with a logged stack for every call (a helper's finding). */
+    @Test
+    void controlCharactersInAnOrderAreRefusedBeforeTheDatabase() {
+        Board alice = Board.open(uri, "alice");
+        for (String customer : new String[]{"\u0000", "Ada\u0000", "a\u0007b"}) {
+            ProtocolTest.assertError(alice.browser.rpc(alice.page, "create",
+                    Json.object().put("customer", customer).put("item", "Gears").put("qty", 1), null), 422, "unprocessable");
+        }
+    }
+
     @Test
     void aBoardsChangeGoesThroughTheDatabaseOnly() {
         Board alice = Board.open(uri, "alice");

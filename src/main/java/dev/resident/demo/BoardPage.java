@@ -125,6 +125,10 @@ final class BoardPage {
         if (value.isEmpty() || value.length() > max) {
             throw PageException.unprocessable(name + " must have 1 to " + max + " characters");
         }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            // PostgreSQL stores no NUL, and no order needs a control character
+            throw PageException.unprocessable(name + " must not hold control characters");
+        }
         return value;
     }
 }

@@ -2,6 +2,7 @@ package dev.resident.web;
 
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.ops.BoundedErrorLog;
 import dev.resident.page.PageException;
 import dev.resident.page.engine.PageMoved;
 import dev.resident.state.StateUnavailable;
@@ -13,6 +14,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 
 /**
  * Turns every failure into {@code {"error":{"code","message"}}}: protocol errors keep their
@@ -23,6 +25,10 @@ public final class Errors {
     private static final System.Logger LOGGER = System.getLogger(Errors.class.getName());
     /** The longest error message a client gets, in characters. */
     public static final int MAX_MESSAGE_CHARS = 1024;
+
+    /** Twenty stacks a minute, two hundred lines, then only their number. */
+    private static final BoundedErrorLog INTERNAL_LOG = new BoundedErrorLog(LOGGER, Level.ERROR, Duration.ofMinutes(1),
+            20, 200);
 
     private Errors() {
     }
@@ -83,10 +89,13 @@ public final class Errors {
         return message.substring(0, end) + "…";
     }
 
-    /** Logs an unexpected failure under a fresh id and returns that id. */
+    /**
+     * Logs an unexpected failure under a fresh id and returns that id; within {@link #INTERNAL_LOG}'s
+     * budget, as a client may cause one per request.
+     */
     public static String logInternal(Throwable e) {
         String id = Ids.newId().substring(0, 12);
-        LOGGER.log(Level.ERROR, "internal error id=" + id, e);
+        INTERNAL_LOG.log("internal error id=" + id, e);
         return id;
     }
 

@@ -278,6 +278,9 @@ public final class Resident implements AutoCloseable {
                 .observersDiscoverServices(false)
                 .addObserver(HealthObserver.builder()
                         .details(true)
+                        // Helidon's own checks (heap, disk, deadlocks) showed heap and disk figures
+                        // to anyone on the open live and ready endpoints; only Resident's checks answer
+                        .useSystemServices(false)
                         .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
                         .update(health -> pgEvents.ifPresent(pg ->
                                 health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))

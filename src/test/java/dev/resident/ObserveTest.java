@@ -1,14 +1,17 @@
 package dev.resident;
 
 import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
 import dev.resident.support.Observe;
 import dev.resident.support.SocketClient;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Health and Prometheus metrics under {@code /observe}. */
@@ -17,11 +20,18 @@ class ObserveTest extends DefaultServerTest {
         super(uri);
     }
 
+    /** Open to anyone (balancers poll it), so it tells nothing about the machine: no heap, no disk. */
     @Test
-    void healthIsUp() {
+    void healthIsUpAndTellsNothingAboutTheMachine() {
         Browser browser = new Browser(uri);
-        assertEquals(200, browser.get("/observe/health/live").status());
-        assertEquals(200, new Observe(uri).readyStatus());
+        Reply live = browser.get("/observe/health/live");
+        assertEquals(200, live.status());
+        Reply ready = browser.get("/observe/health/ready");
+        assertEquals(200, ready.status());
+        for (Reply open : List.of(live, ready)) {
+            assertFalse(open.body().contains("heapMemory") || open.body().contains("diskSpace"), open.body());
+        }
+        assertTrue(ready.body().contains("\"released\""), "Resident's own check, which operators read: " + ready.body());
     }
 
     @Test

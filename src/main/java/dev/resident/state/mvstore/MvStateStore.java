@@ -11,12 +11,16 @@ import org.h2.mvstore.MVStoreException;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 
@@ -71,6 +75,7 @@ public final class MvStateStore implements StateStore {
             throw new StateUnavailable("cannot make the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         Path file = dir.resolve("state.mv");
+        createOwnersOnly(file);
         MVStore store = openFile(file);
         ownersOnly(file);
         store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
@@ -85,12 +90,47 @@ public final class MvStateStore implements StateStore {
      */
     private static void makeOwnersOnly(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
+            warnWhenOthersMayEnter(dir);
             return;
         }
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(dir);
+        }
+    }
+
+    /** A directory made before (by an operator, or an older version) that others may list or enter. */
+    private static void warnWhenOthersMayEnter(Path dir) {
+        try {
+            Set<PosixFilePermission> granted = Files.getPosixFilePermissions(dir);
+            granted.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE,
+                    PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE));
+            if (!granted.isEmpty()) {
+                LOGGER.log(Level.WARNING, "the state directory " + dir.toAbsolutePath() + " is open to other users ("
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)) + "): its file holds session "
+                        + "ids; make it rwx------ (chmod 700)");
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            // no POSIX permissions here: nothing to tell
+        }
+    }
+
+    /**
+     * Creates the store's file, empty, readable by its owner alone before MVStore opens it: made by
+     * MVStore with the umask's permissions, it could be opened by another user of the machine in
+     * the moment before {@link #ownersOnly} (and read later through that handle).
+     */
+    private static void createOwnersOnly(Path file) {
+        if (Files.exists(file) || !FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException raced) {
+            // another start made it: its permissions are set below
+        } catch (IOException e) {
+            throw new StateUnavailable("cannot create the state file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }
     }
 

@@ -43,14 +43,14 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
             case CONNECTED -> {
                 link = Link.UP;
                 lastException = null;
-                LOGGER.log(Level.INFO, "connected to NATS at " + connection.getConnectedUrl());
+                LOGGER.log(Level.INFO, "connected to NATS at " + shownUrl(connection));
                 sender.connected();
             }
             case RECONNECTED -> {
                 link = Link.UP;
                 lastException = null; // the failed attempts'
                 meters.busReconnects.increment();
-                LOGGER.log(Level.INFO, "reconnected to NATS at " + connection.getConnectedUrl()
+                LOGGER.log(Level.INFO, "reconnected to NATS at " + shownUrl(connection)
                         + "; messages to the other processes resume in " + settings.resubscribeGrace().toMillis()
                         + " ms, once they have resubscribed");
                 sender.reconnected();
@@ -59,7 +59,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
                 if (link != Link.DOWN) {
                     meters.busDisconnects.increment();
                     LOGGER.log(Level.WARNING, (link == Link.NEW ? "cannot reach NATS at " : "lost NATS at ")
-                            + settings.servers() + cause(connection) + "; retrying forever, pages are served locally "
+                            + settings.shownServers() + cause(connection) + "; retrying forever, pages are served locally "
                             + "and messages for the other processes are buffered");
                 }
                 link = Link.DOWN;
@@ -102,5 +102,10 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
     private static String lastError(Connection connection) {
         String error = connection.getLastError();
         return error == null || error.isEmpty() ? "" : " (last error: " + error + ")";
+    }
+
+    private static String shownUrl(Connection connection) {
+        String url = connection.getConnectedUrl();
+        return url == null ? "?" : NatsSettings.shown(url);
     }
 }

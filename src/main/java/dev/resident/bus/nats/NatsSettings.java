@@ -35,12 +35,25 @@ public record NatsSettings(List<String> servers, String prefix, String process,
                            Duration connectTimeout, Duration reconnectWait, Duration reconnectMaxWait,
                            Duration reconnectJitter, long reconnectBuffer, Duration resubscribeGrace,
                            long pendingMessages, long pendingBytes, Duration drainTimeout) {
-    /** Whether this process logs in to NATS (a credentials file, a user and password, or a token). */
+    /** Whether this process logs in to NATS (a credentials file, a user and password, a token, or a server URL's user info). */
     public boolean logsIn() {
-        return !credentials.isEmpty() || !user.isEmpty() || !token.isEmpty();
+        return !credentials.isEmpty() || !user.isEmpty() || !token.isEmpty()
+                || servers.stream().anyMatch(url -> !shown(url).equals(url));
+    }
+
+    /** The server URLs as they may be logged: a login written in one ({@code nats://user:password@host}) hidden. */
+    public List<String> shownServers() {
+        return servers.stream().map(NatsSettings::shown).toList();
+    }
+
+    /** {@code url} with its user info, if any, replaced by {@code ***}. */
+    public static String shown(String url) {
+        return USER_INFO.matcher(url).replaceFirst("$1***@");
     }
 
     public static final String DEFAULT_URL = "nats://127.0.0.1:4222";
+    /** The user info of a URL: what comes between its scheme and an {@code @} before its host ends. */
+    private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@");
     public static final String DEFAULT_PREFIX = "resident";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RECONNECT_WAIT = Duration.ofMillis(250);
@@ -100,9 +113,9 @@ public record NatsSettings(List<String> servers, String prefix, String process,
     /** Keeps secrets out of logs. */
     @Override
     public String toString() {
-        return "NatsSettings[servers=" + servers + ", prefix=" + prefix + ", process=" + process
+        return "NatsSettings[servers=" + shownServers() + ", prefix=" + prefix + ", process=" + process
                 + ", auth=" + (!credentials.isEmpty() ? "credentials " + credentials
-                : !user.isEmpty() ? "user " + user : !token.isEmpty() ? "token" : "none") + "]";
+                : !user.isEmpty() ? "user " + user : !token.isEmpty() ? "token" : logsIn() ? "in the URL" : "none") + "]";
     }
 
     private static void positive(Duration duration, String name) {

@@ -45,4 +45,17 @@ class NatsSettingsTest {
         assertFalse(text.contains("s3cret"), text);
         assertFalse(NatsSettings.builder("p01").token("t0ken").build().toString().contains("t0ken"));
     }
+
+    /** A login written in a server URL is a login, and is never shown (a helper found it in the log). */
+    @Test
+    void aLoginInAServerUrlIsALoginAndHidden() {
+        NatsSettings settings = NatsSettings.builder("p01")
+                .servers(List.of("nats://resident:Sekr1tPw@127.0.0.1:4222", "nats://127.0.0.1:4223")).build();
+        assertTrue(settings.logsIn());
+        assertFalse(settings.toString().contains("Sekr1tPw"), settings.toString());
+        assertEquals(List.of("nats://***@127.0.0.1:4222", "nats://127.0.0.1:4223"), settings.shownServers());
+        assertEquals("tls://***@h:1", NatsSettings.shown("tls://tok@h:1"));
+        assertEquals("nats://h:1/p@x", NatsSettings.shown("nats://h:1/p@x"), "an @ after the host is no login");
+        assertFalse(NatsSettings.builder("p01").build().logsIn());
+    }
 }

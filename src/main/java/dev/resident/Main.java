@@ -9,17 +9,28 @@ import io.helidon.webserver.WebServer;
 import sun.misc.Signal;
 
 /**
- * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password
- * <password>} prints a hash for the {@code resident.users} config, and {@code java -jar
- * resident.jar worker} starts a worker-only process (background tasks, health and metrics, no pages).
+ * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password}
+ * prints a hash for the {@code resident.users} config of a password it asks for (or reads from its
+ * standard input), and {@code java -jar resident.jar worker} starts a worker-only process
+ * (background tasks, health and metrics, no pages).
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        if (args.length == 2 && args[0].equals("hash-password")) {
-            System.out.println(PasswordHash.create(args[1]));
+        if (args.length >= 1 && args[0].equals("hash-password")) {
+            if (args.length > 1) {
+                // kept for scripts; the command line is readable by every user of the machine (ps)
+                System.err.println("warning: a password given on the command line is visible to other users (ps) and "
+                        + "kept in the shell's history; run hash-password alone and type it, or pipe it in");
+            }
+            String password = args.length > 1 ? args[1] : PasswordPrompt.read();
+            if (password == null || password.isEmpty()) {
+                System.err.println("no password given");
+                System.exit(2);
+            }
+            System.out.println(PasswordHash.create(password));
             return;
         }
         boolean worker = args.length == 1 && args[0].equals("worker");

@@ -301,6 +301,43 @@ class TaskLocalTest {
     }
 
     /**
+     * One user's many jobs do not hold another's back: the worker takes the users' jobs in turn, so
+     * carol's job runs after one more of bob's, not after all of them (a helper's finding: 50 long
+     * exports of one user held both workers for minutes).
+     */
+    @Test
+    void theWorkersTakeTheUsersJobsInTurn() {
+        onOwnServer(Map.of("resident.process", "turns", "resident.tasks.workers", "1", "resident.tasks.queue", "10",
+                "resident.tasks.max-jobs-per-user", "5"), base -> {
+            Browser bob = new Browser(base);
+            assertEquals(200, bob.login("bob", "bob").status());
+            String bobsPage = probePage(bob);
+            List<String> bobs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                bobs.add(submit(bob, bobsPage, "probe.hold", null).json().path("result").path("job_id").asText());
+            }
+            Eventually.await(Duration.ofSeconds(10), "bob's first job runs", () -> "running".equals(state(bob, bobs.get(0))));
+            Browser carol = new Browser(base);
+            assertEquals(200, carol.login("carol", "carol").status());
+            String carols = submit(carol, probePage(carol), "probe.hold", null).json().path("result").path("job_id").asText();
+
+            assertEquals(200, delete(bob, bobs.get(0)).status());
+            Eventually.await(Duration.ofSeconds(10), "bob's second job runs", () -> "running".equals(state(bob, bobs.get(1))));
+            assertEquals(200, delete(bob, bobs.get(1)).status());
+            Eventually.await(Duration.ofSeconds(10), "carol's job runs next",
+                    () -> state(carol, carols) + ", bob's third " + state(bob, bobs.get(2)),
+                    () -> "running".equals(state(carol, carols)));
+            assertEquals("queued", state(bob, bobs.get(2)), "bob's third waits for carol's turn");
+            assertEquals(200, delete(carol, carols).status());
+            bobs.subList(2, 4).forEach(job -> delete(bob, job));
+        });
+    }
+
+    private static String state(Browser browser, String jobId) {
+        return browser.get("/_/jobs/" + jobId).json().path("state").asText();
+    }
+
+    /**
      * A guest is a new user with every session, and a client opens sessions by the hundred: guests
      * from one address share one user's jobs, over HTTP and the socket alike.
      */

@@ -4,18 +4,17 @@ import dev.resident.page.PageException;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The in-process queue ({@code ipc.backend: local}, or the fallback when NATS is unreachable): a
  * bounded queue and {@code workers} virtual threads. Each user (each client address, for guests) has
- * at most {@code max-jobs-per-user} jobs in it or running. Jobs still queued when the server stops end
- * {@code failed}.
+ * at most {@code max-jobs-per-user} jobs in it or running, and the workers take the users' jobs in
+ * turn ({@link FairQueue}): one user's many jobs never hold everyone else's back, the schedule's
+ * runs included. Jobs still queued when the server stops end {@code failed}.
  */
 final class LocalJobQueue implements JobQueue {
-    private final BlockingQueue<JobSpec> waiting;
+    private final FairQueue<JobSpec> waiting;
     private final int workers;
     private final int maxPerUser;
     /** Jobs of each quota ({@link JobSpec#quota}) queued or running; one with none is not kept. */
@@ -25,7 +24,7 @@ final class LocalJobQueue implements JobQueue {
     private volatile boolean closed;
 
     LocalJobQueue(TaskSettings settings) {
-        this.waiting = new ArrayBlockingQueue<>(settings.queue());
+        this.waiting = new FairQueue<>(settings.queue(), JobSpec::quota);
         this.workers = settings.workers();
         this.maxPerUser = settings.maxJobsPerUser();
     }
@@ -52,16 +51,18 @@ final class LocalJobQueue implements JobQueue {
 
     @Override
     public boolean withdraw(String jobId, String quota) {
-        for (JobSpec spec : waiting) {
+        JobSpec[] removed = new JobSpec[1];
+        boolean found = waiting.remove(spec -> {
             if (spec.jobId().equals(jobId)) {
-                if (waiting.remove(spec)) { // else a worker took it first
-                    ended(spec);
-                    return true;
-                }
-                return false;
+                removed[0] = spec;
+                return true;
             }
+            return false;
+        });
+        if (found) { // else a worker took it first
+            ended(removed[0]);
         }
-        return false;
+        return found;
     }
 
     /** A job of the queue is over (run, or dropped): its user's place is given back. */

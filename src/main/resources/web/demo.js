@@ -200,7 +200,7 @@ function showExport({ state, progress, result, error }) {
   $('#export-text').textContent = {
     queued: 'export queued…',
     running: `exporting: ${progress?.message ?? 'starting'}`,
-    done: `exported ${result?.rows} orders (${Object.entries(result?.by_status ?? {}).map(([s, n]) => `${n} ${s}`).join(', ')})`,
+    done: `exported ${result?.rows} orders${result?.truncated ? " (the first ones: the rest would not fit)" : ""} (${Object.entries(result?.by_status ?? {}).map(([s, n]) => `${n} ${s}`).join(', ')})`,
     failed: `export failed: ${error?.message}${error?.id ? ` (error id ${error.id})` : ''}`,
     cancelled: 'export cancelled',
   }[state] ?? state;

@@ -18,9 +18,11 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo's board on a real PostgreSQL ({@code DEMO_DB}): the table is created and seeded, and a
@@ -80,6 +82,31 @@ class DemoOnPostgresTest {
             assertEquals("cancelled", change.get("record").get("status").asText());
             assertEquals(2, change.get("record").get("version").asLong(), "the table's trigger made it newer");
         }
+    }
+
+    /**
+     * Orders as long and full of quotes as a user may write them, as many as the database takes,
+     * cannot make everyone's export fail for a result too large: the CSV stops within its bound and
+     * says so (a helper's finding).
+     */
+    @Test
+    void anExportOfOrdersFullOfQuotesStopsWithinItsBoundAndSaysSo() {
+        Board bob = Board.open(uri, "bob");
+        for (int i = 0; i < 300; i++) {
+            Browser.Reply created = bob.browser.rpc(bob.page, "create", Json.object().put("customer", "\"".repeat(80))
+                    .put("item", "\"".repeat(80)).put("qty", 1), null);
+            assertEquals(200, created.status(), created.body());
+        }
+        Browser.Reply started = bob.browser.rpc(bob.page, "export", Json.object().put("step_ms", 0), null);
+        assertEquals(200, started.status(), started.body());
+        String jobId = started.json().path("result").path("job_id").asText();
+        List<JsonNode> messages = TaskLocalTest.jobMessages(bob.socket, jobId);
+        JsonNode done = messages.get(messages.size() - 1);
+        assertEquals("done", done.path("state").asText(), done.toString());
+        JsonNode result = done.path("result");
+        assertTrue(result.path("truncated").asBoolean(), "the CSV says it stopped");
+        assertEquals(result.path("csv").asText().lines().count() - 1, result.path("rows").asLong());
+        assertTrue(result.path("rows").asLong() < 300, result.path("rows").toString());
     }
 
     /** A NUL, which PostgreSQL cannot store, was a 500 with a logged stack for every call (a helper's finding). */

@@ -96,7 +96,8 @@ final class Settings {
                 Set.copyOf(strings(ws.get("allowed-origins"))),
                 duration(resident.get("pages.max-poll-wait")),
                 login(resident),
-                resident.get("admin.host").asString().orElse(""));
+                resident.get("admin.host").asString().orElse(""),
+                duration(resident.get("hsts-max-age")));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */

@@ -57,6 +57,20 @@ class HostCookieTest {
         resident.close();
     }
 
+    /** Over HTTPS every answer (a file, an API error) tells the browser to keep to HTTPS; over plain HTTP none does. */
+    @Test
+    void answersOverHttpsTellTheBrowserToKeepToHttps() throws Exception {
+        for (String path : List.of("/_/resident.js", "/_/nowhere", "/observe/health/live")) {
+            HttpResponse<Void> overHttps = http.send(HttpRequest.newBuilder(uri.resolve(path))
+                    .header("X-Forwarded-Proto", "https").build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(java.util.Optional.of("max-age=31536000"),
+                    overHttps.headers().firstValue("strict-transport-security"), path);
+            HttpResponse<Void> plain = http.send(HttpRequest.newBuilder(uri.resolve(path)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(java.util.Optional.empty(), plain.headers().firstValue("strict-transport-security"), path);
+        }
+    }
+
     @Test
     void anIdIssuedOverHttpsCountsOnlyAsTheHostCookie() {
         Answer opened = post("/_/pages", OPEN, null, true);

@@ -6,8 +6,9 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
 /**
- * The one filter in front of every route: the request guard, then the request log (when on) around
- * the cross-site guard, the observe guard and the route, in that order, as four filters ran before.
+ * The one filter in front of every route: HSTS on answers over HTTPS, the request guard, then the
+ * request log (when on) around the cross-site guard, the observe guard and the route, in that
+ * order, as four filters ran before.
  * A guard that refuses a request answers it, and nothing after it runs. One pass instead of a
  * filter chain's step per guard (bench/README, "Twenty-third session").
  */
@@ -17,10 +18,12 @@ final class FrontFilter implements Filter {
     private final RequestLog requestLog;
     private final CrossSiteGuard crossSiteGuard;
     private final ObserveGuard observeGuard;
+    private final StrictTransport strictTransport;
 
     FrontFilter(RequestGuard requestGuard, RequestLog requestLog, CrossSiteGuard crossSiteGuard,
-                ObserveGuard observeGuard) {
+                ObserveGuard observeGuard, StrictTransport strictTransport) {
         this.requestGuard = requestGuard;
+        this.strictTransport = strictTransport;
         this.requestLog = requestLog;
         this.crossSiteGuard = crossSiteGuard;
         this.observeGuard = observeGuard;
@@ -28,6 +31,7 @@ final class FrontFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        strictTransport.mark(req, res);
         if (!requestGuard.passes(req, res)) {
             return; // its refusals come before the log, as they did as the first filter
         }

@@ -22,8 +22,10 @@ import java.util.Set;
  * @param maxPollWait     longest long-poll wait
  * @param login           bounds of {@code POST /_/login}
  * @param adminHost       the host the admin powers answer on ({@link AdminHost}); empty: any
+ * @param hstsMaxAge      {@code Strict-Transport-Security}'s {@code max-age} on the answers to HTTPS
+ *                        requests ({@link StrictTransport}); zero: not sent
  */
 public record WebSettings(String adminToken, int maxBodyBytes, long bodiesHeap, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
-                          Duration maxPollWait, LoginSettings login, String adminHost) {
+                          Duration maxPollWait, LoginSettings login, String adminHost, Duration hstsMaxAge) {
 }

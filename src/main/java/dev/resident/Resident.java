@@ -262,6 +262,9 @@ public final class Resident implements AutoCloseable {
      */
     public void setupWorker(WebServerConfig.Builder server) {
         server.featuresDiscoverServices(false);
+        server.directHandlers(JsonDirectErrors.create());
+        // its port takes the same slow heads and connection floods as a page process's
+        web.watchConnections(server, http1, websocket);
         server.routing(routing -> routing
                         .addFilter((chain, req, res) -> {
                             HttpRequests.counted();

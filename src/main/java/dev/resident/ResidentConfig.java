@@ -10,8 +10,10 @@ import java.util.Map;
 
 /**
  * Loads the configuration: {@code application.yaml} from the classpath, an optional file named by
- * {@code RESIDENT_CONFIG}, Helidon's environment and system-property sources, and on top the short
- * environment names documented in the README ({@code PORT}, {@code IPC_BACKEND}, ...).
+ * {@code RESIDENT_CONFIG}, Helidon's environment and system-property sources, and on top of them
+ * all the short environment names documented in the README ({@code PORT}, {@code IPC_BACKEND},
+ * ...): a value a deployment pins with one ({@code DEMO=false}) is not undone by Helidon's mapping
+ * of another variable ({@code RESIDENT_DEMO=true}).
  */
 public final class ResidentConfig {
     /** Short environment names and the config keys they set. */
@@ -100,6 +102,7 @@ public final class ResidentConfig {
             Map.entry("MAX_PAGES", "resident.limits.max-pages"),
             Map.entry("MAX_SOCKETS", "resident.limits.max-sockets"),
             Map.entry("HEADER_TIMEOUT", "resident.limits.header-timeout"),
+            Map.entry("HSTS_MAX_AGE", "resident.hsts-max-age"),
             Map.entry("BODY_TIMEOUT", "resident.limits.body-timeout"),
             Map.entry("BODY_MIN_RATE", "resident.limits.body-min-rate"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
@@ -125,7 +128,14 @@ public final class ResidentConfig {
                 overrides.put(key, value);
             }
         });
-        Config.Builder builder = Config.builder().addSource(ConfigSources.create(overrides));
+        // sources in priority order; Helidon's own environment and system-property sources would
+        // otherwise come before every source added here
+        Config.Builder builder = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(overrides))
+                .addSource(ConfigSources.systemProperties())
+                .addSource(ConfigSources.environmentVariables());
         String file = env.get("RESIDENT_CONFIG");
         if (file != null && !file.isBlank()) {
             builder.addSource(ConfigSources.file(file));

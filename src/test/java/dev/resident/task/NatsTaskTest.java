@@ -10,6 +10,7 @@ import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.ResidentProcess;
 import dev.resident.support.SocketClient;
 import io.nats.client.Connection;
@@ -69,6 +70,10 @@ class NatsTaskTest {
                 () -> onWorker.get("/observe/health/ready").status() == 200);
         assertTrue(new Observe(first.uri()).text().contains("resident_tasks_running"), "and metrics");
         assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
+        try (RawHttp slow = new RawHttp(first.uri())) { // its port is watched as a page process's is
+            slow.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n");
+            assertTrue(slow.closedWithoutMore(Duration.ofSeconds(10)), "a head not complete within 1 s is cut");
+        }
         Browser browser = pages.browser();
         String pageId = browser.benchPage();
         SocketClient socket = browser.socket(pageId);
@@ -409,6 +414,7 @@ class NatsTaskTest {
                         "NATS_PREFIX", prefix,
                         "PROCESS_ID", process,
                         "BENCH_PAGES", "true", // the task type of /_bench job
+                        "HEADER_TIMEOUT", "1s",
                         "TASK_WORKERS", "1"),
                 "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n" + tasks, "worker");
         closing.add(worker);

@@ -26,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class AnswerSpool implements AutoCloseable {
     /** What waits in memory for a client that lags; beyond, the file. */
-    static final int IN_MEMORY = 64 * 1024;
+    static final int IN_MEMORY = 16 * 1024;
     private final Path dir;
     private final ClientShares.Count onDisk;
     private final ReentrantLock lock = new ReentrantLock();

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  */
 final class ResponseBody {
     /** The largest piece read from the legacy app at once. */
-    static final int BUFFER = 64 * 1024;
+    static final int BUFFER = 16 * 1024;
     private static final System.Logger LOGGER = System.getLogger(ResponseBody.class.getName());
     /** One line a minute, however many bodies a failing legacy app cuts. */
     private static final ThrottledLog CUT_BODIES = new ThrottledLog(LOGGER, System.Logger.Level.WARNING,

@@ -24,7 +24,7 @@ import java.util.Arrays;
 final class SpooledBody implements AutoCloseable {
     /** What a body may hold in memory; the usual form post is far smaller. */
     static final int IN_MEMORY = 16 * 1024;
-    private static final int PIECE = 64 * 1024;
+    private static final int PIECE = 16 * 1024;
     /** One line a minute however many uploads the disk fails. */
     private static final ThrottledLog FAILURES = new ThrottledLog(System.getLogger(SpooledBody.class.getName()),
             System.Logger.Level.WARNING, Duration.ofMinutes(1));

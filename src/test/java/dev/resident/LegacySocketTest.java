@@ -129,6 +129,7 @@ class LegacySocketTest {
         assertTrue(headers.contains("\"origin\": \"http://" + uri.getAuthority() + "\""), headers);
         assertTrue(headers.contains("\"x-forwarded-for\": \"127.0.0.1\""), headers);
         assertTrue(headers.contains("\"x-forwarded-host\": \"" + uri.getAuthority() + "\""), headers);
+        assertTrue(headers.contains("\"x-forwarded-proto\": \"http\""), headers);
         client.close(1000, "done");
     }
 

@@ -57,6 +57,8 @@ final class SocketTunnel implements WsListener {
     /** Why the path cannot be forwarded (as the HTTP proxy refuses it), or null. */
     private String ambiguity;
     private WsSession session;
+    /** Whether the browser came over HTTPS (TLS here or at a trusted balancer), known once open. */
+    private boolean https;
     private volatile UpstreamSocket upstream;
     /** The client address admitted under the socket caps, until the tunnel finishes. */
     private final AtomicReference<String> admitted = new AtomicReference<>();
@@ -92,8 +94,7 @@ final class SocketTunnel implements WsListener {
             session.close(1008, "not on the admin host"); // the legacy app is never served there
             return;
         }
-        boolean https = sockets.proxies().https(session.socketContext().isSecure(),
-                session.socketContext().remotePeer().address(), headers);
+        https = sockets.proxies().https(session.socketContext(), headers);
         if (!OriginCheck.allowed(origin(headers), headers.first(HeaderNames.HOST).orElse(null),
                 settings.allowedOrigins(), https)) {
             REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin(headers), 120) + " for " + forLog());
@@ -273,7 +274,8 @@ final class SocketTunnel implements WsListener {
         SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> upstreamHeaders.put("Cookie", cookie));
         upstreamHeaders.put("X-Forwarded-For", sockets.proxies().forwardedFor(
                 session.socketContext().remotePeer().address(), headers));
-        upstreamHeaders.put("X-Forwarded-Proto", session.socketContext().isSecure() ? "https" : "http");
+        // the scheme the browser used, as the HTTP proxy says it (a trusted balancer's TLS included)
+        upstreamHeaders.put("X-Forwarded-Proto", https ? "https" : "http");
         headers.first(HeaderNames.HOST).ifPresent(host -> upstreamHeaders.put("X-Forwarded-Host", host));
         URI base = settings.upstream();
         URI uri = URI.create("ws://" + base.getRawAuthority() + target);

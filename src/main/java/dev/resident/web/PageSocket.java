@@ -111,8 +111,7 @@ final class PageSocket implements WsListener {
         this.cookieHeaders = null;
         this.upgradeHeaders = null;
         // checked once the peer is known: behind TLS (itself or a trusted balancer) the origin must be https
-        boolean https = guards.addresses.proxies().https(session.socketContext().isSecure(),
-                session.socketContext().remotePeer().address(), upgradeHeaders);
+        boolean https = guards.addresses.proxies().https(session.socketContext(), upgradeHeaders);
         if (!OriginCheck.allowed(origin, host, settings.allowedOrigins(), https)) {
             REFUSED_ORIGINS.log("refused origin " + LogText.clean(origin, 120) + " for host " + LogText.clean(host, 120));
             session.close(1008, "origin not allowed");

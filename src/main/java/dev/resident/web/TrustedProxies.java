@@ -1,6 +1,7 @@
 package dev.resident.web;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.common.socket.SocketContext;
 import io.helidon.http.Headers;
 
 import java.net.InetSocketAddress;
@@ -76,6 +77,11 @@ public final class TrustedProxies {
         String address = address(peer);
         String before = trusted(address) ? String.join(", ", headers.all(HeaderNames.X_FORWARDED_FOR, List::of)) : "";
         return before.isBlank() ? address : before + ", " + address;
+    }
+
+    /** Like {@link #https(boolean, SocketAddress, Headers)}, for an upgraded socket and its upgrade request's headers. */
+    public boolean https(SocketContext socket, Headers headers) {
+        return https(socket.isSecure(), socket.remotePeer().address(), headers);
     }
 
     /** True when the client reached Resident over TLS, itself or through a trusted balancer. */

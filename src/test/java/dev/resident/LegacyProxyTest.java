@@ -370,6 +370,26 @@ class LegacyProxyTest {
         }
     }
 
+    /** A temporary spool directory that a killed process left is deleted when the next one starts; a live one's stays. */
+    @Test
+    void aSpoolDirectoryLeftByAKilledProcessIsDeletedAtTheNextStart() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long dead = ProcessHandle.allProcesses().mapToLong(ProcessHandle::pid).max().orElse(1) + 100_000;
+        Path left = Files.createTempDirectory(tmp, "resident-spool-" + dead + "-");
+        Files.writeString(left.resolve("upload-1.part"), "half an upload");
+        Path live = Files.createTempDirectory(tmp, "resident-spool-" + ProcessHandle.current().pid() + "-");
+        try {
+            onAnotherServer(Map.of("legacy.upstream", legacy.url()), browser -> {
+                assertFalse(Files.exists(left), "the dead process's directory");
+                assertTrue(Files.isDirectory(live), "a running process's stays");
+            });
+        } finally {
+            Files.deleteIfExists(live);
+            Files.deleteIfExists(left.resolve("upload-1.part"));
+            Files.deleteIfExists(left);
+        }
+    }
+
     private static String permissions(Path path) {
         try {
             return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));

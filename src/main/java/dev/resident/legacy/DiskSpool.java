@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
@@ -20,6 +21,8 @@ import java.util.stream.Stream;
  * makes a new one under {@code java.io.tmpdir} and deletes it at {@link #close()}.
  */
 final class DiskSpool implements AutoCloseable {
+    /** A temporary spool directory's name: this prefix, the process id, a dash, random characters. */
+    static final String PREFIX = "resident-spool-";
     private final Path dir;
     private final boolean made;
     private final ClientShares onDisk;
@@ -36,8 +39,9 @@ final class DiskSpool implements AutoCloseable {
         try {
             var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
             if (dir.isEmpty()) {
-                this.dir = posix ? Files.createTempDirectory("resident-spool-", privateDir)
-                        : Files.createTempDirectory("resident-spool-");
+                String prefix = PREFIX + ProcessHandle.current().pid() + "-";
+                this.dir = posix ? Files.createTempDirectory(prefix, privateDir) : Files.createTempDirectory(prefix);
+                removeLeftByDeadProcesses(this.dir);
             } else {
                 this.dir = posix ? Files.createDirectories(dir.get(), privateDir) : Files.createDirectories(dir.get());
             }
@@ -62,17 +66,52 @@ final class DiskSpool implements AutoCloseable {
         return new AnswerSpool(dir, onDisk.count(req));
     }
 
+    /**
+     * Deletes the temporary spool directories that processes of the same user left when they died
+     * (a kill -9 gives no chance to delete one): their process id is no longer running.
+     */
+    private static void removeLeftByDeadProcesses(Path mine) {
+        try (Stream<Path> all = Files.list(mine.getParent())) {
+            var owner = Files.getOwner(mine);
+            for (Path other : (Iterable<Path>) all::iterator) {
+                String name = other.getFileName().toString();
+                if (!name.startsWith(PREFIX) || other.equals(mine) || !Files.isDirectory(other, LinkOption.NOFOLLOW_LINKS)
+                        || !owner.equals(Files.getOwner(other, LinkOption.NOFOLLOW_LINKS))) {
+                    continue;
+                }
+                int dash = name.indexOf('-', PREFIX.length());
+                long pid;
+                try {
+                    pid = Long.parseLong(name.substring(PREFIX.length(), dash < 0 ? name.length() : dash));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    deleteAll(other);
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // left for the system's cleaning of temporary files
+        }
+    }
+
+    private static void deleteAll(Path dir) throws IOException {
+        try (Stream<Path> left = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) left::iterator) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
     /** Deletes the directory when it made it (what is left in it first). */
     @Override
     public void close() {
         if (!made) {
             return;
         }
-        try (Stream<Path> left = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) left::iterator) {
-                Files.deleteIfExists(file);
-            }
-            Files.deleteIfExists(dir);
+        try {
+            deleteAll(dir);
         } catch (IOException e) {
             // a temporary directory: the system's cleaning takes what is left
         }

@@ -16,35 +16,38 @@ import java.util.stream.Stream;
 /**
  * Where what passes between a client and the legacy app waits for the slower side, so that neither
  * a slow upload ({@link SpooledBody}) nor a slow reader ({@link AnswerSpool}) holds one of the
- * legacy app's workers: a directory only Resident's user can read, and the disk budget they share,
- * per process and per client address ({@code legacy.spool}). Without a configured directory it
- * makes a new one under {@code java.io.tmpdir} and deletes it at {@link #close()}.
+ * legacy app's workers: a directory of this process's, only Resident's user can read, in the
+ * configured one or {@code java.io.tmpdir}, deleted at {@link #close()} (and, left by a killed
+ * process, at the next start); and the disk budgets of uploads and of answers, per process and per
+ * client address ({@code legacy.spool}).
  */
 final class DiskSpool implements AutoCloseable {
     /** A temporary spool directory's name: this prefix, the process id, a dash, random characters. */
     static final String PREFIX = "resident-spool-";
     private final Path dir;
-    private final boolean made;
-    private final ClientShares onDisk;
+    private final ClientShares uploads;
+    private final ClientShares answers;
 
     /**
-     * @param dir    the configured directory (made {@code rwx------} when missing), or empty for a new one
-     * @param onDisk the budget of what waits on disk, per process and per client address
+     * @param dir     the configured directory (made {@code rwx------} when missing), or empty for
+     *                {@code java.io.tmpdir}: the spool is a new directory of this process's in it
+     * @param uploads the budget of what request bodies hold on disk, per process and per client address
+     * @param answers the same for answers: apart, so that clients that read slowly cannot keep
+     *                anyone's uploads out
      * @throws UncheckedIOException when the directory cannot be made
      */
-    DiskSpool(Optional<Path> dir, ClientShares onDisk) {
-        this.onDisk = onDisk;
-        this.made = dir.isEmpty();
+    DiskSpool(Optional<Path> dir, ClientShares uploads, ClientShares answers) {
+        this.uploads = uploads;
+        this.answers = answers;
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         try {
             var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-            if (dir.isEmpty()) {
-                String prefix = PREFIX + ProcessHandle.current().pid() + "-";
-                this.dir = posix ? Files.createTempDirectory(prefix, privateDir) : Files.createTempDirectory(prefix);
-                removeLeftByDeadProcesses(this.dir);
-            } else {
-                this.dir = posix ? Files.createDirectories(dir.get(), privateDir) : Files.createDirectories(dir.get());
-            }
+            Path base = dir.isPresent()
+                    ? (posix ? Files.createDirectories(dir.get(), privateDir) : Files.createDirectories(dir.get()))
+                    : Path.of(System.getProperty("java.io.tmpdir"));
+            String prefix = PREFIX + ProcessHandle.current().pid() + "-";
+            this.dir = posix ? Files.createTempDirectory(base, prefix, privateDir) : Files.createTempDirectory(base, prefix);
+            removeLeftByDeadProcesses(this.dir);
         } catch (IOException e) {
             throw new UncheckedIOException("legacy.spool.dir cannot be made: " + dir.map(Path::toString).orElse("(a temporary one)"), e);
         }
@@ -58,12 +61,12 @@ final class DiskSpool implements AutoCloseable {
      */
     SpooledBody receive(ServerRequest req, long limit) {
         return SpooledBody.receive(req.content().inputStream(), req.headers().contentLength().orElse(-1), limit, dir,
-                onDisk.count(req));
+                uploads.count(req));
     }
 
     /** A spool for the legacy app's answer to {@code req}, counted against its client's share; close it when answered. */
     AnswerSpool answer(ServerRequest req) {
-        return new AnswerSpool(dir, onDisk.count(req));
+        return new AnswerSpool(dir, answers.count(req));
     }
 
     /**
@@ -104,16 +107,13 @@ final class DiskSpool implements AutoCloseable {
         Files.deleteIfExists(dir);
     }
 
-    /** Deletes the directory when it made it (what is left in it first). */
+    /** Deletes its directory (what is left in it first). */
     @Override
     public void close() {
-        if (!made) {
-            return;
-        }
         try {
             deleteAll(dir);
         } catch (IOException e) {
-            // a temporary directory: the system's cleaning takes what is left
+            // what is left goes at the next start (removeLeftByDeadProcesses)
         }
     }
 }

@@ -22,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Forwards the requests Resident does not serve itself to the legacy WSGI app: method, raw path
@@ -47,23 +48,25 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
      * @param lifecycle        counts forwarded requests in flight, so a graceful stop lets them finish
      * @param proxies          the balancers whose {@code X-Forwarded-For} is passed on to the app
      * @param adminHost        the admin powers' own host, where the app is never served (404)
-     * @param onDisk           the budget of what request bodies and answers hold on disk while they wait for
-     *                         the slower side ({@code legacy.spool}), per process and per client address
+     * @param onDisk           makes a budget of what waits on disk for the slower side ({@code legacy.spool}),
+     *                         per process and per client address: one for request bodies, one for answers
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
      * @throws java.io.UncheckedIOException when the spool's directory cannot be made
      */
     public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                       TrustedProxies proxies, AdminHost adminHost, ClientShares onDisk) {
+                       TrustedProxies proxies, AdminHost adminHost, Function<String, ClientShares> onDisk) {
         this.adminHost = adminHost;
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
         this.lifecycle = lifecycle;
         this.proxies = proxies;
-        this.spool = new DiskSpool(settings.spool().dir(), onDisk); // last: nothing can fail after it
+        // last: nothing can fail after it
+        this.spool = new DiskSpool(settings.spool().dir(), onDisk.apply("uploads waiting on disk for the legacy app"),
+                onDisk.apply("answers of the legacy app waiting on disk for their client"));
     }
 
-    /** Deletes the spool's directory when it made one. */
+    /** Deletes the spool's directory. */
     @Override
     public void close() {
         spool.close();

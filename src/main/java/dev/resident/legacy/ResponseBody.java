@@ -93,6 +93,10 @@ final class ResponseBody {
             }
         } catch (InterruptedException e) {
             spool.fail(new CloseConnectionException("legacy body cut", e));
+        } catch (RuntimeException | Error e) {
+            // whatever else ends this thread must not leave the client's side waiting for ever
+            spool.fail(new CloseConnectionException("legacy body not taken", e));
+            throw e;
         }
     }
 

@@ -38,16 +38,15 @@ final class Bodies {
     private final ClientShares shares;
 
     /**
-     * @param maxBytes   the largest body
-     * @param budget     the heap that all bodies together may hold beyond their free share
-     * @param perAddress what the bodies of one client address may hold of it
-     * @param maxTracked addresses holding some at once, at most (beyond, a new one waits: 503)
-     * @param addresses  the client's address as the per-address limits key it
+     * @param maxBytes  the largest body
+     * @param shares    the heap that all bodies together may hold beyond their free share, and each
+     *                  client address's share of it
+     * @param addresses the client's address as the per-address limits key it
      */
-    Bodies(int maxBytes, long budget, long perAddress, int maxTracked, ClientAddress addresses) {
+    Bodies(int maxBytes, ClientShares shares, ClientAddress addresses) {
         this.maxBytes = maxBytes;
         this.addresses = addresses;
-        this.shares = new ClientShares("large request bodies", budget, perAddress, maxTracked, addresses);
+        this.shares = shares;
     }
 
     /**

@@ -3,12 +3,12 @@ package dev.resident.web;
 import java.io.IOException;
 
 /** Whether a failure reading a request came from its connection breaking (a reset, a closed socket). */
-public final class BrokenConnection {
+final class BrokenConnection {
     private BrokenConnection() {
     }
 
     /** Whether {@code failure}, or what caused it, is an I/O error: the connection, not what came over it. */
-    public static boolean in(Throwable failure) {
+    static boolean in(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof IOException) {
                 return true;

@@ -84,9 +84,8 @@ public final class WebFront {
         this.settings = settings;
         this.sockets = new Sockets(meters, settings.heartbeat(), timers);
         this.site = site.apply(sockets);
-        this.bodies = new Bodies(settings.maxBodyBytes(), settings.bodiesHeap(),
-                admission.perAddress() ? admission.bodiesHeapPerAddress() : Long.MAX_VALUE,
-                admission.maxTrackedAddresses(), addresses);
+        this.bodies = new Bodies(settings.maxBodyBytes(), shares("large request bodies", settings.bodiesHeap(),
+                admission.bodiesHeapPerAddress(), admission, addresses), addresses);
         this.guards = new Guards(admission, addresses, bodies, registry, sockets, meters, timers);
         this.adminHost = AdminHost.of(settings.adminHost());
         meters.gauge("resident.bodies.heap", "heap that request bodies hold now beyond their free share (bytes)",
@@ -125,8 +124,13 @@ public final class WebFront {
      * @param what what is held, named in the refusals ({@code "large request bodies"})
      */
     public ClientShares shares(String what, long budget, long perAddress) {
+        return shares(what, budget, perAddress, admission, guards.addresses);
+    }
+
+    private static ClientShares shares(String what, long budget, long perAddress, AdmissionSettings admission,
+                                       ClientAddress addresses) {
         return new ClientShares(what, budget, admission.perAddress() ? perAddress : Long.MAX_VALUE,
-                admission.maxTrackedAddresses(), guards.addresses);
+                admission.maxTrackedAddresses(), addresses);
     }
 
     /** Admission of the legacy app's tunnelled sockets under the page sockets' caps. */

@@ -105,6 +105,7 @@ public final class ResidentConfig {
             Map.entry("HSTS_MAX_AGE", "resident.hsts-max-age"),
             Map.entry("BODY_TIMEOUT", "resident.limits.body-timeout"),
             Map.entry("BODY_MIN_RATE", "resident.limits.body-min-rate"),
+            Map.entry("SEND_TIMEOUT", "resident.limits.send-timeout"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
             Map.entry("ADDRESS_GUEST_PAGES", "resident.limits.per-address.guest-pages"),
             Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),

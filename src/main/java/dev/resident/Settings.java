@@ -274,6 +274,7 @@ final class Settings {
                 duration(limits.get("header-timeout")),
                 duration(limits.get("body-timeout")),
                 limits.get("body-min-rate").asInt().get(),
+                duration(limits.get("send-timeout")),
                 duration(limits.get("slow-call")),
                 perAddress.get("bodies-heap").asLong().get(),
                 perAddress.get("guest-pages").asInt().get(),

@@ -8,6 +8,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.GunicornProcess;
+import dev.resident.support.Observe;
 import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
@@ -359,6 +360,36 @@ class LegacyProxyTest {
                 assertStreamed(size, reader.answerBytes(Duration.ofSeconds(10)));
             }
             Eventually.await(Duration.ofSeconds(5), "nothing left on disk", () -> onDisk(dir) == 0);
+        });
+    }
+
+    /**
+     * A client that takes nothing of its answer is cut after the send timeout, and the legacy app's
+     * worker that waited for it (its answer past the address's share of disk) is free again.
+     */
+    @Test
+    void clientsThatReadNothingAreCutAndFreeTheLegacyAppsWorkers(@TempDir Path dir) {
+        int workers = GunicornProcess.THREADS;
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(),
+                "legacy.spool.dir", dir.toString(),
+                "resident.limits.per-address.enabled", "true",
+                "legacy.spool.per-address", Integer.toString(1 << 20),
+                "resident.limits.send-timeout", "2s"), browser -> {
+            Observe observe = new Observe(browser.base());
+            List<RawHttp> stalled = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i <= workers; i++) {
+                    stalled.add(new RawHttp(browser.base(), 4096).send("GET /app/stream?bytes=" + (64 << 20)
+                            + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+                }
+                Eventually.await(Duration.ofSeconds(30), "every client that reads nothing cut",
+                        () -> observe.metric("resident_send_timeouts_total") == workers + 1);
+                Reply echo = browser.get("/app/echo");
+                assertEquals(200, echo.status(), "the legacy app answers: " + echo.body());
+                Eventually.await(Duration.ofSeconds(5), "nothing left on disk", () -> onDisk(dir) == 0);
+            } finally {
+                stalled.forEach(RawHttp::close);
+            }
         });
     }
 

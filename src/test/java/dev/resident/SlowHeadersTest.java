@@ -175,6 +175,60 @@ class SlowHeadersTest {
         }
     }
 
+    /**
+     * A client that takes nothing of its answers has its connection closed after
+     * {@code resident.limits.send-timeout} (the write waits for it), unlogged; one that reads them
+     * slowly, a piece now and then, keeps its connection however long it takes.
+     */
+    @Test
+    void anAnswerItsClientTakesNothingOfIsCutAndOneReadSlowlyIsNot() throws Exception {
+        onServer(Map.of("resident.limits.send-timeout", "2s"), server -> {
+            try (LogLines helidon = LogLines.of("io.helidon");
+                 LogLines errors = LogLines.of(Errors.class.getName())) {
+                Observe observe = new Observe(server);
+                double before = observe.metric("resident_send_timeouts_total");
+                // 24 KB a copy: 8 MB of answers, more than the socket buffers between them hold (4 MB)
+                String requests = "GET /_/resident.js HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(340);
+                long started = System.nanoTime();
+                try (Socket stalled = smallWindow(server)) {
+                    stalled.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+                    Eventually.await(Duration.ofSeconds(20), "the answers nobody takes cut",
+                            () -> observe.metric("resident_send_timeouts_total") == before + 1);
+                    long cutAfter = Duration.ofNanos(System.nanoTime() - started).toMillis();
+                    assertTrue(cutAfter >= 2000, "cut before the timeout: " + cutAfter + " ms");
+                    awaitOnlyTheObserversConnection(observe);
+                }
+
+                try (Socket steady = smallWindow(server)) {
+                    steady.getOutputStream().write(requests.repeat(2).getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = steady.getInputStream();
+                    byte[] piece = new byte[128 * 1024];
+                    long reading = System.nanoTime();
+                    // 128 KiB every 50 ms, for twice the timeout: slower than the server writes, so its
+                    // writes wait for the reads all along. (A blocked write is woken once a third of
+                    // the socket's send buffer is free: 4 MB here, 1.3 MB taken in less than a second.)
+                    for (long read = 0; System.nanoTime() - reading < Duration.ofSeconds(4).toNanos(); read += piece.length) {
+                        assertEquals(piece.length, in.readNBytes(piece, 0, piece.length),
+                                "the slow reader's answers ended after " + read + " bytes");
+                        Thread.sleep(50); // the client's pace: what is measured, not a wait for the server
+                    }
+                    assertEquals(before + 1, observe.metric("resident_send_timeouts_total"), "the slow reader was not cut");
+                }
+                assertEquals(List.of(), helidon.containing(""), "nothing logged by Helidon for a cut");
+                assertEquals(List.of(), errors.containing("internal error"));
+            }
+        });
+    }
+
+    /** A connection that takes at most 4 KB at a time: what the server writes waits for its reads. */
+    private static Socket smallWindow(URI server) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new java.net.InetSocketAddress(server.getHost(), server.getPort()));
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
     @Test
     void oneAddressHoldsAtMostItsConnections() throws Exception {
         onServer(Map.of("resident.limits.per-address.connections", "3"), server -> {

@@ -21,6 +21,9 @@ import java.time.Duration;
  *                              one second more for every {@code bodyMinRate} bytes that came: the
  *                              connection is closed
  * @param bodyMinRate           the bytes a second that keep a body's reading going
+ * @param sendTimeout           a write to a client that has taken none of it for this long (an
+ *                              answer, a WebSocket frame; written 16 KiB at a time): the connection
+ *                              is closed
  * @param slowCall              a page call running longer is logged once with its stack
  * @param bodiesHeapPerAddress  of {@code max-bodies-heap}, what one client address's bodies may hold; beyond: 429
  * @param guestPagesPerAddress  live pages of the guests of one client address; one more: 429
@@ -40,13 +43,16 @@ import java.time.Duration;
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
                                 int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
-                                Duration bodyTimeout, int bodyMinRate, Duration slowCall, long bodiesHeapPerAddress,
+                                Duration bodyTimeout, int bodyMinRate, Duration sendTimeout, Duration slowCall, long bodiesHeapPerAddress,
                                 int guestPagesPerAddress, int guestConnectionsPerAddress, int pagesPerUser,
                                 Duration guestsGiveWayAfter, long maxQueuedChars, long queuedCharsPerAddress,
                                 int ipv6NetworksPer48, Duration ipv6Window) {
     public AdmissionSettings {
         if (bodyTimeout.isNegative() || bodyTimeout.isZero() || bodyMinRate <= 0) {
             throw new IllegalArgumentException("resident.limits.body-timeout and body-min-rate must be positive");
+        }
+        if (sendTimeout.isNegative() || sendTimeout.isZero()) {
+            throw new IllegalArgumentException("resident.limits.send-timeout must be positive");
         }
     }
 }

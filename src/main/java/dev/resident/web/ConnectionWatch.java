@@ -36,6 +36,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>A request body must keep coming while it is read ({@link BodyDeadline}): it may take the body
  * timeout, and one second more for each {@code body-min-rate} bytes that came; the sweep closes the
  * socket of one that is slower.</li>
+ * <li>A write must be taken by its client ({@link WatchedWriter}): one that none of has gone out for
+ * the send timeout (a client that stopped reading an answer, or a WebSocket's frames) has its
+ * socket closed by the sweep. Helidon's writes block in the socket's write, and a client that
+ * reads nothing would otherwise hold the connection, its thread and what its answer holds (through
+ * the legacy bridge, the spool's disk and then one of the legacy app's workers) for as long as it
+ * stayed connected.</li>
  * <li>One client address may hold at most {@code per-address.connections} open connections (its
  * WebSockets included); one beyond is closed as it is accepted, unanswered. Trusted proxies are
  * exempt (they carry many clients; the balancer caps its own sources). The addresses tracked are
@@ -55,6 +61,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final long headTimeoutNanos;
     private final long bodyTimeoutNanos;
     private final long nanosPerBodyByte;
+    private final long sendTimeoutNanos;
     private final boolean perAddress;
     private final int connectionsPerAddress;
     private final int maxTracked;
@@ -64,6 +71,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> byAddress = new ConcurrentHashMap<>();
     private final Counter timedOut;
     private final Counter bodiesTimedOut;
+    private final Counter sendsTimedOut;
     private final Counter refused;
     private final Counter framesRefused;
     private final Future<?> sweeper;
@@ -77,6 +85,7 @@ final class ConnectionWatch implements AutoCloseable {
         this.headTimeoutNanos = settings.headerTimeout().toNanos();
         this.bodyTimeoutNanos = settings.bodyTimeout().toNanos();
         this.nanosPerBodyByte = Math.max(1, 1_000_000_000L / settings.bodyMinRate());
+        this.sendTimeoutNanos = settings.sendTimeout().toNanos();
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
         this.maxTracked = settings.maxTrackedAddresses();
@@ -86,6 +95,8 @@ final class ConnectionWatch implements AutoCloseable {
                 "connections closed because a request head was not complete within resident.limits.header-timeout");
         this.bodiesTimedOut = meters.counter("resident.body.timeouts",
                 "connections closed because a request body came slower than resident.limits.body-min-rate allows");
+        this.sendsTimedOut = meters.counter("resident.send.timeouts",
+                "connections closed because their client took nothing of a write for resident.limits.send-timeout");
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
         this.framesRefused = meters.counter("resident.frames.refused",
@@ -174,6 +185,9 @@ final class ConnectionWatch implements AutoCloseable {
             } else if (watched.cutOverdueBody(now)) {
                 bodiesTimedOut.increment();
                 closeQuietly(ctx);
+            } else if (watched.writeOverdue(now, sendTimeoutNanos)) {
+                sendsTimedOut.increment();
+                closeQuietly(ctx);
             }
         });
     }
@@ -218,6 +232,8 @@ final class ConnectionWatch implements AutoCloseable {
         private long bodyBytes;
         /** Whether the last body read was cut for coming too slowly. */
         private boolean bodyCut;
+        /** When the write going on began (0: none), on the connection's writing thread; read by the sweep. */
+        private volatile long writeStarted;
 
         private Watched(String address, SocketAddress peer) {
             this.address = address;
@@ -356,6 +372,21 @@ final class ConnectionWatch implements AutoCloseable {
 
         synchronized boolean bodyCut() {
             return bodyCut;
+        }
+
+        /** A write to the client begins ({@link WatchedWriter}): it waits until the client has room for it. */
+        void writeBegins() {
+            writeStarted = System.nanoTime() | 1; // never 0, which means none
+        }
+
+        void writeEnds() {
+            writeStarted = 0;
+        }
+
+        /** Whether a write has waited for its client longer than {@code timeoutNanos}. */
+        boolean writeOverdue(long now, long timeoutNanos) {
+            long started = writeStarted;
+            return started != 0 && now - started > timeoutNanos;
         }
 
         /** Runs the connection's requests on this thread, known to {@link #current()}. */

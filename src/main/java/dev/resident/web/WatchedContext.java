@@ -17,18 +17,21 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Helidon's connection context with a reader that shows {@link ConnectionWatch} every chunk of
- * bytes the connection reads (Helidon 4.5 calls no listener for received data).
+ * bytes the connection reads (Helidon 4.5 calls no listener for received data), and a writer that
+ * shows it how long each write waits for the client ({@link WatchedWriter}).
  */
 final class WatchedContext implements ConnectionContext {
     private final ConnectionContext delegate;
     private final ConnectionWatch.Watched watched;
     private final DataReader reader;
+    private final DataWriter writer;
 
     WatchedContext(ConnectionContext delegate, ConnectionWatch.Watched watched) {
         this.delegate = delegate;
         this.watched = watched;
         DataReader original = delegate.dataReader();
         HelidonSocket socket = delegate.serverSocket();
+        this.writer = new WatchedWriter(delegate.dataWriter(), watched);
         this.reader = DataReader.create(() -> {
             byte[] bytes = original.available() > 0 ? original.readBytes(original.available()) : read(socket);
             if (bytes != null) {
@@ -81,7 +84,7 @@ final class WatchedContext implements ConnectionContext {
 
     @Override
     public DataWriter dataWriter() {
-        return delegate.dataWriter();
+        return writer;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.resident;
 
 import dev.resident.support.Browser;
+import dev.resident.support.DbEvents;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
 import dev.resident.support.SlowReaders;
@@ -15,9 +16,11 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the sockets of one address hold queued together is bounded: a socket that never reads is cut
@@ -51,6 +54,44 @@ class SlowConsumersOfAnAddressTest {
     @Test
     void aSocketThatDoesNotReadIsCutForWhatItsAddressHoldsAndAReaderGoesOn() {
         slowReaderIsCutForWhatAllQueuesHold(uri, "slow consumer: this address's sockets hold too much");
+    }
+
+    /**
+     * Sockets that never read, each sent large messages: what one holds while its write waits for
+     * the client counts too, and a lone large message is checked as well, so what the address's
+     * sockets hold stays within its share; those past it are cut (1013) and their pages stay. A
+     * reader on another address gets every message.
+     */
+    @Test
+    void largeMessagesWaitingForSocketsThatDoNotReadStayWithinTheAddresssShare() throws Exception {
+        Observe observe = new Observe(uri);
+        List<SocketClient> slow = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Browser browser = new Browser(uri);
+            slow.add(SocketClient.open(browser, browser.benchPage(SlowReaders.TABLE), Map.of(), null, false));
+        }
+        Browser elsewhere = new Browser(uri, java.net.InetAddress.getByName("127.0.0.2"));
+        SocketClient reader = elsewhere.socket(elsewhere.benchPage(SlowReaders.TABLE));
+        reader.next("hello");
+        String record = "y".repeat(600_000);
+        long most = 0;
+        for (int pkey = 1; pkey <= 12; pkey++) {
+            assertEquals(202, DbEvents.insert(uri, SlowReaders.TABLE, pkey, record).status());
+            int published = pkey;
+            reader.next(frame -> "dbevent".equals(frame.path("t").asText())
+                    && frame.get("events").get(0).get("pkey").asInt() == published);
+            most = Math.max(most, (long) observe.metric("resident_sockets_queued_chars"));
+        }
+        // the address's share (1 Mi), and the message of the reader, which takes it as it comes
+        assertTrue(most <= (1 << 20) + 700_000, "the sockets held " + most + " characters");
+        for (SocketClient socket : slow) {
+            socket.startReading();
+            assertEquals(1013, socket.closeCode(Duration.ofSeconds(60)));
+            assertEquals("slow consumer: this address's sockets hold too much", socket.closeReason());
+        }
+        reader.close();
+        Eventually.await(Duration.ofSeconds(10), "the queues hold nothing once the slow sockets are gone",
+                () -> observe.metric("resident_sockets_queued_chars") == 0);
     }
 
     /**

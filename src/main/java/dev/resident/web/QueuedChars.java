@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.LongAdder;
  * that many sockets that never read cannot fill the heap with copies of what is pushed to them.
  *
  * <p>Past a bound, a socket that is behind (it holds more than one write's worth,
- * {@code ws.max-write-bytes}) is closed with 1013 when its next message comes: sockets that keep up
- * hold less than that and go on. Counts are exact: every character a socket adds, it takes off
- * again when the message leaves its queue, however it leaves ({@link SocketChannel}).
+ * {@code ws.max-write-bytes}), or that is handed a message larger than one write, is closed with
+ * 1013 at that message: sockets that keep up hold less than that and go on. Counts are exact: a
+ * message's characters count from its queueing until the write that carries it returns (a client
+ * that does not read keeps that write waiting, and the message with it), or until it is dropped
+ * ({@link SocketChannel}).
  */
 final class QueuedChars {
     private final LongAdder total = new LongAdder();

@@ -59,7 +59,9 @@ final class SocketChannel implements Outbox {
     private final DataWriter out;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    /** The messages queued and those of the write going on (which the socket holds until it returns). */
     private final AtomicInteger queued = new AtomicInteger();
+    /** The characters of those messages: what this socket holds, in every count until its write returns. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -79,7 +81,7 @@ final class SocketChannel implements Outbox {
     /** The reader thread while it corks: what it queues, it writes itself at {@link #uncork}. */
     private volatile Thread corker;
     private volatile Thread corkedWriter;
-    /** Taken from the queue but left for the next write; the writer's alone. */
+    /** Taken from the queue but left for the next write (still counted); the writer's alone. */
     private String carried;
     private Consumer<SocketChannel> onFinish = channel -> { };
     private volatile long lastWrite = System.nanoTime();
@@ -284,10 +286,12 @@ final class SocketChannel implements Outbox {
         int count = queued.incrementAndGet();
         long bytes = queuedBytes.addAndGet(message.length());
         share.add(message.length());
-        // a lone message passes whatever its size: it was bounded where it was made; a socket
-        // behind by more than one write gives way when all the queues together hold too much
+        // a lone message passes the socket's own bounds whatever its size: it was bounded where it
+        // was made. A socket that holds more than one write (what waits for a write that has not
+        // returned included, a lone large message too) gives way when all the queues together hold
+        // too much: sockets that never read cannot each keep a large message outside the bound
         String over = count > capacity || (count > 1 && bytes > byteCapacity) ? "slow consumer"
-                : count > 1 && bytes > maxWriteBytes ? share.over() : null;
+                : bytes > maxWriteBytes ? share.over() : null;
         if (over != null) {
             queued.decrementAndGet();
             queuedBytes.addAndGet(-message.length());
@@ -340,7 +344,7 @@ final class SocketChannel implements Outbox {
                 List<String> messages = take();
                 if (!messages.isEmpty()) {
                     lastWrite = System.nanoTime();
-                    send(batch ? TextFrames.batch(messages) : TextFrames.frames(messages));
+                    sendAndRelease(messages);
                 }
             }
         } catch (RuntimeException e) {
@@ -363,9 +367,8 @@ final class SocketChannel implements Outbox {
                     if (messages.isEmpty()) {
                         break; // a close dropped the queue
                     }
-                    byte[] frames = batch ? TextFrames.batch(messages) : TextFrames.frames(messages);
                     lastWrite = System.nanoTime(); // when the frames leave: what the client's silence counts from
-                    send(frames);
+                    sendAndRelease(messages);
                 }
                 if (closing.get()) {
                     finish();
@@ -397,11 +400,14 @@ final class SocketChannel implements Outbox {
         }
     }
 
-    /** The queued messages that fit one write, oldest first; at least one when any is queued. */
+    /**
+     * The queued messages that fit one write, oldest first; at least one when any is queued. They
+     * stay in the counts until their write returns ({@link #sendAndRelease}).
+     */
     private List<String> take() {
         List<String> messages = new ArrayList<>();
         long bytes = 0;
-        String next = carried != null ? carried : poll();
+        String next = carried != null ? carried : queue.poll();
         carried = null;
         while (next != null) {
             long size = FrameHeader.MAX_LENGTH + next.length();
@@ -411,19 +417,34 @@ final class SocketChannel implements Outbox {
             }
             bytes += size;
             messages.add(next);
-            next = poll();
+            next = queue.poll();
         }
         return messages;
     }
 
+    /** Takes a queued message off the queue and off the counts: it is dropped. */
     private String poll() {
         String message = queue.poll();
         if (message != null) {
-            queued.decrementAndGet();
-            queuedBytes.addAndGet(-message.length());
-            share.add(-message.length());
+            release(message);
         }
         return message;
+    }
+
+    /** A message leaves what the socket holds: written, or dropped. */
+    private void release(String message) {
+        queued.decrementAndGet();
+        queuedBytes.addAndGet(-message.length());
+        share.add(-message.length());
+    }
+
+    /** Writes {@code messages} in one write; they leave the counts once it returns, or fails. */
+    private void sendAndRelease(List<String> messages) {
+        try {
+            send(batch ? TextFrames.batch(messages) : TextFrames.frames(messages));
+        } finally {
+            messages.forEach(this::release);
+        }
     }
 
     private void send(byte[] frames) {
@@ -450,6 +471,10 @@ final class SocketChannel implements Outbox {
             LOGGER.log(Level.DEBUG, "socket close failed", e);
         } finally {
             writeLock.unlock();
+            if (carried != null) { // the writer's: finish runs on the writer thread
+                release(carried);
+                carried = null;
+            }
             discardQueued(); // what a close left queued; an enqueue that races this sees done and drops its own
             finished.countDown();
             onFinish.accept(this);

@@ -38,7 +38,8 @@ public final class SlowReaders {
     public static void publishUntilOneIsCut(URI uri, SocketClient reader) {
         Observe observe = new Observe(uri);
         int published = 0;
-        while (observe.metric("resident_sockets_slow_consumer_closes_total") < 1) {
+        double before = observe.metric("resident_sockets_slow_consumer_closes_total");
+        while (observe.metric("resident_sockets_slow_consumer_closes_total") < before + 1) {
             assertTrue(published < 2000, "the slow client was never cut");
             published++;
             Reply reply = DbEvents.insert(uri, TABLE, published, RECORD);

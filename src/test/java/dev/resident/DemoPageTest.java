@@ -101,6 +101,29 @@ class DemoPageTest extends DemoServerTest {
         assertTrue(online.get("pages").asInt() >= 3, online.toString());
     }
 
+    /**
+     * The orders table is one value of the global store, bounded in bytes: orders as long as allowed
+     * and full of characters JSON escapes make the oldest go, and never stop another user's create.
+     */
+    @Test
+    void onesLargeOrdersNeverStopAnotherUsersCreates() {
+        Browser bob = loggedIn("bob");
+        String bobPage = bob.openPage("/board", null).get("page_id").asText();
+        for (int i = 0; i < 180; i++) {
+            Reply created = bob.rpc(bobPage, "create", Json.object().put("customer", "\"".repeat(80))
+                    .put("item", "\\".repeat(80)).put("qty", 999), null);
+            assertEquals(200, created.status(), "order " + i + ": " + created.body());
+        }
+        Browser alice = loggedIn("alice");
+        String alicePage = alice.openPage("/board", null).get("page_id").asText();
+        Reply created = alice.rpc(alicePage, "create",
+                Json.object().put("customer", "Acme").put("item", "x").put("qty", 1), null);
+        assertEquals(200, created.status(), created.body());
+        JsonNode orders = alice.rpc(alicePage, "orders").json().get("result");
+        assertEquals(created.json().get("result").get("id").asLong(), orders.get(0).get("id").asLong());
+        assertTrue(orders.size() < 180, "the oldest orders went: " + orders.size());
+    }
+
     @Test
     void badParamsAreRefusedWith422() {
         Browser alice = loggedIn("alice");

@@ -20,12 +20,17 @@ import java.util.function.UnaryOperator;
  * The demo's default database: the orders table kept in the site's global store (so it survives a
  * restart with the embedded state store and is the same on every process of a site), seeded from
  * the embedded data set {@code demo/orders.json}. Each change is one atomic update of the table;
- * page code publishes it. Only the newest {@link #MAX_ORDERS} orders are kept.
+ * page code publishes it. Only the newest {@link #MAX_ORDERS} orders are kept, and only as many
+ * as fit {@link #MAX_TABLE_BYTES}: the table is one value of a store bounded in bytes
+ * ({@code resident.state.max-store-bytes}, 64 KiB), which 200 orders as long as allowed (and full
+ * of characters JSON escapes) would not fit, and one user's orders would then stop every user's.
  */
 final class StoredOrderBook implements OrderBook {
     static final String SEED = "demo/orders.json";
     static final String KEY = "demo.orders";
     static final int MAX_ORDERS = 200;
+    /** Half the global store's default bound: the table's changes of status and qty stay within it too. */
+    static final int MAX_TABLE_BYTES = 32 * 1024;
     private final Store store;
 
     private StoredOrderBook(Store store) {
@@ -69,12 +74,21 @@ final class StoredOrderBook implements OrderBook {
             created[0] = new Order(id, customer, item, qty, "new", user, System.currentTimeMillis(), 1);
             TreeMap<Long, Order> orders = new TreeMap<>(table.orders());
             orders.put(id, created[0]);
-            while (orders.size() > MAX_ORDERS) {
-                orders.pollFirstEntry();
+            long bytes = 0;
+            for (Order order : orders.values()) {
+                bytes += encodedSize(order);
+            }
+            while (orders.size() > MAX_ORDERS || bytes > MAX_TABLE_BYTES) {
+                bytes -= encodedSize(orders.pollFirstEntry().getValue());
             }
             return new Table(id, orders);
         });
         return created[0];
+    }
+
+    /** What one order takes in the stored table: its JSON and its key. */
+    private static long encodedSize(Order order) {
+        return Json.bytes(Json.toTree(order)).length + Long.toString(order.id()).length() + 4;
     }
 
     @Override

@@ -14,6 +14,12 @@ import java.util.function.BiFunction;
  * (it survives a kill -9 of the process). When the state store cannot be reached, an operation
  * throws, and a call it ran in answers 500 {@code store_unavailable}: the call may have partly
  * run, so clients do not send it again by themselves.
+ *
+ * <p>Each store is bounded in bytes ({@code resident.state.max-store-bytes}, 64 KiB): a write that
+ * would pass the bound throws a {@link PageException} 413 {@code too_large} and changes nothing. A
+ * store that many users write (the global store) must keep itself within it, dropping old entries
+ * by their size rather than their count, or one user's large values stop everyone's writes (the
+ * demo's {@code StoredOrderBook} does so).
  */
 public interface Store {
 

@@ -66,7 +66,8 @@ final class Settings {
                 limits.get("max-watched-tables").asInt().get(),
                 // one switch for every per-address limit: the bench holds all its pages as one address's guests
                 limits.get("per-address.enabled").asBoolean().get()
-                        ? limits.get("max-held-per-share").asLong().get() : Long.MAX_VALUE);
+                        ? limits.get("max-held-per-share").asLong().get() : Long.MAX_VALUE,
+                limits.get("notices-per-minute").asInt().get());
     }
 
     static StateSettings state(Config resident) {

@@ -58,7 +58,8 @@ class LimitsTest {
                 "resident.limits.max-body", "4096",
                 "resident.limits.max-ws-message", "4096",
                 "resident.limits.max-login-failures", "3",
-                "resident.limits.max-watched-tables", "2"), types);
+                "resident.limits.max-watched-tables", "2",
+                "resident.limits.notices-per-minute", "3"), types);
         server.update(resident::setup);
     }
 
@@ -80,6 +81,34 @@ class LimitsTest {
         Eventually.await(Duration.ofSeconds(10), "limits_b no longer watched",
                 () -> !resident.registry().subscribedTables().contains("limits_b"));
         new Browser(uri).benchPage("limits_c");
+    }
+
+    /**
+     * The notices (and broadcasts) one user's pages send are rate-limited per sender: bob cannot
+     * flood alice's pages; another sender is not held back by him.
+     */
+    @Test
+    void theNoticesOfOneSenderAreRateLimited() {
+        Browser alice = new Browser(uri);
+        alice.login("alice", "alice");
+        SocketClient socket = alice.socket(alice.benchPage());
+        socket.next("hello");
+        Browser bob = new Browser(uri);
+        bob.login("bob", "bob");
+        String bobPage = bob.benchPage();
+        JsonNode notice = Json.object().put("user", "alice").put("topic", "hi");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, bob.rpc(bobPage, "notify", notice, null).status());
+        }
+        Reply refused = bob.rpc(bobPage, "notify", notice, null);
+        ProtocolTest.assertError(refused, 429, "rate_limited");
+        for (int i = 0; i < 3; i++) {
+            assertEquals("bob", socket.next("notify").get("from").asText());
+        }
+        Browser guest = new Browser(uri);
+        assertEquals(200, guest.rpc(guest.benchPage(), "notify", notice, null).status(), "another sender");
+        assertEquals("guest", socket.next("notify").get("from").asText());
+        assertEquals(0, socket.pending(), "nothing more reached alice");
     }
 
     /**

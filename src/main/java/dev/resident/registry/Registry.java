@@ -18,6 +18,7 @@ import dev.resident.page.engine.PageMoved;
 import dev.resident.page.engine.ResidentPage;
 import dev.resident.state.StateStore;
 import dev.resident.state.StateUnavailable;
+import io.helidon.metrics.api.Counter;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,6 +41,8 @@ import java.util.function.Supplier;
  * it (see {@link DurablePages} and {@link DurableConnections}).
  */
 public final class Registry implements PageHost, PageDirectory, AutoCloseable {
+    /** Senders of notices remembered at once; beyond, a new one waits for a full bucket to be forgotten. */
+    private static final int MAX_NOTICE_SENDERS = 100_000;
     private final RegistrySettings settings;
     private final ResidentMeters meters;
     private final StateStore store;
@@ -62,6 +65,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final Bus bus;
     private volatile boolean released;
     private volatile JobSubmitter jobs = JobSubmitter.NONE;
+    /** Notices and broadcasts by sending user. */
+    private final RateLimiter notices;
+    private final Counter noticesRefused;
 
     /**
      * @param store      where state that outlives the process goes
@@ -73,6 +79,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                     ResidentMeters meters, CpuPool cpu, Timers timers, Function<BusListener, Bus> busFactory) {
         this.settings = settings;
         this.introductions = new TableIntroductions(settings.maxWatchedTables());
+        this.notices = new RateLimiter(settings.noticesPerMinute(), MAX_NOTICE_SENDERS);
+        this.noticesRefused = meters.counter("resident.notices.refused",
+                "notices and broadcasts refused because their sender passed resident.limits.notices-per-minute");
         this.meters = meters;
         this.store = store;
         String self = settings.process().isEmpty() ? "instance-" + Ids.newId() : settings.process();
@@ -363,6 +372,15 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     @Override
     public Store globalStore() {
         return global;
+    }
+
+    @Override
+    public void beforeNotice(String sender) {
+        long wait = notices.acquire(sender, System.currentTimeMillis());
+        if (wait > 0) {
+            noticesRefused.increment();
+            throw PageException.rateLimited("too many notices and broadcasts; try again in " + wait + " s");
+        }
     }
 
     @Override

@@ -19,8 +19,10 @@ import java.time.Duration;
  * @param maxHeldPerShare    what the pages of one user, or of one address's guests, may hold
  *                           ({@link dev.resident.page.engine.ResidentPage#heldChars}); beyond, the
  *                           largest are closed at the sweep
+ * @param noticesPerMinute   notices and broadcasts the pages of one user (a guest: one connection)
+ *                           may send a minute, all at once at most; beyond, 429 {@code rate_limited}
  */
 public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
                                Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads,
-                               int maxWatchedTables, long maxHeldPerShare) {
+                               int maxWatchedTables, long maxHeldPerShare, int noticesPerMinute) {
 }

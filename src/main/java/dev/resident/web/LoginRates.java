@@ -1,5 +1,7 @@
 package dev.resident.web;
 
+import dev.resident.registry.RateLimiter;
+
 /**
  * The rate limits a login passes before anything is checked: one client address's logins a
  * minute, and everyone's together (password checks cost CPU). Of everyone's, a part is held for

@@ -32,6 +32,15 @@ public interface PageHost {
     Bus bus();
 
     /**
+     * A page of {@code sender} (its user id; a guest's holds its connection) is about to send a
+     * notice or a broadcast.
+     *
+     * @throws dev.resident.page.PageException 429 {@code rate_limited} when the sender sent too many
+     */
+    default void beforeNotice(String sender) {
+    }
+
+    /**
      * A call is about to run on {@code page}, under its call lock: the host may drop the page
      * first (close it with 1012), when this process may no longer run it.
      */

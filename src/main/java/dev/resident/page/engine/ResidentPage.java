@@ -580,6 +580,7 @@ public final class ResidentPage implements Page {
     public void notifyUser(String user, String topic, Object payload) {
         checkName("user", user);
         String from = user();
+        host.beforeNotice(from);
         // a guest's user id holds its session id: it must not reach another user
         host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload),
                 isGuest() ? "guest" : from));
@@ -587,6 +588,7 @@ public final class ResidentPage implements Page {
 
     @Override
     public void broadcast(String topic, Object payload) {
+        host.beforeNotice(user());
         host.bus().broadcast(new Broadcast(topic, Json.toTree(payload)));
     }
 

@@ -1,4 +1,4 @@
-package dev.resident.web;
+package dev.resident.registry;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,16 +8,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Token buckets by key: each key may take {@code perMinute} tokens at once, refilled evenly over a
  * minute. At most {@code maxTracked} keys are remembered; a full bucket carries no information and
  * is forgotten first, and when every remembered key is still in use a new key is refused rather
- * than the memory growing.
+ * than the memory growing. Used for logins by address (web) and notices by sender (here).
  */
-final class RateLimiter {
+public final class RateLimiter {
     private static final long MINUTE_MILLIS = 60_000;
     private final int perMinute;
     private final int maxTracked;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final AtomicLong lastPurge = new AtomicLong();
 
-    RateLimiter(int perMinute, int maxTracked) {
+    public RateLimiter(int perMinute, int maxTracked) {
         if (perMinute <= 0 || maxTracked <= 0) {
             throw new IllegalArgumentException("rate limits must be positive");
         }
@@ -30,7 +30,7 @@ final class RateLimiter {
      *
      * @return 0 when granted, else the seconds until a token is free (at least 1)
      */
-    long acquire(String key, long nowMillis) {
+    public long acquire(String key, long nowMillis) {
         Bucket bucket = buckets.get(key);
         if (bucket == null) {
             if (buckets.size() >= maxTracked && !purge(nowMillis)) {
@@ -42,12 +42,12 @@ final class RateLimiter {
     }
 
     /** Tokens {@code key} took and has not got back yet: about what it took in the last minute. */
-    double spent(String key, long nowMillis) {
+    public double spent(String key, long nowMillis) {
         Bucket bucket = buckets.get(key);
         return bucket == null ? 0 : bucket.spent(perMinute, nowMillis);
     }
 
-    int tracked() {
+    public int tracked() {
         return buckets.size();
     }
 

@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -173,6 +174,42 @@ class SlowHeadersTest {
             int first = in.read();
             return new Paced(first == -1, Duration.ofNanos(System.nanoTime() - started).toMillis());
         }
+    }
+
+    /**
+     * What follows an answer is timed too: the start of a next head sent behind a request
+     * (pipelined) must complete within the header timeout, and a declared body the route did not
+     * read (Helidon reads and drops it before the next request) must come within the body deadline.
+     */
+    @Test
+    void aHeadBegunBehindARequestAndABodyLeftUnreadAreTimed() throws Exception {
+        onServer(Map.of("resident.limits.header-timeout", "1s", "resident.limits.body-timeout", "1s",
+                "resident.limits.body-min-rate", "50"), server -> {
+            Observe observe = new Observe(server);
+            double heads = observe.metric("resident_header_timeouts_total");
+            double bodies = observe.metric("resident_body_timeouts_total");
+            try (Socket pipelined = connect(server)) {
+                assertEquals(200, exchange(pipelined, HEALTH + "GET /observe/health/live HTTP/1.1\r\nX-A: 1\r\n"));
+                assertEquals(-1, pipelined.getInputStream().read(), "the begun head was cut");
+            }
+            try (Socket unread = connect(server)) {
+                assertEquals(200, exchange(unread,
+                        "GET /observe/health/live HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"));
+                assertEquals(-1, unread.getInputStream().read(), "the unread body that never came was cut");
+            } catch (java.net.SocketException reset) {
+                // cut: a reset is as good as an end of stream
+            }
+            assertEquals(heads + 1, observe.metric("resident_header_timeouts_total"));
+            assertEquals(bodies + 1, observe.metric("resident_body_timeouts_total"));
+            try (Socket idle = connect(server)) {
+                String open = "{\"path\":\"/_bench\"}";
+                assertEquals(201, exchange(idle, "POST /_/pages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + open.length() + "\r\n\r\n" + open), "a body that was read");
+                idle.setSoTimeout(3000);
+                assertThrows(java.net.SocketTimeoutException.class, () -> idle.getInputStream().read(),
+                        "a connection whose body was read is left to the idle timeout");
+            }
+        });
     }
 
     /**

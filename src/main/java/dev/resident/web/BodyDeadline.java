@@ -24,6 +24,17 @@ public final class BodyDeadline implements AutoCloseable {
         return new BodyDeadline(connection);
     }
 
+    /**
+     * The current request was answered without reading its whole body, which Helidon reads and
+     * drops before the next request: that reading is timed as a body's.
+     */
+    static void unreadBodyFollows() {
+        ConnectionWatch.Watched connection = ConnectionWatch.current();
+        if (connection != null) {
+            connection.unreadBodyFollows();
+        }
+    }
+
     /** Whether the connection was closed because the body came too slowly. */
     public boolean cut() {
         return connection != null && connection.bodyCut();

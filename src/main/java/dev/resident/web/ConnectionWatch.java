@@ -257,6 +257,7 @@ final class ConnectionWatch implements AutoCloseable {
         }
 
         synchronized void headComplete(Headers headers) {
+            bodyStarted = 0; // a body left unread by the last request was drained
             if (state == IDLE || state == HEAD) {
                 state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
                 if (state == UPGRADING) {
@@ -288,8 +289,17 @@ final class ConnectionWatch implements AutoCloseable {
                     follow(early);
                 }
             } else if (status.code() >= 200 && (state == REQUEST || state == UPGRADING)) {
-                state = IDLE; // a 100 Continue is not the answer: the body still comes
+                // a 100 Continue is not the answer: the body still comes
                 upgradeClient = null;
+                if (reader.available() > 0) {
+                    // bytes came behind the request (pipelined): the next head has begun, and is
+                    // timed from now; its request line was not seen whole, so no raw target is kept
+                    state = HEAD;
+                    headStarted = System.nanoTime();
+                    line.release();
+                } else {
+                    state = IDLE;
+                }
             }
         }
 
@@ -353,6 +363,15 @@ final class ConnectionWatch implements AutoCloseable {
             bodyStarted = System.nanoTime() | 1; // never 0, which means none
             bodyBytes = 0;
             bodyCut = false;
+        }
+
+        /**
+         * The request was answered without its body being read: Helidon reads (and drops) the rest
+         * before the next request, which is timed as a body is, until the next head is parsed (an
+         * idle connection after it is then closed at the body's deadline, not the idle timeout).
+         */
+        synchronized void unreadBodyFollows() {
+            bodyBegins();
         }
 
         /** The body was read (or its reading given up). */

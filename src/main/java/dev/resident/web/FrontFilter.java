@@ -32,13 +32,17 @@ final class FrontFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         strictTransport.mark(req, res);
-        if (!requestGuard.passes(req, res)) {
-            return; // its refusals come before the log, as they did as the first filter
+        if (requestGuard.passes(req, res)) { // its refusals come before the log, as they did as the first filter
+            if (requestLog == null) {
+                proceedGuarded(chain, req, res);
+            } else {
+                requestLog.filter(() -> proceedGuarded(chain, req, res), req, res);
+            }
         }
-        if (requestLog == null) {
-            proceedGuarded(chain, req, res);
-        } else {
-            requestLog.filter(() -> proceedGuarded(chain, req, res), req, res);
+        if (!req.content().consumed()) {
+            // answered without reading its body (a refusal, a file, a 404): Helidon reads the rest
+            // before the next request, with no deadline of its own
+            BodyDeadline.unreadBodyFollows();
         }
     }
 

@@ -160,6 +160,46 @@ class HttpHostileInputTest {
         }
     }
 
+    /**
+     * An upgrade to WebSocket without the rest of the handshake gets one answer, 400: Helidon
+     * answered it twice, the second answer left on the connection for the next request.
+     */
+    @Test
+    void aWebSocketUpgradeWithoutConnectionUpgradeGetsOneAnswer() {
+        for (String connection : new String[] {"", "Connection: keep-alive\r\n"}) {
+            try (RawHttp client = new RawHttp(uri)) {
+                client.send("GET /_/ws?page_id=x HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nUpgrade: websocket\r\n"
+                        + connection + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                assertJsonError(client.answer(QUICK), 400, "bad_request");
+                // Helidon keeps this connection open whatever the answer says: the next request on
+                // it gets its own answer, not a second one to the upgrade
+                client.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+                Answer next = client.answer(QUICK);
+                assertEquals(200, next.status(), next.toString());
+            }
+        }
+    }
+
+    /**
+     * A request whose head Helidon fails to read in a way it did not expect (a control character in
+     * the method, a head cut short) is the client's error: 400, and nothing logged.
+     */
+    @Test
+    void aHeadHelidonCannotReadIs400AndLogsNothing() {
+        try (LogLines helidon = LogLines.of("io.helidon")) {
+            try (RawHttp client = new RawHttp(uri)) {
+                client.send("GE\tT / HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertJsonError(client.answer(QUICK), 400, "bad_request");
+            }
+            try (RawHttp client = new RawHttp(uri)) {
+                client.send("GET / HTTP/1.1\r\nHost: x\r\nX-A");
+                client.shutdownOutput();
+                assertJsonError(client.answer(QUICK), 400, "bad_request");
+            }
+            assertEquals(java.util.List.of(), helidon.containing("Internal server error"));
+        }
+    }
+
     @Test
     void theConnectionCookieIsFoundAmongOthersAndOnlyByItsExactName() {
         Browser browser = new Browser(uri);

@@ -12,10 +12,16 @@ import io.helidon.webserver.http.DirectHandlers;
  * an unknown {@code Transfer-Encoding}, a bad WebSocket handshake, ...) in Resident's JSON error
  * shape instead of an empty or plain-text body. The connection is closed after them, whatever the
  * event type says: bytes after a misframed request must never run as a second request.
+ *
+ * <p>A request that failed to be read with an error Helidon did not expect (a head cut short by its
+ * client, a control character in the method) reaches here as an internal error: it is the client's,
+ * and answers 400. Helidon logs every 500 it answers here with a stack trace, which any client could
+ * otherwise have had written for each of its connections.
  */
 public final class JsonDirectErrors implements DirectHandler {
     /** Longest message echoed; Helidon only hands over messages it marked safe. */
     private static final int MAX_MESSAGE = 200;
+    private static final System.Logger LOGGER = System.getLogger(JsonDirectErrors.class.getName());
 
     private JsonDirectErrors() {
     }
@@ -33,7 +39,13 @@ public final class JsonDirectErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, String message) {
-        int status = defaultStatus.code();
+        Status answered = eventType == EventType.INTERNAL_ERROR && defaultStatus.code() == 500
+                ? Status.BAD_REQUEST_400 : defaultStatus;
+        if (answered != defaultStatus) {
+            LOGGER.log(System.Logger.Level.DEBUG, "a request that could not be read: " + message);
+            message = "the request could not be read";
+        }
+        int status = answered.code();
         String code = switch (status) {
             case 403 -> "forbidden";
             case 413 -> "too_large";
@@ -42,7 +54,7 @@ public final class JsonDirectErrors implements DirectHandler {
             case 505 -> "http_version"; // the client's HTTP/1.0 (or 2.0 without upgrade): nothing failed here
             default -> status >= 500 ? "internal" : "bad_request";
         };
-        String text = message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;
+        String text = message == null || message.isBlank() ? answered.reasonPhrase() : message;
         if (text.length() > MAX_MESSAGE) {
             text = text.substring(0, MAX_MESSAGE);
         }
@@ -52,7 +64,7 @@ public final class JsonDirectErrors implements DirectHandler {
             responseHeaders.set(HeaderNames.RETRY_AFTER, "5");
         }
         return TransportResponse.builder()
-                .status(defaultStatus)
+                .status(answered)
                 .headers(responseHeaders)
                 .keepAlive(false)
                 .entity("{\"error\":" + Errors.body(code, text) + "}")

@@ -52,6 +52,13 @@ final class RequestGuard {
             Errors.send(res, 400, "bad_request", "the request target must be a path starting with /");
             return false;
         }
+        if (upgrade && incompleteWebSocketHandshake(req)) {
+            // Helidon 4.5 answers an upgrade it does not take (no "Connection: upgrade") twice, its
+            // second answer left on the connection for whoever sends the next request on it
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            Errors.send(res, 400, "bad_request", "an Upgrade header without a WebSocket handshake");
+            return false;
+        }
         if (upgrade && !validKey(req.headers().first(SEC_WEBSOCKET_KEY))) {
             // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
             res.header(HeaderValues.CONNECTION_CLOSE);
@@ -59,6 +66,29 @@ final class RequestGuard {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Whether an upgrade to WebSocket is asked for without the rest of the handshake (RFC 6455
+     * §4.1: a GET whose {@code Connection} lists {@code upgrade}). Other upgrades (h2c) are not
+     * taken and pass as plain requests.
+     */
+    private static boolean incompleteWebSocketHandshake(RoutingRequest req) {
+        boolean webSocket = req.headers().first(HeaderNames.UPGRADE)
+                .map(value -> value.toLowerCase(java.util.Locale.ROOT).contains("websocket")).orElse(false);
+        return webSocket && (req.prologue().method() != Method.GET || !asksForUpgrade(req));
+    }
+
+    /** Whether a {@code Connection} header lists {@code upgrade}, in any case. */
+    private static boolean asksForUpgrade(RoutingRequest req) {
+        for (String value : req.headers().all(HeaderNames.CONNECTION, java.util.List::of)) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("upgrade")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** RFC 9112 §3.2.1: an origin server's target is a path (its query apart). */

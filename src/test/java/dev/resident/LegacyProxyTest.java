@@ -210,6 +210,26 @@ class LegacyProxyTest {
         }
     }
 
+    /** An interim or invalid status from the legacy app is no final answer to pass on: 502. */
+    @Test
+    void aLegacyAnswerWithAnInterimOrInvalidStatusGets502() throws IOException {
+        for (String status : List.of("103 Early Hints", "101 Switching Protocols", "2000 Odd", "099 Low")) {
+            try (ServerSocket odd = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                Thread.ofVirtual().start(() -> {
+                    try (Socket socket = odd.accept()) {
+                        socket.getInputStream().read(new byte[4096]);
+                        socket.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Length: 2\r\n\r\nok")
+                                .getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                onAnotherServer(Map.of("legacy.upstream", "http://127.0.0.1:" + odd.getLocalPort()),
+                        browser -> assertError(browser.get("/sys/login"), 502, "bad_gateway"));
+            }
+        }
+    }
+
     @Test
     void aMountInsideResidentsOwnPathsOrAnUpstreamThatIsNoHttpUrlIsRefused() {
         for (Map<String, String> config : List.of(

@@ -37,6 +37,11 @@ final class ResponseBody {
      */
     static void relay(Method method, HttpClientResponse from, ServerResponse to, Supplier<AnswerSpool> spool) {
         Status status = from.status();
+        if (status.code() < 200 || status.code() > 599) {
+            // an interim answer (100, 103, a 101 Resident did not ask for) or no status at all: passed
+            // on as final, it would put the real answer in its body, or make the connection a socket
+            throw UpstreamFailure.badAnswer("status " + status.code());
+        }
         if (method == Method.HEAD || !ResponseHeaders.hasBody(status)) {
             ResponseHeaders.forward(status, from.headers(), to);
             to.send();

@@ -26,6 +26,12 @@ final class UpstreamFailure extends RuntimeException {
         return new UpstreamFailure(502, "bad_gateway", "the legacy app cannot be reached", cause);
     }
 
+    /** An answer that is HTTP but cannot be passed on as a final answer (an interim or invalid status). */
+    static UpstreamFailure badAnswer(String why) {
+        return new UpstreamFailure(502, "bad_gateway", "the legacy app gave an answer that cannot be passed on",
+                new java.io.IOException(why));
+    }
+
     int status() {
         return status;
     }

@@ -99,10 +99,17 @@ public final class Errors {
         return id;
     }
 
-    /** Helidon's own refusals (no route: 404, unreadable request: 400) are answers, not bugs. */
+    /**
+     * Helidon's own refusals (no route: 404, unreadable request: 400) are answers, not bugs; a 304
+     * (a static file revalidated by its ETag) is an answer without a body, which the file's
+     * handler has given its headers.
+     */
     private static void http(ServerResponse res, HttpException e) {
         int status = e.status().code();
-        if (status >= 500) {
+        if (status == 304) {
+            res.status(e.status());
+            res.send(); // a body (the JSON error) made Helidon log a warning and answer 500
+        } else if (status >= 500) {
             internal(res, e);
         } else {
             send(res, status, status == 404 ? "not_found" : "bad_request", e.getMessage());

@@ -96,7 +96,7 @@ public final class Resident implements AutoCloseable {
         this.http1 = config.get("server.protocols.http_1_1");
         this.websocket = WsConfig.create(config.get("server.protocols.websocket"));
         RegistrySettings registrySettings = Settings.registry(resident);
-        WebSettings webSettings = Settings.web(resident);
+        WebSettings webSettings = Settings.web(resident, config.get("server.host").asString().orElse("0.0.0.0"));
         if (Settings.benchPages(resident)) {
             types.register(BenchPage.type());
         }

@@ -107,6 +107,7 @@ public final class ResidentConfig {
             Map.entry("BODY_TIMEOUT", "resident.limits.body-timeout"),
             Map.entry("BODY_MIN_RATE", "resident.limits.body-min-rate"),
             Map.entry("SEND_TIMEOUT", "resident.limits.send-timeout"),
+            Map.entry("ALLOWED_HOSTS", "resident.allowed-hosts"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
             Map.entry("ADDRESS_GUEST_PAGES", "resident.limits.per-address.guest-pages"),
             Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),

@@ -81,7 +81,8 @@ final class Settings {
                 state.get("max-page-bytes").asInt().get());
     }
 
-    static WebSettings web(Config resident) {
+    /** @param serverHost {@code server.host}: what {@code resident.allowed-hosts} defaults to depends on it */
+    static WebSettings web(Config resident, String serverHost) {
         Config limits = resident.get("limits");
         Config ws = resident.get("ws");
         return new WebSettings(
@@ -98,7 +99,8 @@ final class Settings {
                 duration(resident.get("pages.max-poll-wait")),
                 login(resident),
                 resident.get("admin.host").asString().orElse(""),
-                duration(resident.get("hsts-max-age")));
+                duration(resident.get("hsts-max-age")),
+                dev.resident.web.AllowedHosts.of(strings(resident.get("allowed-hosts")), serverHost));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */

@@ -148,6 +148,47 @@ class HostileInputTest {
         assertEquals(201, openBench(browser, largest).status(), "within the bounds");
     }
 
+    /**
+     * DNS rebinding: a page on another name, re-pointed at a server bound to the loopback, would pass
+     * the origin checks (they compare Origin with Host). Such a server serves only its loopback names
+     * unless told others; 421 for any other, logins and socket upgrades included.
+     */
+    @Test
+    @Order(4)
+    void aServerBoundToTheLoopbackServesOnlyItsOwnNames() {
+        String login = "{\"user\":\"alice\",\"password\":\"alice\"}";
+        try (MainProcess main = MainProcess.start(Map.of("DEMO", "true"))) {
+            String rebound = "rebind.attacker.test:" + main.uri().getPort();
+            for (String request : List.of(
+                    "POST /_/login HTTP/1.1\r\nHost: " + rebound + "\r\nOrigin: http://" + rebound
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + login.length() + "\r\n\r\n" + login,
+                    "GET /_/ws?page_id=x HTTP/1.1\r\nHost: " + rebound + "\r\nOrigin: http://" + rebound
+                            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")) {
+                try (RawHttp client = new RawHttp(main.uri())) {
+                    RawHttp.Answer answer = client.send(request).answer(Duration.ofSeconds(5));
+                    assertEquals(421, answer.status(), answer.toString());
+                    assertEquals("misdirected", Json.parse(answer.body()).path("error").path("code").asText());
+                }
+            }
+            for (String host : List.of("localhost", "127.0.0.1", "LOCALHOST.")) {
+                try (RawHttp client = new RawHttp(main.uri())) {
+                    String request = "GET /observe/health/live HTTP/1.1\r\nHost: " + host + ":" + main.uri().getPort() + "\r\n\r\n";
+                    assertEquals(200, client.send(request).answer(Duration.ofSeconds(5)).status(), host);
+                }
+            }
+            assertEquals(200, new Browser(main.uri()).login("alice", "alice").status());
+        }
+        try (MainProcess main = MainProcess.start(Map.of("ALLOWED_HOSTS", "app.example"))) {
+            for (Map.Entry<String, Integer> host : Map.of("app.example", 200, "localhost", 421).entrySet()) {
+                try (RawHttp client = new RawHttp(main.uri())) {
+                    String request = "GET /observe/health/live HTTP/1.1\r\nHost: " + host.getKey() + "\r\n\r\n";
+                    assertEquals((int) host.getValue(), client.send(request).answer(Duration.ofSeconds(5)).status(), host.getKey());
+                }
+            }
+        }
+    }
+
     // Findings 2 and 3: Main with the packaged defaults has no demo value; demo mode says so loudly
 
     @Test

@@ -27,9 +27,13 @@ final class RequestGuard {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
     private final Lifecycle lifecycle;
+    private final AllowedHosts hosts;
+    private final TrustedProxies proxies;
 
-    RequestGuard(Lifecycle lifecycle) {
+    RequestGuard(Lifecycle lifecycle, AllowedHosts hosts, TrustedProxies proxies) {
         this.lifecycle = lifecycle;
+        this.hosts = hosts;
+        this.proxies = proxies;
     }
 
     /** Whether the request goes on; when not, it has been answered. */
@@ -38,6 +42,13 @@ final class RequestGuard {
         boolean upgrade = req.headers().contains(HeaderNames.UPGRADE);
         if (lifecycle.draining() && !upgrade) { // a 101 keeps its connection; the drain refuses sockets itself
             res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+        if (!hosts.any() && !hosts.allows(req.authority())
+                && !proxies.trusted(TrustedProxies.address(req.remotePeer().address()))) {
+            // DNS rebinding: a page on another name, re-pointed here, would pass the origin checks
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            Errors.send(res, 421, "misdirected", "this server does not serve that host name");
+            return false;
         }
         if (REFUSED.contains(req.prologue().method())) {
             res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");

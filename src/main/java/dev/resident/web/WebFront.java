@@ -145,7 +145,7 @@ public final class WebFront {
      */
     public void api(HttpRouting.Builder routing, ObserveGuard observe) {
         Errors.register(routing);
-        routing.addFilter(new FrontFilter(new RequestGuard(lifecycle), requestLog.orElse(null),
+        routing.addFilter(new FrontFilter(new RequestGuard(lifecycle, settings.allowedHosts(), guards.addresses.proxies()), requestLog.orElse(null),
                 new CrossSiteGuard(API_ROOT, settings.allowedOrigins(), adminHost, connections::https), observe,
                 new StrictTransport(settings.hstsMaxAge(), guards.addresses.proxies())));
         routing.register(API_ROOT, new PagesService(connections, lifecycle, meters, settings, guards, bodies, requestLog))

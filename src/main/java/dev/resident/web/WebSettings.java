@@ -27,5 +27,6 @@ import java.util.Set;
  */
 public record WebSettings(String adminToken, int maxBodyBytes, long bodiesHeap, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
-                          Duration maxPollWait, LoginSettings login, String adminHost, Duration hstsMaxAge) {
+                          Duration maxPollWait, LoginSettings login, String adminHost, Duration hstsMaxAge,
+                          AllowedHosts allowedHosts) {
 }

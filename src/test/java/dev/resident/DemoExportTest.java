@@ -28,6 +28,10 @@ class DemoExportTest extends DemoServerTest {
         Reply created = alice.rpc(pageId, "create", Json.object().put("customer", "=HYPERLINK(\"x\")")
                 .put("item", "Gears, large").put("qty", 2), null);
         assertEquals(200, created.status(), created.body());
+        // a formula behind a separator some locales split on (;) is defused too
+        Reply split = alice.rpc(pageId, "create", Json.object().put("customer", "Ada;=HYPERLINK(C1)")
+                .put("item", "Bolts|+1").put("qty", 1), null);
+        assertEquals(200, split.status(), split.body());
         SocketClient socket = alice.socket(pageId);
         socket.next("hello");
         String jobId = export(alice, pageId, 10);
@@ -37,7 +41,8 @@ class DemoExportTest extends DemoServerTest {
         assertTrue(messages.stream().anyMatch(m -> m.path("state").asText().equals("running") && m.has("progress")));
         String csv = done.path("result").path("csv").asText();
         assertTrue(csv.startsWith("id,customer,item,qty,status,last_change_by\n"), csv);
-        assertTrue(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",\"Gears, large\",2,new,alice\n"), csv);
+        assertTrue(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",\"Gears, large\",2,new,\"alice\"\n"), csv);
+        assertTrue(csv.contains(",\"'Ada;=HYPERLINK(C1)\",\"'Bolts|+1\",1,new,\"alice\"\n"), csv);
         assertEquals(csv.lines().count() - 1, done.path("result").path("rows").asLong());
         assertEquals(20, done.path("progress").path("total").asInt());
     }

@@ -82,14 +82,23 @@ final class OrdersExport {
     }
 
     /**
-     * One CSV cell: quoted when it holds a separator or quote, and prefixed with {@code '} when a
-     * spreadsheet would take it for a formula (user input must not run in someone's Excel).
+     * One text cell of the CSV: always quoted, so that no separator inside it (a {@code ;} where a
+     * locale splits on it, a {@code |}, a tab) makes a new cell, and prefixed with {@code '} when
+     * it, or a part a spreadsheet might split off, would start like a formula (user input must not
+     * run in someone's Excel).
      */
     static String cell(String value) {
-        String text = !value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
-        if (text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")) {
-            return "\"" + text.replace("\"", "\"\"") + "\"";
+        String text = formulaLike(value) ? "'" + value : value;
+        return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+
+    private static boolean formulaLike(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            boolean starts = i == 0 || ",;|\t\r\n".indexOf(value.charAt(i - 1)) >= 0;
+            if (starts && "=+-@\t\r".indexOf(value.charAt(i)) >= 0) {
+                return true;
+            }
         }
-        return text;
+        return false;
     }
 }

@@ -70,6 +70,10 @@ class AdminApiTest extends DefaultServerTest {
         String guestCookie = new Browser(uri).openPage("/_bench", null).get("user").asText().substring("guest_".length());
         String shown = alice.get("/_/admin/state").json().toString();
         assertFalse(shown.contains(bob.connectionId()) || shown.contains(guestCookie), "session cookies never leave the server");
+        String bobsConnection = page.get("connection").asText();
+        JsonNode connectionRow = row(state.get("connections"), "id", bobsConnection);
+        assertEquals("bob", connectionRow.get("user").asText(), "a connection row matches its pages' rows");
+        assertFalse(shown.contains(bob.connectionId().substring(0, 6)), "no part of a session cookie is shown");
         socket.close();
     }
 

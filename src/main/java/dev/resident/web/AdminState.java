@@ -44,7 +44,7 @@ final class AdminState {
                 .put("pages", user.connections().stream().mapToInt(c -> c.pages().size()).sum()));
         ArrayNode connectionRows = state.putArray("connections");
         connections.stream().limit(MAX_ROWS).forEach(connection -> connectionRows.addObject()
-                .put("id", mask(connection.id()))
+                .put("id", mask(connection.key())) // its internal key, as page rows show: never the cookie
                 .put("user", maskGuest(connection.user()))
                 .put("guest", connection.identity().guest())
                 .put("age_s", seconds(now - connection.createdAt()))
@@ -76,7 +76,10 @@ final class AdminState {
         }
     }
 
-    /** A connection id is the session cookie: show enough to tell connections apart, never all of it. */
+    /**
+     * A connection's internal key (not its id, the session cookie, of which no part is shown):
+     * enough to tell connections apart and match them with their pages, never all of it.
+     */
     private static String mask(String connectionId) {
         return connectionId.substring(0, 6) + "…";
     }

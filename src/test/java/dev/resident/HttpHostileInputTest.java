@@ -170,12 +170,10 @@ class HttpHostileInputTest {
             try (RawHttp client = new RawHttp(uri)) {
                 client.send("GET /_/ws?page_id=x HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nUpgrade: websocket\r\n"
                         + connection + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-                assertJsonError(client.answer(QUICK), 400, "bad_request");
-                // Helidon keeps this connection open whatever the answer says: the next request on
-                // it gets its own answer, not a second one to the upgrade
-                client.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n\r\n");
-                Answer next = client.answer(QUICK);
-                assertEquals(200, next.status(), next.toString());
+                Answer answer = client.answer(QUICK);
+                assertJsonError(answer, 400, "bad_request");
+                assertEquals("close", answer.headers().get("connection"));
+                assertTrue(client.closedWithoutMore(QUICK), "no second answer, and the connection ends");
             }
         }
     }
@@ -197,6 +195,30 @@ class HttpHostileInputTest {
                 assertJsonError(client.answer(QUICK), 400, "bad_request");
             }
             assertEquals(java.util.List.of(), helidon.containing("Internal server error"));
+        }
+    }
+
+    /**
+     * {@code Connection: close}, asked by the client or answered by the server, ends the connection
+     * once the answer went (RFC 9112 §9.6; Helidon 4.5 went on reading requests), while a
+     * keep-alive connection serves its next request.
+     */
+    @Test
+    void connectionCloseEndsTheConnectionAfterItsAnswer() {
+        for (String request : new String[] {
+                "GET /observe/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "GET /no-such-file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+            try (RawHttp client = new RawHttp(uri)) {
+                Answer answer = client.send(request).answer(QUICK);
+                assertEquals("close", answer.headers().get("connection"), answer.toString());
+                assertTrue(client.closedWithoutMore(QUICK), "the connection ends after " + answer);
+            }
+        }
+        try (RawHttp client = new RawHttp(uri)) {
+            String request = "GET /observe/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+            assertEquals(200, client.send(request).answer(QUICK).status());
+            assertEquals(200, client.send(request).answer(QUICK).status(), "a keep-alive connection goes on");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.resident.ops.Timers;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.config.Config;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.Status;
 import io.helidon.http.WritableHeaders;
@@ -232,6 +233,9 @@ final class ConnectionWatch implements AutoCloseable {
         private long bodyBytes;
         /** Whether the last body read was cut for coming too slowly. */
         private boolean bodyCut;
+        /** Whether a request or an answer said {@code Connection: close}, and whether that answer went. */
+        private boolean closeAsked;
+        private boolean answered;
         /** When the write going on began (0: none), on the connection's writing thread; read by the sweep. */
         private volatile long writeStarted;
 
@@ -258,6 +262,8 @@ final class ConnectionWatch implements AutoCloseable {
 
         synchronized void headComplete(Headers headers) {
             bodyStarted = 0; // a body left unread by the last request was drained
+            answered = false;
+            closeAsked |= headers.containsToken(HeaderValues.CONNECTION_CLOSE);
             if (state == IDLE || state == HEAD) {
                 state = headers.contains(HeaderNames.UPGRADE) ? UPGRADING : REQUEST;
                 if (state == UPGRADING) {
@@ -291,6 +297,7 @@ final class ConnectionWatch implements AutoCloseable {
             } else if (status.code() >= 200 && (state == REQUEST || state == UPGRADING)) {
                 // a 100 Continue is not the answer: the body still comes
                 upgradeClient = null;
+                answered = true;
                 if (reader.available() > 0) {
                     // bytes came behind the request (pipelined): the next head has begun, and is
                     // timed from now; its request line was not seen whole, so no raw target is kept
@@ -347,6 +354,19 @@ final class ConnectionWatch implements AutoCloseable {
             if (action != null) {
                 action.run();
             }
+        }
+
+        /** The answer being sent says {@code Connection: close}. */
+        synchronized void answerCloses() {
+            closeAsked = true;
+        }
+
+        /**
+         * Whether the connection is over once what it holds is read: its request or its answer said
+         * {@code Connection: close} and the answer went (Helidon 4.5 reads the next request anyway).
+         */
+        synchronized boolean closing() {
+            return closeAsked && answered;
         }
 
         /** Whether it answered its last request and no byte of the next one came yet, or it is upgraded. */
@@ -436,12 +456,22 @@ final class ConnectionWatch implements AutoCloseable {
         }
     }
 
-    /** What the server answers: a final status ends the request, 101 makes it a WebSocket. */
+    /**
+     * What the server answers: a final status ends the request, 101 makes it a WebSocket, and
+     * {@code Connection: close} ends the connection after it.
+     */
     private static final class Sent implements Http1ConnectionListener {
         @Override
         public void status(ConnectionContext ctx, Status status) {
             if (ctx instanceof WatchedContext watched) {
                 watched.watched().responded(status, watched.dataReader());
+            }
+        }
+
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            if (ctx instanceof WatchedContext watched && headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                watched.watched().answerCloses();
             }
         }
     }

@@ -33,6 +33,9 @@ final class WatchedContext implements ConnectionContext {
         HelidonSocket socket = delegate.serverSocket();
         this.writer = new WatchedWriter(delegate.dataWriter(), watched);
         this.reader = DataReader.create(() -> {
+            if (original.available() == 0 && watched.closing()) {
+                return null; // answered with Connection: close: the end, as if the client had closed
+            }
             byte[] bytes = original.available() > 0 ? original.readBytes(original.available()) : read(socket);
             if (bytes != null) {
                 watched.received(bytes);

@@ -17,6 +17,8 @@ import java.util.stream.Collectors;
 public final class AllowedHosts {
     private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]");
     private final Set<String> names;
+    /** The last {@code Host} value found allowed, as sent: the usual request repeats it, and costs no parse. */
+    private volatile String lastAllowed;
 
     private AllowedHosts(Set<String> names) {
         this.names = names;
@@ -49,7 +51,14 @@ public final class AllowedHosts {
 
     /** Whether a request whose {@code Host} header is {@code host} (with or without a port) is served. */
     boolean allows(String host) {
-        return names == null || host != null && names.contains(name(host));
+        if (names == null || host != null && host.equals(lastAllowed)) {
+            return true;
+        }
+        if (host == null || !names.contains(name(host))) {
+            return false;
+        }
+        lastAllowed = host;
+        return true;
     }
 
     /** The name of a {@code Host} value: lower case, without its port and a trailing dot. */

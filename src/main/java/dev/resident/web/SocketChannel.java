@@ -433,17 +433,25 @@ final class SocketChannel implements Outbox {
 
     /** A message leaves what the socket holds: written, or dropped. */
     private void release(String message) {
-        queued.decrementAndGet();
-        queuedBytes.addAndGet(-message.length());
-        share.add(-message.length());
+        release(1, message.length());
     }
 
-    /** Writes {@code messages} in one write; they leave the counts once it returns, or fails. */
+    private void release(int messages, long chars) {
+        queued.addAndGet(-messages);
+        queuedBytes.addAndGet(-chars);
+        share.add(-chars);
+    }
+
+    /** Writes {@code messages} in one write; they leave the counts together once it returns, or fails. */
     private void sendAndRelease(List<String> messages) {
         try {
             send(batch ? TextFrames.batch(messages) : TextFrames.frames(messages));
         } finally {
-            messages.forEach(this::release);
+            long chars = 0;
+            for (String message : messages) {
+                chars += message.length();
+            }
+            release(messages.size(), chars);
         }
     }
 

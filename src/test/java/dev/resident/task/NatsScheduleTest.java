@@ -93,10 +93,15 @@ class NatsScheduleTest {
                 () -> Instant.now().isAfter(stoppedAt.plusMillis(3500)));
         Instant restartedAt = Instant.now();
         tickingNode(site(), "p01");
+        // the catch-up is of the last due time before the scheduler started, which a slow start
+        // (a loaded machine) puts after restartedAt: startedAt bounds it
+        Instant startedAt = Instant.now();
         Eventually.await(Duration.ofSeconds(30), "runs after the restart",
-                () -> RUNS.stream().anyMatch(run -> Instant.parse(run.due()).isAfter(restartedAt.plusSeconds(1))));
+                () -> RUNS.stream().anyMatch(run -> Instant.parse(run.due()).isAfter(startedAt.plusSeconds(1))));
         Instant missedFrom = stoppedAt.plusSeconds(1);
-        assertEquals(1, runsBetween("caught", missedFrom, restartedAt), "caught up once: " + RUNS);
+        assertTrue(runsBetween("caught", missedFrom, restartedAt) <= 1, "caught up once, not every missed run: " + RUNS);
+        long caughtUp = runsBetween("caught", missedFrom, startedAt);
+        assertTrue(caughtUp >= 1 && caughtUp <= 2, "caught up (and perhaps a run due during the start): " + RUNS);
         assertEquals(0, runsBetween("skipped", missedFrom, restartedAt), "skipped: " + RUNS);
     }
 

@@ -14,7 +14,13 @@ import dev.resident.support.RawHttp;
 import dev.resident.support.ResidentProcess;
 import dev.resident.support.SocketClient;
 import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -162,12 +168,93 @@ class NatsTaskTest {
         socket.next("hello");
         assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText());
         try (Connection raw = Nats.connect(nats.url())) {
-            raw.jetStream().publish(prefix + ".task.queue", "not a job".getBytes(StandardCharsets.UTF_8));
-            raw.jetStream().publish(prefix + ".task.queue", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
+            raw.jetStream().publish(prefix + ".task.turn.3.x", "not a job".getBytes(StandardCharsets.UTF_8));
+            raw.jetStream().publish(prefix + ".task.turn.3.x", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
         }
         Eventually.await(WAIT, "both dropped and counted", () -> node.counter("resident_tasks_malformed_total") >= 2);
         assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
                 "the queue goes on");
+    }
+
+    /**
+     * The site's workers take the users' jobs in turn, as a process's own queue does: carol's job
+     * runs after the one of bob's that was running when she submitted it, not after all of bob's
+     * (the stream taken in its own order ran them all first). Bob and carol hash to different
+     * turns (17 and 10 of 32).
+     */
+    @Test
+    void theSitesWorkersTakeTheUsersJobsInTurn() {
+        Map<String, String> five = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "5");
+        Node pages = site(five).start("p01");
+        Browser bob = pages.browser();
+        assertEquals(200, bob.login("bob", "bob").status());
+        String bobsPage = bob.benchPage();
+        List<String> bobs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            bobs.add(job(bob, bobsPage, 600, 50));
+        }
+        site(withWorkers(five, "1")).start("p02"); // the site's only worker
+        Eventually.await(WAIT, "bob's first job runs", () -> "running".equals(state(bob, bobs.get(0))));
+        Browser carol = pages.browser();
+        assertEquals(200, carol.login("carol", "carol").status());
+        String carols = job(carol, carol.benchPage(), 600, 50);
+
+        assertEquals(200, delete(bob, bobs.get(0)).status());
+        Eventually.await(WAIT, "carol's job runs next",
+                () -> "carol's " + state(carol, carols) + ", bob's second " + state(bob, bobs.get(1)),
+                () -> "running".equals(state(carol, carols)));
+        assertEquals("queued", state(bob, bobs.get(1)), "bob's second waits for carol's turn");
+        assertEquals(200, delete(carol, carols).status());
+        Eventually.await(WAIT, "then bob's second", () -> "running".equals(state(bob, bobs.get(1))));
+        bobs.subList(1, 4).forEach(job -> delete(bob, job));
+    }
+
+    /**
+     * Jobs queued by an earlier version, on its one stream ({@code <P>_tasks}, consumer {@code
+     * workers}), still run once this version's processes take over the site (blue/green).
+     */
+    @Test
+    void aJobQueuedByAnEarlierVersionStillRuns() throws Exception {
+        String earlier = prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";
+        try (Connection raw = Nats.connect(nats.url())) {
+            JetStreamManagement jsm = raw.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name(earlier)
+                    .subjects(prefix + ".task.queue", prefix + ".task.queue.*")
+                    .retentionPolicy(RetentionPolicy.WorkQueue).storageType(StorageType.Memory).build());
+            jsm.addOrUpdateConsumer(earlier, ConsumerConfiguration.builder().durable("workers")
+                    .ackPolicy(AckPolicy.Explicit).build());
+            Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
+            Browser bob = node.browser();
+            assertEquals(200, bob.login("bob", "bob").status());
+            String pageId = bob.benchPage();
+            SocketClient socket = bob.socket(pageId);
+            socket.next("hello");
+            String jobId = dev.resident.id.Ids.newId();
+            raw.jetStream().publish(prefix + ".task.queue.bob", Json.object().put("job_id", jobId)
+                    .put("type", "_bench.job").put("user", "bob").put("quota", "bob").put("page_id", pageId)
+                    .put("submitted_at", System.currentTimeMillis())
+                    .set("params", Json.object().put("steps", 2).put("step_ms", 0)).toString()
+                    .getBytes(StandardCharsets.UTF_8));
+            JsonNode done = last(JobFrames.untilFinished(socket, jobId, WAIT));
+            assertEquals("done", done.path("state").asText(), done.toString());
+            assertEquals(2, done.path("result").path("steps").asInt());
+            Eventually.await(WAIT, "acknowledged: gone from the earlier stream",
+                    () -> messages(jsm, earlier) == 0);
+            assertEquals("done", last(JobFrames.untilFinished(socket, job(bob, pageId, 1, 0), WAIT)).path("state").asText(),
+                    "and this version's own queue works beside it");
+        }
+    }
+
+    private static long messages(JetStreamManagement jsm, String stream) {
+        try {
+            return jsm.getStreamInfo(stream).getStreamState().getMsgCount();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String state(Browser browser, String jobId) {
+        return browser.get("/_/jobs/" + jobId).json().path("state").asText();
     }
 
     /**
@@ -324,7 +411,7 @@ class NatsTaskTest {
 
     /** The name of the site's job stream, as JetStreamNames makes it. */
     private String stream() {
-        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";
+        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_queue";
     }
 
     /** The name of the site's job bucket, as JetStreamNames makes it. */

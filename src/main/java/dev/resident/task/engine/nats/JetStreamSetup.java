@@ -2,6 +2,7 @@ package dev.resident.task.engine.nats;
 
 import dev.resident.task.engine.TaskSettings;
 import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
@@ -19,8 +20,9 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * Creates (or updates) the stream, its consumer and the KV bucket; idempotent, so every process
- * runs it at start and again when it finds them missing.
+ * Creates (or updates) the stream, its consumers (one a turn) and the KV buckets; idempotent, so
+ * every process runs it at start and again when it finds them missing. The stream of earlier
+ * versions is never created: only read while it exists ({@link #earlierQueue}).
  */
 final class JetStreamSetup {
     /** Submits with the same message id within this window are one job (and one scheduled run). */
@@ -53,7 +55,7 @@ final class JetStreamSetup {
         JetStreamManagement jsm = connection.jetStreamManagement(options());
         StreamConfiguration stream = StreamConfiguration.builder()
                 .name(names.stream())
-                .subjects(names.queueSubject(), names.userQueues())
+                .subjects(names.allQueues())
                 .retentionPolicy(RetentionPolicy.WorkQueue)
                 .storageType(StorageType.File)
                 .maxMessages(settings.queue())
@@ -69,13 +71,16 @@ final class JetStreamSetup {
         } catch (JetStreamApiException e) {
             jsm.updateStream(stream); // it exists, perhaps with older settings
         }
-        jsm.addOrUpdateConsumer(names.stream(), ConsumerConfiguration.builder()
-                .durable(JetStreamNames.CONSUMER)
-                .ackPolicy(AckPolicy.Explicit)
-                .ackWait(settings.ackWait())
-                // one more than allowed: that delivery ends the job failed instead of running it
-                .maxDeliver(settings.maxDeliveries() + 1L)
-                .build());
+        for (int turn = 0; turn < JetStreamNames.TURNS; turn++) {
+            jsm.addOrUpdateConsumer(names.stream(), ConsumerConfiguration.builder()
+                    .durable(JetStreamNames.turnConsumer(turn))
+                    .filterSubject(names.turnQueues(turn))
+                    .ackPolicy(AckPolicy.Explicit)
+                    .ackWait(settings.ackWait())
+                    // one more than allowed: that delivery ends the job failed instead of running it
+                    .maxDeliver(settings.maxDeliveries() + 1L)
+                    .build());
+        }
         KeyValueManagement kvm = connection.keyValueManagement(kvOptions());
         KeyValueConfiguration bucket = KeyValueConfiguration.builder()
                 .name(names.bucket())
@@ -98,6 +103,18 @@ final class JetStreamSetup {
             kvm.create(marks);
         } catch (JetStreamApiException e) {
             kvm.update(marks);
+        }
+    }
+
+    /**
+     * The consumer of the stream earlier versions queued on, or null when that stream does not
+     * exist (a site that never ran them, or whose operator removed it once it was empty).
+     */
+    ConsumerContext earlierQueue() throws IOException {
+        try {
+            return connection.getConsumerContext(names.earlierStream(), JetStreamNames.EARLIER_CONSUMER, options());
+        } catch (JetStreamApiException e) {
+            return null; // no such stream or consumer
         }
     }
 }

@@ -8,7 +8,6 @@ import dev.resident.task.engine.JobRunner;
 import dev.resident.task.engine.JobSpec;
 import dev.resident.task.engine.TaskMeters;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -28,12 +27,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The site's JetStream work queue. Submitting publishes the job with its id as {@code Nats-Msg-Id}
- * (a retried publish is one job) and waits at most the NATS timeout; a full stream answers 429,
- * an unreachable one 503. Each of this process's workers pulls one job at a time from the shared
- * durable consumer, runs it, and acks it only once its end is recorded: a worker that dies leaves
- * the job unacknowledged, and JetStream hands it to another worker after the ack wait, which
- * {@code progress} calls keep extending.
+ * The site's JetStream work queue. Submitting publishes the job on its user's subject with its id
+ * as {@code Nats-Msg-Id} (a retried publish is one job) and waits at most the NATS timeout; a full
+ * stream answers 429, an unreachable one 503. Each of this process's workers takes one job at a
+ * time, the users' jobs in turn ({@link Turns}), runs it, and acks it only once its end is
+ * recorded: a worker that dies leaves the job unacknowledged, and JetStream hands it to another
+ * worker after the ack wait, which {@code progress} calls keep extending.
  */
 final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private static final System.Logger LOGGER = System.getLogger(NatsJobQueue.class.getName());
@@ -46,10 +45,10 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private final JetStreamSetup setup;
     private final int workers;
     private final TaskMeters meters;
+    private final Turns turns;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean counting = new AtomicBoolean();
     private Dispatcher cancels;
-    private volatile ConsumerContext consumer;
     private volatile boolean closed;
     private volatile long lastCount;
     private volatile long countedAt = System.nanoTime() - COUNT_MAX_AGE.toNanos();
@@ -60,6 +59,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         this.setup = setup;
         this.workers = workers;
         this.meters = meters;
+        this.turns = new Turns(connection, names, setup);
     }
 
     @Override
@@ -87,6 +87,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
             // buffers), so a publish while it reconnects is refused at once
             throw Unavailable.of("publish", e);
         }
+        turns.wakeUp();
     }
 
     /**
@@ -122,6 +123,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         cancels = connection.createDispatcher(message ->
                 runner.cancelRunning(new String(message.getData(), StandardCharsets.UTF_8)));
         cancels.subscribe(names.cancelSubject());
+        turns.listen();
         for (int i = 0; i < workers; i++) {
             threads.add(Thread.ofVirtual().name("resident-task-nats-worker-" + i).start(() -> work(runner)));
         }
@@ -164,6 +166,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         closed = true;
         synchronized (this) {
             threads.forEach(Thread::interrupt);
+            turns.close();
             if (cancels != null) {
                 try {
                     connection.closeDispatcher(cancels);
@@ -178,11 +181,11 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         while (!closed) {
             Message message;
             try {
-                message = consumer().next(PULL_WAIT);
+                message = turns.next(PULL_WAIT);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                consumer = null; // NATS away, or the stream was lost: set it up again when NATS is back
+                turns.reset(); // NATS away, or the stream was lost: set it up again when NATS is back
                 LOGGER.log(Level.DEBUG, "task queue not reachable: " + e.getMessage());
                 if (!pause()) {
                     return;
@@ -192,8 +195,8 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
             if (message != null) {
                 handle(runner, message);
             } else if (connection.getStatus() != Connection.Status.CONNECTED && !pause()) {
-                // while NATS is away next() returns at once, without an exception: without the
-                // pause every worker spun on a carrier thread and starved the rest of the server
+                // while NATS is away a fetch may return at once, without an exception: without the
+                // pause every worker would spin on a carrier thread and starve the rest of the server
                 return;
             }
         }
@@ -219,19 +222,6 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
             // its state could not be recorded (NATS went away): unacknowledged, it comes back
             LOGGER.log(Level.WARNING, "job " + spec.jobId() + " left for redelivery: " + e.getMessage());
         }
-    }
-
-    private ConsumerContext consumer() throws IOException, JetStreamApiException {
-        ConsumerContext bound = consumer;
-        if (bound == null) {
-            if (connection.getStatus() != Connection.Status.CONNECTED) {
-                throw new IOException("not connected to NATS");
-            }
-            setup.ensure();
-            bound = connection.getConsumerContext(names.stream(), JetStreamNames.CONSUMER, setup.options());
-            consumer = bound;
-        }
-        return bound;
     }
 
     private boolean pause() {

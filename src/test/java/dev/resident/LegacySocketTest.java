@@ -313,6 +313,36 @@ class LegacySocketTest {
         });
     }
 
+    /**
+     * A tunnel Resident closes (here a message over the limit: 1009) whose browser never answers
+     * the close and then drops its connection ends too: its places under the socket caps and its
+     * memory came back (a helper's finding: such tunnels stayed counted for good, and a guest
+     * filled its address's sockets, the process's, and then its heap with them).
+     */
+    @Test
+    void aTunnelClosedByResidentWhoseBrowserGoesWithoutAnsweringEnds() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.ws.heartbeat", "120s",
+                "resident.limits.max-ws-message", "1024", "resident.process", "unanswered"), base -> {
+            URI server = URI.create("http://" + base.getAuthority());
+            Observe observe = new Observe(server);
+            for (int i = 0; i < 3; i++) {
+                try (RawHttp browser = new RawHttp(server)) {
+                    browser.webSocket("/websocket", null);
+                    browser.frame(RawHttp.Frame.TEXT, "one".getBytes(StandardCharsets.UTF_8));
+                    assertEquals("one", browser.readFrame(Duration.ofSeconds(10)).text());
+                    byte[] part = "x".repeat(800).getBytes(StandardCharsets.UTF_8);
+                    browser.send(RawHttp.frameHead(RawHttp.Frame.TEXT, false, part.length)).send(part);
+                    browser.send(RawHttp.frameHead(0, true, part.length)).send(part); // 1,600 bytes in two frames
+                    RawHttp.Frame closed = browser.readFrame(Duration.ofSeconds(10));
+                    assertEquals(RawHttp.Frame.CLOSE, closed.opcode());
+                    assertEquals(1009, closed.closeCode());
+                } // gone without a close frame of its own
+            }
+            Eventually.await(Duration.ofSeconds(10), "the three tunnels ended",
+                    () -> observe.metric("resident_legacy_sockets", "unanswered") == 0);
+        });
+    }
+
     /** Runs {@code test} against a second Resident on its own port ({@code ws://} base), configured with {@code overrides}. */
     private static void onAnotherServer(Map<String, String> overrides, Consumer<URI> test) {
         Resident other = TestServers.resident(overrides, new PageTypes());

@@ -182,11 +182,14 @@ final class SocketTunnel implements WsListener {
         finish();
     }
 
-    /** The browser's connection ended: if nothing closed the tunnel first, it went without a close frame. */
+    /**
+     * The browser's connection ended. If nothing closed the tunnel first, it went without a close
+     * frame; if something did (a message too big, the legacy side's close) and the browser went
+     * without answering, Helidon calls neither {@code onClose} nor {@code onError} either: the
+     * tunnel ends here in both cases, or it would stay counted under the socket caps for good.
+     */
     private void gone() {
-        if (!closing.get()) {
-            onError(session, null);
-        }
+        onError(session, null);
     }
 
     /**

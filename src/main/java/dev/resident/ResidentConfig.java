@@ -109,6 +109,7 @@ public final class ResidentConfig {
             Map.entry("SEND_TIMEOUT", "resident.limits.send-timeout"),
             Map.entry("ALLOWED_HOSTS", "resident.allowed-hosts"),
             Map.entry("ADDRESS_CONNECTIONS", "resident.limits.per-address.connections"),
+            Map.entry("ADDRESS_STALLED_WRITES", "resident.limits.per-address.stalled-writes"),
             Map.entry("ADDRESS_GUEST_PAGES", "resident.limits.per-address.guest-pages"),
             Map.entry("ADDRESS_GUEST_CONNECTIONS", "resident.limits.per-address.guest-connections"),
             Map.entry("MAX_PAGES_PER_USER", "resident.limits.max-pages-per-user"),

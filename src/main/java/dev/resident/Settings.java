@@ -273,6 +273,7 @@ final class Settings {
                 perAddress.get("new-pages-per-minute").asInt().get(),
                 perAddress.get("sockets").asInt().get(),
                 perAddress.get("connections").asInt().get(),
+                perAddress.get("stalled-writes").asInt().get(),
                 perAddress.get("max-tracked").asInt().get(),
                 duration(limits.get("header-timeout")),
                 duration(limits.get("body-timeout")),

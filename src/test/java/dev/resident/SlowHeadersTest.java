@@ -5,6 +5,7 @@ import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
 import dev.resident.support.LogLines;
 import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
 import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import dev.resident.web.Errors;
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Slow headers (issue 9, finding 12) over real sockets: a request head dribbled a byte at a time, or
  * a connection that sends nothing, is cut after {@code resident.limits.header-timeout} while other
  * clients, an idle keep-alive connection and a silent WebSocket go on; one address holding
- * {@code resident.limits.per-address.connections} gets its next connection closed unanswered.
+ * {@code resident.limits.per-address.connections} gets its next connection closed unanswered, and one
+ * with more than {@code per-address.stalled-writes} answers nobody reads has those beyond closed.
  */
 @Timeout(60)
 class SlowHeadersTest {
@@ -255,6 +262,79 @@ class SlowHeadersTest {
                 assertEquals(List.of(), errors.containing("internal error"));
             }
         });
+    }
+
+    /**
+     * One address may have {@code resident.limits.per-address.stalled-writes} connections whose
+     * write waits for a client that reads nothing (each holds its socket's kernel send buffer, up to
+     * 4 MB): the sweep closes those beyond within seconds, long before the send timeout, and keeps
+     * the cap's. A slow reader of the same address is not stalled, and another address is served.
+     */
+    @Test
+    void anAddressKeepsAtMostItsStalledWrites() throws Exception {
+        // a next head sent behind a request is timed from its answer on, so the header timeout
+        // would cut a kept connection whose answer waits too: long, as the send timeout
+        onServer(Map.of("resident.limits.per-address.stalled-writes", "4", "resident.limits.send-timeout", "60s",
+                "resident.limits.header-timeout", "60s"), server -> {
+            Observe observe = new Observe(server);
+            double before = observe.metric("resident_stalled_writes_cut_total");
+            double timedOut = observe.metric("resident_send_timeouts_total");
+            // 24 KB a copy: 8 MB of answers, more than the socket buffers between them hold (4 MB)
+            String requests = "GET /_/resident.js HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(340);
+            List<RawHttp> stalled = new ArrayList<>();
+            try (RawHttp steady = new RawHttp(server, 4096)) {
+                steady.send(requests.repeat(4));
+                // ~5 MB/s until the cut, slower than the server writes: its writes wait for its reads,
+                // never a second; then at once
+                AtomicBoolean paced = new AtomicBoolean(true);
+                CompletableFuture<Integer> steadyAnswers = CompletableFuture.supplyAsync(() -> answers(steady, 4 * 340, paced));
+                for (int i = 0; i < 12; i++) {
+                    stalled.add(new RawHttp(server, 4096).send(requests));
+                }
+                try (RawHttp elsewhere = new RawHttp(server, InetAddress.getByName("127.0.0.2"))) {
+                    assertEquals(200, elsewhere.send(HEALTH).answer().status(), "another address, meanwhile");
+                }
+                Eventually.await(Duration.ofSeconds(20), "the stalled writes beyond 4 cut",
+                        () -> observe.metric("resident_stalled_writes_cut_total") >= before + 8);
+                paced.set(false);
+                assertEquals(4 * 340, steadyAnswers.get(30, TimeUnit.SECONDS), "the slow reader got every answer");
+                assertEquals(200, steady.send(HEALTH).answer().status(), "and keeps its connection");
+
+                int kept = 0;
+                for (RawHttp connection : stalled) {
+                    if (answers(connection, 340, new AtomicBoolean()) == 340) {
+                        kept++;
+                        assertEquals(200, connection.send(HEALTH).answer().status(), "a kept connection works on");
+                    }
+                }
+                assertEquals(4, kept, "the connections kept");
+                assertEquals(before + 8, observe.metric("resident_stalled_writes_cut_total"));
+                assertEquals(timedOut, observe.metric("resident_send_timeouts_total"), "none waited for the send timeout");
+            } finally {
+                stalled.forEach(RawHttp::close);
+            }
+        });
+    }
+
+    /**
+     * Reads up to {@code expected} answers from {@code connection}, pausing 5 ms after each while
+     * {@code paced}: how many came before the connection ended.
+     */
+    private static int answers(RawHttp connection, int expected, AtomicBoolean paced) {
+        int came = 0;
+        try {
+            for (; came < expected; came++) {
+                connection.answer(Duration.ofSeconds(10));
+                if (paced.get()) {
+                    Thread.sleep(5); // the client's pace: what is measured, not a wait for the server
+                }
+            }
+        } catch (UncheckedIOException | IllegalStateException cut) {
+            return came;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return came;
     }
 
     /** A connection that takes at most 4 KB at a time: what the server writes waits for its reads. */

@@ -14,6 +14,10 @@ import java.time.Duration;
  * @param socketsPerAddress     WebSockets one client address may hold open; beyond: 429
  * @param connectionsPerAddress TCP connections one client address may hold open (trusted proxies
  *                              exempt); beyond, a new one is closed unanswered
+ * @param stalledWritesPerAddress TCP connections of one client address (trusted proxies exempt)
+ *                              whose write has waited for its client longer than
+ *                              {@link StalledWrites#AFTER}; beyond, the sweep closes those stalled
+ *                              longest
  * @param maxTrackedAddresses   addresses remembered at once (bounds the memory of the caps)
  * @param headerTimeout         a request head not complete this long after its first byte: the
  *                              connection is closed (slowloris)
@@ -42,7 +46,8 @@ import java.time.Duration;
  */
 public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets, boolean perAddress,
                                 int newConnectionsPerMinute, int newPagesPerMinute, int socketsPerAddress,
-                                int connectionsPerAddress, int maxTrackedAddresses, Duration headerTimeout,
+                                int connectionsPerAddress, int stalledWritesPerAddress, int maxTrackedAddresses,
+                                Duration headerTimeout,
                                 Duration bodyTimeout, int bodyMinRate, Duration sendTimeout, Duration slowCall, long bodiesHeapPerAddress,
                                 int guestPagesPerAddress, int guestConnectionsPerAddress, int pagesPerUser,
                                 Duration guestsGiveWayAfter, long maxQueuedChars, long queuedCharsPerAddress,
@@ -53,6 +58,9 @@ public record AdmissionSettings(int maxConnections, int maxPages, int maxSockets
         }
         if (sendTimeout.isNegative() || sendTimeout.isZero()) {
             throw new IllegalArgumentException("resident.limits.send-timeout must be positive");
+        }
+        if (stalledWritesPerAddress <= 0) {
+            throw new IllegalArgumentException("resident.limits.per-address.stalled-writes must be positive");
         }
     }
 }

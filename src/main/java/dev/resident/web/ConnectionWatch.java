@@ -43,6 +43,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reads nothing would otherwise hold the connection, its thread and what its answer holds (through
  * the legacy bridge, the spool's disk and then one of the legacy app's workers) for as long as it
  * stayed connected.</li>
+ * <li>One client address may have at most {@code per-address.stalled-writes} connections whose write
+ * has waited a second for its client ({@link StalledWrites}); the sweep closes those beyond, the
+ * longest stalled first. Each holds its socket's kernel send buffer (up to 4 MB), so the send
+ * timeout alone let one address hold the machine's TCP memory for a minute. Trusted proxies are
+ * exempt.</li>
  * <li>One client address may hold at most {@code per-address.connections} open connections (its
  * WebSockets included); one beyond is closed as it is accepted, unanswered. Trusted proxies are
  * exempt (they carry many clients; the balancer caps its own sources). The addresses tracked are
@@ -65,6 +70,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final long sendTimeoutNanos;
     private final boolean perAddress;
     private final int connectionsPerAddress;
+    private final int stalledWritesPerAddress;
     private final int maxTracked;
     private final ClientAddress addresses;
     private final Bodies bodies;
@@ -74,6 +80,7 @@ final class ConnectionWatch implements AutoCloseable {
     private final Counter bodiesTimedOut;
     private final Counter sendsTimedOut;
     private final Counter refused;
+    private final Counter stalledCut;
     private final Counter framesRefused;
     private final Future<?> sweeper;
 
@@ -89,6 +96,7 @@ final class ConnectionWatch implements AutoCloseable {
         this.sendTimeoutNanos = settings.sendTimeout().toNanos();
         this.perAddress = settings.perAddress();
         this.connectionsPerAddress = settings.connectionsPerAddress();
+        this.stalledWritesPerAddress = settings.stalledWritesPerAddress();
         this.maxTracked = settings.maxTrackedAddresses();
         this.addresses = addresses;
         this.bodies = bodies;
@@ -100,6 +108,8 @@ final class ConnectionWatch implements AutoCloseable {
                 "connections closed because their client took nothing of a write for resident.limits.send-timeout");
         this.refused = meters.counter("resident.connections.refused",
                 "TCP connections closed because their client address held resident.limits.per-address.connections");
+        this.stalledCut = meters.counter("resident.stalled.writes.cut",
+                "connections closed because more of their client address's writes than resident.limits.per-address.stalled-writes waited over a second for their clients");
         this.framesRefused = meters.counter("resident.frames.refused",
                 "WebSocket connections closed because the frame they were sending passed the budget for bodies or broke the protocol");
         meters.gauge("resident.tcp.connections", "HTTP/1 connections open", open::size);
@@ -172,9 +182,13 @@ final class ConnectionWatch implements AutoCloseable {
         byAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 
-    /** Forgets closed connections and closes those whose request head is overdue. */
+    /**
+     * Forgets closed connections, closes those whose request head, body or write is overdue, and
+     * those of an address beyond its stalled writes.
+     */
     private void sweep() {
         long now = System.nanoTime();
+        StalledWrites<ConnectionContext> stalled = new StalledWrites<>(stalledWritesPerAddress, now);
         open.forEach((watched, ctx) -> {
             if (!ctx.serverSocket().isConnected()) {
                 if (open.remove(watched, ctx) && watched.address != null) {
@@ -189,8 +203,14 @@ final class ConnectionWatch implements AutoCloseable {
             } else if (watched.writeOverdue(now, sendTimeoutNanos)) {
                 sendsTimedOut.increment();
                 closeQuietly(ctx);
+            } else if (watched.address != null) {
+                stalled.add(watched.address, watched.writeStarted, ctx);
             }
         });
+        for (ConnectionContext ctx : stalled.beyondCap()) {
+            stalledCut.increment();
+            closeQuietly(ctx);
+        }
     }
 
     /** The connection whose request the current thread runs, or null outside one. */

@@ -48,6 +48,7 @@ public final class ResidentConfig {
             Map.entry("MAX_KEPT_RESULTS", "resident.tasks.max-kept-results"),
             Map.entry("MAX_WATCHED_TABLES", "resident.limits.max-watched-tables"),
             Map.entry("NOTICES_PER_MINUTE", "resident.limits.notices-per-minute"),
+            Map.entry("SESSIONS_PER_USER", "resident.limits.sessions-per-user"),
             Map.entry("MAX_JOBS_PER_USER", "resident.tasks.max-jobs-per-user"),
             Map.entry("MAX_JOB_STORE_BYTES", "resident.tasks.max-store-bytes"),
             Map.entry("MAX_PAGES_PER_CONNECTION", "resident.limits.max-pages-per-connection"),

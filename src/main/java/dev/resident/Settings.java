@@ -67,7 +67,8 @@ final class Settings {
                 // one switch for every per-address limit: the bench holds all its pages as one address's guests
                 limits.get("per-address.enabled").asBoolean().get()
                         ? limits.get("max-held-per-share").asLong().get() : Long.MAX_VALUE,
-                limits.get("notices-per-minute").asInt().get());
+                limits.get("notices-per-minute").asInt().get(),
+                limits.get("sessions-per-user").asInt().get());
     }
 
     static StateSettings state(Config resident) {

@@ -344,6 +344,30 @@ class AdmissionTest {
     }
 
     /**
+     * Each login creates a session, and a user's sessions had no cap: one user logging in over and
+     * over filled {@code max-connections}, and every other login and visitor got 503 (a helper's
+     * finding). Past {@code sessions-per-user} the user's least recently seen session without
+     * pages leaves memory; a session with a page stays.
+     */
+    @Test
+    void oneUserLoggingInOverAndOverCannotFillTheProcess() {
+        onAnotherServer(Map.of("resident.limits.max-connections", "12", "resident.limits.sessions-per-user", "3"),
+                server -> {
+            Browser working = new Browser(server);
+            assertEquals(200, working.login("bob", "bob").status());
+            String page = working.benchPage();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(200, new Browser(server).login("bob", "bob").status(), "bob's login " + i);
+            }
+            assertEquals(200, new Browser(server).login("carol", "carol").status(), "another user's login");
+            assertEquals(201, new Browser(server).post("/_/pages", "{\"path\":\"/_bench\"}").status(), "a visitor");
+            assertEquals(200, working.rpc(page, "inc").status(), "bob's session with a page stayed");
+            assertTrue(new Observe(server).metric("resident_connections", "p99") <= 5,
+                    "bob's three, carol's, the visitor's");
+        });
+    }
+
+    /**
      * Pages may watch tables their client names (the legacy bridge page does): past half of
      * {@code max-watched-tables}, one user who brought in a share of them (16 here) brings in no
      * more, so another user's pages still get theirs. Before, one user took every place.

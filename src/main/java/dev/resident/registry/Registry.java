@@ -97,7 +97,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
-        this.sessions = new Sessions(durableConnections, replacedIds, writer,
+        this.sessions = new Sessions(durableConnections, replacedIds, writer, settings.sessionsPerUser(),
                 page -> closePage(page, 1000, "connection expired"), page -> closePage(page, 4404, "logged out"),
                 this::announceReplaced);
         this.bus = new CountedBus(busFactory.apply(new Fanout(this, meters)), meters);

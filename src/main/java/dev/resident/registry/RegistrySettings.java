@@ -21,8 +21,17 @@ import java.time.Duration;
  *                           largest are closed at the sweep
  * @param noticesPerMinute   notices and broadcasts the pages of one user (a guest: one connection)
  *                           may send a minute, all at once at most; beyond, 429 {@code rate_limited}
+ * @param sessionsPerUser    sessions of one logged-in user held in memory; beyond, the user's least
+ *                           recently seen session without pages leaves memory
  */
 public record RegistrySettings(String process, PageSettings pages, int maxPagesPerConnection,
                                Duration guestTtl, Duration userTtl, Duration sweepInterval, int cpuThreads,
-                               int maxWatchedTables, long maxHeldPerShare, int noticesPerMinute) {
+                               int maxWatchedTables, long maxHeldPerShare, int noticesPerMinute,
+                               int sessionsPerUser) {
+
+    public RegistrySettings {
+        if (sessionsPerUser <= 0) {
+            throw new IllegalArgumentException("resident.limits.sessions-per-user must be positive");
+        }
+    }
 }

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 public final class Sessions {
     private final DurableConnections durable;
     private final StateWriter writer;
+    private final int sessionsPerUser;
     private final Consumer<ResidentPage> closeEndedPage;
     private final Consumer<ResidentPage> closeHandedOverPage;
     private final Consumer<String> announceReplaced;
@@ -39,16 +40,19 @@ public final class Sessions {
     private final ConcurrentHashMap<String, UserEntry> users = new ConcurrentHashMap<>();
 
     /**
+     * @param sessionsPerUser  sessions of one logged-in user held here; beyond, the least recently
+     *                         seen of them without pages leaves memory ({@link #keepWithinCap})
      * @param closeEndedPage   closes for good a page of a session that ended (expired, discarded)
      * @param closeHandedOverPage closes for good a page of a user whose session went to someone else
      * @param announceReplaced tells the site's other processes of a session id a login or logout replaced
      */
-    Sessions(DurableConnections durable, ReplacedSessionIds replacedIds, StateWriter writer,
+    Sessions(DurableConnections durable, ReplacedSessionIds replacedIds, StateWriter writer, int sessionsPerUser,
              Consumer<ResidentPage> closeEndedPage, Consumer<ResidentPage> closeHandedOverPage,
              Consumer<String> announceReplaced) {
         this.durable = durable;
         this.replacedIds = replacedIds;
         this.writer = writer;
+        this.sessionsPerUser = sessionsPerUser;
         this.closeEndedPage = closeEndedPage;
         this.closeHandedOverPage = closeHandedOverPage;
         this.announceReplaced = announceReplaced;
@@ -588,11 +592,35 @@ public final class Sessions {
 
     /** Adds a connection to its user's entry; inside compute so a concurrent {@link #forget} cannot drop it. */
     private void join(String user, Connection connection) {
-        users.compute(user, (u, entry) -> {
-            UserEntry joined = entry == null ? new UserEntry(u) : entry;
+        UserEntry entry = users.compute(user, (u, known) -> {
+            UserEntry joined = known == null ? new UserEntry(u) : known;
             joined.connections().add(connection);
             return joined;
         });
+        if (!connection.identity().guest() && entry.connections().size() > sessionsPerUser) {
+            keepWithinCap(entry, connection);
+        }
+    }
+
+    /**
+     * A user holds more sessions here than {@code sessions-per-user}: the least recently seen one
+     * without pages (not {@code joining}) leaves memory, as one the expiry sweep forgets. A durable
+     * state store keeps it, so its cookie finds it again; the memory store does not (a logout of
+     * the user's most neglected session). Each login creates a session, so without this one user
+     * logging in over and over held the process's {@code max-connections}; a user's sessions with
+     * pages are bounded by {@code max-pages-per-user}.
+     */
+    private void keepWithinCap(UserEntry entry, Connection joining) {
+        Connection oldest = null;
+        for (Connection connection : entry.connections()) {
+            if (connection != joining && connection.pageSet().isEmpty()
+                    && (oldest == null || connection.lastSeen() < oldest.lastSeen())) {
+                oldest = connection;
+            }
+        }
+        if (oldest != null) {
+            drop(oldest);
+        }
     }
 
     private void forget(String user, Connection connection) {

@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 public final class LogLines extends Handler implements AutoCloseable {
     private final Logger logger;
     private final List<String> messages = new CopyOnWriteArrayList<>();
+    private final List<String> withStacks = new CopyOnWriteArrayList<>();
 
     private LogLines(Logger logger) {
         this.logger = logger;
@@ -27,9 +28,17 @@ public final class LogLines extends Handler implements AutoCloseable {
         return messages.stream().filter(message -> message.contains(text)).toList();
     }
 
+    /** The messages so far that carry a stack (a throwable), and contain {@code text}. */
+    public List<String> withStackContaining(String text) {
+        return withStacks.stream().filter(message -> message.contains(text)).toList();
+    }
+
     @Override
     public void publish(LogRecord record) {
         messages.add(record.getMessage());
+        if (record.getThrown() != null) {
+            withStacks.add(record.getMessage());
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.resident.bus.UserNotice;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.json.Utf8;
+import dev.resident.ops.BoundedErrorLog;
 import dev.resident.page.DbEventHandler;
 import dev.resident.page.EngineSeam;
 import dev.resident.page.Page;
@@ -37,6 +38,13 @@ import java.util.function.Supplier;
  */
 public final class ResidentPage implements Page {
     private static final System.Logger LOGGER = System.getLogger(ResidentPage.class.getName());
+    /**
+     * Page handlers that throw (dbevents, close), as the rpc path logs page code that throws:
+     * twenty stacks a minute, two hundred lines, then only their number. A handler that fails on
+     * what a client or a table sent could otherwise write a stack per event into the log.
+     */
+    private static final BoundedErrorLog HANDLER_FAILURES = new BoundedErrorLog(LOGGER, System.Logger.Level.ERROR,
+            java.time.Duration.ofMinutes(1), 20, 200);
     private static final EngineSeam SEAM = EngineSeam.open(MethodHandles.lookup());
     private static final String UNAVAILABLE = "unavailable";
     /** {@link #compute} found the CPU pool's queue full. */
@@ -378,7 +386,7 @@ public final class ResidentPage implements Page {
                 DbEventHandler.RawEvent decided = live.onDbEvent(event);
                 raw = decided == null ? raw : decided;
             } catch (Exception | Error e) {
-                LOGGER.log(System.Logger.Level.ERROR, "dbevent handler of " + path + " failed on " + event.table()
+                HANDLER_FAILURES.log("dbevent handler of " + path + " failed on " + event.table()
                         + "; the client gets the raw event", e);
             }
             flushChanges(System.currentTimeMillis());
@@ -457,7 +465,7 @@ public final class ResidentPage implements Page {
         try {
             live.onClose();
         } catch (Exception | Error e) {
-            LOGGER.log(System.Logger.Level.ERROR, "close handler of " + path + " failed", e);
+            HANDLER_FAILURES.log("close handler of " + path + " failed", e);
         } finally {
             callLock.unlock();
         }

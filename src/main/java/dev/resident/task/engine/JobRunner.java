@@ -2,6 +2,7 @@ package dev.resident.task.engine;
 
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
+import dev.resident.ops.BoundedErrorLog;
 import dev.resident.ops.Timers;
 import dev.resident.page.PageException;
 import dev.resident.page.Params;
@@ -23,6 +24,13 @@ import java.util.function.UnaryOperator;
  */
 public final class JobRunner {
     private static final System.Logger LOGGER = System.getLogger(JobRunner.class.getName());
+    /**
+     * Tasks that throw, as the rpc path logs page code that throws: twenty stacks a minute, two
+     * hundred lines, then only their number. A task that fails on what its user sent could
+     * otherwise write a stack per job (a user's 2,000 jobs a window) into the log.
+     */
+    private static final BoundedErrorLog FAILURES = new BoundedErrorLog(LOGGER, Level.ERROR, Duration.ofMinutes(1),
+            20, 200);
     private final TaskTypes types;
     private final JobStore store;
     private final JobEvents events;
@@ -161,8 +169,7 @@ public final class JobRunner {
                 outcome = JobStatus::cancelled;
             } else {
                 String errorId = Ids.newId().substring(0, 12);
-                LOGGER.log(Level.ERROR, "task " + spec.type() + " job " + spec.jobId() + " failed, error id="
-                        + errorId, e);
+                FAILURES.log("task " + spec.type() + " job " + spec.jobId() + " failed, error id=" + errorId, e);
                 outcome = s -> s.failed("internal", "the task failed", errorId);
             }
         }

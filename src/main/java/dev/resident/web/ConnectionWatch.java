@@ -4,6 +4,7 @@ import dev.resident.metrics.ResidentMeters;
 import dev.resident.ops.Timers;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.config.Config;
+import io.helidon.common.socket.PlainSocket;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
@@ -202,14 +203,14 @@ final class ConnectionWatch implements AutoCloseable {
                 closeQuietly(ctx);
             } else if (watched.writeOverdue(now, sendTimeoutNanos)) {
                 sendsTimedOut.increment();
-                closeQuietly(ctx);
+                cutWithReset(ctx);
             } else if (watched.address != null) {
                 stalled.add(watched.address, watched.writeStarted, ctx);
             }
         });
         for (ConnectionContext ctx : stalled.beyondCap()) {
             stalledCut.increment();
-            closeQuietly(ctx);
+            cutWithReset(ctx);
         }
     }
 
@@ -223,6 +224,24 @@ final class ConnectionWatch implements AutoCloseable {
             ctx.serverSocket().close();
         } catch (RuntimeException alreadyGone) {
             // the peer closed it first
+        }
+    }
+
+    /**
+     * Cuts a connection whose client stopped reading with a reset (nginx's {@code
+     * reset_timedout_connection}): what its send buffer holds for that client (up to 4 MB) is given
+     * back now. Closed the usual way, the kernel keeps it in an orphan for minutes, trying to
+     * deliver it, so a cut freed none of it.
+     */
+    private static void cutWithReset(ConnectionContext ctx) {
+        if (ctx.serverSocket() instanceof PlainSocket socket) { // Main's sockets (server.use-nio: false)
+            try {
+                socket.abort();
+            } catch (RuntimeException alreadyGone) {
+                // the peer closed it first
+            }
+        } else {
+            closeQuietly(ctx);
         }
     }
 

@@ -133,6 +133,26 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
         }
     }
 
+    /**
+     * Closes the connection at once with a reset (SO_LINGER 0), dropping what its send buffer still
+     * holds (Resident's own addition). A plain close of a socket whose client stopped reading
+     * leaves the kernel an orphan that keeps its send buffer (up to 4 MB) for minutes, trying to
+     * deliver it; a connection cut for not reading must give that memory back now.
+     */
+    public void abort() {
+        try {
+            delegate.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // closed already: nothing is held
+        }
+        try {
+            // as close() without its shutdownOutput, whose FIN would queue behind what is held
+            inputStream.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void idle() {
         inputStream.idle();

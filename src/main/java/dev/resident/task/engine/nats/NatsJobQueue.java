@@ -123,7 +123,9 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         cancels = connection.createDispatcher(message ->
                 runner.cancelRunning(new String(message.getData(), StandardCharsets.UTF_8)));
         cancels.subscribe(names.cancelSubject());
-        turns.listen();
+        if (workers > 0) {
+            turns.listen(); // a process without workers has no one to wake
+        }
         for (int i = 0; i < workers; i++) {
             threads.add(Thread.ofVirtual().name("resident-task-nats-worker-" + i).start(() -> work(runner)));
         }

@@ -7,6 +7,7 @@ import dev.resident.support.Machine;
 import dev.resident.support.Observe;
 import dev.resident.support.RawHttp;
 import dev.resident.support.RawWebSocket;
+import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import dev.resident.support.TunnelClient;
 import dev.resident.support.TunnelClient.Closed;
@@ -341,6 +342,65 @@ class LegacySocketTest {
             Eventually.await(Duration.ofSeconds(10), "the three tunnels ended",
                     () -> observe.metric("resident_legacy_sockets", "unanswered") == 0);
         });
+    }
+
+    /**
+     * In a full process, an address holding only tunnels gives way to another client's socket as
+     * one holding page sockets does: its largest holder closes a tunnel with 1013 (a helper's
+     * finding: tunnels were counted but never picked, so addresses holding tunnels kept every page
+     * socket out).
+     */
+    @Test
+    void tunnelsGiveWayToAnotherClientsSocketInAFullProcess() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.sockets", "4", "resident.limits.max-sockets", "6",
+                "resident.ws.heartbeat", "120s", "resident.process", "giveway"), base -> {
+            URI server = URI.create("http://" + base.getAuthority());
+            Observe observe = new Observe(server);
+            List<RawHttp> largest = new ArrayList<>();
+            List<RawHttp> other = new ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    RawHttp tunnel = new RawHttp(server, address(i < 4 ? "127.0.0.2" : "127.0.0.3"));
+                    (i < 4 ? largest : other).add(tunnel);
+                    tunnel.webSocket("/websocket", null);
+                    tunnel.frame(RawHttp.Frame.TEXT, ("t" + i).getBytes(StandardCharsets.UTF_8));
+                    assertEquals("t" + i, tunnel.readFrame(Duration.ofSeconds(10)).text());
+                }
+                assertEquals(6, observe.metric("resident_legacy_sockets", "giveway"), "the process is full");
+                Browser newcomer = new Browser(server, address("127.0.0.4"));
+                SocketClient socket = newcomer.socket(newcomer.benchPage());
+                socket.next("hello");
+                assertEquals(1, observe.metric("resident_sockets_given_way_total", "giveway"));
+                int closed = 0;
+                for (RawHttp tunnel : largest) {
+                    tunnel.frame(RawHttp.Frame.TEXT, "still".getBytes(StandardCharsets.UTF_8));
+                    RawHttp.Frame frame = tunnel.readFrame(Duration.ofSeconds(10));
+                    if (frame.opcode() == RawHttp.Frame.CLOSE) {
+                        assertEquals(1013, frame.closeCode());
+                        closed++;
+                    } else {
+                        assertEquals("still", frame.text());
+                    }
+                }
+                assertEquals(1, closed, "one tunnel of the largest holder gave way");
+                for (RawHttp tunnel : other) {
+                    tunnel.frame(RawHttp.Frame.TEXT, "kept".getBytes(StandardCharsets.UTF_8));
+                    assertEquals("kept", tunnel.readFrame(Duration.ofSeconds(10)).text(), "the smaller holder's stay");
+                }
+            } finally {
+                largest.forEach(RawHttp::close);
+                other.forEach(RawHttp::close);
+            }
+        });
+    }
+
+    private static java.net.InetAddress address(String literal) {
+        try {
+            return java.net.InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     /** Runs {@code test} against a second Resident on its own port ({@code ws://} base), configured with {@code overrides}. */

@@ -5,6 +5,7 @@ import dev.resident.ops.ThrottledLog;
 import dev.resident.web.LogText;
 import dev.resident.web.OriginCheck;
 import dev.resident.web.OriginDeferringUpgradeProvider;
+import dev.resident.web.OtherSocket;
 import dev.resident.web.SocketEnds;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderName;
@@ -35,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * buffer. The other direction is an {@link UpstreamListener}. Frames pass as they are (text,
  * binary, fragments, pings and pongs); a close on either side closes the other with the same code.
  */
-final class SocketTunnel implements WsListener {
+final class SocketTunnel implements WsListener, OtherSocket {
     private static final System.Logger LOGGER = System.getLogger(SocketTunnel.class.getName());
     /** One line a minute each, however many sockets: a client or a legacy outage causes one per socket. */
     private static final ThrottledLog REFUSED_ORIGINS = new ThrottledLog(LOGGER, Level.INFO, Duration.ofMinutes(1));
@@ -109,7 +110,7 @@ final class SocketTunnel implements WsListener {
             session.close(1001, "server going away");
             return;
         }
-        Optional<String> address = sockets.admission().admit(session.socketContext().remotePeer().address(), headers);
+        Optional<String> address = sockets.admission().admit(session.socketContext().remotePeer().address(), headers, this);
         if (address.isEmpty()) {
             session.close(1013, "try again later"); // a socket cap: as a page socket's
             return;
@@ -219,6 +220,17 @@ final class SocketTunnel implements WsListener {
         });
     }
 
+    @Override
+    public boolean isClosing() {
+        return closing.get();
+    }
+
+    /** Another client's socket takes this one's place in a full process: both sides close with {@code code}. */
+    @Override
+    public void giveWay(int code, String reason) {
+        close(code, reason);
+    }
+
     /** The legacy side closed with {@code code}: the browser gets the same code, and the legacy side its reply. */
     void closedByUpstream(int code, String reason) {
         int sendable = CloseCodes.onTheWire(code) ? code : BAD_GATEWAY;
@@ -325,7 +337,7 @@ final class SocketTunnel implements WsListener {
     private void release() {
         String address = admitted.getAndSet(null);
         if (address != null) {
-            sockets.admission().release(address);
+            sockets.admission().release(address, this);
         }
     }
 

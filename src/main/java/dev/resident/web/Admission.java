@@ -186,13 +186,18 @@ public final class Admission {
     private record LargestHolder(Map.Entry<String, AtomicInteger> holder, long foundAt) {
     }
 
-    /** Like {@link #admitSocket} for a socket that is not a page's; give it back with {@link #otherSocketClosed}. */
-    void admitOtherSocket(String address) {
+    /**
+     * Like {@link #admitSocket} for a socket that is not a page's, which may then give way to
+     * another client's as a page socket does; give it back with {@link #otherSocketClosed}.
+     */
+    void admitOtherSocket(String address, OtherSocket socket) {
         admitSocket(address);
         otherSockets.incrementAndGet();
+        sockets.addOther(address, socket);
     }
 
-    void otherSocketClosed(String address) {
+    void otherSocketClosed(String address, OtherSocket socket) {
+        sockets.removeOther(address, socket);
         otherSockets.decrementAndGet();
         socketClosed(address);
     }

@@ -16,10 +16,10 @@ final class OtherSocketAdmission implements SocketAdmission {
     }
 
     @Override
-    public Optional<String> admit(SocketAddress peer, Headers headers) {
+    public Optional<String> admit(SocketAddress peer, Headers headers, OtherSocket socket) {
         String address = addresses.of(peer, headers);
         try {
-            admission.admitOtherSocket(address);
+            admission.admitOtherSocket(address, socket);
             return Optional.of(address);
         } catch (ApiError refused) {
             return Optional.empty();
@@ -27,7 +27,7 @@ final class OtherSocketAdmission implements SocketAdmission {
     }
 
     @Override
-    public void release(String address) {
-        admission.otherSocketClosed(address);
+    public void release(String address, OtherSocket socket) {
+        admission.otherSocketClosed(address, socket);
     }
 }

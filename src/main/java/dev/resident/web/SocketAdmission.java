@@ -18,9 +18,10 @@ public interface SocketAdmission {
      *
      * @param peer    the socket's TCP peer
      * @param headers the upgrade request's headers (a trusted proxy's forwarded client)
+     * @param socket  the socket, which a full process may ask to give way to another client's
      */
-    Optional<String> admit(SocketAddress peer, Headers headers);
+    Optional<String> admit(SocketAddress peer, Headers headers, OtherSocket socket);
 
-    /** A socket admitted for {@code address} is gone. */
-    void release(String address);
+    /** The {@code socket} admitted for {@code address} is gone. */
+    void release(String address, OtherSocket socket);
 }

@@ -22,6 +22,8 @@ public final class Sockets implements AutoCloseable {
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     /** The open sockets by the key of their client's address, when the per-address limits are on. */
     private final Map<String, Set<SocketChannel>> byAddress = new ConcurrentHashMap<>();
+    /** The open sockets that are not pages' (legacy tunnels) by the key of their client's address. */
+    private final Map<String, Set<OtherSocket>> othersByAddress = new ConcurrentHashMap<>();
     private final Future<?> heartbeat;
 
     /**
@@ -64,6 +66,18 @@ public final class Sockets implements AutoCloseable {
         }
     }
 
+    void addOther(String address, OtherSocket socket) {
+        othersByAddress.compute(address, (key, held) -> {
+            Set<OtherSocket> sockets = held == null ? ConcurrentHashMap.newKeySet() : held;
+            sockets.add(socket);
+            return sockets;
+        });
+    }
+
+    void removeOther(String address, OtherSocket socket) {
+        othersByAddress.computeIfPresent(address, (key, held) -> held.remove(socket) && held.isEmpty() ? null : held);
+    }
+
     /** Waits until every socket has finished closing, or {@code timeout} has passed. */
     public void awaitClosed(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -84,12 +98,18 @@ public final class Sockets implements AutoCloseable {
 
     /**
      * Closes one socket of {@code address} (the key of the per-address limits) that is not closing
-     * yet; whether there was one.
+     * yet, a page's or else another (a legacy tunnel); whether there was one.
      */
     boolean closeOneOf(String address, int code, String reason) {
         for (SocketChannel channel : byAddress.getOrDefault(address, Set.of())) {
             if (!channel.isClosing()) {
                 channel.close(code, reason);
+                return true;
+            }
+        }
+        for (OtherSocket other : othersByAddress.getOrDefault(address, Set.of())) {
+            if (!other.isClosing()) {
+                other.giveWay(code, reason);
                 return true;
             }
         }

@@ -403,6 +403,26 @@ class LegacySocketTest {
         }
     }
 
+    /**
+     * Each tunnel opens a connection to the legacy app's socket server, and one client opened 531 a
+     * second (a helper's finding): opening one counts against the address's
+     * {@code new-pages-per-minute}, and one past it closes with 1013 before anything opens upstream.
+     */
+    @Test
+    void tunnelsOpenedByOneAddressAreRateLimited() {
+        onAnotherServer(Map.of("legacy.upstream", legacy.url(), "resident.limits.per-address.enabled", "true",
+                "resident.limits.per-address.new-pages-per-minute", "3", "resident.process", "tunnelrate"), base -> {
+            for (int i = 0; i < 3; i++) {
+                TunnelClient tunnel = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+                assertEquals("open " + i, tunnel.ask("open " + i));
+                tunnel.close(1000, "done");
+                tunnel.closed();
+            }
+            TunnelClient fourth = TunnelClient.open(base.resolve("/websocket"), null, null).join();
+            assertEquals(1013, fourth.closed().code(), "the fourth within the minute: try again later");
+        });
+    }
+
     /** Runs {@code test} against a second Resident on its own port ({@code ws://} base), configured with {@code overrides}. */
     private static void onAnotherServer(Map<String, String> overrides, Consumer<URI> test) {
         Resident other = TestServers.resident(overrides, new PageTypes());

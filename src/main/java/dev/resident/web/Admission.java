@@ -188,9 +188,14 @@ public final class Admission {
 
     /**
      * Like {@link #admitSocket} for a socket that is not a page's, which may then give way to
-     * another client's as a page socket does; give it back with {@link #otherSocketClosed}.
+     * another client's as a page socket does; give it back with {@link #otherSocketClosed}. Each
+     * opens a connection to the legacy app's socket server, so its opening counts against the
+     * address's {@code new-pages-per-minute}, as a page's does (one client opened 531 a second).
      */
     void admitOtherSocket(String address, OtherSocket socket) {
+        if (settings.perAddress() && !window(address).take(false, settings.newPagesPerMinute())) {
+            throw refuse(new ApiError(429, "rate_limited", "too many new sockets from this address").retryAfter(60));
+        }
         admitSocket(address);
         otherSockets.incrementAndGet();
         sockets.addOther(address, socket);

@@ -47,11 +47,7 @@ public final class Sockets implements AutoCloseable {
         open.add(channel);
         String address = channel.address();
         if (address != null) {
-            byAddress.compute(address, (key, held) -> {
-                Set<SocketChannel> sockets = held == null ? ConcurrentHashMap.newKeySet() : held;
-                sockets.add(channel);
-                return sockets;
-            });
+            addTo(byAddress, address, channel);
         }
     }
 
@@ -59,7 +55,7 @@ public final class Sockets implements AutoCloseable {
         open.remove(channel);
         String address = channel.address();
         if (address != null) {
-            byAddress.computeIfPresent(address, (key, held) -> held.remove(channel) && held.isEmpty() ? null : held);
+            removeFrom(byAddress, address, channel);
         }
         synchronized (open) {
             open.notifyAll();
@@ -67,15 +63,24 @@ public final class Sockets implements AutoCloseable {
     }
 
     void addOther(String address, OtherSocket socket) {
-        othersByAddress.compute(address, (key, held) -> {
-            Set<OtherSocket> sockets = held == null ? ConcurrentHashMap.newKeySet() : held;
+        addTo(othersByAddress, address, socket);
+    }
+
+    void removeOther(String address, OtherSocket socket) {
+        removeFrom(othersByAddress, address, socket);
+    }
+
+    private static <T> void addTo(Map<String, Set<T>> byAddress, String address, T socket) {
+        byAddress.compute(address, (key, held) -> {
+            Set<T> sockets = held == null ? ConcurrentHashMap.newKeySet() : held;
             sockets.add(socket);
             return sockets;
         });
     }
 
-    void removeOther(String address, OtherSocket socket) {
-        othersByAddress.computeIfPresent(address, (key, held) -> held.remove(socket) && held.isEmpty() ? null : held);
+    /** Takes {@code socket} out of its address's set, and the set out of the map once empty. */
+    private static <T> void removeFrom(Map<String, Set<T>> byAddress, String address, T socket) {
+        byAddress.computeIfPresent(address, (key, held) -> held.remove(socket) && held.isEmpty() ? null : held);
     }
 
     /** Waits until every socket has finished closing, or {@code timeout} has passed. */

@@ -44,7 +44,7 @@ public final class ResidentPage implements Page {
      * what a client or a table sent could otherwise write a stack per event into the log.
      */
     private static final BoundedErrorLog HANDLER_FAILURES = new BoundedErrorLog(LOGGER, System.Logger.Level.ERROR,
-            java.time.Duration.ofMinutes(1), 20, 200);
+            Duration.ofMinutes(1), 20, 200);
     private static final EngineSeam SEAM = EngineSeam.open(MethodHandles.lookup());
     private static final String UNAVAILABLE = "unavailable";
     /** {@link #compute} found the CPU pool's queue full. */

@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private static final System.Logger LOGGER = System.getLogger(NatsJobQueue.class.getName());
     private static final String MESSAGE_ID = "Nats-Msg-Id";
-    private static final Duration PULL_WAIT = Duration.ofSeconds(1);
+    /** How long an idle worker waits for a submit's wake-up before it looks again (redeliveries come without one). */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
     private static final Duration COUNT_MAX_AGE = Duration.ofSeconds(2);
     private final Connection connection;
@@ -183,7 +184,7 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         while (!closed) {
             Message message;
             try {
-                message = turns.next(PULL_WAIT);
+                message = turns.next(IDLE_WAIT);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {

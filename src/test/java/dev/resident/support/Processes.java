@@ -81,8 +81,8 @@ final class Processes {
              Writer out = Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 out.write(line + "\n");
+                out.flush(); // a test reads the log while the program runs
                 if (line.contains(readyLine)) {
-                    out.flush();
                     ready.complete(null);
                 }
             }

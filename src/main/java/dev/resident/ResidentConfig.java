@@ -67,6 +67,7 @@ public final class ResidentConfig {
             Map.entry("STATE_STORE", "resident.state.store"),
             Map.entry("STATE_DIR", "resident.state.dir"),
             Map.entry("STATE_FSYNC", "resident.state.fsync"),
+            Map.entry("STATE_WRITE_RATE", "resident.state.write-rate"),
             Map.entry("SNAPSHOT_INTERVAL", "resident.state.snapshot-interval"),
             Map.entry("SESSION_MAX_AGE", "resident.connections.max-age"),
             Map.entry("TASK_WORKERS", "resident.tasks.workers"),

@@ -35,7 +35,8 @@ final class StateStores {
         return switch (kind) {
             case "memory" -> new MemoryStateStore();
             case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().get()),
-                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get(), commitWaits);
+                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get(),
+                    state.get("write-rate").asLong().get(), commitWaits);
             case "nats" -> {
                 if (nats == null) {
                     throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");

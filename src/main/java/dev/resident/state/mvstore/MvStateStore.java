@@ -20,9 +20,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * {@code STATE_STORE=embedded}: every bucket is a map of one MVStore file, {@code <dir>/state.mv}.
@@ -50,14 +52,20 @@ public final class MvStateStore implements StateStore {
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
-    private MvStateStore(MVStore store, boolean fsync, LongConsumer commitWaits) {
+    private MvStateStore(MVStore store, boolean fsync, long writeRate, LongConsumer commitWaits) {
         this.store = store;
         this.commitWaits = commitWaits;
         Runnable commit = fsync ? () -> {
             store.commit();
             store.sync();
         } : store::commit;
-        this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP);
+        Optional<LongSupplier> written = writeRate > 0 ? WrittenBytes.of(store) : Optional.empty();
+        if (writeRate > 0 && written.isEmpty()) {
+            LOGGER.log(Level.WARNING, "this H2 does not count the bytes it writes where Resident reads them: "
+                    + "resident.state.write-rate is not applied, and the state file may grow to ~45 s of writes");
+        }
+        this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP, written.orElse(() -> 0),
+                written.isPresent() ? writeRate : 0);
     }
 
     /**
@@ -65,10 +73,12 @@ public final class MvStateStore implements StateStore {
      *
      * @param commitDelay longest time a write waits before it reaches the file
      * @param fsync       whether the commits that writers wait for are forced to the disk
+     * @param writeRate   bytes a second that the commits writers wait for may write on average (0: no bound)
      * @param commitWaits told how long each write that waited for a commit waited (nanoseconds)
      * @throws StateUnavailable when the directory cannot be made or the file is locked by another process
      */
-    public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, LongConsumer commitWaits) {
+    public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, long writeRate,
+                                    LongConsumer commitWaits) {
         try {
             makeOwnersOnly(dir);
         } catch (IOException e) {
@@ -81,7 +91,7 @@ public final class MvStateStore implements StateStore {
         store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
         LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                 + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
-        return new MvStateStore(store, fsync, commitWaits);
+        return new MvStateStore(store, fsync, writeRate, commitWaits);
     }
 
     /**

@@ -93,4 +93,30 @@ class GroupCommitTest {
         assertTrue(burst < gap.toNanos(), "three commits of the burst took " + burst / 1_000_000 + " ms");
         assertTrue(fourth >= gap.toNanos() * 9 / 10, "the fourth commit came " + fourth / 1_000_000 + " ms after the first");
     }
+
+    @Test
+    void commitsWaitUntilTheByteBudgetHasPaidForTheOnesBefore() {
+        long rate = 1_000_000; // bytes a second: a second's worth may go at once
+        AtomicLong written = new AtomicLong(); // each commit writes 400 KB
+        GroupCommit group = new GroupCommit(() -> {
+            commit();
+            written.addAndGet(400_000);
+        }, 64, Duration.ZERO, written::get, rate);
+        long before = System.nanoTime();
+        for (int i = 0; i < 3; i++) { // 1.2 MB: the budget's first second, and a debt of 200 KB
+            made.incrementAndGet();
+            group.awaitCommit();
+        }
+        long third = System.nanoTime() - before;
+        made.incrementAndGet();
+        group.awaitCommit(); // waits until the debt is paid
+        long fourth = System.nanoTime() - before;
+        made.incrementAndGet();
+        group.awaitCommit(); // and until the fourth's 400 KB are
+        long fifth = System.nanoTime() - before;
+        assertEquals(5, commits.get());
+        assertTrue(third < 150_000_000L, "the first second's budget went at once: " + third / 1_000_000 + " ms");
+        assertTrue(fourth >= 180_000_000L, "the fourth commit waited for the 200 KB of debt: " + fourth / 1_000_000 + " ms");
+        assertTrue(fifth >= 580_000_000L, "the fifth waited for the fourth's 400 KB too: " + fifth / 1_000_000 + " ms");
+    }
 }

@@ -25,7 +25,7 @@ class StateFilePermissionsTest {
         Path dir = Files.createDirectory(parent.resolve("state"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         try (LogLines log = LogLines.of(MvStateStore.class.getName())) {
-            MvStateStore store = MvStateStore.open(dir, Duration.ofMillis(10), false, nanos -> { });
+            MvStateStore store = MvStateStore.open(dir, Duration.ofMillis(10), false, 0, nanos -> { });
             try {
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state.mv"))));
                 store.bucket("kept", Duration.ofHours(1)).put("k", "v".getBytes(StandardCharsets.UTF_8));
@@ -34,7 +34,7 @@ class StateFilePermissionsTest {
             }
             assertTrue(!log.containing("open to other users").isEmpty(), "the 755 directory is told about");
         }
-        MvStateStore again = MvStateStore.open(dir, Duration.ofMillis(10), false, nanos -> { });
+        MvStateStore again = MvStateStore.open(dir, Duration.ofMillis(10), false, 0, nanos -> { });
         try {
             assertEquals("v", new String(again.bucket("kept", Duration.ofHours(1)).get("k").orElseThrow().value(),
                     StandardCharsets.UTF_8), "a store begun in the file made empty beforehand keeps what it holds");

@@ -305,6 +305,55 @@ class DurableStateTest {
     }
 
     @Test
+    void aStateFileOfMostlyFreeSpaceIsShrunkAtTheNextStartWithEveryAnsweredWrite(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("STATE_WRITE_RATE", "0"); // the file grows as fast as the orders come
+        Path file = dir.resolve("state").resolve("state.mv");
+        String session;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser alice = new Browser(first.uri());
+            assertEquals(200, alice.login("alice", "alice").status());
+            session = alice.connectionId();
+            String board = alice.openPage("/board", null).get("page_id").asText();
+            // each order rewrites the orders table (one Store value of up to 32 KiB), and MVStore
+            // keeps each replaced chunk of its file for 45 s
+            for (int writes = 0; Files.size(file) < 24_000_000; writes++) {
+                assertTrue(writes < 20_000, "the file stays at " + Files.size(file) + " bytes");
+                assertEquals(200, alice.rpc(board, "create", Json.object().put("customer", randomText())
+                        .put("item", randomText()).put("qty", 1 + writes % 9), null).status());
+            }
+            assertEquals(200, alice.rpc(board, "create",
+                    Json.object().put("customer", "Last").put("item", "Gears").put("qty", 1), null).status());
+            first.kill();
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            assertTrue(second.output().contains("state file compacted at start"), second.output());
+            long size = Files.size(file);
+            assertTrue(size < 4_000_000, "the file holds its live pages only: " + size + " bytes");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                    "the new file is its owner's alone, as the old one: it holds session ids");
+            Browser alice = new Browser(second.uri());
+            alice.useSession(session);
+            JsonNode opened = alice.openPage("/board", null);
+            assertEquals("alice", opened.get("user").asText(), "the login survived");
+            JsonNode orders = alice.rpc(opened.get("page_id").asText(), "orders").json().get("result");
+            assertEquals("Last", orders.get(0).get("customer").asText(), "the last answered write survived the kill");
+        }
+    }
+
+    /** 80 random letters and digits (as long as the demo takes): the orders table compresses little. */
+    private static String randomText() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        StringBuilder text = new StringBuilder();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 80; i++) {
+            text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return text.toString();
+    }
+
+    @Test
     void killedProcessOfASiteIsContinuedByAnotherAndComesBackWithoutStaleCopies(@TempDir Path dir) throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);

@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  * {@link #flush}, or for MVStore's own background commit every {@code commitDelay}. The file is
  * locked, so one process owns it. With {@code fsync} the commits that writers wait for are also
  * forced to the disk, so what answered survives a crash of the machine too; without, only a crash
- * of the process (the operating system still writes the file out).
+ * of the process (the operating system still writes the file out). A file that is mostly free
+ * space is shrunk at start ({@link StartCompaction}).
  */
 public final class MvStateStore implements StateStore {
     private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
@@ -46,14 +47,16 @@ public final class MvStateStore implements StateStore {
     static final int COMMIT_BURST = 64;
     static final Duration COMMIT_GAP = Duration.ofMillis(2);
     private final MVStore store;
+    private final DirectoryLock lock;
     private final GroupCommit groupCommit;
     /** Told how long each write that waited for a commit waited, in nanoseconds. */
     private final LongConsumer commitWaits;
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
 
-    private MvStateStore(MVStore store, boolean fsync, long writeRate, LongConsumer commitWaits) {
+    private MvStateStore(MVStore store, DirectoryLock lock, boolean fsync, long writeRate, LongConsumer commitWaits) {
         this.store = store;
+        this.lock = lock;
         this.commitWaits = commitWaits;
         Runnable commit = fsync ? () -> {
             store.commit();
@@ -84,14 +87,38 @@ public final class MvStateStore implements StateStore {
         } catch (IOException e) {
             throw new StateUnavailable("cannot make the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        Path file = dir.resolve("state.mv");
-        createOwnersOnly(file);
-        MVStore store = openFile(file);
-        ownersOnly(file);
-        store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
-        LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
-                + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
-        return new MvStateStore(store, fsync, writeRate, commitWaits);
+        DirectoryLock lock = DirectoryLock.take(dir);
+        try {
+            Path file = dir.resolve("state.mv");
+            StartCompaction.cleanUp(file);
+            createOwnersOnly(file);
+            MVStore store = compactedWhenMostlyFree(file, openFile(file));
+            ownersOnly(file);
+            store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
+            LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
+                    + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
+            return new MvStateStore(store, lock, fsync, writeRate, commitWaits);
+        } catch (IOException e) {
+            lock.close();
+            throw new StateUnavailable("cannot clean up the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** The store, its file first copied to a new one when it is mostly free space (see {@link StartCompaction}). */
+    private static MVStore compactedWhenMostlyFree(Path file, MVStore store) {
+        if (!StartCompaction.worthIt(store)) {
+            return store;
+        }
+        store.close();
+        try {
+            StartCompaction.compact(file, MvStateStore::ownersOnly);
+        } catch (IOException | MVStoreException e) {
+            LOGGER.log(Level.WARNING, "state file " + file + " not compacted (" + e.getMessage() + "): it is used as it is");
+        }
+        return openFile(file);
     }
 
     /**
@@ -224,8 +251,12 @@ public final class MvStateStore implements StateStore {
 
     @Override
     public void close() {
-        if (!store.isClosed()) {
-            store.close();
+        try {
+            if (!store.isClosed()) {
+                store.close();
+            }
+        } finally {
+            lock.close();
         }
     }
 

@@ -209,7 +209,10 @@ export class ResidentPage {
   #httpRpc(method, params, attempt) {
     // an ended page is never live: every call, and every call tried again, ends up here
     if (this.#ended) return Promise.reject(new ResidentError(...this.#ended, 0));
-    return request('POST', '/_/rpc', { page_id: this.id, method, params, after: this.seq }).then(reply => {
+    // the query names the page for a balancer that routes by it (the body's page_id is the one
+    // used), and the epoch: a page restored from its snapshot answers with a resync
+    const query = `page_id=${encodeURIComponent(this.id)}&epoch=${encodeURIComponent(this.epoch)}`;
+    return request('POST', `/_/rpc?${query}`, { page_id: this.id, method, params, after: this.seq }).then(reply => {
       this.#follow(reply.page_id);
       this.#replay(reply);
       return reply.result;
@@ -262,7 +265,8 @@ export class ResidentPage {
     if (this.#ended) return;
     const body = JSON.stringify({ page_id: this.id });
     // a beacon still goes out while the tab is being unloaded
-    if (!navigator.sendBeacon?.('/_/close', body)) request('POST', '/_/close', { page_id: this.id }).catch(() => {});
+    const url = `/_/close?page_id=${encodeURIComponent(this.id)}`; // routed to the page's process, as an rpc
+    if (!navigator.sendBeacon?.(url, body)) request('POST', url, { page_id: this.id }).catch(() => {});
     this.#stop('page closed');
   }
 

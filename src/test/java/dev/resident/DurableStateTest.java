@@ -354,6 +354,41 @@ class DurableStateTest {
     }
 
     @Test
+    void anHttpCallNamingTheEpochOfAPageRestoredAfterAKillGetsAResync(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        String session;
+        String pageId;
+        String epoch;
+        long seen;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(first.uri());
+            JsonNode opened = browser.openPage("/_bench", null);
+            session = browser.connectionId();
+            pageId = opened.get("page_id").asText();
+            epoch = opened.get("epoch").asText();
+            assertEquals(200, browser.rpc(pageId, "inc", Json.object().put("by", 3), 0L).status());
+            awaitSaved(first.uri());
+            Reply lost = browser.rpc(pageId, "inc", Json.object().put("by", 100), 0L); // within the snapshot interval
+            assertEquals(103, lost.json().get("result").asLong());
+            seen = lost.json().get("seq").asLong();
+            first.kill();
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser browser = new Browser(second.uri());
+            browser.useSession(session);
+            String query = "?page_id=" + pageId.replace("|", "%7C") + "&epoch=" + epoch;
+            Reply call = browser.post("/_/rpc" + query, Json.object().put("page_id", pageId).put("method", "inc")
+                    .put("after", seen));
+            assertEquals(200, call.status(), call.body());
+            assertTrue(call.json().path("resync").asBoolean(), "the client's seq " + seen + " is of the page before the "
+                    + "kill: its data must be reloaded, not kept (" + call.body() + ")");
+            JsonNode reloaded = browser.get("/_/page" + query).json();
+            assertNotEquals(epoch, reloaded.get("epoch").asText());
+        }
+    }
+
+    @Test
     void killedProcessOfASiteIsContinuedByAnotherAndComesBackWithoutStaleCopies(@TempDir Path dir) throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");
              MainProcess p01 = MainProcess.start(site(nats, "p01"), leases(), dir);

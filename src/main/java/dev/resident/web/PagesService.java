@@ -124,6 +124,12 @@ public final class PagesService implements HttpService {
         Caller caller = new Caller(() -> connections.clientAddress(req), sameSession);
         String result = PageCalls.call(page, method, body.params(), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
+        String epoch = req.query().first("epoch").orElse(null);
+        if (epoch != null && !epoch.equals(page.epoch())) {
+            // the page was restored from its snapshot since the client's last reply: its seqs
+            // started again, so only a reload of its data brings the client up to date
+            replay = new Replay(true, page.seq(), java.util.List.of());
+        }
         if (!sameSession.getAsBoolean()) {
             throw PageException.sessionChanged(); // what the page sent since is for whoever holds the session now
         }

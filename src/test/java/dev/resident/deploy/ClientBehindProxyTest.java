@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(120)
 class ClientBehindProxyTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    private static final Pattern RPC_REFUSED = Pattern.compile(" 503 .*\"POST /_/rpc ");
+    /** The call names its page in the query, so that a balancer can route it to the page's process. */
+    private static final Pattern RPC_REFUSED = Pattern.compile(" 503 .*\"POST /_/rpc\\?page_id=[A-Za-z0-9_%-]+&epoch=[^ ]+ ");
     private static final Pattern OPEN_REFUSED = Pattern.compile(" 503 .*\"POST /_/pages ");
     /** Opens a board page on long-poll, so that its calls go over HTTP through the proxy. */
     private static final String OPEN_PAGE = """

@@ -91,7 +91,7 @@ class StoresTest {
     }
 
     /** A logged-in session with a notes page open. */
-    private record Session(Browser browser, String page) {
+    record Session(Browser browser, String page) {
         static Session of(URI uri, String user) {
             Browser browser = new Browser(uri);
             assertEquals(200, browser.login(user, user).status());

@@ -119,10 +119,29 @@ final class DurableConnections {
      */
     boolean writeInRound(Connection connection) {
         try {
-            return write(batched, connection);
+            boolean written = write(batched, connection);
+            if (written) {
+                keepAlive(connectionStores, connection.key());
+                keepAlive(users, StateKeys.user(connection.user()));
+            }
+            return written;
         } catch (BucketFull full) {
             refusedWrites.refused("session of " + connection.user(), full); // a new guest's, as a stored one is written over
             return true;
+        }
+    }
+
+    /**
+     * Writes a {@code Store} again as it is, so that its ttl counts from now: a connection's store
+     * and its user's live as long as the connection is in use (its record is written again every
+     * eighth of its ttl), not only a ttl past their last write. Conditional on the revision read: a
+     * write of the store meanwhile wins, and renews it as well.
+     */
+    private static void keepAlive(Bucket bucket, String key) {
+        try {
+            bucket.get(key).ifPresent(stored -> bucket.batched().update(key, stored.value(), stored.revision()));
+        } catch (StateUnavailable e) { // a full bucket too
+            // written again at the connection's next refresh; until then its ttl runs
         }
     }
 

@@ -76,6 +76,11 @@ public final class ResidentProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as a deploy stops it: returns once it has exited (SIGKILL after 10 s). */
+    public void stop() {
+        Processes.stop(process);
+    }
+
     public boolean alive() {
         return process.isAlive();
     }

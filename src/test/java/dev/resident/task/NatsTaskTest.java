@@ -115,6 +115,31 @@ class NatsTaskTest {
     }
 
     @Test
+    void aJobWhoseWorkerIsStoppedGoesToAnotherWorkerWithoutWaitingOutItsAckWait() {
+        String ackWait = "120s"; // longer than the test waits: only the stopped worker's hand-back brings it back
+        Node pages = site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
+        ResidentProcess first = worker("p02", "", ackWait);
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 150, 100);
+        JsonNode progress;
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("progress").path("done").asLong() < 2);
+        assertEquals(1, progress.path("attempt").asInt(), "the first worker runs it");
+        ResidentProcess second = worker("p03", "", ackWait);
+        Eventually.await(WAIT, "the second worker is up",
+                () -> new Browser(second.uri()).get("/observe/health/ready").status() == 200);
+        first.stop(); // a deploy: SIGTERM
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("attempt").asInt() < 2);
+        assertEquals("running", progress.path("state").asText(), "taken by the second worker at once: " + progress);
+    }
+
+    @Test
     void aJobWhoseWorkersKeepDyingEndsFailedAfterTheMaximumOfDeliveries() {
         Map<String, String> oneRun = Map.of("resident.tasks.max-deliveries", "1");
         Node pages = site(withWorkers(oneRun, "0")).start("p01");
@@ -477,7 +502,7 @@ class NatsTaskTest {
     private NatsSite site(Map<String, String> overrides) {
         Map<String, String> config = new HashMap<>(overrides);
         config.put("ipc.nats.prefix", prefix);
-        config.put("resident.tasks.ack-wait", ACK_WAIT);
+        config.putIfAbsent("resident.tasks.ack-wait", ACK_WAIT);
         NatsSite site = new NatsSite(nats, config);
         closing.add(site);
         return site;
@@ -495,6 +520,10 @@ class NatsTaskTest {
 
     /** A worker-only process: the real Main in a child JVM on the site's NATS; {@code tasks}: more YAML lines. */
     private ResidentProcess worker(String process, String tasks) {
+        return worker(process, tasks, ACK_WAIT);
+    }
+
+    private ResidentProcess worker(String process, String tasks, String ackWait) {
         ResidentProcess worker = ResidentProcess.start(Map.of(
                         "IPC_BACKEND", "nats",
                         "NATS_URL", nats.url(),
@@ -503,7 +532,7 @@ class NatsTaskTest {
                         "BENCH_PAGES", "true", // the task type of /_bench job
                         "HEADER_TIMEOUT", "1s",
                         "TASK_WORKERS", "1"),
-                "resident:\n  tasks:\n    ack-wait: " + ACK_WAIT + "\n" + tasks, "worker");
+                "resident:\n  tasks:\n    ack-wait: " + ackWait + "\n" + tasks, "worker");
         closing.add(worker);
         return worker;
     }

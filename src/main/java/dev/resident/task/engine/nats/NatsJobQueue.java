@@ -41,6 +41,12 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
     private static final Duration COUNT_MAX_AGE = Duration.ofSeconds(2);
+    /**
+     * How long a close waits for its workers to hand their jobs back (a nak: another worker takes
+     * the job at once) before the process closes its NATS connection; without the wait the nak
+     * was lost, and the job waited out its ack wait (30 s) on no worker.
+     */
+    static final Duration HAND_BACK_WAIT = Duration.ofSeconds(5);
     private final Connection connection;
     private final JetStreamNames names;
     private final JetStreamSetup setup;
@@ -167,8 +173,13 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
     @Override
     public void close() {
         closed = true;
+        List<Thread> workers;
         synchronized (this) {
-            threads.forEach(Thread::interrupt);
+            workers = List.copyOf(threads);
+            workers.forEach(Thread::interrupt);
+        }
+        handBack(workers);
+        synchronized (this) {
             turns.close();
             if (cancels != null) {
                 try {
@@ -177,6 +188,24 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
                     // closing anyway
                 }
             }
+        }
+    }
+
+    /** Waits, at most {@link #HAND_BACK_WAIT} in all, for the interrupted workers' acks and naks to reach NATS. */
+    private void handBack(List<Thread> workers) {
+        long deadline = System.nanoTime() + HAND_BACK_WAIT.toNanos();
+        try {
+            for (Thread worker : workers) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !worker.join(Duration.ofNanos(left))) {
+                    break;
+                }
+            }
+            connection.flush(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "task queue closed before NATS took every hand-back: " + e.getMessage());
         }
     }
 
@@ -216,10 +245,17 @@ final class NatsJobQueue implements JobQueue, CancelBroadcast {
         }
         int attempt = (int) Math.min(Integer.MAX_VALUE, message.metaData().deliveredCount());
         try {
-            if (runner.run(new Delivery(spec, attempt, message::inProgress))) {
+            boolean ended = runner.run(new Delivery(spec, attempt, message::inProgress));
+            // a job interrupted by the stop leaves the thread interrupted, and NATS does not send
+            // from an interrupted thread: the answer must still go out
+            boolean interrupted = Thread.interrupted();
+            if (ended) {
                 message.ack();
             } else {
                 message.nak(); // this server stops: another worker takes it now
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         } catch (RuntimeException e) {
             // its state could not be recorded (NATS went away): unacknowledged, it comes back

@@ -425,12 +425,18 @@ export class ResidentPage {
     waiters.forEach(waiter => settleJob(message, waiter));
   }
 
-  /** After a resync the end of a job may be among the lost messages: ask for each awaited one. */
+  /**
+   * After a resync the end of a job may be among the lost messages: ask for each awaited one. A
+   * job the server no longer knows (it ran in a process that restarted without a site-wide queue)
+   * can never end: its waiters reject with `unknown_job` instead of waiting for good.
+   */
   #recheckJobs() {
     for (const jobId of this.#jobWaiters.keys()) {
       request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
-        .then(status => this.#jobChanged({ ...status, job_id: jobId }))
-        .catch(() => {});
+        .then(status => this.#jobChanged({ ...status, job_id: jobId }), error => {
+          if (error.code !== 'unknown_job') return;
+          this.#jobChanged({ job_id: jobId, state: 'failed', error: { code: 'unknown_job', message: error.message } });
+        });
     }
   }
 

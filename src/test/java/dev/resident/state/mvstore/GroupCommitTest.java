@@ -97,26 +97,43 @@ class GroupCommitTest {
     @Test
     void commitsWaitUntilTheByteBudgetHasPaidForTheOnesBefore() {
         long rate = 1_000_000; // bytes a second: a second's worth may go at once
-        AtomicLong written = new AtomicLong(); // each commit writes 400 KB
+        AtomicLong written = new AtomicLong(); // each commit writes 200 KB
         GroupCommit group = new GroupCommit(() -> {
             commit();
-            written.addAndGet(400_000);
+            written.addAndGet(200_000);
         }, 64, Duration.ZERO, written::get, rate);
         long before = System.nanoTime();
-        for (int i = 0; i < 3; i++) { // 1.2 MB: the budget's first second, and a debt of 200 KB
+        for (int i = 0; i < 6; i++) { // 1.2 MB: the budget's first second, and a debt of 200 KB
             made.incrementAndGet();
             group.awaitCommit();
         }
-        long third = System.nanoTime() - before;
+        long sixth = System.nanoTime() - before;
         made.incrementAndGet();
         group.awaitCommit(); // waits until the debt is paid
-        long fourth = System.nanoTime() - before;
+        long seventh = System.nanoTime() - before;
         made.incrementAndGet();
-        group.awaitCommit(); // and until the fourth's 400 KB are
-        long fifth = System.nanoTime() - before;
-        assertEquals(5, commits.get());
-        assertTrue(third < 150_000_000L, "the first second's budget went at once: " + third / 1_000_000 + " ms");
-        assertTrue(fourth >= 180_000_000L, "the fourth commit waited for the 200 KB of debt: " + fourth / 1_000_000 + " ms");
-        assertTrue(fifth >= 580_000_000L, "the fifth waited for the fourth's 400 KB too: " + fifth / 1_000_000 + " ms");
+        group.awaitCommit(); // and until the seventh's 200 KB are
+        long eighth = System.nanoTime() - before;
+        assertEquals(8, commits.get());
+        assertTrue(sixth < 150_000_000L, "the first second's budget went at once: " + sixth / 1_000_000 + " ms");
+        assertTrue(seventh >= 180_000_000L, "the seventh commit waited for the 200 KB of debt: " + seventh / 1_000_000 + " ms");
+        assertTrue(eighth >= 380_000_000L, "the eighth waited for the seventh's 200 KB too: " + eighth / 1_000_000 + " ms");
+    }
+
+    @Test
+    void aHugeCommitCostsTheNextOneAQuarterOfASecondAtMost() {
+        long rate = 1_000_000;
+        AtomicLong written = new AtomicLong();
+        GroupCommit group = new GroupCommit(() -> {
+            commit();
+            written.addAndGet(made.get() == 1 ? 5_000_000 : 1_000); // the first carries a backlog of batched writes
+        }, 64, Duration.ZERO, written::get, rate);
+        made.incrementAndGet();
+        group.awaitCommit();
+        long before = System.nanoTime();
+        made.incrementAndGet();
+        group.awaitCommit();
+        long waited = System.nanoTime() - before;
+        assertTrue(waited < 2_000_000_000L, "charged in full, the 5 MB would have held it 4 s: " + waited / 1_000_000 + " ms");
     }
 }

@@ -223,7 +223,7 @@ public final class Resident implements AutoCloseable {
                     : new ConfigAuthenticator(Settings.users(config.get("resident")));
             SessionAuthenticator followed = sessions != null ? sessions
                     : Settings.legacySessionLogin(config.get("resident"))
-                    ? new LegacySessionAuthenticator(Settings.legacySession(config.get("legacy")))
+                    ? new LegacySessionAuthenticator(Settings.legacySession(config.get("legacy"), config.get("resident")))
                     : null;
             return new Resident(config, types, passwords, followed);
         }

@@ -59,6 +59,7 @@ public final class ResidentConfig {
             Map.entry("LOGIN_QUIET_PER_MINUTE", "resident.login.quiet-addresses-per-minute"),
             Map.entry("MAX_QUEUED_BYTES", "resident.limits.max-queued-bytes"),
             Map.entry("ADDRESS_QUEUED_BYTES", "resident.limits.per-address.queued-bytes"),
+            Map.entry("ADDRESS_LEGACY_INTROSPECTIONS", "resident.limits.per-address.legacy-introspections"),
             Map.entry("ADDRESS_IPV6_NETWORKS_PER_48", "resident.limits.per-address.ipv6-networks-per-48"),
             Map.entry("ADDRESS_IPV6_WINDOW", "resident.limits.per-address.ipv6-window"),
             Map.entry("MAX_PAGE_BYTES", "resident.state.max-page-bytes"),

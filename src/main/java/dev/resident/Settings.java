@@ -219,8 +219,11 @@ final class Settings {
         };
     }
 
-    /** Reads {@code legacy.session}; a path as the introspection URL is on {@code legacy.upstream}. */
-    static LegacySessionSettings legacySession(Config legacy) {
+    /**
+     * Reads {@code legacy.session}, and {@code resident.limits.per-address.legacy-introspections}
+     * (off with the other per-address limits); a path as the introspection URL is on {@code legacy.upstream}.
+     */
+    static LegacySessionSettings legacySession(Config legacy, Config resident) {
         Config session = legacy.get("session");
         String introspect = session.get("introspect").asString().orElse("").trim();
         if (introspect.startsWith("/")) {
@@ -236,7 +239,9 @@ final class Settings {
                 duration(session.get("cache-ttl")),
                 session.get("cache-size").asInt().get(),
                 duration(session.get("timeout")),
-                duration(session.get("outage-grace")));
+                duration(session.get("outage-grace")),
+                resident.get("limits.per-address.enabled").asBoolean().get()
+                        ? resident.get("limits.per-address.legacy-introspections").asInt().get() : Integer.MAX_VALUE);
     }
 
     /** {@code legacy.bridge.page}: {@code auto} (on when {@code legacy.upstream} is set), {@code on} or {@code off}. */

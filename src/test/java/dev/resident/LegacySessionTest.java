@@ -1,6 +1,8 @@
 package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import dev.resident.json.Json;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
@@ -18,11 +20,27 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import static dev.resident.ProtocolTest.assertError;
@@ -281,6 +299,85 @@ class LegacySessionTest {
         });
     }
 
+    /**
+     * One client address sending made-up cookies while the legacy app is slow holds at most its
+     * share of the questions that may wait for it ({@code per-address.legacy-introspections}): past
+     * it, its questions are unanswered at once, as when the process's places are all taken (a new
+     * connection goes on as a guest's), and a user at another address is still identified. Before,
+     * it could hold all 64 places of the process, and every other client's question was unanswered
+     * until the legacy app answered: a user logging in stayed a guest.
+     */
+    @Test
+    void oneAddressHoldsOnlyItsShareOfTheQuestionsToTheLegacyApp() throws Exception {
+        int share = 5;
+        int sent = 70; // more than the process's 64 places
+        AtomicInteger asked = new AtomicInteger();
+        AtomicInteger guests = new AtomicInteger();
+        CountDownLatch settled = new CountDownLatch(sent); // each made-up cookie asked about, or its request answered
+        CountDownLatch answer = new CountDownLatch(1);
+        HttpServer whoami = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+        whoami.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        whoami.createContext("/whoami", exchange -> {
+            if ("legacy_sid=olga-session".equals(exchange.getRequestHeaders().getFirst("Cookie"))) {
+                respond(exchange, 200, "{\"user\":\"olga\"}");
+                return;
+            }
+            asked.incrementAndGet();
+            settled.countDown();
+            try {
+                answer.await(); // a slow legacy app: no answer until the test has seen enough
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            respond(exchange, 401, "{}");
+        });
+        whoami.start();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            onAnotherServer(Map.of("legacy.session.introspect", "http://127.0.0.1:" + whoami.getAddress().getPort() + "/whoami",
+                    "legacy.session.cache-ttl", "0s", "legacy.session.timeout", "30s",
+                    "resident.limits.per-address.enabled", "true",
+                    "resident.limits.per-address.legacy-introspections", String.valueOf(share)), browser -> {
+                List<Future<Reply>> madeUp = new ArrayList<>();
+                for (int i = 0; i < sent; i++) {
+                    String cookie = "made-up-" + i;
+                    madeUp.add(clients.submit(() -> {
+                        Browser stranger = new Browser(browser.base());
+                        stranger.setCookie("legacy_sid", cookie);
+                        Reply reply = stranger.post("/_/pages", "{\"path\":\"/_bench\"}");
+                        if (reply.status() == 201 && reply.json().get("user").asText().startsWith("guest_")) {
+                            guests.incrementAndGet();
+                        }
+                        settled.countDown();
+                        return reply;
+                    }));
+                }
+                try {
+                    assertTrue(await(settled), "every made-up cookie asked about, or its request answered");
+                    int answeredAtOnce = guests.get();
+                    Browser olga = new Browser(browser.base(), address("127.0.0.2"));
+                    olga.setCookie("legacy_sid", "olga-session");
+                    Reply opened = olga.post("/_/pages", "{\"path\":\"/_bench\"}");
+                    assertEquals(201, opened.status(), "another address is still identified: " + opened.body());
+                    assertEquals("olga", opened.json().get("user").asText());
+                    assertEquals(share, asked.get(), "the questions one address had waiting at once");
+                    assertEquals(sent - share, answeredAtOnce, "the rest unanswered at once: guests' requests");
+                } finally {
+                    answer.countDown();
+                }
+                for (Future<Reply> reply : madeUp) {
+                    assertEquals(201, get(reply).status(), "once answered, a made-up cookie's request is a guest's");
+                }
+                Browser again = new Browser(browser.base());
+                again.setCookie("legacy_sid", "olga-session");
+                Reply reopened = again.post("/_/pages", "{\"path\":\"/_bench\"}");
+                assertEquals(201, reopened.status(), "the address's share came back with the answers: " + reopened.body());
+                assertEquals("olga", reopened.json().get("user").asText());
+            });
+        } finally {
+            whoami.stop(0);
+        }
+    }
+
     /** A dbevent may carry the whole row: without {@code legacy.bridge.tables}, a bridge page watches nothing. */
     @Test
     void aBridgePageWatchesNoTableThatIsNotListed() {
@@ -332,6 +429,40 @@ class LegacySessionTest {
                 .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static boolean await(CountDownLatch latch) {
+        try {
+            return latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Reply get(Future<Reply> reply) {
+        try {
+            return reply.get(40, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void onAnotherServer(Map<String, String> overrides, Consumer<Browser> test) {

@@ -39,7 +39,7 @@ class PluggableAuthTest {
     @Test
     void aSessionAuthenticatorMakesEachRequestFollowAnotherAppsSession() {
         Resident.Builder builder = Resident.builder(config()).pageTypes(new PageTypes())
-                .sessionAuthenticator(cookies -> cookies.stream().anyMatch(c -> c.contains("sso=yann"))
+                .sessionAuthenticator((cookies, address) -> cookies.stream().anyMatch(c -> c.contains("sso=yann"))
                         ? Optional.of(new Identity("yann", false, Set.of())) : Optional.empty());
         serve(builder, browser -> {
             Reply opened = browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/pages"))

@@ -35,9 +35,10 @@ import java.util.concurrent.Semaphore;
  *       for requests carrying the legacy session that proved it ({@link #fingerprint}); any other
  *       request on it is refused (503) meanwhile.</li>
  * </ul>
- * At most {@value #MAX_IN_FLIGHT} questions wait for the legacy app at once; a request beyond
- * that is unanswered at once: made-up cookies sent while the legacy app is slow cannot pile up
- * calls to it.
+ * At most {@value #MAX_IN_FLIGHT} questions wait for the legacy app at once, and at most
+ * {@link LegacySessionSettings#perAddress} of them for one client address; a request beyond either
+ * is unanswered at once: made-up cookies sent while the legacy app is slow cannot pile up calls to
+ * it, and one client sending them cannot take every place from the others' logins.
  * The answer is bounded and checked: a user name of at most {@value #MAX_NAME} characters that is
  * not a guest id, at most {@value #MAX_ROLES} roles of at most {@value #MAX_NAME} characters.
  */
@@ -51,6 +52,8 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
     static final int MAX_IN_FLIGHT = 64;
     private static final ThrottledLog FAILURES = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofMinutes(1));
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    /** Taken only with a place of {@link #inFlight}: it holds at most {@value #MAX_IN_FLIGHT} addresses. */
+    private final AddressShares perAddress;
     private final LegacySessionSettings settings;
     private final SessionCache cache;
     private final HttpClient client;
@@ -58,6 +61,7 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
     public LegacySessionAuthenticator(LegacySessionSettings settings) {
         this.settings = settings;
         this.cache = new SessionCache(settings.cacheTtl(), settings.cacheSize());
+        this.perAddress = new AddressShares(settings.perAddress());
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.timeout())
                 .proxy(HttpClient.Builder.NO_PROXY)
@@ -68,7 +72,7 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
     }
 
     @Override
-    public Optional<Identity> identify(List<String> cookieHeaders) {
+    public Optional<Identity> identify(List<String> cookieHeaders, String clientAddress) {
         String session = sessionCookie(cookieHeaders);
         if (session == null) {
             return Optional.empty();
@@ -81,11 +85,19 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
             throw unanswered(new IntrospectionFailed(MAX_IN_FLIGHT + " questions already wait for the legacy app"));
         }
         try {
-            Optional<Identity> identity = ask(session);
-            cache.put(session, identity);
-            return identity;
-        } catch (IntrospectionFailed e) {
-            throw unanswered(e);
+            if (!perAddress.take(clientAddress)) {
+                throw unanswered(new IntrospectionFailed(settings.perAddress()
+                        + " questions of one client address already wait for the legacy app"));
+            }
+            try {
+                Optional<Identity> identity = ask(session);
+                cache.put(session, identity);
+                return identity;
+            } catch (IntrospectionFailed e) {
+                throw unanswered(e);
+            } finally {
+                perAddress.release(clientAddress);
+            }
         } finally {
             inFlight.release();
         }

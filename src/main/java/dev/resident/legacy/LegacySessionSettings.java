@@ -14,9 +14,11 @@ import java.time.Duration;
  * @param timeout    longest wait for the legacy app's answer; beyond, it is unanswered
  * @param outageGrace how long a connection keeps the identity last proven while the legacy app
  *                   cannot answer; beyond, it is a guest's (a user's pages end)
+ * @param perAddress questions one client address may have waiting for the legacy app at once
+ *                   ({@code resident.limits.per-address.legacy-introspections}); beyond, unanswered
  */
 public record LegacySessionSettings(String cookie, URI introspect, Duration cacheTtl, int cacheSize,
-                                    Duration timeout, Duration outageGrace) {
+                                    Duration timeout, Duration outageGrace, int perAddress) {
     public LegacySessionSettings {
         if (cookie.isBlank() || !cookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
             throw new IllegalArgumentException("legacy.session.cookie must be a cookie name, not '" + cookie + "'");
@@ -30,6 +32,9 @@ public record LegacySessionSettings(String cookie, URI introspect, Duration cach
         }
         if (outageGrace.isNegative()) {
             throw new IllegalArgumentException("legacy.session.outage-grace must not be negative");
+        }
+        if (perAddress <= 0) {
+            throw new IllegalArgumentException("resident.limits.per-address.legacy-introspections must be positive");
         }
     }
 }

@@ -16,9 +16,12 @@ public interface SessionAuthenticator {
      * The identity proven by the request's {@code Cookie} header values; empty when they prove
      * none (no session, or an ended one).
      *
+     * @param clientAddress the client's address as the per-address limits key it (behind a trusted
+     *                      balancer, the client it forwarded for): what one client may take at
+     *                      once of what asking costs is counted by it
      * @throws Unanswered when the session's owner cannot be asked now
      */
-    Optional<Identity> identify(List<String> cookieHeaders);
+    Optional<Identity> identify(List<String> cookieHeaders, String clientAddress);
 
     /**
      * What names the session the request's {@code Cookie} header values carry, as a digest (never

@@ -56,7 +56,7 @@ final class Connections {
     /** The request's connection, if its cookie names one. */
     Optional<Connection> find(ServerRequest req) {
         List<String> cookieHeaders = cookies(req); // read once, for the id and for the session it follows
-        return find(ConnectionCookie.fromHeaders(cookieHeaders), cookieHeaders);
+        return find(ConnectionCookie.fromHeaders(cookieHeaders), cookieHeaders, addressForSessions(req));
     }
 
     /**
@@ -75,7 +75,7 @@ final class Connections {
         if (opening.mints()) {
             Connection minted = registry.sessions().connect();
             setCookie(req, res, minted);
-            return follow(minted, opening.cookieHeaders());
+            return follow(minted, opening.cookieHeaders(), addressForSessions(req));
         }
         Carried carried = opening.carried();
         if (!carried.hostOnly() && https(req)) {
@@ -84,7 +84,7 @@ final class Connections {
             ConnectionCookie.set(res, carried.id(), true);
             registry.sessions().issued(opening.known(), true);
         }
-        return follow(opening.known(), opening.cookieHeaders());
+        return follow(opening.known(), opening.cookieHeaders(), addressForSessions(req));
     }
 
     /**
@@ -128,7 +128,7 @@ final class Connections {
     Found findCarried(ServerRequest req) {
         List<String> cookieHeaders = cookies(req);
         Carried carried = ConnectionCookie.fromHeaders(cookieHeaders);
-        return new Found(find(carried, cookieHeaders).orElse(null), carried.id());
+        return new Found(find(carried, cookieHeaders, addressForSessions(req)).orElse(null), carried.id());
     }
 
     /**
@@ -152,25 +152,34 @@ final class Connections {
      * sessions ({@link SessionAuthenticator#socketRecheck}): the lookup a request makes, which
      * follows a logout there (the session's sockets close); null when no other app does.
      */
-    SessionRecheck socketRecheck(Carried carried, List<String> cookieHeaders) {
+    SessionRecheck socketRecheck(Carried carried, List<String> cookieHeaders, String clientAddress) {
         if (sessions == null || sessions.socketRecheck().isZero()) {
             return null;
         }
-        return new SessionRecheck(() -> find(carried, cookieHeaders), sessions.socketRecheck());
+        return new SessionRecheck(() -> find(carried, cookieHeaders, clientAddress), sessions.socketRecheck());
     }
 
-    /** The connection of a socket upgrade: the session id it carried and its raw {@code Cookie} header values. */
-    Optional<Connection> find(Carried carried, List<String> cookieHeaders) {
-        return registry.sessions().find(carried.id(), carried.hostOnly()).map(connection -> follow(connection, cookieHeaders));
+    /**
+     * The connection of a socket upgrade: the session id it carried, its raw {@code Cookie} header
+     * values and the client's address ({@link #clientAddress}).
+     */
+    Optional<Connection> find(Carried carried, List<String> cookieHeaders, String clientAddress) {
+        return registry.sessions().find(carried.id(), carried.hostOnly())
+                .map(connection -> follow(connection, cookieHeaders, clientAddress));
     }
 
-    private Connection follow(Connection connection, List<String> cookieHeaders) {
+    /** The client's address as the session authenticator counts it; null without one, so no request computes it for nothing. */
+    private String addressForSessions(ServerRequest req) {
+        return sessions == null ? null : addresses.of(req);
+    }
+
+    private Connection follow(Connection connection, List<String> cookieHeaders, String clientAddress) {
         if (sessions == null) {
             return connection;
         }
         Optional<Identity> identity;
         try {
-            identity = sessions.identify(cookieHeaders);
+            identity = sessions.identify(cookieHeaders, clientAddress);
         } catch (SessionAuthenticator.Unanswered e) {
             if (!registry.sessions().unproven(connection, sessions.outageGrace(), sessions.fingerprint(cookieHeaders))) {
                 throw ApiError.unavailable("the session cannot be checked now").retryAfter(5);

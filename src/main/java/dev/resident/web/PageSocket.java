@@ -124,7 +124,7 @@ final class PageSocket implements WsListener {
         // the key of the per-address caps, as everywhere else
         String address = guards.addresses.of(session.socketContext().remotePeer().address(), upgradeHeaders);
         try {
-            Connection connection = connections.find(cookie, cookieHeaders).orElse(null);
+            Connection connection = connections.find(cookie, cookieHeaders, address).orElse(null);
             page = registry.page(connection, query.pageId(), () -> {
                 registry.sessions().claimAddress(connection, address);
                 guards.admission.admitContinuedPage(address, connection);
@@ -167,7 +167,7 @@ final class PageSocket implements WsListener {
         if (page.attach(channel, seq -> hello(attached, seq), query.after(), query.epoch())) {
             meters.resyncs.increment();
         }
-        channel.recheckSession(connections.socketRecheck(cookie, cookieHeaders));
+        channel.recheckSession(connections.socketRecheck(cookie, cookieHeaders, address));
         if (!caller.stillEntitled().getAsBoolean()) {
             // a login or logout came while it attached: its sockets were closed before this one
             // joined, and what the page sends now is for whoever holds the session

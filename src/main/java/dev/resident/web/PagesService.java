@@ -124,10 +124,7 @@ public final class PagesService implements HttpService {
         Caller caller = new Caller(() -> connections.clientAddress(req), sameSession);
         String result = PageCalls.call(page, method, body.params(), caller, lifecycle, meters, guards.slowCalls);
         Replay replay = after < 0 ? new Replay(false, page.seq(), java.util.List.of()) : page.after(after);
-        String epoch = req.query().first("epoch").orElse(null);
-        if (epoch != null && !epoch.equals(page.epoch())) {
-            // the page was restored from its snapshot since the client's last reply: its seqs
-            // started again, so only a reload of its data brings the client up to date
+        if (namesAnotherEpoch(req, page)) {
             replay = new Replay(true, page.seq(), java.util.List.of());
         }
         if (!sameSession.getAsBoolean()) {
@@ -154,6 +151,15 @@ public final class PagesService implements HttpService {
         }
     }
 
+    /**
+     * Whether the request's {@code epoch} (optional) is not the page's: the page was restored from
+     * its snapshot since the client's last reply, its seqs started again, and only a reload of its
+     * data brings the client up to date.
+     */
+    private static boolean namesAnotherEpoch(ServerRequest req, ResidentPage page) {
+        return req.query().first("epoch").map(epoch -> !epoch.equals(page.epoch())).orElse(false);
+    }
+
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
         String pageId = queriedPageId(req);
         requestLog.ifPresent(log -> log.notePage(req, pageId));
@@ -166,8 +172,7 @@ public final class PagesService implements HttpService {
         if (wait.compareTo(settings.maxPollWait()) > 0) {
             wait = settings.maxPollWait();
         }
-        String epoch = req.query().first("epoch").orElse(null);
-        Replay replay = epoch != null && !epoch.equals(page.epoch())
+        Replay replay = namesAnotherEpoch(req, page)
                 ? new Replay(true, page.seq(), java.util.List.of())
                 : page.await(after, wait);
         if (page.isClosed()) {

@@ -353,6 +353,51 @@ class DurableStateTest {
         return text.toString();
     }
 
+    /**
+     * A page is stored before its open answers, with the session of the new guest who opened it:
+     * a kill -9 right after the answer, with the state writer's round and MVStore's own commit an
+     * hour away, loses neither.
+     */
+    @Test
+    void aPageOpenedByANewGuestJustBeforeAKillIsContinuedAfterTheRestart(@TempDir Path dir) throws Exception {
+        Map<String, String> env = env("");
+        env.put("STATE_DIR", dir.resolve("state").toString());
+        env.put("SNAPSHOT_INTERVAL", "1h");
+        String session;
+        String pageId;
+        try (MainProcess first = MainProcess.start(env, null, dir)) {
+            Browser guest = new Browser(first.uri());
+            pageId = guest.openPage("/_bench", null).get("page_id").asText();
+            session = guest.connectionId();
+            first.kill(); // at once
+        }
+        try (MainProcess second = MainProcess.start(env, null, dir)) {
+            Browser guest = new Browser(second.uri());
+            guest.useSession(session);
+            Reply call = guest.rpc(pageId, "inc", Json.object().put("by", 5), null);
+            assertEquals(200, call.status(), "the page and its guest's session survived the kill: " + call.body());
+            assertEquals(5, call.json().get("result").asLong());
+            assertEquals(session, guest.connectionId(), "the same session, not a new guest's");
+        }
+    }
+
+    /** As above on a site: the page's process is killed at once, and another continues the page. */
+    @Test
+    void aPageOpenedByANewGuestJustBeforeItsProcessIsKilledIsContinuedByAnother(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(slowRounds(site(nats, "p01")), leases(), dir);
+             MainProcess p02 = MainProcess.start(slowRounds(site(nats, "p02")), leases(), dir)) {
+            Browser guest = new Browser(p01.uri());
+            String pageId = guest.openPage("/_bench", null).get("page_id").asText();
+            p01.kill(); // at once
+            Browser onP02 = new Browser(p02.uri());
+            onP02.useSession(guest.connectionId());
+            Reply call = await(() -> onP02.rpc(pageId, "inc", Json.object().put("by", 5), null));
+            assertEquals(5, call.json().get("result").asLong());
+            assertEquals(guest.connectionId(), onP02.connectionId(), "the same session, not a new guest's");
+        }
+    }
+
     @Test
     void anHttpCallNamingTheEpochOfAPageRestoredAfterAKillGetsAResync(@TempDir Path dir) throws Exception {
         Map<String, String> env = env("");
@@ -740,6 +785,12 @@ class DurableStateTest {
         env.put("IPC_BACKEND", "nats");
         env.put("NATS_URL", nats.url());
         env.put("NATS_PREFIX", "durable");
+        return env;
+    }
+
+    /** The state writer's rounds an hour apart: only what is written before it answers is stored. */
+    private static Map<String, String> slowRounds(Map<String, String> env) {
+        env.put("SNAPSHOT_INTERVAL", "1h");
         return env;
     }
 

@@ -50,6 +50,8 @@ final class DurablePages {
      * flush (each writer round and the drain end with one; on NATS each is stored when answered).
      */
     private final Bucket pages;
+    /** The pages bucket, each write durable when answered: a page's first snapshot ({@link #writeFirst}). */
+    private final Bucket pagesNow;
     private final PageTypes types;
     private final RegistrySettings settings;
     private final int maxPageBytes;
@@ -83,7 +85,8 @@ final class DurablePages {
         this.refusedWrites = refusedWrites;
         this.tenures = tenures;
         this.maxPageBytes = maxPageBytes;
-        this.pages = buckets.pages().batched();
+        this.pagesNow = buckets.pages();
+        this.pages = pagesNow.batched();
         this.types = types;
         this.settings = settings;
         this.meters = meters;
@@ -182,6 +185,19 @@ final class DurablePages {
      * @return completes when the write is answered; fails with {@link StateUnavailable}
      */
     CompletableFuture<Void> write(ResidentPage page) {
+        return write(page, pages);
+    }
+
+    /**
+     * Like {@link #write}, but durable when it completes (it waits for a commit, which concurrent
+     * writers share): a page just opened, whose id its client is about to be told. What was written
+     * batched before it is committed with it.
+     */
+    CompletableFuture<Void> writeFirst(ResidentPage page) {
+        return write(page, pagesNow);
+    }
+
+    private CompletableFuture<Void> write(ResidentPage page, Bucket into) {
         if (page.isClosed()) {
             return DONE;
         }
@@ -200,7 +216,7 @@ final class DurablePages {
             return UNCHANGED; // a read-only call marks its page too: nothing to store, no ttl to refresh yet
         }
         page.sending(fingerprint);
-        return pages.updateAsync(key, record, page.revision())
+        return into.updateAsync(key, record, page.revision())
                 .thenCompose(revision -> revision != -1 ? CompletableFuture.completedFuture(revision)
                         : writeAgainIfStillOwn(key, record, saved.epoch()))
                 .thenAccept(revision -> {

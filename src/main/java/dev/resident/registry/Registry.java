@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -138,10 +139,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         try {
             page = ResidentPage.open(Ids.newPageId(settings.process()), connection.key(), type, params, caller,
                     this, settings.pages(), newEpoch());
-            add(connection, page);
+            hold(connection, page);
         } finally {
             connection.pageOpened();
         }
+        storeOpened(connection, page);
         meters.pagesCreated.increment();
         return page;
     }
@@ -178,7 +180,10 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                     }
                     reserved[0] = true;
                     admitContinued.run();
-                }, adopted -> add(connection, adopted)).orElse(null);
+                }, adopted -> {
+                    hold(connection, adopted);
+                    changed(adopted);
+                }).orElse(null);
             } catch (PageMoved moved) {
                 if (moved.pageId().equals(pageId)) {
                     // its process holds it (or died and its lease has not run out): the client already
@@ -467,10 +472,37 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         writer.close();
     }
 
-    private void add(Connection connection, ResidentPage page) {
+    private void hold(Connection connection, ResidentPage page) {
         pages.put(StateKeys.page(page.id()), page);
         connection.pageSet().add(page);
-        changed(page);
+    }
+
+    /**
+     * Stores a page just opened before its client is told its id, with its session when that was
+     * never stored (a new guest's): a kill -9 right after the answer loses neither. Both go in one
+     * commit, which concurrent opens and logins share. When the store cannot be written the open
+     * is answered all the same and both stay marked for the writer, as any change is (the health
+     * check tells that the store is unreachable).
+     */
+    private void storeOpened(Connection connection, ResidentPage page) {
+        if (!store.durable()) {
+            return;
+        }
+        boolean newSession = connection.revision() == 0;
+        try {
+            if (newSession) {
+                writer.forget(connection);
+                sessions.write(connection); // batched: the page's commit makes it durable as well
+                meters.stateWrites.increment();
+            }
+            durablePages.writeFirst(page).join();
+            meters.stateWrites.increment();
+        } catch (StateUnavailable | CompletionException e) {
+            if (newSession) {
+                writer.changed(connection);
+            }
+            changed(page);
+        }
     }
 
     /** Drops a page from this process only: its saved copy stays, to be continued. */

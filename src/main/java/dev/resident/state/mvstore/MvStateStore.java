@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -31,11 +32,19 @@ import java.util.function.LongSupplier;
  * A write returns once a commit covers it, so a killed process keeps it; writers share commits,
  * up to {@link #COMMIT_BURST} back to back, then one per {@link #COMMIT_GAP} (see
  * {@link GroupCommit}). A {@link Bucket#batched() batched} write waits for the writer's
- * {@link #flush}, or for MVStore's own background commit every {@code commitDelay}. The file is
+ * {@link #flush}, or for the store's background commit every {@code commitDelay}. The file is
  * locked, so one process owns it. With {@code fsync} the commits that writers wait for are also
  * forced to the disk, so what answered survives a crash of the machine too; without, only a crash
  * of the process (the operating system still writes the file out). A file that is mostly free
  * space is shrunk at start ({@link StartCompaction}).
+ * <p>
+ * MVStore's own background thread is off: its commit serializes a chunk on one thread and writes
+ * it on another, and a commit that followed at once could be serialized before that write began;
+ * its chunk then named, as the newest pages of some maps, pages of a chunk it did not list, and a
+ * file whose last chunk was that one (a kill -9 before the next commit) opened but failed at the
+ * first such map with "Chunk N not found". Without that thread each commit serializes and writes
+ * on its caller's thread, one after the other; the background commit every {@code commitDelay}
+ * and the rewriting of sparse chunks are done here ({@link #commitInBackground}).
  */
 public final class MvStateStore implements StateStore {
     private static final System.Logger LOGGER = System.getLogger(MvStateStore.class.getName());
@@ -46,6 +55,14 @@ public final class MvStateStore implements StateStore {
      */
     static final int COMMIT_BURST = 64;
     static final Duration COMMIT_GAP = Duration.ofMillis(2);
+    /**
+     * Once a second, while less than this share of the chunks' bytes is live, the sparsest old
+     * chunks' live pages are copied to a new one (what MVStore's background thread did), so that
+     * the old ones can be reused once they are unused for 45 s.
+     */
+    static final int REWRITE_BELOW_FILL_RATE = 50;
+    /** Live bytes copied at most in one such rewrite. */
+    static final int REWRITE_BYTES = 1024 * 1024;
     private final MVStore store;
     private final DirectoryLock lock;
     private final GroupCommit groupCommit;
@@ -53,8 +70,11 @@ public final class MvStateStore implements StateStore {
     private final LongConsumer commitWaits;
     private final Map<String, Guarded> buckets = new ConcurrentHashMap<>();
     private volatile boolean reachable = true;
+    private volatile boolean closing;
+    private final Thread background;
 
-    private MvStateStore(MVStore store, DirectoryLock lock, boolean fsync, long writeRate, LongConsumer commitWaits) {
+    private MvStateStore(MVStore store, DirectoryLock lock, Duration commitDelay, boolean fsync, long writeRate,
+                         LongConsumer commitWaits) {
         this.store = store;
         this.lock = lock;
         this.commitWaits = commitWaits;
@@ -69,6 +89,35 @@ public final class MvStateStore implements StateStore {
         }
         this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP, written.orElse(() -> 0),
                 written.isPresent() ? writeRate : 0);
+        long every = Math.max(1, commitDelay.toNanos());
+        this.background = Thread.ofPlatform().daemon().name("resident-state-commit")
+                .start(() -> commitInBackground(every));
+    }
+
+    /**
+     * Commits what was written every {@code every} nanoseconds (the batched writes), without forcing
+     * it to the disk, as MVStore's background commit did; once a second, rewrites sparse chunks.
+     */
+    private void commitInBackground(long every) {
+        long rewrittenAt = System.nanoTime();
+        while (!closing) {
+            LockSupport.parkNanos(every);
+            if (closing) {
+                return;
+            }
+            try {
+                store.commit();
+                if (System.nanoTime() - rewrittenAt >= 1_000_000_000L) {
+                    rewrittenAt = System.nanoTime();
+                    store.compact(REWRITE_BELOW_FILL_RATE, REWRITE_BYTES);
+                }
+            } catch (MVStoreException | IllegalStateException e) {
+                if (closing || store.isClosed()) {
+                    return;
+                }
+                reachable = false; // the writer reports it; the next round tries again
+            }
+        }
     }
 
     /**
@@ -94,10 +143,9 @@ public final class MvStateStore implements StateStore {
             createOwnersOnly(file);
             MVStore store = compactedWhenMostlyFree(file, openFile(file));
             ownersOnly(file);
-            store.setAutoCommitDelay((int) Math.max(1, commitDelay.toMillis()));
             LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                     + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
-            return new MvStateStore(store, lock, fsync, writeRate, commitWaits);
+            return new MvStateStore(store, lock, commitDelay, fsync, writeRate, commitWaits);
         } catch (IOException e) {
             lock.close();
             throw new StateUnavailable("cannot clean up the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
@@ -189,7 +237,7 @@ public final class MvStateStore implements StateStore {
         MVStoreException last = null;
         for (int attempt = 0; attempt < 25; attempt++) {
             try {
-                return new MVStore.Builder().fileName(file.toString()).compress().open();
+                return builder(file).open();
             } catch (MVStoreException e) {
                 last = e;
                 if (!String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("locked")) {
@@ -201,13 +249,18 @@ public final class MvStateStore implements StateStore {
         if (last != null && !String.valueOf(last.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("locked")) {
             LOGGER.log(Level.WARNING, "state file " + file + " did not open (" + last.getMessage() + "): recovering");
             try {
-                return new MVStore.Builder().fileName(file.toString()).compress().recoveryMode().open();
+                return builder(file).recoveryMode().open();
             } catch (MVStoreException e) {
                 last = e;
             }
         }
         throw new StateUnavailable("cannot open the state store " + file.toAbsolutePath() + ": "
                 + (last == null ? "unknown" : last.getMessage()), last);
+    }
+
+    /** The file, compressed, with no background thread of MVStore's (see the class's comment). */
+    private static MVStore.Builder builder(Path file) {
+        return new MVStore.Builder().fileName(file.toString()).compress().autoCommitDisabled();
     }
 
     @Override
@@ -251,6 +304,13 @@ public final class MvStateStore implements StateStore {
 
     @Override
     public void close() {
+        closing = true;
+        LockSupport.unpark(background);
+        try {
+            background.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (!store.isClosed()) {
                 store.close();

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * A file left by a kill -9 just after an answered write opens with every bucket. MVStore 2.5's own
@@ -44,18 +43,15 @@ class KilledAfterABackgroundCommitTest {
             MVStore mv = mvStore(store);
             ReentrantLock saveChunkLock = saveChunkLock(mv);
             saveChunkLock.lock(); // the chunk writes wait
-            CompletableFuture<Long> answered;
+            CompletableFuture<Long> answered = new CompletableFuture<>();
             try {
                 long version = mv.getCurrentVersion();
                 users.batched().put("bob", bytes("bob")); // left to the background commit
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (mv.getCurrentVersion() == version && System.nanoTime() < deadline) {
-                    Thread.sleep(5); // the background commit has started (its chunk numbered)
-                }
-                assertNotEquals(version, mv.getCurrentVersion(), "the background commit started");
-                Thread.sleep(100);
-                answered = CompletableFuture.supplyAsync(() -> connections.put("c1", bytes("c1")));
-                Thread.sleep(200); // the commit the write waits for is under way too, as far as it can go
+                await("the background commit numbered its chunk", () -> mv.getCurrentVersion() != version);
+                await("the background commit's chunk write waits", saveChunkLock::hasQueuedThreads);
+                Thread writer = Thread.ofPlatform().start(() -> answered.complete(connections.put("c1", bytes("c1"))));
+                // the commit the write waits for (run on its thread) goes as far as it can
+                await("the answered write's commit waits in MVStore", () -> waitsInMvStore(writer));
             } finally {
                 saveChunkLock.unlock();
             }
@@ -88,6 +84,30 @@ class KilledAfterABackgroundCommitTest {
         Field field = MvStateStore.class.getDeclaredField("store");
         field.setAccessible(true);
         return (MVStore) field.get(store);
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** Whether the thread is parked or blocked inside MVStore's code. */
+    private static boolean waitsInMvStore(Thread thread) {
+        Thread.State state = thread.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING && state != Thread.State.BLOCKED) {
+            return false;
+        }
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().startsWith("org.h2.mvstore.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ReentrantLock saveChunkLock(MVStore store) throws ReflectiveOperationException {

@@ -69,8 +69,11 @@ class NatsTaskTest {
 
     @Test
     void aJobWhoseWorkerIsKilledCompletesOnAnotherWorkerAndThePageSeesDoneOnce() {
-        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
-        ResidentProcess first = worker("p02");
+        // the first worker's signs of life come every ack wait's quarter: 6 s leaves it 4.5 s of stall
+        // (the second worker's JVM starts beside it on a loaded machine) before NATS gives its job away
+        String ackWait = "6s";
+        Node pages = site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
+        ResidentProcess first = worker("p02", "", ackWait);
         Browser onWorker = new Browser(first.uri());
         Eventually.await(Duration.ofSeconds(30), "a worker has health",
                 () -> onWorker.get("/observe/health/ready").status() == 200);
@@ -93,7 +96,7 @@ class NatsTaskTest {
         } while (progress.path("progress").path("done").asLong() < 3);
         assertEquals(1, progress.path("attempt").asInt(), "the first worker runs it");
 
-        ResidentProcess second = worker("p03");
+        ResidentProcess second = worker("p03", "", ackWait);
         assertEquals(1, browser.get("/_/jobs/" + jobId).json().path("attempt").asInt(), "still on the first worker");
         first.kill();
         List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);

@@ -107,6 +107,75 @@ class StateFaultsTest {
     }
 
     /**
+     * A page's first snapshot, which its open waits for, waits for the link during a NATS restart
+     * as a login does; before, the client's refusal failed it at once and the open answered with
+     * nothing stored, so a kill before the writer's next round lost the page.
+     */
+    @Test
+    void aPageOpenedDuringANatsRestartIsStoredBeforeItAnswers() throws Exception {
+        Map<String, String> patient = new HashMap<>(NATS_STATE);
+        patient.put("resident.state.request-timeout", "30s");
+        patient.put("resident.state.snapshot-interval", "1h"); // only the open's own write stores it
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, patient)) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser alice = aliceOn(p01);
+            alice.benchPage(); // the buckets exist
+
+            nats.stop();
+            Eventually.await(PATIENCE, "the link is down", () -> p01.counter("resident_bus_connected") == 0);
+            CompletableFuture<String> open = CompletableFuture.supplyAsync(alice::benchPage);
+            Eventually.await(PATIENCE, "the open waits for the link",
+                    () -> open.isDone() ? "answered " + open.join() : "waiting",
+                    () -> !open.isDone() && p01.counter("resident_state_link_waiting") >= 1);
+
+            nats.restart();
+            String pageId = open.get(30, TimeUnit.SECONDS);
+            assertEquals(0, savedCount(nats, pageId), "stored when its open answered");
+        }
+    }
+
+    /**
+     * A drain that meets a NATS restart: the pages' last snapshots wait for the link, and the
+     * process that continues them has every call answered before the drain. Before, each write
+     * failed at once, the lease was released all the same, and p02 continued the older copy.
+     */
+    @Test
+    void aDrainDuringANatsRestartKeepsEveryAnsweredCall() throws Exception {
+        Map<String, String> patient = new HashMap<>(NATS_STATE);
+        patient.put("resident.state.request-timeout", "30s");
+        patient.put("resident.state.snapshot-interval", "1h"); // only the drain's writes store the calls
+        patient.put("resident.shutdown.linger", "0s");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, patient)) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            Browser browser = new Browser(p01.uri());
+            String pageId = browser.benchPage(); // stored with a count of 0
+            for (int i = 1; i <= 5; i++) {
+                assertEquals(i, browser.rpc(pageId, "inc", null, null).json().get("result").asInt());
+            }
+
+            nats.stop();
+            Eventually.await(PATIENCE, "the link is down", () -> p01.counter("resident_bus_connected") == 0);
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> p01.resident().drainAndStop(p01.server()));
+            Eventually.await(PATIENCE, "the drain's write waits for the link",
+                    () -> drain.isDone() ? "drained" : "waiting",
+                    () -> !drain.isDone() && p01.counter("resident_state_link_waiting") >= 1);
+
+            nats.restart();
+            drain.get(60, TimeUnit.SECONDS);
+            assertEquals(5, savedCount(nats, pageId), "the drain stored every answered call");
+            Browser onP02 = new Browser(p02.uri());
+            onP02.useSession(browser.connectionId());
+            Reply[] last = new Reply[1];
+            Eventually.await(PATIENCE, "p02 continues the page", () -> String.valueOf(last[0]),
+                    () -> (last[0] = onP02.rpc(pageId, "inc", null, null)).status() == 200);
+            assertEquals(6, last[0].json().get("result").asInt(), last[0].body());
+        }
+    }
+
+    /**
      * A Store write that fails inside a page method leaves the call in doubt: the method may have
      * changed something before it, and NATS may have stored a write whose answer was lost. So the
      * answer is 500 {@code store_unavailable} (no Retry-After, nothing a proxy retries), which no client sends again by itself, over HTTP and

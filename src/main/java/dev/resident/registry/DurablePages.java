@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -271,7 +272,9 @@ final class DurablePages {
      * once, and hands each page to {@code evict} as soon as its snapshot is taken (no call runs here
      * after it: one waiting for the page gets 503 {@code unavailable}); up to
      * {@value #RELEASES_IN_FLIGHT} writes in flight, so a drain of many pages takes about their
-     * bytes' transfer time rather than one round trip each.
+     * bytes' transfer time rather than one round trip each. A NATS restart holds the writes until
+     * the link is back, up to the request timeout; once one write fails for want of the store, the
+     * pages not yet sent are evicted unwritten rather than each waiting for it again.
      *
      * @param callWait how long to wait, for all the pages together, for calls running on them (they
      *                 began during the drain)
@@ -279,6 +282,7 @@ final class DurablePages {
      */
     boolean release(Collection<ResidentPage> all, Consumer<ResidentPage> evict, Duration callWait) {
         Semaphore window = new Semaphore(RELEASES_IN_FLIGHT);
+        AtomicBoolean unreachable = new AtomicBoolean();
         List<CompletableFuture<Boolean>> writes = new ArrayList<>();
         boolean complete = true;
         long waitEnds = System.nanoTime() + callWait.toNanos(); // one wait for all the pages' calls
@@ -300,6 +304,11 @@ final class DurablePages {
                 continue;
             }
             window.acquireUninterruptibly();
+            if (unreachable.get()) {
+                window.release();
+                complete = false; // each write would wait the request timeout again for a link that did not come
+                continue;
+            }
             String key = StateKeys.page(page.id());
             writes.add(pages.updateAsync(key, record, page.revision())
                     .handle((revision, error) -> {
@@ -313,6 +322,7 @@ final class DurablePages {
                             Throwable cause = error instanceof CompletionException && error.getCause() != null
                                     ? error.getCause() : error;
                             LOGGER.log(Level.WARNING, "page " + key + " not saved at drain: " + cause.getMessage());
+                            unreachable.set(true);
                             return false;
                         }
                         return revision != -1;

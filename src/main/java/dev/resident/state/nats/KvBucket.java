@@ -99,23 +99,73 @@ final class KvBucket implements Bucket {
 
     /**
      * What {@link KeyValue#update} and {@link KeyValue#create} send (a publish to {@code $KV.<bucket>.<key>}
-     * that expects the key's last sequence), without waiting. A create refused because the key's
-     * last entry is a delete marker goes through {@link #update}, which writes over the marker.
+     * that expects the key's last sequence), without waiting for its answer. While the link
+     * reconnects the client refuses it (nothing sent): it waits for the link, as {@link #update}
+     * does, up to the request timeout, on a virtual thread of its own, so a round's writes wait
+     * together rather than one after another. A create refused because the key's last entry is a
+     * delete marker goes through {@link #update}, which writes over the marker.
      */
     @Override
     public CompletableFuture<Long> updateAsync(String key, byte[] value, long expected) {
-        CompletableFuture<Long> written;
-        try {
-            kv();
-            written = js.publishAsync("$KV." + name + "." + key, value,
-                            PublishOptions.builder().expectedLastSubjectSequence(expected).build())
-                    .thenApply(ack -> ack.getSeqno());
-        } catch (IOException | JetStreamApiException | IllegalStateException | IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(
-                    store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e)));
-        } catch (StateUnavailable e) {
-            return CompletableFuture.failedFuture(e);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!store.reconnecting()) {
+            try {
+                return answer(publish(key, value, expected, store.connection()), key, value, expected);
+            } catch (IllegalStateException refused) {
+                if (!unsent(refused)) {
+                    return unavailable(refused);
+                } // the link went down just now: wait for it below
+            } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
+                return unavailable(e);
+            } catch (StateUnavailable e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
+        return CompletableFuture.supplyAsync(() -> publishWhenLinked(key, value, expected, deadline),
+                Thread::startVirtualThread).thenCompose(written -> written);
+    }
+
+    /** The publish, sent once the link is up; refused while it reconnects, it goes again until {@code deadline}. */
+    private CompletableFuture<Long> publishWhenLinked(String key, byte[] value, long expected, long deadline) {
+        while (true) {
+            try {
+                return answer(publish(key, value, expected, store.connected(deadline)), key, value, expected);
+            } catch (IllegalStateException refused) {
+                if (!unsent(refused) || System.nanoTime() - deadline >= 0) {
+                    return unavailable(refused);
+                }
+            } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
+                return unavailable(e);
+            } catch (StateUnavailable e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+    }
+
+    private CompletableFuture<Long> publish(String key, byte[] value, long expected, Connection connection)
+            throws IOException, JetStreamApiException {
+        kv(connection);
+        return js.publishAsync("$KV." + name + "." + key, value,
+                        PublishOptions.builder().expectedLastSubjectSequence(expected).build())
+                .thenApply(ack -> ack.getSeqno());
+    }
+
+    /**
+     * Whether the client refused a request without sending it because the link is reconnecting:
+     * its own refusal is a plain IllegalStateException; a CancellationException (a subclass) ends
+     * a request that was sent, which must not go again.
+     */
+    private boolean unsent(IllegalStateException refused) {
+        return refused.getClass() == IllegalStateException.class && store.reconnecting();
+    }
+
+    private <T> CompletableFuture<T> unavailable(Exception e) {
+        return CompletableFuture.failedFuture(
+                store.failed(new StateUnavailable("NATS KV " + name + ": " + e.getMessage(), e)));
+    }
+
+    /** The store's answer to a publish sent: its revision, -1 when another writer came first. */
+    private CompletableFuture<Long> answer(CompletableFuture<Long> written, String key, byte[] value, long expected) {
         return written.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((revision, error) -> {
             if (error == null) {
                 store.answered();
@@ -180,10 +230,7 @@ final class KvBucket implements Bucket {
                 store.answered();
                 return result;
             } catch (IllegalStateException refused) {
-                // the client's own refusal is a plain IllegalStateException; a CancellationException
-                // (a subclass) ends a request that was sent, which must not go again
-                boolean unsent = refused.getClass() == IllegalStateException.class && store.reconnecting();
-                if (!unsent || System.nanoTime() - deadline >= 0) {
+                if (!unsent(refused) || System.nanoTime() - deadline >= 0) {
                     throw store.failed(new StateUnavailable("NATS KV " + name + ": " + refused.getMessage(), refused));
                 }
             } catch (JetStreamApiException e) {
@@ -226,11 +273,7 @@ final class KvBucket implements Bucket {
         }
     }
 
-    /** The bucket on the current connection, created when it does not exist yet. */
-    private KeyValue kv() throws IOException, JetStreamApiException {
-        return kv(store.connection());
-    }
-
+    /** The bucket on {@code connection}, created when it does not exist yet. */
     private KeyValue kv(Connection connection) throws IOException, JetStreamApiException {
         KeyValue current = kv;
         if (current != null && boundTo == connection) {

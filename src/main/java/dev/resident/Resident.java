@@ -145,7 +145,7 @@ public final class Resident implements AutoCloseable {
                         registrySettings.process(), Settings.siteAdmin(resident), meters),
                 Settings.admission(resident), proxies, timers);
         meters.gauge("resident.ready", "1 while ready: not draining, the bus connected, the state store reachable",
-                () -> !lifecycle.draining() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
+                () -> !lifecycle.drainingOrCordoned() && registry.bus().connected() && registry.stateReachable() ? 1 : 0);
         meters.gauge("resident.bus.connected", "1 while the bus reaches the other processes",
                 () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))

@@ -18,8 +18,10 @@ public final class Lifecycle {
     /** Threads in {@link #awaitIdle}: written under the lock, read by every exit. */
     private volatile int waiters;
     private volatile boolean draining;
+    private volatile boolean cordoned;
     private volatile boolean released;
 
+    /** Whether a stop's drain began: new pages and sockets are refused, and every page is to be handed over. */
     public boolean draining() {
         return draining;
     }
@@ -27,6 +29,20 @@ public final class Lifecycle {
     /** From now on ready is DOWN and new pages are refused. */
     public void startDrain() {
         draining = true;
+    }
+
+    /**
+     * From now on ready is DOWN, so a proxy sends this process no new browsers, and those it has
+     * go on as before, their pages and sockets included (an admin's drain, as a proxy's own
+     * "drain" state): a stop then hands what is left to the other processes.
+     */
+    public void cordon() {
+        cordoned = true;
+    }
+
+    /** Whether ready is DOWN for a drain: an admin's ({@link #cordon}) or a stop's. */
+    public boolean drainingOrCordoned() {
+        return draining || cordoned;
     }
 
     /**

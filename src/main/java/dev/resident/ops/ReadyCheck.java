@@ -36,7 +36,7 @@ public final class ReadyCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean draining = lifecycle.draining();
+        boolean draining = lifecycle.drainingOrCordoned();
         boolean busUp = bus.connected();
         boolean stateUp = stateReachable.getAsBoolean();
         return HealthCheckResponse.builder()

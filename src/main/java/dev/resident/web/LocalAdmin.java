@@ -35,7 +35,7 @@ public final class LocalAdmin {
 
     /** {@code {"ready","draining","bus","uptime_s","version"}}. */
     public ObjectNode health(long now) {
-        boolean draining = lifecycle.draining();
+        boolean draining = lifecycle.drainingOrCordoned();
         boolean bus = registry.bus().connected();
         return Json.object()
                 .put("ready", !draining && bus)
@@ -61,10 +61,14 @@ public final class LocalAdmin {
         socket.close(1001, "closed by an admin");
     }
 
-    /** Ready goes DOWN, new pages get 503 and every socket is closed with 1001: its clients reconnect elsewhere once it stops. */
+    /**
+     * Ready goes DOWN, so a proxy sends the process no new browsers; the browsers it has go on,
+     * sockets and new pages included, until it is stopped, whose drain hands their pages to the
+     * other processes. Closing their sockets here would gain nothing: their page ids route them
+     * back to this process, which refused them, and they waited on "reconnecting" until its stop.
+     */
     public void drain() {
-        lifecycle.startDrain();
-        sockets.closeAll(1001, "server draining");
+        lifecycle.cordon();
     }
 
     private dev.resident.page.engine.ResidentPage page(String pageId) {

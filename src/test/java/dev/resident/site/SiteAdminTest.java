@@ -1,6 +1,7 @@
 package dev.resident.site;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
@@ -170,16 +171,22 @@ class SiteAdminTest {
         assertError(drain("p77"), 404, "unknown_process");
         assertError(drain("%C3%A9".repeat(120)), 404, "unknown_process"); // longer than a bus subject takes: was a 500
         Browser onP03 = nodes.get("p03").browser();
-        SocketClient socket = onP03.socket(onP03.benchPage());
+        String pageId = onP03.benchPage();
+        SocketClient socket = onP03.socket(pageId);
         socket.next("hello");
 
         assertEquals(204, drain("p03").status());
-        assertEquals(1001, socket.closeCode(), "its sockets go away");
-        assertFalse(nodes.get("p03").ready(), "ready is DOWN");
-        assertEquals(503, onP03.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "no new pages");
+        assertFalse(nodes.get("p03").ready(), "ready is DOWN: a proxy sends it no new browsers");
         JsonNode p03 = row(state().get("processes"), "process", "p03");
         assertTrue(p03.get("draining").asBoolean());
         assertTrue(nodes.get("p02").ready(), "the others go on");
+        // the browsers it has go on until it stops: their page ids bring them back here
+        socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+        assertEquals(1, socket.next("result").path("result").asInt(), "its socket stays");
+        socket.close();
+        SocketClient again = onP03.socket(pageId);
+        assertEquals("hello", again.next().path("t").asText(), "a socket that comes back is taken: " + again);
+        assertEquals(201, onP03.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "and a tab it holds may load again");
     }
 
     @Test

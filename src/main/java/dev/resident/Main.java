@@ -53,6 +53,11 @@ public final class Main {
             resident.drainAndStop(server);
             System.exit(0);
         });
+        // two processes under one PROCESS_ID would each run the other's pages: the later one stops
+        resident.registry().whenProcessIdTaken(() -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {
+            resident.drainAndStop(server);
+            System.exit(1);
+        }));
         Signal.handle(new Signal("TERM"), signal -> stop.run());
         Signal.handle(new Signal("INT"), signal -> stop.run());
         System.out.println("Resident listening on http://localhost:" + server.port() + "/"

@@ -79,10 +79,12 @@ final class DurablePages {
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
      * @param refusedWrites counts the snapshots a full bucket refused
      * @param tenures the tenure of the connection with a key, written with its pages' snapshots
+     * @param processIdTaken told when another process, started before this one, runs under {@code self}
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
                  String self, PageHost host, BiConsumer<ResidentPage, String> lost,
-                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites, Function<String, String> tenures) {
+                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites, Function<String, String> tenures,
+                 Runnable processIdTaken) {
         this.refusedWrites = refusedWrites;
         this.tenures = tenures;
         this.maxPageBytes = maxPageBytes;
@@ -92,7 +94,8 @@ final class DurablePages {
         this.settings = settings;
         this.meters = meters;
         this.self = self;
-        this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease(), meters.leaseLapses::increment);
+        this.leases = new ProcessLeases(buckets.processes(), self, buckets.lease(), meters.leaseLapses::increment,
+                processIdTaken);
         this.host = host;
         this.lost = lost;
         this.measured = measured;

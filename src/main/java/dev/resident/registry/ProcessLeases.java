@@ -4,8 +4,8 @@ import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
 
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,6 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * running a page. Once given up (a drain) the lease stays given up: the renewal timer runs on
  * while the process lingers, and must not take it back. A process that outlived its lease (a
  * pause, a cut from the store) counts it ({@link #lapses}): its pages may be run elsewhere now.
+ * <p>
+ * Each renewal is written over the revision this process wrote last. When another process wrote
+ * the lease meanwhile, two processes run under one process id: the one that started later learns
+ * it there ({@code onDuplicate}), stops renewing and never gives up the lease, which is the other's.
+ * A first renewal takes the lease whoever wrote it: a process restarted after a kill -9 finds its
+ * predecessor's.
  */
 final class ProcessLeases {
     private static final System.Logger LOGGER = System.getLogger(ProcessLeases.class.getName());
@@ -34,17 +40,26 @@ final class ProcessLeases {
     /** A renewal and the release one at a time, so that no renewal lands after the release. */
     private final ReentrantLock writing = new ReentrantLock();
     private boolean released;
+    /** When this process started, and who it is: written in the lease, to tell two processes of one id apart. */
+    private final LeaseHolder holder = LeaseHolder.starting();
+    /** The revision of this process's last write of its lease; 0 before its first. */
+    private long revision;
+    /** Told once, when another process that started first runs under the same id. */
+    private final Runnable onDuplicate;
+    private boolean duplicate;
 
     /**
      * @param bucket  the leases, or null when the store is not shared
      * @param self    this process's owner name
      * @param lease   the bucket's ttl
      * @param onLapse told of each time the lease may have run out while the process lived
+     * @param onDuplicate told when another process, started before this one, runs under {@code self}
      */
-    ProcessLeases(Bucket bucket, String self, Duration lease, Runnable onLapse) {
+    ProcessLeases(Bucket bucket, String self, Duration lease, Runnable onLapse, Runnable onDuplicate) {
         this.bucket = bucket;
         this.self = self;
         this.onLapse = onLapse;
+        this.onDuplicate = onDuplicate;
         this.lapseNanos = lease.toNanos() - lease.toNanos() / 5;
     }
 
@@ -78,9 +93,24 @@ final class ProcessLeases {
         }
         writing.lock();
         try {
-            if (!released && (!onlyIfLapsed || lapsed())) {
+            if (!released && !duplicate && (!onlyIfLapsed || lapsed())) {
                 long sent = System.nanoTime();
-                bucket.put(self, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
+                byte[] value = holder.encode(System.currentTimeMillis());
+                long written = revision == 0 ? -1 : bucket.update(self, value, revision);
+                if (written == -1) {
+                    Optional<LeaseHolder> other = revision == 0 ? Optional.empty()
+                            : bucket.get(self).flatMap(stored -> LeaseHolder.decode(stored.value()));
+                    if (other.isPresent() && other.get().startedBefore(holder)) {
+                        duplicate = true;
+                        LOGGER.log(Level.ERROR, "another process runs as process id " + self + " (started "
+                                + other.get().describe() + "); this one started later and stops: give every"
+                                + " process of the site its own PROCESS_ID");
+                        onDuplicate.run();
+                        return;
+                    }
+                    written = bucket.put(self, value); // the first, over an older lease, or one that ran out
+                }
+                revision = written;
                 if (System.nanoTime() - renewedAt >= lapseNanos) {
                     lapses.incrementAndGet();
                     onLapse.run();
@@ -112,7 +142,9 @@ final class ProcessLeases {
         writing.lock();
         try {
             released = true;
-            bucket.delete(self);
+            if (!duplicate) { // a duplicate's lease is the other process's
+                bucket.delete(self);
+            }
         } catch (StateUnavailable e) {
             LOGGER.log(Level.WARNING, "lease not released: " + e.getMessage());
         } finally {

@@ -65,6 +65,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final CpuPool cpu;
     private final Bus bus;
     private volatile boolean released;
+    private volatile Runnable processIdTaken = () -> { };
     private volatile JobSubmitter jobs = JobSubmitter.NONE;
     /** Notices and broadcasts by sending user. */
     private final RateLimiter notices;
@@ -94,7 +95,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 refusedWrites);
         this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
                 (page, reason) -> evict(page, 1012, reason), this::measured, refusedWrites,
-                this::tenureOf);
+                this::tenureOf, () -> processIdTaken.run());
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
@@ -323,6 +324,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     /** The sessions: connections and users, logins and logouts. */
     public Sessions sessions() {
         return sessions;
+    }
+
+    /**
+     * What to do when another process of the site, started before this one, runs under this
+     * process's id (its lease says so): this one should stop. Until set, only the log says it.
+     */
+    public void whenProcessIdTaken(Runnable action) {
+        processIdTaken = action;
     }
 
     public Collection<ResidentPage> pages() {

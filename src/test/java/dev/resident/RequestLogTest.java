@@ -81,6 +81,17 @@ class RequestLogTest {
         }
     }
 
+    /** A client that goes without a close frame: Helidon calls neither onClose nor onError. */
+    @Test
+    void aSocketWhoseClientJustGoesGetsItsLineToo() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        socket.abort();
+        await("WS /_/ws " + pageId + " 1006");
+    }
+
     @Test
     void noCookieTokenOrPasswordReachesTheLog() {
         Browser alice = new Browser(uri);

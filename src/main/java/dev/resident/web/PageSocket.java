@@ -24,6 +24,7 @@ import io.helidon.websocket.WsSession;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -61,6 +62,8 @@ final class PageSocket implements WsListener {
     private SocketChannel channel;
     /** Null when the request log is off. */
     private final RequestLog requestLog;
+    /** Whether the socket's session has its line in the request log: one, however it ended. */
+    private final AtomicBoolean logged = new AtomicBoolean();
     private long upgradedAt;
     private final Guards guards;
     private final Bodies bodies;
@@ -153,7 +156,10 @@ final class PageSocket implements WsListener {
         }
         admittedAddress.set(address);
         addressKey = address;
-        SocketEnds.whenEnded(session, this::release);
+        SocketEnds.whenEnded(session, () -> {
+            release();
+            logSession(1006); // a client gone without a close frame: neither onClose nor onError runs
+        });
         QueuedChars.Share share = guards.queued.join(address);
         channel = new SocketChannel(session, settings, query.batch(), share, meters);
         sockets.add(channel);
@@ -269,7 +275,7 @@ final class PageSocket implements WsListener {
     }
 
     private void logSession(int status) {
-        if (requestLog != null && query != null) {
+        if (requestLog != null && query != null && logged.compareAndSet(false, true)) {
             requestLog.socket(query.pageId(), status, upgradedAt);
         }
     }

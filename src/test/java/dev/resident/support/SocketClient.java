@@ -263,6 +263,11 @@ public final class SocketClient {
         return closed.isDone();
     }
 
+    /** Drops the connection without a close frame, as a client that goes away does. */
+    public void abort() {
+        socket.abort();
+    }
+
     /** Sends a close frame (1000); the server answers with its own, which {@link #closeCode} reads. */
     public void close() {
         try {

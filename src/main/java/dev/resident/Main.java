@@ -47,6 +47,13 @@ public final class Main {
                 .update(worker ? resident::setupWorker : resident::setup)
                 .build()
                 .start();
+        if (!server.isRunning() || server.port() < 0) {
+            // Helidon logs why (a BindException: the port is in use) and returns a server that does
+            // not listen; a process that does not serve must not exit 0
+            System.err.println("resident: the server did not start on " + config.get("server.host").asString().orElse("")
+                    + ":" + config.get("server.port").asString().orElse("") + " (PORT); see the error above");
+            System.exit(1);
+        }
         // the drain runs on a thread of its own that keeps the JVM alive: a signal's handler thread is
         // a daemon, and once the server has stopped nothing else would wait for the state to be written
         Runnable stop = () -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {

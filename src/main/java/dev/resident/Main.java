@@ -15,6 +15,8 @@ import sun.misc.Signal;
  * (background tasks, health and metrics, no pages).
  */
 public final class Main {
+    private static final String USAGE = "usage: java -jar resident.jar [worker | hash-password]";
+
     private Main() {
     }
 
@@ -33,7 +35,11 @@ public final class Main {
             System.out.println(PasswordHash.create(password));
             return;
         }
-        boolean worker = args.length == 1 && args[0].equals("worker");
+        if (args.length > 1 || args.length == 1 && !args[0].equals("worker")) {
+            System.err.println("resident: unknown mode " + String.join(" ", args) + "\n" + USAGE);
+            System.exit(2);
+        }
+        boolean worker = args.length == 1;
         LogConfig.configureRuntime();
         Config config = ResidentConfig.load(System.getenv());
         PageTypes types = new PageTypes();

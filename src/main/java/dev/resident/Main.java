@@ -41,9 +41,19 @@ public final class Main {
         }
         boolean worker = args.length == 1;
         LogConfig.configureRuntime();
-        Config config = ResidentConfig.load(System.getenv());
+        Resident resident;
+        Config config;
         PageTypes types = new PageTypes();
-        Resident resident = Resident.create(config, types);
+        try {
+            config = ResidentConfig.load(System.getenv());
+            resident = Resident.create(config, types);
+        } catch (ConfigException | io.helidon.config.ConfigException e) {
+            // a setting that cannot be used: one line naming it, no stack trace, and an exit code
+            // that a supervisor (systemd Restart=on-failure) takes for a failure
+            System.err.println("resident: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         if (Resident.demo(config)) {
             DemoApp.register(types, resident.registry(), resident.taskTypes(), config);
         }

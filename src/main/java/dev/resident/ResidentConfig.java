@@ -160,20 +160,38 @@ public final class ResidentConfig {
                 .build();
     }
 
-    /** A duration written {@code 30s}, {@code 500ms}, {@code 10m}, {@code 2h}, plain seconds, or ISO-8601. */
+    /** What {@link #parseDuration} accepts, for error messages. */
+    static final String DURATION_FORMS = "a whole number with s, ms, m or h (30s, 500ms, 10m, 2h), plain seconds (30),"
+            + " or ISO-8601 (PT30S)";
+
+    /** {@code key}, followed by its short environment name in brackets when it has one. */
+    static String describe(String key) {
+        return ENV_ALIASES.entrySet().stream().filter(alias -> alias.getValue().equals(key)).map(Map.Entry::getKey)
+                .sorted().findFirst().map(env -> key + " (" + env + ")").orElse(key);
+    }
+
+    /**
+     * A duration written {@code 30s}, {@code 500ms}, {@code 10m}, {@code 2h}, plain seconds, or ISO-8601.
+     *
+     * @throws IllegalArgumentException naming the accepted forms, for anything else
+     */
     static Duration parseDuration(String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);
-        if (value.startsWith("p")) {
-            return Duration.parse(value.toUpperCase(Locale.ROOT));
+        try {
+            if (value.startsWith("p") || value.startsWith("-p")) {
+                return Duration.parse(value.toUpperCase(Locale.ROOT));
+            }
+            if (value.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+            }
+            long amount = Long.parseLong(value.replaceAll("[smh]$", ""));
+            return switch (value.charAt(value.length() - 1)) {
+                case 'm' -> Duration.ofMinutes(amount);
+                case 'h' -> Duration.ofHours(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a duration: " + DURATION_FORMS);
         }
-        if (value.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
-        }
-        long amount = Long.parseLong(value.replaceAll("[smh]$", ""));
-        return switch (value.charAt(value.length() - 1)) {
-            case 'm' -> Duration.ofMinutes(amount);
-            case 'h' -> Duration.ofHours(amount);
-            default -> Duration.ofSeconds(amount);
-        };
     }
 }

@@ -215,7 +215,7 @@ final class Settings {
         return switch (mode) {
             case "config" -> false;
             case "legacy-session" -> true;
-            default -> throw new IllegalArgumentException("resident.auth.mode is config or legacy-session, not " + mode);
+            default -> throw new ConfigException("resident.auth.mode", "\"" + mode + "\" must be config or legacy-session");
         };
     }
 
@@ -229,7 +229,7 @@ final class Settings {
         if (introspect.startsWith("/")) {
             String upstream = legacy.get("upstream").asString().orElse("").trim();
             if (upstream.isEmpty()) {
-                throw new IllegalArgumentException("legacy.session.introspect is a path but legacy.upstream is not set");
+                throw new ConfigException("legacy.session.introspect", "a path needs legacy.upstream (LEGACY_UPSTREAM), which is not set");
             }
             introspect = upstream.replaceAll("/+$", "") + introspect;
         }
@@ -251,7 +251,7 @@ final class Settings {
             case "auto" -> !legacy.get("upstream").asString().orElse("").isBlank();
             case "on", "true" -> true;
             case "off", "false" -> false;
-            default -> throw new IllegalArgumentException("legacy.bridge.page is auto, on or off, not " + page);
+            default -> throw new ConfigException("legacy.bridge.page", "\"" + page + "\" must be auto, on or off");
         };
     }
 
@@ -260,7 +260,7 @@ final class Settings {
         List<String> entries = strings(bridge.get("tables"));
         for (String entry : entries) {
             if (!entry.matches("\\*|[A-Za-z0-9_.:-]+(\\.\\*)?")) {
-                throw new IllegalArgumentException("legacy.bridge.tables: a table name, pkg.* or *, not " + entry);
+                throw new ConfigException("legacy.bridge.tables", "\"" + entry + "\" must be a table name, pkg.* or *");
             }
         }
         return BridgeTables.of(entries);
@@ -343,9 +343,26 @@ final class Settings {
         return settings.build();
     }
 
-    /** A duration every config has: application.yaml writes its default. */
+    /**
+     * A duration every config has: application.yaml writes its default.
+     *
+     * @throws ConfigException naming the key when it is no duration, or a negative one
+     */
     static Duration duration(Config node) {
-        return ResidentConfig.parseDuration(node.asString().get());
+        return parsed(node.key().toString(), node.asString().get());
+    }
+
+    private static Duration parsed(String key, String text) {
+        Duration value;
+        try {
+            value = ResidentConfig.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+        if (value.isNegative()) {
+            throw new ConfigException(key, "\"" + text + "\" is negative: a duration is 0 or more");
+        }
+        return value;
     }
 
     /**
@@ -358,12 +375,12 @@ final class Settings {
         long room = Math.min(resident.get("ws.queue-bytes").asLong().get(),
                 resident.get("pages.history.max-bytes").asLong().get()) - JOB_MESSAGE_ENVELOPE;
         if (tasks.get("max-result").asInt().get() > room) {
-            throw new IllegalArgumentException("resident.tasks.max-result must leave a job's message room in"
+            throw new ConfigException("resident.tasks.max-result", "must leave a job's message room in"
                     + " resident.ws.queue-bytes and resident.pages.history.max-bytes: at most " + room);
         }
         String fallback = tasks.get("fallback").asString().get().trim();
         if (!fallback.equals("local") && !fallback.equals("reject")) {
-            throw new IllegalArgumentException("resident.tasks.fallback must be local or reject: " + fallback);
+            throw new ConfigException("resident.tasks.fallback", "\"" + fallback + "\" must be local or reject");
         }
         return new TaskSettings(
                 tasks.get("workers").asInt().get(),
@@ -395,11 +412,11 @@ final class Settings {
             String name = entry.get("name").asString().orElseThrow(() -> missing(entry, "name"));
             String missed = entry.get("missed").asString().orElse("skip");
             if (!missed.equals("skip") && !missed.equals("catch-up")) {
-                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": missed must be skip or catch-up");
+                throw new ConfigException("resident.tasks.schedule", name + ": missed must be skip or catch-up");
             }
             JsonNode params = Json.parse(entry.get("params").asString().orElse("{}"));
             if (!params.isObject()) {
-                throw new IllegalArgumentException("resident.tasks.schedule " + name + ": params must be a JSON object");
+                throw new ConfigException("resident.tasks.schedule", name + ": params must be a JSON object");
             }
             schedules.add(new Schedule(name,
                     entry.get("task").asString().orElseThrow(() -> missing(entry, "task")),
@@ -409,17 +426,17 @@ final class Settings {
                     missed.equals("catch-up")));
         }
         if (schedules.stream().map(Schedule::name).distinct().count() < schedules.size()) {
-            throw new IllegalArgumentException("resident.tasks.schedule names must be unique");
+            throw new ConfigException("resident.tasks.schedule", "names must be unique");
         }
         return schedules;
     }
 
-    private static IllegalArgumentException missing(Config entry, String field) {
-        return new IllegalArgumentException(entry.key() + "." + field + " is required");
+    private static ConfigException missing(Config entry, String field) {
+        return new ConfigException(entry.key() + "." + field, "is required");
     }
 
     private static Optional<Duration> optionalDuration(Config node) {
-        return node.asString().map(ResidentConfig::parseDuration);
+        return node.asString().asOptional().map(text -> parsed(node.key().toString(), text));
     }
 
     /** A secret kept in a file (its first line), so that it is in no environment or command line. */
@@ -427,11 +444,11 @@ final class Settings {
         try {
             String secret = Files.readAllLines(Path.of(path)).stream().findFirst().orElse("").trim();
             if (secret.isEmpty()) {
-                throw new IllegalArgumentException(key + ": " + path + " is empty");
+                throw new ConfigException(key, path + " is empty");
             }
             return secret;
         } catch (IOException e) {
-            throw new IllegalArgumentException(key + ": cannot read " + path + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, "cannot read " + path + " (" + e.getMessage() + ")");
         }
     }
 

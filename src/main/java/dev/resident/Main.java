@@ -46,6 +46,7 @@ public final class Main {
         PageTypes types = new PageTypes();
         try {
             config = ResidentConfig.load(System.getenv());
+            Settings.check(config);
             resident = Resident.create(config, types);
         } catch (ConfigException | io.helidon.config.ConfigException e) {
             // a setting that cannot be used: one line naming it, no stack trace, and an exit code

@@ -365,6 +365,141 @@ final class Settings {
         return value;
     }
 
+    /** Durations for which 0 means nothing useful (a ping every millisecond, a session that ends at once, ...). */
+    private static final List<String> POSITIVE_DURATIONS = List.of(
+            "resident.sweep-interval", "resident.pages.idle-ttl", "resident.pages.max-poll-wait",
+            "resident.pages.history.max-age", "resident.connections.guest-ttl", "resident.connections.user-ttl",
+            "resident.connections.max-age", "resident.state.snapshot-interval", "resident.state.lease",
+            "resident.state.request-timeout", "resident.state.recheck",
+            "resident.limits.per-address.ipv6-window", "resident.limits.header-timeout",
+            "resident.limits.body-timeout", "resident.limits.send-timeout", "resident.limits.slow-call",
+            "resident.login.failure-window", "resident.login.max-backoff", "resident.ws.heartbeat",
+            "resident.ws.close-timeout", "resident.tasks.keep-finished", "resident.tasks.ack-wait",
+            "resident.tasks.nats-timeout", "resident.admin.deadline", "resident.admin.forget-after",
+            "legacy.connect-timeout", "legacy.timeout", "legacy.session.timeout",
+            "ipc.nats.connect-timeout", "ipc.nats.drain-timeout");
+    /** Durations whose 0 is documented: HSTS not sent, guests never give way, no wait, no cache, no grace. */
+    private static final List<String> DURATIONS = List.of(
+            "resident.hsts-max-age", "resident.limits.guests-give-way-after", "resident.shutdown.grace",
+            "resident.shutdown.linger", "legacy.session.cache-ttl", "legacy.session.outage-grace",
+            "ipc.nats.reconnect.wait", "ipc.nats.reconnect.max-wait", "ipc.nats.reconnect.jitter",
+            "ipc.nats.reconnect.grace");
+    /** Counts and sizes for which 0 (or less) closes, refuses or empties everything. */
+    private static final List<String> COUNTS = List.of(
+            "resident.cpu-threads", "resident.cpu-queue", "resident.pages.history.max-messages",
+            "resident.pages.history.max-bytes", "resident.state.max-store-bytes", "resident.state.max-page-bytes",
+            "resident.limits.max-body", "resident.limits.max-bodies-heap", "resident.limits.max-queued-bytes",
+            "resident.limits.max-ws-message", "resident.limits.max-pages-per-connection",
+            "resident.limits.max-pages-per-user", "resident.limits.max-held-per-share",
+            "resident.limits.max-watched-tables", "resident.limits.notices-per-minute",
+            "resident.limits.sessions-per-user", "resident.limits.max-pending-rpc", "resident.limits.max-page-params",
+            "resident.limits.max-login-failures", "resident.limits.max-connections", "resident.limits.max-pages",
+            "resident.limits.max-sockets", "resident.limits.per-address.new-connections-per-minute",
+            "resident.limits.per-address.new-pages-per-minute", "resident.limits.per-address.guest-pages",
+            "resident.limits.per-address.guest-connections", "resident.limits.per-address.sockets",
+            "resident.limits.per-address.connections", "resident.limits.per-address.stalled-writes",
+            "resident.limits.per-address.bodies-heap", "resident.limits.per-address.queued-bytes",
+            "resident.limits.per-address.legacy-introspections", "resident.limits.per-address.max-tracked",
+            "resident.limits.body-min-rate", "resident.login.max-user-length", "resident.login.max-password-length",
+            "resident.login.per-address-per-minute", "resident.login.global-per-minute",
+            "resident.login.max-pending", "resident.login.max-tracked", "resident.ws.queue",
+            "resident.ws.queue-bytes", "resident.ws.max-write-bytes", "resident.tasks.queue",
+            "resident.tasks.max-jobs-per-user", "resident.tasks.progress-per-second", "resident.tasks.max-params",
+            "resident.tasks.max-result", "resident.tasks.max-jobs", "resident.tasks.max-kept-results",
+            "resident.tasks.max-store-bytes", "resident.tasks.max-result-bytes-per-user",
+            "resident.tasks.max-jobs-per-user-per-window", "resident.tasks.max-deliveries",
+            "legacy.max-body", "legacy.spool.max-disk", "legacy.spool.per-address", "legacy.session.cache-size",
+            "dbevents.pg.max-run-chars", "ipc.nats.reconnect.buffer", "ipc.nats.pending.messages",
+            "ipc.nats.pending.bytes");
+    /** Counts whose 0 is documented: no workers, no write bound, every /64 apart, no quiet logins, no bucket bound. */
+    private static final List<String> COUNTS_OR_ZERO = List.of(
+            "resident.tasks.workers", "resident.state.write-rate",
+            "resident.limits.per-address.ipv6-networks-per-48", "resident.login.quiet-addresses-per-minute",
+            "resident.login.quiet-address-logins", "resident.state.nats-bucket-bytes.connections",
+            "resident.state.nats-bucket-bytes.connection-stores", "resident.state.nats-bucket-bytes.users",
+            "resident.state.nats-bucket-bytes.global", "resident.state.nats-bucket-bytes.pages",
+            "resident.state.nats-bucket-bytes.processes");
+    /** Switches: exactly {@code true} or {@code false}; Helidon reads any other word as false. */
+    private static final List<String> BOOLEANS = List.of(
+            "resident.demo", "resident.bench-pages", "resident.state.fsync", "resident.request-log.enabled",
+            "resident.access-log.enabled", "resident.limits.per-address.enabled", "legacy.bridge.guests",
+            "server.use-nio");
+    /** A process id as page ids carry it ({@code |p01}, {@link dev.resident.id.Ids#isWellFormed}): p and 2 to 16 digits. */
+    private static final java.util.regex.Pattern PROCESS = java.util.regex.Pattern.compile("p[0-9]{2,16}");
+
+    /**
+     * Checks the values of a server started from the command line before anything starts: a value
+     * that cannot be used (a typo, a zero that would close every socket, ...) stops the start with
+     * a {@link ConfigException} naming its key, rather than a server that runs wrongly.
+     */
+    static void check(Config config) {
+        for (String key : POSITIVE_DURATIONS) {
+            present(config.get(key)).ifPresent(text -> {
+                if (parsed(key, text).isZero()) {
+                    throw new ConfigException(key, "\"" + text + "\" must be more than 0; a duration is "
+                            + ResidentConfig.DURATION_FORMS);
+                }
+            });
+        }
+        for (String key : DURATIONS) {
+            present(config.get(key)).ifPresent(text -> parsed(key, text));
+        }
+        for (String key : COUNTS) {
+            present(config.get(key)).ifPresent(text -> number(key, text, 1));
+        }
+        for (String key : COUNTS_OR_ZERO) {
+            present(config.get(key)).ifPresent(text -> number(key, text, 0));
+        }
+        for (String key : BOOLEANS) {
+            present(config.get(key)).ifPresent(text -> {
+                if (!text.trim().equals("true") && !text.trim().equals("false")) {
+                    throw new ConfigException(key, "\"" + text + "\" must be true or false");
+                }
+            });
+        }
+        present(config.get("server.port")).ifPresent(text -> {
+            if (number("server.port", text, 0) > 65535) {
+                throw new ConfigException("server.port", "\"" + text + "\" must be 0 (any free port) to 65535");
+            }
+        });
+        String process = config.get("resident.process").asString().orElse("").trim();
+        if (!process.isEmpty() && !PROCESS.matcher(process).matches()) {
+            throw new ConfigException("resident.process", "\"" + process + "\" must be p followed by 2 to 16 digits"
+                    + " (p01, p02, ...; page ids end with |p01), or empty for a single process");
+        }
+        oneOf(config, "ipc.backend", "local", "nats");
+        oneOf(config, "resident.state.store", "auto", "embedded", "nats", "memory");
+        oneOf(config, "resident.auth.mode", "config", "legacy-session");
+        oneOf(config, "resident.tasks.fallback", "local", "reject");
+        oneOf(config, "legacy.bridge.page", "auto", "on", "off", "true", "false");
+    }
+
+    private static Optional<String> present(Config node) {
+        return node.exists() && node.type() == Config.Type.VALUE ? node.asString().asOptional() : Optional.empty();
+    }
+
+    private static long number(String key, String text, long min) {
+        long value;
+        try {
+            value = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "\"" + text + "\" must be a whole number, " + min + " or more");
+        }
+        if (value < min) {
+            throw new ConfigException(key, "\"" + text + "\" must be " + min + " or more"
+                    + (min == 1 ? " (0 would refuse or close everything)" : ""));
+        }
+        return value;
+    }
+
+    private static void oneOf(Config config, String key, String... allowed) {
+        present(config.get(key)).map(String::trim).ifPresent(text -> {
+            if (!List.of(allowed).contains(text)) {
+                throw new ConfigException(key, "\"" + text + "\" must be one of " + String.join(", ", allowed));
+            }
+        });
+    }
+
     /**
      * Reads the {@code resident.tasks} node (background jobs). A job's {@code done} message carries
      * its result to its page through the socket's queue and the page's history: {@code max-result}

@@ -101,7 +101,8 @@ final class Settings {
                 login(resident),
                 resident.get("admin.host").asString().orElse(""),
                 duration(resident.get("hsts-max-age")),
-                dev.resident.web.AllowedHosts.of(strings(resident.get("allowed-hosts")), serverHost));
+                dev.resident.web.AllowedHosts.of(strings(resident.get("allowed-hosts")), serverHost,
+                        resident.get("admin.host").asString().orElse("").trim()));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */

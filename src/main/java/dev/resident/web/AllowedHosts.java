@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  * {@code Host}, both the attacker's name. Configured names (ports apart) are the only ones served;
  * {@code *} serves any. Left empty, a server bound to a loopback address serves only {@code
  * localhost}, {@code 127.0.0.1} and {@code [::1]} (and its own host setting), and one bound to any
- * other address serves any name, as it cannot know its public ones.
+ * other address serves any name, as it cannot know its public ones. The admin host ({@code
+ * resident.admin.host}) is always served: the admin view answers nowhere else.
  */
 public final class AllowedHosts {
     private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]");
@@ -27,20 +28,26 @@ public final class AllowedHosts {
     /**
      * @param configured {@code resident.allowed-hosts}
      * @param serverHost {@code server.host}, the address the server binds
+     * @param adminHost  {@code resident.admin.host} ({@code ""}: none): always allowed, as the admin view
+     *                   answers only there
      */
-    public static AllowedHosts of(List<String> configured, String serverHost) {
+    public static AllowedHosts of(List<String> configured, String serverHost, String adminHost) {
         List<String> listed = configured.stream().map(String::trim).filter(name -> !name.isEmpty()).toList();
         if (listed.contains("*")) {
             return new AllowedHosts(null);
         }
+        Set<String> names = new java.util.HashSet<>();
         if (!listed.isEmpty()) {
-            return new AllowedHosts(listed.stream().map(AllowedHosts::name).collect(Collectors.toUnmodifiableSet()));
-        }
-        if (!loopback(serverHost)) {
+            listed.stream().map(AllowedHosts::name).forEach(names::add);
+        } else if (!loopback(serverHost)) {
             return new AllowedHosts(null);
+        } else {
+            names.addAll(LOOPBACK_NAMES);
+            names.add(name(serverHost.contains(":") && !serverHost.startsWith("[") ? "[" + serverHost + "]" : serverHost));
         }
-        Set<String> names = new java.util.HashSet<>(LOOPBACK_NAMES);
-        names.add(name(serverHost.contains(":") && !serverHost.startsWith("[") ? "[" + serverHost + "]" : serverHost));
+        if (!adminHost.isBlank()) {
+            names.add(name(adminHost));
+        }
         return new AllowedHosts(Set.copyOf(names));
     }
 

@@ -48,9 +48,11 @@ public final class Main {
             config = ResidentConfig.load(System.getenv());
             Settings.check(config);
             resident = Resident.create(config, types);
-        } catch (ConfigException | io.helidon.config.ConfigException e) {
+        } catch (IllegalArgumentException | io.helidon.config.ConfigException e) {
             // a setting that cannot be used: one line naming it, no stack trace, and an exit code
-            // that a supervisor (systemd Restart=on-failure) takes for a failure
+            // that a supervisor (systemd Restart=on-failure) takes for a failure. Besides Settings'
+            // ConfigExceptions, the settings records of each package refuse what they cannot use with
+            // an IllegalArgumentException whose message starts with the key
             System.err.println("resident: " + e.getMessage());
             System.exit(2);
             return;

@@ -109,6 +109,9 @@ class StartupChecksTest {
             "HEARTBEAT         ; 1.5s  ; resident.ws.heartbeat (HEARTBEAT): \"1.5s\" is not a duration",
             "HSTS_MAX_AGE      ; 1y    ; resident.hsts-max-age (HSTS_MAX_AGE): \"1y\" is not a duration",
             "IPC_BACKEND       ; nast  ; ipc.backend (IPC_BACKEND): \"nast\" must be one of local, nats",
+            "STATE_STORE       ; nats  ; resident.state.store=nats needs ipc.backend=nats",
+            "LEGACY_UPSTREAM   ; ftp://127.0.0.1:21 ; legacy.upstream must be http://host:port",
+            "ADMIN_HOST        ; admin.example.com:8443 ; resident.admin.host must be a host name without a port",
     })
     void aBadValueStopsTheStartNamingItsKey(String env, String value, String message) throws Exception {
         Exit exit = run(Map.of(env, value));

@@ -347,6 +347,7 @@ public final class Resident implements AutoCloseable {
             LOGGER.log(Level.INFO, "every page and connection saved");
         }
         lifecycle.markReleased();
+        web.leaveSite();
         try {
             if (!Linger.awaitQuiet(HttpRequests::count, Linger.QUIET, shutdownLinger)) {
                 LOGGER.log(Level.INFO, "requests still came after " + shutdownLinger.toMillis()

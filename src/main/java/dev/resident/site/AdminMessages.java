@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * The admin messages between processes, JSON objects with {@code "v":1}:
  * <ul>
- *   <li>hello: {@code {"v":1,"process","answer"}}</li>
+ *   <li>hello: {@code {"v":1,"process","answer","leaving"?}} ({@code leaving}: it stops, forget it)</li>
  *   <li>request: {@code {"v":1,"from","action":"state"|"drop_page"|"drop_socket"|"drain","page_id"?}}</li>
  *   <li>state reply: {@code {"v":1,"process","health","state","known":{process: last seen ms}}}</li>
  *   <li>action reply: {@code {"v":1,"process","status","code"?,"message"?}}</li>
@@ -34,6 +34,11 @@ final class AdminMessages {
 
     static byte[] hello(String process, boolean answer) {
         return bytes(header().put("process", process).put("answer", answer));
+    }
+
+    /** A process that stops says so, so that the others do not list it as missing. */
+    static byte[] leaving(String process) {
+        return bytes(header().put("process", process).put("answer", true).put("leaving", true));
     }
 
     static byte[] request(String from, String action, String pageId) {
@@ -61,7 +66,7 @@ final class AdminMessages {
         return bytes(body);
     }
 
-    record Hello(String process, boolean answer) {
+    record Hello(String process, boolean answer, boolean leaving) {
     }
 
     record Request(String from, String action, String pageId) {
@@ -75,7 +80,8 @@ final class AdminMessages {
 
     static Hello readHello(byte[] data) {
         JsonNode body = open(data);
-        return new Hello(name(body, "process"), body.path("answer").asBoolean(false));
+        return new Hello(name(body, "process"), body.path("answer").asBoolean(false),
+                body.path("leaving").asBoolean(false));
     }
 
     static Request readRequest(byte[] data) {

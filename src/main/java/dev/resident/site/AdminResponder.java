@@ -57,6 +57,10 @@ final class AdminResponder {
         if (hello.process().equals(self)) {
             return;
         }
+        if (hello.leaving()) {
+            known.left(hello.process(), System.currentTimeMillis());
+            return;
+        }
         known.seen(hello.process(), System.currentTimeMillis());
         if (!hello.answer()) {
             publish(subjects.hello(), AdminMessages.hello(self, true)); // so the newcomer knows us too

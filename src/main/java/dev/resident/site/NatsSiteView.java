@@ -61,6 +61,22 @@ final class NatsSiteView implements SiteView {
     }
 
     @Override
+    public void leave() {
+        Connection current = connection.get();
+        if (current == null) {
+            return;
+        }
+        try {
+            current.publish(subjects.hello(), AdminMessages.leaving(self));
+            current.flush(Duration.ofSeconds(1)); // before the process closes its connection
+        } catch (IllegalStateException | java.util.concurrent.TimeoutException e) {
+            LOGGER.log(Level.DEBUG, () -> "the site was not told this process stops: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
     public ObjectNode state(long now) {
         Map<String, StateReply> replies = gather();
         long seen = System.currentTimeMillis();

@@ -21,6 +21,10 @@ public interface SiteView {
     /** Closes a page's socket with 1001 wherever it lives; 404 {@code unknown_page} or {@code no_socket}. */
     void dropSocket(String pageId);
 
-    /** Drains a process (ready DOWN, new pages refused, sockets closed with 1001); 404 {@code unknown_process}. */
+    /** Drains a process (ready DOWN: no new browsers; those it has go on until it stops); 404 {@code unknown_process}. */
     void drain(String process);
+
+    /** This process stops, its pages handed over: the other processes forget it at once rather than show it missing. */
+    default void leave() {
+    }
 }

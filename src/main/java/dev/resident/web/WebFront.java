@@ -108,6 +108,11 @@ public final class WebFront {
         guards.close();
     }
 
+    /** This process stops with its pages handed over: the site's admin view forgets it at once. */
+    public void leaveSite() {
+        site.leave();
+    }
+
     public Sockets sockets() {
         return sockets;
     }

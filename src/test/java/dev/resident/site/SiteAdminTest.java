@@ -208,6 +208,16 @@ class SiteAdminTest {
         assertError(drain("p02"), 503, "unavailable");
     }
 
+    /** A stop's drain (a deploy retiring it) says so: the others forget it at once rather than list it missing for minutes. */
+    @Test
+    void aProcessStoppedByItsDrainLeavesTheViewAtOnce() {
+        assertEquals(Map.of("p01", "up", "p02", "up", "p03", "up"), statuses(state()));
+        Node p02 = nodes.get("p02");
+        p02.resident().drainAndStop(p02.server());
+        Eventually.await(WAIT, "p02 gone from p01's view, not missing",
+                () -> statuses(state()).equals(Map.of("p01", "up", "p03", "up")));
+    }
+
     @Test
     void malformedAdminMessagesAreIgnoredAndCounted() throws Exception {
         Node p01 = nodes.get("p01");

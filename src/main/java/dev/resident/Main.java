@@ -56,6 +56,11 @@ public final class Main {
             System.err.println("resident: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (dev.resident.state.StateUnavailable e) {
+            // the embedded store's directory held by another process, or a file that cannot be opened
+            System.err.println("resident: " + e.getMessage());
+            System.exit(1);
+            return;
         }
         if (Resident.demo(config)) {
             DemoApp.register(types, resident.registry(), resident.taskTypes(), config);

@@ -3,6 +3,7 @@ package dev.resident;
 import dev.resident.support.MainProcess;
 import dev.resident.support.RawHttp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -87,6 +88,18 @@ class StartupChecksTest {
             assertTrue(exit.output().contains("resident: the server did not start on 127.0.0.1:" + taken.getLocalPort()),
                     exit.output());
             assertFalse(exit.output().contains("Resident listening on"), exit.output());
+        }
+    }
+
+    /** Two processes on one embedded store: the second waits for the directory a while, then says why it stops. */
+    @Test
+    void aStateDirectoryHeldByAnotherProcessExitsNonZeroWithOneLine(@TempDir Path state) throws Exception {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(state.resolve("state.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = channel.lock()) {
+            Exit exit = run(Map.of("STATE_DIR", state.toString()));
+            assertEquals(1, exit.code(), exit.output());
+            exit.assertOneLineError("resident: the state directory " + state.toAbsolutePath() + " is locked by another process");
         }
     }
 

@@ -11,6 +11,7 @@ import dev.resident.page.engine.SavedPage;
 import dev.resident.state.Bucket;
 import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
+import dev.resident.state.StateUnreachable;
 import dev.resident.state.Versioned;
 
 import java.lang.System.Logger.Level;
@@ -276,8 +277,9 @@ final class DurablePages {
      * after it: one waiting for the page gets 503 {@code unavailable}); up to
      * {@value #RELEASES_IN_FLIGHT} writes in flight, so a drain of many pages takes about their
      * bytes' transfer time rather than one round trip each. A NATS restart holds the writes until
-     * the link is back, up to the request timeout; once one write fails for want of the store, the
-     * pages not yet sent are evicted unwritten rather than each waiting for it again.
+     * the link is back, up to the request timeout; once one write found no link in that time, the
+     * pages not yet sent are evicted unwritten rather than each waiting for it again (a write sent
+     * and not answered in time stops nothing: the store is slow, not away).
      *
      * @param callWait how long to wait, for all the pages together, for calls running on them (they
      *                 began during the drain)
@@ -325,7 +327,9 @@ final class DurablePages {
                             Throwable cause = error instanceof CompletionException && error.getCause() != null
                                     ? error.getCause() : error;
                             LOGGER.log(Level.WARNING, "page " + key + " not saved at drain: " + cause.getMessage());
-                            unreachable.set(true);
+                            if (cause instanceof StateUnreachable) {
+                                unreachable.set(true); // no answer in time may still let the others through
+                            }
                             return false;
                         }
                         return revision != -1;

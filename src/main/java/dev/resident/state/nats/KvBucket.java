@@ -3,6 +3,7 @@ package dev.resident.state.nats;
 import dev.resident.state.Bucket;
 import dev.resident.state.BucketFull;
 import dev.resident.state.StateUnavailable;
+import dev.resident.state.StateUnreachable;
 import dev.resident.state.Versioned;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -131,8 +132,12 @@ final class KvBucket implements Bucket {
             try {
                 return answer(publish(key, value, expected, store.connected(deadline)), key, value, expected);
             } catch (IllegalStateException refused) {
-                if (!unsent(refused) || System.nanoTime() - deadline >= 0) {
+                if (!unsent(refused)) {
                     return unavailable(refused);
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return CompletableFuture.failedFuture(store.failed(new StateUnreachable(
+                            "NATS KV " + name + ": no link within " + timeout.toMillis() + " ms", refused)));
                 }
             } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
                 return unavailable(e);

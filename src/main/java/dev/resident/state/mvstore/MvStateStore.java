@@ -63,6 +63,11 @@ public final class MvStateStore implements StateStore {
     static final int REWRITE_BELOW_FILL_RATE = 50;
     /** Live bytes copied at most in one such rewrite. */
     static final int REWRITE_BYTES = 1024 * 1024;
+    /**
+     * The map of the commits made only so that MVStore frees what it replaced ({@link Tidying}): MVStore
+     * frees a replaced chunk, and cuts the file's free end, only in a commit that writes something.
+     */
+    static final String TIDYING_MAP = "resident.tidying";
     private final MVStore store;
     private final DirectoryLock lock;
     private final GroupCommit groupCommit;
@@ -72,6 +77,7 @@ public final class MvStateStore implements StateStore {
     private volatile boolean reachable = true;
     private volatile boolean closing;
     private final Thread background;
+    private final Tidying tidying;
 
     private MvStateStore(MVStore store, DirectoryLock lock, Duration commitDelay, boolean fsync, long writeRate,
                          LongConsumer commitWaits) {
@@ -90,6 +96,7 @@ public final class MvStateStore implements StateStore {
         this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP, written.orElse(() -> 0),
                 written.isPresent() ? writeRate : 0);
         long every = Math.max(1, commitDelay.toNanos());
+        this.tidying = new Tidying(store, every);
         this.background = Thread.ofPlatform().daemon().name("resident-state-commit")
                 .start(() -> commitInBackground(every));
     }
@@ -111,6 +118,7 @@ public final class MvStateStore implements StateStore {
                     rewrittenAt = System.nanoTime();
                     store.compact(REWRITE_BELOW_FILL_RATE, REWRITE_BYTES);
                 }
+                tidying.step(System.nanoTime());
             } catch (MVStoreException | IllegalStateException e) {
                 if (closing || store.isClosed()) {
                     return;
@@ -131,6 +139,16 @@ public final class MvStateStore implements StateStore {
      */
     public static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, long writeRate,
                                     LongConsumer commitWaits) {
+        return open(dir, commitDelay, fsync, writeRate, commitWaits, null);
+    }
+
+    /**
+     * As {@link #open(Path, Duration, boolean, long, LongConsumer)}, with MVStore's retention time of
+     * replaced chunks set to {@code retention} instead of its default (45 s): for the tests, which
+     * cannot wait that long; null keeps MVStore's.
+     */
+    static MvStateStore open(Path dir, Duration commitDelay, boolean fsync, long writeRate,
+                             LongConsumer commitWaits, Duration retention) {
         try {
             makeOwnersOnly(dir);
         } catch (IOException e) {
@@ -143,6 +161,9 @@ public final class MvStateStore implements StateStore {
             createOwnersOnly(file);
             MVStore store = compactedWhenMostlyFree(file, openFile(file));
             ownersOnly(file);
+            if (retention != null) {
+                store.setRetentionTime((int) retention.toMillis());
+            }
             LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                     + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
             return new MvStateStore(store, lock, commitDelay, fsync, writeRate, commitWaits);

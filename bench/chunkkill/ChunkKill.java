@@ -39,6 +39,9 @@ import java.util.stream.Stream;
  *   cycle     : one dir for 6 starts, kill 300..1500 ms after spawn; each restart checks the writes before
  *   cycleopen : one dir for 6 starts, kill 0..1500 ms after spawn (often in the restart's own open)
  *   snap      : the child copies the log, then the file, every 5..30 ms (what a kill then would leave)
+ *   idle      : new dir, heavy writes for 2..8 s, then none; kill 3..130 s after spawn (while the store
+ *               frees the chunks the writes replaced once 45 s old, cuts the file and copies live pages
+ *               to its start: Tidying)
  *   trial     : 100 trials a child: a waited write, a batched one left to the background commit, a
  *               waited write 0.9..1.5 commit delays later (around that commit), a quiet spell, a copy
  *   -Dlight: a few writes a second (as the CI test); -Dquiet: the writers stop 0.1..1.5 s after the
@@ -72,7 +75,8 @@ public final class ChunkKill {
     static void run(String mode, int iterations, int seconds, Path work, int delayMs) throws Exception {
         Files.createDirectories(work);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        int kills = 0, opens = 0, failures = 0, iter = 0, snaps = 0, snapFailures = 0;
+        int kills = 0, opens = 0, failures = 0, iter = 0, snaps = 0, snapFailures = 0, killsAfterTidying = 0, killsAfterRound = 0;
+        long maxBytes = 0;
         Random random = new Random();
         while (iter < iterations && System.nanoTime() < deadline) {
             iter++;
@@ -87,9 +91,10 @@ public final class ChunkKill {
                     case "cycleopen" -> random.nextInt(1500);
                     case "snap" -> 3000;
                     case "trial" -> 600_000;
+                    case "idle" -> 3000 + random.nextInt(127_000);
                     default -> throw new IllegalArgumentException(mode);
                 };
-                Process child = new ProcessBuilder(javaBin(), "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dlight=" + LIGHT, "-Dquiet=" + QUIET, "-Dsnap=" + mode.equals("snap"), "-Dtrial=" + mode.equals("trial"), "-DdelayMs=" + delayMs,
+                Process child = new ProcessBuilder(javaBin(), "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Dlight=" + LIGHT, "-Dquiet=" + QUIET, "-Dsnap=" + mode.equals("snap"), "-Dtrial=" + mode.equals("trial"), "-Didle=" + mode.equals("idle"), "-DdelayMs=" + delayMs,
                         "-Dtrials=" + Integer.getInteger("trials", 100), "-Dburn=" + Integer.getInteger("burn", 0),
                         "-cp", System.getProperty("java.class.path"), "ChunkKill", "child", dir.toString(),
                         Integer.toString(delayMs))
@@ -102,6 +107,14 @@ public final class ChunkKill {
                     kills++;
                 }
                 String out = Files.readString(dir.resolveSibling(dir.getFileName() + ".out." + s));
+                String[] tidy = out.lines().filter(l -> l.startsWith("TIDY ")).reduce((a, b) -> b).orElse("TIDY 0 0 0").split(" ");
+                if (!tidy[1].equals("0")) {
+                    killsAfterTidying++;
+                }
+                if (!tidy[2].equals("0")) {
+                    killsAfterRound++;
+                }
+                maxBytes = Math.max(maxBytes, Long.parseLong(tidy[3]));
                 if (out.contains("OPENED")) {
                     opens++;
                 }
@@ -175,8 +188,9 @@ public final class ChunkKill {
                 }
             }
         }
-        System.out.printf("SUMMARY light=" + LIGHT + " quiet=" + QUIET + " burn=" + Integer.getInteger("burn", 0) + " mode=%s delay=%d iterations=%d kills=%d childOpens=%d failures=%d snapshots=%d snapshotFailures=%d%n",
-                mode, delayMs, iter, kills, opens, failures, snaps, snapFailures);
+        System.out.printf("SUMMARY light=" + LIGHT + " quiet=" + QUIET + " burn=" + Integer.getInteger("burn", 0) + " mode=%s delay=%d iterations=%d kills=%d childOpens=%d failures=%d snapshots=%d snapshotFailures=%d%s%n",
+                mode, delayMs, iter, kills, opens, failures, snaps, snapFailures, mode.equals("idle")
+                        ? " afterTidyingCommits=" + killsAfterTidying + " afterCopyRounds=" + killsAfterRound + " largestFile=" + maxBytes : "");
     }
 
     static String javaBin() {
@@ -388,7 +402,10 @@ public final class ChunkKill {
                 }
             });
         }
-        if (QUIET) {
+        if (Boolean.getBoolean("idle")) {
+            reportTidying(store, dir);
+            stopAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000 + ThreadLocalRandom.current().nextInt(6000));
+        } else if (QUIET) {
             stopAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100 + ThreadLocalRandom.current().nextInt(1400));
         }
         Bucket connections = buckets.get("connections");
@@ -534,6 +551,29 @@ public final class ChunkKill {
         System.out.println("TRIALS DONE");
         System.out.flush();
         Runtime.getRuntime().halt(0);
+    }
+
+    /** Every second, what the store's Tidying did so far and the file's size: "TIDY commits rounds bytes". */
+    static void reportTidying(MvStateStore store, Path dir) throws Exception {
+        java.lang.reflect.Field field = MvStateStore.class.getDeclaredField("tidying");
+        field.setAccessible(true);
+        Object tidying = field.get(store);
+        java.lang.reflect.Method commits = tidying.getClass().getDeclaredMethod("commits");
+        java.lang.reflect.Method rounds = tidying.getClass().getDeclaredMethod("rewritesAll");
+        commits.setAccessible(true);
+        rounds.setAccessible(true);
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                sleepMicros(1_000_000);
+                try {
+                    System.out.println("TIDY " + commits.invoke(tidying) + " " + rounds.invoke(tidying) + " "
+                            + Files.size(dir.resolve("state").resolve("state.mv")));
+                    System.out.flush();
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
     }
 
     static void sleepMicros(long us) {

@@ -7,7 +7,8 @@ Used by bench/file-size; see there.
 
 Each of --workers threads plays a visitor: a guest session that now and then logs in (a demo user,
 --logins a second over all threads) and out, keeps a few /_bench pages of ~1 KB data open,
-replacing one (close, open) at --opens a second over all, calls `inc` on them (--rpcs a second:
+replacing one (close, open) at --opens a second over all (--pages each, opened at once at the
+start; a login ends a guest's pages, refilled at --opens), calls `inc` on them (--rpcs a second:
 page snapshots written within SNAPSHOT_INTERVAL, batched) and, when logged in, keeps a /board page
 on which it creates and updates orders (--creates a second: each rewrites the demo's order table
 in the global Store, up to 32 KB, a commit the call waits for). Every --every seconds one line:
@@ -60,10 +61,10 @@ class Counters:
 
 
 class Visitor:
-    PAGES = 4
-
     def __init__(self, args, pacers, counters, running):
         self.port = args.port
+        self.keep = args.pages
+        self.filled = False
         self.pacers = pacers
         self.counters = counters
         self.running = running
@@ -130,11 +131,12 @@ class Visitor:
                     self.logout()
                 else:
                     self.login()
-            if len(self.pages) < self.PAGES or self.pacers["opens"].due():
-                acted = True
-                if len(self.pages) >= self.PAGES:
+            if (not self.filled and len(self.pages) < self.keep) or self.pacers["opens"].due():
+                acted = True  # the first pages at once, then replaced (or refilled after a login) at --opens
+                if len(self.pages) >= self.keep:
                     self.close(self.pages.pop(0))
                 self.open_bench()
+                self.filled = self.filled or len(self.pages) >= self.keep
             if self.pages and self.pacers["rpcs"].due():
                 acted = True
                 if self.call("/_/rpc", {"page_id": random.choice(self.pages), "method": "inc"}, 200) is not None:
@@ -180,6 +182,7 @@ def main():
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--idle-minutes", type=float, default=5)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--pages", type=int, default=4, help="pages each visitor keeps open")
     parser.add_argument("--opens", type=float, default=10)
     parser.add_argument("--rpcs", type=float, default=100)
     parser.add_argument("--creates", type=float, default=4)

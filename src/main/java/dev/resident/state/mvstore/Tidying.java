@@ -17,19 +17,21 @@ import org.h2.mvstore.MVStore;
  * and four periods more, a tiny commit (a counter in the map {@link MvStateStore#TIDYING_MAP})
  * is made every period: it frees what the last writes replaced and lets MVStore cut the file.
  * <p>
- * What still holds the file's end then is a chunk with live pages in it. When the file is more than
- * {@link StartCompaction#MIN_BYTES} and less than half of it is in chunks (the rest free space
+ * What still holds the file's end then is a chunk with live pages in it. While the file is more
+ * than {@link StartCompaction#MIN_BYTES} and less than half of it is in chunks (the rest free space
  * between them), the live pages of the chunks older than the retention time are copied to new
  * chunks, {@link MvStateStore#REWRITE_BYTES} at each step (MVStore's {@code compact}, which the
  * background commit runs every second for sparse chunks, asked for any chunk): a new chunk goes
  * into the first free space large enough, near the file's start, so the old ones, freed as above,
- * no longer hold its end. Such a round copies at most twice the live bytes and lasts at most twice
- * the retention time, and one starts at most once in {@link #REWRITE_ALL_EVERY} retention times
- * (the first at any time: a file that was mostly free at the start was copied then already).
+ * no longer hold its end. At most twice the live bytes are copied in a window of the retention
+ * time and four eighths; after {@link #GIVE_UP_AFTER_WINDOWS} windows in a row that left the file
+ * no smaller, the copies stop for {@link #BACK_OFF_RETENTIONS} retention times.
  */
 final class Tidying {
-    /** A copy of every live page is made at most once in this many retention times. */
-    static final int REWRITE_ALL_EVERY = 12;
+    /** Windows of copies in a row that left the file no smaller, after which the copies stop for a while. */
+    static final int GIVE_UP_AFTER_WINDOWS = 3;
+    /** That while, in retention times. */
+    static final int BACK_OFF_RETENTIONS = 12;
     /** Below this share of the file in chunks (percent), its live pages are copied to its start. */
     static final int REWRITE_ALL_BELOW_FILE_FILL = 50;
     private final MVStore store;
@@ -39,10 +41,11 @@ final class Tidying {
     private long ownVersion = -1;
     private long lastWrite;
     private long lastTidy;
-    private long lastRewriteAll;
-    private boolean rewroteAny;
-    private long rewriteUntil;
-    private long rewriteBytesLeft;
+    private long windowStart;
+    private long windowSize;
+    private long windowBytesLeft;
+    private int windowsWithoutShrinking;
+    private long backOffUntil;
     private long tidyCommits;
     private long rewritesAll;
 
@@ -54,7 +57,7 @@ final class Tidying {
         this.seenVersion = store.getCurrentVersion();
         this.lastWrite = now;
         this.lastTidy = now;
-        this.lastRewriteAll = now;
+        this.backOffUntil = now;
     }
 
     private long retention() {
@@ -84,19 +87,23 @@ final class Tidying {
             ownVersion = store.getCurrentVersion();
             seenVersion = ownVersion;
         }
-        if (rewriteBytesLeft > 0) {
-            if (now - rewriteUntil >= 0 || !mostlyFree()) {
-                rewriteBytesLeft = 0;
-            } else if (store.compact(100, MvStateStore.REWRITE_BYTES)) { // committed by the next commit
-                rewriteBytesLeft -= MvStateStore.REWRITE_BYTES;
+        if (now - backOffUntil >= 0 && mostlyFree()) {
+            if (now - windowStart >= retention() + 4 * period) { // a new window
+                long size = store.getFileStore().size();
+                windowsWithoutShrinking = windowStart != 0 && size >= windowSize ? windowsWithoutShrinking + 1 : 0;
+                windowStart = now;
+                windowSize = size;
+                windowBytesLeft = 2 * liveBytes() + MvStateStore.REWRITE_BYTES;
+                if (windowsWithoutShrinking >= GIVE_UP_AFTER_WINDOWS) {
+                    windowsWithoutShrinking = 0;
+                    backOffUntil = now + BACK_OFF_RETENTIONS * Math.max(retention(), period);
+                    return;
+                }
+                rewritesAll++;
             }
-        } else if ((!rewroteAny || now - lastRewriteAll >= REWRITE_ALL_EVERY * Math.max(retention(), period))
-                && mostlyFree()) {
-            rewroteAny = true;
-            lastRewriteAll = now;
-            rewritesAll++;
-            rewriteUntil = now + 2 * retention() + 4 * period;
-            rewriteBytesLeft = 2 * liveBytes() + MvStateStore.REWRITE_BYTES;
+            if (windowBytesLeft > 0 && store.compact(100, MvStateStore.REWRITE_BYTES)) { // committed by the next commit
+                windowBytesLeft -= MvStateStore.REWRITE_BYTES;
+            }
         }
     }
 

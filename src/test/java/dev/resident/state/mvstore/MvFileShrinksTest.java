@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * retention time of 1 s instead of MVStore's 45 s, so that the test need not wait minutes).
  * Before, once the writes stopped, the rewriting of sparse chunks stopped too as soon as the chunks
  * were half live (dead chunks not yet freed counted), nothing committed any more, MVStore freed no
- * replaced chunk, and the file kept the size of its last writes (here ~70 MB for ~6 MB live) until
+ * replaced chunk, and the file kept the size of its last writes (here ~42 MB for ~5 MB live) until
  * the next start (bench/README.md, "Thirty-fourth session").
  */
 @Timeout(90)

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * One JetStream KV bucket, created on first use with file storage, one value per key, the
@@ -110,17 +111,10 @@ final class KvBucket implements Bucket {
     public CompletableFuture<Long> updateAsync(String key, byte[] value, long expected) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!store.reconnecting()) {
-            try {
-                return answer(publish(key, value, expected, store.connection()), key, value, expected);
-            } catch (IllegalStateException refused) {
-                if (!unsent(refused)) {
-                    return unavailable(refused);
-                } // the link went down just now: wait for it below
-            } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
-                return unavailable(e);
-            } catch (StateUnavailable e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            CompletableFuture<Long> sent = attempt(key, value, expected, store::connection);
+            if (sent != null) {
+                return sent;
+            } // the link went down just now: wait for it below
         }
         return CompletableFuture.supplyAsync(() -> publishWhenLinked(key, value, expected, deadline),
                 Thread::startVirtualThread).thenCompose(written -> written);
@@ -129,21 +123,30 @@ final class KvBucket implements Bucket {
     /** The publish, sent once the link is up; refused while it reconnects, it goes again until {@code deadline}. */
     private CompletableFuture<Long> publishWhenLinked(String key, byte[] value, long expected, long deadline) {
         while (true) {
-            try {
-                return answer(publish(key, value, expected, store.connected(deadline)), key, value, expected);
-            } catch (IllegalStateException refused) {
-                if (!unsent(refused)) {
-                    return unavailable(refused);
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    return CompletableFuture.failedFuture(store.failed(new StateUnreachable(
-                            "NATS KV " + name + ": no link within " + timeout.toMillis() + " ms", refused)));
-                }
-            } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
-                return unavailable(e);
-            } catch (StateUnavailable e) {
-                return CompletableFuture.failedFuture(e);
+            CompletableFuture<Long> sent = attempt(key, value, expected, () -> store.connected(deadline));
+            if (sent != null) {
+                return sent;
             }
+            if (System.nanoTime() - deadline >= 0) {
+                return CompletableFuture.failedFuture(store.failed(new StateUnreachable(
+                        "NATS KV " + name + ": no link within " + timeout.toMillis() + " ms", null)));
+            }
+        }
+    }
+
+    /**
+     * One try of the publish on {@code connection}'s link: the store's answer, or a failure; null
+     * when the client refused it unsent because the link is reconnecting (it may go again).
+     */
+    private CompletableFuture<Long> attempt(String key, byte[] value, long expected, Supplier<Connection> connection) {
+        try {
+            return answer(publish(key, value, expected, connection.get()), key, value, expected);
+        } catch (IllegalStateException refused) {
+            return unsent(refused) ? null : unavailable(refused);
+        } catch (IOException | JetStreamApiException | IllegalArgumentException e) {
+            return unavailable(e);
+        } catch (StateUnavailable e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 

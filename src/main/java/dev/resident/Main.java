@@ -8,6 +8,8 @@ import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import sun.misc.Signal;
 
+import java.util.function.IntConsumer;
+
 /**
  * Starts Resident: {@code java -jar resident.jar}. Also {@code java -jar resident.jar hash-password}
  * prints a hash for the {@code resident.users} config of a password it asks for (or reads from its
@@ -80,17 +82,14 @@ public final class Main {
         }
         // the drain runs on a thread of its own that keeps the JVM alive: a signal's handler thread is
         // a daemon, and once the server has stopped nothing else would wait for the state to be written
-        Runnable stop = () -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {
+        IntConsumer stop = code -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {
             resident.drainAndStop(server);
-            System.exit(0);
+            System.exit(code);
         });
         // two processes under one PROCESS_ID would each run the other's pages: the later one stops
-        resident.registry().whenProcessIdTaken(() -> Thread.ofPlatform().daemon(false).name("resident-stop").start(() -> {
-            resident.drainAndStop(server);
-            System.exit(1);
-        }));
-        Signal.handle(new Signal("TERM"), signal -> stop.run());
-        Signal.handle(new Signal("INT"), signal -> stop.run());
+        resident.registry().whenProcessIdTaken(() -> stop.accept(1));
+        Signal.handle(new Signal("TERM"), signal -> stop.accept(0));
+        Signal.handle(new Signal("INT"), signal -> stop.accept(0));
         System.out.println("Resident listening on http://localhost:" + server.port() + "/"
                 + (worker ? " (worker: tasks, /observe only)" : ""));
     }

@@ -36,7 +36,9 @@ import java.util.function.Function;
  * restart or on another process. One process runs a page at a time: every write is conditional on
  * the revision its writer last saw, so of two processes adopting one page exactly one wins, and a
  * process whose page was taken over learns it at its next write and drops its copy. A page is
- * taken over only from an owner that released it (a drain) or lost its lease (it died).
+ * taken over only from an owner that released it (a drain) or lost its lease (it died), and from
+ * one that lost its lease only by a process that held its own for a whole lease without a break
+ * ({@link ProcessLeases#mayTakeOver}).
  */
 final class DurablePages {
     private static final System.Logger LOGGER = System.getLogger(DurablePages.class.getName());
@@ -146,7 +148,9 @@ final class DurablePages {
                     return Optional.empty();
                 }
                 String owner = record.get().owner();
-                if (!record.get().released() && !owner.equals(self) && leases.alive(owner)) {
+                if (!record.get().released() && !owner.equals(self)
+                        && (!leases.mayTakeOver() || leases.alive(owner))) {
+                    // alive, or perhaps only not back yet from an outage that this process is just back from
                     throw new PageMoved(saved.id());
                 }
                 Optional<PageType<?>> type = types.find(saved.path());

@@ -22,6 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * it there ({@code onDuplicate}), stops renewing and never gives up the lease, which is the other's.
  * A first renewal takes the lease whoever wrote it: a process restarted after a kill -9 finds its
  * predecessor's.
+ * <p>
+ * Another process's lease found run out says that process is gone only to a process that has
+ * itself renewed its lease without a break for a whole lease ({@link #mayTakeOver}). After an
+ * outage of NATS longer than the lease every lease has run out, and each process renews its own
+ * only once its own link is back: one back a moment before another must not take the other's
+ * pages over from their copies saved before the outage while the other, which served them from
+ * memory meanwhile, is about to renew.
  */
 final class ProcessLeases {
     private static final System.Logger LOGGER = System.getLogger(ProcessLeases.class.getName());
@@ -29,6 +36,12 @@ final class ProcessLeases {
     private final String self;
     /** A renewal later than this after the last one may have come after the lease ran out (a fifth of it spare). */
     private final long lapseNanos;
+    private final long leaseNanos;
+    /**
+     * When the lease last began to be held without a break: the first renewal answered, or the
+     * first after one that failed or came after a lapse (nanoTime; the start until the first).
+     */
+    private volatile long unbrokenSince = System.nanoTime();
     /** When the last renewal that was answered was sent: its entry lasts at least a lease from then. */
     private volatile long renewedAt = System.nanoTime();
     /** How many times the lease may have run out while this process lived. */
@@ -60,7 +73,8 @@ final class ProcessLeases {
         this.self = self;
         this.onLapse = onLapse;
         this.onDuplicate = onDuplicate;
-        this.lapseNanos = lease.toNanos() - lease.toNanos() / 5;
+        this.leaseNanos = lease.toNanos();
+        this.lapseNanos = leaseNanos - leaseNanos / 5;
     }
 
     /** Renews this process's lease. */
@@ -95,6 +109,7 @@ final class ProcessLeases {
         try {
             if (!released && !duplicate && (!onlyIfLapsed || lapsed())) {
                 long sent = System.nanoTime();
+                boolean first = revision == 0;
                 byte[] value = holder.encode(System.currentTimeMillis());
                 long written = revision == 0 ? -1 : bucket.update(self, value, revision);
                 if (written == -1) {
@@ -111,7 +126,11 @@ final class ProcessLeases {
                     written = bucket.put(self, value); // the first, over an older lease, or one that ran out
                 }
                 revision = written;
-                if (System.nanoTime() - renewedAt >= lapseNanos) {
+                boolean lapse = System.nanoTime() - renewedAt >= lapseNanos;
+                if (first || lapse || failing != null) {
+                    unbrokenSince = System.nanoTime();
+                }
+                if (lapse) {
                     lapses.incrementAndGet();
                     onLapse.run();
                     LOGGER.log(Level.WARNING, "the lease may have run out: the pages held here are checked"
@@ -150,6 +169,18 @@ final class ProcessLeases {
         } finally {
             writing.unlock();
         }
+    }
+
+    /**
+     * Whether this process may take a page over from another process whose lease it finds run out
+     * (not from one that released it): only once its own lease has been renewed without a break
+     * (no renewal failed, none came late) for a whole lease. A live process cut off from the store
+     * as long as this one (an outage of NATS for the whole site) renews within a third of a lease
+     * of its own reconnect, so within this wait it holds its lease again: its pages, served from
+     * memory meanwhile, stay its own. Only a process that does not renew in that time is gone.
+     */
+    boolean mayTakeOver() {
+        return bucket == null || failing == null && !lapsed() && System.nanoTime() - unbrokenSince >= leaseNanos;
     }
 
     /** Whether {@code owner}, another process, still holds its lease. */

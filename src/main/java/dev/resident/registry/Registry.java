@@ -187,8 +187,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 }).orElse(null);
             } catch (PageMoved moved) {
                 if (moved.pageId().equals(pageId)) {
-                    // its process holds it (or died and its lease has not run out): the client already
-                    // names it rightly, and only waiting helps
+                    // its process holds it (or died and its lease has not run out, or this process is
+                    // just back from an outage and waits for it to renew): the client already names it
+                    // rightly, and only waiting helps
                     throw new PageException(503, "unavailable", "the page's process is not reachable; try again");
                 }
                 throw moved;

@@ -68,7 +68,7 @@ public final class Main {
             DemoApp.register(types, resident.registry(), resident.taskTypes(), config);
         }
         WebServer server = WebServer.builder()
-                .config(config.get("server"))
+                .config(Settings.server(config.get("server")))
                 .shutdownHook(false) // our own drain must run before the server stops
                 .update(worker ? resident::setupWorker : resident::setup)
                 .build()

@@ -5,20 +5,15 @@ import dev.resident.bus.BusListener;
 import dev.resident.bus.nats.NatsBuses;
 import dev.resident.bus.nats.NatsSettings;
 import dev.resident.metrics.ResidentMeters;
-import io.helidon.config.Config;
 
-/** Builds the NATS bus ({@code IPC_BACKEND=nats}) from the {@code ipc.nats} config node. */
+/** Builds the NATS bus ({@code IPC_BACKEND=nats}) from the {@code ipc.nats} settings. */
 final class NatsBackend {
     private static final System.Logger LOGGER = System.getLogger(NatsBackend.class.getName());
     private NatsBackend() {
     }
 
-    /**
-     * @param nats    the {@code ipc.nats} node
-     * @param process {@code resident.process}, possibly empty
-     */
-    static Bus create(Config nats, String process, ResidentMeters meters, BusListener listener) {
-        NatsSettings settings = Settings.nats(nats, process);
+    /** @param settings the {@code ipc.nats} node ({@link Settings#nats}) */
+    static Bus create(NatsSettings settings, ResidentMeters meters, BusListener listener) {
         if (!settings.logsIn()) {
             LOGGER.log(System.Logger.Level.WARNING, "NATS is used without a login (NATS_USER and NATS_PASSWORD or"
                     + " NATS_PASSWORD_FILE, NATS_CREDENTIALS or NATS_TOKEN): whoever reaches it reads and writes the"

@@ -5,8 +5,8 @@ import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.Buses;
 import dev.resident.bus.nats.NatsLink;
+import dev.resident.bus.nats.NatsSettings;
 import dev.resident.dbevents.pg.PgDbEvents;
-import dev.resident.legacy.BridgeTables;
 import dev.resident.legacy.LegacyBridgePage;
 import dev.resident.legacy.LegacyProxy;
 import dev.resident.legacy.LegacySessionAuthenticator;
@@ -25,6 +25,7 @@ import dev.resident.registry.Authenticator;
 import dev.resident.registry.ConfigAuthenticator;
 import dev.resident.registry.Registry;
 import dev.resident.registry.RegistrySettings;
+import dev.resident.registry.StateSettings;
 import dev.resident.state.StateStore;
 import dev.resident.site.SiteViews;
 import dev.resident.web.LocalAdmin;
@@ -35,6 +36,7 @@ import dev.resident.web.JsonDirectErrors;
 import dev.resident.web.ObserveGuard;
 import dev.resident.task.TaskTypes;
 import dev.resident.task.engine.TaskEngine;
+import dev.resident.task.engine.TaskSettings;
 import dev.resident.web.TrustedProxies;
 import dev.resident.web.WebFront;
 import dev.resident.web.WebSettings;
@@ -53,7 +55,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 
 /**
  * One Resident server: registries, bus, lifecycle, the web front and, when {@code legacy.upstream}
@@ -96,34 +97,38 @@ public final class Resident implements AutoCloseable {
         this.http1 = config.get("server.protocols.http_1_1");
         this.websocket = WsConfig.create(config.get("server.protocols.websocket"));
         RegistrySettings registrySettings = Settings.registry(resident);
-        WebSettings webSettings = Settings.web(resident, config.get("server.host").asString().orElse("0.0.0.0"));
-        if (Settings.benchPages(resident)) {
+        StateSettings stateSettings = Settings.state(resident);
+        WebSettings webSettings = Settings.web(resident, config.get("server"));
+        TaskSettings taskSettings = Settings.tasks(resident, webSettings, registrySettings.pages());
+        boolean benchPages = Settings.benchPages(resident);
+        if (benchPages) {
             types.register(BenchPage.type());
         }
         StartupWarnings.log(resident);
-        if (Settings.legacyBridgePage(config.get("legacy"))) {
-            BridgeTables tables = Settings.bridgeTables(config.get("legacy.bridge"));
-            if (tables.none()) {
+        Settings.legacyBridge(config.get("legacy")).ifPresent(bridge -> {
+            if (bridge.tables().none()) {
                 LOGGER.log(Level.WARNING, "legacy.bridge.tables is empty: /_legacy bridge pages may watch no table"
                         + " (LEGACY_BRIDGE_TABLES)");
             }
-            types.register(LegacyBridgePage.type(config.get("legacy.bridge.guests").asBoolean().get(), tables));
-        }
+            types.register(LegacyBridgePage.type(bridge.guests(), bridge.tables()));
+        });
         this.meters = new ResidentMeters(registrySettings.process());
         this.cpu = new CpuPool(registrySettings.cpuThreads(), Settings.cpuQueue(resident));
-        String ipc = config.get("ipc.backend").asString().orElse("local");
+        boolean overNats = Settings.ipcOverNats(config.get("ipc"));
+        Optional<NatsSettings> natsSettings = overNats
+                ? Optional.of(Settings.nats(config.get("ipc.nats"), registrySettings.process())) : Optional.empty();
         // the one NATS connection of the process: made by the bus, shared with the state store and the tasks
-        CompletableFuture<Connection> natsConnection = ipc.equals("nats") ? new CompletableFuture<>() : null;
+        CompletableFuture<Connection> natsConnection = overNats ? new CompletableFuture<>() : null;
         AtomicReference<Bus> bus = new AtomicReference<>();
         AtomicReference<BusListener> local = new AtomicReference<>();
-        Function<BusListener, Bus> nats = listener -> NatsBackend.create(config.get("ipc.nats"),
-                registrySettings.process(), meters, listener);
-        this.state = StateStores.create(resident.get("state"), ipc, config.get("ipc.nats"), natsConnection,
+        this.state = StateStores.create(Settings.stateStore(resident.get("state"), overNats),
+                stateSettings.snapshotInterval(), natsSettings.map(NatsSettings::prefix).orElse(""), natsConnection,
                 nanos -> meters.commitWait.record(Duration.ofNanos(nanos)));
-        this.registry = new Registry(registrySettings, Settings.state(resident), state, types, meters, cpu, timers,
+        this.registry = new Registry(registrySettings, stateSettings, state, types, meters, cpu, timers,
                 listener -> {
                     local.set(listener);
-                    Bus created = Buses.create(config.get("ipc"), listener, nats);
+                    Bus created = natsSettings.map(nats -> NatsBackend.create(nats, meters, listener))
+                            .orElseGet(() -> Buses.local(listener));
                     bus.set(created);
                     return created;
                 });
@@ -131,13 +136,14 @@ public final class Resident implements AutoCloseable {
         // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
         Optional<NatsLink> natsLink = transport instanceof NatsLink link ? Optional.of(link) : Optional.empty();
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
-        if (resident.get("bench-pages").asBoolean().get()) {
+        if (benchPages) {
             BenchPage.registerTasks(taskTypes);
         }
-        this.tasks = TaskBackend.create(config, registrySettings.process(), taskTypes, registry, meters, cpu, timers,
-                natsConnection);
+        this.tasks = TaskBackend.create(taskSettings, Settings.schedules(resident.get("tasks.schedule")), taskTypes,
+                registry, meters, cpu, timers, natsSettings, natsConnection);
         // every process listens and delivers to its own pages only (dbevents.pg package doc)
-        this.pgEvents = PgBackend.start(config.get("dbevents.pg"), local.get(), registry::subscribedTables, meters);
+        this.pgEvents = PgBackend.start(Settings.pg(config.get("dbevents.pg")), local.get(), registry::subscribedTables,
+                meters);
         TrustedProxies proxies = Settings.trustedProxies(resident);
         this.web = new WebFront(registry, authenticator, sessions, lifecycle, meters, webSettings,
                 Settings.requestLog(resident).map(file -> RequestLog.create(registrySettings.process(), file)),
@@ -163,8 +169,8 @@ public final class Resident implements AutoCloseable {
         this.shutdownGrace = Settings.shutdownGrace(resident);
         this.shutdownLinger = Settings.shutdownLinger(resident);
         this.observeToken = resident.get("observe-token").asString().orElse("").trim();
-        this.accessLog = AccessLog.create(resident.get("access-log.enabled").asBoolean().orElse(false),
-                resident.get("access-log.file").asString().asOptional());
+        Optional<String> accessLogFile = Settings.accessLog(resident);
+        this.accessLog = AccessLog.create(accessLogFile.isPresent(), accessLogFile);
     }
 
     /** A server with the page types of {@code types} and users from config (the demo users in demo mode). */
@@ -222,9 +228,8 @@ public final class Resident implements AutoCloseable {
             Authenticator passwords = authenticator != null ? authenticator
                     : new ConfigAuthenticator(Settings.users(config.get("resident")));
             SessionAuthenticator followed = sessions != null ? sessions
-                    : Settings.legacySessionLogin(config.get("resident"))
-                    ? new LegacySessionAuthenticator(Settings.legacySession(config.get("legacy"), config.get("resident")))
-                    : null;
+                    : Settings.legacySession(config.get("legacy"), config.get("resident"))
+                    .map(LegacySessionAuthenticator::new).orElse(null);
             return new Resident(config, types, passwords, followed);
         }
     }

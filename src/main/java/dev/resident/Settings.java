@@ -3,6 +3,7 @@ package dev.resident;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.bus.nats.NatsSettings;
+import dev.resident.dbevents.pg.PgSettings;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.legacy.BridgeTables;
@@ -13,6 +14,7 @@ import dev.resident.page.engine.PageSettings;
 import dev.resident.registry.RegistrySettings;
 import dev.resident.registry.StateSettings;
 import dev.resident.site.SiteAdminSettings;
+import dev.resident.web.AllowedHosts;
 import dev.resident.web.LoginSettings;
 import dev.resident.web.AdmissionSettings;
 import dev.resident.web.TrustedProxies;
@@ -28,114 +30,234 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
+
+import static dev.resident.ConfigValues.bool;
+import static dev.resident.ConfigValues.count;
+import static dev.resident.ConfigValues.countOrZero;
+import static dev.resident.ConfigValues.duration;
+import static dev.resident.ConfigValues.number;
+import static dev.resident.ConfigValues.oneOf;
+import static dev.resident.ConfigValues.optional;
+import static dev.resident.ConfigValues.positiveDuration;
+import static dev.resident.ConfigValues.size;
+import static dev.resident.ConfigValues.sizeOrZero;
+import static dev.resident.ConfigValues.strings;
 
 /**
- * Reads the {@code resident} config node into the settings records each package takes. Every
- * default is written once, in {@code application.yaml} (which every config loaded through {@link
- * ResidentConfig} has at its bottom): a key missing here is a bug, and fails at start.
+ * Reads the config nodes into the settings records each package takes, each key through one of
+ * {@link ConfigValues}' typed readers, which states its rule. Every default is written once, in
+ * {@code application.yaml} (which every config loaded through {@link ResidentConfig} has at its
+ * bottom): a key missing here is a bug, and fails at start. A reader reads all its keys even when
+ * its feature is off, so that {@link #check} finds a bad value there too.
  */
 final class Settings {
     /** What a job's {@code done} message holds besides its result, at most (ids, state, seq), with room to spare. */
     private static final int JOB_MESSAGE_ENVELOPE = 4096;
+    /** A process id as page ids carry it ({@code |p01}, {@link Ids#isWellFormed}): p and 2 to 16 digits. */
+    private static final Pattern PROCESS = Pattern.compile("p[0-9]{2,16}");
 
     private Settings() {
+    }
+
+    /**
+     * Checks the values of a server started from the command line before anything starts: runs
+     * every reader once, those of the features that are off included, so that a value that cannot
+     * be used (a typo, a zero that would close every socket, ...) stops the start with a {@link
+     * ConfigException} naming its key, rather than a server that runs wrongly.
+     */
+    static void check(Config config) {
+        Config resident = config.get("resident");
+        Config legacy = config.get("legacy");
+        server(config.get("server"));
+        siteProcess(resident);
+        boolean overNats = ipcOverNats(config.get("ipc"));
+        RegistrySettings registry = registry(resident);
+        state(resident);
+        stateStore(resident.get("state"), overNats);
+        WebSettings web = web(resident, config.get("server"));
+        cpuQueue(resident);
+        benchPages(resident);
+        users(resident);
+        admission(resident);
+        trustedProxies(resident);
+        siteAdmin(resident);
+        requestLog(resident);
+        accessLog(resident);
+        shutdownGrace(resident);
+        shutdownLinger(resident);
+        tasks(resident, web, registry.pages());
+        schedules(resident.get("tasks.schedule"));
+        legacy(legacy);
+        legacySockets(legacy, web);
+        legacySession(legacy, resident);
+        legacyBridge(legacy);
+        natsValues(config.get("ipc.nats"), registry.process());
+        pg(config.get("dbevents.pg"));
+    }
+
+    /**
+     * The {@code server} node, which Helidon reads: first its keys that Helidon would misread,
+     * {@code port} (0, any free port, to 65535) and {@code use-nio} (any word but true is false).
+     */
+    static Config server(Config server) {
+        Config port = server.get("port");
+        if (number(port, 0, Long.MAX_VALUE) > 65535) {
+            throw new ConfigException(port.key().toString(), "\"" + port.asString().get()
+                    + "\" must be 0 (any free port) to 65535");
+        }
+        bool(server.get("use-nio"));
+        return server;
+    }
+
+    /** {@code ipc.backend}: {@code local} (one process) or {@code nats} (the processes of a site over NATS). */
+    static boolean ipcOverNats(Config ipc) {
+        return oneOf(ipc.get("backend"), "local", "nats").equals("nats");
     }
 
     static RegistrySettings registry(Config resident) {
         Config limits = resident.get("limits");
         PageSettings pages = new PageSettings(
-                duration(resident.get("pages.idle-ttl")),
-                limits.get("max-pending-rpc").asInt().get(),
-                resident.get("pages.history.max-messages").asInt().get(),
-                resident.get("pages.history.max-bytes").asLong().get(),
-                duration(resident.get("pages.history.max-age")),
-                limits.get("max-page-params").asInt().get());
+                positiveDuration(resident.get("pages.idle-ttl")),
+                count(limits.get("max-pending-rpc")),
+                count(resident.get("pages.history.max-messages")),
+                size(resident.get("pages.history.max-bytes")),
+                positiveDuration(resident.get("pages.history.max-age")),
+                count(limits.get("max-page-params")));
+        long heldPerShare = size(limits.get("max-held-per-share"));
         return new RegistrySettings(
-                resident.get("process").asString().get(),
+                process(resident),
                 pages,
-                limits.get("max-pages-per-connection").asInt().get(),
-                duration(resident.get("connections.guest-ttl")),
-                duration(resident.get("connections.user-ttl")),
-                duration(resident.get("sweep-interval")),
+                count(limits.get("max-pages-per-connection")),
+                positiveDuration(resident.get("connections.guest-ttl")),
+                positiveDuration(resident.get("connections.user-ttl")),
+                positiveDuration(resident.get("sweep-interval")),
                 // the one key without a written default: the number of cores of the machine it runs on
-                resident.get("cpu-threads").asInt().orElse(Runtime.getRuntime().availableProcessors()),
-                limits.get("max-watched-tables").asInt().get(),
+                optional(resident.get("cpu-threads"), ConfigValues::count).orElse(Runtime.getRuntime().availableProcessors()),
+                count(limits.get("max-watched-tables")),
                 // one switch for every per-address limit: the bench holds all its pages as one address's guests
-                limits.get("per-address.enabled").asBoolean().get()
-                        ? limits.get("max-held-per-share").asLong().get() : Long.MAX_VALUE,
-                limits.get("notices-per-minute").asInt().get(),
-                limits.get("sessions-per-user").asInt().get());
+                perAddressLimits(resident) ? heldPerShare : Long.MAX_VALUE,
+                count(limits.get("notices-per-minute")),
+                count(limits.get("sessions-per-user")));
+    }
+
+    /** {@code resident.process}: the name page ids carry ({@code |p01}); empty for a single process. */
+    private static String process(Config resident) {
+        return resident.get("process").asString().get().trim();
+    }
+
+    /**
+     * {@code resident.process} as a server started from the command line takes it: p and 2 to 16
+     * digits ({@link Ids#isWellFormed}), which the other processes of a site route by, or empty. A
+     * server embedded in another program (the tests') may name its single process as it likes.
+     */
+    private static String siteProcess(Config resident) {
+        String process = process(resident);
+        if (!process.isEmpty() && !PROCESS.matcher(process).matches()) {
+            throw new ConfigException("resident.process", "\"" + process + "\" must be p followed by 2 to 16 digits"
+                    + " (p01, p02, ...; page ids end with |p01), or empty for a single process");
+        }
+        return process;
+    }
+
+    /** {@code resident.limits.per-address.enabled}: one switch for every per-address limit. */
+    static boolean perAddressLimits(Config resident) {
+        return bool(resident.get("limits.per-address.enabled"));
     }
 
     static StateSettings state(Config resident) {
         Config state = resident.get("state");
         return new StateSettings(
-                duration(state.get("snapshot-interval")),
-                duration(state.get("lease")),
-                duration(resident.get("connections.max-age")),
-                state.get("max-store-bytes").asInt().get(),
-                duration(state.get("recheck")),
-                state.get("max-page-bytes").asInt().get());
+                positiveDuration(state.get("snapshot-interval")),
+                positiveDuration(state.get("lease")),
+                positiveDuration(resident.get("connections.max-age")),
+                count(state.get("max-store-bytes")),
+                positiveDuration(state.get("recheck")),
+                count(state.get("max-page-bytes")));
     }
 
-    /** @param serverHost {@code server.host}: what {@code resident.allowed-hosts} defaults to depends on it */
-    static WebSettings web(Config resident, String serverHost) {
+    /**
+     * The state store's keys of {@code resident.state}: which store ({@code auto}: NATS KV over
+     * NATS, else the embedded file) and what each kind takes.
+     */
+    static StateStores.StoreSettings stateStore(Config state, boolean overNats) {
+        String kind = oneOf(state.get("store"), "auto", "embedded", "nats", "memory");
+        if (kind.equals("auto")) {
+            kind = overNats ? "nats" : "embedded";
+        }
+        if (kind.equals("nats") && !overNats) {
+            throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");
+        }
+        Map<String, Long> bucketBytes = new HashMap<>();
+        for (Config bucket : state.get("nats-bucket-bytes").asNodeList().orElse(List.of())) {
+            bucketBytes.put(bucket.name(), sizeOrZero(bucket));
+        }
+        return new StateStores.StoreSettings(kind, Path.of(state.get("dir").asString().get()),
+                bool(state.get("fsync")), sizeOrZero(state.get("write-rate")),
+                positiveDuration(state.get("request-timeout")), bucketBytes);
+    }
+
+    /** @param server the {@code server} node: what {@code resident.allowed-hosts} defaults to depends on its host */
+    static WebSettings web(Config resident, Config server) {
         Config limits = resident.get("limits");
         Config ws = resident.get("ws");
+        String adminHost = resident.get("admin.host").asString().get();
         return new WebSettings(
                 resident.get("admin-token").asString().get().trim(),
-                limits.get("max-body").asInt().get(),
-                limits.get("max-bodies-heap").asLong().get(),
-                limits.get("max-ws-message").asInt().get(),
-                duration(ws.get("heartbeat")),
-                ws.get("queue").asInt().get(),
-                ws.get("queue-bytes").asLong().get(),
-                ws.get("max-write-bytes").asInt().get(),
-                duration(ws.get("close-timeout")),
+                count(limits.get("max-body")),
+                size(limits.get("max-bodies-heap")),
+                count(limits.get("max-ws-message")),
+                positiveDuration(ws.get("heartbeat")),
+                count(ws.get("queue")),
+                size(ws.get("queue-bytes")),
+                count(ws.get("max-write-bytes")),
+                positiveDuration(ws.get("close-timeout")),
                 Set.copyOf(strings(ws.get("allowed-origins"))),
-                duration(resident.get("pages.max-poll-wait")),
+                positiveDuration(resident.get("pages.max-poll-wait")),
                 login(resident),
-                resident.get("admin.host").asString().orElse(""),
+                adminHost,
                 duration(resident.get("hsts-max-age")),
-                dev.resident.web.AllowedHosts.of(strings(resident.get("allowed-hosts")), serverHost,
-                        resident.get("admin.host").asString().orElse("").trim()));
+                AllowedHosts.of(strings(resident.get("allowed-hosts")), server.get("host").asString().get(),
+                        adminHost.trim()));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */
     static LoginSettings login(Config resident) {
         Config login = resident.get("login");
         return new LoginSettings(
-                login.get("max-user-length").asInt().get(),
-                login.get("max-password-length").asInt().get(),
-                resident.get("limits.max-login-failures").asInt().get(),
-                duration(login.get("failure-window")),
-                duration(login.get("max-backoff")),
-                login.get("per-address-per-minute").asInt().get(),
-                login.get("global-per-minute").asInt().get(),
-                login.get("quiet-addresses-per-minute").asInt().get(),
-                login.get("quiet-address-logins").asInt().get(),
-                login.get("max-pending").asInt().get(),
-                login.get("max-tracked").asInt().get(),
-                login.get("affinity-key").asString().orElse("").trim());
+                count(login.get("max-user-length")),
+                count(login.get("max-password-length")),
+                count(resident.get("limits.max-login-failures")),
+                positiveDuration(login.get("failure-window")),
+                positiveDuration(login.get("max-backoff")),
+                count(login.get("per-address-per-minute")),
+                count(login.get("global-per-minute")),
+                countOrZero(login.get("quiet-addresses-per-minute")),
+                countOrZero(login.get("quiet-address-logins")),
+                count(login.get("max-pending")),
+                count(login.get("max-tracked")),
+                login.get("affinity-key").asString().get().trim());
     }
 
     /** {@code resident.cpu-queue}: computations that wait for the CPU pool at most; beyond, {@code cpu_busy}. */
     static int cpuQueue(Config resident) {
-        return resident.get("cpu-queue").asInt().get();
+        return count(resident.get("cpu-queue"));
     }
 
     /** {@code resident.bench-pages}: whether the built-in {@code /_bench} page type is served. */
     static boolean benchPages(Config resident) {
-        return resident.get("bench-pages").asBoolean().get();
+        return bool(resident.get("bench-pages"));
     }
 
     /** {@code resident.demo}: whether the demo users and the demo app ({@code /board}) are on. */
     static boolean demo(Config resident) {
-        return resident.get("demo").asBoolean().get();
+        return bool(resident.get("demo"));
     }
 
     /** The user nodes of the default authenticator: {@code resident.users}, plus the demo users in demo mode. */
@@ -147,124 +269,25 @@ final class Settings {
         return users;
     }
 
-    /**
-     * Reads the {@code legacy} node: empty when no upstream is configured (nothing is forwarded).
-     */
-    static Optional<LegacySettings> legacy(Config legacy) {
-        String upstream = legacy.get("upstream").asString().get().trim();
-        if (upstream.isEmpty()) {
-            return Optional.empty();
-        }
-        List<String> paths = strings(legacy.get("paths"));
-        return Optional.of(new LegacySettings(
-                URI.create(upstream),
-                paths.isEmpty() ? LegacySettings.DEFAULT_PATHS : paths,
-                duration(legacy.get("connect-timeout")),
-                duration(legacy.get("timeout")),
-                legacy.get("max-body").asLong().get(),
-                new LegacySettings.Spool(
-                        legacy.get("spool.dir").asString().asOptional().map(String::trim).filter(dir -> !dir.isEmpty())
-                                .map(Path::of),
-                        legacy.get("spool.max-disk").asLong().get(),
-                        legacy.get("spool.per-address").asLong().get())));
-    }
-
     /** Reads {@code resident.admin}: how the admin view waits for the other processes of a site. */
     static SiteAdminSettings siteAdmin(Config resident) {
         return new SiteAdminSettings(
-                duration(resident.get("admin.deadline")),
-                duration(resident.get("admin.forget-after")));
+                positiveDuration(resident.get("admin.deadline")),
+                positiveDuration(resident.get("admin.forget-after")));
     }
 
     /** The request log's file ({@code ""}: the {@code dev.resident.requests} logger) when {@code resident.request-log.enabled}. */
     static Optional<String> requestLog(Config resident) {
         Config log = resident.get("request-log");
-        return log.get("enabled").asBoolean().get()
-                ? Optional.of(log.get("file").asString().get().trim())
-                : Optional.empty();
+        String file = log.get("file").asString().get().trim();
+        return bool(log.get("enabled")) ? Optional.of(file) : Optional.empty();
     }
 
-    /**
-     * Reads the legacy socket keys: empty when no upstream is configured or {@code legacy.ws-paths}
-     * is {@code none} (the legacy socket is not passed through).
-     */
-    static Optional<LegacySocketSettings> legacySockets(Config legacy, WebSettings web) {
-        String upstream = legacy.get("ws-upstream").asString().orElse("").trim();
-        if (upstream.isEmpty()) {
-            upstream = legacy.get("upstream").asString().orElse("").trim();
-        }
-        List<String> paths = strings(legacy.get("ws-paths"));
-        if (upstream.isEmpty() || paths.equals(List.of("none"))) {
-            return Optional.empty();
-        }
-        return Optional.of(new LegacySocketSettings(
-                URI.create(upstream),
-                paths.isEmpty() ? LegacySocketSettings.DEFAULT_PATHS : paths,
-                duration(legacy.get("connect-timeout")),
-                duration(legacy.get("timeout")),
-                web.closeTimeout(),
-                web.maxMessageBytes(),
-                web.allowedOrigins()));
-    }
-
-    /**
-     * {@code resident.auth.mode}: {@code config} (users from {@code resident.users}, {@code POST
-     * /_/login}) or {@code legacy-session} (the legacy app's session, {@link #legacySession}).
-     */
-    static boolean legacySessionLogin(Config resident) {
-        String mode = resident.get("auth.mode").asString().orElse("config").trim();
-        return switch (mode) {
-            case "config" -> false;
-            case "legacy-session" -> true;
-            default -> throw new ConfigException("resident.auth.mode", "\"" + mode + "\" must be config or legacy-session");
-        };
-    }
-
-    /**
-     * Reads {@code legacy.session}, and {@code resident.limits.per-address.legacy-introspections}
-     * (off with the other per-address limits); a path as the introspection URL is on {@code legacy.upstream}.
-     */
-    static LegacySessionSettings legacySession(Config legacy, Config resident) {
-        Config session = legacy.get("session");
-        String introspect = session.get("introspect").asString().orElse("").trim();
-        if (introspect.startsWith("/")) {
-            String upstream = legacy.get("upstream").asString().orElse("").trim();
-            if (upstream.isEmpty()) {
-                throw new ConfigException("legacy.session.introspect", "a path needs legacy.upstream (LEGACY_UPSTREAM), which is not set");
-            }
-            introspect = upstream.replaceAll("/+$", "") + introspect;
-        }
-        return new LegacySessionSettings(
-                session.get("cookie").asString().orElse("").trim(),
-                URI.create(introspect),
-                duration(session.get("cache-ttl")),
-                session.get("cache-size").asInt().get(),
-                duration(session.get("timeout")),
-                duration(session.get("outage-grace")),
-                resident.get("limits.per-address.enabled").asBoolean().get()
-                        ? resident.get("limits.per-address.legacy-introspections").asInt().get() : Integer.MAX_VALUE);
-    }
-
-    /** {@code legacy.bridge.page}: {@code auto} (on when {@code legacy.upstream} is set), {@code on} or {@code off}. */
-    static boolean legacyBridgePage(Config legacy) {
-        String page = legacy.get("bridge.page").asString().orElse("auto").trim();
-        return switch (page) {
-            case "auto" -> !legacy.get("upstream").asString().orElse("").isBlank();
-            case "on", "true" -> true;
-            case "off", "false" -> false;
-            default -> throw new ConfigException("legacy.bridge.page", "\"" + page + "\" must be auto, on or off");
-        };
-    }
-
-    /** {@code legacy.bridge.tables}: what bridge pages may watch. */
-    static BridgeTables bridgeTables(Config bridge) {
-        List<String> entries = strings(bridge.get("tables"));
-        for (String entry : entries) {
-            if (!entry.matches("\\*|[A-Za-z0-9_.:-]+(\\.\\*)?")) {
-                throw new ConfigException("legacy.bridge.tables", "\"" + entry + "\" must be a table name, pkg.* or *");
-            }
-        }
-        return BridgeTables.of(entries);
+    /** Helidon's access log's file ({@code ""}: the console) when {@code resident.access-log.enabled}. */
+    static Optional<String> accessLog(Config resident) {
+        Config log = resident.get("access-log");
+        String file = log.get("file").asString().get().trim();
+        return bool(log.get("enabled")) ? Optional.of(file) : Optional.empty();
     }
 
     /** The admission caps, the header timeout and the slow-call threshold ({@code resident.limits}). */
@@ -272,30 +295,30 @@ final class Settings {
         Config limits = resident.get("limits");
         Config perAddress = limits.get("per-address");
         return new AdmissionSettings(
-                limits.get("max-connections").asInt().get(),
-                limits.get("max-pages").asInt().get(),
-                limits.get("max-sockets").asInt().get(),
-                perAddress.get("enabled").asBoolean().get(),
-                perAddress.get("new-connections-per-minute").asInt().get(),
-                perAddress.get("new-pages-per-minute").asInt().get(),
-                perAddress.get("sockets").asInt().get(),
-                perAddress.get("connections").asInt().get(),
-                perAddress.get("stalled-writes").asInt().get(),
-                perAddress.get("max-tracked").asInt().get(),
-                duration(limits.get("header-timeout")),
-                duration(limits.get("body-timeout")),
-                limits.get("body-min-rate").asInt().get(),
-                duration(limits.get("send-timeout")),
-                duration(limits.get("slow-call")),
-                perAddress.get("bodies-heap").asLong().get(),
-                perAddress.get("guest-pages").asInt().get(),
-                perAddress.get("guest-connections").asInt().get(),
-                limits.get("max-pages-per-user").asInt().get(),
+                count(limits.get("max-connections")),
+                count(limits.get("max-pages")),
+                count(limits.get("max-sockets")),
+                perAddressLimits(resident),
+                count(perAddress.get("new-connections-per-minute")),
+                count(perAddress.get("new-pages-per-minute")),
+                count(perAddress.get("sockets")),
+                count(perAddress.get("connections")),
+                count(perAddress.get("stalled-writes")),
+                count(perAddress.get("max-tracked")),
+                positiveDuration(limits.get("header-timeout")),
+                positiveDuration(limits.get("body-timeout")),
+                count(limits.get("body-min-rate")),
+                positiveDuration(limits.get("send-timeout")),
+                positiveDuration(limits.get("slow-call")),
+                size(perAddress.get("bodies-heap")),
+                count(perAddress.get("guest-pages")),
+                count(perAddress.get("guest-connections")),
+                count(limits.get("max-pages-per-user")),
                 duration(limits.get("guests-give-way-after")),
-                limits.get("max-queued-bytes").asLong().get(),
-                perAddress.get("queued-bytes").asLong().get(),
-                perAddress.get("ipv6-networks-per-48").asInt().get(),
-                duration(perAddress.get("ipv6-window")));
+                size(limits.get("max-queued-bytes")),
+                size(perAddress.get("queued-bytes")),
+                countOrZero(perAddress.get("ipv6-networks-per-48")),
+                positiveDuration(perAddress.get("ipv6-window")));
     }
 
     /** {@code resident.trusted-proxies}: addresses or CIDR blocks of the balancers in front. */
@@ -313,228 +336,35 @@ final class Settings {
     }
 
     /**
-     * Reads the {@code ipc.nats} node.
-     *
-     * @param process {@code resident.process}; when empty a random id tells this process's
-     *                messages apart from the others'
-     */
-    static NatsSettings nats(Config nats, String process) {
-        NatsSettings.Builder settings = NatsSettings.builder(process.isEmpty() ? Ids.newId() : process);
-        List<String> servers = strings(nats.get("url"));
-        if (!servers.isEmpty()) {
-            settings.servers(servers);
-        }
-        nats.get("prefix").asString().ifPresent(settings::prefix);
-        nats.get("credentials").asString().ifPresent(settings::credentials);
-        nats.get("user").asString().ifPresent(settings::user);
-        nats.get("password").asString().ifPresent(settings::password);
-        nats.get("password-file").asString().map(String::trim).filter(path -> !path.isEmpty())
-                .ifPresent(path -> settings.password(secretFile(path, "ipc.nats.password-file")));
-        nats.get("token").asString().ifPresent(settings::token);
-        optionalDuration(nats.get("connect-timeout")).ifPresent(settings::connectTimeout);
-        Config reconnect = nats.get("reconnect");
-        optionalDuration(reconnect.get("wait")).ifPresent(settings::reconnectWait);
-        optionalDuration(reconnect.get("max-wait")).ifPresent(settings::reconnectMaxWait);
-        optionalDuration(reconnect.get("jitter")).ifPresent(settings::reconnectJitter);
-        optionalDuration(reconnect.get("grace")).ifPresent(settings::resubscribeGrace);
-        reconnect.get("buffer").asLong().ifPresent(settings::reconnectBuffer);
-        nats.get("pending.messages").asLong().ifPresent(settings::pendingMessages);
-        nats.get("pending.bytes").asLong().ifPresent(settings::pendingBytes);
-        optionalDuration(nats.get("drain-timeout")).ifPresent(settings::drainTimeout);
-        return settings.build();
-    }
-
-    /**
-     * A duration every config has: application.yaml writes its default.
-     *
-     * @throws ConfigException naming the key when it is no duration, or a negative one
-     */
-    static Duration duration(Config node) {
-        return parsed(node.key().toString(), node.asString().get());
-    }
-
-    private static Duration parsed(String key, String text) {
-        Duration value;
-        try {
-            value = ResidentConfig.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
-        }
-        if (value.isNegative()) {
-            throw new ConfigException(key, "\"" + text + "\" is negative: a duration is 0 or more");
-        }
-        return value;
-    }
-
-    /** Durations for which 0 means nothing useful (a ping every millisecond, a session that ends at once, ...). */
-    private static final List<String> POSITIVE_DURATIONS = List.of(
-            "resident.sweep-interval", "resident.pages.idle-ttl", "resident.pages.max-poll-wait",
-            "resident.pages.history.max-age", "resident.connections.guest-ttl", "resident.connections.user-ttl",
-            "resident.connections.max-age", "resident.state.snapshot-interval", "resident.state.lease",
-            "resident.state.request-timeout", "resident.state.recheck",
-            "resident.limits.per-address.ipv6-window", "resident.limits.header-timeout",
-            "resident.limits.body-timeout", "resident.limits.send-timeout", "resident.limits.slow-call",
-            "resident.login.failure-window", "resident.login.max-backoff", "resident.ws.heartbeat",
-            "resident.ws.close-timeout", "resident.tasks.keep-finished", "resident.tasks.ack-wait",
-            "resident.tasks.nats-timeout", "resident.admin.deadline", "resident.admin.forget-after",
-            "legacy.connect-timeout", "legacy.timeout", "legacy.session.timeout",
-            "ipc.nats.connect-timeout", "ipc.nats.drain-timeout");
-    /** Durations whose 0 is documented: HSTS not sent, guests never give way, no wait, no cache, no grace. */
-    private static final List<String> DURATIONS = List.of(
-            "resident.hsts-max-age", "resident.limits.guests-give-way-after", "resident.shutdown.grace",
-            "resident.shutdown.linger", "legacy.session.cache-ttl", "legacy.session.outage-grace",
-            "ipc.nats.reconnect.wait", "ipc.nats.reconnect.max-wait", "ipc.nats.reconnect.jitter",
-            "ipc.nats.reconnect.grace");
-    /** Counts and sizes for which 0 (or less) closes, refuses or empties everything. */
-    private static final List<String> COUNTS = List.of(
-            "resident.cpu-threads", "resident.cpu-queue", "resident.pages.history.max-messages",
-            "resident.pages.history.max-bytes", "resident.state.max-store-bytes", "resident.state.max-page-bytes",
-            "resident.limits.max-body", "resident.limits.max-bodies-heap", "resident.limits.max-queued-bytes",
-            "resident.limits.max-ws-message", "resident.limits.max-pages-per-connection",
-            "resident.limits.max-pages-per-user", "resident.limits.max-held-per-share",
-            "resident.limits.max-watched-tables", "resident.limits.notices-per-minute",
-            "resident.limits.sessions-per-user", "resident.limits.max-pending-rpc", "resident.limits.max-page-params",
-            "resident.limits.max-login-failures", "resident.limits.max-connections", "resident.limits.max-pages",
-            "resident.limits.max-sockets", "resident.limits.per-address.new-connections-per-minute",
-            "resident.limits.per-address.new-pages-per-minute", "resident.limits.per-address.guest-pages",
-            "resident.limits.per-address.guest-connections", "resident.limits.per-address.sockets",
-            "resident.limits.per-address.connections", "resident.limits.per-address.stalled-writes",
-            "resident.limits.per-address.bodies-heap", "resident.limits.per-address.queued-bytes",
-            "resident.limits.per-address.legacy-introspections", "resident.limits.per-address.max-tracked",
-            "resident.limits.body-min-rate", "resident.login.max-user-length", "resident.login.max-password-length",
-            "resident.login.per-address-per-minute", "resident.login.global-per-minute",
-            "resident.login.max-pending", "resident.login.max-tracked", "resident.ws.queue",
-            "resident.ws.queue-bytes", "resident.ws.max-write-bytes", "resident.tasks.queue",
-            "resident.tasks.max-jobs-per-user", "resident.tasks.progress-per-second", "resident.tasks.max-params",
-            "resident.tasks.max-result", "resident.tasks.max-jobs", "resident.tasks.max-kept-results",
-            "resident.tasks.max-store-bytes", "resident.tasks.max-result-bytes-per-user",
-            "resident.tasks.max-jobs-per-user-per-window", "resident.tasks.max-deliveries",
-            "legacy.max-body", "legacy.spool.max-disk", "legacy.spool.per-address", "legacy.session.cache-size",
-            "dbevents.pg.max-run-chars", "ipc.nats.reconnect.buffer", "ipc.nats.pending.messages",
-            "ipc.nats.pending.bytes");
-    /** Counts whose 0 is documented: no workers, no write bound, every /64 apart, no quiet logins, no bucket bound. */
-    private static final List<String> COUNTS_OR_ZERO = List.of(
-            "resident.tasks.workers", "resident.state.write-rate",
-            "resident.limits.per-address.ipv6-networks-per-48", "resident.login.quiet-addresses-per-minute",
-            "resident.login.quiet-address-logins", "resident.state.nats-bucket-bytes.connections",
-            "resident.state.nats-bucket-bytes.connection-stores", "resident.state.nats-bucket-bytes.users",
-            "resident.state.nats-bucket-bytes.global", "resident.state.nats-bucket-bytes.pages",
-            "resident.state.nats-bucket-bytes.processes");
-    /** Switches: exactly {@code true} or {@code false}; Helidon reads any other word as false. */
-    private static final List<String> BOOLEANS = List.of(
-            "resident.demo", "resident.bench-pages", "resident.state.fsync", "resident.request-log.enabled",
-            "resident.access-log.enabled", "resident.limits.per-address.enabled", "legacy.bridge.guests",
-            "server.use-nio");
-    /** A process id as page ids carry it ({@code |p01}, {@link dev.resident.id.Ids#isWellFormed}): p and 2 to 16 digits. */
-    private static final java.util.regex.Pattern PROCESS = java.util.regex.Pattern.compile("p[0-9]{2,16}");
-
-    /**
-     * Checks the values of a server started from the command line before anything starts: a value
-     * that cannot be used (a typo, a zero that would close every socket, ...) stops the start with
-     * a {@link ConfigException} naming its key, rather than a server that runs wrongly.
-     */
-    static void check(Config config) {
-        for (String key : POSITIVE_DURATIONS) {
-            present(config.get(key)).ifPresent(text -> {
-                if (parsed(key, text).isZero()) {
-                    throw new ConfigException(key, "\"" + text + "\" must be more than 0; a duration is "
-                            + ResidentConfig.DURATION_FORMS);
-                }
-            });
-        }
-        for (String key : DURATIONS) {
-            present(config.get(key)).ifPresent(text -> parsed(key, text));
-        }
-        for (String key : COUNTS) {
-            present(config.get(key)).ifPresent(text -> number(key, text, 1));
-        }
-        for (String key : COUNTS_OR_ZERO) {
-            present(config.get(key)).ifPresent(text -> number(key, text, 0));
-        }
-        for (String key : BOOLEANS) {
-            present(config.get(key)).ifPresent(text -> {
-                if (!text.trim().equals("true") && !text.trim().equals("false")) {
-                    throw new ConfigException(key, "\"" + text + "\" must be true or false");
-                }
-            });
-        }
-        present(config.get("server.port")).ifPresent(text -> {
-            if (number("server.port", text, 0) > 65535) {
-                throw new ConfigException("server.port", "\"" + text + "\" must be 0 (any free port) to 65535");
-            }
-        });
-        String process = config.get("resident.process").asString().orElse("").trim();
-        if (!process.isEmpty() && !PROCESS.matcher(process).matches()) {
-            throw new ConfigException("resident.process", "\"" + process + "\" must be p followed by 2 to 16 digits"
-                    + " (p01, p02, ...; page ids end with |p01), or empty for a single process");
-        }
-        oneOf(config, "ipc.backend", "local", "nats");
-        oneOf(config, "resident.state.store", "auto", "embedded", "nats", "memory");
-        oneOf(config, "resident.auth.mode", "config", "legacy-session");
-        oneOf(config, "resident.tasks.fallback", "local", "reject");
-        oneOf(config, "legacy.bridge.page", "auto", "on", "off", "true", "false");
-    }
-
-    private static Optional<String> present(Config node) {
-        return node.exists() && node.type() == Config.Type.VALUE ? node.asString().asOptional() : Optional.empty();
-    }
-
-    private static long number(String key, String text, long min) {
-        long value;
-        try {
-            value = Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "\"" + text + "\" must be a whole number, " + min + " or more");
-        }
-        if (value < min) {
-            throw new ConfigException(key, "\"" + text + "\" must be " + min + " or more"
-                    + (min == 1 ? " (0 would refuse or close everything)" : ""));
-        }
-        return value;
-    }
-
-    private static void oneOf(Config config, String key, String... allowed) {
-        present(config.get(key)).map(String::trim).ifPresent(text -> {
-            if (!List.of(allowed).contains(text)) {
-                throw new ConfigException(key, "\"" + text + "\" must be one of " + String.join(", ", allowed));
-            }
-        });
-    }
-
-    /**
      * Reads the {@code resident.tasks} node (background jobs). A job's {@code done} message carries
      * its result to its page through the socket's queue and the page's history: {@code max-result}
      * must leave it room in both, or a page could never get a result its job was allowed.
      */
-    static TaskSettings tasks(Config resident) {
+    static TaskSettings tasks(Config resident, WebSettings web, PageSettings pages) {
         Config tasks = resident.get("tasks");
-        long room = Math.min(resident.get("ws.queue-bytes").asLong().get(),
-                resident.get("pages.history.max-bytes").asLong().get()) - JOB_MESSAGE_ENVELOPE;
-        if (tasks.get("max-result").asInt().get() > room) {
+        int maxResult = count(tasks.get("max-result"));
+        long room = Math.min(web.socketQueueBytes(), pages.historyBytes()) - JOB_MESSAGE_ENVELOPE;
+        if (maxResult > room) {
             throw new ConfigException("resident.tasks.max-result", "must leave a job's message room in"
                     + " resident.ws.queue-bytes and resident.pages.history.max-bytes: at most " + room);
         }
-        String fallback = tasks.get("fallback").asString().get().trim();
-        if (!fallback.equals("local") && !fallback.equals("reject")) {
-            throw new ConfigException("resident.tasks.fallback", "\"" + fallback + "\" must be local or reject");
-        }
         return new TaskSettings(
-                tasks.get("workers").asInt().get(),
-                tasks.get("queue").asInt().get(),
-                tasks.get("max-jobs-per-user").asInt().get(),
-                tasks.get("progress-per-second").asInt().get(),
-                tasks.get("max-params").asInt().get(),
-                tasks.get("max-result").asInt().get(),
-                duration(tasks.get("keep-finished")),
-                tasks.get("max-jobs").asInt().get(),
-                tasks.get("max-kept-results").asLong().get(),
-                tasks.get("max-store-bytes").asLong().get(),
-                tasks.get("max-result-bytes-per-user").asLong().get(),
-                tasks.get("max-jobs-per-user-per-window").asInt().get(),
-                tasks.get("max-deliveries").asInt().get(),
-                duration(tasks.get("ack-wait")),
-                fallback.equals("local"),
-                duration(tasks.get("nats-timeout")));
+                countOrZero(tasks.get("workers")),
+                count(tasks.get("queue")),
+                count(tasks.get("max-jobs-per-user")),
+                count(tasks.get("progress-per-second")),
+                count(tasks.get("max-params")),
+                maxResult,
+                positiveDuration(tasks.get("keep-finished")),
+                count(tasks.get("max-jobs")),
+                size(tasks.get("max-kept-results")),
+                size(tasks.get("max-store-bytes")),
+                size(tasks.get("max-result-bytes-per-user")),
+                count(tasks.get("max-jobs-per-user-per-window")),
+                count(tasks.get("max-deliveries")),
+                positiveDuration(tasks.get("ack-wait")),
+                oneOf(tasks.get("fallback"), "local", "reject").equals("local"),
+                positiveDuration(tasks.get("nats-timeout")));
     }
 
     /**
@@ -571,8 +401,154 @@ final class Settings {
         return new ConfigException(entry.key() + "." + field, "is required");
     }
 
-    private static Optional<Duration> optionalDuration(Config node) {
-        return node.asString().asOptional().map(text -> parsed(node.key().toString(), text));
+    /**
+     * Reads the {@code legacy} node: empty when no upstream is configured (nothing is forwarded).
+     */
+    static Optional<LegacySettings> legacy(Config legacy) {
+        String upstream = legacy.get("upstream").asString().get().trim();
+        List<String> paths = strings(legacy.get("paths"));
+        Duration connectTimeout = legacyConnectTimeout(legacy);
+        Duration timeout = legacyTimeout(legacy);
+        long maxBody = size(legacy.get("max-body"));
+        LegacySettings.Spool spool = new LegacySettings.Spool(
+                legacy.get("spool.dir").asString().asOptional().map(String::trim).filter(dir -> !dir.isEmpty())
+                        .map(Path::of),
+                size(legacy.get("spool.max-disk")),
+                size(legacy.get("spool.per-address")));
+        if (upstream.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new LegacySettings(URI.create(upstream),
+                paths.isEmpty() ? LegacySettings.DEFAULT_PATHS : paths, connectTimeout, timeout, maxBody, spool));
+    }
+
+    /** {@code legacy.connect-timeout}: for the legacy app and its socket server alike. */
+    private static Duration legacyConnectTimeout(Config legacy) {
+        return positiveDuration(legacy.get("connect-timeout"));
+    }
+
+    /** {@code legacy.timeout}: for the legacy app and its socket server alike. */
+    private static Duration legacyTimeout(Config legacy) {
+        return positiveDuration(legacy.get("timeout"));
+    }
+
+    /**
+     * Reads the legacy socket keys: empty when no upstream is configured or {@code legacy.ws-paths}
+     * is {@code none} (the legacy socket is not passed through).
+     */
+    static Optional<LegacySocketSettings> legacySockets(Config legacy, WebSettings web) {
+        String upstream = legacy.get("ws-upstream").asString().get().trim();
+        if (upstream.isEmpty()) {
+            upstream = legacy.get("upstream").asString().get().trim();
+        }
+        List<String> paths = strings(legacy.get("ws-paths"));
+        Duration connectTimeout = legacyConnectTimeout(legacy);
+        Duration timeout = legacyTimeout(legacy);
+        if (upstream.isEmpty() || paths.equals(List.of("none"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new LegacySocketSettings(
+                URI.create(upstream),
+                paths.isEmpty() ? LegacySocketSettings.DEFAULT_PATHS : paths,
+                connectTimeout,
+                timeout,
+                web.closeTimeout(),
+                web.maxMessageBytes(),
+                web.allowedOrigins()));
+    }
+
+    /**
+     * Reads {@code legacy.session}, and {@code resident.limits.per-address.legacy-introspections}
+     * (off with the other per-address limits): empty unless {@code resident.auth.mode} is {@code
+     * legacy-session} (the legacy app's session) rather than {@code config} (users from {@code
+     * resident.users}, {@code POST /_/login}). A path as the introspection URL is on {@code legacy.upstream}.
+     */
+    static Optional<LegacySessionSettings> legacySession(Config legacy, Config resident) {
+        boolean on = oneOf(resident.get("auth.mode"), "config", "legacy-session").equals("legacy-session");
+        Config session = legacy.get("session");
+        String cookie = session.get("cookie").asString().get().trim();
+        String introspect = session.get("introspect").asString().get().trim();
+        Duration cacheTtl = duration(session.get("cache-ttl"));
+        int cacheSize = count(session.get("cache-size"));
+        Duration timeout = positiveDuration(session.get("timeout"));
+        Duration outageGrace = duration(session.get("outage-grace"));
+        int perAddress = count(resident.get("limits.per-address.legacy-introspections"));
+        if (!on) {
+            return Optional.empty();
+        }
+        if (introspect.startsWith("/")) {
+            String upstream = legacy.get("upstream").asString().get().trim();
+            if (upstream.isEmpty()) {
+                throw new ConfigException("legacy.session.introspect", "a path needs legacy.upstream (LEGACY_UPSTREAM), which is not set");
+            }
+            introspect = upstream.replaceAll("/+$", "") + introspect;
+        }
+        return Optional.of(new LegacySessionSettings(cookie, URI.create(introspect), cacheTtl, cacheSize, timeout,
+                outageGrace, perAddressLimits(resident) ? perAddress : Integer.MAX_VALUE));
+    }
+
+    /** The {@code /_legacy} bridge page type's settings: who may open one, and what it may watch. */
+    record LegacyBridge(boolean guests, BridgeTables tables) {
+    }
+
+    /**
+     * Reads {@code legacy.bridge}: empty when {@code page} turns the bridge page type off ({@code
+     * auto}: on when {@code legacy.upstream} is set; {@code on}; {@code off}); {@code tables} is
+     * what bridge pages may watch.
+     */
+    static Optional<LegacyBridge> legacyBridge(Config legacy) {
+        Config bridge = legacy.get("bridge");
+        boolean on = switch (oneOf(bridge.get("page"), "auto", "on", "off", "true", "false")) {
+            case "auto" -> !legacy.get("upstream").asString().get().isBlank();
+            case "on", "true" -> true;
+            default -> false;
+        };
+        boolean guests = bool(bridge.get("guests"));
+        List<String> entries = strings(bridge.get("tables"));
+        for (String entry : entries) {
+            if (!entry.matches("\\*|[A-Za-z0-9_.:-]+(\\.\\*)?")) {
+                throw new ConfigException("legacy.bridge.tables", "\"" + entry + "\" must be a table name, pkg.* or *");
+            }
+        }
+        return on ? Optional.of(new LegacyBridge(guests, BridgeTables.of(entries))) : Optional.empty();
+    }
+
+    /**
+     * Reads the {@code ipc.nats} node.
+     *
+     * @param process {@code resident.process}; when empty a random id tells this process's
+     *                messages apart from the others'
+     */
+    static NatsSettings nats(Config nats, String process) {
+        NatsSettings.Builder settings = natsValues(nats, process);
+        nats.get("password-file").asString().map(String::trim).filter(path -> !path.isEmpty())
+                .ifPresent(path -> settings.password(secretFile(path, "ipc.nats.password-file")));
+        return settings.build();
+    }
+
+    /** The values of the {@code ipc.nats} node, all but the password file, which only {@link #nats} reads. */
+    private static NatsSettings.Builder natsValues(Config nats, String process) {
+        NatsSettings.Builder settings = NatsSettings.builder(process.isEmpty() ? Ids.newId() : process);
+        List<String> servers = strings(nats.get("url"));
+        if (!servers.isEmpty()) {
+            settings.servers(servers);
+        }
+        nats.get("prefix").asString().ifPresent(settings::prefix);
+        nats.get("credentials").asString().ifPresent(settings::credentials);
+        nats.get("user").asString().ifPresent(settings::user);
+        nats.get("password").asString().ifPresent(settings::password);
+        nats.get("token").asString().ifPresent(settings::token);
+        optional(nats.get("connect-timeout"), ConfigValues::positiveDuration).ifPresent(settings::connectTimeout);
+        Config reconnect = nats.get("reconnect");
+        optional(reconnect.get("wait"), ConfigValues::duration).ifPresent(settings::reconnectWait);
+        optional(reconnect.get("max-wait"), ConfigValues::duration).ifPresent(settings::reconnectMaxWait);
+        optional(reconnect.get("jitter"), ConfigValues::duration).ifPresent(settings::reconnectJitter);
+        optional(reconnect.get("grace"), ConfigValues::duration).ifPresent(settings::resubscribeGrace);
+        optional(reconnect.get("buffer"), ConfigValues::size).ifPresent(settings::reconnectBuffer);
+        optional(nats.get("pending.messages"), ConfigValues::size).ifPresent(settings::pendingMessages);
+        optional(nats.get("pending.bytes"), ConfigValues::size).ifPresent(settings::pendingBytes);
+        optional(nats.get("drain-timeout"), ConfigValues::positiveDuration).ifPresent(settings::drainTimeout);
+        return settings;
     }
 
     /** A secret kept in a file (its first line), so that it is in no environment or command line. */
@@ -588,11 +564,20 @@ final class Settings {
         }
     }
 
-    /** A list in YAML or a comma-separated string from the environment. */
-    private static List<String> strings(Config node) {
-        List<String> listed = node.type() == Config.Type.VALUE
-                ? node.asString().map(text -> Arrays.asList(text.split(","))).orElse(List.of())
-                : node.asList(String.class).orElse(List.of());
-        return listed.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    /** Reads the {@code dbevents.pg} node: empty when {@code url} is not set (no LISTEN link). */
+    static Optional<PgSettings> pg(Config pg) {
+        String url = pg.get("url").asString().get().trim();
+        Set<String> tables = new HashSet<>(strings(pg.get("tables")));
+        Duration reconnectWait = duration(pg.get("reconnect.wait"));
+        Duration reconnectMaxWait = duration(pg.get("reconnect.max-wait"));
+        Duration checkInterval = duration(pg.get("check-interval"));
+        Duration connectTimeout = duration(pg.get("connect-timeout"));
+        int maxRunChars = count(pg.get("max-run-chars"));
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PgSettings(url, pg.get("user").asString().get(), pg.get("password").asString().get(),
+                pg.get("channel").asString().get(), tables, reconnectWait, reconnectMaxWait, checkInterval,
+                connectTimeout, maxRunChars));
     }
 }

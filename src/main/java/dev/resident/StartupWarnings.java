@@ -40,7 +40,7 @@ final class StartupWarnings {
             warnings.add("the admin token (resident.admin-token / ADMIN_TOKEN) is shorter than " + MIN_TOKEN_LENGTH
                     + " characters");
         }
-        if (!resident.get("limits.per-address.enabled").asBoolean().orElse(true)) {
+        if (!Settings.perAddressLimits(resident)) {
             warnings.add("the per-address caps are off (resident.limits.per-address.enabled / ADDRESS_LIMITS): one client"
                     + " may take all of the process's connections, pages, sockets and the budget for bodies");
         }

@@ -4,16 +4,17 @@ import dev.resident.state.MemoryStateStore;
 import dev.resident.state.StateStore;
 import dev.resident.state.mvstore.MvStateStore;
 import dev.resident.state.nats.KvStateStore;
-import io.helidon.config.Config;
 import io.nats.client.Connection;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 
 
 /**
- * Chooses the state store named by {@code resident.state.store} ({@code STATE_STORE}): {@code auto}
+ * Opens the state store named by {@code resident.state.store} ({@code STATE_STORE}): {@code auto}
  * (NATS KV with {@code IPC_BACKEND=nats}, else the embedded file), {@code embedded}, {@code nats}
  * or {@code memory}.
  */
@@ -22,32 +23,42 @@ final class StateStores {
     }
 
     /**
-     * @param state the {@code resident.state} node
-     * @param nats  the process's NATS connection, or null without the NATS backend
-     * @param commitWaits told how long each write that waited for the embedded store's commit waited (ns)
+     * The state store's keys of {@code resident.state} ({@link Settings#stateStore}).
+     *
+     * @param kind           {@code embedded}, {@code nats} or {@code memory} ({@code auto} resolved)
+     * @param dir            the embedded store's directory
+     * @param fsync          whether the embedded store forces its commits to the disk
+     * @param writeRate      bytes a second the embedded store's commits may write on average; 0: no bound
+     * @param requestTimeout longest wait of one request to the NATS KV store
+     * @param bucketBytes    the most bytes each NATS KV bucket holds, by bucket name; 0: no bound
      */
-    static StateStore create(Config state, String ipcBackend, Config natsConfig, CompletableFuture<Connection> nats,
-                             LongConsumer commitWaits) {
-        String kind = state.get("store").asString().get();
-        if (kind.equals("auto")) {
-            kind = ipcBackend.equals("nats") ? "nats" : "embedded";
+    record StoreSettings(String kind, Path dir, boolean fsync, long writeRate, Duration requestTimeout,
+                         Map<String, Long> bucketBytes) {
+        StoreSettings {
+            bucketBytes = Map.copyOf(bucketBytes);
         }
-        return switch (kind) {
+    }
+
+    /**
+     * @param snapshotInterval {@code resident.state.snapshot-interval}: the embedded store's commit delay
+     * @param natsPrefix       the site's subject prefix ({@code ipc.nats.prefix}), with the NATS store
+     * @param nats             the process's NATS connection, or null without the NATS backend
+     * @param commitWaits      told how long each write that waited for the embedded store's commit waited (ns)
+     */
+    static StateStore create(StoreSettings store, Duration snapshotInterval, String natsPrefix,
+                             CompletableFuture<Connection> nats, LongConsumer commitWaits) {
+        return switch (store.kind()) {
             case "memory" -> new MemoryStateStore();
-            case "embedded" -> MvStateStore.open(Path.of(state.get("dir").asString().get()),
-                    Settings.duration(state.get("snapshot-interval")), state.get("fsync").asBoolean().get(),
-                    state.get("write-rate").asLong().get(), commitWaits);
-            case "nats" -> {
-                if (nats == null) {
-                    throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");
+            case "embedded" -> MvStateStore.open(store.dir(), snapshotInterval, store.fsync(), store.writeRate(),
+                    commitWaits);
+            case "nats" -> new KvStateStore(nats, natsPrefix, store.requestTimeout(), bucket -> {
+                Long bytes = store.bucketBytes().get(bucket); // each bucket has its default in application.yaml
+                if (bytes == null) {
+                    throw new ConfigException("resident.state.nats-bucket-bytes." + bucket, "is required");
                 }
-                Config bounds = state.get("nats-bucket-bytes");
-                yield new KvStateStore(nats, natsConfig.get("prefix").asString().get(),
-                        Settings.duration(state.get("request-timeout")),
-                        bucket -> bounds.get(bucket).asLong().get()); // each bucket has its default in application.yaml
-            }
-            default -> throw new IllegalArgumentException(
-                    "resident.state.store must be auto, embedded, nats or memory, not " + kind);
+                return bytes;
+            });
+            default -> throw new IllegalStateException("no state store " + store.kind());
         };
     }
 }

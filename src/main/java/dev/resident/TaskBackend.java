@@ -15,7 +15,6 @@ import dev.resident.task.engine.TaskEngine;
 import dev.resident.task.engine.TaskMeters;
 import dev.resident.task.engine.TaskSettings;
 import dev.resident.task.engine.nats.TaskNats;
-import io.helidon.config.Config;
 import io.nats.client.Connection;
 
 import java.lang.System.Logger.Level;
@@ -36,11 +35,13 @@ final class TaskBackend {
      * An engine whose job messages reach the registry's pages, registered as the registry's job
      * submitter.
      *
-     * @param nats the process's one NATS connection (the bus's) once it is made, or null without NATS
+     * @param schedules    {@code resident.tasks.schedule} ({@link Settings#schedules})
+     * @param natsSettings the {@code ipc.nats} settings, empty without NATS
+     * @param nats         the process's one NATS connection (the bus's) once it is made, or null without NATS
      */
-    static TaskEngine create(Config config, String process, TaskTypes types, Registry registry, ResidentMeters meters,
-                             CpuPool cpu, Timers timers, CompletableFuture<Connection> nats) {
-        TaskSettings settings = Settings.tasks(config.get("resident"));
+    static TaskEngine create(TaskSettings settings, List<Schedule> schedules, TaskTypes types, Registry registry,
+                             ResidentMeters meters, CpuPool cpu, Timers timers, Optional<NatsSettings> natsSettings,
+                             CompletableFuture<Connection> nats) {
         TaskEngine engine = new TaskEngine(settings, types, new TaskMeters(meters), cpu, timers);
         PageDelivery pages = (pageId, user, tail) -> registry.anyPage(pageId).map(page -> {
             if (user.equals(page.user()) || Ids.isGuestUser(user)) {
@@ -50,14 +51,13 @@ final class TaskBackend {
         }).orElse(false);
         ScheduleMarks marks = ScheduleMarks.inMemory();
         if (nats != null) {
-            marks = addNatsLane(engine, Settings.nats(config.get("ipc.nats"), process), nats, pages).orElse(marks);
+            marks = addNatsLane(engine, natsSettings.orElseThrow(), nats, pages).orElse(marks);
             if (settings.fallbackLocal()) {
                 engine.addLocalLane(pages);
             }
         } else {
             engine.addLocalLane(pages);
         }
-        List<Schedule> schedules = Settings.schedules(config.get("resident.tasks.schedule"));
         if (!schedules.isEmpty()) {
             engine.scheduler(new Scheduler(schedules, engine, marks));
         }

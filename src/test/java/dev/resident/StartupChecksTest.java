@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -125,11 +126,74 @@ class StartupChecksTest {
             "STATE_STORE       ; nats  ; resident.state.store=nats needs ipc.backend=nats",
             "LEGACY_UPSTREAM   ; ftp://127.0.0.1:21 ; legacy.upstream must be http://host:port",
             "ADMIN_HOST        ; admin.example.com:8443 ; resident.admin.host must be a host name without a port",
+            "PORT              ; 70000 ; server.port (PORT): \"70000\" must be 0 (any free port) to 65535",
+            "SOCKET_QUEUE      ; 3000000000 ; resident.ws.queue (SOCKET_QUEUE): \"3000000000\" must be 2147483647 at most",
+            "MAX_JOB_STORE_BYTES ; 0 ; resident.tasks.max-store-bytes (MAX_JOB_STORE_BYTES): \"0\" must be 1 or more",
+            "LOGIN_QUIET_PER_MINUTE ; -1 ; resident.login.quiet-addresses-per-minute (LOGIN_QUIET_PER_MINUTE): \"-1\" must be 0 or more",
+            "ADDRESS_LIMITS    ; yes   ; resident.limits.per-address.enabled (ADDRESS_LIMITS): \"yes\" must be true or false",
+            // keys of features that are off: no legacy app, no legacy session, no bridge page
+            "AUTH_MODE         ; ldap  ; resident.auth.mode (AUTH_MODE): \"ldap\" must be one of config, legacy-session",
+            "LEGACY_SESSION_OUTAGE_GRACE ; -1s ; legacy.session.outage-grace (LEGACY_SESSION_OUTAGE_GRACE): \"-1s\" is negative",
+            "LEGACY_BRIDGE_TABLES ; orders table ; legacy.bridge.tables (LEGACY_BRIDGE_TABLES): \"orders table\" must be a table name",
     })
     void aBadValueStopsTheStartNamingItsKey(String env, String value, String message) throws Exception {
         Exit exit = run(Map.of(env, value));
         assertEquals(2, exit.code(), exit.output());
         exit.assertOneLineError("resident: " + message);
+    }
+
+    /** A key without a short environment name, of a feature that is off (no DBEVENTS_PG_URL), from RESIDENT_CONFIG's file. */
+    @Test
+    void aBadValueInTheConfigFileStopsTheStartNamingItsKey(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("resident.yaml");
+        Files.writeString(yaml, "dbevents:\n  pg:\n    check-interval: soon\n");
+        Exit exit = run(Map.of("RESIDENT_CONFIG", yaml.toString()));
+        assertEquals(2, exit.code(), exit.output());
+        exit.assertOneLineError("resident: dbevents.pg.check-interval: \"soon\" is not a duration");
+    }
+
+    /**
+     * Every key of {@code application.yaml} is read through a reader that states its rule: a value
+     * no rule allows stops the start naming that key ({@code Settings.check}, which {@code Main}
+     * runs first, reads every key, those of the features that are off included). In process, as
+     * one child JVM a key would take minutes. A key with no rule of its own is listed here, so
+     * that a new key read with no rule shows up.
+     */
+    @Test
+    void everyKeyWithARuleIsCheckedAtStart() {
+        Set<String> noRule = Set.of(
+                // read by Helidon
+                "server.host", "server.idle-connection-timeout", "server.connection-options.tcp-no-delay",
+                "server.protocols.websocket.max-frame-length",
+                // texts checked by the settings records that take them, when their feature is on
+                "resident.admin-token", "resident.observe-token", "resident.state.dir", "resident.trusted-proxies",
+                "resident.allowed-hosts", "resident.login.affinity-key", "resident.ws.allowed-origins",
+                "resident.access-log.file", "resident.request-log.file", "resident.admin.host",
+                "legacy.upstream", "legacy.paths", "legacy.spool.dir", "legacy.ws-paths", "legacy.ws-upstream",
+                "legacy.session.cookie", "legacy.session.introspect", "ipc.nats.url", "ipc.nats.prefix",
+                "dbevents.pg.url", "dbevents.pg.user", "dbevents.pg.password", "dbevents.pg.channel",
+                "dbevents.pg.tables", "demo.db");
+        List<String> keys = new ArrayList<>(List.of("resident.cpu-threads", "ipc.nats.reconnect.grace")); // no default
+        ResidentConfig.withOverrides(Map.of()).traverse()
+                .filter(node -> node.type() == io.helidon.config.Config.Type.VALUE)
+                .map(node -> node.key().toString())
+                .filter(key -> !key.startsWith("resident.demo-users.") && !noRule.contains(key))
+                .forEach(keys::add);
+        assertTrue(keys.size() > 100, keys.toString());
+        List<String> unchecked = new ArrayList<>();
+        for (String key : keys) {
+            try {
+                Settings.check(ResidentConfig.withOverrides(Map.of(key, "no such value!")));
+                unchecked.add(key + " (accepted)");
+            } catch (ConfigException e) {
+                if (!e.key().equals(key)) {
+                    unchecked.add(key + " (" + e.getMessage() + ")");
+                }
+            } catch (RuntimeException e) {
+                unchecked.add(key + " (" + e + ")");
+            }
+        }
+        assertEquals(List.of(), unchecked);
     }
 
     /** The documented zeros still start: HSTS off, guests never give way, no workers. */

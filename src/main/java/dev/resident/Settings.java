@@ -79,8 +79,8 @@ final class Settings {
         siteProcess(resident);
         boolean overNats = ipcOverNats(config.get("ipc"));
         RegistrySettings registry = registry(resident);
-        state(resident);
-        stateStore(resident.get("state"), overNats);
+        StateSettings state = state(resident);
+        StateStores.StoreSettings store = stateStore(resident.get("state"), overNats);
         WebSettings web = web(resident, config.get("server"));
         cpuQueue(resident);
         benchPages(resident);
@@ -98,8 +98,27 @@ final class Settings {
         legacySockets(legacy, web);
         legacySession(legacy, resident);
         legacyBridge(legacy);
-        natsValues(config.get("ipc.nats"), registry.process());
+        NatsSettings nats = natsValues(config.get("ipc.nats"), registry.process()).build();
+        if (store.kind().equals("nats")) {
+            leaseOutlastsAReconnect(state.lease(), nats);
+        }
         pg(config.get("dbevents.pg"));
+    }
+
+    /**
+     * A process back from an outage of NATS takes no page over until it has held its own lease for
+     * a lease; a live owner cut off as long reconnects within {@code max-wait + jitter} of it and
+     * renews within a third of a lease: so {@code max-wait + jitter} must stay under two thirds of
+     * the lease, or the first process back could continue another's pages from their copies saved
+     * before the outage (README "One owner").
+     */
+    private static void leaseOutlastsAReconnect(Duration lease, NatsSettings nats) {
+        Duration reconnect = nats.reconnectMaxWait().plus(nats.reconnectJitter());
+        if (reconnect.multipliedBy(3).compareTo(lease.multipliedBy(2)) >= 0) {
+            throw new ConfigException("resident.state.lease", "\"" + lease.toMillis() + "ms\" must be more than 1.5"
+                    + " times ipc.nats.reconnect.max-wait + jitter (" + reconnect.toMillis() + "ms): a process"
+                    + " back first from an outage of NATS could take over the pages of one back a moment later");
+        }
     }
 
     /**
@@ -192,7 +211,7 @@ final class Settings {
             kind = overNats ? "nats" : "embedded";
         }
         if (kind.equals("nats") && !overNats) {
-            throw new IllegalArgumentException("resident.state.store=nats needs ipc.backend=nats");
+            throw new ConfigException("resident.state.store", "\"nats\" needs ipc.backend=nats (IPC_BACKEND=nats)");
         }
         Map<String, Long> bucketBytes = new HashMap<>();
         for (Config bucket : state.get("nats-bucket-bytes").asNodeList().orElse(List.of())) {
@@ -380,14 +399,19 @@ final class Settings {
             if (!missed.equals("skip") && !missed.equals("catch-up")) {
                 throw new ConfigException("resident.tasks.schedule", name + ": missed must be skip or catch-up");
             }
-            JsonNode params = Json.parse(entry.get("params").asString().orElse("{}"));
+            JsonNode params;
+            try {
+                params = Json.parse(entry.get("params").asString().orElse("{}"));
+            } catch (Json.MalformedJsonException e) {
+                throw new ConfigException("resident.tasks.schedule", name + ": params is not JSON");
+            }
             if (!params.isObject()) {
                 throw new ConfigException("resident.tasks.schedule", name + ": params must be a JSON object");
             }
             schedules.add(new Schedule(name,
                     entry.get("task").asString().orElseThrow(() -> missing(entry, "task")),
                     entry.get("cron").asString().orElseThrow(() -> missing(entry, "cron")),
-                    ZoneId.of(entry.get("zone").asString().orElse("UTC")),
+                    zone(name, entry.get("zone").asString().orElse("UTC")),
                     (ObjectNode) params,
                     missed.equals("catch-up")));
         }
@@ -395,6 +419,15 @@ final class Settings {
             throw new ConfigException("resident.tasks.schedule", "names must be unique");
         }
         return schedules;
+    }
+
+    private static ZoneId zone(String schedule, String zone) {
+        try {
+            return ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            throw new ConfigException("resident.tasks.schedule", schedule + ": zone \"" + zone
+                    + "\" is no time zone (UTC, Europe/Rome, +01:00, ...)");
+        }
     }
 
     private static ConfigException missing(Config entry, String field) {

@@ -123,7 +123,7 @@ class StartupChecksTest {
             "HEARTBEAT         ; 1.5s  ; resident.ws.heartbeat (HEARTBEAT): \"1.5s\" is not a duration",
             "HSTS_MAX_AGE      ; 1y    ; resident.hsts-max-age (HSTS_MAX_AGE): \"1y\" is not a duration",
             "IPC_BACKEND       ; nast  ; ipc.backend (IPC_BACKEND): \"nast\" must be one of local, nats",
-            "STATE_STORE       ; nats  ; resident.state.store=nats needs ipc.backend=nats",
+            "STATE_STORE       ; nats  ; resident.state.store (STATE_STORE): \"nats\" needs ipc.backend=nats (IPC_BACKEND=nats)",
             "LEGACY_UPSTREAM   ; ftp://127.0.0.1:21 ; legacy.upstream must be http://host:port",
             "ADMIN_HOST        ; admin.example.com:8443 ; resident.admin.host must be a host name without a port",
             "PORT              ; 70000 ; server.port (PORT): \"70000\" must be 0 (any free port) to 65535",
@@ -150,6 +150,35 @@ class StartupChecksTest {
         Exit exit = run(Map.of("RESIDENT_CONFIG", yaml.toString()));
         assertEquals(2, exit.code(), exit.output());
         exit.assertOneLineError("resident: dbevents.pg.check-interval: \"soon\" is not a duration");
+    }
+
+    /** A schedule's zone or params that cannot be used: one line naming the schedule, not a stack trace. */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', quoteCharacter = '\'', value = {
+            "zone: Mars/Olympus ; nightly: zone \"Mars/Olympus\" is no time zone",
+            "params: '{not json' ; nightly: params is not JSON",
+    })
+    void aScheduleThatCannotBeUsedStopsTheStart(String line, String message, @TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("resident.yaml");
+        Files.writeString(yaml, "resident:\n  tasks:\n    schedule:\n      - name: nightly\n        task: report\n"
+                + "        cron: \"0 0 3 * * ?\"\n        " + line + "\n");
+        Exit exit = run(Map.of("RESIDENT_CONFIG", yaml.toString()));
+        assertEquals(2, exit.code(), exit.output());
+        exit.assertOneLineError("resident: resident.tasks.schedule: " + message);
+    }
+
+    /**
+     * A lease too short for a process back from an outage of NATS to wait out another's reconnect
+     * (README "One owner"): only where the pages are kept in NATS.
+     */
+    @Test
+    void aLeaseShorterThanAReconnectStopsASiteOnNats(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("resident.yaml");
+        Files.writeString(yaml, "resident:\n  state:\n    lease: 3s\n");
+        Exit exit = run(Map.of("RESIDENT_CONFIG", yaml.toString(), "IPC_BACKEND", "nats"));
+        assertEquals(2, exit.code(), exit.output());
+        exit.assertOneLineError("resident: resident.state.lease: \"3000ms\" must be more than 1.5 times"
+                + " ipc.nats.reconnect.max-wait + jitter (2250ms)");
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.resident.registry;
 
 import dev.resident.id.Ids;
-import dev.resident.page.Store;
 import dev.resident.page.engine.ResidentPage;
 
 import java.util.Collection;
@@ -13,12 +12,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One browser session: its session id (the {@code rsd_cid} cookie, replaced at login and logout),
- * a stable internal key that its pages and its store refer to and that never leaves the server,
+ * a stable internal key that its pages refer to and that never leaves the server,
  * its user, and the pages it has in this process.
  */
 public final class Connection {
     private final String key;
-    private final Store store;
     private final Set<ResidentPage> pages = ConcurrentHashMap.newKeySet();
     private final long createdAt;
     /** Pages being opened for this connection (their open hooks running). */
@@ -46,11 +44,12 @@ public final class Connection {
     /**
      * Who holds it now, as a token that changes whenever a user's session goes to someone else (a
      * logout, another user's login): its saved pages carry it, and a saved page of another tenure
-     * is never continued for it ({@link DurablePages#adopt}). A guest's login keeps it.
+     * is never continued for it ({@link DurablePages#adopt}); its {@code Store} is kept under it, and
+     * a page writes the store of the tenure it was made under, for its life. A guest's login keeps it.
      */
     private volatile String tenure = Ids.newId();
 
-    Connection(String id, String key, Identity identity, long createdAt, long lastSeen, Store store) {
+    Connection(String id, String key, Identity identity, long createdAt, long lastSeen) {
         this.id = id;
         this.key = key;
         this.identity = identity;
@@ -59,7 +58,6 @@ public final class Connection {
         this.savedSeen = lastSeen;
         this.checkedAt = System.currentTimeMillis();
         this.provenAt = checkedAt;
-        this.store = store;
     }
 
     /** The session id, as in the cookie. */
@@ -174,10 +172,6 @@ public final class Connection {
 
     void identity(Identity identity) {
         this.identity = identity;
-    }
-
-    public Store store() {
-        return store;
     }
 
     public Collection<ResidentPage> pages() {

@@ -84,8 +84,7 @@ final class DurableConnections {
 
     /** A connection rebuilt from its record. */
     Connection connection(String id, ConnectionRecord record, long now) {
-        Connection connection = new Connection(id, record.key(), record.identity(), record.created(), now,
-                connectionStore(record.key()));
+        Connection connection = new Connection(id, record.key(), record.identity(), record.created(), now);
         loaded(connection, record);
         return connection;
     }
@@ -121,7 +120,7 @@ final class DurableConnections {
         try {
             boolean written = write(batched, connection);
             if (written) {
-                keepAlive(connectionStores, connection.key());
+                keepAlive(connectionStores, StateKeys.connectionStore(connection.key(), connection.tenure()));
                 keepAlive(users, StateKeys.user(connection.user()));
             }
             return written;
@@ -198,13 +197,18 @@ final class DurableConnections {
         return now - connection.lastSeen() > ttl(connection.identity()).toMillis();
     }
 
-    /** Empties the {@code Store} of a connection (its user's session went to someone else). */
-    void clearConnectionStore(String connectionKey) {
-        connectionStores.delete(connectionKey);
+    /**
+     * Empties the {@code Store} of a connection's present holder (its user's session goes to someone
+     * else, who gets a new tenure and so a store of its own).
+     */
+    void clearConnectionStore(Connection connection) {
+        connectionStores.delete(StateKeys.connectionStore(connection.key(), connection.tenure()));
     }
 
-    Store connectionStore(String connectionKey) {
-        return new JsonDocumentStore(connectionStores, connectionKey, state.maxStoreBytes(), documentLocks);
+    /** The {@code Store} of a connection while {@code tenure} holds it ({@link StateKeys#connectionStore}). */
+    Store connectionStore(String connectionKey, String tenure) {
+        return new JsonDocumentStore(connectionStores, StateKeys.connectionStore(connectionKey, tenure),
+                state.maxStoreBytes(), documentLocks);
     }
 
     Store userStore(String user) {

@@ -380,8 +380,13 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     }
 
     @Override
-    public Store connectionStore(String connectionKey) {
-        return durableConnections.connectionStore(connectionKey);
+    public String tenure(String connectionKey) {
+        return sessions.byKey(connectionKey).map(Connection::tenure).orElseGet(Ids::newId); // not held here: nobody's
+    }
+
+    @Override
+    public Store connectionStore(String connectionKey, String tenure) {
+        return durableConnections.connectionStore(connectionKey, tenure);
     }
 
     @Override

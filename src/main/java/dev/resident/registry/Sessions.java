@@ -429,8 +429,7 @@ public final class Sessions {
     private Connection newConnection() {
         long now = System.currentTimeMillis();
         String key = Ids.newId();
-        Connection created = new Connection(Ids.newId(), key, Identity.newGuest(), now, now,
-                durable.connectionStore(key));
+        Connection created = new Connection(Ids.newId(), key, Identity.newGuest(), now, now);
         register(created);
         writer.changed(created);
         return created;
@@ -546,7 +545,7 @@ public final class Sessions {
      */
     private void endWhatWasTheirs(Connection connection) {
         try {
-            durable.clearConnectionStore(connection.key());
+            durable.clearConnectionStore(connection);
         } catch (StateUnavailable e) {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         }

@@ -20,7 +20,19 @@ public interface PageHost {
 
     Store userStore(String connectionId);
 
-    Store connectionStore(String connectionId);
+    /**
+     * Who holds a connection now, as an opaque token that changes whenever the connection goes to
+     * someone else (a logout, another user's login): a page asks once, when it is made, and names
+     * it for its life when it asks for its connection's store.
+     */
+    String tenure(String connectionId);
+
+    /**
+     * The store of a connection while {@code tenure} holds it: what a page writes once its
+     * session went to someone else (a call running through the logout, its close handler) reaches
+     * nobody who holds the connection next.
+     */
+    Store connectionStore(String connectionId, String tenure);
 
     Store globalStore();
 

@@ -75,7 +75,9 @@ public final class ResidentPage implements Page {
      * retry. Set under the call lock by {@link #saveForMove}, before the close.
      */
     private volatile boolean movedAway;
-    private volatile String connectionId;
+    private final String connectionId;
+    /** Who held the connection when the page was made ({@link PageHost#tenure}): the page's for its life. */
+    private final String tenure;
     /** Revision of the page's last saved copy in the state store (0: never saved). */
     private volatile long revision;
     private volatile long savedAt = createdAt;
@@ -96,6 +98,7 @@ public final class ResidentPage implements Page {
                          PageSettings settings, String epoch, long seq) {
         this.id = id;
         this.connectionId = connectionId;
+        this.tenure = host.tenure(connectionId);
         this.path = path;
         this.params = params;
         this.host = host;
@@ -263,12 +266,6 @@ public final class ResidentPage implements Page {
     /** When the page was last saved (its creation time if never). */
     public long savedAt() {
         return savedAt;
-    }
-
-    /** Moves the page to the connection that replaced its own (a new session id after login). */
-    public void reassign(String connectionId) {
-        this.connectionId = connectionId;
-        host.changed(this);
     }
 
     /**
@@ -548,7 +545,7 @@ public final class ResidentPage implements Page {
 
     @Override
     public Store connectionStore() {
-        return host.connectionStore(connectionId);
+        return host.connectionStore(connectionId, tenure);
     }
 
     @Override

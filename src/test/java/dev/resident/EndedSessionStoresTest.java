@@ -1,0 +1,206 @@
+package dev.resident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.json.Json;
+import dev.resident.page.Page;
+import dev.resident.page.PageException;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
+import dev.resident.page.Params;
+import dev.resident.page.Store;
+import dev.resident.support.Browser;
+import dev.resident.support.Browser.Reply;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite;
+import dev.resident.support.NatsTestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a page of a session that ended writes to its {@code Store}s reaches nobody who holds the
+ * browser next. Alice's page is on p01, her logout (or bob's login with her session) lands on
+ * p02, which empties the session's store; p01 learns of it only later (the bus, the next request
+ * with the new id, its recheck), and her page's code may run meanwhile: a call that was running,
+ * or its close handler, which runs once p01 ends the page. Before, such a write filled the
+ * emptied store again, under the connection's key, which the session keeps through a logout: the
+ * guest after her, and bob logging in on that browser, read what she wrote.
+ */
+@Timeout(120)
+class EndedSessionStoresTest {
+    private static final Pattern SESSION_COOKIE = Pattern.compile("rsd_cid=([A-Za-z0-9_-]+)");
+
+    /**
+     * A call of alice's page on p01, running while she logs out on p02, writes the connection's
+     * store once the logout emptied it.
+     */
+    @Test
+    void aCallOfHerPageRunningThroughHerLogoutElsewhereLeavesNothingForTheNextUser() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            savedEverything(p01);
+            try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Reply> late = calls.submit(() -> alice.rpc(page, "putWhenTold",
+                        note("connection", "draft", "alice's secret"), null));
+                assertTrue(notes.waiting.tryAcquire(20, TimeUnit.SECONDS), "her call runs");
+                String guest = loggedOutOn(p02, alice.connectionId());
+                notes.go.release();
+                Reply answered = late.get(20, TimeUnit.SECONDS);
+                assertTrue(answered.status() == 200 || answered.status() == 409, answered.body());
+                assertNextUsersSeeNothing(p02, guest, "draft");
+            }
+        }
+    }
+
+    /**
+     * Alice's page on p01 has a close handler that writes the connection's store; p01 ends her
+     * page once the browser's next request (with its new id, a guest's) reaches it, after the
+     * logout on p02 emptied the store.
+     */
+    @Test
+    void herPagesCloseHandlerRunAfterHerLogoutElsewhereLeavesNothingForTheNextUser() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            alice.openPage("/notes", Json.object().set("onClose", note("connection", "goodbye", "alice's goodbye")));
+            savedEverything(p01);
+            String guest = loggedOutOn(p02, alice.connectionId());
+            session(p01, guest).openPage("/notes", null); // the guest's next request lands on p01
+            assertTrue(notes.closed.tryAcquire(20, TimeUnit.SECONDS), "her page's close handler ran");
+            assertNextUsersSeeNothing(p02, guest, "goodbye");
+        }
+    }
+
+    /**
+     * The guest who holds the browser after her, and bob who logs in on it (a guest's login keeps
+     * the session's store), find none of her notes, on either process.
+     */
+    private static void assertNextUsersSeeNothing(NatsSite.Node process, String guest, String key) {
+        String session = guest;
+        for (String who : new String[] {"guest", "bob"}) {
+            if (who.equals("bob")) {
+                Reply login = session(process, session).login("bob", "bob");
+                assertEquals(200, login.status(), login.body());
+                session = sessionSet(login);
+            }
+            Browser browser = session(process, session);
+            String page = browser.openPage("/notes", null).get("page_id").asText();
+            Reply read = browser.rpc(page, "get", Json.object().put("scope", "connection").put("key", key), null);
+            assertEquals(200, read.status(), read.body());
+            assertTrue(read.json().get("result").isNull(), who + " reads what alice's page wrote: " + read.body());
+        }
+    }
+
+    private static NatsSite site(NatsTestServer nats) {
+        // a recheck an hour away: p01 learns of the logout only from the bus or a request
+        return new NatsSite(nats, Map.of("resident.state.store", "nats", "resident.state.snapshot-interval", "100ms",
+                "resident.state.recheck", "1h"));
+    }
+
+    private static Browser loggedIn(NatsSite.Node process, String user) {
+        Browser browser = process.browser();
+        Reply login = browser.login(user, user);
+        assertEquals(200, login.status(), login.body());
+        return browser;
+    }
+
+    /** Waits until the process has stored its session and its pages. */
+    private static void savedEverything(NatsSite.Node process) {
+        Eventually.await(Duration.ofSeconds(10), process.process() + " saved the session",
+                () -> process.counter("resident_state_pending") == 0);
+    }
+
+    /** Logs session {@code id} out with a request the balancer sends to {@code process}; the guest's session id. */
+    private static String loggedOutOn(NatsSite.Node process, String id) {
+        Reply logout = session(process, id).post("/_/logout", "");
+        assertEquals(204, logout.status(), logout.body());
+        return sessionSet(logout);
+    }
+
+    /**
+     * The browser holding session {@code id}, its requests sent to {@code process} (a browser of
+     * its own for each id: a cookie set by the server would not replace one set by the test).
+     */
+    private static Browser session(NatsSite.Node process, String id) {
+        Browser browser = new Browser(process.uri());
+        browser.useSession(id);
+        return browser;
+    }
+
+    private static String sessionSet(Reply reply) {
+        Matcher id = SESSION_COOKIE.matcher(String.valueOf(reply.headers().get("set-cookie")));
+        assertTrue(id.find(), "a new session id: " + reply.headers());
+        return id.group(1);
+    }
+
+    private static ObjectNode note(String scope, String key, String value) {
+        return Json.object().put("scope", scope).put("key", key).put("value", value);
+    }
+
+    /**
+     * A page type whose code writes the store a note names ({@code user}, {@code connection}):
+     * {@code putWhenTold} once the test lets it go on, the close handler the note of its open
+     * params' {@code onClose}.
+     */
+    private static final class Notes {
+        final Semaphore waiting = new Semaphore(0);
+        final Semaphore go = new Semaphore(0);
+        final Semaphore closed = new Semaphore(0);
+
+        PageTypes types() {
+            return new PageTypes().register(PageType.<Open>builder("/notes",
+                            (page, params) -> new Open(page, params.has("onClose") ? params.value("onClose") : null))
+                    .method("get", (open, params) -> store(open.page(), params.node()).get(params.string("key")).orElse(null))
+                    .method("putWhenTold", (open, params) -> {
+                        waiting.release();
+                        if (!go.tryAcquire(30, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never let the call go on");
+                        }
+                        write(open.page(), params.node());
+                        return true;
+                    })
+                    .onClose(open -> {
+                        if (open.onClose() != null) {
+                            write(open.page(), open.onClose());
+                        }
+                        closed.release();
+                    })
+                    .build());
+        }
+
+        private static void write(Page page, JsonNode note) {
+            store(page, note).put(note.get("key").asText(), note.get("value").asText());
+        }
+
+        private static Store store(Page page, JsonNode note) {
+            return switch (note.path("scope").asText()) {
+                case "user" -> page.userStore();
+                case "connection" -> page.connectionStore();
+                default -> throw PageException.unprocessable("scope: user or connection");
+            };
+        }
+    }
+
+    /** A notes page: the page, and the note its close handler writes (or null). */
+    private record Open(Page page, JsonNode onClose) {
+    }
+}

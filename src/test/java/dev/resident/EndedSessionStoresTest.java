@@ -91,6 +91,39 @@ class EndedSessionStoresTest {
     }
 
     /**
+     * Bob logs in with alice's session (a shared browser she did not log out of) on p02, and the
+     * browser's next request reaches p01 while a call of her page runs there: the page's user is
+     * bob's from then on, and the call wrote her note into bob's store, which is his on every
+     * session of his.
+     */
+    @Test
+    void aCallOfHerPageRunningThroughBobsLoginWithHerSessionWritesNothingToBobsStore() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            savedEverything(p01);
+            try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Reply> late = calls.submit(() -> alice.rpc(page, "putWhenTold",
+                        note("user", "secret", "alice's secret"), null));
+                assertTrue(notes.waiting.tryAcquire(20, TimeUnit.SECONDS), "her call runs");
+                Reply login = session(p02, alice.connectionId()).login("bob", "bob");
+                assertEquals(200, login.status(), login.body());
+                Browser bob = session(p01, sessionSet(login));
+                String bobsPage = bob.openPage("/notes", null).get("page_id").asText(); // p01 knows now
+                notes.go.release();
+                Reply answered = late.get(20, TimeUnit.SECONDS);
+                assertTrue(answered.status() == 200 || answered.status() == 409, answered.body());
+                Reply read = bob.rpc(bobsPage, "get", Json.object().put("scope", "user").put("key", "secret"), null);
+                assertEquals(200, read.status(), read.body());
+                assertTrue(read.json().get("result").isNull(), "bob reads what alice's page wrote: " + read.body());
+            }
+        }
+    }
+
+    /**
      * The guest who holds the browser after her, and bob who logs in on it (a guest's login keeps
      * the session's store), find none of her notes, on either process.
      */

@@ -375,8 +375,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     }
 
     @Override
-    public Store userStore(String connectionKey) {
-        return durableConnections.userStore(userOf(connectionKey));
+    public Store userStore(String connectionKey, String tenure) {
+        Connection connection = sessions.byKey(connectionKey).orElse(null);
+        String user = connection == null ? null : connection.user(); // before the tenure: a new holder's is set first
+        if (connection == null || !connection.tenure().equals(tenure)) {
+            throw new PageException(409, "session_changed",
+                    "the page's session went to someone else: its user's store is no longer the page's");
+        }
+        return durableConnections.userStore(user);
     }
 
     @Override

@@ -445,6 +445,7 @@ public final class Sessions {
                 }
                 connections.remove(known.id(), known);
                 known.id(cookieId);
+                known.tenure(record.tenure()); // before the identity: a page of the holder before asks by it
                 moveTo(known, record.identity());
                 connections.put(cookieId, known);
                 byKey.put(known.key(), known); // the sweep may have forgotten it while no id named it
@@ -476,6 +477,7 @@ public final class Sessions {
         }
         if (!record.get().identity().equals(connection.identity())) {
             changedHandsElsewhere(connection, record.get().identity());
+            connection.tenure(record.get().tenure()); // before the identity: a page of the holder before asks by it
             moveTo(connection, record.get().identity());
         }
         durable.loaded(connection, record.get());

@@ -18,14 +18,22 @@ public interface PageHost {
         return null;
     }
 
-    Store userStore(String connectionId);
-
     /**
      * Who holds a connection now, as an opaque token that changes whenever the connection goes to
      * someone else (a logout, another user's login): a page asks once, when it is made, and names
-     * it for its life when it asks for its connection's store.
+     * it for its life when it asks for its stores.
      */
     String tenure(String connectionId);
+
+    /**
+     * The store of the connection's user, while {@code tenure} still holds the connection (a
+     * guest's login keeps it: the store of the user who logged in).
+     *
+     * @throws dev.resident.page.PageException 409 {@code session_changed} once the connection went
+     *         to someone else: the next holder's user is not the page's (a call running through the
+     *         logout, a close handler)
+     */
+    Store userStore(String connectionId, String tenure);
 
     /**
      * The store of a connection while {@code tenure} holds it: what a page writes once its

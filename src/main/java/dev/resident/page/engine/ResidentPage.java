@@ -540,7 +540,7 @@ public final class ResidentPage implements Page {
 
     @Override
     public Store userStore() {
-        return host.userStore(connectionId);
+        return host.userStore(connectionId, tenure);
     }
 
     @Override

@@ -1,6 +1,11 @@
 package dev.resident.id;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -39,6 +44,26 @@ public final class Ids {
     /** Whether a user id is a guest's. */
     public static boolean isGuestUser(String user) {
         return user.startsWith(GUEST_PREFIX);
+    }
+
+    /**
+     * A 22-character id made from {@code parts} (the first 16 bytes of their SHA-256): every process
+     * makes the same one from the same parts, and it tells nothing of them. For an id that each
+     * process holding a session must make alike, from ids that never leave the server.
+     */
+    public static String derived(String... parts) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        for (String part : parts) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array()); // ("a","bc") is not ("ab","c")
+            sha.update(bytes);
+        }
+        return ENCODER.encodeToString(Arrays.copyOf(sha.digest(), 16));
     }
 
     /** A fresh 22-character id. */

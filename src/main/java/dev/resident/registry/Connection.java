@@ -130,6 +130,25 @@ public final class Connection {
         this.tenure = Ids.newId();
     }
 
+    /**
+     * A user's session goes to {@code nextUser} under the same id (a followed session's switch,
+     * which each process holding the session makes at its next request there): the tenure after
+     * this one is made from the key, this tenure and the next user, so that they all give it the
+     * same one, and the next user one store.
+     */
+    void followTenure(String nextUser) {
+        this.tenure = Ids.derived("tenure", key, tenure, nextUser);
+    }
+
+    /**
+     * The guest that a followed session becomes when its user leaves it, made from the key and the
+     * tenure: the same on every process that makes the switch (a random one on each would make the
+     * session flap between them).
+     */
+    Identity guestAfterTenure() {
+        return new Identity(Ids.guestUser(Ids.derived("guest", key, tenure)), true, Set.of());
+    }
+
     /** The internal key its pages refer to (never sent to a client). */
     public String key() {
         return key;

@@ -233,7 +233,7 @@ public final class Sessions {
             if (!identity.equals(connection.identity())) {
                 if (handsOver(connection, identity)) {
                     endWhatWasTheirs(connection); // its pages' sockets close with 4404
-                    connection.newTenure();
+                    connection.followTenure(identity.user()); // as every process holding the session makes it
                 } else {
                     closeSockets(connection);
                 }
@@ -245,9 +245,12 @@ public final class Sessions {
         });
     }
 
-    /** The connection becomes a new guest under the same session id (see {@link #assume}). */
+    /**
+     * The connection becomes a guest under the same session id (see {@link #assume}): the same guest
+     * on every process that holds the session.
+     */
     public void assumeGuest(Connection connection) {
-        assume(connection, Identity.newGuest());
+        assume(connection, connection.guestAfterTenure());
     }
 
     /**
@@ -265,7 +268,7 @@ public final class Sessions {
             return true;
         }
         if (System.currentTimeMillis() - connection.provenAt() > grace.toMillis()) {
-            assume(connection, Identity.newGuest());
+            assumeGuest(connection);
             return true;
         }
         return connection.provenBy(fingerprint);

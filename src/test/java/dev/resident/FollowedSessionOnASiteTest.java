@@ -58,6 +58,43 @@ class FollowedSessionOnASiteTest {
     }
 
     /**
+     * p02 switched alice's session to bob; p01, which still holds it as alice's (it has not
+     * checked the session since), then writes its copy, after a request there with alice's
+     * legacy session (what her page's socket there sends when it asks its session again). That
+     * copy must not undo the switch: p02, checking the session against the store at bob's next
+     * request, would take it back to alice's, which ends bob's pages there, and lets page code
+     * running there meanwhile see alice as its user.
+     */
+    @Test
+    void aCopyFromBeforeASwitchElsewhereDoesNotUndoIt() {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             // p01 learns of p02's switch only by making it itself; p02 checks the session often
+             NatsSite first = new NatsSite(nats, config("1h"));
+             NatsSite second = new NatsSite(nats, config("300ms"))) {
+            NatsSite.Node p01 = first.start("p01", notes());
+            NatsSite.Node p02 = second.start("p02", notes());
+            String alice = legacySession("alice");
+            Browser browser = at(p01, null, alice);
+            String herPage = browser.openPage("/notes", null).get("page_id").asText();
+            String session = browser.connectionId();
+            saved(p01);
+
+            Browser bob = at(p02, session, legacySession("bob"));
+            String bobsPage = bob.openPage("/notes", null).get("page_id").asText();
+            saved(p02);
+            assertEquals("bob", user(bob, bobsPage));
+            Browser herSocket = at(p01, session, alice);
+            // a read changes nothing but the session's last use: written once its copy is due a refresh
+            Eventually.await(Duration.ofSeconds(10), "p01 has its copy of the session queued for a write",
+                    () -> herSocket.get("/_/page?page_id=" + herPage.replace("|", "%7C")).status() == 200
+                            && p01.counter("resident_state_pending") > 0);
+            saved(p01);
+
+            assertEquals("bob", user(bob, bobsPage), "bob's page goes on, as his");
+        }
+    }
+
+    /**
      * Alice's session is held by p01 and p02; its legacy session becomes {@code next} (of
      * {@code user}, null: a guest), which its next request tells p02 and the one after p01. What
      * the new holder's page on p02 puts in the connection's store, its page on p01 reads.
@@ -92,15 +129,31 @@ class FollowedSessionOnASiteTest {
     }
 
     private static NatsSite site(NatsTestServer nats) {
+        return new NatsSite(nats, config("1h")); // a process learns of the other's switch only by making it itself
+    }
+
+    /**
+     * Processes following the legacy app's sessions, checking a session they hold against the
+     * store every {@code recheck}; a user's session is written again once a second of use (an
+     * eighth of its ttl).
+     */
+    private static Map<String, String> config(String recheck) {
         Map<String, String> config = new HashMap<>(Map.of("resident.state.store", "nats",
                 "resident.state.snapshot-interval", "100ms",
-                // a process learns of the other's switch only by making it itself
-                "resident.state.recheck", "1h",
+                "resident.state.recheck", recheck,
+                "resident.connections.user-ttl", "8s",
                 "legacy.upstream", legacy.url(),
                 "resident.auth.mode", "legacy-session",
                 "legacy.session.cookie", "legacy_sid",
                 "legacy.session.introspect", "/app/whoami"));
-        return new NatsSite(nats, config);
+        return config;
+    }
+
+    /** The user of the page, as the browser's session is now; fails unless the page answers. */
+    private static String user(Browser browser, String page) {
+        Reply snapshot = browser.get("/_/page?page_id=" + page.replace("|", "%7C"));
+        assertEquals(200, snapshot.status(), snapshot.body());
+        return snapshot.json().get("user").asText();
     }
 
     private static PageTypes notes() {

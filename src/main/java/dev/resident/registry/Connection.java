@@ -48,6 +48,8 @@ public final class Connection {
      * a page writes the store of the tenure it was made under, for its life. A guest's login keeps it.
      */
     private volatile String tenure = Ids.newId();
+    /** The tenure this process last moved it on from ({@link #newTenure}, {@link #followTenure}); null: none since its copy was read. */
+    private volatile String switchedFrom;
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen) {
         this.id = id;
@@ -121,12 +123,20 @@ public final class Connection {
         return tenure;
     }
 
+    /** Takes the tenure of its stored copy. */
     void tenure(String tenure) {
         this.tenure = tenure;
+        this.switchedFrom = null;
+    }
+
+    /** The tenure this process moved it on from since its copy was last read, or null. */
+    String switchedFrom() {
+        return switchedFrom;
     }
 
     /** A user's session goes to someone else: what was saved under the old holder is no longer theirs. */
     void newTenure() {
+        this.switchedFrom = tenure;
         this.tenure = Ids.newId();
     }
 
@@ -137,6 +147,7 @@ public final class Connection {
      * same one, and the next user one store.
      */
     void followTenure(String nextUser) {
+        this.switchedFrom = tenure;
         this.tenure = Ids.derived("tenure", key, tenure, nextUser);
     }
 

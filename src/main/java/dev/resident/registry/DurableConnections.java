@@ -154,7 +154,11 @@ final class DurableConnections {
                     : ConnectionRecord.replacedAt(current.get().value()) >= 0) {
                 return false; // deleted, or replaced by a login or logout elsewhere: ended under this id
             }
-            // the stored copy moved on, or went with the store (written again as new)
+            if (current.isPresent() && switchedElsewhere(current.get(), connection)) {
+                connection.checkedAt(0); // its next request here takes the stored copy first
+                return true;
+            }
+            // the stored copy moved on (its last use, its address share), or went with the store (written again as new)
             revision = into.update(connection.id(), bytes, current.map(Versioned::revision).orElse(0L));
             if (revision == -1) {
                 return true; // another process wrote just now: its copy is as fresh
@@ -163,6 +167,27 @@ final class DurableConnections {
         connection.revision(revision);
         connection.savedSeen(now);
         return true;
+    }
+
+    /**
+     * Whether the stored copy, written since this process last read it, is of a switch of the
+     * session (a followed one's, which keeps its id) that this process has not seen: another
+     * holder (a tenure that is neither this copy's nor the one this process moved it on from), or
+     * the same holder's login from a guest (the only change within a tenure that is not its last
+     * use or its roles). Written over, the copy held here would take the session back to whoever
+     * held it before, on every process that reads it.
+     */
+    private static boolean switchedElsewhere(Versioned stored, Connection connection) {
+        Optional<ConnectionRecord> record = ConnectionRecord.decode(stored.value(), stored.revision());
+        if (record.isEmpty()) {
+            return false; // not one this version reads: written over
+        }
+        String tenure = record.get().tenure();
+        if (tenure.equals(connection.switchedFrom())) {
+            return false; // the holder this process moved it on from: this copy is the newer
+        }
+        return !tenure.equals(connection.tenure())
+                || connection.identity().guest() && !record.get().identity().guest();
     }
 
     /**

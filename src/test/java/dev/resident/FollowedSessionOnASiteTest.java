@@ -95,6 +95,29 @@ class FollowedSessionOnASiteTest {
     }
 
     /**
+     * A process switched the session to bob, and writes it in its next round of writes; a request
+     * before then checks the session against the store, which still holds alice's copy, the one
+     * this process read before its switch. It tells nothing new: taken for a switch made elsewhere,
+     * it made the session alice's again, which ended bob's page, until the request's own lookup of
+     * the legacy session switched it back.
+     */
+    @Test
+    void aSwitchNotWrittenYetIsNotUndoneByTheCopyItReplaced() {
+        Map<String, String> config = config("1ms"); // a check at every request
+        config.put("resident.state.snapshot-interval", "10s"); // the switch waits up to 5 s for its write
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = new NatsSite(nats, config)) {
+            NatsSite.Node p01 = site.start("p01", notes());
+            Browser browser = at(p01, null, legacySession("alice"));
+            assertEquals("alice", browser.openPage("/notes", null).get("user").asText());
+            String session = browser.connectionId();
+            saved(p01);
+            Browser bob = at(p01, session, legacySession("bob"));
+            String page = bob.openPage("/notes", null).get("page_id").asText();
+            assertEquals("bob", user(bob, page), "bob's page goes on, as his");
+        }
+    }
+
+    /**
      * Alice's session is held by p01 and p02; its legacy session becomes {@code next} (of
      * {@code user}, null: a guest), which its next request tells p02 and the one after p01. What
      * the new holder's page on p02 puts in the connection's store, its page on p01 reads.

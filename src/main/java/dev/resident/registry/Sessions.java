@@ -465,6 +465,12 @@ public final class Sessions {
     private Connection recheck(Connection connection, long now) {
         connection.checkedAt(now);
         Optional<ConnectionRecord> record = durable.load(connection.id(), now);
+        if (record.isPresent() && record.get().revision() == connection.revision()
+                && record.get().key().equals(connection.key())) {
+            // the copy this process last read or wrote: nothing new elsewhere, and what changed here
+            // since (a followed session's switch, a cookie's kind) waits for the writer, not to be undone
+            return connection;
+        }
         if (record.isEmpty() && connection.revision() == 0) {
             return connection; // minted here and not written yet: the writer has it
         }

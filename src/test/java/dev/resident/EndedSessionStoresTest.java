@@ -91,6 +91,29 @@ class EndedSessionStoresTest {
     }
 
     /**
+     * Alice logs out on p02 and back in there; her browser's next request reaches p01, where her
+     * page from before the logout still is: it ends, as her logout on p01 would have ended it. It
+     * went on before (the session's user was alice again), with a store the logout had emptied.
+     */
+    @Test
+    void herPageFromBeforeHerLogoutElsewhereEndsThoughSheLoggedBackIn() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            savedEverything(p01);
+            String guest = loggedOutOn(p02, alice.connectionId());
+            Reply login = session(p02, guest).login("alice", "alice");
+            assertEquals(200, login.status(), login.body());
+            Reply read = session(p01, sessionSet(login)).rpc(page, "get",
+                    Json.object().put("scope", "connection").put("key", "draft"), null);
+            assertEquals(404, read.status(), "her page ended with her logout: " + read.body());
+        }
+    }
+
+    /**
      * Bob logs in with alice's session (a shared browser she did not log out of) on p02, and the
      * browser's next request reaches p01 while a call of her page runs there: the page's user is
      * bob's from then on, and the call wrote her note into bob's store, which is his on every

@@ -443,8 +443,9 @@ public final class Sessions {
             Connection known = byKey.get(record.key());
             if (known != null) {
                 // the same session under a newer id (a login on another process), or read again
-                if (!known.id().equals(cookieId) || !known.identity().equals(record.identity())) {
-                    changedHandsElsewhere(known, record.identity()); // as for a login or logout here
+                if (!known.id().equals(cookieId) || !known.identity().equals(record.identity())
+                        || !known.tenure().equals(record.tenure())) {
+                    changedHandsElsewhere(known, record); // as for a login or logout here
                 }
                 connections.remove(known.id(), known);
                 known.id(cookieId);
@@ -484,8 +485,9 @@ public final class Sessions {
             connections.remove(connection.id(), connection);
             return null;
         }
-        if (!record.get().identity().equals(connection.identity())) {
-            changedHandsElsewhere(connection, record.get().identity());
+        if (!record.get().identity().equals(connection.identity())
+                || !record.get().tenure().equals(connection.tenure())) {
+            changedHandsElsewhere(connection, record.get());
             connection.tenure(record.get().tenure()); // before the identity: a page of the holder before asks by it
             moveTo(connection, record.get().identity());
         }
@@ -525,12 +527,14 @@ public final class Sessions {
     }
 
     /**
-     * A login or logout on another process gave the session held here {@code next}: its sockets
-     * close, and a user's pages end as they would have here (that process emptied the store).
+     * A login or logout on another process gave the session held here the holder of its stored copy
+     * {@code next}: its sockets close, and a user's pages end as they would have here (that process
+     * emptied the store), also when the session came back to the same user since (a logout and a
+     * login again there: its tenure changed).
      */
-    private void changedHandsElsewhere(Connection connection, Identity next) {
+    private void changedHandsElsewhere(Connection connection, ConnectionRecord next) {
         closeSockets(connection);
-        if (handsOver(connection, next)) {
+        if (handsOver(connection, next.identity()) || !next.tenure().equals(connection.tenure())) {
             endPages(connection);
         }
     }

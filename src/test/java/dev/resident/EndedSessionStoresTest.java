@@ -14,11 +14,16 @@ import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsTestServer;
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -143,6 +148,47 @@ class EndedSessionStoresTest {
                 assertEquals(200, read.status(), read.body());
                 assertTrue(read.json().get("result").isNull(), "bob reads what alice's page wrote: " + read.body());
             }
+        }
+    }
+
+    /**
+     * A connection's store kept by the version before tenures (under the connection's key alone)
+     * is still the session's after an upgrade: read until the store is written under its tenure,
+     * which its next write does. Alice's logout empties it too, so the guest after her and bob
+     * find nothing.
+     */
+    @Test
+    void aStoreKeptByTheVersionBeforeIsReadAfterTheUpgradeAndEndsWithTheSession() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats);
+             Connection client = Nats.connect(nats.url())) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            notes.go.release();
+            assertEquals(200, alice.rpc(page, "putWhenTold", note("connection", "draft", "alice's draft"), null).status());
+            // as the version before kept it: under the connection's key alone
+            KeyValue stores = client.keyValue(NatsSite.PREFIX + "_connection-stores");
+            List<String> keys = stores.keys();
+            assertEquals(1, keys.size(), keys.toString());
+            String underTenure = keys.get(0);
+            assertTrue(underTenure.contains("."), underTenure);
+            stores.put(underTenure.substring(0, underTenure.indexOf('.')), stores.get(underTenure).getValue());
+            stores.delete(underTenure);
+
+            Reply read = alice.rpc(page, "get", Json.object().put("scope", "connection").put("key", "draft"), null);
+            assertEquals("alice's draft", read.json().path("result").asText(), read.body());
+            notes.go.release();
+            assertEquals(200, alice.rpc(page, "putWhenTold", note("connection", "more", "alice's more"), null).status());
+            assertEquals(Set.of("alice's draft", "alice's more"), Set.of(
+                    alice.rpc(page, "get", Json.object().put("scope", "connection").put("key", "draft"), null)
+                            .json().path("result").asText(),
+                    alice.rpc(page, "get", Json.object().put("scope", "connection").put("key", "more"), null)
+                            .json().path("result").asText()), "her next write kept what the version before held");
+
+            stores.put(underTenure.substring(0, underTenure.indexOf('.')), stores.get(underTenure).getValue());
+            String guest = loggedOutOn(p01, alice.connectionId());
+            assertNextUsersSeeNothing(p01, guest, "draft");
         }
     }
 

@@ -121,6 +121,7 @@ final class DurableConnections {
             boolean written = write(batched, connection);
             if (written) {
                 keepAlive(connectionStores, StateKeys.connectionStore(connection.key(), connection.tenure()));
+                keepAlive(connectionStores, connection.key()); // an earlier version's copy, read while the above is not written
                 keepAlive(users, StateKeys.user(connection.user()));
             }
             return written;
@@ -228,11 +229,14 @@ final class DurableConnections {
      */
     void clearConnectionStore(Connection connection) {
         connectionStores.delete(StateKeys.connectionStore(connection.key(), connection.tenure()));
+        connectionStores.delete(connection.key()); // where an earlier version kept it, for every holder
     }
 
     /** The {@code Store} of a connection while {@code tenure} holds it ({@link StateKeys#connectionStore}). */
     Store connectionStore(String connectionKey, String tenure) {
-        return new JsonDocumentStore(connectionStores, StateKeys.connectionStore(connectionKey, tenure),
+        String key = StateKeys.connectionStore(connectionKey, tenure);
+        // an earlier version kept the store under the connection's key alone: read there until written here
+        return new JsonDocumentStore(connectionStores, key, key.equals(connectionKey) ? null : connectionKey,
                 state.maxStoreBytes(), documentLocks);
     }
 

@@ -37,6 +37,8 @@ final class JsonDocumentStore implements Store {
     private static final long MIN_PAUSE_NANOS = 2_000_000;
     private final Bucket bucket;
     private final String key;
+    /** Where an earlier version kept this document, read while nothing is stored under {@link #key}; null: nowhere. */
+    private final String formerKey;
     private final int maxBytes;
     private final DocumentLocks locks;
 
@@ -45,8 +47,17 @@ final class JsonDocumentStore implements Store {
      * @param locks    this process's locks of stored documents, shared by every store of the process
      */
     JsonDocumentStore(Bucket bucket, String key, int maxBytes, DocumentLocks locks) {
+        this(bucket, key, null, maxBytes, locks);
+    }
+
+    /**
+     * A document that an earlier version kept under {@code formerKey}: while nothing is stored
+     * under {@code key} it reads as the one there, and its first change writes it under {@code key}.
+     */
+    JsonDocumentStore(Bucket bucket, String key, String formerKey, int maxBytes, DocumentLocks locks) {
         this.bucket = bucket;
         this.key = key;
+        this.formerKey = formerKey;
         this.maxBytes = maxBytes;
         this.locks = locks;
     }
@@ -104,14 +115,6 @@ final class JsonDocumentStore implements Store {
         return read().document().size();
     }
 
-    /** Copies this store's document to {@code target} (a connection whose key changed). */
-    void copyTo(JsonDocumentStore target) {
-        Current current = read();
-        if (current.revision() != 0) {
-            target.change(document -> document.setAll(current.document()));
-        }
-    }
-
     /**
      * Reads, edits and writes the document conditionally on what it read, again when another
      * process wrote it meanwhile; this process's own writers of the document wait for each other.
@@ -143,11 +146,16 @@ final class JsonDocumentStore implements Store {
 
     private Current read() {
         Optional<Versioned> stored = bucket.get(key);
-        if (stored.isEmpty()) {
-            return new Current(Json.object(), 0);
+        if (stored.isEmpty() && formerKey != null) {
+            stored = bucket.get(formerKey); // written under key at its first change: revision 0 there
+            return new Current(stored.map(JsonDocumentStore::document).orElseGet(Json::object), 0);
         }
-        JsonNode tree = Json.parse(stored.get().value());
-        return new Current(tree instanceof ObjectNode object ? object : Json.object(), stored.get().revision());
+        return stored.map(versioned -> new Current(document(versioned), versioned.revision()))
+                .orElseGet(() -> new Current(Json.object(), 0));
+    }
+
+    private static ObjectNode document(Versioned stored) {
+        return Json.parse(stored.value()) instanceof ObjectNode object ? object : Json.object();
     }
 
     private record Current(ObjectNode document, long revision) {

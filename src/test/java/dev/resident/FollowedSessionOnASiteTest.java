@@ -118,6 +118,80 @@ class FollowedSessionOnASiteTest {
     }
 
     /**
+     * p01 switched alice's session to bob and has not written the switch yet (its round of writes
+     * is far off); p02, which holds the session as alice's, writes its copy meanwhile (a refresh
+     * of its last use: its revision is still the one in the store, so nothing refuses it). p01's
+     * check of the session at bob's next request finds a copy newer than the one it read, of the
+     * tenure p01 moved the session on from: a copy from before p01's own switch, not a switch made
+     * elsewhere. Taken for one, it made the session alice's again, which ended bob's page there.
+     */
+    @Test
+    void aCopyWrittenElsewhereBeforeASwitchIsWrittenDoesNotUndoIt() {
+        Map<String, String> first = config("1ms"); // a check at every request
+        first.put("resident.state.snapshot-interval", "1h"); // the switch is not written within the test
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite one = new NatsSite(nats, first);
+             NatsSite two = new NatsSite(nats, config("1h"))) {
+            NatsSite.Node p01 = one.start("p01", notes());
+            NatsSite.Node p02 = two.start("p02", notes());
+            String alice = legacySession("alice");
+            Browser browser = at(p01, null, alice);
+            assertEquals("alice", browser.openPage("/notes", null).get("user").asText()); // stored with its page
+            String session = browser.connectionId();
+            Browser herSocket = at(p02, session, alice);
+            String herPage = herSocket.openPage("/notes", null).get("page_id").asText();
+            saved(p02);
+
+            Browser bob = at(p01, session, legacySession("bob"));
+            String bobsPage = bob.openPage("/notes", null).get("page_id").asText();
+            assertEquals("bob", user(bob, bobsPage));
+            // a read changes nothing but the session's last use: written once its copy is due a refresh
+            Eventually.await(Duration.ofSeconds(10), "p02 has its copy of the session queued for a write",
+                    () -> herSocket.get("/_/page?page_id=" + herPage.replace("|", "%7C")).status() == 200
+                            && p02.counter("resident_state_pending") > 0);
+            saved(p02);
+
+            assertEquals("bob", user(bob, bobsPage), "bob's page goes on, as his");
+        }
+    }
+
+    /**
+     * As above, for a guest's session that logs in on p01 (a guest's login keeps the tenure): p02's
+     * copy of the guest, written before p01 wrote the login, took the session back to the guest's
+     * at p01's next check, which ended alice's page there.
+     */
+    @Test
+    void aGuestsCopyWrittenElsewhereBeforeItsLoginIsWrittenDoesNotUndoIt() {
+        Map<String, String> first = config("1ms");
+        first.put("resident.state.snapshot-interval", "1h");
+        first.put("resident.connections.guest-ttl", "8s");
+        Map<String, String> second = config("1h");
+        second.put("resident.connections.guest-ttl", "8s"); // a guest's session is written again once a second of use
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite one = new NatsSite(nats, first);
+             NatsSite two = new NatsSite(nats, second)) {
+            NatsSite.Node p01 = one.start("p01", notes());
+            NatsSite.Node p02 = two.start("p02", notes());
+            Browser browser = at(p01, null, "ended");
+            assertTrue(browser.openPage("/notes", null).get("user").asText().startsWith("guest_"));
+            String session = browser.connectionId();
+            Browser guestsSocket = at(p02, session, "ended");
+            String guestsPage = guestsSocket.openPage("/notes", null).get("page_id").asText();
+            saved(p02);
+
+            Browser alice = at(p01, session, legacySession("alice"));
+            String herPage = alice.openPage("/notes", null).get("page_id").asText();
+            assertEquals("alice", user(alice, herPage));
+            Eventually.await(Duration.ofSeconds(10), "p02 has its copy of the session queued for a write",
+                    () -> guestsSocket.get("/_/page?page_id=" + guestsPage.replace("|", "%7C")).status() == 200
+                            && p02.counter("resident_state_pending") > 0);
+            saved(p02);
+
+            assertEquals("alice", user(alice, herPage), "her page goes on, as hers");
+        }
+    }
+
+    /**
      * Alice's session is held by p01 and p02; its legacy session becomes {@code next} (of
      * {@code user}, null: a guest), which its next request tells p02 and the one after p01. What
      * the new holder's page on p02 puts in the connection's store, its page on p01 reads.

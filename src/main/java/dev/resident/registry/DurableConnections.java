@@ -183,12 +183,23 @@ final class DurableConnections {
         if (record.isEmpty()) {
             return false; // not one this version reads: written over
         }
-        String tenure = record.get().tenure();
-        if (tenure.equals(connection.switchedFrom())) {
-            return false; // the holder this process moved it on from: this copy is the newer
+        if (fromBeforeOwnSwitch(record.get(), connection)) {
+            return false; // this copy is the newer
         }
-        return !tenure.equals(connection.tenure())
+        return !record.get().tenure().equals(connection.tenure())
                 || connection.identity().guest() && !record.get().identity().guest();
+    }
+
+    /**
+     * Whether the stored copy is of the session as it was before a switch this process made: of
+     * the tenure it moved the session on from, or of the guest that then logged in here (a tenure
+     * goes from a user to a guest only under a new tenure). Another process that had not heard of
+     * the switch wrote it (its last use); the switch is newer, and stays.
+     */
+    static boolean fromBeforeOwnSwitch(ConnectionRecord stored, Connection connection) {
+        return stored.tenure().equals(connection.switchedFrom())
+                || stored.tenure().equals(connection.tenure()) && stored.identity().guest()
+                && !connection.identity().guest();
     }
 
     /**

@@ -485,6 +485,11 @@ public final class Sessions {
             connections.remove(connection.id(), connection);
             return null;
         }
+        if (DurableConnections.fromBeforeOwnSwitch(record.get(), connection)) {
+            // written elsewhere before this process wrote its switch of a followed session: the
+            // writer writes the switch over it, and no other process writes it back
+            return connection;
+        }
         if (!record.get().identity().equals(connection.identity())
                 || !record.get().tenure().equals(connection.tenure())) {
             changedHandsElsewhere(connection, record.get());

@@ -98,9 +98,9 @@ final class Settings {
         legacySockets(legacy, web);
         legacySession(legacy, resident);
         legacyBridge(legacy);
-        NatsSettings nats = natsValues(config.get("ipc.nats"), registry.process()).build();
-        if (store.kind().equals("nats")) {
-            leaseOutlastsAReconnect(state.lease(), nats);
+        natsValues(config.get("ipc.nats"), registry.process());
+        if (store.kind().equals("nats")) { // as the site's processes will read them
+            leaseOutlastsAReconnect(state.lease(), nats(config.get("ipc.nats"), registry.process()));
         }
         pg(config.get("dbevents.pg"));
     }

@@ -811,6 +811,7 @@ class DurableStateTest {
     }
 
     private static String leases() {
-        return "resident:\n  state:\n    lease: 1s\n";
+        // a reconnect well within the lease, as a lease this short needs (Settings.leaseOutlastsAReconnect)
+        return "resident:\n  state:\n    lease: 1s\nipc:\n  nats:\n    reconnect:\n      max-wait: 400ms\n      jitter: 100ms\n";
     }
 }

@@ -65,8 +65,6 @@ final class DurablePages {
     private final AtomicLong tooLargeLogged = new AtomicLong(System.nanoTime() - MINUTE_NANOS);
     private final ResidentMeters meters;
     private final RefusedWrites refusedWrites;
-    /** The tenure of the connection with a key ({@link Connection#tenure()}), {@code ""} when not held here. */
-    private final Function<String, String> tenures;
     private final String self;
     private final ProcessLeases leases;
     private final OwnershipChecks ownership;
@@ -81,15 +79,12 @@ final class DurablePages {
      * @param host the registry the pages live in
      * @param lost drops a page whose snapshot another process took over (the page, a reason)
      * @param refusedWrites counts the snapshots a full bucket refused
-     * @param tenures the tenure of the connection with a key, written with its pages' snapshots
      * @param processIdTaken told when another process, started before this one, runs under {@code self}
      */
     DurablePages(Buckets buckets, PageTypes types, RegistrySettings settings, int maxPageBytes, ResidentMeters meters,
                  String self, PageHost host, BiConsumer<ResidentPage, String> lost,
-                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites, Function<String, String> tenures,
-                 Runnable processIdTaken) {
+                 ObjLongConsumer<ResidentPage> measured, RefusedWrites refusedWrites, Runnable processIdTaken) {
         this.refusedWrites = refusedWrites;
-        this.tenures = tenures;
         this.maxPageBytes = maxPageBytes;
         this.pagesNow = buckets.pages();
         this.pages = pagesNow.batched();
@@ -215,7 +210,7 @@ final class DurablePages {
             return DONE; // a call is running: its end marks the page again
         }
         String key = StateKeys.page(page.id());
-        byte[] record = new PageRecord(saved, self, false, tenures.apply(saved.connectionId())).encode();
+        byte[] record = new PageRecord(saved, self, false, page.tenure()).encode();
         measured.accept(page, record.length);
         if (tooLarge(page, record)) {
             return DONE;
@@ -306,7 +301,7 @@ final class DurablePages {
             if (!open) {
                 continue;
             }
-            byte[] record = new PageRecord(saved, self, true, tenures.apply(saved.connectionId())).encode();
+            byte[] record = new PageRecord(saved, self, true, page.tenure()).encode();
             measured.accept(page, record.length);
             if (tooLarge(page, record)) {
                 complete = false;

@@ -95,7 +95,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 refusedWrites);
         this.durablePages = new DurablePages(buckets, types, settings, state.maxPageBytes(), meters, self, this,
                 (page, reason) -> evict(page, 1012, reason), this::measured, refusedWrites,
-                this::tenureOf, () -> processIdTaken.run());
+                () -> processIdTaken.run());
         this.global = new JsonDocumentStore(buckets.global(), "global", state.maxStoreBytes(), documentLocks);
         this.writer = new StateWriter(durablePages::write, this::writeConnection, store::flush, meters,
                 state.snapshotInterval());
@@ -200,11 +200,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
             }
         }
         return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();
-    }
-
-    /** Who holds the connection with {@code key} now ({@link Connection#tenure()}), {@code ""} when not held here. */
-    private String tenureOf(String key) {
-        return sessions.byKey(key).map(Connection::tenure).orElse("");
     }
 
     /** Drops a page for good (its client closed it, it expired, an admin dropped it): its socket is closed with {@code socketCode}. */

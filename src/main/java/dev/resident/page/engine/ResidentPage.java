@@ -538,6 +538,14 @@ public final class ResidentPage implements Page {
         return data;
     }
 
+    /**
+     * Who held its connection when the page was made ({@link PageHost#tenure}): its snapshots carry
+     * it, so a copy of the page is never continued for whoever holds the connection next.
+     */
+    public String tenure() {
+        return tenure;
+    }
+
     @Override
     public Store userStore() {
         return host.userStore(connectionId, tenure);

@@ -2,6 +2,7 @@ package dev.resident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.page.Page;
 import dev.resident.page.PageException;
@@ -24,9 +25,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -152,6 +155,68 @@ class EndedSessionStoresTest {
     }
 
     /**
+     * Bob logs in with alice's session on p02 while a call of her page runs on p01, and p01 hears
+     * of it (his next request) before the call goes on: the page's user is still alice for the rest
+     * of the call and in its close handler, never bob. Before, both saw bob: her page could send
+     * notices, submit and follow jobs as him.
+     */
+    @Test
+    void herPageRunningThroughBobsLoginWithHerSessionElsewhereStillHasHerAsItsUser() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            savedEverything(p01);
+            try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Reply> late = calls.submit(() -> alice.rpc(page, "userWhenTold", null, null));
+                assertTrue(notes.waiting.tryAcquire(20, TimeUnit.SECONDS), "her call runs");
+                Reply login = session(p02, alice.connectionId()).login("bob", "bob");
+                assertEquals(200, login.status(), login.body());
+                Browser bob = session(p01, sessionSet(login));
+                assertEquals("bob", bob.rpc(bob.openPage("/notes", null).get("page_id").asText(), "user", null, null)
+                        .json().path("result").asText(), "p01 knows the session is bob's now");
+                notes.go.release();
+                Reply answered = late.get(20, TimeUnit.SECONDS);
+                assertTrue(answered.status() == 200 || answered.status() == 409, answered.body());
+                assertEquals("alice", notes.calledAs.poll(20, TimeUnit.SECONDS), "the user her call saw once told");
+                assertEquals("alice", notes.closedAs.poll(20, TimeUnit.SECONDS), "the user her page's close handler saw");
+            }
+        }
+    }
+
+    /**
+     * A guest's page is the user's once the guest logs in (the same person), and stays theirs when
+     * they log out of that browser while a call of it runs: the rest of the call and its close
+     * handler see alice, not the guest who holds the browser after her.
+     */
+    @Test
+    void aGuestsPageIsHersOnceSheLogsInAndStaysHersThroughHerLogout() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            Browser browser = p01.browser();
+            String page = browser.openPage("/notes", null).get("page_id").asText();
+            assertTrue(Ids.isGuestUser(browser.rpc(page, "user", null, null).json().path("result").asText()));
+            Reply login = browser.login("alice", "alice");
+            assertEquals(200, login.status(), login.body());
+            assertEquals("alice", browser.rpc(page, "user", null, null).json().path("result").asText(),
+                    "the guest's page is hers once she logged in");
+            try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Reply> late = calls.submit(() -> browser.rpc(page, "userWhenTold", null, null));
+                assertTrue(notes.waiting.tryAcquire(20, TimeUnit.SECONDS), "her call runs");
+                loggedOutOn(p01, browser.connectionId());
+                notes.go.release();
+                Reply answered = late.get(20, TimeUnit.SECONDS);
+                assertTrue(answered.status() == 200 || answered.status() == 409, answered.body());
+                assertEquals("alice", notes.calledAs.poll(20, TimeUnit.SECONDS), "the user her call saw once told");
+                assertEquals("alice", notes.closedAs.poll(20, TimeUnit.SECONDS), "the user her page's close handler saw");
+            }
+        }
+    }
+
+    /**
      * A connection's store kept by the version before tenures (under the connection's key alone)
      * is still the session's after an upgrade: read until the store is written under its tenure,
      * which its next write does. Alice's logout empties it too, so the guest after her and bob
@@ -267,26 +332,43 @@ class EndedSessionStoresTest {
         final Semaphore waiting = new Semaphore(0);
         final Semaphore go = new Semaphore(0);
         final Semaphore closed = new Semaphore(0);
+        /** The user each {@code userWhenTold} saw once told to go on. */
+        final BlockingQueue<String> calledAs = new LinkedBlockingQueue<>();
+        /** The user each closed page's close handler saw. */
+        final BlockingQueue<String> closedAs = new LinkedBlockingQueue<>();
 
         PageTypes types() {
             return new PageTypes().register(PageType.<Open>builder("/notes",
                             (page, params) -> new Open(page, params.has("onClose") ? params.value("onClose") : null))
                     .method("get", (open, params) -> store(open.page(), params.node()).get(params.string("key")).orElse(null))
+                    .method("user", (open, params) -> open.page().user())
+                    .method("userWhenTold", (open, params) -> {
+                        waitForGo();
+                        String user = open.page().user();
+                        calledAs.add(user); // its answer is withheld once the session changed
+                        return user;
+                    })
                     .method("putWhenTold", (open, params) -> {
-                        waiting.release();
-                        if (!go.tryAcquire(30, TimeUnit.SECONDS)) {
-                            throw new IllegalStateException("the test never let the call go on");
-                        }
+                        waitForGo();
                         write(open.page(), params.node());
                         return true;
                     })
                     .onClose(open -> {
+                        closedAs.add(open.page().user());
                         if (open.onClose() != null) {
                             write(open.page(), open.onClose());
                         }
                         closed.release();
                     })
                     .build());
+        }
+
+        /** Tells the test that a call runs, and waits for its go. */
+        private void waitForGo() throws InterruptedException {
+            waiting.release();
+            if (!go.tryAcquire(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let the call go on");
+            }
         }
 
         private static void write(Page page, JsonNode note) {

@@ -50,6 +50,8 @@ public final class Connection {
     private volatile String tenure = Ids.newId();
     /** The tenure this process last moved it on from ({@link #newTenure}, {@link #followTenure}); null: none since its copy was read. */
     private volatile String switchedFrom;
+    /** The tenure it last left here, with who held it then ({@link #userUnder}); null: none. */
+    private volatile Left left;
 
     Connection(String id, String key, Identity identity, long createdAt, long lastSeen) {
         this.id = id;
@@ -125,8 +127,31 @@ public final class Connection {
 
     /** Takes the tenure of its stored copy. */
     void tenure(String tenure) {
+        if (!tenure.equals(this.tenure)) {
+            leave();
+        }
         this.tenure = tenure;
         this.switchedFrom = null;
+    }
+
+    /**
+     * Who held it under {@code tenure}: its user while the tenure holds it (a guest's login within
+     * the tenure: the user who logged in); once it moved on, the user it had when it left that
+     * tenure, if that is the one it last left here; else null (an older tenure: nobody known).
+     * Never the next holder: every change of holder moves the tenure on before the identity.
+     */
+    String userUnder(String tenure) {
+        String user = identity.user(); // before the tenure: a new holder's is set after it
+        if (this.tenure.equals(tenure)) {
+            return user;
+        }
+        Left last = left;
+        return last != null && last.tenure().equals(tenure) ? last.user() : null;
+    }
+
+    /** Keeps the tenure it is leaving and its user: before the tenure moves on, so no reader misses both. */
+    private void leave() {
+        this.left = new Left(tenure, identity.user());
     }
 
     /** The tenure this process moved it on from since its copy was last read, or null. */
@@ -136,6 +161,7 @@ public final class Connection {
 
     /** A user's session goes to someone else: what was saved under the old holder is no longer theirs. */
     void newTenure() {
+        leave();
         this.switchedFrom = tenure;
         this.tenure = Ids.newId();
     }
@@ -147,6 +173,7 @@ public final class Connection {
      * same one, and the next user one store.
      */
     void followTenure(String nextUser) {
+        leave();
         this.switchedFrom = tenure;
         this.tenure = Ids.derived("tenure", key, tenure, nextUser);
     }
@@ -279,6 +306,10 @@ public final class Connection {
             return; // the same proof again, as on most requests: nothing to write
         }
         this.proof = fingerprint == null ? null : new Proof(identity, fingerprint);
+    }
+
+    /** A tenure it left, and the user who held it then. */
+    private record Left(String tenure, String user) {
     }
 
     /** What another app's session said: the identity its answer named, and which session asked. */

@@ -365,8 +365,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     }
 
     @Override
-    public String userOf(String connectionKey) {
-        return sessions.byKey(connectionKey).map(Connection::user).orElseGet(() -> Ids.guestUser("unknown"));
+    public String userOf(String connectionKey, String tenure) {
+        return sessions.byKey(connectionKey).map(connection -> connection.userUnder(tenure))
+                .orElseGet(() -> Ids.guestUser("unknown")); // not held here, or an older tenure: nobody
     }
 
     @Override

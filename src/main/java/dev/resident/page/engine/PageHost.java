@@ -7,8 +7,13 @@ import dev.resident.page.Store;
 /** What a live page needs from the registries that hold it. */
 public interface PageHost {
 
-    /** The user of a connection ({@code guest_<id>} before login). */
-    String userOf(String connectionId);
+    /**
+     * The user who held a connection under {@code tenure} ({@code guest_<id>} before login): its
+     * user while the tenure holds it, the last one under it once the connection went to someone
+     * else (a call running through the logout, a close handler), never the next holder; a guest
+     * that names nobody when that is not known here.
+     */
+    String userOf(String connectionId, String tenure);
 
     /**
      * The client address (the key of the per-address limits) a guest's connection was made from,

@@ -520,7 +520,7 @@ public final class ResidentPage implements Page {
 
     @Override
     public String user() {
-        return host.userOf(connectionId);
+        return host.userOf(connectionId, tenure);
     }
 
     @Override

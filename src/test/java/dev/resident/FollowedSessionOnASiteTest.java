@@ -85,7 +85,7 @@ class FollowedSessionOnASiteTest {
             assertEquals("bob", user(bob, bobsPage));
             Browser herSocket = at(p01, session, alice);
             // a read changes nothing but the session's last use: written once its copy is due a refresh
-            Eventually.await(Duration.ofSeconds(10), "p01 has its copy of the session queued for a write",
+            Eventually.await(Duration.ofSeconds(30), "p01 has its copy of the session queued for a write",
                     () -> herSocket.get("/_/page?page_id=" + herPage.replace("|", "%7C")).status() == 200
                             && p01.counter("resident_state_pending") > 0);
             saved(p01);
@@ -146,7 +146,7 @@ class FollowedSessionOnASiteTest {
             String bobsPage = bob.openPage("/notes", null).get("page_id").asText();
             assertEquals("bob", user(bob, bobsPage));
             // a read changes nothing but the session's last use: written once its copy is due a refresh
-            Eventually.await(Duration.ofSeconds(10), "p02 has its copy of the session queued for a write",
+            Eventually.await(Duration.ofSeconds(30), "p02 has its copy of the session queued for a write",
                     () -> herSocket.get("/_/page?page_id=" + herPage.replace("|", "%7C")).status() == 200
                             && p02.counter("resident_state_pending") > 0);
             saved(p02);
@@ -182,7 +182,7 @@ class FollowedSessionOnASiteTest {
             Browser alice = at(p01, session, legacySession("alice"));
             String herPage = alice.openPage("/notes", null).get("page_id").asText();
             assertEquals("alice", user(alice, herPage));
-            Eventually.await(Duration.ofSeconds(10), "p02 has its copy of the session queued for a write",
+            Eventually.await(Duration.ofSeconds(30), "p02 has its copy of the session queued for a write",
                     () -> guestsSocket.get("/_/page?page_id=" + guestsPage.replace("|", "%7C")).status() == 200
                             && p02.counter("resident_state_pending") > 0);
             saved(p02);
@@ -236,7 +236,9 @@ class FollowedSessionOnASiteTest {
      */
     private static Map<String, String> config(String recheck) {
         Map<String, String> config = new HashMap<>(Map.of("resident.state.store", "nats",
-                "resident.state.snapshot-interval", "100ms",
+                // a round of writes a second: a copy queued for one stays seen (pending) long enough
+                // to be seen on a loaded machine
+                "resident.state.snapshot-interval", "1s",
                 "resident.state.recheck", recheck,
                 "resident.connections.user-ttl", "8s",
                 "legacy.upstream", legacy.url(),

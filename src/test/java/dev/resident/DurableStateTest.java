@@ -68,7 +68,7 @@ class DurableStateTest {
             assertEquals(200, browser.login("alice", "alice").status());
             cookie = browser.connectionId();
             pageId = browser.benchPage("orders");
-            assertEquals(3, inc(browser, pageId, 3));
+            assertEquals(3, browser.incBench(pageId, 3));
             awaitSaved(first.uri());
             first.kill(); // kill -9: what was saved is all there is
         }
@@ -79,7 +79,7 @@ class DurableStateTest {
         try (MainProcess second = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(second.uri());
             browser.useSession(cookie);
-            assertEquals(4, inc(browser, pageId, 1), "the count continues after kill -9");
+            assertEquals(4, browser.incBench(pageId, 1), "the count continues after kill -9");
             JsonNode page = browser.get("/_/page?page_id=" + pageId).json();
             assertEquals("alice", page.get("user").asText(), "still logged in");
             assertEquals(4, page.get("data").get("count").asInt());
@@ -93,7 +93,7 @@ class DurableStateTest {
         try (MainProcess third = MainProcess.start(env, null, dir)) {
             Browser browser = new Browser(third.uri());
             browser.useSession(cookie);
-            assertEquals(5, inc(browser, pageId, 1), "a drain loses nothing");
+            assertEquals(5, browser.incBench(pageId, 1), "a drain loses nothing");
             assertEquals(204, browser.post("/_/close", Json.object().put("page_id", pageId)).status());
             assertEquals(0, third.stop());
         }
@@ -125,7 +125,7 @@ class DurableStateTest {
             assertEquals(200, alice.login("alice", "alice").status());
             alicesCookie = alice.connectionId();
             alicesPage = alice.benchPage("orders");
-            assertEquals(2, inc(alice, alicesPage, 2));
+            assertEquals(2, alice.incBench(alicesPage, 2));
             Browser bob = new Browser(first.uri());
             assertEquals(200, bob.login("bob", "bob").status());
             bobsCookie = bob.connectionId();
@@ -133,7 +133,7 @@ class DurableStateTest {
             Browser guest = new Browser(first.uri());
             guestsPage = guest.benchPage("orders");
             guestsCookie = guest.connectionId();
-            assertEquals(1, inc(guest, guestsPage, 1));
+            assertEquals(1, guest.incBench(guestsPage, 1));
             awaitSaved(first.uri());
             first.kill();
         }
@@ -141,7 +141,7 @@ class DurableStateTest {
             Browser guest = new Browser(second.uri());
             guest.useSession(guestsCookie);
             takeNewSession(guest, guest.login("alice", "alice"));
-            assertEquals(2, inc(guest, guestsPage, 1), "a guest's page goes on into its login");
+            assertEquals(2, guest.incBench(guestsPage, 1), "a guest's page goes on into its login");
             Browser afterLogout = new Browser(second.uri());
             afterLogout.useSession(alicesCookie);
             takeNewSession(afterLogout, afterLogout.post("/_/logout", "{}"));
@@ -456,8 +456,8 @@ class DurableStateTest {
             assertEquals(4, continued.json().get("result").asInt(), "the count continues on p02");
             String newId = continued.json().get("page_id").asText();
             assertEquals(pageId.replace("|p01", "|p02"), newId, "the page is re-homed; the client is told its id");
-            assertEquals(5, inc(onP02, newId, 1));
-            assertEquals(6, inc(onP02, pageId, 1), "the old id still reaches it");
+            assertEquals(5, onP02.incBench(newId, 1));
+            assertEquals(6, onP02.incBench(pageId, 1), "the old id still reaches it");
             JsonNode polled = onP02.get("/_/poll?wait=0&after=0&page_id=" + encode(pageId)).json();
             assertEquals(newId, polled.get("page_id").asText(), "a poll by the old id is told the new one");
             JsonNode current = onP02.get("/_/page?page_id=" + encode(pageId)).json();
@@ -511,7 +511,7 @@ class DurableStateTest {
             Reply followed = onP01.rpc(pageId, "inc", null, null);
             assertEquals(409, followed.status(), "sent to the page's process: " + followed.body());
             assertEquals(newId, followed.json().get("page_id").asText());
-            assertEquals(5, inc(onP02, newId, 1), "no call ran on p01's copy");
+            assertEquals(5, onP02.incBench(newId, 1), "no call ran on p01's copy");
             Observe p01Meters = new Observe(p01.uri());
             assertLapseCounted(p01Meters);
             assertEquals(1, p01Meters.metric("resident_pages_lost_total"), "and the page it dropped");
@@ -553,7 +553,7 @@ class DurableStateTest {
                         "a claim at the revision read before p01's call is refused");
                 assertEquals(200, running.get().status());
             }
-            assertEquals(4, inc(onP01, pageId, 1), "the page stays p01's");
+            assertEquals(4, onP01.incBench(pageId, 1), "the page stays p01's");
             assertLapseCounted(observe);
             assertEquals(0, observe.metric("resident_pages_lost_total"));
         }
@@ -587,7 +587,7 @@ class DurableStateTest {
             assertEquals(200, onP01.login("bob", "bob").status());
             String cookie = onP01.connectionId();
             String pageId = onP01.benchPage();
-            assertEquals(5, inc(onP01, pageId, 5));
+            assertEquals(5, onP01.incBench(pageId, 5));
             assertEquals(0, p01.stop(), "SIGTERM drains and exits 0");
 
             Browser onP02 = new Browser(p02.uri());
@@ -706,7 +706,7 @@ class DurableStateTest {
             Browser browser = new Browser(p01.uri());
             assertEquals(200, browser.login("bob", "bob").status());
             String pageId = browser.benchPage();
-            assertEquals(1, inc(browser, pageId, 1));
+            assertEquals(1, browser.incBench(pageId, 1));
             p01.terminate();
             Eventually.await(PATIENCE, "ready shows every page released", () -> released(browser));
             // a proxy that still sends this browser here (HAProxy's option persist, until a deploy sets
@@ -734,19 +734,9 @@ class DurableStateTest {
     private static String alicesPageCountedToThree(Browser browser, String... tables) {
         assertEquals(200, browser.login("alice", "alice").status());
         String pageId = browser.benchPage(tables);
-        assertEquals(3, inc(browser, pageId, 3));
+        assertEquals(3, browser.incBench(pageId, 3));
         awaitSaved(browser.base());
         return pageId;
-    }
-
-    private static int inc(Browser browser, String pageId, int times) {
-        int last = -1;
-        for (int i = 0; i < times; i++) {
-            Reply reply = browser.rpc(pageId, "inc", null, null);
-            assertEquals(200, reply.status(), reply.body());
-            last = reply.json().get("result").asInt();
-        }
-        return last;
     }
 
     /** Waits until the server has written every change (its metrics say nothing is pending). */

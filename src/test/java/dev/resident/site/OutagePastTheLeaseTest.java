@@ -50,13 +50,13 @@ class OutagePastTheLeaseTest {
             assertEquals(200, onP01.login("alice", "alice").status());
             String pageId = onP01.benchPage();
             assertTrue(pageId.endsWith("|p01"), pageId);
-            assertEquals(3, inc(onP01, pageId, 3));
+            assertEquals(3, onP01.incBench(pageId, 3));
             Observe p01Meters = new Observe(p01.uri());
             Eventually.await(PATIENCE, "the count of 3 saved", () -> p01Meters.metric("resident_state_pending") == 0);
 
             nats.stop();
             long stopped = System.nanoTime();
-            assertEquals(6, inc(onP01, pageId, 3), "served from memory while NATS is away");
+            assertEquals(6, onP01.incBench(pageId, 3), "served from memory while NATS is away");
             // the outage itself outlasts every lease, each renewed last before the stop
             Eventually.await(PATIENCE, "an outage longer than the lease",
                     () -> System.nanoTime() - stopped > PAST_THE_LEASE.toNanos());
@@ -74,10 +74,10 @@ class OutagePastTheLeaseTest {
 
             p01.resume();
             Eventually.await(PATIENCE, "p01 back, its lease renewed", () -> leaseHeld(nats, "p01"));
-            assertEquals(7, inc(onP01, pageId, 1), "every call p01 answered during the outage is kept");
+            assertEquals(7, onP01.incBench(pageId, 1), "every call p01 answered during the outage is kept");
             Reply stillMisrouted = onP02.rpc(pageId, "inc", null, null);
             assertEquals(503, stillMisrouted.status(), "p01 holds its lease and its page: " + stillMisrouted.body());
-            assertEquals(8, inc(onP01, pageId, 1), "the page is p01's alone");
+            assertEquals(8, onP01.incBench(pageId, 1), "the page is p01's alone");
             assertEquals(0, p01Meters.metric("resident_pages_lost_total"));
             assertEquals(0, new Observe(p02.uri()).metric("resident_pages_adopted_total"));
 
@@ -89,16 +89,6 @@ class OutagePastTheLeaseTest {
                     () -> (continued[0] = onP02.rpc(pageId, "inc", null, null)).status() == 200);
             assertEquals(9, continued[0].json().get("result").asInt(), continued[0].body());
         }
-    }
-
-    private static int inc(Browser browser, String pageId, int times) {
-        int last = -1;
-        for (int i = 0; i < times; i++) {
-            Reply reply = browser.rpc(pageId, "inc", null, null);
-            assertEquals(200, reply.status(), reply.body());
-            last = reply.json().get("result").asInt();
-        }
-        return last;
     }
 
     /** Whether {@code process}'s lease is in the site's bucket now (a connection of the test's own). */

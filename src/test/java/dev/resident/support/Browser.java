@@ -135,6 +135,19 @@ public final class Browser {
         return openPage("/_bench", params).get("page_id").asText();
     }
 
+    /** Calls {@code inc} of a {@code /_bench} page {@code times} times, each answered 200; the last count. */
+    public int incBench(String pageId, int times) {
+        int last = -1;
+        for (int i = 0; i < times; i++) {
+            Reply reply = rpc(pageId, "inc", null, null);
+            if (reply.status() != 200) {
+                throw new AssertionError("inc: " + reply);
+            }
+            last = reply.json().get("result").asInt();
+        }
+        return last;
+    }
+
     public Reply rpc(String pageId, String method, JsonNode params, Long after) {
         ObjectNode body = Json.object().put("page_id", pageId).put("method", method);
         if (params != null) {

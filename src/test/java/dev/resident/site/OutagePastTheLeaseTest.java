@@ -9,6 +9,7 @@ import dev.resident.support.Observe;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,6 +92,47 @@ class OutagePastTheLeaseTest {
         }
     }
 
+    /** Longer than a process takes to start and answer on a busy machine. */
+    private static final Duration STARTING_LEASE = Duration.ofSeconds(8);
+
+    /**
+     * A process just started is as one just back from an outage: it continues the page of a process
+     * whose lease ran out (killed here) once its own lease has held a whole lease, not at once.
+     */
+    @Test
+    void aProcessJustStartedContinuesADeadProcesssPageOnceItsOwnLeaseHasHeld(@TempDir Path dir) throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js")) {
+            Browser onP01;
+            String pageId;
+            try (MainProcess p01 = MainProcess.start(site(nats, "p01"), config(STARTING_LEASE), dir)) {
+                onP01 = new Browser(p01.uri());
+                assertEquals(200, onP01.login("alice", "alice").status());
+                pageId = onP01.benchPage();
+                assertEquals(3, onP01.incBench(pageId, 3));
+                Observe p01Meters = new Observe(p01.uri());
+                Eventually.await(PATIENCE, "the count of 3 saved", () -> p01Meters.metric("resident_state_pending") == 0);
+                p01.kill();
+            }
+            Eventually.await(PATIENCE, "p01's lease ran out", () -> !leaseHeld(nats, "p01"));
+
+            long starting = System.nanoTime();
+            try (MainProcess p02 = MainProcess.start(site(nats, "p02"), config(STARTING_LEASE), dir.resolve("p02"))) {
+                Browser onP02 = new Browser(p02.uri());
+                onP02.useSession(onP01.connectionId());
+                Reply early = onP02.rpc(pageId, "inc", null, null);
+                Assumptions.assumeTrue(System.nanoTime() - starting < STARTING_LEASE.toNanos(),
+                        "p02 took longer than a lease to start and answer: its lease may have held a lease already");
+                assertEquals(503, early.status(), "continued by a process whose lease is younger than a lease: "
+                        + early.body());
+                Reply[] continued = new Reply[1];
+                Eventually.await(PATIENCE, "p02 continues the page once its lease has held a lease",
+                        () -> String.valueOf(continued[0]),
+                        () -> (continued[0] = onP02.rpc(pageId, "inc", null, null)).status() == 200);
+                assertEquals(4, continued[0].json().get("result").asInt(), continued[0].body());
+            }
+        }
+    }
+
     /** Whether {@code process}'s lease is in the site's bucket now (a connection of the test's own). */
     private static boolean leaseHeld(NatsTestServer nats, String process) {
         try (Connection client = Nats.connect(nats.url())) {
@@ -116,6 +158,10 @@ class OutagePastTheLeaseTest {
 
     /** A short lease, and reconnects as fast as the other NATS tests'. */
     private static String config() {
+        return config(LEASE);
+    }
+
+    private static String config(Duration lease) {
         return """
                 resident:
                   state:
@@ -128,6 +174,6 @@ class OutagePastTheLeaseTest {
                       max-wait: 200ms
                       jitter: 50ms
                       grace: 1s
-                """.formatted(LEASE.toMillis());
+                """.formatted(lease.toMillis());
     }
 }

@@ -258,6 +258,35 @@ class EndedSessionStoresTest {
     }
 
     /**
+     * Her page, released by p01's drain, is being continued on p02 (its type's hook running) when
+     * she logs out there: the page continued for her is not the guest's after her.
+     */
+    @Test
+    void herPageContinuedWhileSheLogsOutIsNotTheNextUsers() throws Exception {
+        Notes notes = new Notes();
+        try (NatsTestServer nats = new NatsTestServer("-js"); NatsSite site = site(nats)) {
+            NatsSite.Node p01 = site.start("p01", notes.types());
+            NatsSite.Node p02 = site.start("p02", notes.types());
+            Browser alice = loggedIn(p01, "alice");
+            String page = alice.openPage("/notes", null).get("page_id").asText();
+            savedEverything(p01);
+            p01.resident().drainAndStop(p01.server()); // her page released to the site
+            notes.holdOpens.set(true);
+            Browser aliceOnP02 = session(p02, alice.connectionId());
+            try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Reply> continuing = calls.submit(() -> aliceOnP02.rpc(page, "user", null, null));
+                assertTrue(notes.waiting.tryAcquire(20, TimeUnit.SECONDS), "p02 continues her page");
+                String guest = loggedOutOn(p02, alice.connectionId());
+                notes.holdOpens.set(false);
+                notes.go.release();
+                continuing.get(20, TimeUnit.SECONDS);
+                Reply read = session(p02, guest).rpc(page, "user", null, null);
+                assertEquals(404, read.status(), "the guest after her reaches her page: " + read.body());
+            }
+        }
+    }
+
+    /**
      * The guest who holds the browser after her, and bob who logs in on it (a guest's login keeps
      * the session's store), find none of her notes, on either process.
      */
@@ -332,6 +361,8 @@ class EndedSessionStoresTest {
         final Semaphore waiting = new Semaphore(0);
         final Semaphore go = new Semaphore(0);
         final Semaphore closed = new Semaphore(0);
+        /** Whether a page's open hook (which also continues a saved page) waits for the test's go. */
+        final java.util.concurrent.atomic.AtomicBoolean holdOpens = new java.util.concurrent.atomic.AtomicBoolean();
         /** The user each {@code userWhenTold} saw once told to go on. */
         final BlockingQueue<String> calledAs = new LinkedBlockingQueue<>();
         /** The user each closed page's close handler saw. */
@@ -339,7 +370,12 @@ class EndedSessionStoresTest {
 
         PageTypes types() {
             return new PageTypes().register(PageType.<Open>builder("/notes",
-                            (page, params) -> new Open(page, params.has("onClose") ? params.value("onClose") : null))
+                            (page, params) -> {
+                                if (holdOpens.get()) {
+                                    waitForGo();
+                                }
+                                return new Open(page, params.has("onClose") ? params.value("onClose") : null);
+                            })
                     .method("get", (open, params) -> store(open.page(), params.node()).get(params.string("key")).orElse(null))
                     .method("user", (open, params) -> open.page().user())
                     .method("userWhenTold", (open, params) -> {

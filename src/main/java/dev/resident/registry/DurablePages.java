@@ -160,13 +160,14 @@ final class DurablePages {
                 String epoch = Registry.newEpoch();
                 SavedPage claimed = new SavedPage(id, saved.path(), saved.params(), saved.connectionId(), epoch,
                         saved.seq(), saved.data(), saved.tables(), saved.state());
-                long revision = claim(key, claimed, connection.tenure(), stored.get().revision());
+                String tenure = record.get().tenure(); // the connection's when checked above, whatever it is now
+                long revision = claim(key, claimed, tenure, stored.get().revision());
                 if (revision == -1) {
                     continue; // another process claimed it first: look again
                 }
                 ResidentPage page;
                 try {
-                    page = ResidentPage.restore(claimed, id, type.get(), host, settings.pages(), epoch, revision);
+                    page = ResidentPage.restore(claimed, tenure, id, type.get(), host, settings.pages(), epoch, revision);
                 } catch (Exception e) {
                     LOGGER.log(Level.WARNING, "page " + key + " could not be restored", e);
                     return unusable(key, "its type refused the snapshot: " + e.getMessage());

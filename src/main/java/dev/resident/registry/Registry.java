@@ -199,7 +199,16 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 }
             }
         }
-        return page != null && page.connectionId().equals(connection.key()) ? Optional.of(page) : Optional.empty();
+        if (page == null || !page.connectionId().equals(connection.key())) {
+            return Optional.empty();
+        }
+        if (!page.tenure().equals(connection.tenure())) {
+            // whoever held the session before made or continued it while the session changed hands
+            // (a logout as it was continued here): ended, as the change ended their other pages
+            closePage(page, 4404, "the page's session went to someone else");
+            return Optional.empty();
+        }
+        return Optional.of(page);
     }
 
     /** Drops a page for good (its client closed it, it expired, an admin dropped it): its socket is closed with {@code socketCode}. */

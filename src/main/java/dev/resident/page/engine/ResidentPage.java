@@ -94,11 +94,11 @@ public final class ResidentPage implements Page {
     private volatile Supplier<String> caller;
     private Live<?> live;
 
-    private ResidentPage(String id, String connectionId, String path, String params, PageHost host,
+    private ResidentPage(String id, String connectionId, String tenure, String path, String params, PageHost host,
                          PageSettings settings, String epoch, long seq) {
         this.id = id;
         this.connectionId = connectionId;
-        this.tenure = host.tenure(connectionId);
+        this.tenure = tenure;
         this.path = path;
         this.params = params;
         this.host = host;
@@ -120,7 +120,8 @@ public final class ResidentPage implements Page {
         if (Utf8.length(encoded) > settings.maxParamsBytes()) {
             throw PageException.unprocessable("params larger than " + settings.maxParamsBytes() + " bytes");
         }
-        ResidentPage page = new ResidentPage(id, connectionId, type.path(), encoded, host, settings, epoch, 0);
+        ResidentPage page = new ResidentPage(id, connectionId, host.tenure(connectionId), type.path(), encoded, host,
+                settings, epoch, 0);
         page.caller = caller;
         // under the call lock, as a call: a dbevent handler of a table it just subscribed to waits
         page.callLock.lock();
@@ -143,13 +144,14 @@ public final class ResidentPage implements Page {
      * with the process that had it, so clients resync): data, tables and seq as saved, the type's
      * object rebuilt by the type's {@code keeps} restorer (or its open hook).
      *
+     * @param tenure   who held its connection when it was saved ({@link PageHost#tenure}): still the page's
      * @param revision the revision of the saved copy this page now owns
      * @throws Exception what the type's restore or open hook throws
      */
-    public static ResidentPage restore(SavedPage saved, String id, PageType<?> type, PageHost host,
+    public static ResidentPage restore(SavedPage saved, String tenure, String id, PageType<?> type, PageHost host,
                                        PageSettings settings, String epoch, long revision) throws Exception {
-        ResidentPage page = new ResidentPage(id, saved.connectionId(), type.path(), saved.params(), host, settings,
-                epoch, saved.seq());
+        ResidentPage page = new ResidentPage(id, saved.connectionId(), tenure, type.path(), saved.params(), host,
+                settings, epoch, saved.seq());
         page.revision(revision);
         try {
             page.live = Live.restore(type, page, Params.of(Json.parse(saved.params())), saved.state());

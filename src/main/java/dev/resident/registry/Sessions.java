@@ -443,14 +443,12 @@ public final class Sessions {
             Connection known = byKey.get(record.key());
             if (known != null) {
                 // the same session under a newer id (a login on another process), or read again
-                if (!known.id().equals(cookieId) || !known.identity().equals(record.identity())
-                        || !known.tenure().equals(record.tenure())) {
+                if (!known.id().equals(cookieId) || heldOtherwise(known, record)) {
                     changedHandsElsewhere(known, record); // as for a login or logout here
                 }
                 connections.remove(known.id(), known);
                 known.id(cookieId);
-                known.tenure(record.tenure()); // before the identity: a page of the holder before asks by it
-                moveTo(known, record.identity());
+                takeHolder(known, record);
                 connections.put(cookieId, known);
                 byKey.put(known.key(), known); // the sweep may have forgotten it while no id named it
                 durable.loaded(known, record);
@@ -490,11 +488,9 @@ public final class Sessions {
             // writer writes the switch over it, and no other process writes it back
             return connection;
         }
-        if (!record.get().identity().equals(connection.identity())
-                || !record.get().tenure().equals(connection.tenure())) {
+        if (heldOtherwise(connection, record.get())) {
             changedHandsElsewhere(connection, record.get());
-            connection.tenure(record.get().tenure()); // before the identity: a page of the holder before asks by it
-            moveTo(connection, record.get().identity());
+            takeHolder(connection, record.get());
         }
         durable.loaded(connection, record.get());
         return connection;
@@ -529,6 +525,17 @@ public final class Sessions {
         } finally {
             connections.remove(old, connection);
         }
+    }
+
+    /** Whether the stored copy names another holder than the one held here (another identity or tenure). */
+    private static boolean heldOtherwise(Connection connection, ConnectionRecord stored) {
+        return !stored.identity().equals(connection.identity()) || !stored.tenure().equals(connection.tenure());
+    }
+
+    /** Takes the stored copy's holder: its tenure before its identity, as a page of the holder before asks by it. */
+    private void takeHolder(Connection connection, ConnectionRecord stored) {
+        connection.tenure(stored.tenure());
+        moveTo(connection, stored.identity());
     }
 
     /**

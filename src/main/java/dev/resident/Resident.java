@@ -169,8 +169,7 @@ public final class Resident implements AutoCloseable {
         this.shutdownGrace = Settings.shutdownGrace(resident);
         this.shutdownLinger = Settings.shutdownLinger(resident);
         this.observeToken = resident.get("observe-token").asString().orElse("").trim();
-        Optional<String> accessLogFile = Settings.accessLog(resident);
-        this.accessLog = AccessLog.create(accessLogFile.isPresent(), accessLogFile);
+        this.accessLog = Settings.accessLog(resident).map(AccessLog::create);
     }
 
     /** A server with the page types of {@code types} and users from config (the demo users in demo mode). */

@@ -98,9 +98,13 @@ final class Settings {
         legacySockets(legacy, web);
         legacySession(legacy, resident);
         legacyBridge(legacy);
-        natsValues(config.get("ipc.nats"), registry.process());
-        if (store.kind().equals("nats")) { // as the site's processes will read them
-            leaseOutlastsAReconnect(state.lease(), nats(config.get("ipc.nats"), registry.process()));
+        if (overNats) { // as the process reads them
+            NatsSettings nats = nats(config.get("ipc.nats"), registry.process());
+            if (store.kind().equals("nats")) {
+                leaseOutlastsAReconnect(state.lease(), nats);
+            }
+        } else {
+            natsValues(config.get("ipc.nats"), registry.process()); // checked though unused
         }
         pg(config.get("dbevents.pg"));
     }

@@ -51,12 +51,12 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * The access log when {@code enabled}, else empty.
+     * The access log.
      *
-     * @param file where the lines go; empty: the {@value #LOGGER} logger's usual handlers
+     * @param file where the lines go; blank: the {@value #LOGGER} logger's usual handlers
      */
-    public static Optional<AccessLog> create(boolean enabled, Optional<String> file) {
-        return enabled ? Optional.of(new AccessLog(file.filter(f -> !f.isBlank()))) : Optional.empty();
+    public static AccessLog create(String file) {
+        return new AccessLog(Optional.of(file).filter(f -> !f.isBlank()));
     }
 
     /** The server feature to add. */

@@ -143,8 +143,7 @@ final class DurablePages {
                     return Optional.empty();
                 }
                 String owner = record.get().owner();
-                if (!record.get().released() && !owner.equals(self)
-                        && (!leases.mayTakeOver() || leases.alive(owner))) {
+                if (!record.get().released() && !owner.equals(self) && !leases.mayContinuePagesOf(owner)) {
                     // alive, or perhaps only not back yet from an outage that this process is just back from
                     throw new PageMoved(saved.id());
                 }

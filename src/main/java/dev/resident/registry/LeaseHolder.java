@@ -9,9 +9,11 @@ import java.util.Optional;
 /**
  * Who holds a process lease: when that process started and a random name for it, written in the
  * lease as {@code <started ms> <instance> <renewed ms>}. An older process wrote only the renewal
- * time: it names no holder.
+ * time: it names no holder. A process that gave its lease up (a drain) leaves
+ * {@code released <instance>} in it until it runs out: it names no holder either.
  */
 record LeaseHolder(long startedAt, String instance) {
+    private static final String RELEASED = "released ";
 
     static LeaseHolder starting() {
         return new LeaseHolder(System.currentTimeMillis(), Ids.newId());
@@ -19,6 +21,16 @@ record LeaseHolder(long startedAt, String instance) {
 
     byte[] encode(long renewedAt) {
         return (startedAt + " " + instance + " " + renewedAt).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** What this holder leaves in its lease when it gives it up: its pages may be continued at once. */
+    byte[] encodeReleased() {
+        return (RELEASED + instance).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Whether {@code value} is a lease given up by its process (a drain). */
+    static boolean released(byte[] value) {
+        return new String(value, StandardCharsets.US_ASCII).startsWith(RELEASED);
     }
 
     static Optional<LeaseHolder> decode(byte[] value) {

@@ -2,6 +2,7 @@ package dev.resident.registry;
 
 import dev.resident.state.Bucket;
 import dev.resident.state.StateUnavailable;
+import dev.resident.state.Versioned;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -153,7 +154,12 @@ final class ProcessLeases {
         }
     }
 
-    /** Gives the lease up (a drain): the process's pages may be continued at once. */
+    /**
+     * Gives the lease up (a drain): the process's pages may be continued at once, also those the
+     * drain did not hand over one by one (evicted before it, or not written by it). The lease says
+     * so until it runs out (then it is gone, as a dead process's); it is written over this
+     * process's own renewal only, never over another process's lease of the same id.
+     */
     void release() {
         if (bucket == null) {
             return;
@@ -161,8 +167,16 @@ final class ProcessLeases {
         writing.lock();
         try {
             released = true;
-            if (!duplicate) { // a duplicate's lease is the other process's
-                bucket.delete(self);
+            if (!duplicate && revision != 0) { // a duplicate's lease is the other process's
+                byte[] given = holder.encodeReleased();
+                if (bucket.update(self, given, revision) == -1) {
+                    // the answer to a renewal may have been lost: the stored one is still this process's
+                    Optional<Versioned> stored = bucket.get(self);
+                    if (stored.isPresent() && LeaseHolder.decode(stored.get().value())
+                            .filter(h -> h.instance().equals(holder.instance())).isPresent()) {
+                        bucket.update(self, given, stored.get().revision());
+                    }
+                }
             }
         } catch (StateUnavailable e) {
             LOGGER.log(Level.WARNING, "lease not released: " + e.getMessage());
@@ -183,8 +197,16 @@ final class ProcessLeases {
         return bucket == null || failing == null && !lapsed() && System.nanoTime() - unbrokenSince >= leaseNanos;
     }
 
-    /** Whether {@code owner}, another process, still holds its lease. */
-    boolean alive(String owner) {
-        return bucket != null && !owner.equals(self) && bucket.get(owner).isPresent();
+    /**
+     * Whether this process may continue a page that {@code owner}, another process, ran and did
+     * not release: {@code owner} gave its lease up (a drain: at once), or its lease ran out and
+     * {@link #mayTakeOver} says this process may trust that.
+     */
+    boolean mayContinuePagesOf(String owner) {
+        if (bucket == null) {
+            return true;
+        }
+        Optional<Versioned> lease = bucket.get(owner);
+        return lease.isPresent() ? LeaseHolder.released(lease.get().value()) : mayTakeOver();
     }
 }

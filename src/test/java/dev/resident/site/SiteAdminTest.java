@@ -61,6 +61,9 @@ class SiteAdminTest {
         config.put("ipc.nats.password", "s3cret");
         // above the default, so that a process slowed down by a busy machine still answers in time
         config.put("resident.admin.deadline", DEADLINE.toMillis() + "ms");
+        // this NATS has no JetStream and the site's user may not ask for it: the task lane's setup,
+        // which each start waits for, can only time out (2 s a process by default), so it is told early
+        config.put("resident.tasks.nats-timeout", "200ms");
         site = new NatsSite(nats, config);
         for (String process : List.of("p01", "p02", "p03")) {
             nodes.put(process, site.start(process));

@@ -21,6 +21,12 @@ import java.util.regex.Pattern;
  */
 public final class MainProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Resident listening on http://\\S+:(\\d+)/");
+    /**
+     * The quick compiler only: a child lives seconds, most of them starting, where the optimising
+     * compiler's threads cost more CPU than they give back (its start took about half as long on
+     * the 2-core CI machine). What {@code Main} does is the same.
+     */
+    public static final String CHILD_JIT = "-XX:TieredStopAtLevel=1";
     private static final List<String> RESIDENT_ENV = List.of("ADMIN_TOKEN", "BENCH_PAGES", "DEMO", "RESIDENT_CONFIG",
             "IPC_BACKEND", "PORT", "HOST", "PROCESS_ID", "STATE_STORE", "STATE_DIR", "NATS_URL", "NATS_PREFIX",
             "OBSERVE_TOKEN");
@@ -62,7 +68,7 @@ public final class MainProcess implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             String java = ProcessHandle.current().info().command().orElseThrow();
-            ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            ProcessBuilder builder = new ProcessBuilder(java, CHILD_JIT, "-cp", System.getProperty("java.class.path"),
                     Main.class.getName());
             RESIDENT_ENV.forEach(builder.environment()::remove);
             builder.environment().put("HOST", "127.0.0.1");

@@ -37,7 +37,7 @@ public final class ResidentProcess implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("resident-child");
             String java = ProcessHandle.current().info().command().orElseThrow();
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp",
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", MainProcess.CHILD_JIT, "-cp",
                     System.getProperty("java.class.path"), "dev.resident.Main"));
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command);

@@ -52,8 +52,8 @@ class StartupChecksTest {
         Path dir = Files.createTempDirectory("resident-startup");
         try {
             String java = ProcessHandle.current().info().command().orElseThrow();
-            List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName()));
+            List<String> command = new ArrayList<>(List.of(java, MainProcess.CHILD_JIT, "-cp",
+                    System.getProperty("java.class.path"), Main.class.getName()));
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command);
             RESIDENT_ENV.forEach(builder.environment()::remove);

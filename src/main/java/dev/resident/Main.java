@@ -1,6 +1,7 @@
 package dev.resident;
 
 import dev.resident.demo.DemoApp;
+import dev.resident.ops.KernelTcpSettings;
 import dev.resident.page.PageTypes;
 import dev.resident.registry.PasswordHash;
 import io.helidon.config.Config;
@@ -92,5 +93,7 @@ public final class Main {
         Signal.handle(new Signal("INT"), signal -> stop.accept(0));
         System.out.println("Resident listening on http://localhost:" + server.port() + "/"
                 + (worker ? " (worker: tasks, /observe only)" : ""));
+        KernelTcpSettings.warning(config.get("server.host").asString().get())
+                .ifPresent(warning -> System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, warning));
     }
 }

@@ -54,8 +54,18 @@ public final class NatsSite implements AutoCloseable {
         return start(process, types, resident -> { });
     }
 
+    /** Starts a server with page types of the test's own and config keys of its own (e.g. another {@code ipc.nats.url}). */
+    public Node start(String process, PageTypes types, Map<String, String> own) {
+        return start(process, types, own, resident -> { });
+    }
+
     private Node start(String process, PageTypes types, Consumer<Resident> beforeStart) {
+        return start(process, types, Map.of(), beforeStart);
+    }
+
+    private Node start(String process, PageTypes types, Map<String, String> own, Consumer<Resident> beforeStart) {
         Map<String, String> overrides = new HashMap<>(config);
+        overrides.putAll(own);
         overrides.put("resident.process", process);
         Resident resident = TestServers.resident(overrides, types);
         beforeStart.accept(resident);

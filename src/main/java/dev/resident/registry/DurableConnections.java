@@ -17,6 +17,8 @@ import java.util.Optional;
  * process of the site answers it as just replaced (see {@link ReplacedSessionIds}).
  */
 final class DurableConnections {
+    /** Writes of a session's copy elsewhere (its last use) that a claim of its id outwaits before it answers 503. */
+    private static final int CLAIM_ATTEMPTS = 8;
     private final Bucket connections;
     /** The connections bucket for writes that may wait for the store's next flush (each writer round ends with one). */
     private final Bucket batched;
@@ -100,14 +102,59 @@ final class DurableConnections {
     }
 
     /**
-     * A login or a logout: the connection under its new id, and under its old id only the mark
-     * of its replacement, both stored when this returns (a logged-out session never comes back
-     * after a kill -9). The mark tells the site's other processes, which may hold the session
-     * under its old id, to answer that id as just replaced; it expires with the bucket's ttl.
+     * A login or a logout takes the session's id before it changes anything: the mark of its
+     * replacement goes under the id, over the stored copy only while that still names the holder
+     * held here. Of two processes handing one id over at once (a login on one, a logout on the
+     * other, each having read the session before the other's mark), only the first gets it; the
+     * other changes nothing, so the session never has two live ids, nor its next holders one
+     * connection. The mark tells the site's other processes, which may hold the session under the
+     * id, to answer it as just replaced; it expires with the bucket's ttl. Stored when this returns:
+     * a session handed over never comes back after a kill -9.
+     *
+     * @return false when another process replaced or ended the id first, or gave it another holder
+     * @throws PageException 503 {@code unavailable} when the store cannot be asked, or the copy keeps changing
      */
-    void replace(String oldId, Connection connection) {
+    boolean claim(Connection connection) {
+        String id = connection.id();
+        byte[] mark = ConnectionRecord.replacedMark(System.currentTimeMillis());
+        long expected = connection.revision();
+        try {
+            for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+                if (connections.update(id, mark, expected) != -1) {
+                    return true;
+                }
+                Optional<Versioned> current = connections.get(id);
+                if (current.isEmpty()) {
+                    if (shared && !connections.vanished(id)) {
+                        return false; // ended elsewhere (a logout deleted it, or it expired)
+                    }
+                    expected = 0; // its copy went with the store, or was never written: nobody else took it
+                } else if (sameHolder(current.get(), connection)) {
+                    expected = current.get().revision(); // only its last use or address moved on
+                } else {
+                    return false; // replaced elsewhere, or another holder's now
+                }
+            }
+        } catch (StateUnavailable e) {
+            throw new PageException(503, "unavailable", "the session store is unreachable; try again");
+        }
+        throw new PageException(503, "unavailable", "the session changed while it was handed over; try again");
+    }
+
+    /** Whether a stored copy names the holder held here: the same connection, tenure and identity. */
+    private static boolean sameHolder(Versioned stored, Connection connection) {
+        return ConnectionRecord.decode(stored.value(), stored.revision())
+                .filter(record -> record.key().equals(connection.key()) && record.tenure().equals(connection.tenure())
+                        && record.identity().equals(connection.identity()))
+                .isPresent();
+    }
+
+    /**
+     * A login or a logout that {@link #claim claimed} the session's old id: the connection under
+     * its new id, stored when this returns.
+     */
+    void replace(Connection connection) {
         write(connections, connection);
-        connections.put(oldId, ConnectionRecord.replacedMark(System.currentTimeMillis()));
     }
 
     /**

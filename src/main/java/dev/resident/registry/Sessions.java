@@ -163,8 +163,8 @@ public final class Sessions {
         Connection connection = found.get();
         return inTurn(connection, () -> {
             if (connection.id().equals(cookieId)) {
-                replaceId(cookieId, connection, identity, now);
-                return found;
+                // lost to a login or logout of the id elsewhere: a session of its own, as for an id replaced here
+                return replaceId(cookieId, connection, identity, now) ? found : Optional.<Connection>empty();
             }
             // a login or logout of this session replaced the id meanwhile, or before this request came
             return replacedIds.find(cookieId, identity.user(), now)
@@ -176,6 +176,7 @@ public final class Sessions {
     /** A new session, logged in as {@code identity} (no other request knows it: no turn to wait for). */
     public Connection loginNew(Identity identity) {
         Connection connection = newConnection();
+        durable.claim(connection); // minted here: no other request knows the id, so it is this login's
         rotate(connection, identity);
         return connection;
     }
@@ -202,8 +203,8 @@ public final class Sessions {
             if (connection.identity().guest()) {
                 return Optional.empty(); // nothing to log out of: no new id, nothing written, no cookie
             }
-            replaceId(cookieId, connection, Identity.newGuest(), now);
-            return found;
+            // lost to a login or logout of the id elsewhere: nothing of the session goes to it
+            return replaceId(cookieId, connection, Identity.newGuest(), now) ? found : Optional.<Connection>empty();
         });
     }
 
@@ -401,21 +402,43 @@ public final class Sessions {
 
     /**
      * The session under a new id, as {@code identity}, its old id kept as replaced: kept before it
-     * goes, as a request with it may come as soon as it is unknown here.
+     * goes, as a request with it may come as soon as it is unknown here. Nothing changes unless the
+     * old id is this handover's first ({@link DurableConnections#claim}): a login or logout of it
+     * on another process that came first wins, and this process takes the session as the store has
+     * it at the next request.
+     *
+     * @return false when a login or logout of the id on another process came first
      */
-    private void replaceId(String oldId, Connection connection, Identity identity, long now) {
-        if (handsOver(connection, identity)) {
-            endWhatWasTheirs(connection);
-            connection.newTenure(); // written with the new id
+    private boolean replaceId(String oldId, Connection connection, Identity identity, long now) {
+        if (!durable.claim(connection)) {
+            connection.checkedAt(0); // its next request here finds the id replaced
+            return false;
         }
-        replacedIds.replaced(oldId, connection, identity.user(), now);
         try {
+            if (handsOver(connection, identity)) {
+                endWhatWasTheirs(connection);
+                connection.newTenure(); // written with the new id
+            }
+            replacedIds.replaced(oldId, connection, identity.user(), now);
             rotate(connection, identity);
         } catch (RuntimeException e) {
             replacedIds.forget(oldId);
+            abandon(oldId, connection); // the id is replaced in the store: ended here as everywhere
             throw e;
+        } finally {
+            announceReplaced.accept(oldId);
         }
-        announceReplaced.accept(oldId);
+        return true;
+    }
+
+    /**
+     * A handover failed (the store went away) after it took the session's old id: no request with
+     * that id may act as the session here any more, as none may on another process.
+     */
+    private void abandon(String oldId, Connection connection) {
+        closeSockets(connection);
+        connections.remove(oldId, connection);
+        connections.remove(connection.id(), connection); // a new id its answer never carried
     }
 
     /** Runs a login or logout of the connection's session after any other still running. */
@@ -503,9 +526,10 @@ public final class Sessions {
     }
 
     /**
-     * The connection under a new session id, as {@code identity}. The old id stays mapped here
-     * until the store no longer has it: a request with the old id meanwhile must find the
-     * connection here, not load the old stored copy (which would turn the connection back to it).
+     * The connection under a new session id, as {@code identity}, its old id {@link
+     * DurableConnections#claim claimed} already. The old id stays mapped here until the new one is
+     * stored: a request with the old id meanwhile finds the connection here being handed over, and
+     * is answered as one with a replaced id.
      */
     private void rotate(Connection connection, Identity identity) {
         closeSockets(connection);
@@ -518,7 +542,7 @@ public final class Sessions {
         closeSockets(connection); // any that attached meanwhile (each checks the session once attached)
         writer.forget(connection);
         try {
-            durable.replace(old, connection);
+            durable.replace(connection);
         } catch (StateUnavailable e) {
             writer.changed(connection);
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");

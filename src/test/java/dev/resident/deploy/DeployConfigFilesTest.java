@@ -92,17 +92,20 @@ class DeployConfigFilesTest {
     @Test
     void javaOptsGiveTheJdkOptionsItAcceptsAndTheAotCacheItCanUse(@TempDir Path dir) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> options = words(run("deploy/java-opts"));
+        // a jar with no cache beside it: target/resident.aot is there once deploy/aot-train has run
+        Path jar = dir.resolve("app.jar");
+        List<String> options = words(run("deploy/java-opts", jar.toString()));
         if (Runtime.version().feature() < 25) {
             assertEquals(List.of(), options, "JDK 25's options are left out on an older JDK");
+            assertEquals(List.of(), words(run("deploy/java-opts")), "the default jar's");
             return;
         }
         assertTrue(options.contains("-XX:+UseCompactObjectHeaders"), options.toString());
+        assertTrue(words(run("deploy/java-opts")).contains("-XX:+UseCompactObjectHeaders"), "the default jar's");
         assertTrue(options.stream().noneMatch(option -> option.startsWith("-XX:AOTCache")), "no cache trained: " + options);
         assertTrue(run(concat(java, options, "-version")).contains("version"));
 
         // a cache from a training run is used by the next start, and only while it is newer than the jar
-        Path jar = dir.resolve("app.jar");
         Path cache = dir.resolve("app.aot");
         Files.writeString(jar, "");
         List<String> training = words(run("deploy/java-opts", "--train", cache.toString()));

@@ -14,10 +14,8 @@ import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.PublishOptions;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
-import io.nats.client.api.StorageType;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -31,9 +29,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * One JetStream KV bucket, created on first use with file storage, one value per key, the
- * bucket's ttl as max age and its bound as max bytes (JetStream reserves it; a NATS with no room
- * left to reserve gets the bucket unbounded, with a warning). A full bucket refuses new keys with
+ * One JetStream KV bucket, made on first use or brought to its settings ({@link KvProvisioning}:
+ * file storage, one value per key, the bucket's ttl as max age, its bound as max bytes). A full bucket refuses new keys with
  * {@link BucketFull} and still takes writes over stored ones. A conditional write is the KV's own
  * {@code create}/{@code update} on the key's revision; {@link #updateAsync} publishes the same
  * conditional write to the bucket's subject without waiting, so a writer pipelines a round of
@@ -48,8 +45,6 @@ final class KvBucket implements Bucket {
     private static final int NO_MESSAGE_FOUND = 10037;
     /** JetStream's "maximum bytes exceeded" error: the bucket holds its bound (a new key is refused). */
     private static final int MAXIMUM_BYTES_EXCEEDED = 10077;
-    /** JetStream's "insufficient storage resources" error: the bound cannot be reserved. */
-    private static final int INSUFFICIENT_RESOURCES = 10047;
     private static final System.Logger LOGGER = System.getLogger(KvBucket.class.getName());
     private final KvStateStore store;
     private final String name;
@@ -292,49 +287,13 @@ final class KvBucket implements Bucket {
                 JetStreamOptions js = JetStreamOptions.builder().requestTimeout(timeout).build();
                 KeyValueManagement management = connection.keyValueManagement(
                         KeyValueOptions.builder().jetStreamOptions(js).build());
-                try {
-                    createOrUpdate(management, configuration(maxBytes));
-                } catch (JetStreamApiException e) {
-                    if (e.getApiErrorCode() != INSUFFICIENT_RESOURCES || maxBytes <= 0) {
-                        throw e;
-                    }
-                    LOGGER.log(Level.WARNING, "NATS has no room to reserve " + maxBytes + " bytes for bucket " + name
-                            + ": it is made without a bound, so that it can fill JetStream's storage for every other"
-                            + " bucket; give NATS more (jetstream max_file_store) or lower"
-                            + " resident.state.nats-bucket-bytes");
-                    createOrUpdate(management, configuration(0));
-                }
+                KvProvisioning.provide(management, name, ttl, maxBytes);
                 kv = connection.keyValue(name, KeyValueOptions.builder().jetStreamOptions(js).build());
                 this.js = connection.jetStream(js);
                 this.jsm = connection.jetStreamManagement(js);
                 boundTo = connection;
             }
             return kv;
-        }
-    }
-
-    private KeyValueConfiguration configuration(long bound) {
-        KeyValueConfiguration.Builder builder = KeyValueConfiguration.builder()
-                .name(name)
-                .storageType(StorageType.File)
-                .maxHistoryPerKey(1)
-                .maxBucketSize(bound > 0 ? bound : -1);
-        if (!ttl.isZero()) {
-            builder.ttl(ttl);
-        }
-        return builder.build();
-    }
-
-    /** Creates the bucket, or brings one made before (perhaps with other settings) to this configuration. */
-    private static void createOrUpdate(KeyValueManagement management, KeyValueConfiguration config)
-            throws IOException, JetStreamApiException {
-        try {
-            management.create(config);
-        } catch (JetStreamApiException exists) {
-            if (exists.getApiErrorCode() == INSUFFICIENT_RESOURCES) {
-                throw exists;
-            }
-            management.update(config);
         }
     }
 

@@ -63,4 +63,47 @@ class BucketBoundsTest {
             bob.openPage("/_bench", null); // a page opened still, to live unsaved
         }
     }
+
+    /**
+     * A second process of the site finds the buckets the first made, and keeps their bounds. Before,
+     * NATS counted an existing bucket's reservation again when it was made a second time, so with
+     * the bounds near JetStream's room the second process found "no room", made the pages bucket
+     * unbounded, and the third bounded it again: every other start dropped the bound.
+     */
+    @Test
+    void aSecondProcessKeepsTheBoundsTheFirstMade(@TempDir Path dir) throws Exception {
+        // 4 MB of JetStream storage: room for the bounds below (3.6 MB), not for the pages' twice
+        Path config = Files.writeString(dir.resolve("nats.conf"), "jetstream { max_file_store: 4MB }\n");
+        try (NatsTestServer nats = new NatsTestServer("-js", "-c", config.toString());
+             NatsSite site = new NatsSite(nats, Map.ofEntries(
+                     Map.entry("resident.state.store", "nats"),
+                     Map.entry("resident.tasks.max-store-bytes", "524288"),
+                     Map.entry("resident.state.nats-bucket-bytes.pages", "2097152"),
+                     Map.entry("resident.state.nats-bucket-bytes.connections", "524288"),
+                     Map.entry("resident.state.nats-bucket-bytes.connection-stores", "262144"),
+                     Map.entry("resident.state.nats-bucket-bytes.users", "262144"),
+                     Map.entry("resident.state.nats-bucket-bytes.global", "65536"),
+                     Map.entry("resident.state.nats-bucket-bytes.processes", "65536")));
+             io.nats.client.Connection client = io.nats.client.Nats.connect(nats.url())) {
+            NatsSite.Node p01 = site.start("p01");
+            Browser alice = p01.browser();
+            assertEquals(200, alice.login("alice", "alice").status());
+            alice.openPage("/_bench", null); // the pages bucket is made at the first page
+            assertEquals(2097152, pagesBound(client), "the first process bounds the pages bucket");
+            NatsSite.Node p02 = site.start("p02");
+            Browser bob = p02.browser();
+            assertEquals(200, bob.login("bob", "bob").status());
+            bob.openPage("/_bench", null); // the pages bucket is made at the first page
+            assertEquals(2097152, pagesBound(client), "the second process keeps the bound");
+            NatsSite.Node p03 = site.start("p03");
+            Browser carol = p03.browser();
+            assertEquals(200, carol.login("carol", "carol").status());
+            carol.openPage("/_bench", null); // the pages bucket is made at the first page
+            assertEquals(2097152, pagesBound(client), "and the third");
+        }
+    }
+
+    private static long pagesBound(io.nats.client.Connection client) throws Exception {
+        return client.keyValueManagement().getStatus(NatsSite.PREFIX + "_pages").getMaxBucketSize();
+    }
 }

@@ -247,7 +247,8 @@ final class Settings {
                 adminHost,
                 duration(resident.get("hsts-max-age")),
                 AllowedHosts.of(strings(resident.get("allowed-hosts")), server.get("host").asString().get(),
-                        adminHost.trim()));
+                        adminHost.trim()),
+                demo(resident));
     }
 
     /** The {@code resident.login} node and {@code resident.limits.max-login-failures}. */

@@ -37,6 +37,8 @@ public final class WebFront {
     public static final String API_ROOT = "/_";
     /** Classpath folder of the static files: {@code /_/resident.js}, the demo at {@code /}. */
     static final String STATIC_ROOT = "web";
+    /** The demo's browser side, served in demo mode only. */
+    static final String DEMO_ROOT = "demo/web";
     private final AdminHost adminHost;
     private final Registry registry;
     private final Authenticator authenticator;
@@ -204,8 +206,8 @@ public final class WebFront {
     }
 
     /**
-     * The browser client, the demo and the admin view's script; register last: unknown paths fall
-     * through to 404.
+     * The browser client and the admin view's script, and in demo mode the demo; register last:
+     * unknown paths fall through to 404.
      */
     public void staticFiles(HttpRouting.Builder routing) {
         routing.any((req, res) -> {
@@ -222,8 +224,13 @@ public final class WebFront {
         });
         routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                 .location(STATIC_ROOT)
-                .welcome("index.html")
                 .build()));
+        if (settings.demoFiles()) {
+            routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                    .location(DEMO_ROOT)
+                    .welcome("index.html")
+                    .build()));
+        }
     }
 
     public void websocket(WsRouting.Builder routing) {

@@ -24,9 +24,11 @@ import java.util.Set;
  * @param adminHost       the host the admin powers answer on ({@link AdminHost}); empty: any
  * @param hstsMaxAge      {@code Strict-Transport-Security}'s {@code max-age} on the answers to HTTPS
  *                        requests ({@link StrictTransport}); zero: not sent
+ * @param demoFiles       whether the demo's browser side is served ({@code /}, {@code /demo.js}):
+ *                        demo mode only, so that a site's own front end or legacy app has {@code /}
  */
 public record WebSettings(String adminToken, int maxBodyBytes, long bodiesHeap, int maxMessageBytes, Duration heartbeat,
                           int socketQueue, long socketQueueBytes, int maxWriteBytes, Duration closeTimeout, Set<String> allowedOrigins,
                           Duration maxPollWait, LoginSettings login, String adminHost, Duration hstsMaxAge,
-                          AllowedHosts allowedHosts) {
+                          AllowedHosts allowedHosts, boolean demoFiles) {
 }

@@ -42,15 +42,16 @@ final class KvProvisioning {
                 management.create(wanted);
                 return;
             } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == INSUFFICIENT_RESOURCES && maxBytes > 0) {
-                    warnNoRoom(name, maxBytes, "it is made without a bound, so that it can fill JetStream's storage for"
-                            + " every other bucket");
-                    management.create(configuration(name, ttl, 0));
-                    return;
-                }
-                existing = status(management, name); // another process made it meanwhile
+                // another process may have made it meanwhile: NATS then answers "no room" as for a second reservation
+                existing = status(management, name);
                 if (existing.isEmpty()) {
-                    throw e;
+                    if (e.getApiErrorCode() != INSUFFICIENT_RESOURCES || maxBytes <= 0) {
+                        throw e;
+                    }
+                    existing = createUnbounded(management, name, ttl, maxBytes);
+                    if (existing.isEmpty()) {
+                        return;
+                    }
                 }
             }
         }
@@ -64,6 +65,23 @@ final class KvProvisioning {
                 long bound = existing.get().getMaxBucketSize();
                 warnNoRoom(name, maxBytes, "it keeps " + (bound > 0 ? "its bound of " + bound + " bytes" : "no bound"));
             }
+        }
+    }
+
+    /** The bucket made without a bound, NATS having no room for it; or the one another process made meanwhile. */
+    private static Optional<KeyValueStatus> createUnbounded(KeyValueManagement management, String name, Duration ttl,
+                                                            long maxBytes) throws IOException, JetStreamApiException {
+        try {
+            management.create(configuration(name, ttl, 0));
+            warnNoRoom(name, maxBytes, "it is made without a bound, so that it can fill JetStream's storage for"
+                    + " every other bucket");
+            return Optional.empty();
+        } catch (JetStreamApiException e) {
+            Optional<KeyValueStatus> made = status(management, name);
+            if (made.isEmpty()) {
+                throw e;
+            }
+            return made;
         }
     }
 

@@ -61,6 +61,12 @@ final class ProcessLeases {
     /** Told once, when another process that started first runs under the same id. */
     private final Runnable onDuplicate;
     private boolean duplicate;
+    /**
+     * Whether a renewal was written over this process's own last write: until then another process
+     * of the same id may hold the lease (a duplicate learns it only at its second renewal), and this
+     * one must not give the lease up for it.
+     */
+    private boolean confirmed;
 
     /**
      * @param bucket  the leases, or null when the store is not shared
@@ -113,6 +119,9 @@ final class ProcessLeases {
                 boolean first = revision == 0;
                 byte[] value = holder.encode(System.currentTimeMillis());
                 long written = revision == 0 ? -1 : bucket.update(self, value, revision);
+                if (written != -1) {
+                    confirmed = true; // nobody else wrote the lease since this process's last write
+                }
                 if (written == -1) {
                     Optional<LeaseHolder> other = revision == 0 ? Optional.empty()
                             : bucket.get(self).flatMap(stored -> LeaseHolder.decode(stored.value()));
@@ -158,7 +167,9 @@ final class ProcessLeases {
      * Gives the lease up (a drain): the process's pages may be continued at once, also those the
      * drain did not hand over one by one (evicted before it, or not written by it). The lease says
      * so until it runs out (then it is gone, as a dead process's); it is written over this
-     * process's own renewal only, never over another process's lease of the same id.
+     * process's own renewal only, never over another process's lease of the same id, and only once
+     * a renewal has shown that no other process of this id writes it (before that the lease is
+     * deleted, and its pages are continued as a dead process's are).
      */
     void release() {
         if (bucket == null) {
@@ -167,15 +178,22 @@ final class ProcessLeases {
         writing.lock();
         try {
             released = true;
-            if (!duplicate && revision != 0) { // a duplicate's lease is the other process's
-                byte[] given = holder.encodeReleased();
-                if (bucket.update(self, given, revision) == -1) {
-                    // the answer to a renewal may have been lost: the stored one is still this process's
-                    Optional<Versioned> stored = bucket.get(self);
-                    if (stored.isPresent() && LeaseHolder.decode(stored.get().value())
-                            .filter(h -> h.instance().equals(holder.instance())).isPresent()) {
-                        bucket.update(self, given, stored.get().revision());
-                    }
+            if (duplicate) {
+                return; // the lease is the other process's
+            }
+            if (!confirmed) {
+                // no other process of this id has been ruled out yet: the lease goes, and its pages wait
+                // for a process that has held its own lease a whole lease, as a dead process's do
+                bucket.delete(self);
+                return;
+            }
+            byte[] given = holder.encodeReleased();
+            if (bucket.update(self, given, revision) == -1) {
+                // the answer to a renewal may have been lost: the stored one is still this process's
+                Optional<Versioned> stored = bucket.get(self);
+                if (stored.isPresent() && LeaseHolder.decode(stored.get().value())
+                        .filter(h -> h.instance().equals(holder.instance())).isPresent()) {
+                    bucket.update(self, given, stored.get().revision());
                 }
             }
         } catch (StateUnavailable e) {

@@ -32,8 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(180)
 class PagesADrainDidNotHandOverTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    /** Far longer than the test takes from the drain to the last call: nothing here waits for it. */
-    private static final Duration LEASE = Duration.ofSeconds(30);
+    /**
+     * Longer than p02 takes from its start to its first answer on a busy machine; p01 renews every
+     * third of it, and gives its lease up only after a renewal showed no other process of its id.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(12);
 
     @Test
     void aPageThatGaveWayBeforeTheDrainIsContinuedAtOnceByAYoungProcess(@TempDir Path dir) throws Exception {
@@ -53,6 +56,9 @@ class PagesADrainDidNotHandOverTest {
             String releasedId = opened[0].json().get("page_id").asText();
             assertEquals(1, another.incBench(releasedId, 1));
 
+            long firstRevision = leaseRevision(nats, "p01");
+            Eventually.await(PATIENCE, "p01 renewed its lease over its own", () -> leaseRevision(nats, "p01") > firstRevision);
+
             long starting = System.nanoTime();
             try (MainProcess p02 = MainProcess.start(site(nats, "p02"), config(), dir.resolve("p02"))) {
                 assertEquals(0, p01.stop(), p01.output()); // the drain, as a deploy's
@@ -70,6 +76,19 @@ class PagesADrainDidNotHandOverTest {
                 assertEquals(2, anotherOnP02.incBench(releasedId, 1), "the page the drain handed over");
                 assertTrue(new Observe(p02.uri()).metric("resident_pages_adopted_total") >= 2);
             }
+        }
+    }
+
+    /** The revision of {@code process}'s lease in the site's bucket (a connection of the test's own); 0 while none. */
+    private static long leaseRevision(NatsTestServer nats, String process) {
+        try (io.nats.client.Connection client = io.nats.client.Nats.connect(nats.url())) {
+            io.nats.client.api.KeyValueEntry lease = client.keyValue("handover_processes").get(process);
+            return lease == null ? 0 : lease.getRevision();
+        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+            return 0; // the bucket is not bound yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -83,6 +83,7 @@ class PgDbEventsTest {
         String page = browser.benchPage("items");
         String bystander = new Browser(uri).benchPage("other");
         SocketClient socket = browser.socket(page);
+        socket.next("hello"); // attached: a change made before would be only in its page's history
         double before = observe.metric("resident_pg_notifications_total", PROCESS);
 
         db.execute("INSERT INTO items VALUES (1, 'one')");
@@ -111,6 +112,7 @@ class PgDbEventsTest {
         db.watchedTable("big");
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage("big"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
 
         db.execute("INSERT INTO big VALUES (7, repeat('x', 9000))");
         JsonNode event = socket.next("dbevent").get("events").get(0);
@@ -129,6 +131,7 @@ class PgDbEventsTest {
         db.watchedTable("flood");
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage("flood"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
         db.execute("SELECT count(pg_notify('" + db.channel() + "', format('{\"table\":\"flood\",\"action\":\"U\","
                 + "\"pkey\":%s,\"record\":{\"x\":\"%s\"}}', g, repeat('a', 7900)))) FROM generate_series(1, 50) g");
         int rows = 0;
@@ -152,6 +155,7 @@ class PgDbEventsTest {
         db.execute("SELECT resident_watch('lines', '" + db.channel() + "')");
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage("users", "lines"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
 
         db.execute("INSERT INTO users VALUES ('ada', 'secret-hash')");
         JsonNode event = socket.next("dbevent").get("events").get(0);
@@ -180,7 +184,9 @@ class PgDbEventsTest {
         db.execute("SELECT resident_watch('" + other + "', '" + db.channel() + "', as_name => '" + other + "')");
         Browser browser = new Browser(uri);
         SocketClient mine = browser.socket(browser.benchPage("twin"));
+        mine.next("hello"); // attached: a change made before would be only in its page's history
         SocketClient theirs = browser.socket(browser.benchPage(other));
+        theirs.next("hello"); // attached: a change made before would be only in its page's history
 
         db.execute("INSERT INTO " + other + " VALUES (1, 'theirs')");
         db.execute("INSERT INTO twin VALUES (2, 'mine')");
@@ -202,6 +208,7 @@ class PgDbEventsTest {
         db.watchedTable("marker");
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage("gone", "marker"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
         db.execute("INSERT INTO gone VALUES (1, 'seen')");
         assertEquals("gone", socket.next("dbevent").get("table").asText());
 
@@ -217,6 +224,7 @@ class PgDbEventsTest {
         Browser browser = new Browser(uri);
         String page = browser.benchPage("lost");
         SocketClient socket = browser.socket(page);
+        socket.next("hello"); // attached: a change made before would be only in its page's history
         double reconnects = observe.metric("resident_pg_reconnects_total", PROCESS);
 
         assertEquals(1, db.terminateListeners());
@@ -239,6 +247,7 @@ class PgDbEventsTest {
         db.watchedTable("items2");
         Browser browser = new Browser(uri);
         SocketClient socket = browser.socket(browser.benchPage("items", "secret"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
         double malformed = observe.metric("resident_pg_malformed_total", PROCESS);
         double unknown = observe.metric("resident_pg_unknown_tables_total", PROCESS);
 
@@ -295,6 +304,7 @@ class PgDbEventsTest {
             Eventually.await(Duration.ofSeconds(20), "link up", () -> gappedObserve.metric("resident_pg_link_up", "pggap") == 1);
             Browser browser = new Browser(gappedUri); // opened after the first link's own gap notice
             SocketClient socket = browser.socket(browser.benchPage("gap"));
+            socket.next("hello"); // attached: a change made before would be only in its page's history
 
             db.execute("ALTER ROLE " + role + " NOLOGIN"); // the link cannot come back until LOGIN again
             db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");

@@ -74,6 +74,40 @@ class ProtocolTest extends DefaultServerTest {
         assertEquals(6, messages.get(1).get("changes").get(0).get("value").asLong());
     }
 
+    /**
+     * The query's {@code epoch} (what resident.js sends with each call and poll): the page's own
+     * gets its messages, another one a resync, its absence the messages; a poll needs {@code after}.
+     */
+    @Test
+    void theQuerysEpochDecidesBetweenMessagesAndAResync() {
+        Browser browser = new Browser(uri);
+        JsonNode opened = browser.openPage("/_bench", null);
+        String pageId = opened.get("page_id").asText();
+        String epoch = opened.get("epoch").asText();
+        String page = "?page_id=" + pageId.replace("|", "%7C");
+        JsonNode call = Json.object().put("page_id", pageId).put("method", "inc").put("after", 0);
+
+        JsonNode own = browser.post("/_/rpc" + page + "&epoch=" + epoch, call).json();
+        assertFalse(own.path("resync").asBoolean(), own.toString());
+        assertEquals(1, own.get("messages").size(), own.toString());
+
+        Reply other = browser.post("/_/rpc" + page + "&epoch=not-" + epoch, call);
+        assertEquals(200, other.status(), other.body());
+        assertTrue(other.json().path("resync").asBoolean(), other.body());
+        assertEquals(0, other.json().get("messages").size(), other.body());
+        assertEquals(2, other.json().get("result").asLong(), "the call ran: " + other.body());
+
+        assertEquals(3, browser.post("/_/rpc" + page, call).json().get("messages").size());
+
+        assertTrue(browser.get("/_/poll" + page + "&after=0&wait=0&epoch=other").json().path("resync").asBoolean());
+        assertEquals(3, browser.get("/_/poll" + page + "&after=0&wait=0&epoch=" + epoch).json()
+                .get("messages").size());
+        Reply noAfter = browser.get("/_/poll" + page + "&wait=0");
+        assertEquals(400, noAfter.status(), noAfter.body());
+        assertEquals(400, browser.get("/_/poll" + page + "&after=&wait=0").status());
+        assertEquals(400, browser.get("/_/poll?after=0&wait=0").status(), "page_id is required");
+    }
+
     @Test
     void snapshotGivesDataAndSeqTogether() {
         Browser browser = new Browser(uri);

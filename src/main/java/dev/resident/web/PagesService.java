@@ -157,7 +157,8 @@ public final class PagesService implements HttpService {
      * data brings the client up to date.
      */
     private static boolean namesAnotherEpoch(ServerRequest req, ResidentPage page) {
-        return req.query().first("epoch").map(epoch -> !epoch.equals(page.epoch())).orElse(false);
+        String epoch = QueryParams.value(req, "epoch", null);
+        return epoch != null && !epoch.equals(page.epoch());
     }
 
     private void poll(ServerRequest req, ServerResponse res) throws Exception {
@@ -166,8 +167,12 @@ public final class PagesService implements HttpService {
         Connections.Found found = connections.findCarried(req);
         ResidentPage page = ownedPage(req, found.connection(), pageId);
         BooleanSupplier sameSession = found.unchanged();
-        long after = parseLong(req.query().first("after").orElseThrow(() -> ApiError.badRequest("after is required")), "after");
-        long waitSeconds = parseLong(req.query().first("wait").orElse("25"), "wait");
+        String afterText = QueryParams.value(req, "after", null);
+        if (afterText == null) {
+            throw ApiError.badRequest("after is required");
+        }
+        long after = parseLong(afterText, "after");
+        long waitSeconds = parseLong(QueryParams.value(req, "wait", "25"), "wait");
         Duration wait = Duration.ofSeconds(Math.max(0, waitSeconds));
         if (wait.compareTo(settings.maxPollWait()) > 0) {
             wait = settings.maxPollWait();
@@ -183,7 +188,7 @@ public final class PagesService implements HttpService {
             // came meanwhile is for whoever holds it now (the client asks again with its cookie)
             throw PageException.sessionChangedWhile("the poll waited");
         }
-        String moved = page.id().equals(req.query().first("page_id").orElse("")) ? ""
+        String moved = page.id().equals(QueryParams.value(req, "page_id", "")) ? ""
                 : ",\"page_id\":" + Json.write(page.id());
         if (replay.resync()) {
             meters.resyncs.increment();
@@ -234,7 +239,7 @@ public final class PagesService implements HttpService {
     }
 
     private static String queriedPageId(ServerRequest req) {
-        String pageId = req.query().first("page_id").orElse("");
+        String pageId = QueryParams.value(req, "page_id", "");
         if (pageId.isEmpty()) {
             throw ApiError.badRequest("page_id is required");
         }

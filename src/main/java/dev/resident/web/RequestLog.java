@@ -67,7 +67,7 @@ public final class RequestLog implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
         PageNote note = new PageNote();
-        note.pageId = req.query().first("page_id").orElse(null);
+        note.pageId = QueryParams.value(req, "page_id", null);
         req.context().register(PageNote.class, note);
         int status = 0;
         try {

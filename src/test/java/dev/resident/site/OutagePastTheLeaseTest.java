@@ -6,16 +6,12 @@ import dev.resident.support.Eventually;
 import dev.resident.support.MainProcess;
 import dev.resident.support.NatsTestServer;
 import dev.resident.support.Observe;
-import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -37,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(180)
 class OutagePastTheLeaseTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** The site's subject prefix, and so its buckets' ({@code outage_processes}: the leases). */
+    private static final String PREFIX = "outage";
     /** Long enough that p01, resumed, reconnects and renews well within p02's grace on a busy machine. */
     private static final Duration LEASE = Duration.ofSeconds(3);
     /** JetStream's expiry of the lease entries may trail their age a little. */
@@ -64,8 +62,8 @@ class OutagePastTheLeaseTest {
 
             p01.pause(); // p01 comes back a moment after p02 (its reconnect's backoff, a busy machine)
             nats.restart();
-            Eventually.await(PATIENCE, "p02 back, its lease renewed", () -> leaseHeld(nats, "p02"));
-            assertTrue(!leaseHeld(nats, "p01"), "p01's lease ran out in the outage");
+            Eventually.await(PATIENCE, "p02 back, its lease renewed", () -> nats.leaseHeld(PREFIX, "p02"));
+            assertTrue(!nats.leaseHeld(PREFIX, "p01"), "p01's lease ran out in the outage");
             Browser onP02 = new Browser(p02.uri());
             onP02.useSession(onP01.connectionId());
             Reply misrouted = onP02.rpc(pageId, "inc", null, null); // a sticky route lost
@@ -74,7 +72,7 @@ class OutagePastTheLeaseTest {
             assertEquals("unavailable", misrouted.errorCode(), misrouted.body());
 
             p01.resume();
-            Eventually.await(PATIENCE, "p01 back, its lease renewed", () -> leaseHeld(nats, "p01"));
+            Eventually.await(PATIENCE, "p01 back, its lease renewed", () -> nats.leaseHeld(PREFIX, "p01"));
             assertEquals(7, onP01.incBench(pageId, 1), "every call p01 answered during the outage is kept");
             Reply stillMisrouted = onP02.rpc(pageId, "inc", null, null);
             assertEquals(503, stillMisrouted.status(), "p01 holds its lease and its page: " + stillMisrouted.body());
@@ -113,7 +111,7 @@ class OutagePastTheLeaseTest {
                 Eventually.await(PATIENCE, "the count of 3 saved", () -> p01Meters.metric("resident_state_pending") == 0);
                 p01.kill();
             }
-            Eventually.await(PATIENCE, "p01's lease ran out", () -> !leaseHeld(nats, "p01"));
+            Eventually.await(PATIENCE, "p01's lease ran out", () -> !nats.leaseHeld(PREFIX, "p01"));
 
             long starting = System.nanoTime();
             try (MainProcess p02 = MainProcess.start(site(nats, "p02"), config(STARTING_LEASE), dir.resolve("p02"))) {
@@ -133,18 +131,6 @@ class OutagePastTheLeaseTest {
         }
     }
 
-    /** Whether {@code process}'s lease is in the site's bucket now (a connection of the test's own). */
-    private static boolean leaseHeld(NatsTestServer nats, String process) {
-        try (Connection client = Nats.connect(nats.url())) {
-            return client.keyValue("outage_processes").get(process) != null;
-        } catch (IOException | JetStreamApiException e) {
-            return false; // the bucket is not bound yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static Map<String, String> site(NatsTestServer nats, String process) {
         return Map.of(
                 "PROCESS_ID", process,
@@ -153,7 +139,7 @@ class OutagePastTheLeaseTest {
                 "SNAPSHOT_INTERVAL", "100ms",
                 "IPC_BACKEND", "nats",
                 "NATS_URL", nats.url(),
-                "NATS_PREFIX", "outage");
+                "NATS_PREFIX", PREFIX);
     }
 
     /** A short lease, and reconnects as fast as the other NATS tests'. */

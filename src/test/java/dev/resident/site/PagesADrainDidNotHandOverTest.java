@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(180)
 class PagesADrainDidNotHandOverTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** The site's subject prefix, and so its buckets' ({@code handover_processes}: the leases). */
+    private static final String PREFIX = "handover";
     /**
      * Longer than p02 takes from its start to its first answer on a busy machine; p01 renews every
      * third of it, and gives its lease up only after a renewal showed no other process of its id.
@@ -56,8 +58,8 @@ class PagesADrainDidNotHandOverTest {
             String releasedId = opened[0].json().get("page_id").asText();
             assertEquals(1, another.incBench(releasedId, 1));
 
-            long firstRevision = leaseRevision(nats, "p01");
-            Eventually.await(PATIENCE, "p01 renewed its lease over its own", () -> leaseRevision(nats, "p01") > firstRevision);
+            long firstRevision = nats.leaseRevision(PREFIX, "p01");
+            Eventually.await(PATIENCE, "p01 renewed its lease over its own", () -> nats.leaseRevision(PREFIX, "p01") > firstRevision);
 
             long starting = System.nanoTime();
             try (MainProcess p02 = MainProcess.start(site(nats, "p02"), config(), dir.resolve("p02"))) {
@@ -79,19 +81,6 @@ class PagesADrainDidNotHandOverTest {
         }
     }
 
-    /** The revision of {@code process}'s lease in the site's bucket (a connection of the test's own); 0 while none. */
-    private static long leaseRevision(NatsTestServer nats, String process) {
-        try (io.nats.client.Connection client = io.nats.client.Nats.connect(nats.url())) {
-            io.nats.client.api.KeyValueEntry lease = client.keyValue("handover_processes").get(process);
-            return lease == null ? 0 : lease.getRevision();
-        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
-            return 0; // the bucket is not bound yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** A process that holds one page at most, whose idle guests' pages give way after a second. */
     private static Map<String, String> full(Map<String, String> env) {
         Map<String, String> full = new HashMap<>(env);
@@ -108,7 +97,7 @@ class PagesADrainDidNotHandOverTest {
                 "SHUTDOWN_LINGER", "0s",
                 "IPC_BACKEND", "nats",
                 "NATS_URL", nats.url(),
-                "NATS_PREFIX", "handover");
+                "NATS_PREFIX", PREFIX);
     }
 
     private static String config() {

@@ -2,6 +2,10 @@ package dev.resident.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
+import io.nats.client.api.KeyValueEntry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,6 +78,28 @@ public final class NatsTestServer implements AutoCloseable {
     public void awaitSubscription(String name, String subject, boolean subscribed) {
         String what = name + (subscribed ? " subscribed to " : " unsubscribed from ") + subject;
         Eventually.await(Duration.ofSeconds(15), what, () -> subscriptions(name).contains(subject) == subscribed);
+    }
+
+    /**
+     * The revision of process {@code process}'s lease in the bucket {@code <prefix>_processes} of a
+     * site on this server, read over a connection of the caller's own; 0 while there is none (no
+     * lease, a lease deleted or run out, or no bucket yet).
+     */
+    public long leaseRevision(String prefix, String process) {
+        try (Connection client = Nats.connect(url())) {
+            KeyValueEntry lease = client.keyValue(prefix + "_processes").get(process);
+            return lease == null ? 0 : lease.getRevision();
+        } catch (IOException | JetStreamApiException e) {
+            return 0; // the bucket is not bound yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether process {@code process}'s lease is in the site's bucket now ({@link #leaseRevision}). */
+    public boolean leaseHeld(String prefix, String process) {
+        return leaseRevision(prefix, process) > 0;
     }
 
     /** Stops the server (SIGTERM) and waits until it has exited. */

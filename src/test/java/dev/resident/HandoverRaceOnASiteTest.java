@@ -52,19 +52,14 @@ class HandoverRaceOnASiteTest {
     void aLogoutOnAProcessThatHadNotHeardOfTheLoginLeavesBobsSessionTheOnlyOne() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js"); CuttableLink link = new CuttableLink(nats.url());
              NatsSite site = site(nats); Connection client = Nats.connect(nats.url())) {
-            NatsSite.Node p01 = site.start("p01", desks());
-            NatsSite.Node p02 = site.start("p02", desks(), Map.of("ipc.nats.url", link.url()));
-            String hers = loggedIn(p01, "alice");
-            heldBy(p02, hers);
-
-            link.cut();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, false);
+            Held held = heldByBothThenP02CutOff(nats, link, site, "alice");
+            NatsSite.Node p01 = held.p01();
+            String hers = held.session();
             Reply login = session(p01, hers).login("bob", "bob");
             assertEquals(200, login.status(), login.body());
             String bobs = sessionSet(login);
-            link.mend();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, true);
-            Reply logout = session(p02, hers).post("/_/logout", "");
+            mend(nats, link, held.p02());
+            Reply logout = session(held.p02(), hers).post("/_/logout", "");
 
             Browser bob = session(p01, bobs);
             String bobsPage = bob.openPage("/desk", null).get("page_id").asText();
@@ -89,18 +84,13 @@ class HandoverRaceOnASiteTest {
     void aLoginOnAProcessThatHadNotHeardOfTheLogoutGetsASessionOfItsOwn() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js"); CuttableLink link = new CuttableLink(nats.url());
              NatsSite site = site(nats); Connection client = Nats.connect(nats.url())) {
-            NatsSite.Node p01 = site.start("p01", desks());
-            NatsSite.Node p02 = site.start("p02", desks(), Map.of("ipc.nats.url", link.url()));
-            String hers = loggedIn(p01, "alice");
-            heldBy(p02, hers);
-
-            link.cut();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, false);
-            Reply logout = session(p01, hers).post("/_/logout", "");
+            Held held = heldByBothThenP02CutOff(nats, link, site, "alice");
+            NatsSite.Node p02 = held.p02();
+            String hers = held.session();
+            Reply logout = session(held.p01(), hers).post("/_/logout", "");
             assertEquals(204, logout.status(), logout.body());
             String guests = sessionSet(logout);
-            link.mend();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, true);
+            mend(nats, link, p02);
             Reply login = session(p02, hers).login("bob", "bob");
             assertEquals(200, login.status(), login.body());
             String bobs = sessionSet(login);
@@ -123,23 +113,17 @@ class HandoverRaceOnASiteTest {
     void twoLoginsOfAGuestsSessionAtOnceShareNothing() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js"); CuttableLink link = new CuttableLink(nats.url());
              NatsSite site = site(nats); Connection client = Nats.connect(nats.url())) {
-            NatsSite.Node p01 = site.start("p01", desks());
-            NatsSite.Node p02 = site.start("p02", desks(), Map.of("ipc.nats.url", link.url()));
-            Browser guest = p01.browser();
-            guest.openPage("/desk", null);
-            String fixed = guest.connectionId();
-            heldBy(p02, fixed);
-
-            link.cut();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, false);
+            Held held = heldByBothThenP02CutOff(nats, link, site, null);
+            NatsSite.Node p01 = held.p01();
+            NatsSite.Node p02 = held.p02();
+            String fixed = held.session();
             Reply bobsLogin = session(p01, fixed).login("bob", "bob");
             assertEquals(200, bobsLogin.status(), bobsLogin.body());
             Browser bob = session(p01, sessionSet(bobsLogin));
             String bobsPage = bob.openPage("/desk", null).get("page_id").asText();
             assertEquals(200, bob.rpc(bobsPage, "put", Json.object().put("key", "card").put("value", "bob's card"),
                     null).status());
-            link.mend();
-            nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, true);
+            mend(nats, link, p02);
             Reply carolsLogin = session(p02, fixed).login("carol", "carol");
             assertEquals(200, carolsLogin.status(), carolsLogin.body());
             Browser carol = session(p02, sessionSet(carolsLogin));
@@ -159,11 +143,39 @@ class HandoverRaceOnASiteTest {
                 "resident.state.recheck", "1h"));
     }
 
-    /** Logs a new browser in on {@code process}; its session id. */
-    private static String loggedIn(NatsSite.Node process, String user) {
+    /** p01 and p02 of the site, and the session id both hold. */
+    private record Held(NatsSite.Node p01, NatsSite.Node p02, String session) {
+    }
+
+    /**
+     * Starts p01 and p02 (p02 reaching NATS over {@code link}), gives a new browser a session on p01
+     * (logged in as {@code user}, a guest's for null) that p02 holds too, then cuts p02's link and
+     * waits until NATS has dropped p02's subscription to the sessions subject: from here p02 misses
+     * the bus's word of a handover on p01.
+     */
+    private static Held heldByBothThenP02CutOff(NatsTestServer nats, CuttableLink link, NatsSite site, String user) {
+        NatsSite.Node p01 = site.start("p01", desks());
+        NatsSite.Node p02 = site.start("p02", desks(), Map.of("ipc.nats.url", link.url()));
+        String session = newSession(p01, user);
+        heldBy(p02, session);
+        link.cut();
+        nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, false);
+        return new Held(p01, p02, session);
+    }
+
+    /** Mends p02's link and waits until p02 has subscribed again: what the bus said meanwhile stays unheard. */
+    private static void mend(NatsTestServer nats, CuttableLink link, NatsSite.Node p02) {
+        link.mend();
+        nats.awaitSubscription(p02.natsName(), SESSIONS_SUBJECT, true);
+    }
+
+    /** A new browser's session id on {@code process}, logged in as {@code user} (a guest's for null), with a page open. */
+    private static String newSession(NatsSite.Node process, String user) {
         Browser browser = process.browser();
-        Reply login = browser.login(user, user);
-        assertEquals(200, login.status(), login.body());
+        if (user != null) {
+            Reply login = browser.login(user, user);
+            assertEquals(200, login.status(), login.body());
+        }
         browser.openPage("/desk", null);
         return browser.connectionId();
     }

@@ -6,11 +6,7 @@ import dev.resident.support.BenchJobs;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
 import dev.resident.support.Eventually;
-import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
-import dev.resident.support.NatsTestServer;
-import dev.resident.support.Observe;
-import dev.resident.support.RawHttp;
 import dev.resident.support.ResidentProcess;
 import dev.resident.support.SocketClient;
 import io.nats.client.Connection;
@@ -22,7 +18,6 @@ import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,150 +26,37 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
+import static dev.resident.task.TaskSite.WAIT;
+import static dev.resident.task.TaskSite.job;
+import static dev.resident.task.TaskSite.withWorkers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tasks through a real nats-server with JetStream: workers in other processes (child JVMs of the
- * real Main), redelivery after a kill -9, cancel across processes, and the fallback when NATS is down.
+ * Tasks through a real nats-server with JetStream, the site's queue: the users' jobs taken in turn
+ * and counted site-wide (queued, submitted, results' bytes), cancel across processes (also while a
+ * job's worker is dead), malformed messages and an earlier version's stream, and the fallback when
+ * NATS is down. (Workers that die or stop: {@link NatsTaskRedeliveryTest}.)
  */
 @Tag("slow")
 @Timeout(120)
-class NatsTaskTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ACK_WAIT = "2s";
-    private NatsTestServer nats;
-    private String prefix;
-    private final List<AutoCloseable> closing = new java.util.ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        nats = new NatsTestServer("-js");
-        prefix = "tasks-" + UUID.randomUUID().toString().substring(0, 8);
-    }
+class NatsTaskQueueTest {
+    /** This case's site: a nats-server of its own, started with the case. */
+    private final TaskSite tasks = new TaskSite();
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        nats.close();
-    }
-
-    @Test
-    void aJobWhoseWorkerIsKilledCompletesOnAnotherWorkerAndThePageSeesDoneOnce() {
-        // a worker's signs of life come every ack wait's quarter: 6 s leaves it 4.5 s of stall on a
-        // loaded machine before NATS gives its job away
-        String ackWait = "6s";
-        Node pages = site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
-        ResidentProcess first = worker("p02", "", ackWait);
-        ResidentProcess second = worker("p03", "", ackWait);
-        Browser onWorker = new Browser(first.uri());
-        Eventually.await(Duration.ofSeconds(30), "a worker has health",
-                () -> onWorker.get("/observe/health/ready").status() == 200);
-        assertTrue(new Observe(first.uri()).text().contains("resident_tasks_running"), "and metrics");
-        assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
-        try (RawHttp slow = new RawHttp(first.uri())) { // its port is watched as a page process's is
-            slow.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n");
-            assertTrue(slow.closedWithoutMore(Duration.ofSeconds(10)), "a head not complete within 1 s is cut");
-        }
-        Eventually.await(Duration.ofSeconds(30), "the other worker has health",
-                () -> new Browser(second.uri()).get("/observe/health/ready").status() == 200);
-        Browser browser = pages.browser();
-        String pageId = browser.benchPage();
-        SocketClient socket = browser.socket(pageId);
-        socket.next("hello");
-        // both workers are up before it is queued: whichever runs it is killed, the other takes it
-        String jobId = job(browser, pageId, 80, 100);
-
-        JsonNode progress;
-        do {
-            progress = JobFrames.next(socket, jobId, WAIT);
-        } while (progress.path("progress").path("done").asLong() < 3);
-        assertEquals(1, progress.path("attempt").asInt(), "its first run");
-        boolean onFirst = new Observe(first.uri()).metric("resident_tasks_running") == 1;
-        ResidentProcess runner = onFirst ? first : second;
-        ResidentProcess other = onFirst ? second : first;
-        assertEquals(1, new Observe(runner.uri()).metric("resident_tasks_running"), "one worker runs it");
-        assertEquals(0, new Observe(other.uri()).metric("resident_tasks_running"), "the other runs nothing");
-        assertEquals(1, browser.get("/_/jobs/" + jobId).json().path("attempt").asInt(), "still its first run");
-        runner.kill();
-        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
-        JsonNode done = rest.get(rest.size() - 1);
-        assertEquals("done", done.path("state").asText(), rest.toString());
-        assertEquals(80, done.path("result").path("steps").asInt());
-        assertEquals(2, done.path("attempt").asInt(), "redelivered to the other worker: " + rest);
-        assertEquals(1, JobFrames.count(rest, "done"));
-        assertTrue(rest.stream().anyMatch(m -> m.path("attempt").asInt() == 2 && m.path("state").asText().equals("running")));
-        assertEquals("done", browser.get("/_/jobs/" + jobId).json().path("state").asText());
-        // nothing more about it: the second run was acknowledged, no third run comes
-        socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "echo"));
-        JsonNode next;
-        do {
-            next = socket.next();
-        } while (!"result".equals(next.path("t").asText()));
-        assertEquals(0, socket.pending());
-        assertTrue(other.alive());
-    }
-
-    @Test
-    void aJobWhoseWorkerIsStoppedGoesToAnotherWorkerWithoutWaitingOutItsAckWait() {
-        String ackWait = "120s"; // longer than the test waits: only the stopped worker's hand-back brings it back
-        Node pages = site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
-        ResidentProcess first = worker("p02", "", ackWait);
-        Browser browser = pages.browser();
-        String pageId = browser.benchPage();
-        SocketClient socket = browser.socket(pageId);
-        socket.next("hello");
-        String jobId = job(browser, pageId, 150, 100);
-        JsonNode progress;
-        do {
-            progress = JobFrames.next(socket, jobId, WAIT);
-        } while (progress.path("progress").path("done").asLong() < 2);
-        assertEquals(1, progress.path("attempt").asInt(), "the first worker runs it");
-        ResidentProcess second = worker("p03", "", ackWait);
-        Eventually.await(WAIT, "the second worker is up",
-                () -> new Browser(second.uri()).get("/observe/health/ready").status() == 200);
-        first.stop(); // a deploy: SIGTERM
-        do {
-            progress = JobFrames.next(socket, jobId, WAIT);
-        } while (progress.path("attempt").asInt() < 2);
-        assertEquals("running", progress.path("state").asText(), "taken by the second worker at once: " + progress);
-    }
-
-    @Test
-    void aJobWhoseWorkersKeepDyingEndsFailedAfterTheMaximumOfDeliveries() {
-        Map<String, String> oneRun = Map.of("resident.tasks.max-deliveries", "1");
-        Node pages = site(withWorkers(oneRun, "0")).start("p01");
-        ResidentProcess doomed = worker("p02", "    max-deliveries: 1\n");
-        Browser browser = pages.browser();
-        String pageId = browser.benchPage();
-        SocketClient socket = browser.socket(pageId);
-        socket.next("hello");
-        String jobId = job(browser, pageId, 300, 100);
-        JsonNode running;
-        do {
-            running = JobFrames.next(socket, jobId, WAIT);
-        } while (!running.has("progress"));
-        doomed.kill();
-        site(withWorkers(oneRun, "1")).start("p03");
-        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
-        JsonNode failed = rest.get(rest.size() - 1);
-        assertEquals("failed", failed.path("state").asText(), rest.toString());
-        assertEquals("too_many_attempts", failed.path("error").path("code").asText());
-        assertEquals(0, JobFrames.count(rest, "done"));
+        tasks.close();
     }
 
     @Test
     void aJobCancelledWhileItsWorkerIsDeadNeverRunsAgain() {
-        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
-        ResidentProcess dying = worker("p02");
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0")).start("p01");
+        ResidentProcess dying = tasks.worker("p02");
         Browser browser = pages.browser();
         String pageId = browser.benchPage();
         SocketClient socket = browser.socket(pageId);
@@ -186,7 +68,7 @@ class NatsTaskTest {
         } while (!running.has("progress"));
         dying.kill();
         assertEquals(200, delete(browser, jobId).status(), "its state still says running");
-        site(Map.of("resident.tasks.workers", "1")).start("p03");
+        tasks.site(Map.of("resident.tasks.workers", "1")).start("p03");
         List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
         assertEquals("cancelled", last(rest).path("state").asText(), rest.toString());
         assertEquals(0, rest.stream().filter(m -> m.path("attempt").asInt() > 1 && m.path("state").asText().equals("running"))
@@ -195,15 +77,15 @@ class NatsTaskTest {
 
     @Test
     void aMalformedMessageOnTheStreamIsDroppedAndCounted() throws Exception {
-        Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
+        Node node = tasks.site(Map.of("resident.tasks.workers", "1")).start("p01");
         Browser browser = node.browser();
         String pageId = browser.benchPage();
         SocketClient socket = browser.socket(pageId);
         socket.next("hello");
         assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText());
-        try (Connection raw = Nats.connect(nats.url())) {
-            raw.jetStream().publish(prefix + ".task.turn.3.x", "not a job".getBytes(StandardCharsets.UTF_8));
-            raw.jetStream().publish(prefix + ".task.turn.3.x", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
+        try (Connection raw = Nats.connect(tasks.nats().url())) {
+            raw.jetStream().publish(tasks.prefix() + ".task.turn.3.x", "not a job".getBytes(StandardCharsets.UTF_8));
+            raw.jetStream().publish(tasks.prefix() + ".task.turn.3.x", "{\"job_id\":1}".getBytes(StandardCharsets.UTF_8));
         }
         Eventually.await(WAIT, "both dropped and counted", () -> node.counter("resident_tasks_malformed_total") >= 2);
         assertEquals("done", last(JobFrames.untilFinished(socket, job(browser, pageId, 1, 0), WAIT)).path("state").asText(),
@@ -219,7 +101,7 @@ class NatsTaskTest {
     @Test
     void theSitesWorkersTakeTheUsersJobsInTurn() {
         Map<String, String> five = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "5");
-        Node pages = site(five).start("p01");
+        Node pages = tasks.site(five).start("p01");
         Browser bob = pages.browser();
         assertEquals(200, bob.login("bob", "bob").status());
         String bobsPage = bob.benchPage();
@@ -227,7 +109,7 @@ class NatsTaskTest {
         for (int i = 0; i < 4; i++) {
             bobs.add(job(bob, bobsPage, 600, 50));
         }
-        site(withWorkers(five, "1")).start("p02"); // the site's only worker
+        tasks.site(withWorkers(five, "1")).start("p02"); // the site's only worker
         Eventually.await(WAIT, "bob's first job runs", () -> "running".equals(state(bob, bobs.get(0))));
         Browser carol = pages.browser();
         assertEquals(200, carol.login("carol", "carol").status());
@@ -249,22 +131,22 @@ class NatsTaskTest {
      */
     @Test
     void aJobQueuedByAnEarlierVersionStillRuns() throws Exception {
-        String earlier = prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";
-        try (Connection raw = Nats.connect(nats.url())) {
+        String earlier = tasks.prefix().replaceAll("[^A-Za-z0-9_-]", "_") + "_tasks";
+        try (Connection raw = Nats.connect(tasks.nats().url())) {
             JetStreamManagement jsm = raw.jetStreamManagement();
             jsm.addStream(StreamConfiguration.builder().name(earlier)
-                    .subjects(prefix + ".task.queue", prefix + ".task.queue.*")
+                    .subjects(tasks.prefix() + ".task.queue", tasks.prefix() + ".task.queue.*")
                     .retentionPolicy(RetentionPolicy.WorkQueue).storageType(StorageType.Memory).build());
             jsm.addOrUpdateConsumer(earlier, ConsumerConfiguration.builder().durable("workers")
                     .ackPolicy(AckPolicy.Explicit).build());
-            Node node = site(Map.of("resident.tasks.workers", "1")).start("p01");
+            Node node = tasks.site(Map.of("resident.tasks.workers", "1")).start("p01");
             Browser bob = node.browser();
             assertEquals(200, bob.login("bob", "bob").status());
             String pageId = bob.benchPage();
             SocketClient socket = bob.socket(pageId);
             socket.next("hello");
             String jobId = dev.resident.id.Ids.newId();
-            raw.jetStream().publish(prefix + ".task.queue.bob", Json.object().put("job_id", jobId)
+            raw.jetStream().publish(tasks.prefix() + ".task.queue.bob", Json.object().put("job_id", jobId)
                     .put("type", "_bench.job").put("user", "bob").put("quota", "bob").put("page_id", pageId)
                     .put("submitted_at", System.currentTimeMillis())
                     .set("params", Json.object().put("steps", 2).put("step_ms", 0)).toString()
@@ -299,8 +181,8 @@ class NatsTaskTest {
     @Test
     void oneUsersJobsAreCappedAcrossTheSite() {
         Map<String, String> capped = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "2");
-        Node first = site(capped).start("p01");
-        Node second = site(capped).start("p02");
+        Node first = tasks.site(capped).start("p01");
+        Node second = tasks.site(capped).start("p02");
         Browser user = first.browser();
         assertEquals(200, user.login("bob", "bob").status());
         String pageId = user.benchPage();
@@ -318,7 +200,7 @@ class NatsTaskTest {
         Browser someoneElse = second.browser();
         job(someoneElse, someoneElse.benchPage(), 1, 0);
 
-        site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "2")).start("p03");
+        tasks.site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "2")).start("p03");
         Eventually.await(WAIT, "the user's jobs ran, and its places came back",
                 () -> user.rpc(pageId, "job", Json.object().put("steps", 1).put("step_ms", 0), null).status() == 200);
     }
@@ -330,8 +212,8 @@ class NatsTaskTest {
     @Test
     void aCancelledQueuedJobGivesItsPlaceBackAtOnce() throws Exception {
         Map<String, String> capped = Map.of("resident.tasks.workers", "0", "resident.tasks.max-jobs-per-user", "2");
-        Node first = site(capped).start("p01");
-        Node second = site(capped).start("p02");
+        Node first = tasks.site(capped).start("p01");
+        Node second = tasks.site(capped).start("p02");
         Browser bob = first.browser();
         assertEquals(200, bob.login("bob", "bob").status());
         String pageId = bob.benchPage();
@@ -344,7 +226,7 @@ class NatsTaskTest {
         assertEquals(200, delete(bobElsewhere, cancelled).status());
         job(bob, pageId, 1, 0); // no worker runs anywhere: only the withdrawal gave this place back
         assertEquals(429, bob.rpc(pageId, "job", Json.object().put("steps", 1), null).status(), "still two at most");
-        try (Connection raw = Nats.connect(nats.url())) {
+        try (Connection raw = Nats.connect(tasks.nats().url())) {
             assertEquals(2, raw.jetStreamManagement().getStreamInfo(stream()).getStreamState().getMsgCount(),
                     "the cancelled job's message is gone from the stream");
         }
@@ -358,7 +240,7 @@ class NatsTaskTest {
     @Test
     void largeResultsStayWithinTheJobStoresBytesAndTheSiteGoesOn() throws Exception {
         int bound = 200_000;
-        Node node = site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
+        Node node = tasks.site(Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
                 "resident.tasks.max-store-bytes", Integer.toString(bound))).start("p01");
         Browser browser = node.browser();
         String pageId = browser.benchPage();
@@ -372,7 +254,7 @@ class NatsTaskTest {
             states.add(end.path("state").asText() + (end.has("error") ? " " + end.path("error").path("code").asText() : ""));
         }
         assertEquals(List.of("done", "done", "failed result_not_kept"), states);
-        try (Connection raw = Nats.connect(nats.url())) {
+        try (Connection raw = Nats.connect(tasks.nats().url())) {
             assertEquals(bound, raw.jetStreamManagement().getStreamInfo("KV_" + bucket()).getConfiguration().getMaxBytes());
             long bytes = raw.jetStreamManagement().getStreamInfo("KV_" + bucket()).getStreamState().getByteCount();
             assertTrue(bytes <= bound, bytes + " bytes of job records");
@@ -386,8 +268,8 @@ class NatsTaskTest {
     void oneUsersResultsTakeOnlyTheirShareOfTheSitesJobStore() {
         Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.max-result", "90000",
                 "resident.tasks.max-result-bytes-per-user", "200000");
-        Node p01 = site(config).start("p01");
-        Node p02 = site(config).start("p02");
+        Node p01 = tasks.site(config).start("p01");
+        Node p02 = tasks.site(config).start("p02");
         Browser alice = p01.browser();
         assertEquals(200, alice.login("alice", "alice").status());
         assertEquals(List.of("done", "done"), BenchJobs.endsWithResultsOf(alice, 2, 80_000));
@@ -413,8 +295,8 @@ class NatsTaskTest {
     void oneUsersSubmitsAreCountedAcrossTheSite() {
         Map<String, String> config = Map.of("resident.tasks.workers", "1", "resident.tasks.max-jobs-per-user", "3",
                 "resident.tasks.max-jobs-per-user-per-window", "3");
-        Node p01 = site(config).start("p01");
-        Node p02 = site(config).start("p02");
+        Node p01 = tasks.site(config).start("p01");
+        Node p02 = tasks.site(config).start("p02");
         Browser bob = p01.browser();
         assertEquals(200, bob.login("bob", "bob").status());
         String pageId = bob.benchPage();
@@ -445,17 +327,17 @@ class NatsTaskTest {
 
     /** The name of the site's job stream, as JetStreamNames makes it. */
     private String stream() {
-        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_queue";
+        return tasks.prefix().replaceAll("[^A-Za-z0-9_-]", "_") + "_queue";
     }
 
     /** The name of the site's job bucket, as JetStreamNames makes it. */
     private String bucket() {
-        return prefix.replaceAll("[^A-Za-z0-9_-]", "_") + "_jobs";
+        return tasks.prefix().replaceAll("[^A-Za-z0-9_-]", "_") + "_jobs";
     }
 
     @Test
     void cancelReachesAJobRunningInAnotherProcessAndAQueuedJobNeverRuns() {
-        Node pages = site(Map.of("resident.tasks.workers", "0")).start("p01");
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0")).start("p01");
         Browser browser = pages.browser();
         String pageId = browser.benchPage();
         SocketClient socket = browser.socket(pageId);
@@ -467,7 +349,7 @@ class NatsTaskTest {
         assertEquals(200, delete(browser, queued).status());
         assertEquals("cancelled", JobFrames.next(socket, queued, WAIT).path("state").asText());
 
-        site(Map.of("resident.tasks.workers", "1")).start("p02");
+        tasks.site(Map.of("resident.tasks.workers", "1")).start("p02");
         String running = job(browser, pageId, 300, 100);
         JsonNode started;
         do {
@@ -483,8 +365,8 @@ class NatsTaskTest {
 
     @Test
     void withNatsDownSubmitFallsBackToTheLocalQueueOrAnswersTasksUnavailable() {
-        Node local = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "local")).start("p01");
-        Node reject = site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "reject")).start("p02");
+        Node local = tasks.site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "local")).start("p01");
+        Node reject = tasks.site(Map.of("resident.tasks.workers", "1", "resident.tasks.fallback", "reject")).start("p02");
         Browser onLocal = local.browser();
         String localPage = onLocal.benchPage();
         SocketClient socket = onLocal.socket(localPage);
@@ -494,7 +376,7 @@ class NatsTaskTest {
         String viaNats = job(onLocal, localPage, 1, 0);
         assertEquals("done", last(JobFrames.untilFinished(socket, viaNats, WAIT)).path("state").asText());
 
-        nats.stop();
+        tasks.nats().stop();
         long started = System.nanoTime();
         String fallback = job(onLocal, localPage, 2, 10);
         assertEquals("done", last(JobFrames.untilFinished(socket, fallback, WAIT)).path("state").asText());
@@ -506,50 +388,6 @@ class NatsTaskTest {
         assertTrue(local.counter("resident_tasks_fallback_total") >= 1);
         Eventually.await(WAIT, "the site's queue not counted while NATS is away (NaN, not the last count)",
                 () -> Double.isNaN(local.counter("resident_tasks_queued")));
-    }
-
-    private NatsSite site(Map<String, String> overrides) {
-        Map<String, String> config = new HashMap<>(overrides);
-        config.put("ipc.nats.prefix", prefix);
-        config.putIfAbsent("resident.tasks.ack-wait", ACK_WAIT);
-        NatsSite site = new NatsSite(nats, config);
-        closing.add(site);
-        return site;
-    }
-
-    private static Map<String, String> withWorkers(Map<String, String> config, String workers) {
-        Map<String, String> all = new HashMap<>(config);
-        all.put("resident.tasks.workers", workers);
-        return all;
-    }
-
-    private ResidentProcess worker(String process) {
-        return worker(process, "");
-    }
-
-    /** A worker-only process: the real Main in a child JVM on the site's NATS; {@code tasks}: more YAML lines. */
-    private ResidentProcess worker(String process, String tasks) {
-        return worker(process, tasks, ACK_WAIT);
-    }
-
-    private ResidentProcess worker(String process, String tasks, String ackWait) {
-        ResidentProcess worker = ResidentProcess.start(Map.of(
-                        "IPC_BACKEND", "nats",
-                        "NATS_URL", nats.url(),
-                        "NATS_PREFIX", prefix,
-                        "PROCESS_ID", process,
-                        "BENCH_PAGES", "true", // the task type of /_bench job
-                        "HEADER_TIMEOUT", "1s",
-                        "TASK_WORKERS", "1"),
-                "resident:\n  tasks:\n    ack-wait: " + ackWait + "\n" + tasks, "worker");
-        closing.add(worker);
-        return worker;
-    }
-
-    private static String job(Browser browser, String pageId, int steps, int stepMs) {
-        Reply reply = browser.rpc(pageId, "job", Json.object().put("steps", steps).put("step_ms", stepMs), null);
-        assertEquals(200, reply.status(), reply.body());
-        return reply.json().path("result").path("job_id").asText();
     }
 
     private static Reply delete(Browser browser, String jobId) {

@@ -1,0 +1,146 @@
+package dev.resident.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
+import dev.resident.support.Browser;
+import dev.resident.support.Eventually;
+import dev.resident.support.NatsSite.Node;
+import dev.resident.support.Observe;
+import dev.resident.support.RawHttp;
+import dev.resident.support.ResidentProcess;
+import dev.resident.support.SocketClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.resident.task.TaskSite.WAIT;
+import static dev.resident.task.TaskSite.job;
+import static dev.resident.task.TaskSite.withWorkers;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tasks through a real nats-server with JetStream, run by workers in other processes (child JVMs of
+ * the real Main) that die or stop: a job goes to another worker after a kill -9, at once after a
+ * stop, and ends failed once its deliveries are used up. (The site's queue: {@link NatsTaskQueueTest}.)
+ */
+@Tag("slow")
+@Timeout(120)
+class NatsTaskRedeliveryTest {
+    /** This case's site: a nats-server of its own, started with the case. */
+    private final TaskSite tasks = new TaskSite();
+
+    @AfterEach
+    void stop() throws Exception {
+        tasks.close();
+    }
+
+    @Test
+    void aJobWhoseWorkerIsKilledCompletesOnAnotherWorkerAndThePageSeesDoneOnce() {
+        // a worker's signs of life come every ack wait's quarter: 6 s leaves it 4.5 s of stall on a
+        // loaded machine before NATS gives its job away
+        String ackWait = "6s";
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
+        ResidentProcess first = tasks.worker("p02", "", ackWait);
+        ResidentProcess second = tasks.worker("p03", "", ackWait);
+        Browser onWorker = new Browser(first.uri());
+        Eventually.await(Duration.ofSeconds(30), "a worker has health",
+                () -> onWorker.get("/observe/health/ready").status() == 200);
+        assertTrue(new Observe(first.uri()).text().contains("resident_tasks_running"), "and metrics");
+        assertEquals(404, onWorker.post("/_/pages", "{\"path\":\"/_bench\"}").status(), "but no pages");
+        try (RawHttp slow = new RawHttp(first.uri())) { // its port is watched as a page process's is
+            slow.send("GET /observe/health/live HTTP/1.1\r\nHost: x\r\n");
+            assertTrue(slow.closedWithoutMore(Duration.ofSeconds(10)), "a head not complete within 1 s is cut");
+        }
+        Eventually.await(Duration.ofSeconds(30), "the other worker has health",
+                () -> new Browser(second.uri()).get("/observe/health/ready").status() == 200);
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        // both workers are up before it is queued: whichever runs it is killed, the other takes it
+        String jobId = job(browser, pageId, 80, 100);
+
+        JsonNode progress;
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("progress").path("done").asLong() < 3);
+        assertEquals(1, progress.path("attempt").asInt(), "its first run");
+        boolean onFirst = new Observe(first.uri()).metric("resident_tasks_running") == 1;
+        ResidentProcess runner = onFirst ? first : second;
+        ResidentProcess other = onFirst ? second : first;
+        assertEquals(1, new Observe(runner.uri()).metric("resident_tasks_running"), "one worker runs it");
+        assertEquals(0, new Observe(other.uri()).metric("resident_tasks_running"), "the other runs nothing");
+        assertEquals(1, browser.get("/_/jobs/" + jobId).json().path("attempt").asInt(), "still its first run");
+        runner.kill();
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode done = rest.get(rest.size() - 1);
+        assertEquals("done", done.path("state").asText(), rest.toString());
+        assertEquals(80, done.path("result").path("steps").asInt());
+        assertEquals(2, done.path("attempt").asInt(), "redelivered to the other worker: " + rest);
+        assertEquals(1, JobFrames.count(rest, "done"));
+        assertTrue(rest.stream().anyMatch(m -> m.path("attempt").asInt() == 2 && m.path("state").asText().equals("running")));
+        assertEquals("done", browser.get("/_/jobs/" + jobId).json().path("state").asText());
+        // nothing more about it: the second run was acknowledged, no third run comes
+        socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "echo"));
+        JsonNode next;
+        do {
+            next = socket.next();
+        } while (!"result".equals(next.path("t").asText()));
+        assertEquals(0, socket.pending());
+        assertTrue(other.alive());
+    }
+
+    @Test
+    void aJobWhoseWorkerIsStoppedGoesToAnotherWorkerWithoutWaitingOutItsAckWait() {
+        String ackWait = "120s"; // longer than the test waits: only the stopped worker's hand-back brings it back
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", ackWait)).start("p01");
+        ResidentProcess first = tasks.worker("p02", "", ackWait);
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 150, 100);
+        JsonNode progress;
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("progress").path("done").asLong() < 2);
+        assertEquals(1, progress.path("attempt").asInt(), "the first worker runs it");
+        ResidentProcess second = tasks.worker("p03", "", ackWait);
+        Eventually.await(WAIT, "the second worker is up",
+                () -> new Browser(second.uri()).get("/observe/health/ready").status() == 200);
+        first.stop(); // a deploy: SIGTERM
+        do {
+            progress = JobFrames.next(socket, jobId, WAIT);
+        } while (progress.path("attempt").asInt() < 2);
+        assertEquals("running", progress.path("state").asText(), "taken by the second worker at once: " + progress);
+    }
+
+    @Test
+    void aJobWhoseWorkersKeepDyingEndsFailedAfterTheMaximumOfDeliveries() {
+        Map<String, String> oneRun = Map.of("resident.tasks.max-deliveries", "1");
+        Node pages = tasks.site(withWorkers(oneRun, "0")).start("p01");
+        ResidentProcess doomed = tasks.worker("p02", "    max-deliveries: 1\n");
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 300, 100);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.has("progress"));
+        doomed.kill();
+        tasks.site(withWorkers(oneRun, "1")).start("p03");
+        List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode failed = rest.get(rest.size() - 1);
+        assertEquals("failed", failed.path("state").asText(), rest.toString());
+        assertEquals("too_many_attempts", failed.path("error").path("code").asText());
+        assertEquals(0, JobFrames.count(rest, "done"));
+    }
+}

@@ -138,6 +138,7 @@ class PageHooksTest {
         Browser browser = new Browser(uri);
         String page = browser.openPage("/stock", null).get("page_id").asText();
         SocketClient socket = browser.socket(page);
+        socket.next("hello"); // attached: what came before would be only in the page's history
         Hold hold = new Hold(new CountDownLatch(1), new CountDownLatch(1));
         HOLDS.put(page, hold);
         CompletableFuture<Browser.Reply> call = CompletableFuture.supplyAsync(() -> browser.rpc(page, "hold"));

@@ -36,6 +36,16 @@ final class JobFrames {
         }
     }
 
+    /** The job's first message with progress: it runs on a worker now. */
+    static JsonNode firstProgress(SocketClient socket, String jobId, Duration timeout) {
+        while (true) {
+            JsonNode message = next(socket, jobId, timeout);
+            if (message.has("progress")) {
+                return message;
+            }
+        }
+    }
+
     static boolean finished(JsonNode message) {
         String state = message.path("state").asText();
         return state.equals("done") || state.equals("failed") || state.equals("cancelled");

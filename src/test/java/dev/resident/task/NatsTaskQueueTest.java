@@ -62,10 +62,7 @@ class NatsTaskQueueTest {
         SocketClient socket = browser.socket(pageId);
         socket.next("hello");
         String jobId = job(browser, pageId, 300, 100);
-        JsonNode running;
-        do {
-            running = JobFrames.next(socket, jobId, WAIT);
-        } while (!running.has("progress"));
+        JobFrames.firstProgress(socket, jobId, WAIT);
         dying.kill();
         assertEquals(200, delete(browser, jobId).status(), "its state still says running");
         tasks.site(Map.of("resident.tasks.workers", "1")).start("p03");

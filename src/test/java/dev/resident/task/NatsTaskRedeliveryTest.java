@@ -131,10 +131,7 @@ class NatsTaskRedeliveryTest {
         SocketClient socket = browser.socket(pageId);
         socket.next("hello");
         String jobId = job(browser, pageId, 300, 100);
-        JsonNode running;
-        do {
-            running = JobFrames.next(socket, jobId, WAIT);
-        } while (!running.has("progress"));
+        JobFrames.firstProgress(socket, jobId, WAIT);
         doomed.kill();
         tasks.site(withWorkers(oneRun, "1")).start("p03");
         List<JsonNode> rest = JobFrames.untilFinished(socket, jobId, WAIT);

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,9 +104,9 @@ class DeploymentDefaultsTest extends DemoServerTest {
 
     @Test
     void deployStartsTheJvmWithAHeapCapAndExitOnOutOfMemory() throws IOException {
-        for (String file : List.of("deploy/supervisord.conf", "deploy/site")) {
+        for (String file : List.of("deploy/supervisord.conf", "deploy/supervisord-program", "deploy/site")) {
             List<String> launches = Files.readAllLines(Path.of(file)).stream()
-                    .filter(line -> line.contains("-jar ") && !comment(line)).toList();
+                    .filter(line -> JAR_OPTION.matcher(line).find() && !comment(line)).toList();
             assertFalse(launches.isEmpty(), file);
             for (String line : launches) {
                 assertTrue(line.contains("-Xmx") && line.contains("-XX:+ExitOnOutOfMemoryError"), file + ": " + line);
@@ -114,6 +115,9 @@ class DeploymentDefaultsTest extends DemoServerTest {
             }
         }
     }
+
+    /** java's {@code -jar}, not a script's own {@code --jar} option. */
+    private static final Pattern JAR_OPTION = Pattern.compile("(?<!-)-jar ");
 
     /** A comment line of a shell script ({@code #}) or of supervisord's configuration ({@code ;}). */
     private static boolean comment(String line) {

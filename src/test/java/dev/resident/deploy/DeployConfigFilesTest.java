@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,40 +54,76 @@ class DeployConfigFilesTest {
     }
 
     @Test
-    void supervisordReadsItsConfigWithEveryProgramStoppedGracefully() throws Exception {
-        // supervisord has no check option; loading the file the way it does is the check
-        String interpreter = Files.readAllLines(Path.of(Machine.program("supervisord"))).get(0).substring(2).trim();
-        String programs = run(interpreter, "-c", """
-                from supervisor.options import ServerOptions
-                options = ServerOptions()
-                options.realize(args=['-c', 'deploy/supervisord.conf'])
-                for group in options.process_group_configs:
-                    for program in group.process_configs:
-                        print(program.name, program.stopsignal, program.stopwaitsecs)
-                """);
+    void supervisordReadsItsConfigWithEveryProgramStoppedGracefully(@TempDir Path dir) throws Exception {
         // signal 15 is TERM; 40 s covers SHUTDOWN_GRACE (20 s), the sockets (2 s) and the NATS drain (5 s)
         assertEquals(List.of("nats 15 10", "resident-p01 15 40", "resident-p02 15 40", "resident-worker 15 40",
                 "haproxy 15 10"),
-                programs.lines().toList());
+                supervisordPrograms(dir, "print(program.name, program.stopsignal, program.stopwaitsecs)", "p01", "p02"));
     }
 
     @Test
-    void supervisordNeverRunsResidentWithDemoValues() throws Exception {
-        String interpreter = Files.readAllLines(Path.of(Machine.program("supervisord"))).get(0).substring(2).trim();
-        String environments = run(interpreter, "-c", """
-                from supervisor.options import ServerOptions
-                options = ServerOptions()
-                options.realize(args=['-c', 'deploy/supervisord.conf'])
-                for group in options.process_group_configs:
-                    for program in group.process_configs:
+    void supervisordNeverRunsResidentWithDemoValues(@TempDir Path dir) throws Exception {
+        // demo mode and the bench pages pinned off; the admin token comes from supervisord's environment
+        assertEquals(List.of("resident-p01 p01 8081 false false False", "resident-p02 p02 8082 false false False",
+                        "resident-worker p90 8090 false false False"),
+                supervisordPrograms(dir, """
                         if program.name.startswith('resident-'):
                             env = program.environment or {}
-                            print(program.name, env.get('DEMO'), env.get('BENCH_PAGES'), 'ADMIN_TOKEN' in env)
-                """);
-        // demo mode and the bench pages pinned off; the admin token comes from supervisord's environment
-        assertEquals(List.of("resident-p01 false false False", "resident-p02 false false False",
-                        "resident-worker false false False"),
-                environments.lines().toList());
+                            print(program.name, env.get('PROCESS_ID'), env.get('PORT'), env.get('DEMO'),
+                                  env.get('BENCH_PAGES'), 'ADMIN_TOKEN' in env)""", "p01", "p02"));
+    }
+
+    @Test
+    void theResidentProcessesAreProgramFilesInDeployRunThatComeAndGoWithoutEditingTheTrackedFile(@TempDir Path dir)
+            throws Exception {
+        String tracked = Files.readString(Path.of("deploy/supervisord.conf"));
+        assertTrue(tracked.contains("[include]\nfiles = run/*.conf\n"), "deploy/run/*.conf included");
+        assertFalse(tracked.contains("[program:resident-p0"), "no process of the site in the tracked file");
+        // a blue/green deploy: p03 and p04 written beside p01 and p02, then p01's and p02's files deleted
+        // (supervisorctl reread and update then stop and remove them); each program that names a
+        // directory runs in the repository's root, wherever its file is
+        String where = "print(program.name, program.directory is None or __import__('os').path.realpath(program.directory) == '"
+                + dir.toRealPath() + "')";
+        assertEquals(List.of("nats True", "resident-p01 True", "resident-p02 True", "resident-p03 True",
+                "resident-p04 True", "resident-worker True", "haproxy True"),
+                supervisordPrograms(dir, where, "p01", "p02", "p03", "p04"));
+        Files.delete(dir.resolve("deploy/run/resident-p01.conf"));
+        Files.delete(dir.resolve("deploy/run/resident-p02.conf"));
+        assertEquals(List.of("nats True", "resident-p03 True", "resident-p04 True", "resident-worker True", "haproxy True"),
+                supervisordPrograms(dir, where));
+        assertTrue(Files.readString(dir.resolve("deploy/run/resident-p04.conf"))
+                .contains("PROCESS_ID=\"p04\",TRUSTED_PROXIES=\"127.0.0.1\",HOST=\"127.0.0.1\",PORT=\"8084\""));
+    }
+
+    @Test
+    void theProgramWriterTakesAJarAndRefusesWhatIsNoProcessOrNoPlainPath(@TempDir Path dir) throws Exception {
+        Map<String, String> env = Map.of("SUPERVISORD_RUN", dir.toString());
+        run(env, "deploy/supervisord-program", "--jar", "deploy/run/resident-2.jar", "p07");
+        String program = Files.readString(dir.resolve("resident-p07.conf"));
+        assertTrue(program.contains("$(deploy/java-opts deploy/run/resident-2.jar) -jar deploy/run/resident-2.jar'"), program);
+        for (List<String> refused : List.<List<String>>of(List.of("p90"), List.of("p00"), List.of("p1"), List.of("p01;reboot"),
+                List.of(), List.of("--jar", "a jar", "p03"), List.of("--jar", "$(reboot)", "p03"))) {
+            List<String> command = new ArrayList<>(List.of("deploy/supervisord-program"));
+            command.addAll(refused);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            process.getInputStream().readAllBytes();
+            assertEquals(2, process.waitFor(), refused.toString());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("resident-p07.conf")), files.toList(), "nothing written for a refused one");
+        }
+    }
+
+    @Test
+    void deploySiteLeavesStartingAndStoppingASupervisordSiteToSupervisord() throws Exception {
+        for (String command : List.of("start", "stop")) {
+            Process process = new ProcessBuilder("deploy/site", "--supervisord", command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            assertEquals(2, process.waitFor(), output);
+            assertTrue(output.contains("supervisord -c deploy/supervisord.conf"), output);
+        }
     }
 
     @Test
@@ -133,9 +170,42 @@ class DeployConfigFilesTest {
         return all.toArray(String[]::new);
     }
 
+    /**
+     * Loads a copy of {@code deploy/supervisord.conf} in {@code dir/deploy/}, with the program files that
+     * {@code deploy/supervisord-program} writes for these processes in {@code dir/deploy/run/} (and any
+     * written before), the way supervisord does (it has no check option: loading the file is the
+     * check), and runs the Python statement for each program; returns what it printed.
+     */
+    private static List<String> supervisordPrograms(Path dir, String statement, String... processes) throws Exception {
+        Path deploy = dir.resolve("deploy");
+        Files.createDirectories(deploy.resolve("run"));
+        Files.copy(Path.of("deploy/supervisord.conf"), deploy.resolve("supervisord.conf"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (processes.length > 0) {
+            List<String> command = new ArrayList<>(List.of("deploy/supervisord-program"));
+            command.addAll(List.of(processes));
+            run(Map.of("SUPERVISORD_RUN", deploy.resolve("run").toString()), command.toArray(String[]::new));
+        }
+        String interpreter = Files.readAllLines(Path.of(Machine.program("supervisord"))).get(0).substring(2).trim();
+        String script = """
+                from supervisor.options import ServerOptions
+                options = ServerOptions()
+                options.realize(args=['-c', '%s'])
+                for group in options.process_group_configs:
+                    for program in group.process_configs:
+                %s
+                """.formatted(deploy.resolve("supervisord.conf"), statement.indent(8).stripTrailing());
+        return run(interpreter, "-c", script).lines().toList();
+    }
+
     /** Runs a command in the project directory and returns its output; fails the test unless it exits 0. */
     private static String run(String... command) throws IOException, InterruptedException {
+        return run(Map.of(), command);
+    }
+
+    private static String run(Map<String, String> environment, String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK these tests run on
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes()).trim();

@@ -194,7 +194,7 @@ class HostileInputTest {
     @Test
     @Order(4)
     void thePackagedDefaultsServeNoDemoUsersNoBenchAndNoAdminToken() {
-        // a short name pins a value, as deploy/supervisord.conf does, over Helidon's mapping of another variable
+        // a short name pins a value, as the program files deploy/supervisord-program writes do, over Helidon's mapping of another variable
         try (MainProcess main = MainProcess.start(Map.of("ADMIN_TOKEN", " ", "DEMO", "false", "RESIDENT_DEMO", "true",
                 "BENCH_PAGES", "false", "RESIDENT_BENCH_PAGES", "true"))) {
             Browser browser = new Browser(main.uri());

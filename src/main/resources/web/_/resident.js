@@ -133,6 +133,7 @@ export class ResidentPage {
   #silenceTimer = null;
   #poll = null;        // AbortController of the running long-poll loop
   #held = null;        // messages that arrive while a resync reloads the data
+  #resyncing = null;   // the running resync's promise
   #ended = null;       // once ended for good: [code, reason], that every later rpc rejects with
   #listeners = [];
   #finishedJobs = new Map(); // job id -> its final message
@@ -428,41 +429,65 @@ export class ResidentPage {
   /**
    * After a resync the end of a job may be among the lost messages: ask for each awaited one. A
    * job the server no longer knows (it ran in a process that restarted without a site-wide queue)
-   * can never end: its waiters reject with `unknown_job` instead of waiting for good.
+   * can never end: its waiters reject with `unknown_job` instead of waiting for good. An answer
+   * that did not come (the network, a busy or unreachable server) is asked for again after the
+   * backoff while someone waits; any other error rejects the waiters with it.
    */
   #recheckJobs() {
-    for (const jobId of this.#jobWaiters.keys()) {
-      request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
-        .then(status => this.#jobChanged({ ...status, job_id: jobId }), error => {
-          if (error.code !== 'unknown_job') return;
-          this.#jobChanged({ job_id: jobId, state: 'failed', error: { code: 'unknown_job', message: error.message } });
-        });
-    }
+    for (const jobId of this.#jobWaiters.keys()) this.#recheckJob(jobId, 0);
   }
 
-  /** Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. */
-  async #resync() {
-    if (this.#held) return;
+  #recheckJob(jobId, attempt) {
+    request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
+      .then(status => this.#jobChanged({ ...status, job_id: jobId }), error => {
+        if (!this.#jobWaiters.has(jobId)) return;
+        if (error.status === 0 || error.status === 429 || error.status >= 500) {
+          return void setTimeout(() => { if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1); },
+            backoffMs(this.#options, attempt));
+        }
+        this.#jobChanged({ job_id: jobId, state: 'failed', error: { code: error.code, message: error.message } });
+      });
+  }
+
+  /**
+   * Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. Until
+   * it has, the data is stale and what arrives is held: a read that fails (the network, a busy or
+   * unreachable server) is tried again after the backoff, with the state `reconnecting`, until it
+   * succeeds or the page ends. Resolves then; a resync asked for meanwhile joins the one running.
+   */
+  #resync() {
+    this.#resyncing ??= this.#reload().finally(() => { this.#resyncing = null; });
+    return this.#resyncing;
+  }
+
+  async #reload() {
     this.#held = [];
-    let snapshot;
-    try {
-      snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
-    } catch (error) {
-      this.#held = null;
-      if (error.code === 'unknown_page') this.#stop('the page is gone on the server');
-      if (error.code === 'page_moved') {
-        this.#follow(error.pageId);
-        return this.#resync();
+    for (let attempt = 0; !this.#ended; attempt++) {
+      let snapshot;
+      try {
+        snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
+      } catch (error) {
+        if (this.#ended) return;
+        if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
+        if (error.code === 'page_moved' && error.pageId && error.pageId !== this.id) {
+          this.#follow(error.pageId); // it was not read: read it where it is now, at once
+          continue;
+        }
+        this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', error.message);
+        await pause(backoffMs(this.#options, attempt));
+        continue;
       }
-      return; // the transport fails too, and resuming after this.seq brings the messages (or a resync) again
+      if (this.#ended) return;
+      this.#follow(snapshot.page_id);
+      Object.assign(this, { data: snapshot.data, seq: snapshot.seq, epoch: snapshot.epoch });
+      const held = this.#held;
+      this.#held = null;
+      if (this.#live || this.#poll) this.#setState('online'); // a failed read said reconnecting
+      this.#emit('resync', this.data);
+      this.#recheckJobs();
+      held.forEach(message => this.#receive(message));
+      return;
     }
-    this.#follow(snapshot.page_id);
-    Object.assign(this, { data: snapshot.data, seq: snapshot.seq, epoch: snapshot.epoch });
-    const held = this.#held;
-    this.#held = null;
-    this.#emit('resync', this.data);
-    this.#recheckJobs();
-    held.forEach(message => this.#receive(message));
   }
 
   #retry(reason) {
@@ -562,6 +587,11 @@ function applyChange(data, { path, value, delete: remove }) {
 /** The wait before try number `attempt` + 1: `retryMs` doubling with each attempt, up to `maxRetryMs`. */
 function backoffMs(options, attempt) {
   return Math.min(options.maxRetryMs, options.retryMs * 2 ** attempt);
+}
+
+/** Resolves after `ms`. */
+function pause(ms) {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 /** A JSON request; errors become {@link ResidentError}s. */

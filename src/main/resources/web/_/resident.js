@@ -50,6 +50,12 @@ const FINISHED_JOBS_KEPT = 100;
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 /** Sockets that fail this often before ever saying hello mean WebSocket is blocked: use long-poll. */
 const FAILURES_BEFORE_POLL = 2;
+/**
+ * The server's closes that no call runs across (with `answers_before_close`): normal (the page
+ * closed or expired), going away, message too big, page moving or session changed hands, page
+ * gone, replaced.
+ */
+const CLOSES_BEFORE_A_CALL = new Set([1000, 1001, 1009, 1012, 4404, 4409]);
 
 /** An error answer of the server (`code` as in PROTOCOL.md), or `network` when it could not be reached. */
 export class ResidentError extends Error {
@@ -331,22 +337,24 @@ export class ResidentPage {
     clearTimeout(this.#silenceTimer);
     const unanswered = [...this.#calls.values()];
     this.#calls.clear();
+    if (!this.#ended && code === 4404) this.#stop('the page is gone on the server');
+    if (!this.#ended && code === 4409) this.#stop('another socket took over this page', 'page_replaced');
     // a server whose hello said answers_before_close sends the answer of every call it ran before
-    // a close: at 1001 (going away) or 1012 (page moving), one still unanswered did not run, so it
-    // goes again over HTTP; any other server, or close, leaves it in doubt
-    const notRun = ws.answersBeforeClose === true && (code === 1001 || code === 1012);
+    // its close frame: a call still unanswered at one of its closes did not run. It goes again over
+    // HTTP (at 1009 the call too big for the socket gets its too_large there), or rejects with the
+    // reason the page ended (4404, 4409). At 1013 (the client too slow), at a close without a
+    // frame, or from any other server, it is in doubt
+    const notRun = ws.answersBeforeClose === true && CLOSES_BEFORE_A_CALL.has(code);
     for (const call of unanswered) {
-      if (notRun && !this.#ended) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
+      if (notRun) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
       else call.reject(new ResidentError('network', 'connection lost', 0));
     }
     if (this.#ended) return;
-    if (code === 4404) return this.#stop('the page is gone on the server');
     if (code === 4307 && reason) {
       this.#follow(reason); // the page runs on another process now: go there at once
       this.#attempt = 0;
       return this.#connect();
     }
-    if (code === 4409) return this.#stop('another socket took over this page', 'page_replaced');
     if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
       this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
       this.#attempt = 0;

@@ -205,7 +205,9 @@ class ReplacedSessionIdTest {
         assertEquals(200, tab.login("alice", "alice").status());
 
         Browser otherTab = session(before); // sent before the browser had the new id
-        ProtocolTest.assertError(otherTab.rpc(page, "inc"), 503, "unavailable");
+        Reply refused = otherTab.rpc(page, "inc");
+        ProtocolTest.assertError(refused, 503, "unavailable");
+        assertEquals("1", refused.header("Retry-After"), "a moment: by then the browser has the new id");
         Reply open = otherTab.post("/_/pages", "{\"path\":\"/_bench\"}");
         ProtocolTest.assertError(open, 503, "unavailable");
         assertEquals(null, sessionSet(open), "no new session: it would log the browser out");

@@ -8,6 +8,7 @@ package dev.resident.page;
 public class PageException extends RuntimeException {
     private final String code;
     private final int status;
+    private long retryAfterSeconds;
 
     public PageException(int status, String code, String message) {
         super(message, null, false, false);
@@ -46,11 +47,26 @@ public class PageException extends RuntimeException {
      * @param what what the request was doing, e.g. "the poll waited"
      */
     public static PageException sessionChangedWhile(String what) {
-        return new PageException(503, "unavailable", "the session changed while " + what + "; try again");
+        return new PageException(503, "unavailable", "the session changed while " + what + "; try again")
+                .retryAfter(1); // the client holds the new cookie already
     }
 
     public static PageException rateLimited(String message) {
         return new PageException(429, "rate_limited", message);
+    }
+
+    /**
+     * Adds {@code Retry-After: seconds} to the answer (a 503 has 5 by default): what a client waits
+     * before it asks again ({@code resident.js} waits at least that), shorter for a state of moments.
+     */
+    public PageException retryAfter(long seconds) {
+        retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Seconds of {@code Retry-After}, 0 for the default (5 on a 503, none otherwise). */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public String code() {

@@ -138,7 +138,8 @@ final class DurableConnections {
         } catch (StateUnavailable e) {
             throw new PageException(503, "unavailable", "the session store is unreachable; try again");
         }
-        throw new PageException(503, "unavailable", "the session changed while it was handed over; try again");
+        throw new PageException(503, "unavailable", "the session changed while it was handed over; try again")
+                .retryAfter(1);
     }
 
     /** Whether a stored copy names the holder held here: the same connection, tenure and identity. */

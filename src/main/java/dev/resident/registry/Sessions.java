@@ -91,7 +91,8 @@ public final class Sessions {
         long now = System.currentTimeMillis();
         Optional<Connection> found = findHere(cookieId, asHostCookie, now);
         if (found.isEmpty() && replacedIds.recentlyReplaced(cookieId, now)) {
-            throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again");
+            throw new PageException(503, "unavailable", "this session id was just replaced by a login or logout; try again")
+                    .retryAfter(1); // the browser has the new id by then
         }
         return found;
     }

@@ -38,7 +38,7 @@ public final class Errors {
                 .error(PageMoved.class, (req, res, e) -> moved(res, e))
                 .error(StateUnavailable.class, (req, res, e) -> send(res, 503, "unavailable",
                         "the state store is unreachable; try again"))
-                .error(PageException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()))
+                .error(PageException.class, (req, res, e) -> send(res, e))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))
                 .error(Exception.class, (req, res, e) -> internal(res, e));
@@ -58,6 +58,14 @@ public final class Errors {
         res.status(Status.CONFLICT_409);
         Responses.json(res, "{\"error\":" + body(e.code(), e.getMessage()) + ",\"page_id\":"
                 + Json.write(e.pageId()) + "}");
+    }
+
+    /** Sends a {@link PageException}, with its {@code Retry-After} when it has one. */
+    private static void send(ServerResponse res, PageException e) {
+        if (e.retryAfterSeconds() > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        send(res, e.status(), e.code(), e.getMessage());
     }
 
     /** Sends an {@link ApiError}, with its {@code Retry-After} when it has one. */

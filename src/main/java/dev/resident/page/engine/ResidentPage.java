@@ -438,7 +438,7 @@ public final class ResidentPage implements Page {
 
     /** What a call on the closed page answers: 404 when it is gone, 503 when it moved on and a retry finds it. */
     public PageException closedAnswer() {
-        return movedAway ? new PageException(503, UNAVAILABLE, "the page is moving; try again")
+        return movedAway ? new PageException(503, UNAVAILABLE, "the page is moving; try again").retryAfter(1)
                 : PageException.unknownPage();
     }
 

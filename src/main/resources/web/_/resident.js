@@ -39,7 +39,7 @@
  * @typedef {Object} Options
  * @property {boolean} [websocket=true] false to use long-poll only
  * @property {number} [retryMs=500] reconnect delay after the first failure; doubles with each further one
- * @property {number} [maxRetryMs=30000] longest reconnect delay
+ * @property {number} [maxRetryMs=30000] longest reconnect delay, and longest wait a `Retry-After` gets
  * @property {number} [pollWaitSeconds=25] how long one long-poll may wait for a message
  * @property {number} [silenceMs=75000] a socket silent this long (no message, no ping) is taken as dead
  */
@@ -63,14 +63,21 @@ export class ResidentError extends Error {
    * @param {string} code
    * @param {string} message
    * @param {number} status HTTP status, 0 when there was no answer
+   * @param {string} [pageId] with `page_moved`: the page's current id
+   * @param {number} [retryAfter] seconds the answer's `Retry-After` asked to wait, 0 without one
    */
-  constructor(code, message, status, pageId) {
+  constructor(code, message, status, pageId, retryAfter = 0) {
     super(message);
     this.name = 'ResidentError';
     this.code = code;
     this.status = status;
     /** With `page_moved`: the page's current id (the client follows it by itself). */
     this.pageId = pageId;
+    /**
+     * Seconds to wait before trying again, as the answer's `Retry-After` said (a 429 `rate_limited`,
+     * a 503 `unavailable`), 0 without one. What the client tries again by itself waits at least that.
+     */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -98,7 +105,8 @@ export async function logout() {
 /**
  * Opens a resident page of the page type registered at `path` and connects it. An answer
  * `unavailable` (the process is draining, a proxy has no server for it, the state store is briefly
- * unreachable) opened nothing, so it is tried again after the reconnect backoff, as an rpc is.
+ * unreachable) opened nothing, so it is tried again after the reconnect backoff (or its
+ * `Retry-After`, when longer), as an rpc is.
  * @param {string} path
  * @param {object} [params]
  * @param {Options} [options]
@@ -111,7 +119,7 @@ export async function openPage(path, params = {}, options = {}) {
       return new ResidentPage(await request('POST', '/_/pages', { path, params }), settings);
     } catch (error) {
       if (error.code !== 'unavailable' || attempt >= MOVE_RETRIES) throw error;
-      await new Promise(resolve => setTimeout(resolve, backoffMs(settings, attempt)));
+      await pause(waitMs(settings, attempt, error));
     }
   }
 }
@@ -233,8 +241,8 @@ export class ResidentPage {
   #notRun(method, params, attempt, error) {
     if (attempt >= MOVE_RETRIES || (error.code !== 'page_moved' && error.code !== 'unavailable')) return Promise.reject(error);
     this.#follow(error.pageId);
-    const delay = error.code === 'page_moved' ? 0 : backoffMs(this.#options, attempt);
-    return new Promise(resolve => setTimeout(resolve, delay)).then(() => this.#httpRpc(method, params, attempt + 1));
+    const delay = error.code === 'page_moved' ? 0 : waitMs(this.#options, attempt, error);
+    return pause(delay).then(() => this.#httpRpc(method, params, attempt + 1));
   }
 
   /**
@@ -390,7 +398,7 @@ export class ResidentPage {
           this.#attempt = 0;
           return this.#pollLoop();
         }
-        return this.#retry(error.message);
+        return this.#retry(error.message, error.retryAfter);
       }
       this.#follow(reply.page_id);
       this.#attempt = 0;
@@ -451,7 +459,7 @@ export class ResidentPage {
         if (!this.#jobWaiters.has(jobId)) return;
         if (error.status === 0 || error.status === 429 || error.status >= 500) {
           return void setTimeout(() => { if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1); },
-            backoffMs(this.#options, attempt));
+            waitMs(this.#options, attempt, error));
         }
         this.#jobChanged({ job_id: jobId, state: 'failed', error: { code: error.code, message: error.message } });
       });
@@ -482,7 +490,7 @@ export class ResidentPage {
           continue;
         }
         this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', error.message);
-        await pause(backoffMs(this.#options, attempt));
+        await pause(waitMs(this.#options, attempt, error));
         continue;
       }
       if (this.#ended) return;
@@ -498,11 +506,12 @@ export class ResidentPage {
     }
   }
 
-  #retry(reason) {
+  /** Connects again after the backoff, or after `retryAfter` seconds when the server asked for longer. */
+  #retry(reason, retryAfter = 0) {
     this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', reason);
     const ceiling = backoffMs(this.#options, this.#attempt++);
     // half fixed, half random: spread out when a whole server's clients come back at once
-    const delay = ceiling / 2 + Math.random() * ceiling / 2;
+    const delay = Math.max(ceiling / 2 + Math.random() * ceiling / 2, asked(this.#options, retryAfter));
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
@@ -597,6 +606,26 @@ function backoffMs(options, attempt) {
   return Math.min(options.maxRetryMs, options.retryMs * 2 ** attempt);
 }
 
+/**
+ * The wait before trying again after `error`: the backoff, or as long as its `Retry-After` asked
+ * when that is longer, up to `maxRetryMs`.
+ */
+function waitMs(options, attempt, error) {
+  return Math.max(backoffMs(options, attempt), asked(options, error.retryAfter));
+}
+
+/** A `Retry-After` of `seconds` in ms, up to `maxRetryMs` (the longest the page author lets a retry wait). */
+function asked(options, seconds) {
+  return Math.min(options.maxRetryMs, (seconds ?? 0) * 1000);
+}
+
+/** Seconds of a `Retry-After` header (seconds, or an HTTP date), 0 without one. */
+function retryAfterSeconds(value) {
+  if (!value) return 0;
+  const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+}
+
 /** Resolves after `ms`. */
 function pause(ms) {
   return new Promise(resolve => setTimeout(resolve, ms));
@@ -619,8 +648,9 @@ async function request(method, url, body, signal) {
   if (response.status === 204) return null;
   const json = await response.json().catch(() => null);
   if (!response.ok) {
-    if (!json?.error) throw proxyError(response);
-    throw new ResidentError(json.error.code, json.error.message, response.status, json.page_id);
+    const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
+    if (!json?.error) throw proxyError(response, retryAfter);
+    throw new ResidentError(json.error.code, json.error.message, response.status, json.page_id, retryAfter);
   }
   return json;
 }
@@ -631,9 +661,9 @@ async function request(method, url, body, signal) {
  * which an rpc tries again. Its 502 or 504 means the server closed the connection or did not
  * answer in time, so the request may have run: `network`, like a dropped connection.
  */
-function proxyError(response) {
+function proxyError(response, retryAfter) {
   const message = `${response.status} ${response.statusText} from the proxy in front of the server`;
-  if (response.status === 503) return new ResidentError('unavailable', message, response.status);
+  if (response.status === 503) return new ResidentError('unavailable', message, response.status, undefined, retryAfter);
   if (response.status === 502 || response.status === 504) return new ResidentError('network', message, response.status);
-  return new ResidentError('http_error', message, response.status);
+  return new ResidentError('http_error', message, response.status, undefined, retryAfter);
 }

@@ -1,8 +1,10 @@
 package dev.resident;
 
+import dev.resident.json.Json;
 import dev.resident.page.PageException;
 import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
+import dev.resident.support.Browser;
 import dev.resident.support.Chrome;
 import dev.resident.support.Eventually;
 import dev.resident.support.TestServers;
@@ -19,11 +21,15 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What {@code resident.js} sends again by itself, over the socket as over HTTP: a call answered
  * {@code unavailable} did not run, so it goes again (over HTTP, after the backoff) and resolves;
  * a call answered {@code tasks_unavailable} stopped midway, so it rejects at once and ran once.
+ * A refusal's {@code Retry-After} is honoured: a page open refused by a full server is tried again
+ * no sooner than it says (before, after the client's own backoff, 10 ms here), and an error
+ * surfaced to the page author carries it ({@code retryAfter}, seconds).
  */
 @Tag("slow")
 @Timeout(120)
@@ -46,6 +52,78 @@ class RetriesInBrowserTest {
               done(page.transport);
             });
             """;
+
+    /**
+     * Notes each page open (its status, when it went and when its answer came, its Retry-After) in
+     * {@code window.opens}, and opens a page: its id, or the error's code, lands in {@code window.opened}.
+     */
+    private static final String OPEN_A_PAGE_WHILE_THE_SERVER_IS_FULL = """
+            const done = arguments[arguments.length - 1];
+            window.opens = [];
+            window.opened = null;
+            const fetchAsBefore = window.fetch;
+            window.fetch = async (url, init) => {
+              const sent = performance.now();
+              const response = await fetchAsBefore(url, init);
+              if (String(url) === '/_/pages') {
+                window.opens.push({ status: response.status, sent, answered: performance.now(),
+                    retryAfter: response.headers.get('Retry-After') });
+              }
+              return response;
+            };
+            import('/_/resident.js').then(({ openPage }) => {
+              openPage('/_bench', {}, { retryMs: 10 }).then(page => { window.opened = page.id; },
+                  error => { window.opened = error.code; });
+              done();
+            });
+            """;
+    /** Fails a login twice: the second is throttled; its error's code and retryAfter. */
+    private static final String LOG_IN_WRONG_TWICE = """
+            const done = arguments[arguments.length - 1];
+            import('/_/resident.js').then(async ({ login }) => {
+              const outcomes = [];
+              for (let i = 0; i < 2; i++) {
+                await login('alice', 'wrong').catch(error => outcomes.push(`${error.code} ${error.status} ${error.retryAfter}`));
+              }
+              done(outcomes);
+            });
+            """;
+
+    @Test
+    void aRefusalWithRetryAfterIsTriedAgainNoSoonerAndAnErrorShowsIt() {
+        Resident resident = TestServers.resident(Map.of("resident.limits.max-pages", "1",
+                "resident.limits.max-login-failures", "1"), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        try (Chrome chrome = Chrome.start()) {
+            Browser other = new Browser(uri);
+            String onlyPage = other.benchPage(); // the server holds no more
+            chrome.driver().get(uri.resolve("/_/resident.js").toString());
+            chrome.driver().executeAsyncScript(OPEN_A_PAGE_WHILE_THE_SERVER_IS_FULL);
+            Eventually.await(PATIENCE, "the first open answered",
+                    () -> ((Number) chrome.driver().executeScript("return window.opens.length;")).intValue() > 0);
+            assertEquals(List.of(503L, "5"), chrome.driver().executeScript(
+                    "return [window.opens[0].status, window.opens[0].retryAfter];"));
+            assertEquals(204, other.post("/_/close", Json.object().put("page_id", onlyPage)).status());
+
+            Eventually.await(PATIENCE, "the page opened", () -> chrome.driver().executeScript("return window.opened;") != null);
+            assertEquals(List.of(503L, 201L), chrome.driver().executeScript("return window.opens.map(open => open.status);"));
+            double waited = ((Number) chrome.driver().executeScript(
+                    "return window.opens[1].sent - window.opens[0].answered;")).doubleValue();
+            assertTrue(waited >= 5000, "tried again after " + waited + " ms, Retry-After said 5 s");
+
+            assertEquals(List.of("unauthorized 401 0", "rate_limited 429 1"), throttledLogins(chrome));
+        } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+
+    /** The two failed logins' outcomes, the second one's Retry-After rounded to 1 s (the throttle's first wait). */
+    @SuppressWarnings("unchecked")
+    private static List<String> throttledLogins(Chrome chrome) {
+        return (List<String>) chrome.driver().executeAsyncScript(LOG_IN_WRONG_TWICE);
+    }
 
     @Test
     void anUnavailableOnTheSocketIsSentAgainAndAPartlyRunCallIsNot() throws Exception {

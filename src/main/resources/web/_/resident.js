@@ -652,6 +652,12 @@ async function request(method, url, body, signal) {
     if (!json?.error) throw proxyError(response, retryAfter);
     throw new ResidentError(json.error.code, json.error.message, response.status, json.page_id, retryAfter);
   }
+  if (json === null || typeof json !== 'object') {
+    // a page of a proxy's own (a single sign-on proxy's login page, a captive portal): an error to
+    // show (a poll tries again after the backoff, saying why), never a reply to read
+    throw new ResidentError('http_error', `${response.status} ${response.statusText} that is not JSON, from a proxy in front of the server`,
+      response.status);
+  }
   return json;
 }
 

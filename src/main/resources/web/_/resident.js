@@ -446,8 +446,8 @@ export class ResidentPage {
    * After a resync the end of a job may be among the lost messages: ask for each awaited one. A
    * job the server no longer knows (it ran in a process that restarted without a site-wide queue)
    * can never end: its waiters reject with `unknown_job` instead of waiting for good. An answer
-   * that did not come (the network, a busy or unreachable server) is asked for again after the
-   * backoff while someone waits; any other error rejects the waiters with it.
+   * that did not come (the network, a busy or unreachable server, a proxy's own page) is asked for
+   * again after the backoff while someone waits; any other error rejects the waiters with it.
    */
   #recheckJobs() {
     for (const jobId of this.#jobWaiters.keys()) this.#recheckJob(jobId, 0);
@@ -457,7 +457,7 @@ export class ResidentPage {
     request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
       .then(status => this.#jobChanged({ ...status, job_id: jobId }), error => {
         if (!this.#jobWaiters.has(jobId)) return;
-        if (error.status === 0 || error.status === 429 || error.status >= 500) {
+        if (error.status === 0 || error.status === 429 || error.status >= 500 || error.code === 'http_error') {
           return void setTimeout(() => { if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1); },
             waitMs(this.#options, attempt, error));
         }

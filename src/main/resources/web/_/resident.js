@@ -328,7 +328,8 @@ export class ResidentPage {
         break;
       case 'error':
         this.#settle(frame.id, call => this.#notRun(call.method, call.params, 0,
-          new ResidentError(frame.code, frame.message, 0)).then(call.resolve, call.reject));
+          new ResidentError(frame.code, frame.code === 'internal' ? internalError(frame.message) : frame.message, 0))
+          .then(call.resolve, call.reject));
         break;
       case 'resync':
         this.#resync();
@@ -650,7 +651,8 @@ async function request(method, url, body, signal) {
   if (!response.ok) {
     const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
     if (!json?.error) throw proxyError(response, retryAfter);
-    throw new ResidentError(json.error.code, json.error.message, response.status, json.page_id, retryAfter);
+    const message = json.error.code === 'internal' && json.error.id ? internalError(json.error.id) : json.error.message;
+    throw new ResidentError(json.error.code, message, response.status, json.page_id, retryAfter);
   }
   if (json === null || typeof json !== 'object') {
     // a page of a proxy's own (a single sign-on proxy's login page, a captive portal): an error to
@@ -659,6 +661,14 @@ async function request(method, url, body, signal) {
       response.status);
   }
   return json;
+}
+
+/**
+ * The message of a 500 `internal`: the id the server logged its stack trace under (the socket's
+ * error frame carries it as its message, an HTTP answer as the error's `id`), for a user's report.
+ */
+function internalError(id) {
+  return `internal error (id ${id})`;
 }
 
 /**

@@ -21,7 +21,10 @@ import java.nio.charset.StandardCharsets;
  * with a constant result. No page, no JSON parsing: only what any handler pays. {@code POST
  * /_/dbevent} is the bare write loop of fanout: it wraps the body's {@code table} and
  * {@code events} in one dbevent frame and sends that text to every open socket in turn, in the
- * request's thread, before it answers 202. Port from {@code PORT}.
+ * request's thread, before it answers 202. Port from {@code PORT}. With {@code NATS_URL} set, the
+ * dbevent also goes to every other ceiling on that NATS, which sends it to its own sockets in the
+ * same bare loop on the client's dispatcher thread: the bare cross-process hop that
+ * {@code bench/fanout-nats --ceiling} measures Resident's against.
  */
 public final class CeilingServer {
     private static final io.helidon.http.Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
@@ -30,11 +33,16 @@ public final class CeilingServer {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final CeilingSockets SOCKETS = new CeilingSockets();
+    private static CeilingRelay relay;
 
     private CeilingServer() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        String nats = System.getenv("NATS_URL");
+        if (nats != null && !nats.isEmpty()) {
+            relay = CeilingRelay.connect(nats, SOCKETS);
+        }
         WebServer server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(Integer.parseInt(System.getenv().getOrDefault("PORT", "8080")))
@@ -66,8 +74,12 @@ public final class CeilingServer {
         try (InputStream in = req.content().inputStream()) {
             body = MAPPER.readTree(in);
         }
-        SOCKETS.sendToAll(seq -> "{\"t\":\"dbevent\",\"seq\":" + seq + ",\"table\":"
-                + body.path("table") + ",\"events\":" + body.path("events") + "}");
+        String table = body.path("table").toString();
+        String events = body.path("events").toString();
+        if (relay != null) {
+            relay.publish(table, events); // first, as Resident's bus does: the other process starts sooner
+        }
+        SOCKETS.sendToAll(seq -> CeilingRelay.frame(seq, table, events));
         res.status(Status.ACCEPTED_202).header(JSON).send(bytes("{}"));
     }
 

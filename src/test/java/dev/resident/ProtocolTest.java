@@ -98,10 +98,15 @@ class ProtocolTest extends DefaultServerTest {
         assertEquals(2, other.json().get("result").asLong(), "the call ran: " + other.body());
 
         assertEquals(3, browser.post("/_/rpc" + page, call).json().get("messages").size());
+        JsonNode bare = browser.post("/_/rpc" + page + "&epoch", call).json(); // a name without '=' has no value
+        assertFalse(bare.path("resync").asBoolean(), bare.toString());
+        assertEquals(4, bare.get("messages").size(), bare.toString());
 
         assertTrue(browser.get("/_/poll" + page + "&after=0&wait=0&epoch=other").json().path("resync").asBoolean());
-        assertEquals(3, browser.get("/_/poll" + page + "&after=0&wait=0&epoch=" + epoch).json()
+        assertEquals(4, browser.get("/_/poll" + page + "&after=0&wait=0&epoch=" + epoch).json()
                 .get("messages").size());
+        Reply bareWait = browser.get("/_/poll" + page + "&after=0&wait"); // the default wait: answered at once, messages wait
+        assertEquals(200, bareWait.status(), bareWait.body());
         Reply noAfter = browser.get("/_/poll" + page + "&wait=0");
         assertEquals(400, noAfter.status(), noAfter.body());
         assertEquals(400, browser.get("/_/poll" + page + "&after=&wait=0").status());

@@ -3,6 +3,8 @@ package dev.resident.web;
 import io.helidon.common.uri.UriQuery;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.util.List;
+
 /**
  * A request's query parameters, read without Helidon's {@code UriQuery.first}: that one looks the
  * global mapper up in the service registry at every call, behind a read-write lock every request
@@ -13,9 +15,16 @@ final class QueryParams {
     private QueryParams() {
     }
 
-    /** The first value of {@code name} (decoded), or {@code fallback} when the query has none. */
+    /**
+     * The first value of {@code name} (decoded), or {@code fallback} when the query has none: as
+     * {@code first} reads it, a name without {@code =} ({@code ?wait&after=0}) has no value.
+     */
     static String value(ServerRequest req, String name, String fallback) {
         UriQuery query = req.query();
-        return query.contains(name) ? query.get(name) : fallback;
+        if (!query.contains(name)) {
+            return fallback;
+        }
+        List<String> values = query.all(name);
+        return values.isEmpty() ? fallback : values.getFirst();
     }
 }

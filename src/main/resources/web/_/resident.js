@@ -470,10 +470,15 @@ export class ResidentPage {
    * Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. Until
    * it has, the data is stale and what arrives is held: a read that fails (the network, a busy or
    * unreachable server) is tried again after the backoff, with the state `reconnecting`, until it
-   * succeeds or the page ends. Resolves then; a resync asked for meanwhile joins the one running.
+   * succeeds or the page ends. Resolves then; a resync asked for while a reload still holds what
+   * arrives joins it, one asked for after its read (a held message past the data read: the read
+   * was of an older copy) starts another.
    */
   #resync() {
-    this.#resyncing ??= this.#reload().finally(() => { this.#resyncing = null; });
+    if (this.#held === null) { // no reload is holding what arrives
+      const reload = this.#reload().finally(() => { if (this.#resyncing === reload) this.#resyncing = null; });
+      this.#resyncing = reload;
+    }
     return this.#resyncing;
   }
 
@@ -502,7 +507,11 @@ export class ResidentPage {
       if (this.#live || this.#poll) this.#setState('online'); // a failed read said reconnecting
       this.#emit('resync', this.data);
       this.#recheckJobs();
-      held.forEach(message => this.#receive(message));
+      for (const message of held) {
+        // one past a gap came from another copy of the page than the one read (its process died
+        // and another continued it from an older save): the read supersedes it
+        if (message.seq <= this.seq + 1) this.#receive(message);
+      }
       return;
     }
   }

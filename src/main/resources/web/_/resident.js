@@ -56,6 +56,11 @@ const FAILURES_BEFORE_POLL = 2;
  * gone, replaced.
  */
 const CLOSES_BEFORE_A_CALL = new Set([1000, 1001, 1009, 1012, 4404, 4409]);
+/**
+ * Resident's own 1009 says this; Helidon closes a single frame over its frame limit with 1009 itself,
+ * from the socket's reader, not after the answers of the calls that ran: a call then is in doubt.
+ */
+const MESSAGE_TOO_BIG = 'message too big';
 
 /** An error answer of the server (`code` as in PROTOCOL.md), or `network` when it could not be reached. */
 export class ResidentError extends Error {
@@ -353,7 +358,8 @@ export class ResidentPage {
     // HTTP (at 1009 the call too big for the socket gets its too_large there), or rejects with the
     // reason the page ended (4404, 4409). At 1013 (the client too slow), at a close without a
     // frame, or from any other server, it is in doubt
-    const notRun = ws.answersBeforeClose === true && CLOSES_BEFORE_A_CALL.has(code);
+    const notRun = ws.answersBeforeClose === true && CLOSES_BEFORE_A_CALL.has(code)
+      && (code !== 1009 || reason === MESSAGE_TOO_BIG);
     for (const call of unanswered) {
       if (notRun) this.#httpRpc(call.method, call.params, 0).then(call.resolve, call.reject);
       else call.reject(new ResidentError('network', 'connection lost', 0));

@@ -197,6 +197,8 @@ final class PageSocket implements WsListener {
         long bytes = (fragments == null ? 0 : fragmentBytes) + Utf8.length(text); // the limit is in bytes, as sent
         if (bytes > settings.maxMessageBytes()) {
             dropFragments();
+            // resident.js sends the unanswered calls again at a 1009 with this reason only: Helidon's
+            // own 1009 (a single frame past its frame limit) comes before the answers of calls that ran
             channel.close(1009, "message too big");
             return;
         }

@@ -65,7 +65,7 @@ class DeployConfigFilesTest {
     void supervisordNeverRunsResidentWithDemoValues(@TempDir Path dir) throws Exception {
         // demo mode and the bench pages pinned off; the admin token comes from supervisord's environment
         assertEquals(List.of("resident-p01 p01 8081 false false False", "resident-p02 p02 8082 false false False",
-                        "resident-worker p90 8090 false false False"),
+                        "resident-worker p90 8170 false false False"),
                 supervisordPrograms(dir, """
                         if program.name.startswith('resident-'):
                             env = program.environment or {}
@@ -110,6 +110,15 @@ class DeployConfigFilesTest {
             Process process = builder.start();
             process.getInputStream().readAllBytes();
             assertEquals(2, process.waitFor(), refused.toString());
+        }
+        // a port goes into the environment line: anything but a number could set HOST after it
+        for (Map<String, String> port : List.of(Map.of("P03_PORT", "8083\",HOST=\"0.0.0.0"), Map.of("PROCESS_PORT_BASE", "80+1"))) {
+            ProcessBuilder builder = new ProcessBuilder("deploy/supervisord-program", "p03").redirectErrorStream(true);
+            builder.environment().putAll(env);
+            builder.environment().putAll(port);
+            Process process = builder.start();
+            process.getInputStream().readAllBytes();
+            assertEquals(2, process.waitFor(), port.toString());
         }
         try (var files = Files.list(dir)) {
             assertEquals(List.of(dir.resolve("resident-p07.conf")), files.toList(), "nothing written for a refused one");

@@ -157,6 +157,7 @@ export class ResidentPage {
   #listeners = [];
   #finishedJobs = new Map(); // job id -> its final message
   #jobWaiters = new Map();   // job id -> [{resolve, reject}]
+  #jobsRechecked = new Set(); // job ids whose check after a resync is under way (one chain each)
 
   /** @param {{page_id: string, user: string, epoch: string, seq: number, data: object}} opened */
   constructor(opened, options) {
@@ -457,17 +458,25 @@ export class ResidentPage {
    * again after the backoff while someone waits; any other error rejects the waiters with it.
    */
   #recheckJobs() {
-    for (const jobId of this.#jobWaiters.keys()) this.#recheckJob(jobId, 0);
+    for (const jobId of this.#jobWaiters.keys()) {
+      if (this.#jobsRechecked.has(jobId)) continue; // one chain a job, however many resyncs come
+      this.#jobsRechecked.add(jobId);
+      this.#recheckJob(jobId, 0);
+    }
   }
 
   #recheckJob(jobId, attempt) {
+    const done = () => this.#jobsRechecked.delete(jobId);
     request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
-      .then(status => this.#jobChanged({ ...status, job_id: jobId }), error => {
-        if (!this.#jobWaiters.has(jobId)) return;
+      .then(status => { done(); this.#jobChanged({ ...status, job_id: jobId }); }, error => {
+        if (!this.#jobWaiters.has(jobId)) return done();
         if (error.status === 0 || error.status === 429 || error.status >= 500 || error.code === 'http_error') {
-          return void setTimeout(() => { if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1); },
-            waitMs(this.#options, attempt, error));
+          return void setTimeout(() => {
+            if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1);
+            else done();
+          }, waitMs(this.#options, attempt, error));
         }
+        done();
         this.#jobChanged({ job_id: jobId, state: 'failed', error: { code: error.code, message: error.message } });
       });
   }
@@ -498,8 +507,8 @@ export class ResidentPage {
         if (this.#ended) return;
         if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
         if (error.code === 'page_moved' && error.pageId && error.pageId !== this.id) {
-          this.#follow(error.pageId); // it was not read: read it where it is now, at once
-          continue;
+          this.#follow(error.pageId); // it was not read: read it where it is now, at once (a few times)
+          if (attempt < MOVE_RETRIES) continue;
         }
         this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', error.message);
         await pause(waitMs(this.#options, attempt, error));

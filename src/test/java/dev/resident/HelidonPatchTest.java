@@ -8,6 +8,9 @@ import dev.resident.support.SocketClient;
 import dev.resident.support.TestServers;
 import io.helidon.common.socket.HelidonSocket;
 import io.helidon.common.socket.PlainSocket;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
@@ -18,9 +21,13 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Resident ships its own copy of Helidon's {@code PlainSocket} (an idle connection no longer holds
@@ -61,6 +68,64 @@ class HelidonPatchTest {
                     "Helidon moved: diff its PlainSocket against src/main/java/io/helidon/common/socket/PlainSocket.java, "
                             + "carry the change over (or drop the copy) and update PATCHED_FROM");
         }
+    }
+
+    @Test
+    void thePatchedHeaderValueSingleIsTheOneLoadedBesideTheHelidonItWasTakenFrom() throws Exception {
+        Class<?> single = HeaderValues.create(HeaderNames.CONNECTION, "Upgrade").getClass();
+        assertEquals("io.helidon.http.HeaderValueSingle", single.getName());
+        assertEquals(Resident.class.getProtectionDomain().getCodeSource().getLocation(),
+                single.getProtectionDomain().getCodeSource().getLocation(),
+                "HeaderValueSingle comes from Resident's classes, ahead of helidon-http");
+        Path helidonJar = Path.of(HeaderValues.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (JarFile jar = new JarFile(helidonJar.toFile())) {
+            assertEquals(PATCHED_FROM, jar.getManifest().getMainAttributes().getValue("Implementation-Version"),
+                    "Helidon moved: diff its HeaderValueSingle against src/main/java/io/helidon/http/HeaderValueSingle.java, "
+                            + "carry the change over (or drop the copy) and update PATCHED_FROM");
+        }
+    }
+
+    /**
+     * A header constant read by two threads for the first time at once (every upgrade checks its
+     * Connection against one): each sees the one value, never a list being filled. Helidon's own
+     * class published an empty list and filled it after: a ConcurrentModificationException or an
+     * empty list within a few thousand headers here.
+     */
+    @Test
+    void aHeaderReadByTwoThreadsAtOnceForTheFirstTimeHasItsValue() throws Exception {
+        int rounds = 200;
+        int perRound = 2_000;
+        AtomicInteger wrong = new AtomicInteger();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        for (int round = 0; round < rounds && wrong.get() == 0 && thrown.get() == null; round++) {
+            Header[] headers = new Header[perRound];
+            for (int i = 0; i < perRound; i++) {
+                headers[i] = HeaderValues.create(HeaderNames.CONNECTION, "Upgrade");
+            }
+            CyclicBarrier start = new CyclicBarrier(2);
+            Runnable reader = () -> {
+                try {
+                    start.await();
+                    for (Header header : headers) {
+                        int seen = 0;
+                        for (String value : header.allValues()) {
+                            seen += value.equals("Upgrade") ? 1 : 100;
+                        }
+                        if (seen != 1) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                } catch (Throwable e) {
+                    thrown.compareAndSet(null, e);
+                }
+            };
+            Thread first = Thread.ofPlatform().start(reader);
+            Thread second = Thread.ofPlatform().start(reader);
+            first.join();
+            second.join();
+        }
+        assertNull(thrown.get(), () -> "a reader failed: " + thrown.get());
+        assertEquals(0, wrong.get(), "headers read without their one value");
     }
 
     @Test

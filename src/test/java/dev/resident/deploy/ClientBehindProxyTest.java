@@ -88,6 +88,10 @@ class ClientBehindProxyTest {
             chrome.driver().executeAsyncScript(OPEN_PAGE);
 
             haproxy.command("set server resident/p01 addr 127.0.0.1 port " + dropping.port());
+            // HAProxy may still reuse an idle connection to the old address (it purges idle ones
+            // only after pool-purge-delay): the call would then reach Resident and succeed
+            Eventually.await(PATIENCE, "no idle connection to p01's old address left for reuse",
+                    () -> idleConnections(haproxy, "resident/p01") == 0);
             chrome.driver().executeScript(CALL, 2);
             assertEquals("network 502", awaitOutcome(chrome), "it may have run: in doubt, not an HTTP error");
 
@@ -131,6 +135,23 @@ class ClientBehindProxyTest {
             haproxy.command("set server resident/p01 state ready");
             assertEquals("opened", awaitOutcome(chrome), "nothing was opened, so the client tried again");
         }
+    }
+
+    /**
+     * The idle connections HAProxy keeps to {@code server} for reuse, safe and unsafe ones, from
+     * {@code show servers conn}: a header line naming the columns, then a line a server.
+     */
+    private static int idleConnections(Haproxy haproxy, String server) {
+        List<String> lines = haproxy.command("show servers conn resident").lines().toList();
+        List<String> columns = List.of(lines.getFirst().replaceFirst("^#\\s*", "").trim().split("\\s+"));
+        for (String line : lines.subList(1, lines.size())) {
+            List<String> values = List.of(line.trim().split("\\s+"));
+            if (values.getFirst().equals(server)) {
+                return Integer.parseInt(values.get(columns.indexOf("safe_nb")))
+                        + Integer.parseInt(values.get(columns.indexOf("unsafe_nb")));
+            }
+        }
+        throw new AssertionError("no " + server + " in: " + lines);
     }
 
     private static String awaitOutcome(Chrome chrome) {

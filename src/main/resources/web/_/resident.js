@@ -510,7 +510,7 @@ export class ResidentPage {
           this.#follow(error.pageId); // it was not read: read it where it is now, at once (a few times)
           if (attempt < MOVE_RETRIES) continue;
         }
-        this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', error.message);
+        this.#setLost(error.message);
         await pause(waitMs(this.#options, attempt, error));
         continue;
       }
@@ -533,7 +533,7 @@ export class ResidentPage {
 
   /** Connects again after the backoff, or after `retryAfter` seconds when the server asked for longer. */
   #retry(reason, retryAfter = 0) {
-    this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', reason);
+    this.#setLost(reason);
     const ceiling = backoffMs(this.#options, this.#attempt++);
     // half fixed, half random: spread out when a whole server's clients come back at once
     const delay = Math.max(ceiling / 2 + Math.random() * ceiling / 2, asked(this.#options, retryAfter));
@@ -578,6 +578,11 @@ export class ResidentPage {
     if (!call) return;
     this.#calls.delete(id);
     action(call);
+  }
+
+  /** The server is out of reach for now: `offline` when the browser knows it is, else `reconnecting`. */
+  #setLost(reason) {
+    this.#setState(navigator.onLine === false ? 'offline' : 'reconnecting', reason);
   }
 
   #setState(state, reason) {

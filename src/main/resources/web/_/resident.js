@@ -48,7 +48,10 @@ const DEFAULTS = { websocket: true, retryMs: 500, maxRetryMs: 30000, pollWaitSec
 /** Finished jobs remembered per page, so `job(id)` settles even when the end came first. */
 const FINISHED_JOBS_KEPT = 100;
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
-/** Sockets that fail this often before ever saying hello mean WebSocket is blocked: use long-poll. */
+/**
+ * Sockets that fail this often before ever saying hello mean WebSocket is blocked or refused (a proxy
+ * that does not upgrade, a server full of sockets): use long-poll, and try a socket again now and then.
+ */
 const FAILURES_BEFORE_POLL = 2;
 /**
  * The server's closes that no call runs across (with `answers_before_close`): normal (the page
@@ -149,6 +152,7 @@ export class ResidentPage {
   #nextCall = 1;
   #attempt = 0;
   #retryTimer = null;
+  #socketTimer = null; // while long-polling after sockets failed: the next try of a socket
   #silenceTimer = null;
   #poll = null;        // AbortController of the running long-poll loop
   #held = null;        // messages that arrive while a resync reloads the data
@@ -181,7 +185,8 @@ export class ResidentPage {
    * - `job` (message): a background job of this page changed: `{job_id, state, progress?, result?, error?}`
    *   with state `queued`, `running` (progress `{done, total, message?}`), `done`, `failed` or `cancelled`
    * - `message` (message): any of the five above
-   * - `state` (state: State, reason?: string): the connection went online, reconnecting or offline
+   * - `state` (state: State, reason?: string): the connection went online (again when a socket takes over
+   *   from long-poll: see `transport`), reconnecting or offline
    * - `resync` (data): messages were lost, `page.data` was reloaded; reload what you derived from them
    * @param {string} type
    * @param {Function} handler
@@ -321,6 +326,7 @@ export class ResidentPage {
       case 'hello':
         ws.answersBeforeClose = frame.answers_before_close === true;
         this.#follow(frame.page_id);
+        if (this.transport === 'poll') this.#stopPolling(); // a socket tried again while polling: it takes over
         this.#live = true;
         this.#socketWorked = true;
         this.#attempt = 0;
@@ -366,6 +372,7 @@ export class ResidentPage {
       else call.reject(new ResidentError('network', 'connection lost', 0));
     }
     if (this.#ended) return;
+    if (this.transport === 'poll') return this.#trySocketLater(code, reason); // tried while polling: the poll goes on
     if (code === 4307 && reason) {
       this.#follow(reason); // the page runs on another process now: go there at once
       this.#attempt = 0;
@@ -374,9 +381,34 @@ export class ResidentPage {
     if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
       this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
       this.#attempt = 0;
+      this.#trySocketLater(code, reason);
       return this.#pollLoop();
     }
     this.#retry(reason || `socket closed (${code})`);
+  }
+
+  /**
+   * While long-polling because sockets failed before they ever said hello (refused with 1013 by a
+   * server full of sockets, or by a proxy that did not upgrade them then), tries a socket again after
+   * a backoff that grows with each failure up to `maxRetryMs`: a moment of overload does not cost
+   * the tab its socket for good. One refused by policy (1008) is not tried again.
+   */
+  #trySocketLater(code, reason) {
+    if (code === 4307 && reason) this.#follow(reason);
+    if (code === 1008) return;
+    clearTimeout(this.#socketTimer);
+    this.#socketTimer = setTimeout(() => {
+      if (!this.#ended && this.transport === 'poll' && !this.#socket) this.#openSocket();
+    }, spread(backoffMs(this.#options, this.#socketFailures++)));
+  }
+
+  /** A socket tried while long-polling said hello: it carries the page from now on. */
+  #stopPolling() {
+    this.transport = 'ws';
+    this.#poll?.abort();
+    this.#poll = null;
+    clearTimeout(this.#retryTimer); // a poll waiting to be tried again
+    this.state = 'connecting'; // not said: the hello's 'online' is, now with the socket as transport
   }
 
   /** A socket that stays silent past a few heartbeats is dead even if no close event came. */
@@ -534,9 +566,7 @@ export class ResidentPage {
   /** Connects again after the backoff, or after `retryAfter` seconds when the server asked for longer. */
   #retry(reason, retryAfter = 0) {
     this.#setLost(reason);
-    const ceiling = backoffMs(this.#options, this.#attempt++);
-    // half fixed, half random: spread out when a whole server's clients come back at once
-    const delay = Math.max(ceiling / 2 + Math.random() * ceiling / 2, asked(this.#options, retryAfter));
+    const delay = Math.max(spread(backoffMs(this.#options, this.#attempt++)), asked(this.#options, retryAfter));
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
@@ -545,7 +575,7 @@ export class ResidentPage {
   #reconnectNow() {
     if (this.#ended) return;
     if (this.#live) return this.#setState('online');
-    if (this.#socket) return; // being opened already
+    if (this.#socket && this.transport === 'ws') return; // being opened already
     this.#poll?.abort(); // it may hang on the dead connection: start a fresh one
     this.#poll = null;
     clearTimeout(this.#retryTimer);
@@ -557,6 +587,7 @@ export class ResidentPage {
   #stop(reason, code = 'unknown_page') {
     this.#ended = [code, reason];
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#socketTimer);
     clearTimeout(this.#silenceTimer);
     this.#poll?.abort();
     this.#poll = null;
@@ -634,6 +665,11 @@ function applyChange(data, { path, value, delete: remove }) {
 /** The wait before try number `attempt` + 1: `retryMs` doubling with each attempt, up to `maxRetryMs`. */
 function backoffMs(options, attempt) {
   return Math.min(options.maxRetryMs, options.retryMs * 2 ** attempt);
+}
+
+/** Between half and all of `ceiling`, half fixed, half random: spread out when a whole server's clients come back at once. */
+function spread(ceiling) {
+  return ceiling / 2 + Math.random() * ceiling / 2;
 }
 
 /**

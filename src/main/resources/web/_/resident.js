@@ -91,23 +91,30 @@ export class ResidentError extends Error {
 
 /**
  * How often a request that did nothing is tried again: an HTTP rpc while its page moves between
- * processes, a page open while no process takes it (`unavailable`).
+ * processes, a page open, a login or a logout while no process takes it (`unavailable`).
  */
 const MOVE_RETRIES = 8;
 
 /**
- * Logs the browser session in (`POST /_/login`).
+ * Logs the browser session in (`POST /_/login`). An answer `unavailable` (no place for a new
+ * session, the session store briefly unreachable, a proxy with no server) logged nothing in, so it
+ * is tried again after the backoff (or its `Retry-After`, when longer), as a page open is.
  * @param {string} user
  * @param {string} password
+ * @param {Options} [options] only `retryMs` and `maxRetryMs` apply
  * @returns {Promise<string>} the user
  */
-export async function login(user, password) {
-  return (await request('POST', '/_/login', { user, password })).user;
+export async function login(user, password, options = {}) {
+  return (await untilTaken(() => request('POST', '/_/login', { user, password }), options)).user;
 }
 
-/** Makes the browser session a guest again (`POST /_/logout`). */
-export async function logout() {
-  await request('POST', '/_/logout');
+/**
+ * Makes the browser session a guest again (`POST /_/logout`); an answer `unavailable` is tried
+ * again, as a login's is.
+ * @param {Options} [options] only `retryMs` and `maxRetryMs` apply
+ */
+export async function logout(options = {}) {
+  await untilTaken(() => request('POST', '/_/logout'), options);
 }
 
 /**
@@ -122,9 +129,18 @@ export async function logout() {
  */
 export async function openPage(path, params = {}, options = {}) {
   const settings = { ...DEFAULTS, ...options };
+  return new ResidentPage(await untilTaken(() => request('POST', '/_/pages', { path, params }), settings), settings);
+}
+
+/**
+ * Sends a request again while it is answered `unavailable` (nothing ran: no process took it), after
+ * the backoff or its `Retry-After` when longer (up to `maxRetryMs`), at most {@link MOVE_RETRIES} times.
+ */
+async function untilTaken(send, options) {
+  const settings = { ...DEFAULTS, ...options };
   for (let attempt = 0; ; attempt++) {
     try {
-      return new ResidentPage(await request('POST', '/_/pages', { path, params }), settings);
+      return await send();
     } catch (error) {
       if (error.code !== 'unavailable' || attempt >= MOVE_RETRIES) throw error;
       await pause(waitMs(settings, attempt, error));

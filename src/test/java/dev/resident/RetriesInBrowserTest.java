@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a call answered {@code tasks_unavailable} stopped midway, so it rejects at once and ran once.
  * A refusal's {@code Retry-After} is honoured: a page open refused by a full server is tried again
  * no sooner than it says (before, after the client's own backoff, 10 ms here), and an error
- * surfaced to the page author carries it ({@code retryAfter}, seconds).
+ * surfaced to the page author carries it ({@code retryAfter}, seconds). A login refused as
+ * {@code unavailable} (a server with no place for the session it would make) logged nothing in and
+ * is tried again the same way (before, it rejected at once).
  */
 @Tag("slow")
 @Timeout(120)
@@ -77,6 +79,30 @@ class RetriesInBrowserTest {
               done();
             });
             """;
+    /**
+     * Notes each login (its status, when it went and when its answer came) in {@code window.logins},
+     * and logs in: the user, or the error's code, lands in {@code window.loggedIn}.
+     */
+    private static final String LOG_IN_WHILE_THE_SERVER_IS_FULL = """
+            const done = arguments[arguments.length - 1];
+            window.logins = [];
+            window.loggedIn = null;
+            const fetchAsBefore = window.fetch;
+            window.fetch = async (url, init) => {
+              const sent = performance.now();
+              const response = await fetchAsBefore(url, init);
+              if (String(url) === '/_/login') {
+                window.logins.push({ status: response.status, sent, answered: performance.now(),
+                    retryAfter: response.headers.get('Retry-After') });
+              }
+              return response;
+            };
+            import('/_/resident.js').then(({ login }) => {
+              login('alice', 'alice', { retryMs: 10 }).then(user => { window.loggedIn = user; },
+                  error => { window.loggedIn = error.code; });
+              done();
+            });
+            """;
     /** Fails a login twice: the second is throttled; its error's code and retryAfter. */
     private static final String LOG_IN_WRONG_TWICE = """
             const done = arguments[arguments.length - 1];
@@ -113,6 +139,36 @@ class RetriesInBrowserTest {
             assertTrue(waited >= 5000, "tried again after " + waited + " ms, Retry-After said 5 s");
 
             assertEquals(List.of("unauthorized 401 0", "rate_limited 429 1"), throttledLogins(chrome));
+        } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+
+    @Test
+    void aLoginRefusedAsUnavailableIsTriedAgainAfterItsRetryAfter() {
+        Resident resident = TestServers.resident(Map.of("resident.limits.max-connections", "1",
+                "resident.limits.guests-give-way-after", "1s"), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        try (Chrome chrome = Chrome.start()) {
+            Browser other = new Browser(uri);
+            String onlyPage = other.benchPage(); // its session is the only one the server holds, and not idle
+            chrome.driver().get(uri.resolve("/_/resident.js").toString());
+            chrome.driver().executeAsyncScript(LOG_IN_WHILE_THE_SERVER_IS_FULL);
+            Eventually.await(PATIENCE, "the first login answered",
+                    () -> ((Number) chrome.driver().executeScript("return window.logins.length;")).intValue() > 0);
+            assertEquals(List.of(503L, "5"), chrome.driver().executeScript(
+                    "return [window.logins[0].status, window.logins[0].retryAfter];"));
+            // a guest session without pages, idle past guests-give-way-after, gives way to the next one
+            assertEquals(204, other.post("/_/close", Json.object().put("page_id", onlyPage)).status());
+
+            Eventually.await(PATIENCE, "the login settled", () -> chrome.driver().executeScript("return window.loggedIn;") != null);
+            assertEquals("alice", chrome.driver().executeScript("return window.loggedIn;"));
+            assertEquals(List.of(503L, 200L), chrome.driver().executeScript("return window.logins.map(login => login.status);"));
+            double waited = ((Number) chrome.driver().executeScript(
+                    "return window.logins[1].sent - window.logins[0].answered;")).doubleValue();
+            assertTrue(waited >= 5000, "tried again after " + waited + " ms, Retry-After said 5 s");
         } finally {
             server.stop();
             resident.close();

@@ -64,6 +64,8 @@ const CLOSES_BEFORE_A_CALL = new Set([1000, 1001, 1009, 1012, 4404, 4409]);
  * from the socket's reader, not after the answers of the calls that ran: a call then is in doubt.
  */
 const MESSAGE_TOO_BIG = 'message too big';
+/** Why a page ended when the server no longer has it, or no longer lets this session reach it. */
+const GONE = 'the page is gone on the server';
 
 /** An error answer of the server (`code` as in PROTOCOL.md), or `network` when it could not be reached. */
 export class ResidentError extends Error {
@@ -374,7 +376,7 @@ export class ResidentPage {
     clearTimeout(this.#silenceTimer);
     const unanswered = [...this.#calls.values()];
     this.#calls.clear();
-    if (!this.#ended && code === 4404) this.#stop('the page is gone on the server');
+    if (!this.#ended && code === 4404) this.#stop(GONE);
     if (!this.#ended && code === 4409) this.#stop('another socket took over this page', 'page_replaced');
     // a server whose hello said answers_before_close sends the answer of every call it ran before
     // its close frame: a call still unanswered at one of its closes did not run. It goes again over
@@ -448,12 +450,12 @@ export class ResidentPage {
       } catch (error) {
         if (this.#poll !== abort) return;
         this.#poll = null;
-        if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
         if (error.code === 'page_moved') {
           this.#follow(error.pageId);
           this.#attempt = 0;
           return this.#pollLoop();
         }
+        if (!passing(error)) return this.#endFor(error);
         return this.#retry(error.message, error.retryAfter);
       }
       this.#follow(reply.page_id);
@@ -501,9 +503,9 @@ export class ResidentPage {
   /**
    * After a resync the end of a job may be among the lost messages: ask for each awaited one. A
    * job the server no longer knows (it ran in a process that restarted without a site-wide queue)
-   * can never end: its waiters reject with `unknown_job` instead of waiting for good. An answer
-   * that did not come (the network, a busy or unreachable server, a proxy's own page) is asked for
-   * again after the backoff while someone waits; any other error rejects the waiters with it.
+   * can never end: its waiters reject with `unknown_job` instead of waiting for good. A failure that
+   * may pass ({@link passing}) is asked again after the backoff while someone waits; any other
+   * error rejects the waiters with it.
    */
   #recheckJobs() {
     for (const jobId of this.#jobWaiters.keys()) {
@@ -518,7 +520,7 @@ export class ResidentPage {
     request('GET', `/_/jobs/${encodeURIComponent(jobId)}`)
       .then(status => { done(); this.#jobChanged({ ...status, job_id: jobId }); }, error => {
         if (!this.#jobWaiters.has(jobId)) return done();
-        if (error.status === 0 || error.status === 429 || error.status >= 500 || error.code === 'http_error') {
+        if (passing(error)) {
           return void setTimeout(() => {
             if (this.#jobWaiters.has(jobId)) this.#recheckJob(jobId, attempt + 1);
             else done();
@@ -531,11 +533,12 @@ export class ResidentPage {
 
   /**
    * Reloads the page's data and seq (`GET /_/page`), then applies what arrived in between. Until
-   * it has, the data is stale and what arrives is held: a read that fails (the network, a busy or
-   * unreachable server) is tried again after the backoff, with the state `reconnecting`, until it
-   * succeeds or the page ends. Resolves then; a resync asked for while a reload still holds what
-   * arrives joins it, one asked for after its read (a held message past the data read: the read
-   * was of an older copy) starts another.
+   * it has, the data is stale and what arrives is held: a read that fails in a way that may pass
+   * ({@link passing}: the network, a busy or unreachable server) is tried again after the backoff,
+   * with the state `reconnecting`, until it succeeds or the page ends; any other error ends the page
+   * ({@link #endFor}), as asking again would not change it. Resolves then; a resync asked for while
+   * a reload still holds what arrives joins it, one asked for after its read (a held message past
+   * the data read: the read was of an older copy) starts another.
    */
   #resync() {
     if (this.#held === null) { // no reload is holding what arrives
@@ -553,7 +556,7 @@ export class ResidentPage {
         snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
       } catch (error) {
         if (this.#ended) return;
-        if (error.code === 'unknown_page') return this.#stop('the page is gone on the server');
+        if (!passing(error)) return this.#endFor(error);
         if (error.code === 'page_moved' && error.pageId && error.pageId !== this.id) {
           this.#follow(error.pageId); // it was not read: read it where it is now, at once (a few times)
           if (attempt < MOVE_RETRIES) continue;
@@ -597,6 +600,18 @@ export class ResidentPage {
     clearTimeout(this.#retryTimer);
     this.#attempt = 0;
     this.#connect();
+  }
+
+  /**
+   * Ends the page after a request for it (a poll, a reload) met an error that asking again will not
+   * change: `unknown_page`, or a 401 or 403 (the session that opened it is over, or a sign-on proxy
+   * in front no longer lets it through), ends it as gone, as the socket's 4404 does; any other
+   * (a 400, a proxy's 404...) with its own code and message.
+   */
+  #endFor(error) {
+    if (error.code === 'unknown_page') return this.#stop(GONE);
+    if (error.status === 401 || error.status === 403) return this.#stop(`${GONE} (${error.status}: ${error.message})`);
+    this.#stop(error.message, error.code);
   }
 
   /** Ends the page here for good; every later rpc and unfinished job rejects with `code` (see {@link rpc}). */
@@ -652,6 +667,19 @@ export class ResidentPage {
     addEventListener(type, fn);
     this.#listeners.push([type, fn]);
   }
+}
+
+/**
+ * Whether a failed request may succeed when sent again later, so that a poll, a page reload or a
+ * job check tries again after the backoff: no answer (the network; a proxy's 502 or 504), a server
+ * busy, failing or away (408, 429, 5xx: `unavailable` did nothing), a page on its way to another
+ * process (`page_moved`), or a success that is not JSON (a sign-on proxy's login page, a captive
+ * portal: they let requests through once the user has signed in). Any other 4xx, Resident's or a
+ * proxy's, is an answer that asking again will not change.
+ */
+function passing(error) {
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500
+    || error.code === 'page_moved' || (error.code === 'http_error' && error.status < 400);
 }
 
 /** Resolves a job's waiter with its result, or rejects it with its error. */

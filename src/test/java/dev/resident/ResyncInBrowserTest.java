@@ -38,7 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answered {@code resync} again at once and the reload failed again, as fast as the server
  * answered; a failed job check left {@code page.job(id)} waiting for an end it had already missed.
  * The reload here fails as a busy page answers it (429 {@code rate_limited}: a call holds the page
- * and {@code max-pending-rpc} is 1), the job check as a request lost on the network.
+ * and {@code max-pending-rpc} is 1), the job check as a request lost on the network. A reload or a
+ * poll answered with an error that asking again will not change (a 403, a 400: the answer of a
+ * gateway in front, which the test's fetch stands in for) ends the page instead, with the reason;
+ * a 401 or 403 as gone, as a socket's 4404 does: before, the reload was tried again for good,
+ * every {@code maxRetryMs}, and so was the poll.
  */
 @Tag("slow")
 @Timeout(120)
@@ -48,7 +52,9 @@ class ResyncInBrowserTest {
     private static final int HISTORY = 2;
     /**
      * Counts what the client asks (page reads by status, polls answered with a resync) and lets the
-     * test cut polls and job reads as a lost network would; opens a page ({@code arguments[0]}: on
+     * test cut polls and job reads as a lost network would, or answer page reads and polls itself
+     * ({@code window.pageReadAnswer}, {@code window.pollAnswer}: {@code [status, body]}) as a gateway
+     * in front would; notes the page's states with their reasons; opens a page ({@code arguments[0]}: on
      * a socket or not) and waits until it is online.
      */
     private static final String OPEN = """
@@ -59,6 +65,9 @@ class ResyncInBrowserTest {
             window.pollsCut = false;
             window.cutPolls = 0;
             window.jobReadsToFail = 0;
+            window.pageReadAnswer = null;
+            window.pollAnswer = null;
+            const answer = ([status, body]) => new Response(body, { status, headers: { 'Content-Type': 'application/json' } });
             const fetchAsBefore = window.fetch;
             window.fetch = async (url, init) => {
               const path = String(url);
@@ -70,7 +79,9 @@ class ResyncInBrowserTest {
                 window.jobReadsToFail--;
                 throw new TypeError('Failed to fetch (cut by the test)');
               }
-              const response = await fetchAsBefore(url, init);
+              const response = path.startsWith('/_/page?') && window.pageReadAnswer ? answer(window.pageReadAnswer)
+                  : path.startsWith('/_/poll') && window.pollAnswer ? answer(window.pollAnswer)
+                  : await fetchAsBefore(url, init);
               if (path.startsWith('/_/page?')) window.reads.push(response.status);
               if (path.startsWith('/_/poll') && response.ok && (await response.clone().json()).resync) window.resyncPolls++;
               return response;
@@ -80,6 +91,8 @@ class ResyncInBrowserTest {
               window.page = page;
               window.resyncs = 0;
               page.on('resync', () => window.resyncs++);
+              window.states = [];
+              page.on('state', (state, reason) => window.states.push(state + ': ' + reason));
               if (page.state === 'online') done(page.id);
               else page.on('state', state => { if (state === 'online') done(page.id); });
             });
@@ -203,6 +216,44 @@ class ResyncInBrowserTest {
                 chrome.driver().executeScript("return window.jobOutcome;")));
         assertEquals(0L, chrome.driver().executeScript("return window.jobReadsToFail;"), "the first job read was lost");
         assertEquals(1L, chrome.driver().executeScript("return window.resyncs;"));
+    }
+
+    @Test
+    void aReloadAnsweredForbiddenEndsThePageAsGoneInsteadOfTryingAgainForGood() {
+        String pageId = (String) chrome.driver().executeAsyncScript(OPEN, true);
+        awayFromTheSocket(pageId);
+        broadcast(HISTORY + 1); // more than the page keeps: its client resyncs when it is back
+        chrome.driver().executeScript("""
+                window.pageReadAnswer = [403, '{"error":{"code":"forbidden","message":"not for this session"}}'];
+                localStorage.removeItem('test.refuse-websocket');
+                """);
+
+        Eventually.await(PATIENCE, "the page ended", this::clientState, () -> clientState().startsWith("offline"));
+        assertEquals("offline: the page is gone on the server (403: not for this session)",
+                chrome.strings("window.states").getLast());
+        assertEquals(List.of(403L), reads(), "read once, not again");
+        assertEquals("unknown_page", callOutcome(), "a call rejects as on a page gone");
+    }
+
+    @Test
+    void aPollAnsweredWithAnErrorThatWillNotChangeEndsThePageWithIt() {
+        chrome.driver().executeAsyncScript(OPEN, false);
+        chrome.driver().executeScript("""
+                window.pollAnswer = [400, '{"error":{"code":"bad_request","message":"not a poll this gateway lets through"}}'];
+                """);
+        broadcast(1); // answers the poll waiting on the server; the next one is the gateway's 400
+
+        Eventually.await(PATIENCE, "the page ended", this::clientState, () -> clientState().startsWith("offline"));
+        assertEquals("offline: not a poll this gateway lets through", chrome.strings("window.states").getLast());
+        assertEquals("bad_request", callOutcome());
+    }
+
+    /** An rpc on the page: its result, or its error's code. */
+    private static String callOutcome() {
+        return String.valueOf(chrome.driver().executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                window.page.rpc('start', {}).then(result => done('ran ' + result), error => done(error.code));
+                """));
     }
 
     /** Closes the page's socket as an admin would and keeps the client's new ones from connecting. */

@@ -12,6 +12,8 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.websocket.WsConnection;
+import io.helidon.webserver.websocket.WsUpgrader;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -30,10 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * Resident ships its own copy of Helidon's {@code PlainSocket} (an idle connection no longer holds
- * an 8 KB read buffer). This checks that the copy is the class the server loads, that the Helidon
- * beside it is the version it was taken from, and that requests and socket messages of every size
- * around its 512-byte first read, and past its 8 KB largest read, arrive whole.
+ * Resident ships its own copies of Helidon classes: {@code PlainSocket} (an idle connection no
+ * longer holds an 8 KB read buffer), {@code HeaderValueSingle} (a header's values published whole)
+ * and {@code WsConnection} (a text message in several frames decoded across them; SocketTest,
+ * LimitsTest and LegacySocketTest show what it changes). This checks that each copy is the class
+ * the server loads, that the Helidon beside it is the version it was taken from, and that requests
+ * and socket messages of every size around PlainSocket's 512-byte first read, and past its 8 KB
+ * largest read, arrive whole.
  */
 @ServerTest
 @Timeout(60)
@@ -81,6 +86,19 @@ class HelidonPatchTest {
         try (JarFile jar = new JarFile(helidonJar.toFile())) {
             assertEquals(PATCHED_FROM, jar.getManifest().getMainAttributes().getValue("Implementation-Version"),
                     "Helidon moved: diff its HeaderValueSingle against src/main/java/io/helidon/http/HeaderValueSingle.java, "
+                            + "carry the change over (or drop the copy) and update PATCHED_FROM");
+        }
+    }
+
+    @Test
+    void thePatchedWsConnectionIsTheOneLoadedBesideTheHelidonItWasTakenFrom() throws Exception {
+        assertEquals(Resident.class.getProtectionDomain().getCodeSource().getLocation(),
+                WsConnection.class.getProtectionDomain().getCodeSource().getLocation(),
+                "WsConnection comes from Resident's classes, ahead of helidon-webserver-websocket");
+        Path helidonJar = Path.of(WsUpgrader.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (JarFile jar = new JarFile(helidonJar.toFile())) {
+            assertEquals(PATCHED_FROM, jar.getManifest().getMainAttributes().getValue("Implementation-Version"),
+                    "Helidon moved: diff its WsConnection against src/main/java/io/helidon/webserver/websocket/WsConnection.java, "
                             + "carry the change over (or drop the copy) and update PATCHED_FROM");
         }
     }

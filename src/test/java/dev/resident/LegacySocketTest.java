@@ -25,6 +25,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -131,6 +132,33 @@ class LegacySocketTest {
         assertTrue(headers.contains("\"x-forwarded-for\": \"127.0.0.1\""), headers);
         assertTrue(headers.contains("\"x-forwarded-host\": \"" + uri.getAuthority() + "\""), headers);
         assertTrue(headers.contains("\"x-forwarded-proto\": \"http\""), headers);
+        client.close(1000, "done");
+    }
+
+    /**
+     * A browser's frame may end inside a character (Chrome cuts messages past 64 KB into frames by
+     * bytes): the legacy side gets it whole, and the limit counts the bytes as sent. Helidon decoded
+     * each frame by itself, so the halves became U+FFFD and counted more than they were.
+     */
+    @Test
+    void aCharacterCutBetweenFramesReachesTheLegacySideWhole() {
+        TunnelClient client = open("/websocket").join();
+        for (String character : List.of("\u00e8", "\u20ac", "\ud83d\ude00")) { // è, €, 😀: 2, 3 and 4 bytes
+            String text = "caff" + character;
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            for (int cut = 5; cut < bytes.length; cut++) {
+                client.sendFragments(Arrays.copyOf(bytes, cut), Arrays.copyOfRange(bytes, cut, bytes.length));
+                assertEquals(text, client.next(), character + " cut after byte " + (cut - 4));
+            }
+        }
+        String atTheLimit = "\u20ac".repeat(MAX_MESSAGE / 3) + "a".repeat(MAX_MESSAGE % 3);
+        byte[] bytes = atTheLimit.getBytes(StandardCharsets.UTF_8);
+        List<byte[]> parts = new ArrayList<>();
+        for (int start = 0; start < bytes.length; start += 1000) { // two frames of three end inside a euro sign
+            parts.add(Arrays.copyOfRange(bytes, start, Math.min(bytes.length, start + 1000)));
+        }
+        client.sendFragments(parts.toArray(byte[][]::new));
+        assertEquals(atTheLimit, client.next(), "a message at the limit, in bytes as sent, passes");
         client.close(1000, "done");
     }
 

@@ -23,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -321,6 +322,43 @@ class LimitsTest {
         String half = "a".repeat(2500);
         fragmented.sendFragments("{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"" + half, half + "\"}}");
         assertEquals(1009, fragmented.closeCode(), "the limit counts every frame of a message");
+    }
+
+    /**
+     * The limit counts a message's bytes as sent when its frames end inside characters (Chrome cuts
+     * messages past 64 KB so): 4,096 bytes pass, 4,097 close the socket with 1009. Helidon decoded
+     * each frame by itself, so each cut character counted as two or three U+FFFD, 3 bytes each.
+     */
+    @Test
+    void theSocketMessageLimitCountsBytesAsSentWhenFramesCutCharacters() {
+        Browser browser = new Browser(uri);
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String head = "{\"t\":\"rpc\",\"id\":1,\"method\":\"echo\",\"params\":{\"x\":\"";
+        String tail = "\"}}";
+        int euros = (4096 - head.length() - tail.length()) / 3;
+        String text = "\u20ac".repeat(euros) + "a".repeat(4096 - head.length() - tail.length() - 3 * euros);
+        byte[] message = (head + text + tail).getBytes(StandardCharsets.UTF_8);
+        assertEquals(4096, message.length);
+        socket.sendFragments(cutInsideEuros(message, head.length()));
+        JsonNode result = socket.next("result");
+        assertEquals(text, result.path("result").path("x").asText(), "4,096 bytes fit, whole");
+        byte[] over = (head + text + "a" + tail).getBytes(StandardCharsets.UTF_8);
+        socket.sendFragments(cutInsideEuros(over, head.length()));
+        assertEquals(1009, socket.closeCode());
+    }
+
+    /** {@code message} in frames of about 1,000 bytes, each ending after the first byte of a euro sign. */
+    private static byte[][] cutInsideEuros(byte[] message, int eurosAt) {
+        List<byte[]> parts = new ArrayList<>();
+        int start = 0;
+        for (int cut = eurosAt + 1; cut < message.length - 1_000; cut += 999) {
+            parts.add(Arrays.copyOfRange(message, start, cut));
+            start = cut;
+        }
+        parts.add(Arrays.copyOfRange(message, start, message.length));
+        return parts.toArray(byte[][]::new);
     }
 
     /** The socket message limit is in bytes as sent: 1,400 euro signs are 4,200 bytes, though 1,400 chars. */

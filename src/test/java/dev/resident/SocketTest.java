@@ -18,10 +18,14 @@ import org.junit.jupiter.api.Timeout;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -133,6 +137,74 @@ class SocketTest {
         JsonNode third = socket.next("result");
         assertEquals(3, third.get("id").asInt(), "a one-frame message after a fragmented one");
         assertEquals(3, third.get("result").asLong());
+    }
+
+    /**
+     * A frame may end inside a character (RFC 6455 §5.6; Chrome cuts messages past 64 KB into
+     * frames by bytes): the character arrives whole. Helidon decoded each frame by itself, so the
+     * two halves became U+FFFD replacement characters.
+     */
+    @Test
+    void aCharacterCutBetweenFramesArrivesWhole() {
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        int id = 0;
+        for (String character : List.of("\u00e8", "\u20ac", "\ud83d\ude00")) { // è, €, 😀: 2, 3 and 4 bytes
+            String text = "caff" + character + " ok";
+            byte[] message = echo(++id, text);
+            int at = indexOf(message, character.getBytes(UTF_8));
+            for (int cut = 1; cut < character.getBytes(UTF_8).length; cut++) {
+                message = echo(++id, text);
+                socket.sendFragments(Arrays.copyOfRange(message, 0, at + cut), Arrays.copyOfRange(message, at + cut, message.length));
+                JsonNode result = socket.next("result");
+                assertEquals(id, result.get("id").asInt());
+                assertEquals(text, result.get("result").get("text").asText(), character + " cut after byte " + cut);
+            }
+        }
+        // one byte a frame, an empty frame among them: what a frame's end cut goes on to the next
+        String text = "\ud83d\ude00\u20ac";
+        byte[] message = echo(++id, text);
+        int at = indexOf(message, text.getBytes(UTF_8));
+        List<byte[]> parts = new ArrayList<>(List.of(Arrays.copyOfRange(message, 0, at + 1), new byte[0]));
+        for (int i = at + 1; i < at + 7; i++) {
+            parts.add(new byte[] {message[i]});
+        }
+        parts.add(Arrays.copyOfRange(message, at + 7, message.length));
+        socket.sendFragments(parts.toArray(byte[][]::new));
+        assertEquals(text, socket.next("result").get("result").get("text").asText(), "a byte a frame");
+    }
+
+    /** Bytes that are no UTF-8 still arrive as U+FFFD, whether a frame's end falls among them or not. */
+    @Test
+    void invalidBytesCutBetweenFramesAreStillReplaced() {
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage());
+        socket.next("hello");
+        byte[] message = echo(1, "a\u00e8b");
+        int at = indexOf(message, "\u00e8".getBytes(UTF_8));
+        message[at + 1] = 'x'; // a lead byte without its continuation
+        socket.sendFragments(Arrays.copyOfRange(message, 0, at + 1), Arrays.copyOfRange(message, at + 1, message.length));
+        assertEquals("a\ufffdxb", socket.next("result").get("result").get("text").asText());
+        message = echo(2, "a\u20acb");
+        at = indexOf(message, "\u20ac".getBytes(UTF_8));
+        socket.sendFragments(Arrays.copyOfRange(message, 0, at + 1), Arrays.copyOfRange(message, at + 3, message.length));
+        assertEquals("a\ufffdb", socket.next("result").get("result").get("text").asText(), "a character whose end never came");
+    }
+
+    /** An rpc frame that echoes {@code text}, as UTF-8. */
+    private static byte[] echo(int id, String text) {
+        return Json.write(Json.object().put("t", "rpc").put("id", id).put("method", "echo")
+                .set("params", Json.object().put("text", text))).getBytes(UTF_8);
+    }
+
+    private static int indexOf(byte[] bytes, byte[] wanted) {
+        for (int i = 0; i + wanted.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + wanted.length, wanted, 0, wanted.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     @Test

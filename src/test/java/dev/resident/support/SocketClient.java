@@ -211,6 +211,20 @@ public final class SocketClient {
     }
 
     /**
+     * Sends one text message as several frames of the bytes given, which need not end on a
+     * character: a browser cuts a large message into frames by bytes.
+     */
+    public void sendFragments(byte[]... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                socket.send(i == 0 ? RawWebSocket.TEXT : RawWebSocket.CONTINUATION, parts[i], i == parts.length - 1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
      * Like {@link #sendFragments}, but stops at the first part the socket no longer takes (the
      * server closed it meanwhile); read the close with {@link #closeCode}.
      */

@@ -88,6 +88,20 @@ public final class TunnelClient implements RawWebSocket.Listener {
         send(RawWebSocket.TEXT, text.getBytes(UTF_8));
     }
 
+    /**
+     * Sends one text message as several frames of the bytes given, which need not end on a
+     * character: a browser cuts a large message into frames by bytes.
+     */
+    public void sendFragments(byte[]... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                socket.send(i == 0 ? RawWebSocket.TEXT : RawWebSocket.CONTINUATION, parts[i], i == parts.length - 1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     public void sendBinary(byte[] bytes) {
         send(RawWebSocket.BINARY, bytes);
     }

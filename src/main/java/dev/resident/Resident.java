@@ -133,6 +133,7 @@ public final class Resident implements AutoCloseable {
                     return created;
                 });
         this.transport = bus.get();
+        registry.retryAfterWhileStopping(lifecycle::retryAfterSeconds);
         // the NATS link of the process (the registry counts what goes through its bus, so keep the bus itself)
         Optional<NatsLink> natsLink = transport instanceof NatsLink link ? Optional.of(link) : Optional.empty();
         natsLink.ifPresent(link -> link.whenConnected(natsConnection::complete));
@@ -330,7 +331,7 @@ public final class Resident implements AutoCloseable {
     public void drainAndStop(WebServer server) {
         LOGGER.log(Level.INFO, "draining: sockets close with 1001, running calls get " + shutdownGrace.toSeconds()
                 + " s, then every page is saved and released");
-        lifecycle.startDrain();
+        lifecycle.startDrain(shutdownLinger);
         long callsEnd = System.nanoTime() + shutdownGrace.toNanos(); // the grace covers the saves' waits too
         web.sockets().closeAll(1001, "server going away");
         legacySockets.ifPresent(sockets -> sockets.closeAll(1001, "server going away"));

@@ -20,14 +20,22 @@ public final class Lifecycle {
     private volatile boolean draining;
     private volatile boolean cordoned;
     private volatile boolean released;
+    /** How long the process answers once released (the linger), at most; set when the drain starts. */
+    private volatile Duration linger = Duration.ZERO;
+    /** {@link System#nanoTime()} by which the process stops answering, once released. */
+    private volatile long stopsBy;
 
     /** Whether a stop's drain began: new pages and sockets are refused, and every page is to be handed over. */
     public boolean draining() {
         return draining;
     }
 
-    /** From now on ready is DOWN and new pages are refused. */
-    public void startDrain() {
+    /**
+     * From now on ready is DOWN and new pages are refused; once every page is released the process
+     * answers for {@code linger} at most.
+     */
+    public void startDrain(Duration linger) {
+        this.linger = linger;
         draining = true;
     }
 
@@ -54,7 +62,18 @@ public final class Lifecycle {
     }
 
     public void markReleased() {
+        stopsBy = System.nanoTime() + linger.toNanos();
         released = true;
+    }
+
+    /**
+     * The {@code Retry-After} of a request the drain refuses: the seconds until this process stops
+     * answering (at most the linger once it has released its pages, the whole linger before), at
+     * least 1. By then a proxy sends the request to another process, which continues the page.
+     */
+    public long retryAfterSeconds() {
+        long left = released ? stopsBy - System.nanoTime() : linger.toNanos();
+        return Math.max(1, (left + 999_999_999) / 1_000_000_000);
     }
 
     /** A page call (or a forwarded request) starts; pair with {@link #exit()} in a finally block. */

@@ -33,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -66,6 +67,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     private final Bus bus;
     private volatile boolean released;
     private volatile Runnable processIdTaken = () -> { };
+    /** The {@code Retry-After} seconds of a page refused because this process is stopping. */
+    private volatile LongSupplier stoppingRetryAfter = () -> 1;
     private volatile JobSubmitter jobs = JobSubmitter.NONE;
     /** Notices and broadcasts by sending user. */
     private final RateLimiter notices;
@@ -171,7 +174,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         ResidentPage page = pages.get(key);
         if (page == null && store.durable()) {
             if (released) {
-                throw new PageException(503, "unavailable", "this process is stopping; try again");
+                throw new PageException(503, "unavailable", "this process is stopping; try again")
+                        .retryAfter(stoppingRetryAfter.getAsLong());
             }
             boolean[] reserved = new boolean[1];
             try {
@@ -337,6 +341,14 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
      */
     public void whenProcessIdTaken(Runnable action) {
         processIdTaken = action;
+    }
+
+    /**
+     * The {@code Retry-After} seconds of a page refused because this process released its pages
+     * (how long until it stops answering); 1 until set.
+     */
+    public void retryAfterWhileStopping(LongSupplier seconds) {
+        stoppingRetryAfter = seconds;
     }
 
     public Collection<ResidentPage> pages() {

@@ -59,7 +59,7 @@ public final class PagesService implements HttpService {
 
     private void open(ServerRequest req, ServerResponse res) throws Exception {
         if (lifecycle.draining()) {
-            throw ApiError.unavailable("server is draining");
+            throw ApiError.unavailable("server is draining").retryAfter(lifecycle.retryAfterSeconds());
         }
         try (Bodies.Body read = bodies.object(req)) {
             open(req, res, read.json());

@@ -18,12 +18,18 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.resident.ProtocolTest.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,6 +71,70 @@ class DrainTest {
         assertEquals(200, finished.status(), finished.body());
         drain.get(30, TimeUnit.SECONDS);
         assertFalse(server.isRunning());
+    }
+
+    /**
+     * Once the drain has released the pages, and while requests still come (the process lingers),
+     * a call on a page is refused with a {@code Retry-After} no longer than what is left of the
+     * linger (before: 5 s, so a call that met the stopping process waited 5 s), and a page socket
+     * with 503 before its upgrade, which a proxy may send to another process at once (before: 101,
+     * then closed with 1001, which only the client tries again, after its backoff).
+     */
+    @Test
+    void onceThePagesAreReleasedTheyAreRefusedForNoLongerThanTheLingerAndSocketsBeforeTheUpgrade() throws Exception {
+        Path dir = Files.createTempDirectory("drain-released");
+        Resident resident = TestServers.resident(Map.of("resident.state.store", "embedded",
+                "resident.state.dir", dir.toString(), "resident.shutdown.linger", "3s"), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        AtomicBoolean asking = new AtomicBoolean(true);
+        Thread requester = null;
+        try {
+            Browser browser = new Browser(uri);
+            String pageId = browser.benchPage();
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(() -> resident.drainAndStop(server));
+            // requests keep coming, as through a proxy that persists: the linger ends 250 ms after the last
+            Observe observe = new Observe(uri);
+            requester = Thread.ofPlatform().start(() -> {
+                while (asking.get()) {
+                    try {
+                        observe.readyStatus();
+                    } catch (RuntimeException e) {
+                        return; // the linger ended
+                    }
+                }
+            });
+            Eventually.await(Duration.ofSeconds(10), "released", () -> resident.lifecycle().released());
+
+            Reply refused = browser.rpc(pageId, "inc");
+            assertError(refused, 503, "unavailable");
+            long retryAfter = Long.parseLong(refused.headers().get("retry-after").get(0));
+            assertTrue(retryAfter >= 1 && retryAfter <= 3, "Retry-After " + retryAfter);
+
+            try (RawHttp socket = new RawHttp(uri)) {
+                byte[] key = new byte[16];
+                socket.send("GET /_/ws?page_id=" + URLEncoder.encode(pageId, StandardCharsets.UTF_8)
+                        + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
+                        + "\r\n\r\n");
+                RawHttp.Answer answer = socket.answer();
+                assertEquals(503, answer.status(), answer.toString());
+                assertTrue(answer.body().contains("\"unavailable\""), answer.body());
+                long socketRetryAfter = Long.parseLong(answer.headers().get("retry-after"));
+                assertTrue(socketRetryAfter >= 1 && socketRetryAfter <= 3, "Retry-After " + socketRetryAfter);
+            }
+            asking.set(false);
+            drain.get(30, TimeUnit.SECONDS);
+        } finally {
+            asking.set(false);
+            if (requester != null) {
+                requester.join();
+            }
+            if (server.isRunning()) {
+                server.stop();
+                resident.close();
+            }
+        }
     }
 
     /**

@@ -22,10 +22,12 @@ import java.util.Set;
  * connection: a proxy then keeps none of them to send a request on just as the process stops
  * (it would answer that request 502, as it must not send a POST again); its next request opens a
  * connection, which a stopped process refuses, and that one the proxy sends to another process.
+ * Once the drain has released the pages, a page socket is refused with 503 before its upgrade.
  */
 final class RequestGuard {
     private static final Set<Method> REFUSED = Set.of(Method.CONNECT, Method.TRACE);
     private static final HeaderName SEC_WEBSOCKET_KEY = HeaderNames.create("Sec-WebSocket-Key");
+    private static final String PAGE_SOCKET = WebFront.API_ROOT + "/ws";
     private final Lifecycle lifecycle;
     private final AllowedHosts hosts;
     private final TrustedProxies proxies;
@@ -74,6 +76,15 @@ final class RequestGuard {
             // Helidon 4.5 decodes the key without a check and fails with a 500 on a non-base64 key
             res.header(HeaderValues.CONNECTION_CLOSE);
             Errors.send(res, 400, "bad_request", "invalid Sec-WebSocket-Key header");
+            return false;
+        }
+        if (upgrade && lifecycle.released() && PAGE_SOCKET.equals(req.prologue().uriPath().path())) {
+            // its page is another process's to continue now: refused before the upgrade, where
+            // nothing ran, so a proxy may send it to another process at once (HAProxy's retry-on
+            // 503); after a 101 only the client could, after its backoff
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            Errors.send(res, ApiError.unavailable("this process is stopping; try again")
+                    .retryAfter(lifecycle.retryAfterSeconds()));
             return false;
         }
         return true;

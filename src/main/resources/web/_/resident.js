@@ -347,6 +347,8 @@ export class ResidentPage {
         if (this.transport === 'poll') this.#stopPolling(); // a socket tried again while polling: it takes over
         this.#live = true;
         this.#socketWorked = true;
+        ws.saidHello = true;
+        this.#socketFailures = 0; // refusals count again from here
         this.#attempt = 0;
         this.#setState('online');
         break;
@@ -396,7 +398,10 @@ export class ResidentPage {
       this.#attempt = 0;
       return this.#connect();
     }
-    if (code === 1008 || (!this.#socketWorked && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
+    // sockets that fail before their hello: at the start (blocked on the way, refused), or later
+    // refused with 1013 by a server full of sockets (after a restart, say): long-poll meanwhile
+    const refused = !ws.saidHello && (!this.#socketWorked || code === 1013);
+    if (code === 1008 || (refused && ++this.#socketFailures >= FAILURES_BEFORE_POLL)) {
       this.transport = 'poll'; // the socket is refused or blocked on the way: HTTP still works
       this.#attempt = 0;
       this.#trySocketLater(code, reason);

@@ -210,6 +210,15 @@ public final class SocketClient {
         }
     }
 
+    /** Sends one raw frame: any opcode, any fin, any payload (a protocol violation included). */
+    public void sendFrame(int opcode, byte[] payload, boolean fin) {
+        try {
+            socket.send(opcode, payload, fin);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Sends one text message as several frames of the bytes given, which need not end on a
      * character: a browser cuts a large message into frames by bytes.

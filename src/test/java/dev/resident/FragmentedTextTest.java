@@ -21,14 +21,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Review (wt-review): the WsConnection copy's decoder state around control frames and protocol violations. */
+/** The WsConnection copy's decoder state around control frames and protocol violations. */
 @ServerTest
 @Timeout(60)
-class ReviewFragmentedTextTest {
+class FragmentedTextTest {
     private static Resident resident;
     private final URI uri;
 
-    ReviewFragmentedTextTest(URI uri) {
+    FragmentedTextTest(URI uri) {
         this.uri = uri;
     }
 

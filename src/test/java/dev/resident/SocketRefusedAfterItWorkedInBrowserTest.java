@@ -20,15 +20,15 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Review (wt-review): a tab whose socket once worked (said hello) and is then refused with 1013 by a
- * server full of sockets never falls back to long-poll: {@code #socketWorked} stays true, so every
- * refusal is a plain {@code #retry} with the socket, and nothing reaches the page until a socket
- * place frees, though HTTP works all along. The tab of {@link SocketsRefusedInBrowserTest} whose
- * sockets were refused from the start polls meanwhile.
+ * A tab whose socket once worked (said hello) and is then refused with 1013 by a server full of
+ * sockets (after an eviction or a restart) polls meanwhile and gets its messages, as the tab of
+ * {@link SocketsRefusedInBrowserTest} whose sockets were refused from the start does. It used to
+ * retry the socket only, so nothing reached the page until a socket place freed, though HTTP
+ * worked all along.
  */
 @Tag("slow")
 @Timeout(120)
-class ReviewSocketRefusedAfterItWorkedInBrowserTest {
+class SocketRefusedAfterItWorkedInBrowserTest {
     private static final String OPEN = """
             const done = arguments[arguments.length - 1];
             import('/_/resident.js').then(async ({ openPage }) => {

@@ -53,6 +53,8 @@ const FINISHED = new Set(['done', 'failed', 'cancelled']);
  * that does not upgrade, a server full of sockets): use long-poll, and try a socket again now and then.
  */
 const FAILURES_BEFORE_POLL = 2;
+/** Sockets a tab that never had one tries in all, when they fail otherwise than with 1013 (see `#trySocketLater`). */
+const SOCKET_TRIES_WITHOUT_ONE = 6;
 /**
  * The server's closes that no call runs across (with `answers_before_close`): normal (the page
  * closed or expired), going away, message too big, page moving or session changed hands, page
@@ -414,11 +416,15 @@ export class ResidentPage {
    * While long-polling because sockets failed before they ever said hello (refused with 1013 by a
    * server full of sockets, or by a proxy that did not upgrade them then), tries a socket again after
    * a backoff that grows with each failure up to `maxRetryMs`: a moment of overload does not cost
-   * the tab its socket for good. One refused by policy (1008) is not tried again.
+   * the tab its socket for good. One refused by policy (1008) is not tried again, and in a tab that
+   * never had a socket only a server's 'try later' (1013) keeps the tries going past
+   * {@link SOCKET_TRIES_WITHOUT_ONE}: other failures there mean a proxy that does not upgrade, which
+   * would get a failing upgrade every `maxRetryMs` for the tab's life.
    */
   #trySocketLater(code, reason) {
     if (code === 4307 && reason) this.#follow(reason);
     if (code === 1008) return;
+    if (!this.#socketWorked && code !== 1013 && this.#socketFailures >= SOCKET_TRIES_WITHOUT_ONE) return;
     clearTimeout(this.#socketTimer);
     this.#socketTimer = setTimeout(() => {
       if (!this.#ended && this.transport === 'poll' && !this.#socket) this.#openSocket();
@@ -460,7 +466,7 @@ export class ResidentPage {
           this.#attempt = 0;
           return this.#pollLoop();
         }
-        if (!passing(error)) return this.#endFor(error);
+        if (!passing(error) && !signedOut(error)) return this.#endFor(error);
         return this.#retry(error.message, error.retryAfter);
       }
       this.#follow(reply.page_id);
@@ -561,7 +567,7 @@ export class ResidentPage {
         snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
       } catch (error) {
         if (this.#ended) return;
-        if (!passing(error)) return this.#endFor(error);
+        if (!passing(error) && !signedOut(error)) return this.#endFor(error);
         if (error.code === 'page_moved' && error.pageId && error.pageId !== this.id) {
           this.#follow(error.pageId); // it was not read: read it where it is now, at once (a few times)
           if (attempt < MOVE_RETRIES) continue;
@@ -609,13 +615,11 @@ export class ResidentPage {
 
   /**
    * Ends the page after a request for it (a poll, a reload) met an error that asking again will not
-   * change: `unknown_page`, or a 401 or 403 (the session that opened it is over, or a sign-on proxy
-   * in front no longer lets it through), ends it as gone, as the socket's 4404 does; any other
-   * (a 400, a proxy's 404...) with its own code and message.
+   * change: `unknown_page` as gone, as the socket's 4404 does; any other (a 400, a proxy's 404...)
+   * with its own code and message.
    */
   #endFor(error) {
     if (error.code === 'unknown_page') return this.#stop(GONE);
-    if (error.status === 401 || error.status === 403) return this.#stop(`${GONE} (${error.status}: ${error.message})`);
     this.#stop(error.message, error.code);
   }
 
@@ -685,6 +689,17 @@ export class ResidentPage {
 function passing(error) {
   return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500
     || error.code === 'page_moved' || (error.code === 'http_error' && error.status < 400);
+}
+
+/**
+ * Whether a page's own read (a poll, a reload) was refused by a sign-on gateway in front: Resident
+ * answers these reads 404 when the session ended, never 401 or 403, so such an answer is the
+ * gateway's, which lets requests through again once the user has signed in (as its login page,
+ * a success that is not JSON, does): the page says `reconnecting` with the reason and asks again
+ * after the backoff, and goes on where it was. A job check keeps rejecting on them.
+ */
+function signedOut(error) {
+  return error.status === 401 || error.status === 403;
 }
 
 /** Resolves a job's waiter with its result, or rejects it with its error. */
@@ -760,7 +775,8 @@ async function request(method, url, body, signal) {
   } catch (error) {
     throw new ResidentError('network', error.message, 0);
   }
-  if (response.status === 204) return null;
+  // Resident answers every read (GET) with a body: an empty success is a proxy's, an error as below
+  if (response.status === 204 && method !== 'GET') return null;
   const json = await response.json().catch(() => null);
   if (!response.ok) {
     const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));

@@ -39,10 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answered; a failed job check left {@code page.job(id)} waiting for an end it had already missed.
  * The reload here fails as a busy page answers it (429 {@code rate_limited}: a call holds the page
  * and {@code max-pending-rpc} is 1), the job check as a request lost on the network. A reload or a
- * poll answered with an error that asking again will not change (a 403, a 400: the answer of a
- * gateway in front, which the test's fetch stands in for) ends the page instead, with the reason;
- * a 401 or 403 as gone, as a socket's 4404 does: before, the reload was tried again for good,
- * every {@code maxRetryMs}, and so was the poll.
+ * poll answered with an error that asking again will not change (a 400: the answer of a gateway
+ * in front, which the test's fetch stands in for) ends the page instead, with the reason: before,
+ * the reload was tried again for good, every {@code maxRetryMs}, and so was the poll. A sign-on
+ * gateway's 403 (Resident never answers these reads so) is waited out, as its login page is.
  */
 @Tag("slow")
 @Timeout(120)
@@ -83,7 +83,7 @@ class ResyncInBrowserTest {
                   : path.startsWith('/_/poll') && window.pollAnswer ? answer(window.pollAnswer)
                   : await fetchAsBefore(url, init);
               if (path.startsWith('/_/page?')) window.reads.push(response.status);
-              if (path.startsWith('/_/poll') && response.ok && (await response.clone().json()).resync) window.resyncPolls++;
+              if (path.startsWith('/_/poll') && response.ok && (await response.clone().json().catch(() => ({}))).resync) window.resyncPolls++;
               return response;
             };
             import('/_/resident.js').then(async ({ openPage }) => {
@@ -219,20 +219,24 @@ class ResyncInBrowserTest {
     }
 
     @Test
-    void aReloadAnsweredForbiddenEndsThePageAsGoneInsteadOfTryingAgainForGood() {
+    void aReloadThatASignOnGatewayRefusesWaitsForItAndGoesOnWhereItWas() {
         String pageId = (String) chrome.driver().executeAsyncScript(OPEN, true);
         awayFromTheSocket(pageId);
         broadcast(HISTORY + 1); // more than the page keeps: its client resyncs when it is back
         chrome.driver().executeScript("""
-                window.pageReadAnswer = [403, '{"error":{"code":"forbidden","message":"not for this session"}}'];
+                window.pageReadAnswer = [403, '{"error":{"code":"forbidden","message":"sign in again"}}'];
                 localStorage.removeItem('test.refuse-websocket');
                 """);
 
-        Eventually.await(PATIENCE, "the page ended", this::clientState, () -> clientState().startsWith("offline"));
-        assertEquals("offline: the page is gone on the server (403: not for this session)",
-                chrome.strings("window.states").getLast());
-        assertEquals(List.of(403L), reads(), "read once, not again");
-        assertEquals("unknown_page", callOutcome(), "a call rejects as on a page gone");
+        Eventually.await(PATIENCE, "the gateway's refusal shown", () -> chrome.strings("window.states").toString(),
+                () -> chrome.strings("window.states").contains("reconnecting: sign in again"));
+        assertEquals(403L, reads().getFirst());
+        assertTrue(clientState().startsWith("reconnecting"), clientState());
+        chrome.driver().executeScript("window.pageReadAnswer = null"); // the user signed in again
+        Eventually.await(PATIENCE, "the page reloaded", () -> reads().contains(200L));
+        Eventually.await(PATIENCE, "the page online", this::clientState, () -> clientState().startsWith("online"));
+        assertEquals(1L, chrome.driver().executeScript("return window.resyncs;"));
+        assertTrue(callOutcome().startsWith("ran "), "the page goes on: a call runs");
     }
 
     @Test
@@ -246,6 +250,21 @@ class ResyncInBrowserTest {
         Eventually.await(PATIENCE, "the page ended", this::clientState, () -> clientState().startsWith("offline"));
         assertEquals("offline: not a poll this gateway lets through", chrome.strings("window.states").getLast());
         assertEquals("bad_request", callOutcome());
+    }
+
+    @Test
+    void aPollAnsweredEmptyByAProxyIsWaitedOut() {
+        chrome.driver().executeAsyncScript(OPEN, false);
+        chrome.driver().executeScript("window.pollAnswer = [204, null]");
+        broadcast(1); // answers the poll waiting on the server; the next ones get the proxy's 204
+
+        Eventually.await(PATIENCE, "the proxy's answer shown", () -> chrome.strings("window.states").toString(),
+                () -> chrome.strings("window.states").stream().anyMatch(state -> state.startsWith("reconnecting: 204")));
+        long seq = ((Number) chrome.driver().executeScript("return window.page.seq;")).longValue();
+        chrome.driver().executeScript("window.pollAnswer = null");
+        broadcast(1);
+        Eventually.await(PATIENCE, "the broadcast arrived over long-poll", this::clientState,
+                () -> clientState().startsWith("online, seq " + (seq + 1)));
     }
 
     /** An rpc on the page: its result, or its error's code. */

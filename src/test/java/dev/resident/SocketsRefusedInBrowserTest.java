@@ -25,7 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * long-polls meanwhile, and tries a socket again after a growing backoff; once the server has room,
  * the socket takes over and the polling stops. Before, two sockets refused before their hello
  * switched the tab to long-poll for good: a moment of overload cost it its socket for the rest of
- * its life.
+ * its life. A tab behind a proxy that never upgrades (its sockets fail on the network, never said
+ * hello) stops trying after six, so that it does not send a failing upgrade every {@code maxRetryMs}
+ * for good.
  */
 @Tag("slow")
 @Timeout(120)
@@ -81,6 +83,42 @@ class SocketsRefusedInBrowserTest {
             server.stop();
             resident.close();
         }
+    }
+
+    @Test
+    void aTabBehindAProxyThatNeverUpgradesStopsTryingSocketsAfterAFew() throws InterruptedException {
+        Resident resident = TestServers.resident(Map.of(), new PageTypes());
+        WebServer server = WebServer.builder().port(0).shutdownHook(false).update(resident::setup).build().start();
+        URI uri = URI.create("http://localhost:" + server.port());
+        try (Chrome chrome = Chrome.start()) {
+            chrome.driver().get(uri.resolve("/_/resident.js").toString());
+            chrome.driver().executeScript("""
+                    localStorage.setItem('test.refuse-websocket', 'yes');
+                    window.sockets = 0;
+                    const Counted = window.WebSocket;
+                    window.WebSocket = class extends Counted {
+                      constructor(url, protocols) { window.sockets++; super(url, protocols); }
+                    };
+                    """);
+            chrome.driver().executeAsyncScript(OPEN);
+            Eventually.await(PATIENCE, "online over long-poll, six sockets tried", () -> describe(chrome) + ", " + sockets(chrome),
+                    () -> "online poll".equals(describe(chrome)) && sockets(chrome) == 6);
+            // without the bound a socket is tried every maxRetryMs (400 ms) for the tab's life: none
+            // may come in five times that
+            Thread.sleep(2_000);
+            assertEquals(6, sockets(chrome), "no socket tried after the sixth");
+            long seq = ((Number) chrome.driver().executeScript("return window.page.seq;")).longValue();
+            broadcast(uri);
+            Eventually.await(PATIENCE, "the broadcast arrived over long-poll",
+                    () -> ((Number) chrome.driver().executeScript("return window.page.seq;")).longValue() == seq + 1);
+        } finally {
+            server.stop();
+            resident.close();
+        }
+    }
+
+    private static long sockets(Chrome chrome) {
+        return ((Number) chrome.driver().executeScript("return window.sockets;")).longValue();
     }
 
     private static String describe(Chrome chrome) {

@@ -17,8 +17,8 @@
 /*
  * Resident's patch of this Helidon 4.5.0 class (helidon-webserver-websocket, same package, so it
  * comes first on the class path from resident.jar). The one change: a text message in several
- * frames is decoded by one UTF-8 decoder across its frames (text(...) below), which keeps the
- * bytes of a character that a frame's end cut (at most 3) for the next frame. RFC 6455 §5.6 lets
+ * frames is decoded across its frames (text(...) below): the bytes of a character that a frame's
+ * end cut (at most 3) are decoded with the next frame's. RFC 6455 §5.6 lets
  * a frame end inside a character, and Chrome cuts messages past 64 KB into frames by bytes;
  * Helidon decoded each frame by itself, so such a character reached the listener as U+FFFD
  * replacement characters (a user's input silently changed) and counted more bytes than it was.
@@ -33,11 +33,6 @@ package io.helidon.webserver.websocket;
 
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -92,9 +87,7 @@ public class WsConnection implements ServerConnection, WsSession {
     private final Lock sendLock = new ReentrantLock();
 
     private ContinuationType recvContinuation = ContinuationType.NONE;
-    /** Resident: the decoder of a text message arriving in several frames; null between them. */
-    private CharsetDecoder textDecoder;
-    /** Resident: the bytes of a character the last frame's end cut, for the next frame (at most 3). */
+    /** Resident: the bytes of a character the last frame's end cut, for the next frame (at most 3); null between messages. */
     private byte[] textCarried;
     private boolean sendContinuation;
     private final AtomicBoolean closeSent = new AtomicBoolean();
@@ -362,43 +355,47 @@ public class WsConnection implements ServerConnection, WsSession {
 
     /**
      * Resident: the text of a text message's frame. A message in one frame is decoded as Helidon
-     * did; in several, one decoder runs across them, so a character a frame's end cut is decoded
-     * whole with the next frame, and the last frame ends what is left unfinished as malformed.
+     * did; in several, each frame's bytes up to its last whole character are decoded, and the bytes
+     * of a character its end cut (at most 3) go before the next frame's, so that character is
+     * decoded whole; the last frame decodes everything, an unfinished character as malformed.
      */
     private String text(BufferData payload, boolean first, boolean last) {
         if (first) {
-            textDecoder = null; // a text frame starts a message
-            textCarried = null;
+            textCarried = null; // a text frame starts a message
             if (last) {
                 return payload.readString(payload.available(), StandardCharsets.UTF_8);
             }
         }
-        if (textDecoder == null) {
-            textDecoder = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE);
-            textCarried = new byte[0];
+        int carried = textCarried == null ? 0 : textCarried.length;
+        byte[] bytes = new byte[carried + payload.available()];
+        if (carried > 0) {
+            System.arraycopy(textCarried, 0, bytes, 0, carried);
         }
-        byte[] bytes = new byte[textCarried.length + payload.available()];
-        System.arraycopy(textCarried, 0, bytes, 0, textCarried.length);
-        payload.read(bytes, textCarried.length, bytes.length - textCarried.length);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never gives more chars than bytes
-        CoderResult result = textDecoder.decode(in, out, last);
-        if (last && result.isUnderflow()) {
-            result = textDecoder.flush(out);
+        payload.read(bytes, carried, bytes.length - carried);
+        int whole = last ? bytes.length : wholeCharactersEnd(bytes);
+        textCarried = last ? null : Arrays.copyOfRange(bytes, whole, bytes.length);
+        return new String(bytes, 0, whole, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Resident: where the bytes' last whole character ends: before the lead byte of a sequence
+     * that the end cut (found among the last 3 bytes), else at the end. Bytes that are no UTF-8
+     * stay in, and become U+FFFD where they are decoded.
+     */
+    private static int wholeCharactersEnd(byte[] bytes) {
+        int end = bytes.length;
+        for (int i = end - 1; i >= Math.max(0, end - MAX_CARRIED); i--) {
+            int b = bytes[i] & 0xFF;
+            if (b < 0x80) {
+                return end; // ASCII: nothing cut
+            }
+            if (b >= 0xC0) { // a lead byte: how long its sequence is
+                int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+                return end - i < length ? i : end;
+            }
+            // a continuation byte: its lead is further back
         }
-        // with its errors replaced, a decoder stops only for want of bytes, leaving the start of one character
-        if (!result.isUnderflow() || in.remaining() > MAX_CARRIED || (last && in.hasRemaining())) {
-            throw new IllegalStateException("UTF-8 decoder stopped with " + result + " and " + in.remaining() + " bytes left");
-        }
-        if (last) {
-            textDecoder = null;
-            textCarried = null;
-        } else {
-            textCarried = Arrays.copyOfRange(bytes, in.position(), bytes.length);
-        }
-        return out.flip().toString();
+        return end;
     }
 
     private ClientWsFrame readFrame() {

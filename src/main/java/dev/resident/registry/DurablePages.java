@@ -183,6 +183,20 @@ final class DurablePages {
     }
 
     /**
+     * The id under which another process runs the page saved under {@code key} now, when it is
+     * {@code connection}'s (same connection and tenure, as {@link #adopt} checks) and that process
+     * has claimed it since this one let it go: for a process that released its pages to send their
+     * callers there at once. Reads only; claims nothing.
+     */
+    Optional<String> continuedElsewhere(String key, Connection connection) {
+        return read(key).flatMap(stored -> PageRecord.decode(stored.value()))
+                .filter(record -> record.page().connectionId().equals(connection.key())
+                        && record.tenure().equals(connection.tenure())
+                        && !record.released() && !record.owner().equals(self))
+                .map(record -> record.page().id());
+    }
+
+    /**
      * Starts writing the page's snapshot (encoded here, on the caller's thread); a page another
      * process took over is dropped when the answer says so.
      *

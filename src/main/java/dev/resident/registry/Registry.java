@@ -174,6 +174,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         ResidentPage page = pages.get(key);
         if (page == null && store.durable()) {
             if (released) {
+                // another process may have continued it already: its caller goes there at once
+                Optional<String> continued = durablePages.continuedElsewhere(key, connection);
+                if (continued.isPresent() && !continued.get().equals(pageId)) {
+                    throw new PageMoved(continued.get());
+                }
                 throw new PageException(503, "unavailable", "this process is stopping; try again")
                         .retryAfter(stoppingRetryAfter.getAsLong());
             }

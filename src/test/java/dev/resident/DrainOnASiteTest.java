@@ -22,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  * A process of a site that has released its pages and lingers (requests still come, as through a
  * proxy that persists) sends a call for a page that another process has continued since straight
  * there: 409 {@code page_moved} with the page's id now, which the client follows at once. Before,
- * it answered 503 with its {@code Retry-After}, and the call waited that long. Another session
- * learns nothing of the page: 404, as for any page not its own.
+ * it answered 503 with its {@code Retry-After}, and the call waited that long. Until another
+ * process has it, the 503 says {@code Retry-After: 1} (not what is left of the linger: on a site
+ * the page's socket reconnecting through the balancer continues it elsewhere within moments).
+ * Another session learns nothing of the page: 404, as for any page not its own.
  */
 @Timeout(120)
 class DrainOnASiteTest {
@@ -54,6 +56,10 @@ class DrainOnASiteTest {
             });
             try {
                 Eventually.await(PATIENCE, "p01 released its pages", () -> p01.resident().lifecycle().released());
+
+                Reply early = onP01.rpc(pageId, "inc"); // no other process has it yet
+                assertEquals(503, early.status(), early.body());
+                assertEquals("1", early.header("retry-after"), "on a site: ask again in a second, not after the linger");
 
                 Browser onP02 = p02.browser();
                 onP02.useSession(onP01.connectionId());

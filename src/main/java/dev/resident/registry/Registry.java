@@ -179,8 +179,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 if (continued.isPresent() && !continued.get().equals(pageId)) {
                     throw new PageMoved(continued.get());
                 }
+                // on a site another process continues it as soon as any request for it lands there (its
+                // socket's reconnect, through the balancer): asked again in a second, it has likely
+                // moved; alone, nothing can continue it before this process stops answering
                 throw new PageException(503, "unavailable", "this process is stopping; try again")
-                        .retryAfter(stoppingRetryAfter.getAsLong());
+                        .retryAfter(store.shared() ? 1 : stoppingRetryAfter.getAsLong());
             }
             boolean[] reserved = new boolean[1];
             try {

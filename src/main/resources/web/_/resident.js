@@ -168,6 +168,8 @@ export class ResidentPage {
   #live = false;       // the socket said hello: rpc may use it
   #socketWorked = false;
   #socketFailures = 0;
+  /** Sockets of a tab that never had one that failed before their hello otherwise than with 1013 (see `#trySocketLater`). */
+  #otherSocketFailures = 0;
   #calls = new Map();  // rpc id -> {resolve, reject}
   #nextCall = 1;
   #attempt = 0;
@@ -394,6 +396,7 @@ export class ResidentPage {
       else call.reject(new ResidentError('network', 'connection lost', 0));
     }
     if (this.#ended) return;
+    if (!ws.saidHello && code !== 1013) this.#otherSocketFailures++; // only these count towards SOCKET_TRIES_WITHOUT_ONE
     if (this.transport === 'poll') return this.#trySocketLater(code, reason); // tried while polling: the poll goes on
     if (code === 4307 && reason) {
       this.#follow(reason); // the page runs on another process now: go there at once
@@ -424,7 +427,7 @@ export class ResidentPage {
   #trySocketLater(code, reason) {
     if (code === 4307 && reason) this.#follow(reason);
     if (code === 1008) return;
-    if (!this.#socketWorked && code !== 1013 && this.#socketFailures >= SOCKET_TRIES_WITHOUT_ONE) return;
+    if (!this.#socketWorked && code !== 1013 && this.#otherSocketFailures >= SOCKET_TRIES_WITHOUT_ONE) return;
     clearTimeout(this.#socketTimer);
     this.#socketTimer = setTimeout(() => {
       if (!this.#ended && this.transport === 'poll' && !this.#socket) this.#openSocket();

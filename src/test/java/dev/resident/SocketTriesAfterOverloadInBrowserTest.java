@@ -16,11 +16,11 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Review (wt-review2): README says a tab that never had a socket "stops trying after six that failed
- * otherwise than with 1013". resident.js stops at the first non-1013 failure once six tries of any
- * kind failed: a tab refused with 1013 by a full server six times that then meets one failure of
- * another kind (a restart's refused connection, a draining process's 1001) never tries a socket
- * again, and stays on long-poll for its life although the server has room again.
+ * A tab that never had a socket stops trying sockets after six that failed otherwise than with
+ * 1013 (a proxy that never upgrades); 1013s (a full server) do not count. A tab refused with 1013
+ * six times that then meets one failure of another kind (a restart's refused connection, a
+ * draining process's 1001) keeps trying, and its socket takes over once the server has room. It
+ * used to stop at that first other failure and long-poll for its life.
  */
 @Tag("slow")
 @Timeout(120)

@@ -31,6 +31,30 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 class DrainOnASiteTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
+    /**
+     * A read of a page alive on another process that came here (a balancer's retry of a 503 there,
+     * or of the drain evicting it before its released record is written) waits a second, not the
+     * default five: its process answers it or lets go of it within moments.
+     */
+    @Test
+    void aPageAliveOnAnotherProcessIsAskedForAgainInASecond() throws Exception {
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             NatsSite site = new NatsSite(nats, Map.of("resident.state.store", "nats"))) {
+            NatsSite.Node p01 = site.start("p01");
+            NatsSite.Node p02 = site.start("p02");
+            Browser onP01 = p01.browser();
+            String pageId = onP01.benchPage();
+            assertEquals(1, onP01.incBench(pageId, 1));
+            Browser onP02 = p02.browser();
+            onP02.useSession(onP01.connectionId());
+
+            Reply read = onP02.get("/_/page?page_id=" + Browser.encode(pageId));
+            assertEquals(503, read.status(), read.body());
+            assertEquals("1", read.header("retry-after"));
+            assertEquals(2, onP01.incBench(pageId, 1), "still p01's, nothing lost");
+        }
+    }
+
     @Test
     void aStoppingProcessSendsACallForAPageContinuedElsewhereThereAtOnce() throws Exception {
         try (NatsTestServer nats = new NatsTestServer("-js");

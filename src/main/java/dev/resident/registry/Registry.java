@@ -201,8 +201,10 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 if (moved.pageId().equals(pageId)) {
                     // its process holds it (or died and its lease has not run out, or this process is
                     // just back from an outage and waits for it to renew): the client already names it
-                    // rightly, and only waiting helps
-                    throw new PageException(503, "unavailable", "the page's process is not reachable; try again");
+                    // rightly, and only waiting helps: a second, as its process answers or lets go of
+                    // it within moments (a drain releasing it; a balancer's retry that came here)
+                    throw new PageException(503, "unavailable", "the page's process is not reachable; try again")
+                            .retryAfter(1);
                 }
                 throw moved;
             } finally {

@@ -469,7 +469,7 @@ export class ResidentPage {
           this.#attempt = 0;
           return this.#pollLoop();
         }
-        if (!passing(error) && !signedOut(error)) return this.#endFor(error);
+        if (!readMayPass(error)) return this.#endFor(error);
         return this.#retry(error.message, error.retryAfter);
       }
       this.#follow(reply.page_id);
@@ -570,7 +570,7 @@ export class ResidentPage {
         snapshot = await request('GET', `/_/page?page_id=${encodeURIComponent(this.id)}`);
       } catch (error) {
         if (this.#ended) return;
-        if (!passing(error) && !signedOut(error)) return this.#endFor(error);
+        if (!readMayPass(error)) return this.#endFor(error);
         if (error.code === 'page_moved' && error.pageId && error.pageId !== this.id) {
           this.#follow(error.pageId); // it was not read: read it where it is now, at once (a few times)
           if (attempt < MOVE_RETRIES) continue;
@@ -695,14 +695,15 @@ function passing(error) {
 }
 
 /**
- * Whether a page's own read (a poll, a reload) was refused by a sign-on gateway in front: Resident
- * answers these reads 404 when the session ended, never 401 or 403, so such an answer is the
- * gateway's, which lets requests through again once the user has signed in (as its login page,
- * a success that is not JSON, does): the page says `reconnecting` with the reason and asks again
- * after the backoff, and goes on where it was. A job check keeps rejecting on them.
+ * Whether a failed read of a page's own (a poll, a reload) may succeed later: what {@link passing}
+ * says, and a 401 or 403. Resident answers these reads 404 when the session ended, never 401 or
+ * 403, so such an answer is a sign-on gateway's, which lets requests through again once the user
+ * has signed in (as its login page, a success that is not JSON, does): the page says
+ * `reconnecting` with the reason and asks again after the backoff, and goes on where it was. A job
+ * check keeps rejecting on them (Resident's own `/_/jobs` answers 401 without a session).
  */
-function signedOut(error) {
-  return error.status === 401 || error.status === 403;
+function readMayPass(error) {
+  return passing(error) || error.status === 401 || error.status === 403;
 }
 
 /** Resolves a job's waiter with its result, or rejects it with its error. */

@@ -1,6 +1,5 @@
 package dev.resident;
 
-import dev.resident.json.Json;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Chrome;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 
@@ -74,10 +72,7 @@ class SocketRefusedAfterItWorkedInBrowserTest {
     }
 
     private static void broadcast(URI uri) {
-        Browser.Reply reply = new Browser(uri).send(HttpRequest.newBuilder(uri.resolve("/_/broadcast"))
-                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Json.object().put("topic", "room")))));
+        Browser.Reply reply = new Browser(uri).broadcast("room");
         assertEquals(202, reply.status(), reply.body());
     }
 }

@@ -163,6 +163,14 @@ public final class Browser {
         return rpc(pageId, method, null, null);
     }
 
+    /** A broadcast of {@code topic} to every page, as an app with the test servers' admin token sends it. */
+    public Reply broadcast(String topic) {
+        return send(HttpRequest.newBuilder(base.resolve("/_/broadcast"))
+                .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Json.object().put("topic", topic)))));
+    }
+
     public Reply login(String user, String password) {
         return post("/_/login", Json.object().put("user", user).put("password", password));
     }

@@ -66,6 +66,26 @@ final class AdminMessages {
         return bytes(body);
     }
 
+    /**
+     * Drops the last half of each of the state's lists (a list of one row loses it), the oldest
+     * rows: a state too large for one message is sent with fewer.
+     *
+     * @return false when every list was empty already
+     */
+    static boolean halveRows(ObjectNode state) {
+        boolean any = false;
+        for (String list : AdminRows.LISTS) {
+            if (state.get(list) instanceof ArrayNode rows && !rows.isEmpty()) {
+                any = true;
+                int keep = rows.size() / 2;
+                while (rows.size() > keep) {
+                    rows.remove(rows.size() - 1);
+                }
+            }
+        }
+        return any;
+    }
+
     record Hello(String process, boolean answer, boolean leaving) {
     }
 

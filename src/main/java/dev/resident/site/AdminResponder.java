@@ -1,5 +1,6 @@
 package dev.resident.site;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.resident.metrics.ResidentMeters;
 import dev.resident.page.PageException;
 import dev.resident.site.AdminMessages.Hello;
@@ -12,6 +13,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 
 import java.lang.System.Logger.Level;
+import java.util.Map;
 
 /**
  * Answers the other processes' admin requests about this process: its state on the site's state
@@ -81,10 +83,26 @@ final class AdminResponder {
         }
         long now = System.currentTimeMillis();
         known.seen(request.from(), now);
-        byte[] reply = request.action().equals("state")
-                ? AdminMessages.stateReply(self, local.health(now), local.state(now), known.others(now))
-                : act(request);
+        byte[] reply = request.action().equals("state") ? stateReply(now) : act(request);
         publish(replyTo, reply);
+    }
+
+    /**
+     * This process's state as one message NATS carries ({@code max_payload}, 1 MB by default): 500
+     * rows of pages that watch many tables can be more, and the client refuses a larger message
+     * unsent, so the asker would list this process, up, as missing. Its lists lose their last
+     * half (the oldest connections and pages) until it fits; the counts stay complete.
+     */
+    private byte[] stateReply(long now) {
+        ObjectNode health = local.health(now);
+        ObjectNode state = local.state(now);
+        Map<String, Long> others = known.others(now);
+        byte[] reply = AdminMessages.stateReply(self, health, state, others);
+        long most = connection.getMaxPayload();
+        while (most > 0 && reply.length > most && AdminMessages.halveRows(state)) {
+            reply = AdminMessages.stateReply(self, health, state, others);
+        }
+        return reply;
     }
 
     private byte[] act(Request request) {

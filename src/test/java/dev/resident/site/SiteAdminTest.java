@@ -169,6 +169,41 @@ class SiteAdminTest {
         assertError(delete("/_/admin/pages/AAAAAAAAAAAAAAAAAAAAAA%7C" + "%E2%82%AC".repeat(70)), 404, "unknown_page");
     }
 
+    /**
+     * A process whose pages watch many tables (a dashboard page type watching 64 tables of long
+     * names) holds more than NATS carries in one message (1 MB by default) in its 500 rows: it must
+     * still answer the site's view, with fewer rows and complete counts. Before, its reply was
+     * refused by the NATS client unsent, and the view listed a process that was up as missing,
+     * with none of its pages, on every refresh.
+     */
+    @Test
+    void aProcessWithMoreRowsThanOneNatsMessageCarriesIsStillShownUp() {
+        List<String> tables = java.util.stream.IntStream.range(0, 64)
+                .mapToObj(i -> "accounting.%02d.".formatted(i) + "x".repeat(140)).toList();
+        Node p04 = site.start("p04", new dev.resident.page.PageTypes().register(dev.resident.page.PageType
+                .builder("/dashboard", (page, params) -> {
+                    tables.forEach(page::subscribe);
+                    return new Object();
+                }).build()));
+        Eventually.await(WAIT, "p04 ready", p04::ready);
+        int opened = 0;
+        for (int guest = 0; guest < 2; guest++) {
+            Browser browser = p04.browser();
+            for (int i = 0; i < 64; i++) {
+                assertEquals(201, browser.post("/_/pages", "{\"path\":\"/dashboard\"}").status());
+                opened++;
+            }
+        }
+        int pages = opened;
+        Eventually.await(WAIT, "p01's view shows p04 up with its pages",
+                () -> "up".equals(statuses(state()).get("p04")));
+        JsonNode state = state();
+        assertEquals(pages, row(state.get("processes"), "process", "p04").get("counts").get("pages").asInt(),
+                "its counts are complete");
+        assertTrue(StreamSupport.stream(state.get("pages").spliterator(), false)
+                .anyMatch(row -> row.get("process").asText().equals("p04")), "some of its rows are shown");
+    }
+
     @Test
     void drainingAnotherProcessTurnsItsReadyDownAndAnUnknownOneIs404() {
         assertError(drain("p77"), 404, "unknown_process");

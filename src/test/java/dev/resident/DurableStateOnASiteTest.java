@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -197,6 +198,54 @@ class DurableStateOnASiteTest {
             assertEquals(4, onP01.incBench(pageId, 1), "the page stays p01's");
             assertLapseCounted(observe);
             assertEquals(0, observe.metric("resident_pages_lost_total"));
+        }
+    }
+
+    /**
+     * A process paused for longer than its pages' idle time (a machine suspended, a VM stunned):
+     * another continues its page meanwhile, and the paused one, when it runs again, finds its old
+     * copy expired at its next sweep. Its copy is another process's page now: dropping it must
+     * leave the saved page alone. Before, the sweep closed it for good, which deleted the saved
+     * copy that p02 runs, and p02 dropped the page at its next write: its user's page ended.
+     */
+    @Test
+    void aProcessBackFromAPauseLongerThanAPagesIdleTimeLeavesThePageContinuedElsewhere(@TempDir Path dir)
+            throws Exception {
+        Duration idleTtl = Duration.ofSeconds(4);
+        String yaml = leases().replace("resident:\n", "resident:\n  sweep-interval: 200ms\n  pages:\n    idle-ttl: "
+                + idleTtl.toSeconds() + "s\n");
+        try (NatsTestServer nats = new NatsTestServer("-js");
+             MainProcess p01 = MainProcess.start(site(nats, "p01"), yaml, dir);
+             MainProcess p02 = MainProcess.start(site(nats, "p02"), yaml, dir);
+             Connection client = Nats.connect(nats.url())) {
+            Browser onP01 = new Browser(p01.uri());
+            String pageId = alicesPageCountedToThree(onP01);
+            long lastCallOnP01 = System.nanoTime();
+            KeyValue pages = client.keyValue("durable_pages");
+            String key = pageId.substring(0, pageId.indexOf('|'));
+
+            p01.pause();
+            Browser onP02 = new Browser(p02.uri());
+            onP02.useSession(onP01.connectionId());
+            Reply continued = await(() -> onP02.rpc(pageId, "inc", null, null)); // once p01's lease ran out
+            assertEquals(4, continued.json().get("result").asInt());
+            String newId = continued.json().get("page_id").asText();
+            SocketClient socket = onP02.socket(newId); // its tab is open: the page never expires on p02
+            socket.next("hello");
+            // the pause lasts until p01's copy has been idle past its time
+            Eventually.await(PATIENCE, "p01's copy idle past its time",
+                    () -> System.nanoTime() - lastCallOnP01 > idleTtl.plusSeconds(1).toNanos());
+            p01.resume();
+            Observe p01Meters = new Observe(p01.uri());
+            Eventually.await(PATIENCE, "p01 let its old copy go", () -> p01Meters.metric("resident_pages_expired_total")
+                    + p01Meters.metric("resident_pages_lost_total") >= 1);
+
+            KeyValueEntry saved = pages.get(key);
+            assertTrue(saved != null && saved.getValue() != null, "p02's page is still saved: " + saved);
+            socket.send(Json.object().put("t", "rpc").put("id", 1).put("method", "inc"));
+            assertEquals(5, socket.next("result").path("result").asInt());
+            awaitSaved(p02.uri());
+            assertEquals(6, onP02.incBench(newId, 1), "the page goes on on p02");
         }
     }
 

@@ -382,6 +382,18 @@ final class DurablePages {
         ownership.beforeCall(page, held);
     }
 
+    /**
+     * Before {@code page} is closed for good here by this process alone (it expired): whether its
+     * saved copy is still this process's to delete. After a lapse of the lease (a pause longer than
+     * the page's idle time) another process may run it now: it is then dropped here (as
+     * {@code lost}) and its copy, the other's page, stays.
+     *
+     * @param held every page this process holds
+     */
+    boolean stillOwnToClose(ResidentPage page, Collection<ResidentPage> held) {
+        return ownership.beforeCall(page, held);
+    }
+
     /** A page left this process: nothing about it is kept for its next call. */
     void left(ResidentPage page) {
         ownership.forget(page);

@@ -46,26 +46,28 @@ final class OwnershipChecks {
      * lapse of the lease and another process runs it, or closed it, now.
      *
      * @param held every page this process holds
+     * @return false when it was dropped
      */
-    void beforeCall(ResidentPage page, Collection<ResidentPage> held) {
+    boolean beforeCall(ResidentPage page, Collection<ResidentPage> held) {
         long lapses = leases.lapses();
         if (lapses != lapsesSeen) {
             noteLapse(lapses, held);
         }
         String key = StateKeys.page(page.id());
         if (unchecked.isEmpty() || !unchecked.contains(key)) {
-            return;
+            return true;
         }
         boolean own;
         try {
             own = stillOwn(key, page);
         } catch (StateUnavailable e) {
-            return; // checked at a later call, once the store answers
+            return true; // checked at a later call, once the store answers
         }
         unchecked.remove(key);
         if (!own) {
             takenOver.accept(page);
         }
+        return own;
     }
 
     /** A page left this process (closed, evicted, taken over): it needs no check at its next call. */

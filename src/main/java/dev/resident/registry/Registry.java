@@ -300,8 +300,11 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {
             if (page.expired(now)) {
-                closePage(page, 1000, "expired");
-                meters.pagesExpired.increment();
+                // after a pause another process may have continued it: then only this copy goes
+                if (durablePages.stillOwnToClose(page, pages.values())) {
+                    closePage(page, 1000, "expired");
+                    meters.pagesExpired.increment();
+                }
             } else if (durablePages.dueForRefresh(page, now)) {
                 writer.changed(page);
             }

@@ -383,8 +383,8 @@ final class DurablePages {
     }
 
     /**
-     * Before {@code page} is closed for good here by this process alone (it expired): whether its
-     * saved copy is still this process's to delete. After a lapse of the lease (a pause longer than
+     * Before {@code page} is closed for good here (it expired, an admin dropped it, its share held
+     * too much): whether its saved copy is still this process's to delete. After a lapse of the lease (a pause longer than
      * the page's idle time) another process may run it now: it is then dropped here (as
      * {@code lost}) and its copy, the other's page, stays.
      *

@@ -225,11 +225,23 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         return Optional.of(page);
     }
 
-    /** Drops a page for good (its client closed it, it expired, an admin dropped it): its socket is closed with {@code socketCode}. */
-    public void closePage(ResidentPage page, int socketCode, String reason) {
+    /**
+     * Drops a page for good (its client closed it, it expired, an admin dropped it, its share held
+     * too much): its socket is closed with {@code socketCode} and its saved copy deleted. After a
+     * lapse of this process's lease (a pause longer than the lease) another process may run the page
+     * now, from that copy: then only this process's stale copy goes, as {@code lost}, and the
+     * other's page stays.
+     *
+     * @return false when the page was another process's by now
+     */
+    public boolean closePage(ResidentPage page, int socketCode, String reason) {
+        if (!durablePages.stillOwnToClose(page, pages.values())) {
+            return false;
+        }
         evict(page, socketCode, reason);
         writer.forget(page);
         durablePages.delete(page);
+        return true;
     }
 
     /**
@@ -268,8 +280,9 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         try {
             for (ResidentPage page : shares.recount(pages.values(), sessions.held(),
                     key -> sessions.byKey(key).orElse(null), now, settings.maxHeldPerShare())) {
-                closePage(page, 1009, "the pages of this user or address hold too much");
-                meters.pagesOverShare.increment();
+                if (closePage(page, 1009, "the pages of this user or address hold too much")) {
+                    meters.pagesOverShare.increment();
+                }
             }
         } finally {
             weighing.unlock();
@@ -300,9 +313,7 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
     public void sweep(long now) {
         for (ResidentPage page : pages.values()) {
             if (page.expired(now)) {
-                // after a pause another process may have continued it: then only this copy goes
-                if (durablePages.stillOwnToClose(page, pages.values())) {
-                    closePage(page, 1000, "expired");
+                if (closePage(page, 1000, "expired")) {
                     meters.pagesExpired.increment();
                 }
             } else if (durablePages.dueForRefresh(page, now)) {

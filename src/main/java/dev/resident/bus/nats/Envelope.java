@@ -34,6 +34,13 @@ final class Envelope {
         return bytes(body);
     }
 
+    /** The events {@code [{"action":"*"}]}: the table may have changed in ways its pages were not told (reload). */
+    static ArrayNode reloadAll() {
+        ArrayNode events = Json.array();
+        events.addObject().put("action", "*");
+        return events;
+    }
+
     byte[] notice(UserNotice notice) {
         ObjectNode body = header().put("user", notice.user()).put("topic", notice.topic());
         body.set("payload", notice.payload());

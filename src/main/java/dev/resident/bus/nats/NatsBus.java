@@ -63,7 +63,10 @@ final class NatsBus implements Bus, NatsLink {
 
     @Override
     public void publish(DbEvent event) {
-        sender.send(subjects.table(event.table()), envelope.dbevent(event));
+        // a batch past NATS's max_payload cannot cross: the other processes' pages reload the table instead
+        String table = event.table(); // the stand-in keeps the name only, not the rows
+        sender.send(subjects.table(table), envelope.dbevent(event),
+                () -> envelope.dbevent(new DbEvent(table, Envelope.reloadAll(), null)));
         listener.onDbEvent(event);
     }
 

@@ -1,6 +1,7 @@
 package dev.resident.bus.nats;
 
 import java.util.ArrayDeque;
+import java.util.function.Supplier;
 
 /**
  * Messages waiting for NATS, oldest first, bounded in bytes; a message that does not fit is
@@ -46,10 +47,12 @@ final class OutageBuffer {
     /**
      * One message for NATS.
      *
-     * @param subject where it goes
-     * @param data    the encoded envelope
+     * @param subject  where it goes
+     * @param data     the encoded envelope
+     * @param tooLarge what to send instead when {@code data} is past the server's {@code max_payload}
+     *                 (made only then), or null: nothing
      */
-    record Outgoing(String subject, byte[] data) {
+    record Outgoing(String subject, byte[] data, Supplier<byte[]> tooLarge) {
         long size() {
             return subject.length() + data.length;
         }

@@ -2,6 +2,7 @@ package dev.resident.bus.nats;
 
 import dev.resident.bus.nats.OutageBuffer.Outgoing;
 import dev.resident.metrics.ResidentMeters;
+import dev.resident.ops.ThrottledLog;
 import io.nats.client.Connection;
 
 import java.lang.System.Logger.Level;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The outbound half of the bus. While NATS is reachable a message goes straight to the connection;
@@ -20,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Sender {
     private static final System.Logger LOGGER = System.getLogger(Sender.class.getName());
+    private final ThrottledLog tooLargeLog = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofSeconds(30));
     private final ReentrantLock lock = new ReentrantLock();
     private final OutageBuffer buffer;
     private final Duration grace;
@@ -65,7 +68,16 @@ final class Sender {
 
     /** Sends a message now, or buffers it while NATS cannot take it. */
     void send(String subject, byte[] data) {
-        Outgoing message = new Outgoing(subject, data);
+        send(subject, data, null);
+    }
+
+    /**
+     * Sends a message now, or buffers it while NATS cannot take it.
+     *
+     * @param tooLarge what to send instead if NATS refuses {@code data} as past its {@code max_payload}
+     */
+    void send(String subject, byte[] data, Supplier<byte[]> tooLarge) {
+        Outgoing message = new Outgoing(subject, data, tooLarge);
         lock.lock();
         try {
             if (closed) {
@@ -177,7 +189,14 @@ final class Sender {
     /** Hands a message to the connection; false if the connection cannot take it now. */
     private boolean publish(Outgoing message) {
         try {
-            connection.publish(message.subject(), message.data());
+            byte[] data = message.data();
+            long max = connection.getMaxPayload();
+            if (max > 0 && data.length > max && message.tooLarge() != null) {
+                tooLargeLog.log("a bus message of " + data.length + " bytes is past NATS's max_payload (" + max
+                        + ") on " + Subjects.forLog(message.subject()) + ": the other processes get its stand-in");
+                data = message.tooLarge().get();
+            }
+            connection.publish(message.subject(), data);
         } catch (IllegalStateException e) {
             return false; // disconnected: the client keeps no reconnect buffer of its own
         } catch (IllegalArgumentException e) {

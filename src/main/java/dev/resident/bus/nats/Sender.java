@@ -22,6 +22,11 @@ import java.util.function.Supplier;
  */
 final class Sender {
     private static final System.Logger LOGGER = System.getLogger(Sender.class.getName());
+    /**
+     * How long the buffer waits before it is tried again when NATS refused a message while the link
+     * stayed up (its outgoing queue full past the client's push timeout): no connection event comes then.
+     */
+    private static final Duration CONGESTION_PAUSE = Duration.ofSeconds(1);
     private final ThrottledLog tooLargeLog = new ThrottledLog(LOGGER, Level.WARNING, Duration.ofSeconds(30));
     private final ReentrantLock lock = new ReentrantLock();
     private final OutageBuffer buffer;
@@ -34,6 +39,8 @@ final class Sender {
     /** Counts link losses, so the grace timer of an earlier reconnect cannot release the buffer early. */
     private long outages;
     private boolean overflowReported;
+    /** A try of the buffer after {@link #CONGESTION_PAUSE} is scheduled. */
+    private boolean congestionRetry;
     private boolean closed;
 
     /**
@@ -88,7 +95,8 @@ final class Sender {
                 if (publish(message)) {
                     return;
                 }
-                holding = true; // the link dropped before its event reached us
+                holding = true; // the link dropped before its event reached us, or NATS's outgoing queue stayed full
+                retryWhileUp();
             }
             if (!buffer.offer(message)) {
                 meters.busDropped.increment();
@@ -174,6 +182,7 @@ final class Sender {
         int sent = 0;
         for (Outgoing message = buffer.peek(); message != null; message = buffer.peek()) {
             if (!publish(message)) {
+                retryWhileUp();
                 return;
             }
             buffer.removeFirst();
@@ -184,6 +193,28 @@ final class Sender {
         if (sent > 0) {
             LOGGER.log(Level.INFO, "sent " + sent + " bus messages kept while NATS was unreachable");
         }
+    }
+
+    /**
+     * NATS refused a message though the link is up: the client's outgoing queue stayed full (a
+     * server that stalls, a burst past what the socket drains). No connection event will come to
+     * release the buffer, so it is tried again after a pause; a lost link is left to its reconnect.
+     */
+    private void retryWhileUp() {
+        if (congestionRetry || closed || connection.getStatus() != Connection.Status.CONNECTED) {
+            return;
+        }
+        congestionRetry = true;
+        long outage = outages;
+        CompletableFuture.delayedExecutor(CONGESTION_PAUSE.toMillis(), TimeUnit.MILLISECONDS, executor).execute(() -> {
+            lock.lock();
+            try {
+                congestionRetry = false;
+            } finally {
+                lock.unlock();
+            }
+            releaseAfter(outage);
+        });
     }
 
     /** Hands a message to the connection; false if the connection cannot take it now. */

@@ -1,6 +1,13 @@
 package dev.resident.bus.nats;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.resident.json.Json;
+import dev.resident.page.Page;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
+import dev.resident.page.Params;
+import dev.resident.support.Browser;
 import dev.resident.support.BenchTab;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
@@ -86,6 +93,60 @@ class NatsOutageTest {
         nats.awaitSubscription(a.natsName(), PREFIX + ".dbevent.orders", true);
         onB.publish("orders", 2);
         assertEquals(2, pkey(onA.socket.next("dbevent")));
+    }
+
+    /**
+     * NATS stands still for a few seconds without dropping the connection (a stalled VM, a server
+     * in a long pause) while a process publishes a burst: the client's outgoing queue stays full,
+     * a publish is refused with "Output queue is full", and the process buffers. No disconnect
+     * means no reconnect event either: once NATS moves again the bus must flow again by itself,
+     * not stay buffering (and the process unready) until some later outage ends.
+     */
+    @Test
+    void aBusThatFilledUpWhileNatsStalledFlowsAgainOnceNatsMoves() {
+        Node a = site.start("p01", new PageTypes().register(Flood.type()));
+        Node b = site.start("p02");
+        BenchTab onB = BenchTab.open(b, "orders");
+        Eventually.await(WAIT, "A and B ready", () -> a.ready() && b.ready());
+        nats.awaitSubscription(b.natsName(), PREFIX + ".dbevent.orders", true);
+        Browser publisher = a.browser();
+        String flood = publisher.openPage("/flood", null).get("page_id").asText();
+
+        nats.pause();
+        try {
+            // past what the sockets hold and the client's outgoing queue (5,000 messages), on a table nobody watches
+            Browser.Reply reply = publisher.rpc(flood, "publish", Json.object().put("count", 20_000), null);
+            assertEquals(200, reply.status(), reply.toString());
+        } finally {
+            nats.resume();
+        }
+        Eventually.await(WAIT, "A ready again once NATS moves", a::ready);
+        BenchTab.open(a).publish("orders", 1);
+        assertEquals(1, pkey(onB.socket.next("dbevent")), "A's dbevents reach B again");
+    }
+
+    /** A page whose method publishes a burst of dbevents, as a bulk import's page code would. */
+    static final class Flood {
+        private final Page page;
+
+        private Flood(Page page) {
+            this.page = page;
+        }
+
+        static PageType<Flood> type() {
+            return PageType.builder("/flood", (page, params) -> new Flood(page)).method("publish", Flood::publish).build();
+        }
+
+        private Object publish(Params params) {
+            long count = params.integer("count", 1);
+            String filler = "x".repeat(1000);
+            for (long pkey = 1; pkey <= count; pkey++) {
+                ArrayNode events = Json.array();
+                events.addObject().put("action", "I").put("pkey", pkey).putObject("record").put("filler", filler);
+                page.publishDbEvent("flood", events);
+            }
+            return count;
+        }
     }
 
     private static int pkey(JsonNode dbevent) {

@@ -1,6 +1,7 @@
 package dev.resident.bus.nats;
 
 import dev.resident.bus.BusListener;
+import dev.resident.bus.DbEvent;
 import dev.resident.bus.nats.Envelope.MalformedMessage;
 import dev.resident.bus.nats.Envelope.Received;
 import dev.resident.metrics.ResidentMeters;
@@ -8,6 +9,7 @@ import io.nats.client.MessageHandler;
 
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -46,6 +48,20 @@ final class Inbound {
 
     MessageHandler sessions() {
         return handler(Envelope::readSessionReplaced, session -> subjects.sessions(), listener::onSessionReplaced);
+    }
+
+    /**
+     * NATS dropped messages for this process: the pages watching {@code tables} get
+     * {@code {"action":"*"}} (reload), since any of the dropped ones may have been theirs.
+     */
+    void missed(Set<String> tables) {
+        for (String table : tables) {
+            try {
+                listener.onDbEvent(new DbEvent(table, Envelope.reloadAll(), null));
+            } catch (RuntimeException e) {
+                LOGGER.log(Level.ERROR, "telling the pages of " + table + " to reload failed", e);
+            }
+        }
     }
 
     private <T> MessageHandler handler(Function<byte[], Received<T>> read, Function<T, String> subjectOf,

@@ -2,6 +2,7 @@ package dev.resident.bus.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import io.nats.client.MessageHandler;
 import io.nats.client.Subscription;
 
 import java.util.HashMap;
@@ -25,6 +26,8 @@ final class Subscriptions {
     private final NatsSettings settings;
     private Dispatcher dispatcher;
     private boolean closed;
+    /** The dispatcher's dropped count when the last message was delivered; read and written on its thread only. */
+    private long droppedSeen;
 
     Subscriptions(Subjects subjects, Inbound inbound, NatsSettings settings) {
         this.subjects = subjects;
@@ -38,9 +41,9 @@ final class Subscriptions {
         try {
             dispatcher = connection.createDispatcher();
             dispatcher.setPendingLimits(settings.pendingMessages(), settings.pendingBytes());
-            dispatcher.subscribe(subjects.allUsers(), inbound.notices());
-            dispatcher.subscribe(subjects.broadcast(), inbound.broadcasts());
-            dispatcher.subscribe(subjects.sessions(), inbound.sessions());
+            dispatcher.subscribe(subjects.allUsers(), afterDrops(inbound.notices()));
+            dispatcher.subscribe(subjects.broadcast(), afterDrops(inbound.broadcasts()));
+            dispatcher.subscribe(subjects.sessions(), afterDrops(inbound.sessions()));
             tables.forEach(this::subscribe);
         } finally {
             lock.unlock();
@@ -82,6 +85,32 @@ final class Subscriptions {
     }
 
     private void subscribe(String table) {
-        subscribed.put(table, dispatcher.subscribe(subjects.table(table), inbound.dbevents()));
+        subscribed.put(table, dispatcher.subscribe(subjects.table(table), afterDrops(inbound.dbevents())));
+    }
+
+    /**
+     * Before a delivery, whether NATS dropped messages for this process since the last one (past
+     * {@code ipc.nats.pending}: a slow consumer): then every watched table's pages are told they
+     * missed changes. NATS drops only while messages wait, so one is always delivered after a drop.
+     */
+    private MessageHandler afterDrops(MessageHandler handler) {
+        Dispatcher current = dispatcher;
+        return message -> {
+            long dropped = current.getDroppedCount();
+            if (dropped != droppedSeen) {
+                droppedSeen = dropped;
+                inbound.missed(watched());
+            }
+            handler.onMessage(message);
+        };
+    }
+
+    private Set<String> watched() {
+        lock.lock();
+        try {
+            return Set.copyOf(tables);
+        } finally {
+            lock.unlock();
+        }
     }
 }

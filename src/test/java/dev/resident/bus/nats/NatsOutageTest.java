@@ -8,6 +8,8 @@ import dev.resident.page.PageType;
 import dev.resident.page.PageTypes;
 import dev.resident.page.Params;
 import dev.resident.support.Browser;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import dev.resident.support.BenchTab;
 import dev.resident.support.NatsSite;
 import dev.resident.support.NatsSite.Node;
@@ -18,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static dev.resident.support.NatsSite.PREFIX;
@@ -123,6 +128,52 @@ class NatsOutageTest {
         Eventually.await(WAIT, "A ready again once NATS moves", a::ready);
         BenchTab.open(a).publish("orders", 1);
         assertEquals(1, pkey(onB.socket.next("dbevent")), "A's dbevents reach B again");
+    }
+
+    /**
+     * A burst past what a process may hold waiting for delivery ({@code ipc.nats.pending}): NATS
+     * drops the rest for that process (a slow consumer). Its pages watching the table must learn
+     * that they missed changes ({@code {"action":"*"}}), not show stale rows without knowing it.
+     */
+    @Test
+    void pagesOfAProcessThatNatsDroppedMessagesForAreToldToReload() throws Exception {
+        site.start("p01");
+        Node b = site.start("p02", new PageTypes(), Map.of("ipc.nats.pending.messages", "1"));
+        BenchTab onB = BenchTab.open(b, "orders");
+        nats.awaitSubscription(b.natsName(), PREFIX + ".dbevent.orders", true);
+        int burst = 300;
+        try (Connection raw = Nats.connect(nats.url())) {
+            for (int pkey = 1; pkey <= burst; pkey++) {
+                raw.publish(PREFIX + ".dbevent.orders", dbevent(pkey));
+            }
+            raw.flush(Duration.ofSeconds(5));
+            Eventually.await(WAIT, "NATS dropped messages for B", () -> b.counter("resident_bus_slow_consumers_total") >= 1);
+
+            List<JsonNode> received = new ArrayList<>();
+            int marker = burst + 1;
+            // the marker itself may meet a full queue: sent until it arrives
+            Eventually.await(WAIT, "the marker reaches B's page", () -> {
+                raw.publish(PREFIX + ".dbevent.orders", dbevent(marker));
+                while (onB.socket.pending() > 0) {
+                    JsonNode event = onB.socket.next();
+                    if (event.path("t").asText().equals("dbevent")) {
+                        received.add(event.get("events").get(0));
+                        if (event.get("events").get(0).path("pkey").asInt() == marker) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            });
+            long rows = received.stream().filter(event -> event.path("pkey").asInt() <= burst).count();
+            boolean reload = received.stream().anyMatch(event -> event.get("action").asText().equals("*"));
+            assertTrue(rows == burst || reload, "B's page got " + rows + " of " + burst + " rows and no reload");
+        }
+    }
+
+    private static byte[] dbevent(int pkey) {
+        return ("{\"v\":1,\"process\":\"x\",\"table\":\"orders\",\"events\":[{\"action\":\"I\",\"pkey\":" + pkey + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** A page whose method publishes a burst of dbevents, as a bulk import's page code would. */

@@ -10,7 +10,8 @@
 --
 -- Each changed row sends {"table","action":"I"|"U"|"D","pkey","record"} where table is the name
 -- pages subscribe to: the bare table name, or as_name (an identifier, or two joined by a dot, such
--- as Genropy's package.table), pkey the primary key value (an object of its columns when the key
+-- as Genropy's package.table; a table whose quoted name is no identifier, such as "order-lines",
+-- must be given one), pkey the primary key value (an object of its columns when the key
 -- has several) and record the new row (the old one for D), every column of it: pages' browsers
 -- receive it, so watch a table holding secrets with with_record => false. Two watched tables never
 -- send the same name on one channel (resident_watch refuses the second: name one with as_name),
@@ -102,6 +103,11 @@ BEGIN
                             'or two joined by a dot, not %', as_name;
         END IF;
         event_table := as_name;
+    ELSIF event_table ~ '[^A-Za-z0-9_$\u0080-\uffff]' OR event_table ~ '^[0-9$]' THEN
+        -- a quoted name that is no identifier (a hyphen, a space): Resident drops every payload
+        -- that carries it as malformed, so this table's changes would reach no page
+        RAISE EXCEPTION 'resident_watch: % is no name a dbevent can carry (letters, digits, _ and $ only): '
+                        'give it one with as_name', event_table;
     END IF;
     -- another table that sends this name on this channel would reach this one's pages, and the
     -- other way round

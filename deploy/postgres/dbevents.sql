@@ -17,8 +17,13 @@
 -- send the same name on one channel (resident_watch refuses the second: name one with as_name),
 -- so one table's rows never reach the pages of another. A payload that would reach PostgreSQL's
 -- 8000-byte limit carries the pkey only (and pkey null if even that is too long). TRUNCATE sends
--- {"table","action":"*"}: everything may have changed. The functions go to the first schema of the
--- search_path; the tables that watch use them from there.
+-- {"table","action":"*"}: everything may have changed. One transaction's changes of one table
+-- send at most resident_dbevents.transaction_bytes of payloads (262144 unless set, e.g.
+-- ALTER DATABASE mydb SET resident_dbevents.transaction_bytes = '1048576'), then one
+-- {"table","action":"*"} and nothing more: a bulk UPDATE of a watched table would otherwise send
+-- every row, which PostgreSQL delivers at once at the commit and every listening process reads
+-- whole. The functions go to the first schema of the search_path; the tables that watch use them
+-- from there.
 BEGIN;
 -- two servers installing at once would otherwise collide on CREATE OR REPLACE
 SELECT pg_advisory_xact_lock(hashtext('resident_dbevents.install'));
@@ -36,6 +41,10 @@ DECLARE
     row_data jsonb;
     pkey     jsonb;
     payload  text;
+    -- what this transaction sent of this table so far (-1: its '*', after which nothing more)
+    spent_name text;
+    spent    bigint;
+    budget   bigint;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         IF TG_NARGS > 1 THEN
@@ -47,6 +56,11 @@ BEGIN
     IF named THEN
         tbl := TG_ARGV[2];
         first_key := 3;
+    END IF;
+    spent_name := 'resident_dbevents.spent_' || md5(channel || ' ' || tbl);
+    spent := coalesce(nullif(current_setting(spent_name, true), '')::bigint, 0);
+    IF spent < 0 THEN
+        RETURN NULL; -- this transaction's '*' for the table went out: its pages reload everything
     END IF;
     IF TG_OP = 'DELETE' THEN
         row_data := to_jsonb(OLD);
@@ -71,6 +85,13 @@ BEGIN
     IF octet_length(payload) >= 8000 THEN
         payload := jsonb_build_object('table', tbl, 'action', left(TG_OP, 1), 'pkey', NULL)::text;
     END IF;
+    budget := coalesce(nullif(current_setting('resident_dbevents.transaction_bytes', true), '')::bigint, 262144);
+    IF spent + octet_length(payload) > budget THEN
+        PERFORM set_config(spent_name, '-1', true);
+        PERFORM pg_notify(channel, jsonb_build_object('table', tbl, 'action', '*')::text);
+        RETURN NULL;
+    END IF;
+    PERFORM set_config(spent_name, (spent + octet_length(payload))::text, true);
     PERFORM pg_notify(channel, payload);
     RETURN NULL;
 END

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.resident.page.PageTypes;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
+import dev.resident.support.Deadline;
 import dev.resident.support.Eventually;
 import dev.resident.support.Observe;
 import dev.resident.support.PgTestDatabase;
@@ -18,8 +19,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 
@@ -56,7 +62,7 @@ class PgDbEventsTest {
                 "resident.process", PROCESS,
                 "dbevents.pg.url", PgTestDatabase.URL,
                 "dbevents.pg.channel", db.channel(),
-                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines,flood,twin,order_lines," + elsewhere.schema() + ".twin",
+                "dbevents.pg.tables", "items,big,gone,marker,lost,users,lines,flood,bulk,twin,order_lines," + elsewhere.schema() + ".twin",
                 "dbevents.pg.max-run-chars", "20000",
                 "dbevents.pg.reconnect.wait", "50ms",
                 "dbevents.pg.reconnect.max-wait", "500ms",
@@ -145,6 +151,58 @@ class PgDbEventsTest {
         }
         db.execute("INSERT INTO flood VALUES (1, 'after')");
         assertEquals("after", socket.next("dbevent").get("events").get(0).get("record").get("v").asText());
+    }
+
+    /**
+     * The driver of every listening process reads a transaction's notifications whole, before
+     * Resident sees any: so one transaction's changes of a watched table send at most
+     * {@code resident_dbevents.transaction_bytes} (256 K) of payloads, then one {@code {"action":"*"}}
+     * and nothing more. Before, a bulk change sent every row (here 2,000 of 1 KB: 2 MB; a nightly
+     * {@code UPDATE} of a wide table, gigabytes) into every listening process's heap at once.
+     */
+    @Test
+    void aBulkChangeSendsItsRowsUpToTheTransactionsBudgetThenOneReload() throws Exception {
+        db.watchedTable("bulk");
+        Browser browser = new Browser(uri);
+        SocketClient socket = browser.socket(browser.benchPage("bulk"));
+        socket.next("hello"); // attached: a change made before would be only in its page's history
+        try (Connection listener = DriverManager.getConnection(PgTestDatabase.URL)) {
+            try (Statement listen = listener.createStatement()) {
+                listen.execute("LISTEN " + db.channel());
+            }
+            db.execute("INSERT INTO bulk SELECT g, repeat('a', 1000) FROM generate_series(1, 2000) g");
+            db.execute("INSERT INTO bulk VALUES (0, 'after')"); // the next transaction: the end of the bulk's
+
+            long rowBytes = 0;
+            int rows = 0;
+            int reloads = 0;
+            Deadline deadline = Deadline.after(Duration.ofSeconds(30));
+            PGConnection pg = listener.unwrap(PGConnection.class);
+            read:
+            while (!deadline.passed()) {
+                for (PGNotification notification : pg.getNotifications((int) Math.max(1, deadline.slice() / 1_000_000))) {
+                    JsonNode payload = Json.parse(notification.getParameter());
+                    if ("after".equals(payload.path("record").path("v").asText())) {
+                        break read;
+                    }
+                    if ("*".equals(payload.get("action").asText())) {
+                        reloads++;
+                    } else {
+                        assertEquals(0, reloads, "no row after the transaction's reload");
+                        rows++;
+                        rowBytes += notification.getParameter().length();
+                    }
+                }
+            }
+            assertEquals(1, reloads, "one reload for the rows past the budget (" + rows + " rows sent)");
+            assertTrue(rows > 0 && rowBytes <= 262_144, rows + " rows, " + rowBytes + " bytes: within the budget");
+        }
+        JsonNode events = socket.next("dbevent").get("events");
+        while (!"*".equals(events.get(events.size() - 1).get("action").asText())) {
+            events = socket.next("dbevent").get("events");
+        }
+        assertEquals("after", socket.next("dbevent").get("events").get(0).get("record").get("v").asText(),
+                "the page reloads, then goes on with the next change");
     }
 
     @Test

@@ -288,7 +288,7 @@ public final class Resident implements AutoCloseable {
                         // Helidon's own checks (heap, disk, deadlocks) showed heap and disk figures
                         // to anyone on the open live and ready endpoints; only Resident's checks answer
                         .useSystemServices(false)
-                        .addCheck(new ReadyCheck(lifecycle, registry.bus(), registry::stateReachable))
+                        .addCheck(new ReadyCheck(lifecycle, registry.bus()::connected, registry::stateReachable))
                         .update(health -> pgEvents.ifPresent(pg ->
                                 health.addCheck(new LinkCheck("dbevents-pg", pg::linkUp))))
                         .build())

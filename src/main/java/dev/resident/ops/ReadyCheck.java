@@ -1,6 +1,5 @@
 package dev.resident.ops;
 
-import dev.resident.bus.Bus;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -15,12 +14,16 @@ import java.util.function.BooleanSupplier;
  */
 public final class ReadyCheck implements HealthCheck {
     private final Lifecycle lifecycle;
-    private final Bus bus;
+    private final BooleanSupplier busConnected;
     private final BooleanSupplier stateReachable;
 
-    public ReadyCheck(Lifecycle lifecycle, Bus bus, BooleanSupplier stateReachable) {
+    /**
+     * @param busConnected   whether the bus reaches the other processes ({@code Bus.connected})
+     * @param stateReachable whether the state store can be written
+     */
+    public ReadyCheck(Lifecycle lifecycle, BooleanSupplier busConnected, BooleanSupplier stateReachable) {
         this.lifecycle = lifecycle;
-        this.bus = bus;
+        this.busConnected = busConnected;
         this.stateReachable = stateReachable;
     }
 
@@ -37,7 +40,7 @@ public final class ReadyCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         boolean draining = lifecycle.drainingOrCordoned();
-        boolean busUp = bus.connected();
+        boolean busUp = busConnected.getAsBoolean();
         boolean stateUp = stateReachable.getAsBoolean();
         return HealthCheckResponse.builder()
                 .status(!draining && busUp && stateUp)

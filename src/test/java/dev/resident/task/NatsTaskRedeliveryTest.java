@@ -1,6 +1,7 @@
 package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.bench.BenchPage;
 import dev.resident.json.Json;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
@@ -14,9 +15,13 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 import static dev.resident.task.TaskSite.WAIT;
 import static dev.resident.task.TaskSite.job;
@@ -119,6 +124,72 @@ class NatsTaskRedeliveryTest {
             progress = JobFrames.next(socket, jobId, WAIT);
         } while (progress.path("attempt").asInt() < 2);
         assertEquals("running", progress.path("state").asText(), "taken by the second worker at once: " + progress);
+    }
+
+    /**
+     * A deploy stops a worker whose task waits on I/O (a JDBC query, an HTTP call): the stop
+     * interrupts it, and the blocking read fails with the library's own exception (here the
+     * socket's "Closed by interrupt"), not an InterruptedException. The job is still handed back
+     * at once and runs on another worker, instead of waiting out its ack wait on no worker.
+     */
+    @Test
+    void aJobWaitingOnIoWhenItsWorkerIsStoppedGoesToAnotherWorkerAtOnce() throws Exception {
+        stopTheWorkerOf(slowDatabase -> {
+            try (Socket query = new Socket(InetAddress.getLoopbackAddress(), slowDatabase.getLocalPort())) {
+                return query.getInputStream().read(); // a query that has not answered yet
+            }
+        });
+    }
+
+    /**
+     * The same with a task (or a library under it) that wraps the InterruptedException in an
+     * exception of its own: the job goes to another worker, instead of ending failed with an
+     * internal error for its user.
+     */
+    @Test
+    void aJobWhoseTaskWrapsTheStopsInterruptGoesToAnotherWorkerInsteadOfFailing() throws Exception {
+        stopTheWorkerOf(slowDatabase -> {
+            try (Socket query = new Socket(InetAddress.getLoopbackAddress(), slowDatabase.getLocalPort())) {
+                new CountDownLatch(1).await(); // waits for good, as a query with a lock held elsewhere
+                return null;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("the query was interrupted", e);
+            }
+        });
+    }
+
+    /**
+     * Runs a bench job on a worker whose task is {@code blocking} (with the address of a database
+     * that accepts and never answers), stops that worker once the task is connected, and expects
+     * the job done by another worker; the ack wait is longer than the test waits.
+     */
+    private void stopTheWorkerOf(BlockingTask blocking) throws Exception {
+        Map<String, String> config = Map.of("resident.tasks.ack-wait", "120s", "resident.bench-pages", "false");
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", "120s")).start("p01");
+        try (ServerSocket slowDatabase = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Node first = tasks.site(withWorkers(config, "1")).start("p02", resident -> resident.taskTypes().register(
+                    TaskType.builder(BenchPage.JOB_TASK, (params, context) -> blocking.run(slowDatabase)).build()));
+            Browser browser = pages.browser();
+            String pageId = browser.benchPage();
+            SocketClient socket = browser.socket(pageId);
+            socket.next("hello");
+            String jobId = job(browser, pageId, 1, 0);
+            try (Socket query = slowDatabase.accept()) { // the task waits on its query now
+                tasks.site(withWorkers(config, "1")).start("p03", resident -> resident.taskTypes().register(
+                        TaskType.builder(BenchPage.JOB_TASK, (params, context) -> Map.of("steps", 1)).build()));
+                first.server().stop(); // a deploy
+                first.resident().close();
+                List<JsonNode> messages = JobFrames.untilFinished(socket, jobId, WAIT);
+                JsonNode end = messages.get(messages.size() - 1);
+                assertEquals("done", end.path("state").asText(), "handed back, not failed: " + messages);
+                assertEquals(2, end.path("attempt").asInt(), messages.toString());
+            }
+        }
+    }
+
+    /** A task that waits on a database at {@code slowDatabase}. */
+    private interface BlockingTask {
+        Object run(ServerSocket slowDatabase) throws Exception;
     }
 
     @Test

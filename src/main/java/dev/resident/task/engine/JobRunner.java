@@ -10,7 +10,9 @@ import dev.resident.page.engine.CpuPool;
 import dev.resident.task.TaskType;
 import dev.resident.task.TaskTypes;
 
+import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -161,9 +163,9 @@ public final class JobRunner {
             job.stop();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
-                if (stopping) {
-                    return false;
-                }
+            }
+            if (stopping && interruptedBy(e)) {
+                return false;
             }
             if (job.cancelled()) {
                 outcome = JobStatus::cancelled;
@@ -177,6 +179,26 @@ public final class JobRunner {
         UnaryOperator<JobStatus> end = outcome;
         finish(spec, s -> end.apply(last == null ? s : s.progressed(last)));
         return true;
+    }
+
+    /**
+     * Whether the stop's interrupt made the task fail: an InterruptedException, or what a library
+     * makes of the interrupt (a socket read, a JDBC query: "Closed by interrupt", the thread still
+     * interrupted; an InterruptedException wrapped in its own exception). Such a job did not fail:
+     * it goes back to the queue, as one whose task threw the InterruptedException itself does.
+     */
+    private static boolean interruptedBy(Throwable failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        Throwable cause = failure;
+        for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) { // a cycle ends too
+            if (cause instanceof InterruptedException || cause instanceof InterruptedIOException
+                    || cause instanceof ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Records and sends a progress report; a store that cannot be reached just misses this one. */

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.resident.task.TaskSite.WAIT;
 import static dev.resident.task.TaskSite.job;
@@ -190,6 +191,43 @@ class NatsTaskRedeliveryTest {
     /** A task that waits on a database at {@code slowDatabase}. */
     private interface BlockingTask {
         Object run(ServerSocket slowDatabase) throws Exception;
+    }
+
+    /**
+     * A job whose task ends while NATS restarts: its end cannot be recorded at once. It is recorded
+     * once NATS is back (within the ack wait) and the job is acknowledged; before, the worker gave
+     * up at once and left the job for redelivery, and its task (a mailing, an export) ran again.
+     */
+    @Test
+    void aJobEndingWhileNatsRestartsIsRecordedWhenItIsBackAndNotRunAgain() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", "30s")).start("p01");
+        tasks.site(Map.of("resident.tasks.workers", "1", "resident.tasks.ack-wait", "30s", "resident.bench-pages", "false"))
+                .start("p02", resident -> resident.taskTypes().register(TaskType.builder(BenchPage.JOB_TASK,
+                        (params, context) -> {
+                            runs.incrementAndGet();
+                            release.await();
+                            return Map.of("steps", 1);
+                        }).build()));
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 1, 0);
+        JsonNode running;
+        do {
+            running = JobFrames.next(socket, jobId, WAIT);
+        } while (!running.path("state").asText().equals("running"));
+        tasks.nats().stop();
+        release.countDown(); // the task ends while NATS is away
+        tasks.nats().restart();
+        Eventually.await(WAIT, "the job's end recorded",
+                () -> JobFrames.finished(browser.get("/_/jobs/" + jobId).json()));
+        JsonNode done = browser.get("/_/jobs/" + jobId).json();
+        assertEquals("done", done.path("state").asText(), done.toString());
+        assertEquals(1, done.path("attempt").asInt(), "its first run's end: " + done);
+        assertEquals(1, runs.get(), "the task ran once");
     }
 
     @Test

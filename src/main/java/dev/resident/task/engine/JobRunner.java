@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,6 +35,8 @@ public final class JobRunner {
      */
     private static final BoundedErrorLog FAILURES = new BoundedErrorLog(LOGGER, Level.ERROR, Duration.ofMinutes(1),
             20, 200);
+    /** The pause between two tries to record a job's end while its store cannot be reached. */
+    private static final Duration END_RETRY = Duration.ofMillis(250);
     private final TaskTypes types;
     private final JobStore store;
     private final JobEvents events;
@@ -98,7 +102,7 @@ public final class JobRunner {
             if (change(spec, s -> s.running(delivery.attempt())).isEmpty()) {
                 return true; // cancelled meanwhile
             }
-            return execute(type, job);
+            return execute(type, job, delivery.alive());
         } finally {
             running.remove(spec.jobId(), job);
             meters.duration(spec.type(), Duration.ofNanos(System.nanoTime() - start));
@@ -140,25 +144,22 @@ public final class JobRunner {
         return running.size();
     }
 
-    private boolean execute(TaskType type, RunningJob job) {
+    private boolean execute(TaskType type, RunningJob job, Runnable alive) {
         JobSpec spec = job.spec();
-        UnaryOperator<JobStatus> outcome;
+        Supplier<UnaryOperator<JobStatus>> outcome;
         try {
             Object value = type.task().run(Params.of(Json.parse(spec.params())), job);
             job.stop();
             String result = Json.write(Json.toTree(value));
             int size = result.getBytes(StandardCharsets.UTF_8).length;
-            outcome = job.cancelled() ? JobStatus::cancelled
+            outcome = job.cancelled() ? () -> JobStatus::cancelled
                     : size > settings.maxResult()
-                    ? s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "
+                    ? () -> s -> s.failed("result_too_large", "the result has " + size + " bytes, more than "
                     + settings.maxResult(), null)
-                    : !store.keepResult(spec.quota(), size)
-                    ? s -> s.failed("result_not_kept", "the results of this user's jobs hold their share of the job "
-                    + "store (resident.tasks.max-result-bytes-per-user): this one was not kept", null)
-                    : s -> s.done(result);
+                    : doneIfKept(spec, result, size);
         } catch (PageException e) {
             job.stop();
-            outcome = job.cancelled() ? JobStatus::cancelled : s -> s.failed(e.code(), e.getMessage(), null);
+            outcome = () -> job.cancelled() ? JobStatus::cancelled : s -> s.failed(e.code(), e.getMessage(), null);
         } catch (Exception | Error e) {
             job.stop();
             if (e instanceof InterruptedException) {
@@ -168,17 +169,69 @@ public final class JobRunner {
                 return false;
             }
             if (job.cancelled()) {
-                outcome = JobStatus::cancelled;
+                outcome = () -> JobStatus::cancelled;
             } else {
                 String errorId = Ids.newId().substring(0, 12);
                 FAILURES.log("task " + spec.type() + " job " + spec.jobId() + " failed, error id=" + errorId, e);
-                outcome = s -> s.failed("internal", "the task failed", errorId);
+                outcome = () -> s -> s.failed("internal", "the task failed", errorId);
             }
         }
         Progress last = job.latest();
-        UnaryOperator<JobStatus> end = outcome;
-        finish(spec, s -> end.apply(last == null ? s : s.progressed(last)));
+        recordEnd(spec, outcome, last, alive);
         return true;
+    }
+
+    /**
+     * The end of a run whose result is {@code result}: done when the store keeps its bytes (the
+     * user's share, {@code max-result-bytes-per-user}), else failed. The store is asked when the
+     * end is recorded, where its being out of reach is tried again, and once: a try again of the
+     * end does not count the bytes twice.
+     */
+    private Supplier<UnaryOperator<JobStatus>> doneIfKept(JobSpec spec, String result, int size) {
+        AtomicReference<UnaryOperator<JobStatus>> decided = new AtomicReference<>();
+        return () -> {
+            if (decided.get() == null) {
+                decided.set(store.keepResult(spec.quota(), size) ? s -> s.done(result)
+                        : s -> s.failed("result_not_kept", "the results of this user's jobs hold their share of the "
+                        + "job store (resident.tasks.max-result-bytes-per-user): this one was not kept", null));
+            }
+            return decided.get();
+        };
+    }
+
+    /**
+     * Records the end of a task that ran, with its last progress. A store that cannot be reached
+     * now (NATS restarting) is asked again, the queue told meanwhile that the job is still worked
+     * on, up to an ack wait: given up at once, the job went back to the queue and its task (a
+     * mailing, an export) ran again for an end that could be kept a moment later, or a result the
+     * store could not count ended the job failed {@code unavailable}.
+     *
+     * @throws PageException 503 when it still cannot be reached (the job is left for redelivery)
+     */
+    private void recordEnd(JobSpec spec, Supplier<UnaryOperator<JobStatus>> outcome, Progress last, Runnable alive) {
+        long deadline = System.nanoTime() + settings.ackWait().toNanos();
+        while (true) {
+            try {
+                UnaryOperator<JobStatus> end = outcome.get();
+                finish(spec, s -> end.apply(last == null ? s : s.progressed(last)));
+                return;
+            } catch (PageException e) {
+                if (e.status() != 503 || stopping || System.nanoTime() + END_RETRY.toNanos() >= deadline) {
+                    throw e;
+                }
+            }
+            try {
+                alive.run();
+            } catch (RuntimeException e) {
+                // NATS still away: tried again at the next round
+            }
+            try {
+                Thread.sleep(END_RETRY); // the pause between two tries, not a wait for an event
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PageException(503, "unavailable", "the server stops: the job's end was not recorded");
+            }
+        }
     }
 
     /**

@@ -387,6 +387,29 @@ class NatsTaskQueueTest {
                 () -> Double.isNaN(local.counter("resident_tasks_queued")));
     }
 
+    /**
+     * While NATS is away (a restart), the site's job records cannot be read: a job's state is
+     * answered 503, which resident.js asks again, not 404 {@code unknown_job}, which told a page
+     * checking its job after a resync that the job was gone for good (its {@code page.job()}
+     * rejected while the job went on), and a user cancelling it that there was nothing to cancel.
+     */
+    @Test
+    void whileNatsIsAwayAJobsStateIsUnavailableNotUnknown() {
+        Node node = tasks.site(Map.of("resident.tasks.workers", "1")).start("p01");
+        Browser browser = node.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 1, 0);
+        assertEquals("done", last(JobFrames.untilFinished(socket, jobId, WAIT)).path("state").asText());
+        tasks.nats().stop();
+        Reply status = browser.get("/_/jobs/" + jobId);
+        assertEquals(503, status.status(), status.body());
+        assertEquals("unavailable", status.errorCode());
+        Reply cancel = delete(browser, jobId);
+        assertEquals(503, cancel.status(), cancel.body());
+    }
+
     private static Reply delete(Browser browser, String jobId) {
         return browser.send(HttpRequest.newBuilder(browser.base().resolve("/_/jobs/" + jobId)).DELETE());
     }

@@ -332,18 +332,25 @@ public final class TaskEngine implements JobSubmitter, AutoCloseable {
         if (jobId == null || !Ids.isWellFormed(jobId) || jobId.contains("|")) {
             throw unknownJob();
         }
+        PageException unreachable = null;
         for (Lane lane : lanes) {
             Optional<JobStatus> status;
             try {
                 status = lane.store().get(jobId);
             } catch (PageException e) {
-                continue; // its store is unreachable: the job may be in the next lane
+                unreachable = e; // its store is unreachable: the job may be in the next lane
+                continue;
             }
-            if (status.isPresent() && (admin || ownedBy(status.get(), user))) {
-                return new Found(lane, status.get());
+            if (status.isPresent()) {
+                if (admin || ownedBy(status.get(), user)) {
+                    return new Found(lane, status.get());
+                }
+                throw unknownJob(); // job ids are unique across lanes
             }
         }
-        throw unknownJob();
+        // not found, but a store out of reach (NATS restarting) may hold it: 503, asked again, not
+        // 404, which tells a page checking its job after a resync that the job is gone for good
+        throw unreachable != null ? unreachable : unknownJob();
     }
 
     /** Whether {@code user} owns the job: a user named like the schedule's owner does not own its runs. */

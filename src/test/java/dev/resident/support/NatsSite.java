@@ -59,7 +59,8 @@ public final class NatsSite implements AutoCloseable {
         return start(process, types, own, resident -> { });
     }
 
-    private Node start(String process, PageTypes types, Consumer<Resident> beforeStart) {
+    /** Starts a server with page types of the test's own; {@code beforeStart} registers task types and the like. */
+    public Node start(String process, PageTypes types, Consumer<Resident> beforeStart) {
         return start(process, types, Map.of(), beforeStart);
     }
 

@@ -94,6 +94,7 @@ public final class JobRunner {
                 () -> {
                     delivery.alive().run();
                     cancelIfRequested(self[0]);
+                    keepRecord(self[0]);
                 }, Math.max(250, settings.ackWait().toMillis() / 4), cpu);
         self[0] = job;
         running.put(spec.jobId(), job);
@@ -128,6 +129,25 @@ public final class JobRunner {
         if (job != null && !job.cancelled()
                 && store.get(job.spec().jobId()).map(JobStatus::cancelRequested).orElse(false)) {
             job.cancel();
+        }
+    }
+
+    /**
+     * Writes a running job's record again, unchanged, once half of {@code keep-finished} has passed
+     * since its run last wrote it (at the job's heartbeat): the site's job store forgets a record
+     * {@code keep-finished} after its last write (the NATS bucket's ttl), and a task that reports no
+     * progress for longer than that lost it, so its end was never recorded nor sent to its page, and
+     * {@code GET /_/jobs/{id}} said {@code unknown_job} while it ran.
+     */
+    private void keepRecord(RunningJob job) {
+        if (job == null || !job.recordDue(settings.keepFinished().toNanos() / 2)) {
+            return;
+        }
+        try {
+            store.update(job.spec().jobId(), status -> status);
+        } catch (RuntimeException e) {
+            // the store cannot be reached now: the next heartbeat writes it
+            LOGGER.log(Level.DEBUG, "record of job " + job.spec().jobId() + " not kept: " + e.getMessage());
         }
     }
 

@@ -17,6 +17,8 @@ final class RunningJob implements TaskContext {
     private volatile boolean cancelled;
     private volatile Progress latest;
     private long lastAlive = System.nanoTime();
+    /** When the job's record was last written by its run (its start, or {@link #recordDue}). */
+    private long recordedAt = System.nanoTime();
 
     RunningJob(JobSpec spec, int attempt, ProgressGate gate, Runnable alive, long aliveEveryMillis, CpuPool cpu) {
         this.spec = spec;
@@ -80,6 +82,19 @@ final class RunningJob implements TaskContext {
 
     void stop() {
         gate.close();
+    }
+
+    /**
+     * Whether the job's record was last written {@code everyNanos} ago or more; if so, it counts as
+     * written now (the caller writes it).
+     */
+    synchronized boolean recordDue(long everyNanos) {
+        long now = System.nanoTime();
+        if (now - recordedAt < everyNanos) {
+            return false;
+        }
+        recordedAt = now;
+        return true;
     }
 
     /** Tells the queue the job still runs, at most once per interval. */

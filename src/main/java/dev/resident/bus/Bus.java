@@ -13,10 +13,18 @@ public interface Bus extends AutoCloseable {
     /** Publishes a batch of changes of one table. */
     void publish(DbEvent event);
 
-    /** Sends a notification to every page of a user. */
+    /**
+     * Sends a notification to every page of a user.
+     *
+     * @throws TooLargeForBus when it cannot reach the other processes (it reaches no page then)
+     */
     void notifyUser(UserNotice notice);
 
-    /** Sends a message to every page. */
+    /**
+     * Sends a message to every page.
+     *
+     * @throws TooLargeForBus when it cannot reach the other processes (it reaches no page then)
+     */
     void broadcast(Broadcast broadcast);
 
     /**

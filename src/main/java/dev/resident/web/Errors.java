@@ -1,5 +1,6 @@
 package dev.resident.web;
 
+import dev.resident.bus.TooLargeForBus;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
 import dev.resident.ops.BoundedErrorLog;
@@ -39,6 +40,7 @@ public final class Errors {
                 .error(StateUnavailable.class, (req, res, e) -> send(res, 503, "unavailable",
                         "the state store is unreachable; try again"))
                 .error(PageException.class, (req, res, e) -> send(res, e))
+                .error(TooLargeForBus.class, (req, res, e) -> send(res, 413, "too_large", e.getMessage()))
                 .error(Json.MalformedJsonException.class, (req, res, e) -> send(res, 400, "bad_request", e.getMessage()))
                 .error(HttpException.class, (req, res, e) -> http(res, e))
                 .error(Exception.class, (req, res, e) -> internal(res, e));

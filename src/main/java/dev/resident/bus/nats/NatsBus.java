@@ -4,6 +4,7 @@ import dev.resident.bus.Broadcast;
 import dev.resident.bus.Bus;
 import dev.resident.bus.BusListener;
 import dev.resident.bus.DbEvent;
+import dev.resident.bus.TooLargeForBus;
 import dev.resident.bus.UserNotice;
 import io.nats.client.Connection;
 
@@ -72,14 +73,28 @@ final class NatsBus implements Bus, NatsLink {
 
     @Override
     public void notifyUser(UserNotice notice) {
-        sender.send(subjects.user(notice.user()), envelope.notice(notice));
+        sender.send(subjects.user(notice.user()), carried("a notice", envelope.notice(notice)));
         listener.onNotify(notice);
     }
 
     @Override
     public void broadcast(Broadcast broadcast) {
-        sender.send(subjects.broadcast(), envelope.broadcast(broadcast));
+        sender.send(subjects.broadcast(), carried("a broadcast", envelope.broadcast(broadcast)));
         listener.onBroadcast(broadcast);
+    }
+
+    /**
+     * {@code data}, checked against NATS's {@code max_payload} (known once connected): the client
+     * refuses a larger message, and a notice or broadcast has no stand-in that would tell the other
+     * processes' pages what they missed (a dbevent has: a reload), so it is refused whole.
+     */
+    private byte[] carried(String what, byte[] data) {
+        Connection current = connection.get();
+        long most = current == null ? 0 : current.getMaxPayload();
+        if (most > 0 && data.length > most) {
+            throw new TooLargeForBus(what, data.length, most);
+        }
+        return data;
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.resident.bus.Broadcast;
 import dev.resident.bus.BusNames;
 import dev.resident.bus.DbEvent;
+import dev.resident.bus.TooLargeForBus;
 import dev.resident.bus.UserNotice;
 import dev.resident.id.Ids;
 import dev.resident.json.Json;
@@ -597,14 +598,26 @@ public final class ResidentPage implements Page {
         String from = user();
         host.beforeNotice(from);
         // a guest's user id holds its session id: it must not reach another user
-        host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload),
-                isGuest() ? "guest" : from));
+        try {
+            host.bus().notifyUser(new UserNotice(user, topic, Json.toTree(payload),
+                    isGuest() ? "guest" : from));
+        } catch (TooLargeForBus e) {
+            throw tooLarge(e);
+        }
     }
 
     @Override
     public void broadcast(String topic, Object payload) {
         host.beforeNotice(user());
-        host.bus().broadcast(new Broadcast(topic, Json.toTree(payload)));
+        try {
+            host.bus().broadcast(new Broadcast(topic, Json.toTree(payload)));
+        } catch (TooLargeForBus e) {
+            throw tooLarge(e);
+        }
+    }
+
+    private static PageException tooLarge(TooLargeForBus e) {
+        return new PageException(413, "too_large", e.getMessage());
     }
 
     @Override

@@ -254,6 +254,35 @@ class NatsFanoutTest {
         assertEquals(2, pkey(onB.socket.next("dbevent")));
     }
 
+    /**
+     * A broadcast whose bus message is past NATS's {@code max_payload} has no stand-in that would
+     * tell B's pages what they missed: it is refused whole, 413 {@code too_large}, and reaches no
+     * page. Before, it was answered 202, reached A's pages and silently not B's; page code's
+     * {@code Page.broadcast} gets the same 413 (as a {@code PageException}).
+     */
+    @Test
+    void aBroadcastTooLargeForNatsIsRefusedRatherThanReachingOneProcessOnly() {
+        BenchTab onA = BenchTab.open(a);
+        BenchTab onB = BenchTab.open(b);
+        long maxPayload = nats.monitor("/varz").get("max_payload").asLong();
+        ObjectNode body = Json.object().put("topic", "big").put("payload", "");
+        int empty = Json.write(body).length();
+        body.put("payload", "x".repeat((int) (maxPayload - empty - 8))); // fits MAX_BODY, not with its envelope
+        assertEquals(413, a.admin("/_/broadcast", body));
+        ObjectNode params = Json.object().put("topic", "big").put("payload", "");
+        // the call's body ({"page_id":…,"method":"notify","params":…}) fits MAX_BODY, 2 bytes short;
+        // the notice's envelope (the process, the user's id, from) does not fit max_payload
+        params.put("payload", "x".repeat((int) (maxPayload - Json.write(params).length() - 70)));
+        Browser.Reply notice = onA.browser.rpc(onA.pageId, "notify", params, null);
+        assertEquals(413, notice.status(), "page code's notice: " + notice.body());
+        assertEquals("too_large", notice.errorCode());
+        assertTrue(notice.body().contains("bus carries"), "refused by the bus, not as a body: " + notice.body());
+
+        assertEquals(202, a.admin("/_/broadcast", Json.object().put("topic", "small")));
+        assertEquals("small", onA.socket.next("broadcast").get("topic").asText(), "the big one reached no page here");
+        assertEquals("small", onB.socket.next("broadcast").get("topic").asText(), "nor there");
+    }
+
     private static SocketClient loggedInPage(Node node, String user) {
         Browser browser = node.browser();
         assertEquals(200, browser.login(user, user).status());

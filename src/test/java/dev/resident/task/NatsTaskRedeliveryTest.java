@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.resident.task.TaskSite.WAIT;
@@ -157,6 +158,44 @@ class NatsTaskRedeliveryTest {
                 throw new IllegalStateException("the query was interrupted", e);
             }
         });
+    }
+
+    /**
+     * A task that takes the stop's interrupt as its cue to end (it keeps the thread's interrupt
+     * flag, as it should, and returns what it has) ends its job done at once, on its first worker:
+     * before, its end could not be recorded from the interrupted thread, and the job waited out its
+     * ack wait on no worker and then ran again.
+     */
+    @Test
+    void aTaskThatReturnsWhenTheStopInterruptsItEndsItsJobDone() throws Exception {
+        Map<String, String> config = Map.of("resident.tasks.ack-wait", "120s", "resident.bench-pages", "false");
+        Node pages = tasks.site(Map.of("resident.tasks.workers", "0", "resident.tasks.ack-wait", "120s")).start("p01");
+        CountDownLatch running = new CountDownLatch(1);
+        Node worker = tasks.site(withWorkers(config, "1")).start("p02", resident -> resident.taskTypes().register(
+                TaskType.builder(BenchPage.JOB_TASK, (params, context) -> {
+                    running.countDown();
+                    try {
+                        new CountDownLatch(1).await(); // its work, until the stop
+                        return Map.of("steps", 1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // keeps the flag for whoever runs it
+                        return Map.of("steps", 0, "stopped", true);
+                    }
+                }).build()));
+        Browser browser = pages.browser();
+        String pageId = browser.benchPage();
+        SocketClient socket = browser.socket(pageId);
+        socket.next("hello");
+        String jobId = job(browser, pageId, 1, 0);
+        assertTrue(running.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the task runs");
+        worker.server().stop(); // a deploy
+        worker.resident().close();
+
+        List<JsonNode> messages = JobFrames.untilFinished(socket, jobId, WAIT);
+        JsonNode end = messages.get(messages.size() - 1);
+        assertEquals("done", end.path("state").asText(), messages.toString());
+        assertEquals(1, end.path("attempt").asInt(), messages.toString());
+        assertTrue(end.path("result").path("stopped").asBoolean(), messages.toString());
     }
 
     /**

@@ -197,7 +197,18 @@ public final class JobRunner {
             }
         }
         Progress last = job.latest();
-        recordEnd(spec, outcome, last, alive);
+        // a task may end because the stop interrupted it and keep the thread's interrupt flag, as
+        // it should: its end is recorded all the same (a store call fails at once on an
+        // interrupted thread, and the job waited out its ack wait, then ran again), and the flag
+        // is given back for the worker's loop
+        boolean interrupted = Thread.interrupted();
+        try {
+            recordEnd(spec, outcome, last, alive);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return true;
     }
 

@@ -132,7 +132,7 @@ final class GroupCommit {
      */
     private void charge(long bytes) {
         if (bytesPerNano > 0) {
-            byteTokens -= Math.min(bytes, byteBurst / 4);
+            byteTokens -= Math.clamp(bytes, 0, byteBurst / 4); // negative across a store opened again
         }
     }
 

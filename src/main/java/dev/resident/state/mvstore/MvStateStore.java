@@ -68,7 +68,18 @@ public final class MvStateStore implements StateStore {
      * frees a replaced chunk, and cuts the file's free end, only in a commit that writes something.
      */
     static final String TIDYING_MAP = "resident.tidying";
-    private final MVStore store;
+    /** How often a store that MVStore closed at a failed write (a full disk) is opened again, at most. */
+    static final Duration REOPEN_GAP = Duration.ofSeconds(1);
+    private final Path file;
+    /** MVStore's retention time to set again when the store is opened again; null: MVStore's own. */
+    private final Duration retention;
+    private final long every;
+    /** The open store: replaced by {@link #live()} after MVStore closed it at a failed write. */
+    private volatile MVStore store;
+    /** The bytes the open store has written since it opened (0 without a counter). */
+    private volatile LongSupplier writtenBytes;
+    /** When the store was last opened again (nanoTime); guarded by this. */
+    private long reopenedAt = System.nanoTime() - REOPEN_GAP.toNanos();
     private final DirectoryLock lock;
     private final GroupCommit groupCommit;
     /** Told how long each write that waited for a commit waited, in nanoseconds. */
@@ -77,25 +88,31 @@ public final class MvStateStore implements StateStore {
     private volatile boolean reachable = true;
     private volatile boolean closing;
     private final Thread background;
-    private final Tidying tidying;
+    private volatile Tidying tidying;
 
-    private MvStateStore(MVStore store, DirectoryLock lock, Duration commitDelay, boolean fsync, long writeRate,
-                         LongConsumer commitWaits) {
+    private MvStateStore(Path file, MVStore store, DirectoryLock lock, Duration commitDelay, boolean fsync,
+                         long writeRate, LongConsumer commitWaits, Duration retention) {
+        this.file = file;
+        this.retention = retention;
         this.store = store;
         this.lock = lock;
         this.commitWaits = commitWaits;
-        Runnable commit = fsync ? () -> {
-            store.commit();
-            store.sync();
-        } : store::commit;
+        Runnable commit = () -> {
+            MVStore current = live();
+            current.commit();
+            if (fsync) {
+                current.sync();
+            }
+        };
         Optional<LongSupplier> written = writeRate > 0 ? WrittenBytes.of(store) : Optional.empty();
         if (writeRate > 0 && written.isEmpty()) {
             LOGGER.log(Level.WARNING, "this H2 does not count the bytes it writes where Resident reads them: "
                     + "resident.state.write-rate is not applied, and the state file may grow to ~45 s of writes");
         }
-        this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP, written.orElse(() -> 0),
+        this.writtenBytes = written.orElse(() -> 0);
+        this.groupCommit = new GroupCommit(commit, COMMIT_BURST, COMMIT_GAP, () -> writtenBytes.getAsLong(),
                 written.isPresent() ? writeRate : 0);
-        long every = Math.max(1, commitDelay.toNanos());
+        this.every = Math.max(1, commitDelay.toNanos());
         this.tidying = new Tidying(store, every);
         this.background = Thread.ofPlatform().daemon().name("resident-state-commit")
                 .start(() -> commitInBackground(every));
@@ -113,17 +130,18 @@ public final class MvStateStore implements StateStore {
                 return;
             }
             try {
-                store.commit();
+                MVStore current = live();
+                current.commit();
                 if (System.nanoTime() - rewrittenAt >= 1_000_000_000L) {
                     rewrittenAt = System.nanoTime();
-                    store.compact(REWRITE_BELOW_FILL_RATE, REWRITE_BYTES);
+                    current.compact(REWRITE_BELOW_FILL_RATE, REWRITE_BYTES);
                 }
                 tidying.step(System.nanoTime());
             } catch (MVStoreException | IllegalStateException e) {
-                if (closing || store.isClosed()) {
+                if (closing) {
                     return;
                 }
-                reachable = false; // the writer reports it; the next round tries again
+                reachable = false; // the writer reports it; the next round tries again (opening the store again)
             }
         }
     }
@@ -166,7 +184,7 @@ public final class MvStateStore implements StateStore {
             }
             LOGGER.log(Level.INFO, "state kept in " + file.toAbsolutePath()
                     + (fsync ? " (answered writes forced to the disk)" : " (answered writes not forced to the disk: fsync off)"));
-            return new MvStateStore(store, lock, commitDelay, fsync, writeRate, commitWaits);
+            return new MvStateStore(file, store, lock, commitDelay, fsync, writeRate, commitWaits, retention);
         } catch (IOException e) {
             lock.close();
             throw new StateUnavailable("cannot clean up the state directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
@@ -284,12 +302,64 @@ public final class MvStateStore implements StateStore {
         return new MVStore.Builder().fileName(file.toString()).compress().autoCommitDisabled();
     }
 
+    /**
+     * The open store. A write that failed (a full disk, an I/O error) made MVStore close it for good
+     * ("panic"), with what was written since the last commit; the file holds every commit before.
+     * Such a store is opened again from its file here, at most once a {@link #REOPEN_GAP}, so that
+     * once the operator frees space the process stores again (and is ready) without a restart.
+     * While it cannot be opened the closed store is returned, whose every use fails.
+     */
+    private MVStore live() {
+        MVStore current = store;
+        if (!current.isClosed() || closing) {
+            return current;
+        }
+        synchronized (this) {
+            current = store;
+            if (!current.isClosed() || closing || System.nanoTime() - reopenedAt < REOPEN_GAP.toNanos()) {
+                return current;
+            }
+            reopenedAt = System.nanoTime();
+            try {
+                MVStore reopened = openFile(file);
+                if (retention != null) {
+                    reopened.setRetentionTime((int) retention.toMillis());
+                }
+                buckets.values().forEach(bucket -> bucket.slot.open(reopened));
+                tidying = new Tidying(reopened, every);
+                writtenBytes = WrittenBytes.of(reopened).orElse(() -> 0);
+                store = reopened;
+                LOGGER.log(Level.WARNING, "state store " + file + " opened again after a failed write ("
+                        + current.getPanicException() + "): what was not committed before it is gone");
+                return reopened;
+            } catch (StateUnavailable | MVStoreException | IllegalStateException e) {
+                LOGGER.log(Level.DEBUG, () -> "state store " + file + " not opened again yet: " + e.getMessage());
+                return current;
+            }
+        }
+    }
+
     @Override
     public Bucket bucket(String name, Duration ttl) {
-        return buckets.computeIfAbsent(name, n -> {
-            MVMap<String, byte[]> map = store.openMap(n);
-            return new Guarded(new ExpiringMap(map, ttl), true);
-        });
+        return buckets.computeIfAbsent(name, n -> new Guarded(new Slot(n, ttl, live()), true));
+    }
+
+    /** A bucket's map in the open store, opened again with it. */
+    private static final class Slot {
+        private final String name;
+        private final Duration ttl;
+        private volatile ExpiringMap map;
+
+        Slot(String name, Duration ttl, MVStore store) {
+            this.name = name;
+            this.ttl = ttl;
+            open(store);
+        }
+
+        void open(MVStore store) {
+            MVMap<String, byte[]> opened = store.openMap(name);
+            map = new ExpiringMap(opened, ttl);
+        }
     }
 
     @Override
@@ -316,7 +386,7 @@ public final class MvStateStore implements StateStore {
     @Override
     public void flush() {
         try {
-            store.commit();
+            live().commit();
         } catch (MVStoreException | IllegalStateException e) {
             reachable = false;
             throw new StateUnavailable("state store: " + e.getMessage(), e);
@@ -333,8 +403,10 @@ public final class MvStateStore implements StateStore {
             Thread.currentThread().interrupt();
         }
         try {
-            if (!store.isClosed()) {
-                store.close();
+            synchronized (this) { // not while live() opens it again
+                if (!store.isClosed()) {
+                    store.close();
+                }
             }
         } finally {
             lock.close();
@@ -346,14 +418,14 @@ public final class MvStateStore implements StateStore {
      * {@link StateUnavailable}, and commits after each write unless it is the batched view.
      */
     private final class Guarded implements Bucket {
-        private final ExpiringMap map;
+        private final Slot slot;
         private final boolean waitsForCommit;
         private final Guarded batched;
 
-        Guarded(ExpiringMap map, boolean waitsForCommit) {
-            this.map = map;
+        Guarded(Slot slot, boolean waitsForCommit) {
+            this.slot = slot;
             this.waitsForCommit = waitsForCommit;
-            this.batched = waitsForCommit ? new Guarded(map, false) : this;
+            this.batched = waitsForCommit ? new Guarded(slot, false) : this;
         }
 
         @Override
@@ -363,19 +435,19 @@ public final class MvStateStore implements StateStore {
 
         @Override
         public java.util.Optional<dev.resident.state.Versioned> get(String key) {
-            return guard(() -> map.get(key));
+            return guard(map -> map.get(key));
         }
 
         @Override
         public long put(String key, byte[] value) {
-            long revision = guard(() -> map.put(key, value));
+            long revision = guard(map -> map.put(key, value));
             awaitCommitted();
             return revision;
         }
 
         @Override
         public long update(String key, byte[] value, long expected) {
-            long revision = guard(() -> map.update(key, value, expected));
+            long revision = guard(map -> map.update(key, value, expected));
             if (revision != -1) {
                 awaitCommitted();
             }
@@ -384,7 +456,7 @@ public final class MvStateStore implements StateStore {
 
         @Override
         public void delete(String key) {
-            guard(() -> {
+            guard(map -> {
                 map.delete(key);
                 return null;
             });
@@ -395,7 +467,7 @@ public final class MvStateStore implements StateStore {
         private void awaitCommitted() {
             if (waitsForCommit) {
                 long start = System.nanoTime();
-                guard(() -> {
+                guard(map -> {
                     groupCommit.awaitCommit();
                     return null;
                 });
@@ -404,15 +476,17 @@ public final class MvStateStore implements StateStore {
         }
 
         void sweepAt(long now) {
-            guard(() -> {
+            guard(map -> {
                 map.sweep(now);
                 return null;
             });
         }
 
-        private <T> T guard(java.util.function.Supplier<T> action) {
+        /** Runs {@code action} on the bucket's map in the open store ({@link #live()}). */
+        private <T> T guard(java.util.function.Function<ExpiringMap, T> action) {
             try {
-                T result = action.get();
+                live();
+                T result = action.apply(slot.map);
                 reachable = true;
                 return result;
             } catch (MVStoreException | IllegalStateException e) {

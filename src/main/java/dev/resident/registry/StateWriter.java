@@ -172,7 +172,18 @@ final class StateWriter implements AutoCloseable {
                 failure = writePages(pageWrites);
             }
             if (failure == null && (!writes.isEmpty() || pageWrites.started > 0)) {
-                afterRound.run();
+                try {
+                    afterRound.run();
+                } catch (StateUnavailable e) {
+                    // the round's writes went with the failed flush (the embedded store closed at a full
+                    // disk, and opened again from its last commit): each is written again, whatever it holds
+                    writes.forEach(write -> write.markAgain().run());
+                    pageWrites.written.forEach((page, since) -> {
+                        page.notStored();
+                        pages.putIfAbsent(page, since);
+                    });
+                    throw e;
+                }
             }
         } catch (StateUnavailable e) {
             failure = e;
@@ -195,6 +206,8 @@ final class StateWriter implements AutoCloseable {
     /** The page writes a round started: they count as {@code inFlight} until the round's flush. */
     private static final class PageWrites {
         int started;
+        /** The pages this round wrote (not durable until the round's flush), with when each was marked. */
+        final Map<ResidentPage, Long> written = new ConcurrentHashMap<>();
     }
 
     /**
@@ -232,6 +245,7 @@ final class StateWriter implements AutoCloseable {
                     if (unchanged) {
                         meters.snapshotsUnchanged.increment();
                     } else if (error == null) {
+                        round.written.put(page, since);
                         meters.stateWrites.increment();
                         meters.snapshotLag.record(Duration.ofNanos(System.nanoTime() - since));
                     } else {

@@ -260,6 +260,11 @@ public final class ResidentPage implements Page {
         sentSnapshot.compareAndSet(snapshotFingerprint, NOT_SENT);
     }
 
+    /** What was sent was lost before it was durable: the next snapshot is written whatever it holds. */
+    public void notStored() {
+        sentSnapshot.set(NOT_SENT);
+    }
+
     /** Records that the saved copy is now at {@code revision}. */
     public void revision(long revision) {
         this.revision = revision;

@@ -202,7 +202,7 @@ public final class MvStateStore implements StateStore {
         store.close();
         try {
             StartCompaction.compact(file, MvStateStore::ownersOnly);
-        } catch (IOException | MVStoreException e) {
+        } catch (IOException | RuntimeException e) { // MVStore's compact throws a CompletionException at a full disk
             LOGGER.log(Level.WARNING, "state file " + file + " not compacted (" + e.getMessage() + "): it is used as it is");
         }
         return openFile(file);

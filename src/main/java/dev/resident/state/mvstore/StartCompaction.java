@@ -53,10 +53,16 @@ final class StartCompaction {
         long start = System.nanoTime();
         Path temporary = temporary(file);
         Files.deleteIfExists(temporary);
-        MVStore.compact(file.toString(), temporary.toString(), true, null);
-        ownersOnly.accept(temporary);
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-            channel.force(true);
+        try {
+            MVStore.compact(file.toString(), temporary.toString(), true, null);
+            ownersOnly.accept(temporary);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            // a disk without room for the copy (the one the file filled): what was copied must not keep its last bytes
+            Files.deleteIfExists(temporary);
+            throw e;
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {

@@ -78,6 +78,8 @@ public final class MvStateStore implements StateStore {
     private volatile MVStore store;
     /** The bytes the open store has written since it opened (0 without a counter). */
     private volatile LongSupplier writtenBytes;
+    /** Set when the store is opened again: batched writes made since its last commit went with it. */
+    private final java.util.concurrent.atomic.AtomicBoolean batchedLost = new java.util.concurrent.atomic.AtomicBoolean();
     /** When the store was last opened again (nanoTime); guarded by this. */
     private long reopenedAt = System.nanoTime() - REOPEN_GAP.toNanos();
     private final DirectoryLock lock;
@@ -329,6 +331,7 @@ public final class MvStateStore implements StateStore {
                 tidying = new Tidying(reopened, every);
                 writtenBytes = WrittenBytes.of(reopened).orElse(() -> 0);
                 store = reopened;
+                batchedLost.set(true);
                 LOGGER.log(Level.WARNING, "state store " + file + " opened again after a failed write ("
                         + current.getPanicException() + "): what was not committed before it is gone");
                 return reopened;
@@ -348,7 +351,7 @@ public final class MvStateStore implements StateStore {
     private static final class Slot {
         private final String name;
         private final Duration ttl;
-        private volatile ExpiringMap map;
+        private volatile Opened opened;
 
         Slot(String name, Duration ttl, MVStore store) {
             this.name = name;
@@ -357,9 +360,13 @@ public final class MvStateStore implements StateStore {
         }
 
         void open(MVStore store) {
-            MVMap<String, byte[]> opened = store.openMap(name);
-            map = new ExpiringMap(opened, ttl);
+            MVMap<String, byte[]> map = store.openMap(name);
+            opened = new Opened(store, new ExpiringMap(map, ttl));
         }
+    }
+
+    /** A bucket's map and the store it is in. */
+    private record Opened(MVStore store, ExpiringMap map) {
     }
 
     @Override
@@ -387,6 +394,9 @@ public final class MvStateStore implements StateStore {
     public void flush() {
         try {
             live().commit();
+            if (batchedLost.getAndSet(false)) {
+                throw new StateUnavailable("state store opened again after a failed write: the writes batched before it are gone");
+            }
         } catch (MVStoreException | IllegalStateException e) {
             reachable = false;
             throw new StateUnavailable("state store: " + e.getMessage(), e);
@@ -435,58 +445,73 @@ public final class MvStateStore implements StateStore {
 
         @Override
         public java.util.Optional<dev.resident.state.Versioned> get(String key) {
-            return guard(map -> map.get(key));
+            Opened from = opened();
+            return guard(() -> from.map().get(key));
         }
 
         @Override
         public long put(String key, byte[] value) {
-            long revision = guard(map -> map.put(key, value));
-            awaitCommitted();
+            Opened into = opened();
+            long revision = guard(() -> into.map().put(key, value));
+            awaitCommitted(into.store());
             return revision;
         }
 
         @Override
         public long update(String key, byte[] value, long expected) {
-            long revision = guard(map -> map.update(key, value, expected));
+            Opened into = opened();
+            long revision = guard(() -> into.map().update(key, value, expected));
             if (revision != -1) {
-                awaitCommitted();
+                awaitCommitted(into.store());
             }
             return revision;
         }
 
         @Override
         public void delete(String key) {
-            guard(map -> {
-                map.delete(key);
+            Opened into = opened();
+            guard(() -> {
+                into.map().delete(key);
                 return null;
             });
-            awaitCommitted();
+            awaitCommitted(into.store());
         }
 
-        /** Waits until a commit covers the write just made, unless this is the batched view. */
-        private void awaitCommitted() {
+        /**
+         * Waits until a commit covers the write just made into {@code wroteTo}, unless this is the
+         * batched view. A store opened again meanwhile (after a failed write) does not hold it.
+         */
+        private void awaitCommitted(MVStore wroteTo) {
             if (waitsForCommit) {
                 long start = System.nanoTime();
-                guard(map -> {
+                guard(() -> {
                     groupCommit.awaitCommit();
                     return null;
                 });
                 commitWaits.accept(System.nanoTime() - start);
+                if (store != wroteTo) {
+                    throw new StateUnavailable("state store opened again after a failed write: this write went with it");
+                }
             }
         }
 
+        /** The bucket's map in the open store ({@link #live()}). */
+        private Opened opened() {
+            live();
+            return slot.opened;
+        }
+
         void sweepAt(long now) {
-            guard(map -> {
-                map.sweep(now);
+            Opened in = opened();
+            guard(() -> {
+                in.map().sweep(now);
                 return null;
             });
         }
 
-        /** Runs {@code action} on the bucket's map in the open store ({@link #live()}). */
-        private <T> T guard(java.util.function.Function<ExpiringMap, T> action) {
+        private <T> T guard(java.util.function.Supplier<T> action) {
             try {
-                live();
-                T result = action.apply(slot.map);
+                T result = action.get();
                 reachable = true;
                 return result;
             } catch (MVStoreException | IllegalStateException e) {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -79,7 +80,7 @@ public final class MvStateStore implements StateStore {
     /** The bytes the open store has written since it opened (0 without a counter). */
     private volatile LongSupplier writtenBytes;
     /** Set when the store is opened again: batched writes made since its last commit went with it. */
-    private final java.util.concurrent.atomic.AtomicBoolean batchedLost = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean batchedLost = new AtomicBoolean();
     /** When the store was last opened again (nanoTime); guarded by this. */
     private long reopenedAt = System.nanoTime() - REOPEN_GAP.toNanos();
     private final DirectoryLock lock;

@@ -157,7 +157,7 @@ public final class Resident implements AutoCloseable {
                 () -> registry.bus().connected() ? 1 : 0);
         this.legacy = Settings.legacy(config.get("legacy"))
                 .map(settings -> new LegacyProxy(settings, List.of(WebFront.API_ROOT, OBSERVE_ROOT), lifecycle, proxies,
-                        web.adminHost(), what -> web.shares(what, settings.spool().maxDisk(), settings.spool().perAddress())));
+                        web.adminHost(), what -> web.shares(what, settings.spool().maxDisk(), settings.spool().perAddress()), timers));
         if (legacy.isPresent() && !web.adminHost().isSet()) {
             LOGGER.log(Level.WARNING, "the legacy app shares its origin with the admin view: a script injected into "
                     + "one of its pages could act as an admin who opens it; set ADMIN_HOST (resident.admin.host) to "

@@ -519,6 +519,61 @@ class LegacyProxyTest {
         assertTrue(seconds < 6, "answered after the 2 s timeout, not the 10 s sleep: " + seconds);
     }
 
+    /**
+     * A legacy app that takes connections but reads nothing (every worker stuck, its backlog
+     * accepting): an upload larger than the sockets' buffers is answered 504 within the timeout,
+     * as a request without a body is, instead of waiting for the legacy app for ever.
+     */
+    @Test
+    void anUploadToALegacyAppThatReadsNothingGets504() throws IOException {
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket frozen = new ServerSocket()) {
+            frozen.setReceiveBufferSize(4096);
+            frozen.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(frozen.accept()); // taken, never read
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            onAnotherServer(Map.of("legacy.upstream", "http://127.0.0.1:" + frozen.getLocalPort(),
+                    "legacy.timeout", "2s", "legacy.max-body", Integer.toString(MAX_BODY)), browser -> {
+                long start = System.nanoTime();
+                try {
+                    HttpResponse<String> reply = browser.http().send(HttpRequest.newBuilder(browser.base().resolve("/app/upload"))
+                            .timeout(Duration.ofSeconds(20))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[MAX_BODY])).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(504, reply.statusCode(), reply.body());
+                    assertTrue(reply.body().contains("gateway_timeout"), reply.body());
+                    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+                    assertTrue(seconds < 10, "answered within the 2 s timeout, give or take: " + seconds);
+                } catch (IOException e) {
+                    throw new AssertionError("no answer within 20 s for a legacy.timeout of 2 s", e);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    closeAll(held); // a write still blocked must not hold up the server's stop
+                }
+            });
+        } finally {
+            closeAll(held);
+        }
+    }
+
+    private static void closeAll(List<Socket> sockets) {
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closed anyway
+            }
+        }
+    }
+
     @Test
     void aStoppedLegacyAppGets502() {
         Browser browser = new Browser(uri);

@@ -2,6 +2,7 @@ package dev.resident.legacy;
 
 import dev.resident.ops.Lifecycle;
 import dev.resident.ops.ThrottledLog;
+import dev.resident.ops.Timers;
 import dev.resident.web.AdminHost;
 import dev.resident.web.ClientShares;
 import dev.resident.web.Errors;
@@ -19,9 +20,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -42,6 +46,9 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
     private final TrustedProxies proxies;
     private final AdminHost adminHost;
     private final DiskSpool spool;
+    private final long timeoutNanos;
+    /** The bodies being written to the legacy app, watched for a write it takes nothing of in time. */
+    private final Set<UploadWatch> uploading = ConcurrentHashMap.newKeySet();
 
     /**
      * @param residentPrefixes Resident's own path prefixes ({@code /_}, {@code /observe}), never forwarded
@@ -50,17 +57,26 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
      * @param adminHost        the admin powers' own host, where the app is never served (404)
      * @param onDisk           makes a budget of what waits on disk for the slower side ({@code legacy.spool}),
      *                         per process and per client address: one for request bodies, one for answers
+     * @param timers           where the bodies' writes to the legacy app are watched for {@code legacy.timeout}
      * @throws IllegalArgumentException when a {@code legacy.paths} prefix is malformed or Resident's own
      * @throws java.io.UncheckedIOException when the spool's directory cannot be made
      */
     public LegacyProxy(LegacySettings settings, List<String> residentPrefixes, Lifecycle lifecycle,
-                       TrustedProxies proxies, AdminHost adminHost, Function<String, ClientShares> onDisk) {
+                       TrustedProxies proxies, AdminHost adminHost, Function<String, ClientShares> onDisk,
+                       Timers timers) {
         this.adminHost = adminHost;
         this.paths = new LegacyPaths(settings.paths(), residentPrefixes);
         this.upstream = new Upstream(settings);
         this.maxBody = settings.maxBody();
         this.lifecycle = lifecycle;
         this.proxies = proxies;
+        this.timeoutNanos = settings.timeout().toNanos();
+        // a quarter of the timeout, a second at most: a stuck write is cut within 1.25 of it
+        Duration watch = Duration.ofMillis(Math.max(10, Math.min(1000, settings.timeout().toMillis() / 4)));
+        timers.every("legacy-upload-watch", watch, () -> {
+            long now = System.nanoTime();
+            uploading.forEach(upload -> upload.cutIfStuck(now));
+        });
         // last: nothing can fail after it
         this.spool = new DiskSpool(settings.spool().dir(), onDisk.apply("uploads waiting on disk for the legacy app"),
                 onDisk.apply("answers of the legacy app waiting on disk for their client"));
@@ -135,13 +151,26 @@ public final class LegacyProxy implements HttpService, AutoCloseable {
                 .request(connection, prologue.method(), target.upstream())
                 .headers(headers -> RequestHeaders.forward(req, headers, proxies));
         HttpClientResponse response;
+        UploadWatch[] watched = new UploadWatch[1];
         try {
             response = body == null ? request.request() : request
                     .header(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()))
-                    .outputStream(body::writeTo);
+                    .outputStream(out -> {
+                        watched[0] = new UploadWatch(out, connection, timeoutNanos);
+                        uploading.add(watched[0]);
+                        body.writeTo(watched[0]);
+                    });
         } catch (RuntimeException e) {
+            if (watched[0] != null && watched[0].wasCut()) {
+                SocketTimeoutException timedOut = new SocketTimeoutException("the legacy app took none of the body in time");
+                timedOut.initCause(e);
+                throw UpstreamFailure.of(timedOut);
+            }
             throw UpstreamFailure.of(e);
         } finally {
+            if (watched[0] != null) {
+                uploading.remove(watched[0]);
+            }
             if (body != null) {
                 body.close(); // forwarded: its file and its share go before the answer
             }

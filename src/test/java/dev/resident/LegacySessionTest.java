@@ -300,6 +300,60 @@ class LegacySessionTest {
     }
 
     /**
+     * A legacy app whose introspection answer stops in the middle of its body (a worker stuck after
+     * its headers, a network that stalls) is a question unanswered within {@code legacy.session.timeout},
+     * as one whose headers never come: the request goes on as a guest's. Before, the timeout ended
+     * at the answer's head and the body was waited for without one: the user's requests hung as long
+     * as the legacy app did, each holding one of the 64 places of the questions that wait.
+     */
+    @Test
+    void anIntrospectionAnswerThatStallsMidBodyIsUnansweredWithinTheTimeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer whoami = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        whoami.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        whoami.createContext("/whoami", exchange -> {
+            byte[] body = "{\"user\":\"pia\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body, 0, 4);
+                out.flush();
+                release.await(); // the rest only once the test is over
+                out.write(body, 4, body.length - 4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        whoami.start();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            onAnotherServer(Map.of("legacy.session.introspect", "http://127.0.0.1:" + whoami.getAddress().getPort() + "/whoami",
+                    "legacy.session.timeout", "1s"), browser -> {
+                try {
+                    browser.setCookie("legacy_sid", "pia-session");
+                    long start = System.nanoTime();
+                    Future<Reply> opened = clients.submit(() -> browser.post("/_/pages", "{\"path\":\"/_bench\"}"));
+                    Reply reply;
+                    try {
+                        reply = opened.get(15, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        throw new AssertionError("no answer within 15 s for a legacy.session.timeout of 1 s", e);
+                    } catch (InterruptedException | ExecutionException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    assertEquals(201, reply.status(), reply.body());
+                    assertTrue(reply.json().get("user").asText().startsWith("guest_"), reply.body());
+                    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+                    assertTrue(seconds < 8, "unanswered after the 1 s timeout, give or take: " + seconds);
+                } finally {
+                    release.countDown();
+                }
+            });
+        } finally {
+            whoami.stop(0);
+        }
+    }
+
+    /**
      * One client address sending made-up cookies while the legacy app is slow holds at most its
      * share of the questions that may wait for it ({@code per-address.legacy-introspections}): past
      * it, its questions are unanswered at once, as when the process's places are all taken (a new

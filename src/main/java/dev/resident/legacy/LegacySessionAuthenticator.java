@@ -7,8 +7,7 @@ import dev.resident.ops.ThrottledLog;
 import dev.resident.registry.Identity;
 import dev.resident.registry.SessionAuthenticator;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +18,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One login for Resident and the legacy app: a request carrying the legacy app's session cookie
@@ -134,19 +137,25 @@ public final class LegacySessionAuthenticator implements SessionAuthenticator {
                 .header("Accept", "application/json")
                 .GET()
                 .build();
-        HttpResponse<InputStream> response;
-        byte[] body;
+        // the request's timeout ends at the answer's head: the whole answer, its body too, is timed here
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        CompletableFuture<HttpResponse<Void>> answer = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArrayConsumer(
+                piece -> piece.ifPresent(bytes -> kept.write(bytes, 0, Math.min(bytes.length, MAX_ANSWER_BYTES + 1 - kept.size())))));
+        HttpResponse<Void> response;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                body = in.readNBytes(MAX_ANSWER_BYTES + 1);
-            }
-        } catch (IOException e) {
-            throw new IntrospectionFailed(e.getClass().getSimpleName() + ": " + e.getMessage());
+            response = answer.get(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new IntrospectionFailed("no whole answer within " + settings.timeout());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IntrospectionFailed(cause.getClass().getSimpleName() + ": " + cause.getMessage());
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new IntrospectionFailed("interrupted");
         }
+        byte[] body = kept.toByteArray();
         int status = response.statusCode();
         if (status == 401 || status == 403) {
             return Optional.empty();

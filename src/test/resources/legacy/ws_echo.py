@@ -5,6 +5,7 @@ Usage: python3 ws_echo.py PORT PING_INTERVAL_SECONDS
 Every message is echoed as it came (text or binary), except these text commands:
   headers         answers the upgrade request's headers as JSON (lower-case names)
   close:CODE      closes the socket with CODE and the reason "bye"
+  close-empty     closes the socket with a close frame without a code (what Tornado's close() sends)
   name:N          names this socket N (answers "named N")
   closed:N        answers the close code the socket named N received from its client ("None" while open)
   count           answers the number of sockets open now
@@ -20,6 +21,7 @@ import sys
 import urllib.parse
 
 import websockets
+from websockets.frames import Close
 
 OPEN = set()
 CLOSES = {}  # socket name -> close code received from its client
@@ -42,6 +44,8 @@ async def handler(socket, path=None):
         async for message in socket:
             if message == "headers":
                 await socket.send(json.dumps({k.lower(): v for k, v in socket.request_headers.raw_items()}))
+            elif message == "close-empty":
+                await socket.write_close_frame(Close(1005, ""), b"")
             elif isinstance(message, str) and message.startswith("close:"):
                 await socket.close(int(message[6:]), "bye")
             elif isinstance(message, str) and message.startswith("name:"):

@@ -175,6 +175,17 @@ class LegacySocketTest {
         awaitLegacyClose("leaving-4002", 4002);
     }
 
+    /**
+     * A close frame without a code (Tornado's {@code close()}, what gnrasync sends) is a clean
+     * close: the browser gets 1000, not the 1014 of a legacy server that dropped the connection.
+     */
+    @Test
+    void aLegacyCloseWithoutACodeClosesTheBrowserNormally() {
+        TunnelClient client = open("/websocket").join();
+        client.send("close-empty");
+        assertEquals(new Closed(1000, ""), client.closed());
+    }
+
     @Test
     void aMessageOverTheLimitClosesBothSidesWith1009() {
         TunnelClient client = open("/websocket").join();

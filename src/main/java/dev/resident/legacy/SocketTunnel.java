@@ -231,8 +231,16 @@ final class SocketTunnel implements WsListener, OtherSocket {
         close(code, reason);
     }
 
-    /** The legacy side closed with {@code code}: the browser gets the same code, and the legacy side its reply. */
+    /**
+     * The legacy side closed with {@code code}: the browser gets the same code, and the legacy side its reply.
+     * A close frame without a code (1005: Tornado's {@code close()}, gnrasync's) is a clean close, 1000 on the
+     * wire; only a connection lost without a close frame (1006) is a bad gateway.
+     */
     void closedByUpstream(int code, String reason) {
+        if (code == 1005) {
+            close(1000, "");
+            return;
+        }
         int sendable = CloseCodes.onTheWire(code) ? code : BAD_GATEWAY;
         close(sendable, sendable == code ? reason : "legacy socket lost");
     }

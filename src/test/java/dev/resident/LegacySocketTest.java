@@ -1,5 +1,7 @@
 package dev.resident;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.resident.json.Json;
 import dev.resident.page.PageTypes;
 import dev.resident.support.Browser;
 import dev.resident.support.Eventually;
@@ -184,6 +186,21 @@ class LegacySocketTest {
         TunnelClient client = open("/websocket").join();
         client.send("close-empty");
         assertEquals(new Closed(1000, ""), client.closed());
+    }
+
+    /**
+     * A cookie whose value holds a comma (a script's {@code prefs={"a":1,"b":2}}: browsers send it
+     * as set) reaches the legacy socket server as the browser sent it, as it reaches the legacy
+     * app over HTTP. Before, the tunnel read the {@code Cookie} header as a comma list, so the
+     * legacy server got {@code prefs={"a":1; "b":2}}.
+     */
+    @Test
+    void aCookieWithACommaReachesTheLegacySocketServerWhole() {
+        String cookie = "prefs={\"a\":1,\"b\":2}; legacy_sid=x,y; rsd_cid=resident-only";
+        TunnelClient client = TunnelClient.open(ws("/websocket"), null, cookie).join();
+        JsonNode headers = Json.parse(client.ask("headers"));
+        assertEquals("prefs={\"a\":1,\"b\":2}; legacy_sid=x,y", headers.path("cookie").asText(), headers.toString());
+        client.close(1000, "done");
     }
 
     @Test

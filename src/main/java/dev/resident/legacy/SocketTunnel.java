@@ -294,7 +294,8 @@ final class SocketTunnel implements WsListener, OtherSocket {
         if (headers.first(HeaderNames.ORIGIN).isEmpty() && origin(headers) != null) {
             upstreamHeaders.put("Origin", origin(headers));
         }
-        SessionCookie.strip(headers.values(HeaderNames.COOKIE)).ifPresent(cookie -> upstreamHeaders.put("Cookie", cookie));
+        // the header values as sent: values() would split them at commas, which cookie values may hold
+        SessionCookie.strip(headers.all(HeaderNames.COOKIE, List::of)).ifPresent(cookie -> upstreamHeaders.put("Cookie", cookie));
         upstreamHeaders.put("X-Forwarded-For", sockets.proxies().forwardedFor(
                 session.socketContext().remotePeer().address(), headers));
         // the scheme the browser used, as the HTTP proxy says it (a trusted balancer's TLS included)

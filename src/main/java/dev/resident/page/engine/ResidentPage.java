@@ -401,6 +401,9 @@ public final class ResidentPage implements Page {
         } finally {
             callLock.unlock();
         }
+        // as after a call: what the handler changed (data, kept state) is saved, or a copy of the
+        // page continued elsewhere lacks what its client saw
+        host.changed(this);
     }
 
     public Replay after(long after) {

@@ -238,7 +238,8 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
         if (!durablePages.stillOwnToClose(page, pages.values())) {
             return false;
         }
-        evict(page, socketCode, reason);
+        leave(page);
+        page.close(socketCode, reason);
         writer.forget(page);
         durablePages.delete(page);
         return true;
@@ -569,6 +570,16 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
 
     /** Drops a page from this process only: its saved copy stays, to be continued. */
     void evict(ResidentPage page, int socketCode, String reason) {
+        leave(page);
+        if (store.durable()) {
+            page.closeHere(socketCode, reason);
+        } else {
+            page.close(socketCode, reason); // no copy of it outlives this process: it ends here
+        }
+    }
+
+    /** Forgets a page that leaves this process, for good or to be continued from its saved copy. */
+    private void leave(ResidentPage page) {
         if (pages.remove(StateKeys.page(page.id()), page)) {
             durablePages.left(page);
             sessions.byKey(page.connectionId()).ifPresent(connection -> {
@@ -576,7 +587,6 @@ public final class Registry implements PageHost, PageDirectory, AutoCloseable {
                 connection.touch(System.currentTimeMillis());
             });
         }
-        page.close(socketCode, reason);
     }
 
     /** Tells the other processes of a replaced session id (the bus is made after the sessions). */

@@ -453,6 +453,19 @@ public final class ResidentPage implements Page {
 
     /** Drops the page: no more calls or messages, tables unsubscribed, socket closed. Safe twice. */
     public void close(int socketCode, String reason) {
+        close(socketCode, reason, true);
+    }
+
+    /**
+     * Like {@link #close}, for a page that goes on from its saved copy (another process took it
+     * over, a drain released it, a full process evicted it): its close handler runs where it ends
+     * for good, not here, or what its open hook took would be released while it goes on.
+     */
+    public void closeHere(int socketCode, String reason) {
+        close(socketCode, reason, false);
+    }
+
+    private void close(int socketCode, String reason, boolean ends) {
         if (closed) {
             return;
         }
@@ -462,7 +475,7 @@ public final class ResidentPage implements Page {
             unsubscribe(table);
         }
         log.close(socketCode, reason);
-        if (live != null && live.closes()) {
+        if (ends && live != null && live.closes()) {
             hooks.offer(this::runCloseHandler, false);
         }
     }

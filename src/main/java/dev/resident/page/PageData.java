@@ -35,9 +35,14 @@ public final class PageData {
         set(path, value, null);
     }
 
-    /** Sets a value and says why, for the client's change handlers. */
+    /**
+     * Sets a value and says why, for the client's change handlers. An object or array node is
+     * copied: the page keeps the value as it is now, whoever else holds the node (a dbevent's
+     * record, shared by every page that got it; another page's data), and later changes to the
+     * node reach no page.
+     */
     public void set(String path, Object value, String reason) {
-        JsonNode tree = Json.toTree(value);
+        JsonNode tree = value instanceof JsonNode node && node.isContainerNode() ? node.deepCopy() : Json.toTree(value);
         String[] keys = splitPath(path);
         parentOf(keys).set(keys[keys.length - 1], tree);
         record(new Change(path, reason, tree == null ? NullNode.getInstance() : tree));
@@ -65,8 +70,7 @@ public final class PageData {
     /**
      * Appends the changes since the last call to {@code out} as the JSON array of a {@code data}
      * message ({@code [{"path","reason"?,"value"}|{"path","delete":true}, ...]}) and clears them;
-     * false, with nothing appended, when nothing changed. A value is written as it is now: a tree
-     * that page code set and then changed within the call goes out changed.
+     * false, with nothing appended, when nothing changed. A value is written as it was set.
      */
     boolean takeChanges(StringBuilder out) {
         List<Change> taken = changes;

@@ -31,10 +31,10 @@ class PageDataTest {
         expected.addObject().put("path", "gone").put("reason", "r").putNull("value");
         data.set("map", Map.of("k", List.of(1, 2.5, true)));
         expected.addObject().put("path", "map").set("value", JACKSON.valueToTree(Map.of("k", List.of(1, 2.5, true))));
-        ObjectNode later = Json.object();
+        ObjectNode later = Json.object().put("set", true);
         data.set("later", later);
-        later.put("added", "after the set"); // the change goes out as the value is at the call's end
-        expected.addObject().put("path", "later").set("value", later);
+        later.put("added", "after the set"); // the page kept a copy: the node is the caller's again
+        expected.addObject().put("path", "later").set("value", Json.object().put("set", true));
         data.delete("a.b");
         expected.addObject().put("path", "a.b").put("delete", true);
 

@@ -76,7 +76,9 @@ public interface Page {
      *
      * @return the job's current state: the fields of a {@code job} message ({@code state},
      *         {@code progress}, {@code result}, {@code error}, ...)
-     * @throws PageException 404 {@code unknown_job} when the user has no such job
+     * @throws PageException 404 {@code unknown_job} when the user has no such job; 500
+     *                       {@code tasks_unavailable} when the job store cannot be reached (NATS
+     *                       restarting): uncaught, it tells the client that the call stopped midway
      */
     JsonNode followJob(String jobId);
 }

@@ -2,6 +2,10 @@ package dev.resident.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.resident.json.Json;
+import dev.resident.page.Page;
+import dev.resident.page.PageType;
+import dev.resident.page.PageTypes;
+import dev.resident.page.Params;
 import dev.resident.support.BenchJobs;
 import dev.resident.support.Browser;
 import dev.resident.support.Browser.Reply;
@@ -408,6 +412,34 @@ class NatsTaskQueueTest {
         assertEquals("unavailable", status.errorCode());
         Reply cancel = delete(browser, jobId);
         assertEquals(503, cancel.status(), cancel.body());
+    }
+
+    /**
+     * A page method that follows a job while NATS is away may have run up to there (here it counted
+     * the resume in its data): like a submit's, its refusal is 500 {@code tasks_unavailable}, not 503
+     * {@code unavailable}, which resident.js sends again by itself, running the method's first half twice.
+     */
+    @Test
+    void aFollowWhileNatsIsAwayIsNotAnsweredAsACallThatDidNotRun() {
+        PageTypes types = new PageTypes().register(PageType.builder("/resume", (Page page, Params params) -> page)
+                .method("resume", (page, params) -> {
+                    page.data().set("resumed", page.data().get("resumed") == null ? 1 : page.data().get("resumed").asInt() + 1);
+                    return page.followJob(params.string("job_id"));
+                })
+                .build());
+        Node node = tasks.site(Map.of("resident.tasks.workers", "1")).start("p01", types);
+        Browser browser = node.browser();
+        String benchPage = browser.benchPage();
+        SocketClient socket = browser.socket(benchPage);
+        socket.next("hello");
+        String jobId = job(browser, benchPage, 1, 0);
+        assertEquals("done", last(JobFrames.untilFinished(socket, jobId, WAIT)).path("state").asText());
+        String resumePage = browser.openPage("/resume", null).get("page_id").asText();
+        tasks.nats().stop();
+        Reply refused = browser.rpc(resumePage, "resume", Json.object().put("job_id", jobId), null);
+        assertEquals(500, refused.status(), refused.body());
+        assertEquals("tasks_unavailable", refused.errorCode(), "not unavailable: the method ran up to its follow");
+        assertNull(refused.header("retry-after"), "nothing invites a client or proxy to send it again");
     }
 
     private static Reply delete(Browser browser, String jobId) {

@@ -50,7 +50,7 @@ public final class ResidentPage implements Page {
     private static final String UNAVAILABLE = "unavailable";
     /** {@link #compute} found the CPU pool's queue full. */
     private static final String CPU_BUSY = "cpu_busy";
-    /** {@link #submit} found no task queue that takes the job. */
+    /** {@link #submit} found no task queue that takes the job, or {@link #followJob} no job store to read it. */
     private static final String TASKS_UNAVAILABLE = "tasks_unavailable";
     /** How long a snapshot between calls waits for a running call: the writer must not stall on one page. */
     private static final Duration SAVE_WAIT = Duration.ofMillis(20);
@@ -679,7 +679,11 @@ public final class ResidentPage implements Page {
 
     @Override
     public JsonNode followJob(String jobId) {
-        return host.jobs().follow(id, user(), jobId);
+        try {
+            return host.jobs().follow(id, user(), jobId);
+        } catch (PageException e) {
+            throw midway(e, TASKS_UNAVAILABLE); // the job store out of reach (NATS restarting), as for a submit
+        }
     }
 
     /** Sends the changes of the call that ends at {@code now} (millis) as one {@code data} message. */

@@ -21,16 +21,37 @@ import java.io.UncheckedIOException;
 public final class Json {
     /** More tokens than any accepted body or message can hold (16 MB of the shortest ones). */
     private static final long MAX_TOKENS = 8_000_000;
+    /** Arrays and objects nested in one another at most, in what is parsed: deeper is refused. */
+    public static final int MAX_DEPTH = 64;
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             // Jackson's default pool is thread-local: every virtual thread (one per connection)
             // would keep its own ~16 KB of buffers for as long as its socket lives
             .recyclerPool(new BufferSlots())
             // Deeply nested input is an attack, not data. A token limit far above what the largest
             // body allowed can hold makes the parser count tokens (parseCounted).
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxTokenCount(MAX_TOKENS).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).maxTokenCount(MAX_TOKENS).build())
             .build());
 
     private Json() {
+    }
+
+    /**
+     * Whether {@code tree} nests arrays and objects more than {@code depth} deep (the tree itself
+     * counting as one), as its text would be parsed: such text cannot be read back.
+     */
+    public static boolean deeperThan(JsonNode tree, int depth) {
+        if (!tree.isContainerNode()) {
+            return false;
+        }
+        if (depth <= 0) {
+            return true;
+        }
+        for (JsonNode child : tree) {
+            if (deeperThan(child, depth - 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Parses JSON text; throws {@link MalformedJsonException} on anything that is not JSON. */

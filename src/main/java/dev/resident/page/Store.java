@@ -19,7 +19,10 @@ import java.util.function.BiFunction;
  * would pass the bound throws a {@link PageException} 413 {@code too_large} and changes nothing. A
  * store that many users write (the global store) must keep itself within it, dropping old entries
  * by their size rather than their count, or one user's large values stop everyone's writes (the
- * demo's {@code StoredOrderBook} does so).
+ * demo's {@code StoredOrderBook} does so). A write that would nest arrays and objects more than 64
+ * deep, the store's own object counting as one (a client's params kept a level or two down), throws
+ * a {@link PageException} 422 {@code unprocessable} and changes nothing: the store could not be
+ * read back.
  */
 public interface Store {
 

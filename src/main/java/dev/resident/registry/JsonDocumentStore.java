@@ -125,6 +125,11 @@ final class JsonDocumentStore implements Store {
                 long started = System.nanoTime();
                 Current current = read();
                 edit.accept(current.document());
+                if (Json.deeperThan(current.document(), Json.MAX_DEPTH)) {
+                    // written, it could not be read again: every use of the store (a shared one:
+                    // every user's) would fail until the document is deleted by hand
+                    throw PageException.unprocessable("a value nested deeper than the store can read back");
+                }
                 byte[] bytes = Json.bytes(current.document());
                 if (bytes.length > maxBytes) {
                     throw new PageException(413, "too_large", "the store would exceed " + maxBytes + " bytes");

@@ -51,7 +51,8 @@ public interface Page {
 
     /**
      * Runs CPU-bound work (a report, a big computation) on the server's CPU pool and returns its
-     * result, so other pages keep being served meanwhile; blocking I/O needs no such care.
+     * result, so other pages keep being served meanwhile; blocking I/O needs no such care. Called
+     * from work already on the pool, it runs {@code work} there.
      *
      * @throws PageException 500 {@code cpu_busy} when too much work is already waiting; uncaught, it
      *                       tells the client that the call stopped midway, so it is not sent again

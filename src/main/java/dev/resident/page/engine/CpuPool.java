@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 public final class CpuPool implements AutoCloseable {
     /** Computations waiting apart at most: more than the logins allowed to wait at once. */
     static final int APART_QUEUE = 256;
+    /** Whether the current thread is one of a pool's own (see {@link #run}). */
+    private static final ThreadLocal<Boolean> ON_POOL = ThreadLocal.withInitial(() -> false);
     private final ThreadPoolExecutor executor;
     private final ThreadPoolExecutor apart;
 
@@ -31,10 +34,10 @@ public final class CpuPool implements AutoCloseable {
      */
     public CpuPool(int threads, int maxQueue) {
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(maxQueue), Thread.ofPlatform().daemon().name("resident-cpu-", 0).factory());
+                new ArrayBlockingQueue<>(maxQueue), poolThreads("resident-cpu-"));
         int apartThreads = Math.max(1, threads / 2);
         this.apart = new ThreadPoolExecutor(apartThreads, apartThreads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(APART_QUEUE), Thread.ofPlatform().daemon().name("resident-cpu-apart-", 0).factory());
+                new ArrayBlockingQueue<>(APART_QUEUE), poolThreads("resident-cpu-apart-"));
     }
 
     /** Runs {@code work} on the pool and returns its result; the caller blocks (parks) meanwhile. */
@@ -52,6 +55,12 @@ public final class CpuPool implements AutoCloseable {
     }
 
     private static <T> T run(ThreadPoolExecutor on, Callable<T> work) throws Exception {
+        if (ON_POOL.get()) {
+            // work already on a pool thread (a helper that computes, called from a computation):
+            // queued, it would wait for a thread it holds, and with every thread held so the pool
+            // would serve no one again
+            return work.call();
+        }
         Future<T> result;
         try {
             result = on.submit(work);
@@ -69,6 +78,15 @@ public final class CpuPool implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Platform daemon threads named {@code prefix} and a number, each marked as a pool's own. */
+    private static ThreadFactory poolThreads(String prefix) {
+        ThreadFactory threads = Thread.ofPlatform().daemon().name(prefix, 0).factory();
+        return work -> threads.newThread(() -> {
+            ON_POOL.set(true);
+            work.run();
+        });
     }
 
     @Override

@@ -39,11 +39,17 @@ public final class PageData {
      * Sets a value and says why, for the client's change handlers. An object or array node is
      * copied: the page keeps the value as it is now, whoever else holds the node (a dbevent's
      * record, shared by every page that got it; another page's data), and later changes to the
-     * node reach no page.
+     * node reach no page. A value that would nest the data more than 63 deep (path included) throws
+     * {@link PageException} 422 {@code unprocessable}: the page's saved copy could not be read back.
      */
     public void set(String path, Object value, String reason) {
         JsonNode tree = value instanceof JsonNode node && node.isContainerNode() ? node.deepCopy() : Json.toTree(value);
         String[] keys = splitPath(path);
+        // the page's saved copy holds the data one level down: deeper, the copy could not be read
+        // back, and the page not continued after a drain or a restart
+        if (tree != null && Json.deeperThan(tree, Json.MAX_DEPTH - 1 - keys.length)) {
+            throw PageException.unprocessable("a value nested deeper than page data can keep: " + path);
+        }
         parentOf(keys).set(keys[keys.length - 1], tree);
         record(new Change(path, reason, tree == null ? NullNode.getInstance() : tree));
     }

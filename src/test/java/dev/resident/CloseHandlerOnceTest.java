@@ -16,10 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,19 +42,11 @@ class CloseHandlerOnceTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        try {
-            resident = TestServers.resident(Map.of("resident.state.store", "embedded",
-                            "resident.state.dir", Files.createTempDirectory("close-once").toString(),
-                            "resident.state.snapshot-interval", "100ms",
-                            "resident.limits.max-pages", "2",
-                            "resident.limits.guests-give-way-after", "1ms"),
-                    new PageTypes().register(PageType.builder("/viewer", (Page page, dev.resident.page.Params params) -> page)
-                            .onClose(page -> CLOSED.computeIfAbsent(page.id(), id -> new AtomicInteger()).incrementAndGet())
-                            .build()));
-            server.update(resident::setup);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        resident = TestServers.resident(TestServers.embeddedStore("close-once", TestServers.MAKES_ROOM),
+                new PageTypes().register(PageType.builder("/viewer", (Page page, dev.resident.page.Params params) -> page)
+                        .onClose(page -> CLOSED.computeIfAbsent(page.id(), id -> new AtomicInteger()).incrementAndGet())
+                        .build()));
+        server.update(resident::setup);
     }
 
     @AfterAll

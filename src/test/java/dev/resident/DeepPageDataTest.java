@@ -14,12 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -40,22 +36,14 @@ class DeepPageDataTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        try {
-            resident = TestServers.resident(Map.of("resident.state.store", "embedded",
-                            "resident.state.dir", Files.createTempDirectory("deep-data").toString(),
-                            "resident.state.snapshot-interval", "100ms",
-                            "resident.limits.max-pages", "2",
-                            "resident.limits.guests-give-way-after", "1ms"),
-                    new PageTypes().register(PageType.builder("/form", (Page page, dev.resident.page.Params params) -> page)
-                            .method("draft", (page, params) -> {
-                                page.data().set("drafts.d", params.value("d"));
-                                return true;
-                            })
-                            .build()));
-            server.update(resident::setup);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        resident = TestServers.resident(TestServers.embeddedStore("deep-data", TestServers.MAKES_ROOM),
+                new PageTypes().register(PageType.builder("/form", (Page page, dev.resident.page.Params params) -> page)
+                        .method("draft", (page, params) -> {
+                            page.data().set("drafts.d", params.value("d"));
+                            return true;
+                        })
+                        .build()));
+        server.update(resident::setup);
     }
 
     @AfterAll

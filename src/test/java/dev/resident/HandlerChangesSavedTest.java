@@ -16,13 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,25 +40,17 @@ class HandlerChangesSavedTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        try {
-            resident = TestServers.resident(Map.of("resident.state.store", "embedded",
-                            "resident.state.dir", Files.createTempDirectory("handler-changes").toString(),
-                            "resident.state.snapshot-interval", "100ms",
-                            "resident.limits.max-pages", "2",
-                            "resident.limits.guests-give-way-after", "1ms"),
-                    new PageTypes().register(PageType.builder("/watch", (Page page, dev.resident.page.Params params) -> {
-                                page.data().set("seen", 0);
-                                return page;
-                            })
-                            .onDbEvent("stock", (page, event) -> {
-                                page.data().set("seen", page.data().get("seen").asInt() + 1);
-                                return RawEvent.FORWARD;
-                            })
-                            .build()));
-            server.update(resident::setup);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        resident = TestServers.resident(TestServers.embeddedStore("handler-changes", TestServers.MAKES_ROOM),
+                new PageTypes().register(PageType.builder("/watch", (Page page, dev.resident.page.Params params) -> {
+                            page.data().set("seen", 0);
+                            return page;
+                        })
+                        .onDbEvent("stock", (page, event) -> {
+                            page.data().set("seen", page.data().get("seen").asInt() + 1);
+                            return RawEvent.FORWARD;
+                        })
+                        .build()));
+        server.update(resident::setup);
     }
 
     @AfterAll

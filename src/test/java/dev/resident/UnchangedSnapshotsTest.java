@@ -11,10 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 
@@ -37,13 +34,7 @@ class UnchangedSnapshotsTest {
 
     @SetUpServer
     static void setup(WebServerConfig.Builder server) {
-        try {
-            resident = TestServers.setup(server, Map.of("resident.state.store", "embedded",
-                    "resident.state.dir", Files.createTempDirectory("unchanged-snapshots").toString(),
-                    "resident.state.snapshot-interval", "100ms"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        resident = TestServers.setup(server, TestServers.embeddedStore("unchanged-snapshots", Map.of()));
     }
 
     @AfterAll

@@ -6,11 +6,20 @@ import dev.resident.demo.DemoApp;
 import dev.resident.page.PageTypes;
 import io.helidon.webserver.WebServerConfig;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 
 /** Builds test servers through the same {@link Resident#setup} as {@code Main}. */
 public final class TestServers {
+    /**
+     * A full process makes room: two live pages at most, and an idle guest page gives way to a new
+     * one at once (its saved copy stays, to be continued). With {@link #embeddedStore}.
+     */
+    public static final Map<String, String> MAKES_ROOM = Map.of("resident.limits.max-pages", "2",
+            "resident.limits.guests-give-way-after", "1ms");
     /** Admin token of every test server. */
     public static final String ADMIN_TOKEN = "test-admin-token";
     /** Token of {@code /observe/metrics} on every test server ({@link Observe} sends it). */
@@ -50,5 +59,21 @@ public final class TestServers {
         Resident resident = resident(overrides, new PageTypes());
         server.update(resident::setup);
         return resident;
+    }
+
+    /**
+     * The embedded state store in a new temporary directory named after {@code name}, writing
+     * snapshots every 100 ms, with {@code more} config on top.
+     */
+    public static Map<String, String> embeddedStore(String name, Map<String, String> more) {
+        Map<String, String> config = new HashMap<>(more);
+        config.put("resident.state.store", "embedded");
+        try {
+            config.put("resident.state.dir", Files.createTempDirectory(name).toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        config.put("resident.state.snapshot-interval", "100ms");
+        return config;
     }
 }
